@@ -1,0 +1,40 @@
+# The README's two commands, `make demo` and `make test`, set everything up on a fresh machine with
+# Python 3.11+: each creates .venv and installs the project into it when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_OUT := build/demo
+# A handful of the corpus, named like a small class.
+DEMO := tests/submissions/correct/plain_operators.py tests/submissions/correct/numpy_ufuncs.py \
+        tests/submissions/wrong/abs_gradient.py tests/submissions/wrong/missing_pow_t.py \
+        tests/submissions/wrong/eps_inside_sqrt.py tests/submissions/wrong/in_place_mutation.py \
+        assignment/second_moment.py
+
+.PHONY: demo test release release-check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/adam-hw grade $(DEMO) --out $(DEMO_OUT)
+	@echo
+	@echo "== $(DEMO_OUT)/grades.csv =="
+	@cat $(DEMO_OUT)/grades.csv
+	@echo
+	@echo "Feedback for one student: $(DEMO_OUT)/eps_inside_sqrt/feedback.md"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+release: $(STAMP)
+	$(BIN)/adam-hw release
+
+release-check: $(STAMP)
+	$(BIN)/adam-hw release --check
+
+clean:
+	rm -rf build $(VENV)

@@ -1,0 +1,5 @@
+"""`python -m autograder` is the same as the `adam-hw` command."""
+
+from autograder.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""`adam-hw`: a thin command line over the plain API. Defaults come from `autograder.config`.
+
+Exit codes: 0 when the command did its job (every submission got a grade, even zero); 2 with a one-line
+message for a bad path or option; anything else is a bug in the grader and prints its traceback.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from autograder.config import DEFAULT, GradeConfig
+from autograder.discover import UsageError
+
+
+def _positive_float(name):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number of seconds, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{name} must be > 0, got {text}")
+        return value
+
+    return parse
+
+
+def _positive_int(name):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {text}")
+        return value
+
+    return parse
+
+
+def cmd_grade(args):
+    from autograder import grading, outdir
+    from autograder.discover import discover
+    from autograder.render import summary
+    from autograder.sandbox import Worker
+
+    submissions = discover(args.paths)
+    if not submissions:
+        raise UsageError(f"no submissions found in {' '.join(args.paths)}")
+    try:
+        config = GradeConfig(timeout=args.timeout, jobs=args.jobs, memory_mb=args.memory)
+    except ValueError as err:  # the config's own validation names the bad value
+        raise UsageError(str(err)) from None
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out must be a folder, got the file {args.out}")
+    tty = sys.stderr.isatty()
+    done = 0
+    start = time.monotonic()
+
+    def on_result(result):
+        nonlocal done
+        outdir.write_submission(out, result)
+        done += 1
+        if tty:
+            sys.stderr.write(summary.progress(done, len(submissions)))
+            sys.stderr.flush()
+
+    results = grading.grade_batch(submissions, config, on_result=on_result)
+    if tty:
+        sys.stderr.write("\n")
+    outdir.write_gradebook(out, results)
+    print(summary.render(results, out, Worker.isolation, time.monotonic() - start))
+    return 0
+
+
+def cmd_release(args):
+    from autograder import release
+
+    root = Path(args.root)
+    if not (root / "solutions" / "second_moment.py").is_file():
+        raise UsageError(f"--root must hold solutions/second_moment.py, got {args.root}")
+    if args.check:
+        stale = release.check(root)
+        if stale:
+            print("assignment files differ from what solutions/ generates (run `adam-hw release`):")
+            for path in stale:
+                print(f"  {path}")
+            return 1
+        print("release is up to date")
+        return 0
+    for path in release.write(root):
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="adam-hw", description="Grade and release the second-moment assignment.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    grade = sub.add_parser("grade", help="grade .py submissions into a gradebook folder")
+    grade.add_argument("paths", nargs="+", metavar="PATH", help="a .py file, or a folder of .py files / student folders")
+    grade.add_argument("--out", required=True, metavar="DIR", help="where grades.csv and DIR/<student>/ go")
+    grade.add_argument(
+        "--timeout", type=_positive_float("--timeout"), default=DEFAULT.timeout, metavar="SECONDS",
+        help=f"longest one call into student code may run (default {DEFAULT.timeout:g})",
+    )
+    grade.add_argument(
+        "--jobs", type=_positive_int("--jobs"), default=DEFAULT.jobs, metavar="N",
+        help=f"submissions graded at once (default: the number of CPUs, here {DEFAULT.jobs})",
+    )
+    grade.add_argument(
+        "--memory", type=_positive_int("--memory"), default=DEFAULT.memory_mb, metavar="MB",
+        help=f"memory limit of the process running student code (default {DEFAULT.memory_mb})",
+    )
+    grade.set_defaults(run=cmd_grade)
+
+    release = sub.add_parser("release", help="write assignment/ and rubric.md from solutions/")
+    release.add_argument("--check", action="store_true", help="exit 1 if the files differ from what would be written")
+    release.add_argument(
+        "--root", default=str(Path(__file__).resolve().parent.parent), metavar="DIR",
+        help="the repository holding solutions/ and assignment/ (default: this checkout)",
+    )
+    release.set_defaults(run=cmd_release)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as err:
+        print(f"adam-hw: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,30 @@
+"""The grader's settings: one typed object, its defaults defined here once; the CLI reads them from here."""
+
+import os
+from dataclasses import dataclass, field
+
+
+def _cpus():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class GradeConfig:
+    """How to grade: limits on student code and how many submissions run at once."""
+
+    timeout: float = 5.0  # seconds one call into student code may run
+    jobs: int = field(default_factory=_cpus)  # submissions graded at once
+    memory_mb: int = 1024  # address space of the worker that runs student code
+    file_size_mb: int = 16  # largest file (its captured output included) the worker may write
+    output_keep_kb: int = 4  # of the student's printed output, keep this much from the start and the end
+
+    def __post_init__(self):
+        if not self.timeout > 0:
+            raise ValueError(f"timeout must be > 0 seconds, got {self.timeout}")
+        if self.jobs < 1:
+            raise ValueError(f"jobs must be >= 1, got {self.jobs}")
+        if self.memory_mb < 64:
+            raise ValueError(f"memory must be at least 64 MB, got {self.memory_mb}")
+
+
+DEFAULT = GradeConfig()

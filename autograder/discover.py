@@ -1,0 +1,71 @@
+"""Finding submissions: which files under the paths a TA gives are whose.
+
+- a `.py` (or `.ipynb`) file is one submission; the student id is its name without the extension;
+- in a folder, each `.py` / `.ipynb` directly inside is one submission, and each subfolder is one student
+  (id = the folder's name) whose `second_moment.py` (or, failing that, `.ipynb`) is found anywhere inside,
+  so nbgrader's `submitted/<student>/<assignment>/` layout works when given `submitted/`.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+MODULE = "second_moment"
+KINDS = {".py": "py", ".ipynb": "ipynb"}
+
+
+class UsageError(ValueError):
+    """A bad path or option: the CLI prints it on one line and exits 2."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's file. kind is "py", "ipynb", or "missing" (a student folder with nothing to grade)."""
+
+    student: str
+    path: Path
+    kind: str
+
+
+def _skipped(path):
+    return path.name.startswith(".") or path.name == "__pycache__"
+
+
+def _in_folder(folder):
+    """The file to grade in one student's folder, preferring second_moment.py, then any notebook."""
+    for pattern in (f"{MODULE}.py", f"{MODULE}.ipynb", "*.ipynb"):
+        found = sorted(
+            p for p in folder.rglob(pattern)
+            if not any(part.startswith(".") or part == "__pycache__" for part in p.relative_to(folder).parts)
+        )
+        if found:
+            return Submission(folder.name, found[0], KINDS[found[0].suffix])
+    return Submission(folder.name, folder, "missing")
+
+
+def discover(paths):
+    """The submissions under `paths`, sorted by student id. Raises UsageError for a bad path or a clash."""
+    found = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise UsageError(f"no such file or folder: {raw}")
+        if path.is_file():
+            if path.suffix not in KINDS:
+                raise UsageError(f"not a .py or .ipynb file: {raw}")
+            found.append(Submission(path.stem, path, KINDS[path.suffix]))
+            continue
+        for child in sorted(path.iterdir()):
+            if _skipped(child):
+                continue
+            if child.is_dir():
+                found.append(_in_folder(child))
+            elif child.suffix in KINDS:
+                found.append(Submission(child.stem, child, KINDS[child.suffix]))
+    by_id = {}
+    for sub in found:
+        if sub.student in by_id:
+            raise UsageError(
+                f"two submissions for student {sub.student!r}: {by_id[sub.student].path} and {sub.path}"
+            )
+        by_id[sub.student] = sub
+    return [by_id[k] for k in sorted(by_id)]

@@ -1,0 +1,65 @@
+"""The plain API: grade one submission, or a batch, into `SubmissionResult`s.
+
+Student code runs only in the worker (autograder.sandbox); everything here is the grader's own code, so
+an exception raised here is a bug in the grader and is left to propagate, loudly, rather than turned
+into a zero for a student.
+"""
+
+import hashlib
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import datetime, timezone
+
+from autograder.cases import CHECKS
+from autograder.config import DEFAULT, GradeConfig
+from autograder.results import ItemResult, SubmissionResult, empty_items
+from autograder.rubric import ITEMS
+from autograder.sandbox import Worker
+
+
+def _now():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _items(outcomes):
+    return tuple(ItemResult(item, tuple(o for o in outcomes if o.item == item.id)) for item in ITEMS)
+
+
+def grade_submission(submission, config: GradeConfig = DEFAULT, checks=CHECKS):
+    """Grade one `discover.Submission` and return its SubmissionResult."""
+    start = time.monotonic()
+    data = submission.path.read_bytes() if submission.path.is_file() else b""
+    common = {
+        "student": submission.student,
+        "path": str(submission.path),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "graded_at": _now(),
+        "isolation": Worker.isolation,
+    }
+    if submission.kind == "missing":
+        message = "No second_moment.py was found in this folder, so there was nothing to grade."
+        return SubmissionResult(items=empty_items(message), seconds=0.0, load_error={"type": "Missing", "message": message}, **common)
+    if submission.kind == "ipynb":
+        message = "Notebook (.ipynb) submissions are not graded yet: submit second_moment.py."
+        return SubmissionResult(items=empty_items(message), seconds=0.0, load_error={"type": "Unsupported", "message": message}, **common)
+    with Worker(submission.path, config) as worker:
+        outcomes = [check.run(worker.call) for check in checks]
+        output = worker.output()
+        load_error = worker.load_error
+    return SubmissionResult(
+        items=_items(outcomes), seconds=time.monotonic() - start, load_error=load_error, output=output, **common
+    )
+
+
+def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None):
+    """Grade many submissions, `config.jobs` at a time; call on_result(result) as each finishes.
+
+    Returns the results in the order of `submissions`.
+    """
+    with ThreadPoolExecutor(max_workers=config.jobs) as pool:
+        futures = [pool.submit(grade_submission, sub, config) for sub in submissions]
+        for future in as_completed(futures):
+            result = future.result()  # a grader bug re-raises here and stops the batch loudly
+            if on_result:
+                on_result(result)
+    return [future.result() for future in futures]

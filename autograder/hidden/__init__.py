@@ -1,0 +1,1 @@
+"""The hidden checks as a pytest suite, for TAs: `pytest --pyargs autograder.hidden --submission PATH`."""

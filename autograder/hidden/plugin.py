@@ -1,0 +1,39 @@
+"""The pytest plugin behind the hidden suite: adds --submission and a `graded` fixture.
+
+Installed as a pytest11 entry point, so the option exists wherever the package is installed. The fixture
+grades the submission once, through the same sandboxed worker as `adam-hw grade`.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from autograder.config import DEFAULT, GradeConfig
+from autograder.discover import UsageError, discover
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("adam-hw", "the second-moment assignment's hidden checks")
+    group.addoption("--submission", metavar="PATH", help="the student's second_moment.py to check")
+    group.addoption(
+        "--submission-timeout", type=float, default=DEFAULT.timeout, metavar="SECONDS",
+        help=f"longest one call into student code may run (default {DEFAULT.timeout:g})",
+    )
+
+
+@pytest.fixture(scope="session")
+def graded(request):
+    """The SubmissionResult of the submission named by --submission, graded once per session."""
+    from autograder.grading import grade_submission
+
+    path = request.config.getoption("--submission")
+    if not path:
+        raise pytest.UsageError("the hidden checks need --submission PATH (a student's second_moment.py)")
+    try:
+        (submission,) = discover([path]) if Path(path).is_file() else (None,)
+    except UsageError as err:
+        raise pytest.UsageError(str(err)) from None
+    if submission is None:
+        raise pytest.UsageError(f"--submission must be a .py file, got {path}")
+    config = GradeConfig(timeout=request.config.getoption("--submission-timeout"), jobs=1)
+    return grade_submission(submission, config)

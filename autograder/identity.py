@@ -1,0 +1,254 @@
+"""Graded checks of the bias-correction identity, run on the student's own update_v and bias_correct.
+
+Section 3 of the Adam paper: unrolled from v_0 = 0, v_T = (1 - beta2) * sum_{i=1..T} beta2^(T-i) * g_i^2,
+and since (1 - beta2) * sum_{i=1..T} beta2^(T-i) = 1 - beta2^T, a constant gradient g gives v_hat_t = g^2.
+
+The worker feeds sympy symbols through the student's functions and sends back each result as numerator
+and denominator polynomials with exact rational coefficients (plain data). This process compares them with
+the closed form by polynomial arithmetic on Fractions: exact, no sympy here and no `simplify`. Correct
+code that cannot take sympy objects (say `np.asarray(g, dtype=float)`) is not penalised for that: the same
+identity is then probed with float inputs against the closed form computed exactly from those inputs.
+"""
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from autograder.checks import reply_problem
+from autograder.results import Outcome
+
+BETA = "beta2"
+NUMERIC_RTOL = 1e-9  # float64 through a handful of steps stays within ~1e-13 of exact
+MAX_TERMS = 10_000
+
+# -- polynomials as {exponent tuple: Fraction} ------------------------------------------------------------
+
+
+def _poly_mul(p, q):
+    out = {}
+    for ma, ca in p.items():
+        for mb, cb in q.items():
+            m = tuple(a + b for a, b in zip(ma, mb))
+            out[m] = out.get(m, 0) + ca * cb
+    return {m: c for m, c in out.items() if c != 0}
+
+
+def _poly_equal(p, q):
+    """Equal up to a relative 1e-12 of the largest coefficient (exact when both are exact rationals)."""
+    keys = set(p) | set(q)
+    scale = max([abs(c) for c in p.values()] + [abs(c) for c in q.values()] + [Fraction(0)])
+    tol = scale * Fraction(1, 10**12)
+    return all(abs(p.get(k, 0) - q.get(k, 0)) <= tol for k in keys)
+
+
+def _parse_poly(terms, n):
+    """The worker's [[exponents], "p/q"] list as a polynomial, or None when it is not well formed."""
+    if not isinstance(terms, list) or len(terms) > MAX_TERMS:
+        return None
+    poly = {}
+    for term in terms:
+        if not (isinstance(term, list) and len(term) == 2 and isinstance(term[0], list) and isinstance(term[1], str)):
+            return None
+        exps = term[0]
+        if len(exps) != n or not all(isinstance(e, int) and not isinstance(e, bool) and 0 <= e <= 64 for e in exps):
+            return None
+        try:
+            coeff = Fraction(term[1])
+        except (ValueError, ZeroDivisionError):
+            return None
+        poly[tuple(exps)] = poly.get(tuple(exps), 0) + coeff
+    return {m: c for m, c in poly.items() if c != 0}
+
+
+def parse_rational(value, gens):
+    """(numerator, denominator) polynomials from the worker's description, or None if malformed."""
+    if not isinstance(value, dict) or value.get("kind") != "rational" or value.get("gens") != list(gens):
+        return None
+    num, den = _parse_poly(value.get("num"), len(gens)), _parse_poly(value.get("den"), len(gens))
+    if num is None or not den:
+        return None
+    return num, den
+
+
+def _monomial(gens, **powers):
+    return tuple(powers.get(g, 0) for g in gens)
+
+
+def closed_form(t, gens):
+    """(1 - b) * sum_{i=1..t} b^(t-i) * g_i^2 as a polynomial in gens = (g1..gT, beta2)."""
+    poly = {}
+    for i in range(1, t + 1):
+        g = f"g{i}"
+        # (1 - b) b^(t-i) g_i^2 = b^(t-i) g_i^2 - b^(t-i+1) g_i^2
+        poly[_monomial(gens, **{g: 2, BETA: t - i})] = Fraction(1)
+        poly[_monomial(gens, **{g: 2, BETA: t - i + 1})] = Fraction(-1)
+    return poly
+
+
+def render_poly(poly, gens, limit=8):
+    """A polynomial in readable form, for feedback about the student's own expression."""
+    parts = []
+    for mono, coeff in sorted(poly.items(), reverse=True)[:limit]:
+        factors = [g if e == 1 else f"{g}^{e}" for g, e in zip(gens, mono) if e]
+        text = "*".join(([str(coeff)] if coeff != 1 or not factors else []) + factors)
+        parts.append(text)
+    more = " + ..." if len(poly) > limit else ""
+    return (" + ".join(parts) or "0").replace("+ -", "- ") + more
+
+
+# -- the two graded checks --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdentityCheck:
+    """Base for the two identity checks: a symbolic request, then numeric probes if sympy objects fail."""
+
+    id: str
+    item: str
+    about: str
+    steps: int = 5
+    hidden: bool = True
+    uses = ("update_v", "bias_correct")
+
+    def run(self, call):
+        reply = call(self.symbolic_request(), self.uses)
+        problem, fallback = self.judge_symbolic(reply)
+        how = "symbolic algebra"
+        if fallback:
+            how = "float probes (your code does not take sympy symbols, which is fine)"
+            problem = self.run_numeric(call)
+        message = "" if problem is None else f"{self.about}: {problem}."
+        return Outcome(self.id, self.item, problem is None, self.hidden, f"{self.about} (checked with {how})", message)
+
+    def judge_symbolic(self, reply):
+        """(problem, fallback): fallback is True when the code could not take symbols at all."""
+        if reply.status == "error":
+            return None, True
+        if not reply.ok:
+            return reply_problem(reply, "your code"), False
+        values = reply.value.get("values")
+        if not isinstance(values, list) or len(values) != self.steps:
+            return "your code sent back something the grader cannot read", False
+        if any(isinstance(v, dict) and v.get("kind") == "not_polynomial" for v in values):
+            return None, True
+        for t, value in enumerate(values, start=1):
+            parsed = parse_rational(value, self.gens)
+            if parsed is None:
+                return "your code sent back something the grader cannot read", False
+            problem = self.judge_step(t, *parsed)
+            if problem:
+                return problem, False
+        return None, False
+
+    def run_numeric(self, call):
+        for request, expected_steps in self.numeric_probes():
+            reply = call(request, self.uses)
+            if not reply.ok:
+                return reply_problem(reply, "your code")
+            values = reply.value.get("values")
+            if not isinstance(values, list) or len(values) != len(expected_steps):
+                return "your code sent back something the grader cannot read"
+            for t, (value, expected) in enumerate(zip(values, expected_steps), start=1):
+                if not _close(value, expected):
+                    return self.numeric_problem(request, t)
+        return None
+
+
+def _close(value, expected):
+    if not isinstance(value, dict) or value.get("kind") not in ("scalar", "array"):
+        return False
+    got = value.get("value") if value.get("kind") == "scalar" else value.get("data")
+    if isinstance(got, list):  # more than one number where one was due (a 0-d array's data is a number)
+        return False
+    if isinstance(got, bool) or not isinstance(got, (int, float)) or not math.isfinite(got):
+        return False
+    return abs(Fraction(got) - expected) <= abs(expected) * Fraction(NUMERIC_RTOL)
+
+
+@dataclass(frozen=True)
+class ClosedFormCheck(IdentityCheck):
+    """Unrolled from v_0 = 0, the student's update_v equals the closed form at every step t <= steps."""
+
+    uses = ("update_v",)
+
+    @property
+    def gens(self):
+        return tuple(f"g{i}" for i in range(1, self.steps + 1)) + (BETA,)
+
+    def symbolic_request(self):
+        return {
+            "op": "unroll",
+            "gradients": [{"sym": f"g{i}"} for i in range(1, self.steps + 1)],
+            "beta2": {"sym": BETA},
+            "v0": {"zero": True},
+            "correct": False,
+            "gens": list(self.gens),
+        }
+
+    def judge_step(self, t, num, den):
+        expected = closed_form(t, self.gens)
+        if _poly_equal(num, _poly_mul(expected, den)):
+            return None
+        if den == {(0,) * len(self.gens): Fraction(1)}:
+            return (
+                f"after {t} step(s) from v_0 = 0 your update_v gives {render_poly(num, self.gens)}, "
+                f"not (1 - beta2) * sum_i beta2^({t}-i) * g_i^2"
+            )
+        return f"after {t} step(s) from v_0 = 0 your update_v does not give (1 - beta2) * sum_i beta2^({t}-i) * g_i^2"
+
+    def numeric_probes(self):
+        for gradients, beta2 in _NUMERIC_SEQUENCES:
+            b = Fraction(beta2)
+            expected = [
+                (1 - b) * sum(b ** (t - i) * Fraction(g) ** 2 for i, g in enumerate(gradients[:t], start=1))
+                for t in range(1, len(gradients) + 1)
+            ]
+            request = {"op": "unroll", "gradients": list(gradients), "beta2": beta2, "v0": 0.0, "correct": False}
+            yield request, expected
+
+    def numeric_problem(self, request, t):
+        return (
+            f"run from v_0 = 0 over the gradients {request['gradients']} with beta2 = {request['beta2']}, "
+            f"your update_v after step {t} is not (1 - beta2) * sum_i beta2^({t}-i) * g_i^2"
+        )
+
+
+@dataclass(frozen=True)
+class ConstantGradientCheck(IdentityCheck):
+    """A constant gradient g through update_v then bias_correct gives v_hat_t = g^2 at every t <= steps."""
+
+    gens = ("g", BETA)
+
+    def symbolic_request(self):
+        return {
+            "op": "unroll",
+            "gradients": [{"sym": "g"}] * self.steps,
+            "beta2": {"sym": BETA},
+            "v0": {"zero": True},
+            "correct": True,
+            "gens": list(self.gens),
+        }
+
+    def judge_step(self, t, num, den):
+        if _poly_equal(num, _poly_mul({(2, 0): Fraction(1)}, den)):
+            return None
+        return f"with the same gradient g at every step, your v_hat at t = {t} is not g^2"
+
+    def numeric_probes(self):
+        for g, beta2 in _CONSTANT_GRADIENTS:
+            request = {"op": "unroll", "gradients": [g] * self.steps, "beta2": beta2, "v0": 0.0, "correct": True}
+            yield request, [Fraction(g) ** 2] * self.steps
+
+    def numeric_problem(self, request, t):
+        g, beta2 = request["gradients"][0], request["beta2"]
+        return f"with the gradient {g} at every step and beta2 = {beta2}, your v_hat at t = {t} is not {g}^2"
+
+
+# Float probes for code that cannot take symbols: several gradient sequences (signs, zeros, decreasing)
+# and betas, so that no mistake matches the closed form on all of them.
+_NUMERIC_SEQUENCES = (
+    ((10.0, 12.0, 8.0, 0.0, -3.0), 0.999),
+    ((0.1, -0.2, 0.3, 0.25, 0.0), 0.9),
+    ((2.0, -1.0, 0.5, 4.0, 3.0), 0.5),
+)
+_CONSTANT_GRADIENTS = ((3.0, 0.999), (-0.5, 0.9), (0.001, 0.5))

@@ -1,0 +1,87 @@
+"""feedback.md: what a student reads. Per rubric item: pass or fail, points, and what went wrong.
+
+Never prints the expected value of a hidden check: the messages come from `Outcome.message`, which the
+checks write without it.
+"""
+
+import re
+from pathlib import Path
+
+from autograder.rubric import TASKS_BY_ID
+
+MAX_MESSAGES = 4
+
+
+def _fence(text):
+    """A code fence longer than any run of backticks in text, so student output cannot break out of it."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def load_text(result):
+    error = result.load_error
+    if not error:
+        return ""
+    kind, message = error.get("type", "Error"), error.get("message", "")
+    if kind == "SyntaxError":
+        where = f" on line {error['line']}" if error.get("line") else ""
+        source = f"\n\n    {error['source']}" if error.get("source") else ""
+        return f"**Your file could not be read: a SyntaxError{where}** ({message}).{source}\n\nFix it and every task can be graded."
+    if kind in ("Missing", "Unsupported", "Timeout", "Crashed"):
+        return f"**{message}**"
+    where = f" at line {error['line']} (`{error.get('source') or ''}`)" if error.get("line") else ""
+    return f"**Your file raised {kind} while it was being loaded{where}:** {message}\n\nNothing in it could be graded."
+
+
+def item_text(item_result):
+    """The feedback for one rubric item: one line when it passed, the first few problems when not."""
+    item = item_result.item
+    if item_result.passed:
+        return f"Passed: {item.description}"
+    lines = [f"This item checks: {item.description}", ""]
+    failures = item_result.failures
+    for outcome in failures[:MAX_MESSAGES]:
+        lines.append(f"- {outcome.message}")
+    if len(failures) > MAX_MESSAGES:
+        lines.append(f"- ... and {len(failures) - MAX_MESSAGES} more check(s) in this item.")
+    return "\n".join(lines)
+
+
+def summary_text(result):
+    failed = [r.item.id for r in result.items if not r.passed]
+    head = f"Score: {result.score:g} / {result.max_score}."
+    return head + (f" Items to revisit: {', '.join(failed)}." if failed else " Every item passed.")
+
+
+def render(result):
+    short_sha = f"{result.sha256[:4]}…{result.sha256[-2:]}"
+    lines = [
+        "# Second moment (page 10): your results",
+        "",
+        f"**Score: {result.score:g} / {result.max_score}** · graded {result.graded_at} · "
+        f"submission `{Path(result.path).name}` (sha256 {short_sha})",
+        "",
+    ]
+    if result.load_error:
+        lines += [load_text(result), ""]
+    lines += ["| task | item | points | result |", "|---|---|---|---|"]
+    for r in result.items:
+        task = TASKS_BY_ID[r.item.task]
+        status = "passed" if r.passed else "**failed**"
+        lines.append(f"| {task.number} {task.id} | {r.item.title} | {r.score} / {r.item.points} | {status} |")
+    for r in result.items:
+        if r.passed or result.load_error:
+            continue
+        task = TASKS_BY_ID[r.item.task]
+        lines += ["", f"## {task.number} {task.id} — {r.item.title} ({r.score} / {r.item.points})", item_text(r)]
+    if result.output.strip():
+        fence = _fence(result.output)
+        lines += ["", "## What your code printed", "", fence, result.output.rstrip(), fence]
+    lines += [
+        "",
+        "---",
+        "Public checks you can run yourself: `pytest` in your assignment folder. Hidden checks are summarised "
+        "above without their expected values.",
+        "",
+    ]
+    return "\n".join(lines)

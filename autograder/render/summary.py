@@ -1,0 +1,39 @@
+"""The table that closes a grading run on the terminal, and the progress line while it runs."""
+
+from autograder.rubric import ITEMS
+
+MAX_ROWS = 40
+
+
+def table(rows):
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def render(results, out_dir, isolation, seconds):
+    lines = []
+    if len(results) <= MAX_ROWS:
+        rows = [("student", "score", "failed items")]
+        for r in sorted(results, key=lambda r: r.student):
+            failed = ", ".join(x.item.id for x in r.items if not x.passed) or "-"
+            rows.append((r.student, f"{r.score:g}/{r.max_score}", failed))
+        lines += [table(rows), ""]
+    rows = [("item", "points", "passed")]
+    for item in ITEMS:
+        passed = sum(1 for r in results if r.item(item.id).passed)
+        rows.append((item.id, item.points, f"{passed}/{len(results)}"))
+    lines += [table(rows), ""]
+    if results:
+        scores = [r.score for r in results]
+        lines.append(
+            f"{len(results)} graded in {seconds:.1f} s · mean {sum(scores) / len(scores):.1f} · "
+            f"min {min(scores):g} · max {max(scores):g}"
+        )
+    lines.append(f"isolation: {isolation}")
+    lines.append(f"gradebook: {out_dir / 'grades.csv'}")
+    return "\n".join(lines)
+
+
+def progress(done, total, width=30):
+    filled = int(width * done / total) if total else width
+    return f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"

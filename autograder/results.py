@@ -1,0 +1,84 @@
+"""Grading results as plain data. CSV, results.json, feedback.md and the terminal table render these."""
+
+from dataclasses import dataclass, field
+
+from autograder.rubric import ITEMS, MAX_SCORE, RubricItem
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One check against one submission.
+
+    `message` is written for the student and never holds the expected value of a hidden check.
+    `diagnosis` names a known misconception when one matches (filled in by the diagnosis step).
+    """
+
+    check: str
+    item: str
+    passed: bool
+    hidden: bool
+    about: str
+    message: str = ""
+    diagnosis: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One rubric item: full points when every one of its checks passed, else zero."""
+
+    item: RubricItem
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def passed(self):
+        return bool(self.outcomes) and all(o.passed for o in self.outcomes)
+
+    @property
+    def score(self):
+        return self.item.points if self.passed else 0
+
+    @property
+    def hidden(self):
+        """An item is hidden when none of its checks is public."""
+        return all(o.hidden for o in self.outcomes)
+
+    @property
+    def failures(self):
+        return tuple(o for o in self.outcomes if not o.passed)
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """Everything the grader concluded about one submission."""
+
+    student: str
+    path: str
+    sha256: str
+    items: tuple[ItemResult, ...]
+    graded_at: str
+    seconds: float
+    isolation: str
+    load_error: dict | None = None
+    output: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def score(self):
+        return sum(r.score for r in self.items)
+
+    @property
+    def max_score(self):
+        return MAX_SCORE
+
+    def item(self, item_id):
+        return next(r for r in self.items if r.item.id == item_id)
+
+    def scores_by_item(self):
+        return {r.item.id: r.score for r in self.items}
+
+
+def empty_items(message, about="the submission could not be graded"):
+    """Every rubric item failed with one message: for a file that cannot be graded at all."""
+    return tuple(
+        ItemResult(item, (Outcome(f"{item.id}.load", item.id, False, False, about, message),)) for item in ITEMS
+    )

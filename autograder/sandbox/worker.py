@@ -1,0 +1,245 @@
+"""The grader's side of the worker: start it, send requests, bound them in time, and kill what hangs.
+
+One `Worker` serves one submission. It starts `child.py` in its own process group with resource limits
+and a private working folder holding only a copy of the submission, loads the submission (time-boxed like
+any call), and then answers `call(request, uses)` with a `Reply`. A request that hangs past the timeout
+gets the whole process group killed; the functions it used are then marked hung and later requests that
+use them are skipped at once, so one submission costs at most about (functions + 1) x timeout.
+"""
+
+import importlib.util
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.config import GradeConfig
+from autograder.rubric import FUNCTIONS
+
+CHILD_SOURCE = Path(__file__).with_name("child.py").read_text(encoding="utf-8")
+MAX_REPLY_BYTES = 16 * 1024 * 1024
+ISOLATION = "process group + rlimits + private temp folder"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What became of one request: plain data only.
+
+    status is one of: ok, error (student code raised), timeout, crashed (the worker died), skipped (a
+    function it needs hung or crashed earlier), unavailable (the submission did not load), missing (a
+    function it needs is not defined), protocol (the worker answered with something that is not a reply).
+    """
+
+    status: str
+    value: dict | None = None
+    error: dict | None = None
+    detail: str = ""
+
+    @property
+    def ok(self):
+        return self.status == "ok"
+
+
+def _site_dirs():
+    """The folders that hold numpy and sympy: the child's whole import path besides the standard library."""
+    dirs = []
+    for name in ("numpy", "sympy", "mpmath"):
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        parent = str(Path(next(iter(spec.submodule_search_locations))).parent)
+        if parent not in dirs:
+            dirs.append(parent)
+    return dirs
+
+
+class Worker:
+    """A worker process for one submission (see the module docstring). Use it as a context manager."""
+
+    isolation = ISOLATION
+
+    def __init__(self, source, config: GradeConfig, functions=FUNCTIONS):
+        self.config = config
+        self.functions = tuple(functions)
+        self.broken = {}  # function name -> why its later calls are skipped ("timed out", "crashed ...")
+        self.load_error = None  # set when the submission cannot be loaded; every call is then unavailable
+        self.available = {}
+        self._proc = None
+        self._buffer = bytearray()
+        self._tmp = Path(tempfile.mkdtemp(prefix="adam-hw-"))
+        self._workdir = self._tmp / "work"
+        self._workdir.mkdir()
+        self._submission = self._workdir / "second_moment.py"
+        shutil.copyfile(source, self._submission)
+        self._output_path = self._tmp / "output.txt"
+        self._output = open(self._output_path, "ab")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- requests -------------------------------------------------------------------------------------
+
+    def call(self, request, uses):
+        """Send one request that runs the student's functions `uses`; return a Reply, never raise for them."""
+        for name in uses:
+            if name in self.broken:
+                return Reply("skipped", detail=f"{name} {self.broken[name]} earlier, so it was not called again")
+        if not self._ensure_loaded():
+            return Reply("unavailable", error=self.load_error)
+        missing = [name for name in uses if not self.available.get(name)]
+        if missing:
+            return Reply("missing", detail=", ".join(missing))
+        status, payload = self._roundtrip(request)
+        if status in ("timeout", "crashed"):
+            why = "timed out" if status == "timeout" else f"crashed the worker ({payload})"
+            for name in uses:
+                self.broken[name] = why
+            return Reply(status, detail=str(payload or ""))
+        if status == "protocol":
+            return Reply("protocol", detail=payload)
+        if payload.get("ok") is True:
+            return Reply("ok", value=payload)
+        return Reply("error", error=payload.get("error") if isinstance(payload.get("error"), dict) else None)
+
+    def output(self):
+        """What the student's code printed, cut to the first and last few KB."""
+        self._output.flush()
+        data = self._output_path.read_bytes()
+        keep = self.config.output_keep_kb * 1024
+        if len(data) > 2 * keep:
+            cut = len(data) - 2 * keep
+            data = data[:keep] + f"\n[... {cut} bytes of output cut ...]\n".encode() + data[-keep:]
+        return data.decode("utf-8", errors="replace")
+
+    def close(self):
+        self._kill()
+        self._output.close()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    # -- the process ----------------------------------------------------------------------------------
+
+    def _ensure_loaded(self):
+        if self._proc is not None:
+            return True
+        if self.load_error is not None:
+            return False
+        self._start()
+        status, payload = self._roundtrip(
+            {"op": "load", "path": str(self._submission), "functions": list(self.functions)}
+        )
+        if status == "timeout":
+            self.load_error = {"type": "Timeout", "message": f"loading your file took longer than {self.config.timeout:g} s"}
+        elif status == "crashed":
+            self.load_error = {"type": "Crashed", "message": f"your file ended the process while loading ({payload})"}
+        elif status == "protocol" or payload.get("ok") is not True:
+            error = payload.get("error") if isinstance(payload, dict) else None
+            self.load_error = error if isinstance(error, dict) else {"type": "Error", "message": str(payload)[:300]}
+        else:
+            found = payload.get("functions", {})
+            self.available = {name: found.get(name) is True for name in self.functions}
+            return True
+        self._kill()
+        return False
+
+    def _start(self):
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        limits = {
+            "RLIMIT_AS": self.config.memory_mb * 1024 * 1024,
+            "RLIMIT_FSIZE": self.config.file_size_mb * 1024 * 1024,
+            "RLIMIT_CORE": 0,
+        }
+        child_config = {
+            "fds": [req_r, rep_w],
+            "site": _site_dirs(),
+            "rlimits": limits,
+            "submission_path": str(self._submission),
+        }
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(self._workdir),
+            "TMPDIR": str(self._workdir),
+            "LANG": "C.UTF-8",
+            "OPENBLAS_NUM_THREADS": "1",  # numpy must import under the address-space limit
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "MPLBACKEND": "Agg",
+        }
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", CHILD_SOURCE, json.dumps(child_config)],
+            stdin=subprocess.DEVNULL,
+            stdout=self._output,
+            stderr=subprocess.STDOUT,
+            pass_fds=(req_r, rep_w),
+            cwd=self._workdir,
+            env=env,
+            start_new_session=True,
+        )
+        os.close(req_r)
+        os.close(rep_w)
+        self._requests = os.fdopen(req_w, "wb")
+        self._replies = rep_r
+        self._buffer = bytearray()
+
+    def _roundtrip(self, request):
+        """(status, payload): ok with the decoded reply, or timeout / crashed / protocol with a reason."""
+        try:
+            self._requests.write(json.dumps(request).encode() + b"\n")
+            self._requests.flush()
+        except BrokenPipeError:
+            return "crashed", self._death()
+        deadline = time.monotonic() + self.config.timeout
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._kill()
+                return "timeout", None
+            ready, _, _ = select.select([self._replies], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(self._replies, 1 << 16)
+            if not chunk:
+                return "crashed", self._death()
+            self._buffer += chunk
+            if len(self._buffer) > MAX_REPLY_BYTES:
+                self._kill()
+                return "protocol", "the worker sent an oversized reply"
+        line, _, rest = bytes(self._buffer).partition(b"\n")
+        self._buffer = bytearray(rest)
+        try:
+            payload = json.loads(line)
+        except ValueError:
+            return "protocol", "the worker sent something that is not JSON"
+        if not isinstance(payload, dict):
+            return "protocol", "the worker sent something that is not a reply"
+        return "ok", payload
+
+    def _death(self):
+        """Why the worker died, after reaping it."""
+        code = self._proc.wait() if self._proc is not None else None
+        self._kill()
+        if code is not None and code < 0:
+            return f"killed by signal {signal.Signals(-code).name}"
+        return f"exit code {code}"
+
+    def _kill(self):
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # the group is already gone
+        proc.wait()
+        self._requests.close()
+        os.close(self._replies)

@@ -1,0 +1,53 @@
+"""The grader as a black box on the corpus in tests/submissions/: each group folder is graded in one batch.
+
+Every folder with an `expected.toml` is a group; the file names, for each submission in the folder, its
+score, the rubric items it fails (all others must pass) and phrases its feedback must contain.
+"""
+
+import tomllib
+
+import pytest
+
+from autograder.config import GradeConfig
+from autograder.discover import discover
+from autograder.grading import grade_batch
+from autograder.render import feedback
+from tests.conftest import SUBMISSIONS
+
+GROUPS = sorted(p.parent.name for p in SUBMISSIONS.glob("*/expected.toml"))
+
+
+def _expected(group):
+    return tomllib.loads((SUBMISSIONS / group / "expected.toml").read_text(encoding="utf-8"))
+
+
+def _cases():
+    return [(group, student) for group in GROUPS for student in _expected(group)]
+
+
+@pytest.fixture(scope="module")
+def graded():
+    """Every group graded once; {group: {student: SubmissionResult}}."""
+    config = GradeConfig(timeout=3.0)
+    out = {}
+    for group in GROUPS:
+        results = grade_batch(discover([SUBMISSIONS / group]), config)
+        out[group] = {r.student: r for r in results}
+    return out
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_every_submission_in_a_group_has_an_expectation(group, graded):
+    assert sorted(graded[group]) == sorted(_expected(group))
+
+
+@pytest.mark.parametrize(("group", "student"), _cases())
+def test_submission_gets_its_expected_grade(group, student, graded):
+    expected = _expected(group)[student]
+    result = graded[group][student]
+    failed = sorted(r.item.id for r in result.items if not r.passed)
+    assert failed == sorted(expected["failed"])
+    assert result.score == expected["score"]
+    text = feedback.render(result)
+    for phrase in expected.get("feedback", []):
+        assert phrase in text
