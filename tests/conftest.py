@@ -1,11 +1,19 @@
 """Shared fixtures: the repository's folders, and grading a folder of submissions once per module."""
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = ROOT / "tests" / "submissions"
+
+# Property tests run the same examples on every machine (derandomize) and few enough to keep `make test`
+# fast; HYPOTHESIS_PROFILE=thorough explores more when hunting a bug.
+settings.register_profile("adam-hw", derandomize=True, database=None, max_examples=30, deadline=None)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "adam-hw"))
 
 
 @pytest.fixture(scope="session")
