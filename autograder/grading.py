@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from autograder.cases import CHECKS
 from autograder.config import DEFAULT, GradeConfig
+from autograder.notebook.cells import NotebookError, read_cells
 from autograder.results import ItemResult, SubmissionResult, empty_items
 from autograder.rubric import ITEMS
 from autograder.sandbox import Worker
@@ -39,10 +40,14 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=CHECKS):
     if submission.kind == "missing":
         message = "No second_moment.py was found in this folder, so there was nothing to grade."
         return SubmissionResult(items=empty_items(message), seconds=0.0, load_error={"type": "Missing", "message": message}, **common)
+    cells = None
     if submission.kind == "ipynb":
-        message = "Notebook (.ipynb) submissions are not graded yet: submit second_moment.py."
-        return SubmissionResult(items=empty_items(message), seconds=0.0, load_error={"type": "Unsupported", "message": message}, **common)
-    with Worker(submission.path, config) as worker:
+        try:
+            cells = read_cells(data)
+        except NotebookError as err:
+            message = f"Your notebook could not be read, so nothing in it was graded: {err}."
+            return SubmissionResult(items=empty_items(message), seconds=0.0, load_error={"type": "NotebookError", "message": message}, **common)
+    with Worker(submission.path, config, cells=cells) as worker:
         outcomes = [check.run(worker.call) for check in checks]
         output = worker.output()
         load_error = worker.load_error

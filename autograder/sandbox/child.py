@@ -9,6 +9,7 @@ caught and reported as data: that is what this process is for. The parent trusts
 
 import importlib.util
 import json
+import linecache
 import os
 import resource
 import signal
@@ -116,14 +117,16 @@ def encode_symbolic(x, gens):
 def describe_error(err):
     """A student's exception as data: its type, message and the line of their file it came from."""
     info = {"type": type(err).__name__, "message": str(err)[:500], "line": None, "source": None}
-    path = CONFIG.get("submission_path")
-    if isinstance(err, SyntaxError) and err.filename == path:
+    theirs = {CONFIG.get("submission_path")} | set(CELL_FILES)
+    if isinstance(err, SyntaxError) and err.filename in theirs:
         info["line"], info["source"] = err.lineno, (err.text or "").strip()[:200]
         info["message"] = str(err.msg)[:500]
+        info["cell"] = CELL_FILES.get(err.filename)
         return info
     for frame in reversed(traceback.extract_tb(err.__traceback__)):
-        if frame.filename == path:
+        if frame.filename in theirs:
             info["line"], info["source"] = frame.lineno, (frame.line or "")[:200]
+            info["cell"] = CELL_FILES.get(frame.filename)
             break
     return info
 
@@ -178,7 +181,37 @@ def op_unroll(request):
     return {"ok": True, "values": values}
 
 
-OPS = {"load": op_load, "call": op_call, "unroll": op_unroll}
+CELL_FILES = {}  # "<cell N>" -> N: the file names a notebook's cells are compiled under
+
+
+def op_exec_cell(request):
+    """Run one notebook cell in the module the notebook builds up (created by the first cell)."""
+    global SUBMISSION
+    if SUBMISSION is None:
+        SUBMISSION = type(sys)("second_moment")
+        sys.modules["second_moment"] = SUBMISSION
+    name = f"<cell {request['cell']}>"
+    CELL_FILES[name] = request["cell"]
+    source = request["source"]
+    # Registered so tracebacks (and describe_error) can quote the student's line from this cell.
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    try:
+        exec(compile(source, name, "exec"), SUBMISSION.__dict__)
+    except BaseException as err:  # a cell that raises is the student's result; later cells still run
+        return {"ok": False, "error": describe_error(err)}
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return {"ok": True}
+
+
+def op_functions(request):
+    """Which of the graded functions the notebook's cells defined, once every cell has run."""
+    found = {name: callable(getattr(SUBMISSION, name, None)) for name in request["functions"]}
+    return {"ok": True, "functions": found}
+
+
+OPS = {"load": op_load, "call": op_call, "unroll": op_unroll, "exec_cell": op_exec_cell, "functions": op_functions}
 
 
 def serve():

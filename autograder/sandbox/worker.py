@@ -25,6 +25,7 @@ from autograder.rubric import FUNCTIONS
 
 CHILD_SOURCE = Path(__file__).with_name("child.py").read_text(encoding="utf-8")
 MAX_REPLY_BYTES = 16 * 1024 * 1024
+MAX_DEAD_CELLS = 3  # notebook cells that may hang or crash before the rest are skipped
 ISOLATION = "process group + rlimits + private temp folder"
 
 
@@ -48,9 +49,10 @@ class Reply:
 
 
 def _site_dirs():
-    """The folders that hold numpy and sympy: the child's whole import path besides the standard library."""
+    """The folders that hold numpy and sympy (and matplotlib, when installed, for notebooks' plotting cells):
+    the child's whole import path besides the standard library."""
     dirs = []
-    for name in ("numpy", "sympy", "mpmath"):
+    for name in ("numpy", "sympy", "mpmath", "matplotlib"):
         spec = importlib.util.find_spec(name)
         if spec is None or not spec.submodule_search_locations:
             continue
@@ -65,9 +67,12 @@ class Worker:
 
     isolation = ISOLATION
 
-    def __init__(self, source, config: GradeConfig, functions=FUNCTIONS):
+    def __init__(self, source, config: GradeConfig, functions=FUNCTIONS, cells=None):
         self.config = config
         self.functions = tuple(functions)
+        self.cells = None if cells is None else tuple(cells)  # a notebook's code cells (notebook.cells.Cell)
+        self._dead_cells = {}  # cell number -> why it is not run again (it hung or ended the worker)
+        self._cells_ran = False
         self.broken = {}  # function name -> why its later calls are skipped ("timed out", "crashed ...")
         self.load_error = None  # set when the submission cannot be loaded; every call is then unavailable
         self.available = {}
@@ -76,7 +81,7 @@ class Worker:
         self._tmp = Path(tempfile.mkdtemp(prefix="adam-hw-"))
         self._workdir = self._tmp / "work"
         self._workdir.mkdir()
-        self._submission = self._workdir / "second_moment.py"
+        self._submission = self._workdir / ("second_moment" + (Path(source).suffix or ".py"))
         shutil.copyfile(source, self._submission)
         self._output_path = self._tmp / "output.txt"
         self._output = open(self._output_path, "ab")
@@ -133,6 +138,8 @@ class Worker:
             return True
         if self.load_error is not None:
             return False
+        if self.cells is not None:
+            return self._load_notebook()
         self._start()
         status, payload = self._roundtrip(
             {"op": "load", "path": str(self._submission), "functions": list(self.functions)}
@@ -150,6 +157,73 @@ class Worker:
             return True
         self._kill()
         return False
+
+    def _load_notebook(self):
+        """Run a notebook's cells in order, as a kernel would, but each under the timeout.
+
+        A cell that raises is noted and the next one runs. A cell that hangs or ends the worker is noted,
+        never run again, and the worker restarted with the cells that had finished run again, so later
+        cells still see what earlier ones defined. Past MAX_DEAD_CELLS such cells the rest are skipped,
+        which bounds a notebook's cost at about (MAX_DEAD_CELLS + 1) x cells x timeout in the worst case.
+        """
+        # After a later call kills the worker the cells run again: note what they did only the first time.
+        note = (lambda text: None) if self._cells_ran else self._note
+        self._cells_ran = True
+        self._start()
+        finished = []
+        for cell in self.cells:
+            if cell.note:
+                note(f"cell {cell.number}: {cell.note}")
+            if not cell.source or cell.number in self._dead_cells:
+                continue
+            if len(self._dead_cells) >= MAX_DEAD_CELLS:
+                note(f"cell {cell.number} was not run: {MAX_DEAD_CELLS} earlier cells hung or crashed")
+                continue
+            status, payload = self._run_cell(cell)
+            if status in ("timeout", "crashed", "protocol"):
+                why = {"timeout": f"took longer than {self.config.timeout:g} s and was stopped"}.get(
+                    status, f"ended the worker ({payload})"
+                )
+                self._dead_cells[cell.number] = why
+                note(f"cell {cell.number} {why}; the cells after it still ran")
+                finished = self._restart_with(finished)
+                continue
+            if payload.get("ok") is not True:
+                error = payload.get("error") if isinstance(payload.get("error"), dict) else {}
+                where = f" (line {error['line']})" if error.get("line") else ""
+                note(f"cell {cell.number} raised {error.get('type', 'an error')}{where}: {error.get('message', '')}")
+            finished.append(cell)
+        status, payload = self._roundtrip({"op": "functions", "functions": list(self.functions)})
+        if status != "ok" or payload.get("ok") is not True:
+            self.load_error = {"type": "Crashed", "message": f"the worker stopped after running your cells ({status})"}
+            self._kill()
+            return False
+        found = payload.get("functions", {})
+        self.available = {name: found.get(name) is True for name in self.functions}
+        return True
+
+    def _run_cell(self, cell):
+        return self._roundtrip({"op": "exec_cell", "cell": cell.number, "source": cell.source})
+
+    def _restart_with(self, cells):
+        """A fresh worker with `cells` run again; returns those that still finished (a cell that now hangs
+        is dropped, and the restart begins again without it)."""
+        while True:
+            self._kill()
+            self._start()
+            for cell in cells:
+                status, payload = self._run_cell(cell)
+                if status in ("timeout", "crashed", "protocol"):
+                    self._dead_cells[cell.number] = "hung or crashed when run again after a restart"
+                    cells = [c for c in cells if c is not cell]
+                    break
+            else:
+                return list(cells)
+
+    def _note(self, text):
+        """A line about the notebook's cells, shown with what the student's code printed."""
+        self._output.write(f"[grader] {text}\n".encode())
+        self._output.flush()
 
     def _start(self):
         req_r, req_w = os.pipe()

@@ -1,0 +1,78 @@
+"""Reading notebook submissions: IPython syntax becomes harmless Python, test cells are skipped, nothing runs a shell."""
+
+import json
+
+from autograder.config import GradeConfig
+from autograder.discover import Submission
+from autograder.cases import CHECKS
+from autograder.grading import grade_submission
+from autograder.notebook.cells import NotebookError, read_cells, to_python
+from tests.conftest import ROOT
+
+REFERENCE = (ROOT / "solutions" / "second_moment.py").read_text(encoding="utf-8")
+
+
+def _notebook(*cells):
+    return json.dumps({
+        "cells": [
+            c if isinstance(c, dict) else {"cell_type": "code", "metadata": {}, "outputs": [], "source": c}
+            for c in cells
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }).encode()
+
+
+def test_a_valid_python_cell_is_sent_unchanged():
+    source = "x = 100 % 7\ny = '!not a shell'\n"
+    assert to_python(source) == (source, "")
+
+
+def test_line_magics_and_shell_escapes_become_pass_at_the_same_indent():
+    python, note = to_python("%matplotlib inline\nfor i in range(2):\n    !echo hi\nout = !ls\nnp.sqrt?\n")
+    compile(python, "<cell>", "exec")
+    assert "echo" not in python.replace("# IPython syntax", "") or "pass" in python
+    assert "    pass" in python and "out = []" in python
+    assert "%matplotlib inline" in note and "!echo hi" in note
+
+
+def test_a_timing_cell_magic_runs_its_body_and_a_shell_cell_magic_is_skipped():
+    python, _ = to_python("%%time\nx = 1\n")
+    assert python.strip() == "x = 1"
+    python, note = to_python("%%bash\nrm -rf /\n")
+    assert python is None and "%%bash" in note
+
+
+def test_nbgrader_test_cells_are_skipped_but_solution_cells_are_kept():
+    test_cell = {"cell_type": "code", "metadata": {"nbgrader": {"grade": True, "solution": False}}, "source": "assert False"}
+    graded_solution = {"cell_type": "code", "metadata": {"nbgrader": {"grade": True, "solution": True}}, "source": "y = 2"}
+    markdown = {"cell_type": "markdown", "metadata": {}, "source": "# title"}
+    cells = read_cells(_notebook("x = 1", test_cell, markdown, graded_solution))
+    assert [(c.number, c.source) for c in cells] == [(1, "x = 1"), (4, "y = 2")]
+
+
+def test_a_notebook_that_is_not_json_names_the_problem():
+    for data, phrase in ((b'{"cells": [', "not valid JSON"), (b"[1, 2]", "not a Jupyter notebook"), (b"\xff\xfe", "not UTF-8")):
+        try:
+            read_cells(data)
+        except NotebookError as err:
+            assert phrase in str(err)
+        else:
+            raise AssertionError(f"{data!r} was read as a notebook")
+
+
+def test_a_shell_escape_in_a_graded_notebook_never_runs_a_shell(tmp_path):
+    marker = tmp_path / "shell_ran"
+    path = tmp_path / "student.ipynb"
+    path.write_bytes(_notebook(f"!touch {marker}\n", f"%%bash\ntouch {marker}\n", REFERENCE))
+    result = grade_submission(Submission("student", path, "ipynb"), GradeConfig(timeout=5.0), checks=CHECKS)
+    assert not marker.exists()
+    assert result.score == result.max_score
+
+
+def test_the_last_definition_of_a_function_is_the_one_graded(tmp_path):
+    path = tmp_path / "student.ipynb"
+    wrong = "def effective_step(v_hat, alpha=0.001, eps=1e-8):\n    return alpha / (v_hat + eps)\n"
+    path.write_bytes(_notebook(REFERENCE, wrong))
+    result = grade_submission(Submission("student", path, "ipynb"), GradeConfig(timeout=5.0), checks=CHECKS)
+    failed = {r.item.id for r in result.items if not r.passed}
+    assert failed == {"effective_step.page", "effective_step.small_v_hat", "effective_step.general"}
