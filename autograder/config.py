@@ -17,6 +17,7 @@ class GradeConfig:
     memory_mb: int = 1024  # address space of the worker that runs student code
     file_size_mb: int = 16  # largest file (its captured output included) the worker may write
     output_keep_kb: int = 4  # of the student's printed output, keep this much from the start and the end
+    per_student: bool | None = None  # draw randomised cases per student; None follows autograder/term.json
 
     def __post_init__(self):
         if not self.timeout > 0:

@@ -1,0 +1,147 @@
+"""Terms: which randomised hidden cases a submission is graded on, and the manifest that pins them down.
+
+`adam-hw release --term NAME` writes `autograder/term.json` (generated; never edit it by hand): the term's
+name, the seed derived from it, whether the cases vary per student, the generator's version, and a
+fingerprint of the cases the term seed draws. The grader reads that manifest, so a regrade months later
+draws every case again exactly, and refuses to grade (loudly) if the generator no longer reproduces the
+fingerprint. A submission is graded on the fixed cases in `autograder.cases` (the page's worked values
+among them) plus the cases drawn from its seed: the term's seed, or, per student, a seed derived from
+the term's seed and the student id. The seed and term go into each results.json (`extra_data`).
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from autograder import randomized
+from autograder.cases import CHECKS
+
+MANIFEST = Path(__file__).with_name("term.json")
+MAX_NAME = 64
+GENERATED = "by `adam-hw release --term NAME`; do not edit by hand"
+
+
+def _seed(text):
+    """A 63-bit seed from sha256, so it survives JSON and spreadsheets as a plain integer."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 1
+
+
+def term_seed(name):
+    return _seed(f"adam-hw term {name}")
+
+
+def student_seed(seed, student):
+    return _seed(f"adam-hw student {seed} {student}")
+
+
+def check_name(name):
+    """The term name, or ValueError naming what is wrong with it."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"a term name must be a non-empty string, got {name!r}")
+    if len(name) > MAX_NAME or not name.isprintable() or name != name.strip():
+        raise ValueError(f"a term name must be printable, without outer spaces, at most {MAX_NAME} characters, got {name!r}")
+    return name
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term's draw of hidden cases; per_student gives every student a draw of their own."""
+
+    name: str
+    per_student: bool = False
+
+    def __post_init__(self):
+        check_name(self.name)
+
+    @property
+    def seed(self):
+        return term_seed(self.name)
+
+    def seed_for(self, student, per_student=None):
+        """The seed a student's cases are drawn from; per_student=None follows the term."""
+        own = self.per_student if per_student is None else per_student
+        return student_seed(self.seed, student) if own else self.seed
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one submission is graded on, and what results.json records about it."""
+
+    checks: tuple
+    term: str
+    seed: int
+    per_student: bool
+
+    @property
+    def extra(self):
+        return {"term": self.term, "seed": self.seed, "per_student": self.per_student}
+
+
+def checks_for_seed(seed):
+    """The fixed checks followed by the cases drawn from `seed`."""
+    return CHECKS + randomized.cases(seed)
+
+
+def plan(student, term, per_student=None):
+    own = term.per_student if per_student is None else per_student
+    seed = term.seed_for(student, own)
+    return Plan(checks_for_seed(seed), term.name, seed, own)
+
+
+def manifest(term):
+    """The manifest for a term, as a dict (see the module docstring)."""
+    drawn = randomized.cases(term.seed)
+    return {
+        "generated": GENERATED,
+        "term": term.name,
+        "seed": term.seed,
+        "per_student": term.per_student,
+        "generator": randomized.VERSION,
+        "cases": len(drawn),
+        "fingerprint": randomized.fingerprint(drawn),
+    }
+
+
+def manifest_text(term):
+    return json.dumps(manifest(term), indent=2) + "\n"
+
+
+def _load(path):
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no term manifest at {path}: run `adam-hw release --term NAME`")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise ValueError(f"{path} is not valid JSON ({err}): run `adam-hw release --term NAME`") from None
+    if not isinstance(data, dict) or not isinstance(data.get("per_student"), bool):
+        raise ValueError(f"{path} is not a term manifest: run `adam-hw release --term NAME`")
+    return Term(check_name(data.get("term")), data["per_student"]), data
+
+
+def recorded(path=MANIFEST):
+    """The Term a manifest names, without checking the rest (for `release`, which rewrites it)."""
+    return _load(path)[0]
+
+
+def read(path=MANIFEST):
+    """The Term a manifest records, after checking it reproduces: ValueError saying what does not."""
+    term, data = _load(path)
+    expected = manifest(term)
+    for key in ("seed", "generator", "cases", "fingerprint"):
+        if data.get(key) != expected[key]:
+            raise ValueError(
+                f"{path}: {key} is {data.get(key)!r} but this grader draws {expected[key]!r} for term "
+                f"{term.name!r}, so it would not grade the cases that term was graded on (was the manifest edited, "
+                "or autograder/randomized.py changed?). Grade with the commit that wrote the manifest, or run "
+                "`adam-hw release --term NAME` for a new term."
+            )
+    return term
+
+
+@lru_cache(maxsize=1)
+def current():
+    """The term in autograder/term.json, read and checked once per process."""
+    return read(MANIFEST)
