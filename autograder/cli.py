@@ -49,7 +49,7 @@ def cmd_grade(args):
     if not submissions:
         raise UsageError(f"no submissions found in {' '.join(args.paths)}")
     try:
-        config = GradeConfig(timeout=args.timeout, jobs=args.jobs, memory_mb=args.memory)
+        config = GradeConfig(timeout=args.timeout, jobs=args.jobs, memory_mb=args.memory, per_student=args.per_student)
     except ValueError as err:  # the config's own validation names the bad value
         raise UsageError(str(err)) from None
     out = Path(args.out)
@@ -75,14 +75,35 @@ def cmd_grade(args):
     return 0
 
 
+def _release_term(args, root):
+    """The Term `release` should record: None keeps the manifest's; --term / --per-student change it."""
+    from autograder import terms
+    from autograder.release import TERM_MANIFEST
+
+    manifest = root / TERM_MANIFEST
+    if args.term is None and args.per_student is None:
+        if not manifest.is_file():
+            raise UsageError(f"no term recorded yet in {manifest}: pass --term NAME (e.g. --term 2027-spring)")
+        return None
+    try:
+        name = args.term if args.term is not None else terms.recorded(manifest).name
+        per_student = args.per_student
+        if per_student is None:
+            per_student = terms.recorded(manifest).per_student if manifest.is_file() else False
+        return terms.Term(name, per_student)
+    except ValueError as err:  # a bad name or an unreadable manifest, named by the message
+        raise UsageError(f"--term: {err}") from None
+
+
 def cmd_release(args):
     from autograder import release
 
     root = Path(args.root)
     if not (root / "solutions" / "second_moment.py").is_file():
         raise UsageError(f"--root must hold solutions/second_moment.py, got {args.root}")
+    term = _release_term(args, root)
     if args.check:
-        stale = release.check(root)
+        stale = release.check(root, term)
         if stale:
             print("assignment files differ from what solutions/ generates (run `adam-hw release`):")
             for path in stale:
@@ -90,7 +111,7 @@ def cmd_release(args):
             return 1
         print("release is up to date")
         return 0
-    for path in release.write(root):
+    for path in release.write(root, term):
         print(f"wrote {path}")
     return 0
 
@@ -114,10 +135,22 @@ def build_parser():
         "--memory", type=_positive_int("--memory"), default=DEFAULT.memory_mb, metavar="MB",
         help=f"memory limit of the process running student code (default {DEFAULT.memory_mb})",
     )
+    grade.add_argument(
+        "--per-student", action=argparse.BooleanOptionalAction, default=None,
+        help="draw each student's randomised cases from term + student id (default: as autograder/term.json says)",
+    )
     grade.set_defaults(run=cmd_grade)
 
     release = sub.add_parser("release", help="write assignment/ and rubric.md from solutions/")
     release.add_argument("--check", action="store_true", help="exit 1 if the files differ from what would be written")
+    release.add_argument(
+        "--term", metavar="NAME",
+        help="draw new randomised hidden cases for this term (seed = sha256 of NAME) and record it in autograder/term.json",
+    )
+    release.add_argument(
+        "--per-student", action=argparse.BooleanOptionalAction, default=None,
+        help="record in the manifest that every student gets their own draw (seed from term and student id)",
+    )
     release.add_argument(
         "--root", default=str(Path(__file__).resolve().parent.parent), metavar="DIR",
         help="the repository holding solutions/ and assignment/ (default: this checkout)",

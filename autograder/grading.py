@@ -10,7 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 
-from autograder.cases import CHECKS
+from autograder import terms
 from autograder.config import DEFAULT, GradeConfig
 from autograder.notebook.cells import NotebookError, read_cells
 from autograder.results import ItemResult, SubmissionResult, empty_items
@@ -26,9 +26,15 @@ def _items(outcomes):
     return tuple(ItemResult(item, tuple(o for o in outcomes if o.item == item.id)) for item in ITEMS)
 
 
-def grade_submission(submission, config: GradeConfig = DEFAULT, checks=CHECKS):
-    """Grade one `discover.Submission` and return its SubmissionResult."""
+def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, term=None):
+    """Grade one `discover.Submission` and return its SubmissionResult.
+
+    By default (checks=None) the checks are the fixed cases plus the cases drawn for this submission
+    from `term` (default: the manifest autograder/term.json); its term and seed go into `extra`.
+    """
     start = time.monotonic()
+    plan = terms.plan(submission.student, term or terms.current(), config.per_student)
+    extra, checks = (plan.extra, plan.checks) if checks is None else ({}, checks)
     data = submission.path.read_bytes() if submission.path.is_file() else b""
     common = {
         "student": submission.student,
@@ -36,6 +42,7 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=CHECKS):
         "sha256": hashlib.sha256(data).hexdigest(),
         "graded_at": _now(),
         "isolation": Worker.isolation,
+        "extra": extra,
     }
     if submission.kind == "missing":
         message = "No second_moment.py was found in this folder, so there was nothing to grade."
