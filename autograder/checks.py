@@ -112,9 +112,10 @@ class Case:
     def run(self, call):
         reply = call(self.request(), self.uses)
         problem = self.judge(reply)
+        returned = reply.value if reply.ok else {"status": reply.status, "error": reply.error}
         return Outcome(
             self.id, self.item, problem is None, self.hidden, self.about,
-            "" if problem is None else f"`{self.call_text}` ({self.about}) {problem}.",
+            "" if problem is None else f"`{self.call_text}` ({self.about}) {problem}.", returned=returned,
         )
 
     def judge(self, reply):

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from autograder import terms
 from autograder.config import DEFAULT, GradeConfig
+from autograder.diagnosis import diagnose
 from autograder.notebook.cells import NotebookError, read_cells
 from autograder.results import ItemResult, SubmissionResult, empty_items
 from autograder.rubric import ITEMS
@@ -58,8 +59,10 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
         outcomes = [check.run(worker.call) for check in checks]
         output = worker.output()
         load_error = worker.load_error
+    outcomes, diagnoses = diagnose(outcomes, checks)
     return SubmissionResult(
-        items=_items(outcomes), seconds=time.monotonic() - start, load_error=load_error, output=output, **common
+        items=_items(outcomes), seconds=time.monotonic() - start, load_error=load_error, output=output,
+        diagnoses=diagnoses, **common,
     )
 
 

@@ -11,6 +11,8 @@ class Outcome:
 
     `message` is written for the student and never holds the expected value of a hidden check.
     `diagnosis` names a known misconception when one matches (filled in by the diagnosis step).
+    `returned` is what the student's function gave back, as the worker's plain data ({"value": ...,
+    "args_after": [...]} or {"status": ..., "error": ...}); only the diagnosis reads it, never a renderer.
     """
 
     check: str
@@ -20,6 +22,7 @@ class Outcome:
     about: str
     message: str = ""
     diagnosis: str | None = None
+    returned: dict | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class SubmissionResult:
     load_error: dict | None = None
     output: str = ""
     extra: dict = field(default_factory=dict)
+    diagnoses: tuple = ()  # diagnosis.Diagnosis per failing function: a known mistake, or which input fails
 
     @property
     def score(self):
@@ -69,6 +73,14 @@ class SubmissionResult:
     @property
     def max_score(self):
         return MAX_SCORE
+
+    @property
+    def misconceptions(self):
+        """The ids of the known mistakes the diagnosis named, in function order."""
+        return [d.misconception for d in self.diagnoses if d.misconception]
+
+    def diagnosis_for(self, func):
+        return next((d for d in self.diagnoses if d.func == func), None)
 
     def item(self, item_id):
         return next(r for r in self.items if r.item.id == item_id)

@@ -47,6 +47,14 @@ def item_text(item_result):
     return "\n".join(lines)
 
 
+def diagnosis_text(found):
+    """A diagnosis in a student's words: the likely mistake with its hint, or which kind of input fails."""
+    entry = found.entry
+    if entry is None:
+        return f"**No known mistake matches exactly.** {found.failing_inputs}"
+    return f"**Likely mistake: {entry.title}.** {entry.explanation}\n\nHint: {entry.hint}"
+
+
 def summary_text(result):
     failed = [r.item.id for r in result.items if not r.passed]
     head = f"Score: {result.score:g} / {result.max_score}."
@@ -69,11 +77,16 @@ def render(result):
         task = TASKS_BY_ID[r.item.task]
         status = "passed" if r.passed else "**failed**"
         lines.append(f"| {task.number} {task.id} | {r.item.title} | {r.score} / {r.item.points} | {status} |")
+    explained = set()  # at most one diagnosis per function, under its first failed item
     for r in result.items:
         if r.passed or result.load_error:
             continue
         task = TASKS_BY_ID[r.item.task]
         lines += ["", f"## {task.number} {task.id} — {r.item.title} ({r.score} / {r.item.points})", item_text(r)]
+        found = result.diagnosis_for(task.id)
+        if found and task.id not in explained:
+            explained.add(task.id)
+            lines += ["", diagnosis_text(found)]
     if result.output.strip():
         fence = _fence(result.output)
         lines += ["", "## What your code printed", "", fence, result.output.rstrip(), fence]

@@ -38,6 +38,7 @@ def render(result):
             "isolation": result.isolation,
             "load_error": result.load_error,
             "failed_checks": [o.check for r in result.items for o in r.failures],
+            "misconceptions": result.misconceptions,
             **result.extra,
         },
         "tests": [test_entry(r) for r in result.items],
