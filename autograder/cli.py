@@ -43,20 +43,29 @@ def cmd_grade(args):
     from autograder import grading, outdir
     from autograder.discover import discover
     from autograder.render import summary
-    from autograder.sandbox import Worker
+    from autograder.sandbox import isolation
 
     submissions = discover(args.paths)
     if not submissions:
         raise UsageError(f"no submissions found in {' '.join(args.paths)}")
     try:
-        config = GradeConfig(timeout=args.timeout, jobs=args.jobs, memory_mb=args.memory, per_student=args.per_student)
+        config = GradeConfig(timeout=args.timeout, jobs=args.jobs, memory_mb=args.memory, per_student=args.per_student,
+            isolation=args.isolation,
+        )
     except ValueError as err:  # the config's own validation names the bad value
         raise UsageError(str(err)) from None
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out must be a folder, got the file {args.out}")
+    try:
+        level = isolation(config)
+    except ValueError as err:  # "os" asked for without root
+        raise UsageError(str(err)) from None
+    # --resume: keep what an interrupted run already wrote for these very files; grade only the rest.
+    previous = [outdir.previous_result(out, sub) for sub in submissions] if args.resume else [None] * len(submissions)
+    todo = [sub for sub, old in zip(submissions, previous) if old is None]
     tty = sys.stderr.isatty()
-    done = 0
+    done = len(submissions) - len(todo)
     start = time.monotonic()
 
     def on_result(result):
@@ -67,11 +76,13 @@ def cmd_grade(args):
             sys.stderr.write(summary.progress(done, len(submissions)))
             sys.stderr.flush()
 
-    results = grading.grade_batch(submissions, config, on_result=on_result)
+    results = [old for old in previous if old is not None] + grading.grade_batch(todo, config, on_result=on_result)
     if tty:
         sys.stderr.write("\n")
     outdir.write_gradebook(out, results)
-    print(summary.render(results, out, Worker.isolation, time.monotonic() - start))
+    print(summary.render(results, out, level, time.monotonic() - start))
+    if args.resume:
+        print(f"resumed: {len(submissions) - len(todo)} kept from the earlier run, {len(todo)} graded now")
     return 0
 
 
@@ -138,6 +149,15 @@ def build_parser():
     grade.add_argument(
         "--per-student", action=argparse.BooleanOptionalAction, default=None,
         help="draw each student's randomised cases from term + student id (default: as autograder/term.json says)",
+    )
+    grade.add_argument(
+        "--isolation", choices=("auto", "os", "basic"), default=DEFAULT.isolation,
+        help="how student code is isolated: os (root: own uid and namespaces), basic (rlimits, session, temp "
+        f"folder), auto = os when possible (default {DEFAULT.isolation})",
+    )
+    grade.add_argument(
+        "--resume", action="store_true",
+        help="after an interrupted run into the same --out: keep the results it wrote for unchanged files, grade the rest",
     )
     grade.set_defaults(run=cmd_grade)
 

@@ -17,6 +17,8 @@ class GradeConfig:
     memory_mb: int = 1024  # address space of the worker that runs student code
     file_size_mb: int = 16  # largest file (its captured output included) the worker may write
     output_keep_kb: int = 4  # of the student's printed output, keep this much from the start and the end
+    # "os" (root: own uid and namespaces), "basic" (what any user can do), or "auto": "os" when possible.
+    isolation: str = "auto"
     per_student: bool | None = None  # draw randomised cases per student; None follows autograder/term.json
 
     def __post_init__(self):
@@ -24,6 +26,8 @@ class GradeConfig:
             raise ValueError(f"timeout must be > 0 seconds, got {self.timeout}")
         if self.jobs < 1:
             raise ValueError(f"jobs must be >= 1, got {self.jobs}")
+        if self.isolation not in ("auto", "os", "basic"):
+            raise ValueError(f"isolation must be auto, os or basic, got {self.isolation!r}")
         if self.memory_mb < 64:
             raise ValueError(f"memory must be at least 64 MB, got {self.memory_mb}")
 

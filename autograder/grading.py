@@ -16,7 +16,7 @@ from autograder.diagnosis import diagnose
 from autograder.notebook.cells import NotebookError, read_cells
 from autograder.results import ItemResult, SubmissionResult, empty_items
 from autograder.rubric import ITEMS
-from autograder.sandbox import Worker
+from autograder.sandbox import Worker, isolation
 
 
 def _now():
@@ -42,7 +42,7 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
         "path": str(submission.path),
         "sha256": hashlib.sha256(data).hexdigest(),
         "graded_at": _now(),
-        "isolation": Worker.isolation,
+        "isolation": isolation(config),
         "extra": extra,
     }
     if submission.kind == "missing":

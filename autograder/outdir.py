@@ -1,15 +1,18 @@
 """Writing a grading run's folder: DIR/grades.csv and DIR/<student>/{results.json,feedback.md}.
 
 Every file is written to a temporary name beside it and renamed into place, so an interrupted run never
-leaves half a file.
+leaves half a file, and `previous_result` can trust any results.json it finds (`adam-hw grade --resume`).
 """
 
+import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
 
 from autograder.render import feedback, gradebook, gradescope
+from autograder.results import ItemResult, Outcome, SubmissionResult
+from autograder.rubric import ITEMS
 
 
 def atomic_write(path, text):
@@ -33,3 +36,32 @@ def write_submission(out_dir, result):
 
 def write_gradebook(out_dir, results):
     atomic_write(Path(out_dir) / "grades.csv", gradebook.render(results))
+
+
+def previous_result(out_dir, submission):
+    """The result an earlier run wrote for this submission, if it graded this very file; else None.
+
+    results.json is written last and atomically, so its presence means the student's folder is complete.
+    What comes back is rebuilt from it: enough for grades.csv and the summary, which is all `--resume`
+    needs (feedback.md is already on disk).
+    """
+    path = Path(out_dir) / submission.student / "results.json"
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    extra = data.get("extra_data", {})
+    current = hashlib.sha256(submission.path.read_bytes() if submission.path.is_file() else b"").hexdigest()
+    if extra.get("student") != submission.student or extra.get("sha256") != current:
+        return None
+    tests = data.get("tests", [])
+    if [t.get("number") for t in tests] != [item.number for item in ITEMS]:
+        return None  # written for another rubric: grade again
+    items = tuple(
+        ItemResult(item, (Outcome(f"{item.id}.resumed", item.id, t["status"] == "passed", False, "resumed", ""),))
+        for item, t in zip(ITEMS, tests)
+    )
+    return SubmissionResult(
+        student=submission.student, path=str(submission.path), sha256=current, items=items,
+        graded_at=extra.get("graded_at", ""), seconds=float(data.get("execution_time", 0.0)),
+        isolation=extra.get("isolation", ""), load_error=extra.get("load_error"),
+    )

@@ -214,6 +214,15 @@ def op_functions(request):
 OPS = {"load": op_load, "call": op_call, "unroll": op_unroll, "exec_cell": op_exec_cell, "functions": op_functions}
 
 
+def _flush_output():
+    """What the student printed reaches the output file now: the process may be killed at any moment later."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # the student may have replaced or closed them
+            pass
+
+
 def serve():
     requests = os.fdopen(CONFIG["fds"][0], "r", encoding="utf-8")
     replies = os.fdopen(CONFIG["fds"][1], "w", encoding="utf-8")
@@ -224,6 +233,7 @@ def serve():
             text = json.dumps(reply)
         except BaseException as err:  # e.g. a student's object that breaks encoding: still just data
             text = json.dumps({"ok": False, "error": describe_error(err), "worker": True})
+        _flush_output()
         replies.write(text + "\n")
         replies.flush()
 

@@ -1,32 +1,28 @@
 """The grader's side of the worker: start it, send requests, bound them in time, and kill what hangs.
 
-One `Worker` serves one submission. It starts `child.py` in its own process group with resource limits
-and a private working folder holding only a copy of the submission, loads the submission (time-boxed like
-any call), and then answers `call(request, uses)` with a `Reply`. A request that hangs past the timeout
-gets the whole process group killed; the functions it used are then marked hung and later requests that
-use them are skipped at once, so one submission costs at most about (functions + 1) x timeout.
+One `Worker` serves one submission. It borrows a sandbox process (`pool.py`, `zygote.py`) that forks a
+fresh child for the submission: isolated as far as the OS allows (see `pool.DESCRIPTIONS`), with resource
+limits and a private folder holding only a copy of the submission. It loads the submission (time-boxed
+like any call), and then answers `call(request, uses)` with a `Reply`. A request that hangs past the
+timeout gets every process of the submission killed; the functions it used are then marked hung and later
+requests that use them are skipped at once, so one submission costs at most about (functions + 1) x
+timeout. `close()` returns only once every process the submission started is dead.
 """
 
-import importlib.util
+import io
 import json
 import os
 import select
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.config import GradeConfig
 from autograder.rubric import FUNCTIONS
+from autograder.sandbox.pool import POOL, SandboxLost
 
-CHILD_SOURCE = Path(__file__).with_name("child.py").read_text(encoding="utf-8")
 MAX_REPLY_BYTES = 16 * 1024 * 1024
 MAX_DEAD_CELLS = 3  # notebook cells that may hang or crash before the rest are skipped
-ISOLATION = "process group + rlimits + private temp folder"
 
 
 @dataclass(frozen=True)
@@ -48,24 +44,13 @@ class Reply:
         return self.status == "ok"
 
 
-def _site_dirs():
-    """The folders that hold numpy and sympy (and matplotlib, when installed, for notebooks' plotting cells):
-    the child's whole import path besides the standard library."""
-    dirs = []
-    for name in ("numpy", "sympy", "mpmath", "matplotlib"):
-        spec = importlib.util.find_spec(name)
-        if spec is None or not spec.submodule_search_locations:
-            continue
-        parent = str(Path(next(iter(spec.submodule_search_locations))).parent)
-        if parent not in dirs:
-            dirs.append(parent)
-    return dirs
+def isolation(config: GradeConfig):
+    """The isolation level this config gets here, in words (results.json's extra_data["isolation"])."""
+    return POOL.resolve(config.isolation)[1]
 
 
 class Worker:
     """A worker process for one submission (see the module docstring). Use it as a context manager."""
-
-    isolation = ISOLATION
 
     def __init__(self, source, config: GradeConfig, functions=FUNCTIONS, cells=None):
         self.config = config
@@ -76,15 +61,13 @@ class Worker:
         self.broken = {}  # function name -> why its later calls are skipped ("timed out", "crashed ...")
         self.load_error = None  # set when the submission cannot be loaded; every call is then unavailable
         self.available = {}
-        self._proc = None
+        self.level, self.isolation = POOL.resolve(config.isolation)
+        self._proc = None  # the borrowed sandbox while a child serves this submission
         self._buffer = bytearray()
-        self._tmp = Path(tempfile.mkdtemp(prefix="adam-hw-"))
-        self._workdir = self._tmp / "work"
-        self._workdir.mkdir()
-        self._submission = self._workdir / ("second_moment" + (Path(source).suffix or ".py"))
-        shutil.copyfile(source, self._submission)
-        self._output_path = self._tmp / "output.txt"
-        self._output = open(self._output_path, "ab")
+        self._source = Path(source)
+        self._name = "second_moment" + (self._source.suffix or ".py")
+        self._submission = None  # the file's path inside the sandbox, once a child has it
+        self._output = io.BytesIO()  # grader notes, and each ended child's output
 
     def __enter__(self):
         return self
@@ -118,8 +101,9 @@ class Worker:
 
     def output(self):
         """What the student's code printed, cut to the first and last few KB."""
-        self._output.flush()
-        data = self._output_path.read_bytes()
+        data = self._output.getvalue()
+        if self._proc is not None:
+            data += self._sandbox_request({"op": "peek", "keep": self._keep()}).get("output", "").encode()
         keep = self.config.output_keep_kb * 1024
         if len(data) > 2 * keep:
             cut = len(data) - 2 * keep
@@ -128,8 +112,9 @@ class Worker:
 
     def close(self):
         self._kill()
-        self._output.close()
-        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def _keep(self):
+        return self.config.output_keep_kb * 1024
 
     # -- the process ----------------------------------------------------------------------------------
 
@@ -226,41 +211,21 @@ class Worker:
         self._output.flush()
 
     def _start(self):
-        req_r, req_w = os.pipe()
-        rep_r, rep_w = os.pipe()
         limits = {
             "RLIMIT_AS": self.config.memory_mb * 1024 * 1024,
             "RLIMIT_FSIZE": self.config.file_size_mb * 1024 * 1024,
             "RLIMIT_CORE": 0,
         }
-        child_config = {
-            "fds": [req_r, rep_w],
-            "site": _site_dirs(),
-            "rlimits": limits,
-            "submission_path": str(self._submission),
-        }
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(self._workdir),
-            "TMPDIR": str(self._workdir),
-            "LANG": "C.UTF-8",
-            "OPENBLAS_NUM_THREADS": "1",  # numpy must import under the address-space limit
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "MPLBACKEND": "Agg",
-        }
-        self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", CHILD_SOURCE, json.dumps(child_config)],
-            stdin=subprocess.DEVNULL,
-            stdout=self._output,
-            stderr=subprocess.STDOUT,
-            pass_fds=(req_r, rep_w),
-            cwd=self._workdir,
-            env=env,
-            start_new_session=True,
-        )
-        os.close(req_r)
-        os.close(rep_w)
+        sandbox = POOL.acquire(self.level)
+        request = {"op": "spawn", "name": self._name, "source": self._source.read_bytes().hex(), "rlimits": limits}
+        try:
+            reply, fds = sandbox.request(request)
+        except SandboxLost:
+            sandbox.close()
+            raise
+        req_w, rep_r = fds
+        self._proc = sandbox
+        self._submission = Path(reply["path"])
         self._requests = os.fdopen(req_w, "wb")
         self._replies = rep_r
         self._buffer = bytearray()
@@ -299,21 +264,32 @@ class Worker:
         return "ok", payload
 
     def _death(self):
-        """Why the worker died, after reaping it."""
-        code = self._proc.wait() if self._proc is not None else None
-        self._kill()
-        if code is not None and code < 0:
-            return f"killed by signal {signal.Signals(-code).name}"
-        return f"exit code {code}"
+        """Why the worker died, once every process of the submission is dead."""
+        return self._kill() or "the sandbox process ended"
+
+    def _sandbox_request(self, request):
+        """A request to the borrowed sandbox; a sandbox that is lost is closed and the child counted dead."""
+        try:
+            return self._proc.request(request)[0]
+        except SandboxLost as err:
+            sandbox, self._proc = self._proc, None
+            sandbox.close()
+            self._requests.close()
+            os.close(self._replies)
+            return {"ok": False, "status": str(err)[:300]}
 
     def _kill(self):
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass  # the group is already gone
-        proc.wait()
+        """Kill every process of the submission and wait for them; returns how the child ended."""
+        if self._proc is None:
+            return None
         self._requests.close()
         os.close(self._replies)
+        sandbox, self._proc = self._proc, None
+        try:
+            reply = sandbox.request({"op": "finish", "keep": self._keep()})[0]
+        except SandboxLost as err:
+            sandbox.close()  # which kills whatever is left inside it
+            return str(err)[:300]
+        self._output.write(reply.get("output", "").encode())
+        POOL.release(sandbox)
+        return reply.get("status")

@@ -1,0 +1,313 @@
+"""The sandbox process: set up isolation once, then fork a fresh child for each submission.
+
+It is run as `python -I -S -c <this file's text> <config>` (as root: inside `unshare --mount --pid --net
+--ipc --fork --mount-proc`), never imported, and imports nothing from the grader. It talks to the grader
+over one socket, one line of JSON per message:
+
+  spawn   -> fork a child for one submission: a private folder holding only its file, its output going to
+             a file the student cannot reach, privileges dropped (level "os": a dedicated uid, no new
+             privileges), then `child.py` runs in it; the grader gets the child's two pipes (SCM_RIGHTS).
+  peek    -> the child's printed output so far, cut to its first and last few KB.
+  finish  -> kill every process the submission started, wait until all are dead, report how the child
+             ended and what it printed, and wipe its folder.
+
+Importing numpy and sympy once here, before any fork, is what makes a submission cheap: a fork costs about
+a millisecond where starting Python and importing them costs about half a second.
+
+Levels: "os" (root) hides every folder but the system's (tmpfs over /work, /home, /root, /tmp, ...), binds
+back read-only only the standard library and the folders holding numpy and sympy, and runs each child as a
+dedicated unprivileged uid in its own pid namespace, where this process is init: `kill(-1, SIGKILL)` from
+here ends every process the submission started, whatever it did (setsid, double fork). "basic" (not root)
+uses what a normal user has: rlimits, a new session, a private temporary folder, and this process as child
+subreaper, so escaped descendants are still found and killed.
+"""
+
+import ctypes
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+CONFIG = json.loads(sys.argv[1])
+LEVEL = CONFIG["level"]
+CONTROL = socket.socket(fileno=CONFIG["control"])
+LIBC = ctypes.CDLL(None, use_errno=True)
+PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NO_NEW_PRIVS = 38
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND = 1, 2, 4, 32, 4096
+# Top-level folders a child may see (read-only to its uid); every other one is covered by an empty tmpfs.
+SYSTEM = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc", "sys"}
+CHILD_CODE = compile(CONFIG["child_source"], "<adam-hw worker>", "exec")
+NPROC = 64  # processes a submission may have at once (level "os": counted for its own uid only)
+
+current = None  # pid of the child serving the current submission
+status = None  # its wait status, once reaped
+
+
+def _bind_readonly(fd, path):
+    """Bind the folder open as `fd` onto `path`, read-only. mount(8) would resolve /proc/self/fd/N to the
+    folder's name, which by now names the empty tmpfs over it, so this calls mount(2) itself."""
+    source = f"/proc/self/fd/{fd}".encode()
+    flags = [MS_BIND, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV]
+    for src, flag in ((source, flags[0]), (None, flags[1])):
+        if LIBC.mount(src, path.encode(), None, flag, None) != 0:
+            raise OSError(ctypes.get_errno(), f"binding {path} read-only failed: {os.strerror(ctypes.get_errno())}")
+
+
+def _mount(*args):
+    done = subprocess.run(["mount", *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise OSError(f"mount {' '.join(args)} failed: {done.stderr.strip()}")
+
+
+def _tmpfs(path, size_mb, mode="755"):
+    _mount("-t", "tmpfs", "-o", f"size={size_mb}m,nr_inodes=4096,mode={mode},nosuid,nodev", "tmpfs", path)
+
+
+def setup_os():
+    """Level "os": a private view of the file system in this mount namespace (see the module docstring)."""
+    _mount("--make-rprivate", "/")
+    # Handles on what must stay visible, taken before the folders above them are hidden.
+    keep = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in CONFIG["keep"] if os.path.isdir(path)]
+    for name in sorted(os.listdir("/")):
+        path = "/" + name
+        if name in SYSTEM or os.path.islink(path):
+            continue
+        if os.path.isdir(path):
+            _tmpfs(path, CONFIG["tmp_mb"] if name == "tmp" else 1)
+        elif os.path.isfile(path):
+            _mount("--bind", "/dev/null", path)
+    for path in ("/dev/shm", "/dev/mqueue"):
+        if os.path.isdir(path):
+            _tmpfs(path, 1)
+    for path, fd in keep:
+        os.makedirs(path, exist_ok=True)
+        _bind_readonly(fd, path)
+        os.close(fd)
+    # The grader's own folders where they survive the above (e.g. an installed package inside site-packages).
+    for path in CONFIG["hide"]:
+        # Its folders above a kept one (a virtualenv inside the repository) are already empty tmpfs.
+        if os.path.isdir(path) and not any(k.startswith(path.rstrip("/") + "/") for k, _ in keep):
+            _tmpfs(path, 1, mode="000")
+    os.chmod("/tmp", 0o755)
+    return "/tmp"
+
+
+def setup_basic():
+    LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    return tempfile.mkdtemp(prefix="adam-hw-")
+
+
+HOME = setup_os() if LEVEL == "os" else setup_basic()
+WORK = os.path.join(HOME, "work")
+OUTPUT = os.path.join(HOME, "output.txt")
+sys.path[:0] = CONFIG["site"]
+import numpy  # noqa: E402,F401  (imported once here so that every forked child has it for free)
+import sympy  # noqa: E402,F401
+
+
+def send(message, fds=()):
+    data = (json.dumps(message) + "\n").encode()
+    socket.send_fds(CONTROL, [data], list(fds)) if fds else CONTROL.sendall(data)
+
+
+# -- one submission's child -----------------------------------------------------------------------------
+
+
+def become_student(request, req_r, rep_w, out_fd, path):
+    """In the forked child: shed everything of the sandbox's, drop privileges, then run child.py."""
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(out_fd, 1)
+    os.dup2(out_fd, 2)
+    kept = sorted({0, 1, 2, req_r, rep_w})
+    for low, high in zip(kept, kept[1:] + [os.sysconf("SC_OPEN_MAX")]):
+        os.closerange(low + 1, high)  # the control socket above all: the student must never reach it
+    if LEVEL == "os":
+        uid = CONFIG["uid"]
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    os.chdir(WORK)
+    os.environ.clear()
+    os.environ.update(CONFIG["env"], HOME=WORK, TMPDIR=WORK)
+    rlimits = dict(request["rlimits"])
+    if LEVEL == "os":
+        rlimits["RLIMIT_NPROC"] = NPROC
+    else:
+        rlimits["RLIMIT_NPROC"] = _own_processes() + NPROC
+    child_config = {"fds": [req_r, rep_w], "site": [], "rlimits": rlimits, "submission_path": path}
+    sys.argv[1:] = [json.dumps(child_config)]
+    exec(CHILD_CODE, {"__name__": "__adam_hw_worker__"})
+
+
+def _own_processes():
+    uid, count = os.getuid(), 0
+    for pid in os.listdir("/proc"):
+        try:
+            count += pid.isdigit() and os.stat(f"/proc/{pid}").st_uid == uid
+        except OSError:
+            pass
+    return count
+
+
+def spawn(request):
+    global current, status
+    finish_current()
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.mkdir(WORK, 0o700)
+    path = os.path.join(WORK, request["name"])
+    with open(path, "wb") as f:
+        f.write(bytes.fromhex(request["source"]))
+    if LEVEL == "os":
+        os.chown(WORK, CONFIG["uid"], CONFIG["uid"])
+    out_fd = os.open(OUTPUT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    req_r, req_w = os.pipe()
+    rep_r, rep_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            become_student(request, req_r, rep_w, out_fd, path)
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
+        finally:
+            os._exit(0)
+    for fd in (req_r, rep_w, out_fd):
+        os.close(fd)
+    current, status = pid, None
+    send({"ok": True, "path": path}, fds=[req_w, rep_r])
+    os.close(req_w)
+    os.close(rep_r)
+
+
+# -- ending a submission ----------------------------------------------------------------------------
+
+
+def _reap():
+    """Reap every child that has ended; False once there are no children left at all."""
+    global status
+    while True:
+        try:
+            pid, code = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        if pid == 0:
+            return True
+        if pid == current:
+            status = code
+
+
+def _descendants():
+    """Every process below this one (level "basic": this process is their subreaper)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [os.getpid()]
+    while todo:
+        for pid in children.get(todo.pop(), []):
+            found.append(pid)
+            todo.append(pid)
+    return found
+
+
+def kill_all():
+    """SIGKILL every process of the submission, again and again until none is left (fork storms race)."""
+    while True:
+        if LEVEL == "os":
+            try:
+                os.kill(-1, signal.SIGKILL)  # init of this pid namespace: every process here but itself
+            except ProcessLookupError:
+                pass
+        else:
+            for pid in _descendants():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        if not _reap():
+            return
+        time.sleep(0.001)
+
+
+def finish_current():
+    global current
+    if current is not None:
+        kill_all()
+        current = None
+
+
+def describe(code):
+    if code is None:
+        return "still running"
+    if os.WIFSIGNALED(code):
+        return f"killed by signal {signal.Signals(os.WTERMSIG(code)).name}"
+    return f"exit code {os.waitstatus_to_exitcode(code)}"
+
+
+def read_output(keep):
+    """What the child printed: all of it, or its first and last `keep` bytes and how much was cut."""
+    try:
+        with open(OUTPUT, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            head = f.read(keep)
+            if size <= 2 * keep:
+                return (head + f.read()).decode("utf-8", "replace")
+            f.seek(size - keep)
+            tail = f.read(keep)
+    except FileNotFoundError:
+        return ""
+    cut = size - 2 * keep
+    return (head + f"\n[... {cut} bytes of output cut ...]\n".encode() + tail).decode("utf-8", "replace")
+
+
+def finish(request):
+    finish_current()
+    text = read_output(request["keep"])
+    for path in (OUTPUT,):
+        if os.path.exists(path):
+            os.unlink(path)
+    shutil.rmtree(WORK, ignore_errors=True)
+    send({"ok": True, "status": describe(status), "output": text})
+
+
+def peek(request):
+    send({"ok": True, "output": read_output(request["keep"])})
+
+
+def serve():
+    send({"ready": True})
+    reader = CONTROL.makefile("rb")
+    ops = {"spawn": spawn, "finish": finish, "peek": peek}
+    while True:
+        # Wake now and then to reap children that ended on their own (as init, orphans are ours too).
+        ready, _, _ = select.select([CONTROL], [], [], 1.0)
+        if not ready:
+            _reap()
+            continue
+        line = reader.readline()
+        if not line:
+            break
+        request = json.loads(line)
+        ops[request["op"]](request)
+    finish_current()
+    if LEVEL == "basic":
+        shutil.rmtree(HOME, ignore_errors=True)
+
+
+serve()
