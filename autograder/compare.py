@@ -24,20 +24,25 @@ def decode(got):
         value = got.get("value")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None, "sent back something the grader cannot read"
-        return np.array(float(value)), None
+        try:
+            return np.array(float(value)), None
+        except OverflowError:  # an int too big for a float: the worker's encoder never sends one
+            return None, "sent back something the grader cannot read"
     if kind in ("array", "list"):
         shape = got.get("shape")
         if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
             return None, "sent back something the grader cannot read"
         try:
             arr = np.array(got.get("data"), dtype=np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None, "sent back something the grader cannot read"
         if list(arr.shape) != shape:
             return None, "sent back something the grader cannot read"
         return arr, None
     if kind == "too_big":
-        return None, f"returned a huge {got.get('type', 'value')} of shape {tuple(got.get('shape') or ())}"
+        shape = got.get("shape")
+        shape = tuple(shape) if isinstance(shape, list) else ()  # from the worker: trust nothing
+        return None, f"returned a huge {got.get('type', 'value')} of shape {shape}"
     type_name = got.get("type", "value")
     if type_name == "NoneType":
         return None, "returned None (is a `return` missing?)"

@@ -51,3 +51,21 @@ second_moment_arrays = arrays_of(second_moments)
 
 #: (v_prev, g) of one shape, as update_v receives them.
 update_v_inputs = shapes.flatmap(lambda s: st.tuples(arrays_of(second_moments, s), arrays_of(gradients, s)))
+
+#: Any JSON the worker could send: a hostile submission can write its own replies, so the grader must
+#: survive all of it (ints far beyond the float range included).
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(10**400), max_value=10**400)
+    | st.floats() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=12,
+)
+
+#: A worker's description of a returned value, with any JSON in its fields.
+value_replies = st.fixed_dictionaries(
+    {"kind": st.sampled_from(["scalar", "array", "list", "too_big", "other", "rational"])},
+    optional={
+        "value": json_values, "shape": json_values, "data": json_values, "dtype": json_values,
+        "type": json_values, "gens": json_values, "num": json_values, "den": json_values,
+    },
+)

@@ -1,0 +1,59 @@
+"""Judging a returned value: the worker's reply is untrusted data, so judging it never raises."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from autograder.compare import RTOL, judge_value, show
+from autograder.identity import _close
+from tests.strategies import json_values
+from tests.strategies import value_replies as replies
+
+
+@given(replies | json_values)
+def test_judge_value_turns_any_reply_into_a_verdict_without_raising(reply):
+    verdict = judge_value(reply, np.array([1.0, 2.0]))
+    assert verdict is None or isinstance(verdict, str)
+
+
+@given(replies | json_values)
+def test_the_identity_probe_comparison_never_raises(reply):
+    assert _close(reply, Fraction(1)) in (True, False)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"kind": "scalar", "value": 10**400},
+        {"kind": "array", "shape": [1], "data": [10**400]},
+    ],
+)
+def test_an_int_too_big_for_a_float_is_unreadable_not_a_crash(reply):
+    assert judge_value(reply, 1.0 if reply["kind"] == "scalar" else np.array([1.0])) == (
+        "sent back something the grader cannot read"
+    )
+
+
+def test_a_value_inside_the_tolerance_passes_and_one_outside_fails():
+    expected = np.array([0.1, 100.0])
+    near = {"kind": "array", "dtype": "float64", "shape": [2], "data": (expected * (1 + RTOL / 10)).tolist()}
+    far = {"kind": "array", "dtype": "float64", "shape": [2], "data": (expected * (1 + RTOL * 10)).tolist()}
+    assert judge_value(near, expected) is None
+    assert judge_value(far, expected) == f"returned {show(far['data'])}, which is not right"
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected", "words"),
+    [
+        ({"kind": "array", "dtype": "float64", "shape": [1], "data": [0.1]}, 0.1, "return a single float"),
+        ({"kind": "scalar", "dtype": "float64", "value": 0.1}, np.array([0.1]), "for an input of shape (1,)"),
+        ({"kind": "array", "dtype": "float64", "shape": [2], "data": [0.1, 0.1]}, np.zeros(3), "shape (2,)"),
+        ({"kind": "array", "dtype": "float32", "shape": [1], "data": [0.1]}, np.array([0.1]), "float32"),
+        ({"kind": "scalar", "dtype": "float64", "value": float("inf")}, 0.1, "not finite"),
+        ({"kind": "other", "type": "NoneType"}, 0.1, "returned None"),
+    ],
+)
+def test_type_shape_dtype_and_finiteness_are_checked_before_the_value(reply, expected, words):
+    assert words in judge_value(reply, expected)
