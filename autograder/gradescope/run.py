@@ -1,0 +1,88 @@
+"""What `run_autograder` runs on Gradescope: grade /autograder/submission, write /autograder/results/results.json.
+
+The grading is `grading.grade_submission`, the same call (checks, sandbox, term manifest) as `adam-hw
+grade`. Everything this process needs is imported before the student's code runs, so code that rewrites
+the bundled grader's files on disk changes nothing here; and results.json is written last, after the
+sandbox is gone, replacing whatever the submission may have put there. What the submission prints goes
+to the worker's captured output, never to this process's stdout.
+"""
+
+import argparse
+import json
+import os
+import shutil
+from pathlib import Path
+
+from autograder import grading, terms
+from autograder.config import GradeConfig
+from autograder.discover import KINDS, MODULE, Submission
+from autograder.outdir import atomic_write
+from autograder.render import gradescope
+
+DEFAULT_ROOT = "/autograder"
+
+
+def find_submission(folder, student):
+    """The file to grade: second_moment.py, else second_moment.ipynb, else the only notebook or .py uploaded."""
+    folder = Path(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(
+        part.startswith(".") or part == "__pycache__" for part in p.relative_to(folder).parts))
+    for name in (f"{MODULE}.py", f"{MODULE}.ipynb"):
+        named = [p for p in files if p.name == name]
+        if named:
+            return Submission(student, named[0], KINDS[named[0].suffix])
+    for suffix in (".ipynb", ".py"):
+        only = [p for p in files if p.suffix == suffix]
+        if len(only) == 1:
+            return Submission(student, only[0], KINDS[suffix])
+    return Submission(student, folder, "missing")
+
+
+def student_id(metadata_path):
+    """Gradescope's user id(s) from submission_metadata.json (sorted, joined by '+' for a group), or 'submission'.
+
+    This id is what a per-student term seed is derived from, so it must not depend on upload order.
+    """
+    path = Path(metadata_path)
+    if not path.is_file():
+        return "submission"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    users = data.get("users") if isinstance(data, dict) else None
+    ids = sorted(str(u["id"]) for u in users or () if isinstance(u, dict) and "id" in u)
+    return "+".join(ids) or "submission"
+
+
+def write_results(path, result):
+    """results.json, replacing whatever is at that path (a forged file, a symlink, a folder)."""
+    path = Path(path)
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+    atomic_write(path, json.dumps(gradescope.render(result), indent=2) + "\n")
+
+
+def run(root):
+    root = Path(root)
+    terms.current()  # read and check the term manifest before any student code runs
+    submission = find_submission(root / "submission", student_id(root / "submission_metadata.json"))
+    result = grading.grade_submission(submission, GradeConfig(jobs=1))
+    write_results(root / "results" / "results.json", result)
+    return result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="run_autograder", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--root", default=os.environ.get("AUTOGRADER_ROOT", DEFAULT_ROOT), metavar="DIR",
+        help="Gradescope's /autograder folder (default: $AUTOGRADER_ROOT, else /autograder)",
+    )
+    args = parser.parse_args(argv)
+    result = run(args.root)
+    # For the instructor's view of this run; students see only results.json's own fields.
+    print(f"graded {result.path}: {result.score}/{result.max_score} (term {result.extra.get('term')}, seed {result.extra.get('seed')})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,182 @@
+"""The Gradescope zip, unpacked into a temp /autograder and run like Gradescope runs it, on four submissions."""
+
+import json
+import shutil
+import stat
+import subprocess
+import zipfile
+
+import pytest
+
+from autograder import cli, gradescope
+from autograder.config import GradeConfig
+from autograder.discover import Submission
+from autograder.grading import grade_submission
+from autograder.gradescope.run import find_submission, student_id
+from autograder.rubric import ITEMS, MAX_SCORE
+from tests.conftest import ROOT, SUBMISSIONS
+
+VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
+FORGED = {"score": 100.0, "tests": [{"name": "everything", "score": 100, "max_score": 100}]}
+
+FORGER = '''
+"""Forges: its own results.json, a rewritten grader, fake JSON on stdout, and an exit 0."""
+import json, os, sys
+ROOT = {root!r}
+for target in (ROOT + "/results/results.json", "/autograder/results/results.json"):
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "w") as f:
+            json.dump({forged!r}, f)
+    except OSError:
+        pass
+try:
+    with open(ROOT + "/source/autograder/render/gradescope.py", "a") as f:
+        f.write("\\nrender = lambda result: {forged!r}\\n")
+except OSError:
+    pass
+print(json.dumps({forged!r}))
+
+
+def update_v(v_prev, g, beta2=0.999):
+    return 0.0
+
+
+def bias_correct(v, t, beta2=0.999):
+    sys.exit(0)
+
+
+def effective_step(v_hat, alpha=0.001, eps=1e-8):
+    os._exit(0)
+'''
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("zip") / "autograder.zip"
+    assert cli.main(["gradescope", "--out", str(out)]) == 0
+    return out
+
+
+def _run(bundle, root, files, metadata=None):
+    """Unpack like Gradescope (zip -> root/source, run_autograder -> root/), then run it; returns results.json."""
+    (root / "source").mkdir(parents=True)
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(root / "source")
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "run_autograder").chmod(0o755)
+    (root / "submission").mkdir()
+    for name, text in files.items():
+        (root / "submission" / name).write_text(text)
+    if metadata is not None:
+        (root / "submission_metadata.json").write_text(json.dumps(metadata))
+    env = {"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(root), "LANG": "C.UTF-8"}
+    proc = subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads((root / "results" / "results.json").read_text()), proc
+
+
+def _assert_valid(results):
+    """A results.json Gradescope accepts, whose total is the sum of its tests."""
+    assert isinstance(results["score"], (int, float))
+    assert results["visibility"] in VISIBILITIES and results["stdout_visibility"] in VISIBILITIES
+    assert [t["number"] for t in results["tests"]] == [item.number for item in ITEMS]
+    for test in results["tests"]:
+        assert test["visibility"] in VISIBILITIES and 0 <= test["score"] <= test["max_score"]
+    assert results["score"] == sum(t["score"] for t in results["tests"])
+
+
+def _grader_score(path):
+    return grade_submission(Submission("submission", path, "py"), GradeConfig(jobs=1)).score
+
+
+def test_the_zip_has_the_scripts_at_its_top_and_the_grader_but_no_solutions(bundle):
+    with zipfile.ZipFile(bundle) as archive:
+        names = archive.namelist()
+        modes = {i.filename: i.external_attr >> 16 for i in archive.infolist()}
+        requirements = archive.read("requirements.txt").decode().split()
+    assert names[:3] == ["setup.sh", "run_autograder", "requirements.txt"]
+    assert all(modes[s] & stat.S_IXUSR for s in ("setup.sh", "run_autograder"))
+    assert {"autograder/grading.py", "autograder/term.json", "autograder/gradescope/run.py"} <= set(names)
+    assert not [n for n in names if n.startswith(("solutions/", "tests/")) or "__pycache__" in n or n.endswith(".pyc")]
+    assert sorted(r.split(">")[0] for r in requirements) == ["numpy", "sympy"]
+
+
+def test_the_same_checkout_builds_the_same_zip(bundle, tmp_path):
+    gradescope.build(tmp_path / "again.zip")
+    assert (tmp_path / "again.zip").read_bytes() == bundle.read_bytes()
+
+
+def test_gradescope_out_must_be_a_zip(tmp_path, capsys):
+    assert cli.main(["gradescope", "--out", str(tmp_path / "autograder.tar")]) == 2
+    assert "--out must name a .zip file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "path", "score"),
+    [("correct", SUBMISSIONS / "correct" / "plain_operators.py", MAX_SCORE),
+     ("partly_wrong", SUBMISSIONS / "wrong" / "missing_pow_t.py", 68),
+     ("stub", ROOT / "assignment" / "second_moment.py", 0)],
+)
+def test_run_autograder_writes_the_graders_results(bundle, tmp_path, name, path, score):
+    results, proc = _run(bundle, tmp_path / "autograder", {"second_moment.py": path.read_text()})
+    _assert_valid(results)
+    assert results["score"] == score == _grader_score(path)
+    assert results["extra_data"]["term"] and isinstance(results["extra_data"]["seed"], int)
+    assert f"{score}/{MAX_SCORE}" in proc.stdout
+
+
+@pytest.mark.slow
+def test_a_forging_submission_gets_the_graders_score_not_its_own(bundle, tmp_path):
+    root = tmp_path / "autograder"
+    source = FORGER.format(root=str(root), forged=FORGED)
+    results, proc = _run(bundle, root, {"second_moment.py": source})
+    _assert_valid(results)
+    forger = tmp_path / "forger.py"
+    forger.write_text(source.replace(str(root), str(tmp_path / "elsewhere")))
+    assert results["score"] == _grader_score(forger) < MAX_SCORE
+    assert results["tests"] != FORGED["tests"]
+    assert json.dumps(FORGED) not in proc.stdout  # what student code prints never reaches run_autograder's stdout
+
+
+@pytest.mark.slow
+def test_hidden_items_show_after_the_due_date_and_public_ones_at_once(bundle, tmp_path):
+    path = SUBMISSIONS / "wrong" / "missing_pow_t.py"
+    results, _ = _run(bundle, tmp_path / "autograder", {"second_moment.py": path.read_text()})
+    by_number = {t["number"]: t["visibility"] for t in results["tests"]}
+    assert by_number["1.1"] == by_number["2.1"] == "visible"  # items with a public check
+    assert by_number["2.2"] == by_number["4.2"] == "after_due_date"  # only hidden checks
+    assert results["stdout_visibility"] == "hidden"
+
+
+@pytest.mark.slow
+def test_the_gradescope_user_ids_are_the_student_id_a_per_student_seed_comes_from(bundle, tmp_path):
+    path = SUBMISSIONS / "correct" / "numpy_ufuncs.py"
+    metadata = {"users": [{"id": 4321, "email": "b@example.edu"}, {"id": 1234, "email": "a@example.edu"}]}
+    results, _ = _run(bundle, tmp_path / "autograder", {"second_moment.py": path.read_text()}, metadata)
+    assert results["extra_data"]["student"] == "1234+4321"
+
+
+def test_the_submission_file_is_found_by_name_then_by_being_the_only_one(tmp_path):
+    (tmp_path / "notes.txt").write_text("")
+    (tmp_path / "hw.py").write_text("")
+    assert find_submission(tmp_path, "s").path.name == "hw.py"
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "second_moment.ipynb").write_text("{}")
+    assert find_submission(tmp_path, "s").kind == "ipynb"
+    (tmp_path / "second_moment.py").write_text("")
+    assert find_submission(tmp_path, "s").path == tmp_path / "second_moment.py"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert find_submission(empty, "s").kind == "missing"
+
+
+def test_a_group_submission_gets_one_stable_id_whatever_the_order(tmp_path):
+    path = tmp_path / "meta.json"
+    path.write_text(json.dumps({"users": [{"id": 9}, {"id": 10}]}))
+    first = student_id(path)
+    path.write_text(json.dumps({"users": [{"id": 10}, {"id": 9}]}))
+    assert student_id(path) == first == "10+9"
+    assert student_id(tmp_path / "missing.json") == "submission"
+
