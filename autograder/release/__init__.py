@@ -6,6 +6,8 @@ The steps, in order, each a small function from source text (or case data) to fi
   3. student_readme    a template -> assignment/README.md
   4. rubric            autograder.rubric -> rubric.md
   5. term_manifest     the term (given, or the one already recorded) -> autograder/term.json
+  6. notebooks         solutions/notebook_text.md + second_moment.py -> solutions/second_moment.ipynb
+                      (nbgrader source), then real nbgrader -> assignment/second_moment.ipynb
 `check` regenerates everything in memory and lists the files that differ from what is on disk.
 """
 
@@ -18,6 +20,7 @@ import numpy as np
 from autograder import terms
 from autograder.cases import PUBLIC_CASES
 from autograder.checks import PARAMETERS, render_input
+from autograder.notebook import build as notebook
 from autograder.rubric import TASKS_BY_ID, render_markdown
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -109,6 +112,7 @@ def generate(root, term=None):
         "assignment/README.md": student_readme(),
         "rubric.md": render_markdown(),
         TERM_MANIFEST: term_manifest(root, term),
+        **notebook.release_files(root),
     }
 
 
