@@ -204,16 +204,20 @@ def failing_inputs(func, observed):
     passing = [input_kinds(c) for c, o in values if o.passed]
     if not failing:
         return ""
-    seen_passing = set().union(*passing) if passing else set()
-    in_every_failure = set.intersection(*failing)
-    exact = sorted(in_every_failure - seen_passing)
-    if exact:
-        return f"Your {func} fails exactly on the checks with {exact[0]}, and passes every other check."
-    only_failing = sorted(set().union(*failing) - seen_passing)
+    passes = {kind: sum(kind in kinds for kinds in passing) for kind in set().union(*failing)}
+    in_every_failure = sorted(set.intersection(*failing), key=lambda kind: (passes[kind], kind))
+    if in_every_failure and passes[in_every_failure[0]] == 0:
+        return f"Your {func} fails exactly on the checks with {in_every_failure[0]}, and passes every other check."
+    # A few passing checks of the same kind (a tiny negative gradient, say) need not hide the pattern.
+    if in_every_failure and passes[in_every_failure[0]] <= len(failing):
+        kind = in_every_failure[0]
+        return (
+            f"Every check your {func} fails has {kind}; {len(failing)} of the "
+            f"{len(failing) + passes[kind]} checks with {kind} fail."
+        )
+    only_failing = sorted(kind for kind, n in passes.items() if n == 0)
     if only_failing and all(kinds & set(only_failing) for kinds in failing):
         return f"Your {func} fails on the checks with {' or '.join(only_failing)}, and passes all the others."
-    if in_every_failure:
-        return f"Every check your {func} fails has {' and '.join(sorted(in_every_failure))}."
     abouts = [c.about for c, o in values if not o.passed]
     listed = "; ".join(abouts[:MAX_LISTED]) + ("; ..." if len(abouts) > MAX_LISTED else "")
     return f"Your {func} fails on inputs of several kinds: {listed}."

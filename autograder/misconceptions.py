@@ -227,7 +227,8 @@ BIAS_CORRECT = (
         "You computed in float32, which keeps only about 7 significant digits; 1 - beta2^t is small, so the "
         "rounding shows in v̂.",
         "The docstring asks for float64: np.asarray(v, dtype=np.float64), and no np.float32 anywhere.",
-        lambda v, t, beta2=PAGE_BETA2: _f(v, np.float32) / np.float32(1 - beta2**t), rtol=FLOAT32_RTOL,
+        lambda v, t, beta2=PAGE_BETA2: _f(v, np.float32) / (np.float32(1) - np.float32(beta2) ** np.float32(t)),
+        rtol=FLOAT32_RTOL,
     ),
 )
 

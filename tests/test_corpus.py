@@ -1,7 +1,8 @@
 """The grader as a black box on the corpus in tests/submissions/: each group folder is graded in one batch.
 
 Every folder with an `expected.toml` is a group; the file names, for each submission in the folder, its
-score, the rubric items it fails (all others must pass) and phrases its feedback must contain.
+score, the rubric items it fails (all others must pass) and phrases its feedback must contain, and, as
+`misconception` (one id or a list), the known mistakes the diagnosis names (none when the key is absent).
 """
 
 import tomllib
@@ -51,3 +52,10 @@ def test_submission_gets_its_expected_grade(group, student, graded):
     text = feedback.render(result)
     for phrase in expected.get("feedback", []):
         assert phrase in text
+    # An entry names the known mistakes its diagnosis must find. Without the key none may be named, in a
+    # group that uses the key and for any full-marks submission (no false diagnosis); other groups' entries
+    # that lose points are not held to a diagnosis they never stated.
+    named = expected.get("misconception", [])
+    uses_key = any("misconception" in entry for entry in _expected(group).values())
+    if "misconception" in expected or uses_key or expected["score"] == result.max_score:
+        assert result.misconceptions == ([named] if isinstance(named, str) else named)
