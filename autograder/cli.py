@@ -127,6 +127,41 @@ def cmd_release(args):
     return 0
 
 
+def cmd_gradescope(args):
+    from autograder import gradescope
+
+    out = Path(args.out)
+    if out.suffix != ".zip" or out.is_dir():
+        raise UsageError(f"--out must name a .zip file, got {args.out}")
+    names = gradescope.build(out)
+    print(f"wrote {out} ({len(names)} files): upload it as the assignment's autograder (see README, Gradescope)")
+    return 0
+
+
+def cmd_report(args):
+    from autograder import report
+
+    written = report.write(Path(args.dir))
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_nbgrader_course(args):
+    from autograder.notebook import course
+
+    root = Path(args.root)
+    if not (root / "solutions" / "notebook_text.md").is_file():
+        raise UsageError(f"--root must hold solutions/notebook_text.md, got {args.root}")
+    target = Path(args.dir)
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"DIR must be a folder, got the file {args.dir}")
+    for path in course.write(target, root):
+        print(f"wrote {path}")
+    print(f"next: cd {target} && nbgrader generate_assignment second_moment (see README, For TAs)")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="adam-hw", description="Grade and release the second-moment assignment.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -176,6 +211,22 @@ def build_parser():
         help="the repository holding solutions/ and assignment/ (default: this checkout)",
     )
     release.set_defaults(run=cmd_release)
+
+    course = sub.add_parser("nbgrader-course", help="write an nbgrader course folder: nbgrader_config.py and source/")
+    course.add_argument("dir", metavar="DIR", help="the course folder to create or update (student work in it is kept)")
+    course.add_argument(
+        "--root", default=str(Path(__file__).resolve().parent.parent), metavar="DIR",
+        help="the repository holding solutions/ (default: this checkout)",
+    )
+    course.set_defaults(run=cmd_nbgrader_course)
+
+    gradescope = sub.add_parser("gradescope", help="build the Gradescope autograder zip (setup.sh, run_autograder, grader)")
+    gradescope.add_argument("--out", required=True, metavar="ZIP", help="where to write the zip, e.g. autograder.zip")
+    gradescope.set_defaults(run=cmd_gradescope)
+
+    report = sub.add_parser("report", help="write DIR/report.md, report.html and charts for a graded class")
+    report.add_argument("dir", metavar="DIR", help="an `adam-hw grade --out` folder (grades.csv and DIR/<student>/)")
+    report.set_defaults(run=cmd_report)
     return parser
 
 

@@ -1,0 +1,93 @@
+"""The report's charts, drawn with matplotlib's Agg backend (no display needed) into PNG files.
+
+matplotlib is the optional `report` extra, so it is imported here, when a chart is drawn, and a missing
+install is named with the command that adds it.
+"""
+
+import textwrap
+
+from autograder.discover import UsageError
+
+WIDTH = 8.0  # inches; at DPI this fits a laptop screen and a printed page
+DPI = 110
+PASS, FAIL, BAR = "#2e7d32", "#c62828", "#1565c0"
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise UsageError("the class report needs matplotlib: pip install 'adam-hw[report]'") from None
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    fig.clf()
+    _pyplot().close(fig)
+    return path
+
+
+def score_histogram(data, path):
+    """How many students got each score, in bins of 10 points, with the mean marked."""
+    plt = _pyplot()
+    top = data.max_score or 100
+    step = top / 10
+    bins = [step * i for i in range(11)]
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.0))
+    counts, _, bars = ax.hist(data.scores, bins=bins, color=BAR, edgecolor="white")
+    for count, bar in zip(counts, bars):
+        if count:
+            ax.annotate(f"{int(count)}", (bar.get_x() + bar.get_width() / 2, count), ha="center", va="bottom")
+    summary = data.summary()
+    ax.axvline(summary["mean"], color="black", linestyle="--", linewidth=1)
+    ax.text(summary["mean"], ax.get_ylim()[1] * 0.95, f" mean {summary['mean']:.1f}", va="top")
+    ax.set_xlim(0, top)
+    ax.set_xticks(bins)
+    ax.set_xlabel(f"score (out of {top:g})")
+    ax.set_ylabel("students")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_title(f"Scores of {summary['students']} students")
+    ax.spines[["top", "right"]].set_visible(False)
+    return _save(fig, path)
+
+
+def item_pass_rates(data, path):
+    """One bar per rubric item, in rubric order from the top: the share of students who got its points."""
+    plt = _pyplot()
+    items = list(reversed(data.items))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(items) + 1.2))
+    rates = [100 * i.rate for i in items]
+    colors = [PASS if r >= 50 else FAIL for r in rates]
+    ax.barh([f"{i.number} {i.id}".strip() for i in items], rates, color=colors)
+    for y, (rate, item) in enumerate(zip(rates, items)):
+        ax.text(min(rate, 100) + 1, y, f"{rate:.0f}% ({item.passed}/{item.students})", va="center")
+    ax.set_xlim(0, 125)
+    ax.set_xticks(range(0, 101, 25))
+    ax.set_xlabel("students who got the item's points (%)")
+    ax.set_title("Pass rate per rubric item (red: under half the class)")
+    ax.spines[["top", "right"]].set_visible(False)
+    return _save(fig, path)
+
+
+def misconception_counts(data, labels, path, limit=15):
+    """One bar per named misconception, most common at the top (the `limit` commonest): how many students made it."""
+    plt = _pyplot()
+    ranked = list(reversed(data.misconceptions[:limit]))
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.42 * len(ranked) + 1.4))
+    names = [textwrap.fill(labels.get(m, m), 44) for m, _ in ranked]
+    ax.barh(names, [n for _, n in ranked], color=FAIL)
+    for y, (_, n) in enumerate(ranked):
+        ax.text(n, y, f" {n}", va="center")
+    ax.set_xlabel("students")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlim(0, max(n for _, n in ranked) * 1.15 + 0.5)
+    more = len(data.misconceptions) - len(ranked)
+    title = "Named misconceptions: students who made each"
+    fig.suptitle(title + (f" (the {limit} commonest; {more} more in the table)" if more > 0 else ""), fontsize="medium")
+    ax.spines[["top", "right"]].set_visible(False)
+    return _save(fig, path)
