@@ -1,0 +1,61 @@
+"""`adam-hw nbgrader-course DIR`: a course folder a TA can use with stock nbgrader.
+
+It holds `nbgrader_config.py` and `source/second_moment/second_moment.ipynb` (the source notebook, as
+`adam-hw release` builds it). The config makes nbgrader grade this notebook fairly:
+- numpy's warnings on stderr do not zero a cell (nbgrader fails any cell that writes to stderr; the test
+  cells already silence warnings from the student's calls, and IgnorePattern drops any that slip through);
+- test cells a student deleted are restored from the gradebook before grading (add_missing_cells);
+- a cell that hangs is stopped after CELL_TIMEOUT seconds and marked as an error, and the rest still run.
+From there the TA runs nbgrader itself (see the README's TA section).
+"""
+
+from pathlib import Path
+
+from autograder.notebook.build import build, render
+from autograder.notebook.nbgrader import ASSIGNMENT, NOTEBOOK
+
+CELL_TIMEOUT = 30  # seconds a notebook cell may run under nbgrader autograde
+#: stderr lines nbgrader should not count as a failure: Python's and numpy's warnings.
+WARNING_PATTERN = r"(?m)^.*(Warning|warnings\.warn).*$"
+
+CONFIG = f'''\
+# nbgrader configuration for the second-moment assignment (MATH 3850, page 10).
+# Written by `adam-hw nbgrader-course`; run nbgrader from this folder.
+c = get_config()
+
+c.CourseDirectory.course_id = "math3850"
+c.CourseDirectory.db_assignments = [dict(name="{ASSIGNMENT}")]
+
+# A warning on stderr (say numpy's RuntimeWarning) must not zero a correct answer: nbgrader fails any
+# test cell that writes to stderr unless the output matches this pattern.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"{WARNING_PATTERN}"
+
+# Test cells a student deleted are put back (from the gradebook) before autograding.
+c.OverwriteCells.add_missing_cells = True
+
+# A cell that hangs is interrupted after this many seconds, recorded as an error, and the rest still run.
+c.Execute.timeout = {CELL_TIMEOUT}
+c.Execute.interrupt_on_timeout = True
+'''
+
+
+def files(root):
+    """{path inside the course folder: text}."""
+    text = (Path(root) / "solutions" / "notebook_text.md").read_text(encoding="utf-8")
+    solution = (Path(root) / "solutions" / "second_moment.py").read_text(encoding="utf-8")
+    return {
+        "nbgrader_config.py": CONFIG,
+        f"source/{ASSIGNMENT}/{NOTEBOOK}": render(build(text, solution)),
+    }
+
+
+def write(course, root):
+    """Write the course folder; returns the paths written. Existing student work in it is left alone."""
+    written = []
+    for rel, text in files(root).items():
+        path = Path(course) / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
