@@ -58,7 +58,7 @@ def bundle(tmp_path_factory):
     return out
 
 
-def _run(bundle, root, files, metadata=None):
+def _run(bundle, root, files, metadata=None, args=()):
     """Unpack like Gradescope (zip -> root/source, run_autograder -> root/), then run it; returns results.json."""
     (root / "source").mkdir(parents=True)
     with zipfile.ZipFile(bundle) as archive:
@@ -71,7 +71,7 @@ def _run(bundle, root, files, metadata=None):
     if metadata is not None:
         (root / "submission_metadata.json").write_text(json.dumps(metadata))
     env = {"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(root), "LANG": "C.UTF-8"}
-    proc = subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([str(root / "run_autograder"), *args], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     return json.loads((root / "results" / "results.json").read_text()), proc
 
@@ -128,10 +128,14 @@ def test_run_autograder_writes_the_graders_results(bundle, tmp_path, name, path,
 
 
 @pytest.mark.slow
-def test_a_forging_submission_gets_the_graders_score_not_its_own(bundle, tmp_path):
+@pytest.mark.parametrize("isolation", ["auto", "basic"])
+def test_a_forging_submission_gets_the_graders_score_not_its_own(bundle, tmp_path, isolation):
+    """At level basic the forger can write the results folder and the bundle; what it writes is not used."""
     root = tmp_path / "autograder"
     source = FORGER.format(root=str(root), forged=FORGED)
-    results, proc = _run(bundle, root, {"second_moment.py": source})
+    results, proc = _run(bundle, root, {"second_moment.py": source}, args=("--isolation", isolation))
+    if isolation == "basic":  # the forger really did write: the grader's results replaced its file
+        assert "render = lambda" in (root / "source" / "autograder" / "render" / "gradescope.py").read_text()
     _assert_valid(results)
     forger = tmp_path / "forger.py"
     forger.write_text(source.replace(str(root), str(tmp_path / "elsewhere")))

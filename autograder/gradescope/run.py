@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from autograder import grading, terms
-from autograder.config import GradeConfig
+from autograder.config import DEFAULT, GradeConfig
 from autograder.discover import KINDS, MODULE, Submission
 from autograder.outdir import atomic_write
 from autograder.render import gradescope
@@ -62,11 +62,11 @@ def write_results(path, result):
     atomic_write(path, json.dumps(gradescope.render(result), indent=2) + "\n")
 
 
-def run(root):
+def run(root, isolation=DEFAULT.isolation):
     root = Path(root)
     terms.current()  # read and check the term manifest before any student code runs
     submission = find_submission(root / "submission", student_id(root / "submission_metadata.json"))
-    result = grading.grade_submission(submission, GradeConfig(jobs=1))
+    result = grading.grade_submission(submission, GradeConfig(jobs=1, isolation=isolation))
     write_results(root / "results" / "results.json", result)
     return result
 
@@ -77,8 +77,12 @@ def main(argv=None):
         "--root", default=os.environ.get("AUTOGRADER_ROOT", DEFAULT_ROOT), metavar="DIR",
         help="Gradescope's /autograder folder (default: $AUTOGRADER_ROOT, else /autograder)",
     )
+    parser.add_argument(
+        "--isolation", choices=("auto", "os", "basic"), default=DEFAULT.isolation,
+        help=f"how student code is isolated, as in `adam-hw grade` (default {DEFAULT.isolation})",
+    )
     args = parser.parse_args(argv)
-    result = run(args.root)
+    result = run(args.root, args.isolation)
     # For the instructor's view of this run; students see only results.json's own fields.
     print(f"graded {result.path}: {result.score}/{result.max_score} (term {result.extra.get('term')}, seed {result.extra.get('seed')})")
     return 0
