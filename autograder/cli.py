@@ -162,8 +162,16 @@ def cmd_nbgrader_course(args):
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line (the contract: exit 2 with a one-line message), not the usage block."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(prog="adam-hw", description="Grade and release the second-moment assignment.")
+    # Subcommands' parsers are made by add_parser with the parent's class, so they get _Parser too.
+    parser = _Parser(prog="adam-hw", description="Grade and release the second-moment assignment.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     grade = sub.add_parser("grade", help="grade .py submissions into a gradebook folder")
