@@ -1,0 +1,202 @@
+"""The `adam-hw grade` contract, through the installed command: exit codes, messages and the output folder."""
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.rubric import ITEMS, MAX_SCORE
+from tests.conftest import ROOT, SUBMISSIONS
+
+ADAM_HW = Path(sys.executable).with_name("adam-hw")
+REFERENCE = ROOT / "solutions" / "second_moment.py"
+STUB = ROOT / "assignment" / "second_moment.py"
+TEST_FIELDS = {"name", "number", "score", "max_score", "status", "output", "visibility"}
+
+HANGS = '''
+import numpy as np
+
+
+def update_v(v_prev, g, beta2=0.999):
+    return beta2 * np.asarray(v_prev, dtype=float) + (1 - beta2) * np.asarray(g, dtype=float) ** 2
+
+
+def bias_correct(v, t, beta2=0.999):
+    while True:  # a loop that never ends
+        pass
+
+
+def effective_step(v_hat, alpha=0.001, eps=1e-8):
+    return alpha / (np.sqrt(np.asarray(v_hat, dtype=float)) + eps)
+'''
+
+
+def adam_hw(*args, timeout=300):
+    return subprocess.run([str(ADAM_HW), *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def _copy(src, dst):
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """One run of `adam-hw grade` over a small class: files and student folders; (run, out folder)."""
+    base = tmp_path_factory.mktemp("class")
+    klass = base / "submissions"
+    _copy(REFERENCE, klass / "reference.py")
+    _copy(STUB, klass / "stub.py")
+    # A student folder: second_moment.py sits deep inside, beside other files that are not graded.
+    _copy(SUBMISSIONS / "correct" / "numpy_ufuncs.py", klass / "alice" / "work" / "week3" / "second_moment.py")
+    (klass / "alice" / "notes.py").write_text("this is not Python\n", encoding="utf-8")
+    _copy(SUBMISSIONS / "wrong" / "missing_pow_t.py", klass / "bob" / "second_moment.py")
+    out = base / "graded"
+    return adam_hw("grade", klass, "--out", out, "--jobs", 2), out
+
+
+def _grades(out):
+    with open(out / "grades.csv", newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def _results(out, student):
+    return json.loads((out / student / "results.json").read_text(encoding="utf-8"))
+
+
+def test_grading_a_class_exits_0_and_closes_with_a_summary(graded_class):
+    run, _ = graded_class
+    assert run.returncode == 0, run.stderr
+    for student in ("alice", "bob", "reference", "stub"):
+        assert student in run.stdout
+
+
+def test_grades_csv_has_the_contract_header_in_rubric_order(graded_class):
+    _, out = graded_class
+    assert _grades(out)[0] == ["student", "score", "max_score"] + [item.id for item in ITEMS]
+
+
+def test_grades_csv_has_one_row_per_submission_sorted_by_student(graded_class):
+    _, out = graded_class
+    assert [row[0] for row in _grades(out)[1:]] == ["alice", "bob", "reference", "stub"]
+
+
+def test_grades_csv_item_columns_add_up_to_the_score(graded_class):
+    _, out = graded_class
+    for row in _grades(out)[1:]:
+        assert int(row[1]) == sum(int(x) for x in row[3:])
+        assert int(row[2]) == MAX_SCORE
+
+
+def test_the_reference_scores_100_and_the_stub_0(graded_class):
+    _, out = graded_class
+    scores = {row[0]: int(row[1]) for row in _grades(out)[1:]}
+    assert scores["reference"] == MAX_SCORE == 100
+    assert scores["stub"] == 0
+    assert _results(out, "reference")["score"] == 100
+    assert _results(out, "stub")["score"] == 0
+
+
+def test_a_second_moment_py_nested_deep_in_a_student_folder_is_found_and_graded(graded_class):
+    _, out = graded_class
+    data = _results(out, "alice")
+    assert data["score"] == 100
+    assert not (out / "notes").exists()
+
+
+def test_results_json_is_in_gradescopes_format_with_one_test_per_rubric_item(graded_class):
+    _, out = graded_class
+    for student in ("alice", "bob", "reference", "stub"):
+        data = _results(out, student)
+        assert isinstance(data["score"], (int, float))
+        tests = data["tests"]
+        assert [t["number"] for t in tests] == [item.number for item in ITEMS]
+        for test, item in zip(tests, ITEMS):
+            assert TEST_FIELDS <= set(test)
+            assert test["max_score"] == item.points
+            assert test["status"] in ("passed", "failed")
+            assert test["score"] == (item.points if test["status"] == "passed" else 0)
+            assert test["visibility"] in ("visible", "hidden", "after_due_date", "after_published")
+            assert isinstance(test["name"], str) and isinstance(test["output"], str)
+        assert data["score"] == sum(t["score"] for t in tests)
+
+
+def test_a_wrong_submission_loses_only_the_items_its_mistake_breaks(graded_class):
+    _, out = graded_class
+    failed = {t["number"] for t in _results(out, "bob")["tests"] if t["status"] == "failed"}
+    by_number = {item.number: item.id for item in ITEMS}
+    assert {by_number[n] for n in failed} == {"bias_correct.page", "bias_correct.general", "identity.constant_gradient"}
+
+
+def test_every_student_gets_a_feedback_page_with_each_items_result_and_points(graded_class):
+    _, out = graded_class
+    for student in ("alice", "bob", "reference", "stub"):
+        text = (out / student / "feedback.md").read_text(encoding="utf-8")
+        scores = {t["number"]: t["score"] for t in _results(out, student)["tests"]}
+        for item in ITEMS:
+            assert f"| {item.title} | {scores[item.number]} / {item.points} |" in text, (student, item.id)
+    assert "not implemented yet" in (out / "stub" / "feedback.md").read_text(encoding="utf-8")
+
+
+# -- bad paths and options: exit 2 and one line -------------------------------------------------------------
+
+
+def _one_line_error(run):
+    assert run.returncode == 2, run.stdout + run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    return lines[0]
+
+
+def test_a_missing_path_exits_2_naming_it(tmp_path):
+    missing = tmp_path / "nobody.py"
+    assert str(missing) in _one_line_error(adam_hw("grade", missing, "--out", tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_file_that_is_not_python_exits_2_naming_it(tmp_path):
+    essay = tmp_path / "essay.txt"
+    essay.write_text("v_t = ...\n", encoding="utf-8")
+    assert str(essay) in _one_line_error(adam_hw("grade", essay, "--out", tmp_path / "out"))
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_a_timeout_that_is_not_a_positive_number_exits_2_naming_the_value(tmp_path, value):
+    line = _one_line_error(adam_hw("grade", REFERENCE, "--out", tmp_path / "out", f"--timeout={value}"))
+    assert "--timeout" in line and value in line
+
+
+def test_zero_jobs_exits_2_naming_the_value(tmp_path):
+    line = _one_line_error(adam_hw("grade", REFERENCE, "--out", tmp_path / "out", "--jobs", "0"))
+    assert "--jobs" in line and "0" in line
+
+
+def test_two_submissions_with_one_student_id_exit_2_naming_both_files(tmp_path):
+    first = _copy(REFERENCE, tmp_path / "monday" / "a.py")
+    second = _copy(REFERENCE, tmp_path / "tuesday" / "a.py")
+    line = _one_line_error(adam_hw("grade", tmp_path / "monday", tmp_path / "tuesday", "--out", tmp_path / "out"))
+    assert str(first) in line and str(second) in line
+
+
+# -- a function that never returns ---------------------------------------------------------------------------
+
+
+def test_a_hanging_function_costs_only_the_items_that_need_it_and_bounded_time(tmp_path):
+    submission = tmp_path / "hangs.py"
+    submission.write_text(HANGS, encoding="utf-8")
+    start = time.monotonic()
+    run = adam_hw("grade", submission, "--out", tmp_path / "out", "--timeout", "1", timeout=120)
+    elapsed = time.monotonic() - start
+    assert run.returncode == 0, run.stderr
+    tests = _results(tmp_path / "out", "hangs")["tests"]
+    failed = {item.id for item, t in zip(ITEMS, tests) if t["status"] == "failed"}
+    assert failed == {"bias_correct.page", "bias_correct.general", "identity.constant_gradient"}
+    assert "did not finish in time" in (tmp_path / "out" / "hangs" / "feedback.md").read_text(encoding="utf-8")
+    # At most about (functions + 1) x timeout for the submission, plus start-up: not a speed target.
+    assert elapsed < 15, elapsed
