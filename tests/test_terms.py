@@ -134,8 +134,7 @@ def test_a_bad_term_name_is_refused(name):
 
 
 def _release_root(tmp_path):
-    (tmp_path / "solutions").mkdir()
-    shutil.copy(ROOT / "solutions" / "second_moment.py", tmp_path / "solutions")
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
     return tmp_path
 
 
