@@ -21,12 +21,12 @@ def pytest_addoption(parser):
     )
 
 
-@pytest.fixture(scope="session")
-def graded(request):
-    """The SubmissionResult of the submission named by --submission, graded once per session."""
-    from autograder.grading import grade_submission
+HIDDEN = Path(__file__).resolve().parent
 
-    path = request.config.getoption("--submission")
+
+def _submission(config):
+    """The one submission --submission names; pytest.UsageError (exit 4, one message) when there is none."""
+    path = config.getoption("--submission")
     if not path:
         raise pytest.UsageError("the hidden checks need --submission PATH (a student's second_moment.py)")
     try:
@@ -35,5 +35,21 @@ def graded(request):
         raise pytest.UsageError(str(err)) from None
     if submission is None:
         raise pytest.UsageError(f"--submission must be a .py file, got {path}")
+    return submission
+
+
+def pytest_collection_modifyitems(config, items):
+    # Checked once here, before any test runs, so a bad --submission is one usage error rather than
+    # the same error in every test; only when the hidden checks were collected (the plugin is global).
+    if any(Path(str(item.path)).resolve().parent == HIDDEN for item in items):
+        _submission(config)
+
+
+@pytest.fixture(scope="session")
+def graded(request):
+    """The SubmissionResult of the submission named by --submission, graded once per session."""
+    from autograder.grading import grade_submission
+
+    submission = _submission(request.config)
     config = GradeConfig(timeout=request.config.getoption("--submission-timeout"), jobs=1)
     return grade_submission(submission, config)
