@@ -11,7 +11,7 @@ DEMO := tests/submissions/correct/plain_operators.py tests/submissions/correct/n
         tests/submissions/wrong/eps_inside_sqrt.py tests/submissions/wrong/in_place_mutation.py \
         assignment/second_moment.py
 
-.PHONY: demo test release release-check clean
+.PHONY: demo test mutation release release-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Mutation testing of the reference, judged by the hidden checks (tests/mutation/run.py): every mutant
+# must lose points unless listed in tests/mutation/equivalent.toml. About 5 minutes, so not part of `test`.
+mutation: $(STAMP)
+	$(BIN)/python -m tests.mutation.run
 
 release: $(STAMP)
 	$(BIN)/adam-hw release
