@@ -105,7 +105,7 @@ class Worker:
         if self._proc is not None:
             data += self._sandbox_request({"op": "peek", "keep": self._keep()}).get("output", "").encode()
         keep = self.config.output_keep_kb * 1024
-        if len(data) > 2 * keep:
+        if len(data) > 2 * keep + 256:  # the sandbox already cut each child's output to this, marker included
             cut = len(data) - 2 * keep
             data = data[:keep] + f"\n[... {cut} bytes of output cut ...]\n".encode() + data[-keep:]
         return data.decode("utf-8", errors="replace")

@@ -19,7 +19,7 @@ back read-only only the standard library and the folders holding numpy and sympy
 dedicated unprivileged uid in its own pid namespace, where this process is init: `kill(-1, SIGKILL)` from
 here ends every process the submission started, whatever it did (setsid, double fork). "basic" (not root)
 uses what a normal user has: rlimits, a new session, a private temporary folder, and this process as child
-subreaper, so escaped descendants are still found and killed.
+subreaper, so escaped descendants are still found and killed (run as root, it also drops to the uid).
 """
 
 import ctypes
@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 CONFIG = json.loads(sys.argv[1])
 LEVEL = CONFIG["level"]
@@ -45,7 +46,10 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND = 1, 2, 4, 32, 4096
 # Top-level folders a child may see (read-only to its uid); every other one is covered by an empty tmpfs.
 SYSTEM = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc", "sys"}
 CHILD_CODE = compile(CONFIG["child_source"], "<adam-hw worker>", "exec")
-NPROC = 64  # processes a submission may have at once (level "os": counted for its own uid only)
+NPROC = 64  # processes a submission may have at once (counted for its own uid when it has one)
+# As root, at either level, each child drops to the dedicated uid: root ignores RLIMIT_NPROC, and a
+# separate uid keeps the student out of the grader's files and processes even without namespaces.
+DROP = os.geteuid() == 0
 
 current = None  # pid of the child serving the current submission
 status = None  # its wait status, once reaped
@@ -102,7 +106,10 @@ def setup_os():
 
 def setup_basic():
     LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    return tempfile.mkdtemp(prefix="adam-hw-")
+    home = tempfile.mkdtemp(prefix="adam-hw-")
+    if DROP:
+        os.chmod(home, 0o711)  # the dedicated uid may pass through to its own folder, not list or read this one
+    return home
 
 
 HOME = setup_os() if LEVEL == "os" else setup_basic()
@@ -111,6 +118,14 @@ OUTPUT = os.path.join(HOME, "output.txt")
 sys.path[:0] = CONFIG["site"]
 import numpy  # noqa: E402,F401  (imported once here so that every forked child has it for free)
 import sympy  # noqa: E402,F401
+
+# What child.py and typical submissions import, loaded while this process can still read the standard
+# library: as root at level "basic" the dedicated uid may not (e.g. a Python installed under /root).
+import encodings.idna  # noqa: E402,F401  (socket needs it for any host name)
+import importlib.util  # noqa: E402,F401
+import linecache  # noqa: E402,F401
+import math  # noqa: E402,F401
+import random  # noqa: E402,F401
 
 
 def send(message, fds=()):
@@ -131,7 +146,7 @@ def become_student(request, req_r, rep_w, out_fd, path):
     kept = sorted({0, 1, 2, req_r, rep_w})
     for low, high in zip(kept, kept[1:] + [os.sysconf("SC_OPEN_MAX")]):
         os.closerange(low + 1, high)  # the control socket above all: the student must never reach it
-    if LEVEL == "os":
+    if DROP:
         uid = CONFIG["uid"]
         os.setgroups([])
         os.setresgid(uid, uid, uid)
@@ -141,7 +156,7 @@ def become_student(request, req_r, rep_w, out_fd, path):
     os.environ.clear()
     os.environ.update(CONFIG["env"], HOME=WORK, TMPDIR=WORK)
     rlimits = dict(request["rlimits"])
-    if LEVEL == "os":
+    if DROP:
         rlimits["RLIMIT_NPROC"] = NPROC
     else:
         rlimits["RLIMIT_NPROC"] = _own_processes() + NPROC
@@ -168,19 +183,23 @@ def spawn(request):
     path = os.path.join(WORK, request["name"])
     with open(path, "wb") as f:
         f.write(bytes.fromhex(request["source"]))
-    if LEVEL == "os":
+    if DROP:
         os.chown(WORK, CONFIG["uid"], CONFIG["uid"])
     out_fd = os.open(OUTPUT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     req_r, req_w = os.pipe()
     rep_r, rep_w = os.pipe()
     pid = os.fork()
     if pid == 0:
+        code = 0
         try:
             become_student(request, req_r, rep_w, out_fd, path)
             for stream in (sys.stdout, sys.stderr):
                 stream.flush()
+        except BaseException:  # only set-up can fail here (child.py reports the student's own errors)
+            code = 70
+            os.write(2, f"[sandbox] could not start the worker:\n{traceback.format_exc()}".encode())
         finally:
-            os._exit(0)
+            os._exit(code)
     for fd in (req_r, rep_w, out_fd):
         os.close(fd)
     current, status = pid, None

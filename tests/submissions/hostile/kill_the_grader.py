@@ -1,0 +1,24 @@
+"""Hostile: tries to kill its parent and every process in its session and group; the functions are right."""
+import os
+import signal
+
+import numpy as np
+
+for target in (os.getppid(), 1):
+    try:
+        os.kill(target, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def update_v(v_prev, g, beta2=0.999):
+    return beta2 * np.asarray(v_prev) + (1 - beta2) * np.asarray(g) * np.asarray(g)
+
+
+def bias_correct(v, t, beta2=0.999):
+    return np.asarray(v) / (1 - beta2**t)
+
+
+def effective_step(v_hat, alpha=0.001, eps=1e-8):
+    return alpha / (np.sqrt(np.asarray(v_hat, dtype=float)) + eps)
+

@@ -1,0 +1,18 @@
+"""Hostile: an endless loop while the file is imported."""
+import numpy as np
+
+while True:
+    pass
+
+
+def update_v(v_prev, g, beta2=0.999):
+    return beta2 * np.asarray(v_prev) + (1 - beta2) * np.asarray(g) * np.asarray(g)
+
+
+def bias_correct(v, t, beta2=0.999):
+    return np.asarray(v) / (1 - beta2**t)
+
+
+def effective_step(v_hat, alpha=0.001, eps=1e-8):
+    return alpha / (np.sqrt(np.asarray(v_hat, dtype=float)) + eps)
+

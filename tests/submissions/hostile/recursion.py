@@ -1,0 +1,18 @@
+"""Hostile: update_v recurses without end; the other functions are right."""
+import numpy as np
+
+
+def update_v(v_prev, g, beta2=0.999):
+    return beta2 * np.asarray(v_prev) + (1 - beta2) * np.asarray(g) * np.asarray(g)
+
+
+def bias_correct(v, t, beta2=0.999):
+    return np.asarray(v) / (1 - beta2**t)
+
+
+def effective_step(v_hat, alpha=0.001, eps=1e-8):
+    return alpha / (np.sqrt(np.asarray(v_hat, dtype=float)) + eps)
+
+
+def update_v(v_prev, g, beta2=0.999):  # noqa: F811
+    return update_v(v_prev, g, beta2)

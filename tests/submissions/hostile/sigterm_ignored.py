@@ -1,0 +1,24 @@
+"""Hostile: ignores SIGTERM, SIGINT and SIGHUP, then bias_correct spins forever."""
+import signal
+
+import numpy as np
+
+for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(sig, signal.SIG_IGN)
+
+
+def update_v(v_prev, g, beta2=0.999):
+    return beta2 * np.asarray(v_prev) + (1 - beta2) * np.asarray(g) * np.asarray(g)
+
+
+def bias_correct(v, t, beta2=0.999):
+    return np.asarray(v) / (1 - beta2**t)
+
+
+def effective_step(v_hat, alpha=0.001, eps=1e-8):
+    return alpha / (np.sqrt(np.asarray(v_hat, dtype=float)) + eps)
+
+
+def bias_correct(v, t, beta2=0.999):  # noqa: F811
+    while True:
+        pass

@@ -1,0 +1,244 @@
+"""Hostile submissions beyond their grades (tests/test_corpus.py checks those): what a batch leaves behind,
+what each isolation level stops, the time bound, a grader running as a normal user, and kill-and-resume.
+"""
+
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import outdir
+from autograder.config import GradeConfig
+from autograder.discover import discover
+from autograder.grading import grade_batch, grade_submission
+from autograder.sandbox.pool import UID_BASE
+from tests.conftest import ROOT, SUBMISSIONS
+
+HOSTILE = SUBMISSIONS / "hostile"
+ADAM_HW = str(Path(sys.executable).with_name("adam-hw"))
+FORMULA_IDS = ("=1+1", "+SUM(1,2)", "-2+3", "@cmd")
+
+
+def _uids_of(pid):
+    """The dedicated uids a grader process with this pid gives its sandboxes (see pool.Sandbox)."""
+    base = UID_BASE + (pid % 100_000) * 16
+    return range(base, base + 16)
+
+
+def _processes_with_uid(uids):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid in uids:
+                    found.append(int(entry))
+            except FileNotFoundError:
+                pass
+    return found
+
+
+def _subs(*names):
+    return discover([HOSTILE / f"{name}.py" for name in names])
+
+
+def _grade(names, **config):
+    return {r.student: r for r in grade_batch(_subs(*names), GradeConfig(timeout=2.0, **config))}
+
+
+def test_a_daemon_and_a_fork_storm_leave_no_process_and_cannot_rewrite_the_gradebook(tmp_path):
+    out = tmp_path / "out"
+    names = ("detached_daemon", "fork_storm", "fake_results")
+    run = subprocess.Popen(
+        [ADAM_HW, "grade", *(str(HOSTILE / f"{n}.py") for n in names), "--out", str(out), "--timeout", "2"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    stdout, _ = run.communicate()
+    assert run.returncode == 0
+    assert "isolation: os:" in stdout
+    written = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    time.sleep(1.0)  # the daemon would rewrite every 0.2 s if it lived
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == written
+    daemon = json.loads((out / "detached_daemon" / "results.json").read_text())
+    assert daemon["score"] == 0
+    assert daemon["extra_data"]["isolation"].startswith("os:")
+    assert _processes_with_uid(_uids_of(run.pid)) == []
+
+
+def test_a_batch_in_this_process_kills_every_process_its_submissions_started():
+    results = _grade(["fork_storm", "detached_daemon", "kill_the_grader", "correct_plain"])
+    assert results["fork_storm"].score == 100
+    assert results["kill_the_grader"].score == 100
+    assert results["correct_plain"].score == 100
+    assert _processes_with_uid(_uids_of(os.getpid())) == []
+
+
+def test_grades_csv_quotes_student_ids_that_look_like_formulas(tmp_path):
+    results = list(_grade(FORMULA_IDS).values())
+    assert [r.score for r in results] == [100] * 4
+    outdir.write_gradebook(tmp_path, results)
+    with open(tmp_path / "grades.csv", newline="") as f:
+        first_cells = [row[0] for row in csv.reader(f)][1:]
+    assert sorted(first_cells) == sorted("'" + s for s in FORMULA_IDS)
+
+
+@pytest.fixture
+def listener():
+    """A TCP server on the loopback, the port phone_home.py tries: reachable unless the network is cut."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 47231))
+    server.listen(8)
+    yield server
+    server.close()
+
+
+def test_the_network_is_cut_at_level_os_and_open_at_level_basic(listener):
+    assert _grade(["phone_home"])["phone_home"].score == 0
+    assert _grade(["phone_home"], isolation="basic")["phone_home"].score == 100
+
+
+def test_level_basic_still_bounds_time_kills_escapees_and_ignores_forged_results():
+    results = _grade(
+        ["loop_in_one_function", "fork_storm", "detached_daemon", "fake_results", "os_exit_in_function", "memory_bomb"],
+        isolation="basic",
+    )
+    assert {s: r.score for s, r in results.items()} == {
+        "loop_in_one_function": 72, "fork_storm": 100, "detached_daemon": 0, "fake_results": 5,
+        "os_exit_in_function": 72, "memory_bomb": 72,
+    }
+    assert all(r.isolation.startswith("basic:") for r in results.values())
+    assert _descendants(os.getpid()) == []
+
+
+def _descendants(root):
+    """Processes below `root` other than the idle sandbox processes themselves (and unshare)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_bytes()
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except FileNotFoundError:
+                continue
+            ppid = int(stat.rsplit(b")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append((int(entry), cmdline))
+    found, todo = [], [root]
+    while todo:
+        for pid, cmdline in children.get(todo.pop(), []):
+            sandbox = b"The sandbox process" in cmdline or cmdline.startswith(shutil.which("unshare").encode())
+            if not sandbox:
+                found.append(pid)
+            todo.append(pid)
+    return found
+
+
+def test_what_level_os_hides_is_readable_at_level_basic():
+    """The cheats are real: at level basic (same uid, same file system) they find what level os hides."""
+    results = _grade(["read_reference", "read_hidden_cases"], isolation="basic")
+    assert results["read_reference"].score == 100
+    assert results["read_hidden_cases"].score == 100
+    results = _grade(["read_reference", "read_hidden_cases"])
+    assert results["read_reference"].score == 0
+    assert results["read_hidden_cases"].score == 0
+
+
+def test_a_submission_whose_every_function_hangs_ends_within_functions_plus_one_timeouts():
+    timeout = 1.0
+    (sub,) = _subs("all_functions_hang")
+    result = grade_submission(sub, GradeConfig(timeout=timeout))
+    assert result.score == 0
+    assert result.seconds < (3 + 1) * timeout + 1.0
+
+
+def _python_for_nobody():
+    """`adam-hw` as a command a normal user can run: this venv's Python may live under /root (pyenv), which
+    nobody can enter, so use the system's Python of the same version with this checkout and venv on its path."""
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    python = shutil.which(version, path="/usr/bin:/usr/local/bin:/bin")
+    assert python, f"the test needs a system {version} that the user nobody can run"
+    site = [p for p in sys.path if p.endswith("site-packages") and p.startswith(sys.prefix)]
+    path = [str(ROOT)] + site
+    return [python, "-I", "-c", f"import sys; sys.path[:0] = {path!r}; from autograder.cli import main; sys.exit(main())"]
+
+
+def test_isolation_os_without_root_is_a_usage_error_and_auto_falls_back_to_basic_as_a_normal_user():
+    work = Path(tempfile.mkdtemp(prefix="adam-hw-nobody-"))
+    try:
+        os.chmod(work, 0o777)
+        for name in ("loop_in_one_function", "fork_storm", "detached_daemon", "correct_plain", "read_reference"):
+            shutil.copy(HOSTILE / f"{name}.py", work / f"{name}.py")
+        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", *_python_for_nobody()]
+        refused = subprocess.run(
+            as_nobody + ["grade", str(work), "--out", str(work / "out"), "--isolation", "os"],
+            capture_output=True, text=True, cwd=work,
+        )
+        assert refused.returncode == 2
+        assert "isolation 'os' needs root" in refused.stderr
+        done = subprocess.run(
+            as_nobody + ["grade", str(work), "--out", str(work / "out"), "--timeout", "2"],
+            capture_output=True, text=True, cwd=work,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "isolation: basic:" in done.stdout
+        grades = {line.split(",")[0]: line.split(",")[1] for line in (work / "out" / "grades.csv").read_text().splitlines()[1:]}
+        # read_reference copies the reference at this level: the grade says what a normal user can't stop.
+        assert grades == {
+            "correct_plain": "100", "detached_daemon": "0", "fork_storm": "100", "loop_in_one_function": "72",
+            "read_reference": "100",
+        }
+        extra = json.loads((work / "out" / "fork_storm" / "results.json").read_text())["extra_data"]
+        assert extra["isolation"].startswith("basic:")
+        nobody = int(subprocess.run(["id", "-u", "nobody"], capture_output=True, text=True, check=True).stdout)
+        time.sleep(0.5)
+        assert _processes_with_uid([nobody]) == []
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_resume_after_sigkill_grades_only_what_is_missing_and_gives_the_same_gradebook(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    sources = sorted((SUBMISSIONS / "wrong").glob("*.py"))[:8] + sorted((SUBMISSIONS / "correct").glob("*.py"))
+    for i, source in enumerate(sources):
+        shutil.copy(source, subs / f"s{i:02d}_{source.name}")
+    shutil.copy(HOSTILE / "loop_in_one_function.py", subs / "s99_hang.py")  # slow enough to be cut mid-run
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    command = [ADAM_HW, "grade", str(subs), "--jobs", "1", "--timeout", "1"]
+    subprocess.run(command + ["--out", str(whole)], check=True, capture_output=True)
+
+    run = subprocess.Popen(command + ["--out", str(cut)], stdout=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(list(cut.glob("*/results.json"))) < 3 and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.02)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    kept = len(list(cut.glob("*/results.json")))
+    assert 3 <= kept < len(sources) + 1
+    assert not (cut / "grades.csv").exists()
+
+    resumed = subprocess.run(command + ["--out", str(cut), "--resume"], check=True, capture_output=True, text=True)
+    assert f"resumed: {kept} kept from the earlier run, {len(sources) + 1 - kept} graded now" in resumed.stdout
+    assert (cut / "grades.csv").read_text() == (whole / "grades.csv").read_text()
+    time.sleep(0.5)  # the killed grader's sandboxes end on their own once its end of their socket closes
+    assert _processes_with_uid(_uids_of(run.pid)) == []
+
+
+def test_resume_grades_again_a_file_that_changed_since_the_interrupted_run(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(SUBMISSIONS / "correct" / "plain_operators.py", subs / "ann.py")
+    out = tmp_path / "out"
+    subprocess.run([ADAM_HW, "grade", str(subs), "--out", str(out)], check=True, capture_output=True)
+    shutil.copy(SUBMISSIONS / "wrong" / "no_square.py", subs / "ann.py")
+    done = subprocess.run([ADAM_HW, "grade", str(subs), "--out", str(out), "--resume"], check=True, capture_output=True, text=True)
+    assert "resumed: 0 kept from the earlier run, 1 graded now" in done.stdout
+    assert (out / "grades.csv").read_text().splitlines()[1].split(",")[1] != "100"
