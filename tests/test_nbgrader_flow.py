@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from autograder.cli import main
 from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch
@@ -18,10 +19,17 @@ pytestmark = pytest.mark.slow
 
 _, REFERENCE = split_solution((ROOT / "solutions" / "second_moment.py").read_text(encoding="utf-8"))
 REFERENCE = {name: re.sub(r"\n\s*### (BEGIN|END) SOLUTION", "", source) for name, source in REFERENCE.items()}
-# A correct update_v that makes numpy warn on every call: the warning must not cost it anything.
+# A correct update_v whose numpy warning reaches stderr even past the test cells' silencing: only the
+# course's IgnorePattern keeps nbgrader from zeroing it.
 WARNS = REFERENCE["update_v"].replace(
-    "    v = beta2", "    np.log(np.zeros(1))  # RuntimeWarning: divide by zero\n    v = beta2"
+    "    v = beta2",
+    "    import warnings\n"
+    "    with warnings.catch_warnings(), np.errstate(divide='warn'):\n"
+    "        warnings.simplefilter('always')\n"
+    "        np.log(np.zeros(1))  # RuntimeWarning: divide by zero encountered in log\n"
+    "    v = beta2",
 )
+DELETED_CELL = "update_v-inputs_unchanged"
 
 #: student -> (what goes in each solution cell, the score both graders must give)
 STUDENTS = {
@@ -29,11 +37,15 @@ STUDENTS = {
     "untouched": ({}, 0),
     "abs_gradient": ({**REFERENCE, "update_v": REFERENCE["update_v"].replace("g**2", "np.abs(g)")}, 53),
     "warns": ({**REFERENCE, "update_v": WARNS}, 100),
+    # The reference, with one test cell deleted: nbgrader puts it back (add_missing_cells), adam-hw never needs it.
+    "deleted_test_cell": (REFERENCE, 100),
 }
 
 
-def _submission(release, answers):
+def _submission(release, answers, student):
     notebook = json.loads(release)
+    if student == "deleted_test_cell":
+        notebook["cells"] = [c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != DELETED_CELL]
     for cell in notebook["cells"]:
         name = cell["metadata"].get("nbgrader", {}).get("grade_id")
         if name in answers:
@@ -45,13 +57,13 @@ def _submission(release, answers):
 def flow(tmp_path_factory):
     """A course folder taken through generate_assignment, collect, autograde, export and generate_feedback."""
     folder = tmp_path_factory.mktemp("course")
-    course.write(folder, ROOT)
+    assert main(["nbgrader-course", str(folder)]) == 0
     nbgrader.run(["generate_assignment", "second_moment"], cwd=folder)
     release = (folder / "release" / "second_moment" / "second_moment.ipynb").read_text(encoding="utf-8")
     for student, (answers, _) in STUDENTS.items():
         target = folder / "submitted" / student / "second_moment" / "second_moment.ipynb"
         target.parent.mkdir(parents=True)
-        target.write_text(_submission(release, answers), encoding="utf-8")
+        target.write_text(_submission(release, answers, student), encoding="utf-8")
     nbgrader.run(["autograde", "second_moment"], cwd=folder)
     nbgrader.run(["export"], cwd=folder)
     nbgrader.run(["generate_feedback", "second_moment"], cwd=folder)
@@ -88,3 +100,20 @@ def test_adam_hw_grade_gives_nbgrader_s_totals_student_by_student(flow):
     folder, _, exported = flow
     results = grade_batch(discover([folder / "submitted"]), GradeConfig(timeout=5.0))
     assert {r.student: float(r.score) for r in results} == exported
+
+
+def test_every_setting_in_the_course_config_is_a_real_nbgrader_option():
+    from nbgrader.preprocessors import Execute, IgnorePattern, OverwriteCells
+    from nbgrader.coursedir import CourseDirectory
+
+    classes = {cls.__name__: cls for cls in (Execute, IgnorePattern, OverwriteCells, CourseDirectory)}
+    settings = re.findall(r"^c\.(\w+)\.(\w+) = ", course.CONFIG, flags=re.M)
+    assert len(settings) >= 5
+    for cls, trait in settings:
+        assert cls in classes and trait in classes[cls].class_traits(config=True), (cls, trait)
+
+
+def test_the_warning_pattern_drops_numpy_warnings_and_keeps_other_stderr():
+    warning = "/tmp/x.py:3: RuntimeWarning: divide by zero encountered in log\n  np.log(np.zeros(1))\n"
+    assert re.search(course.WARNING_PATTERN, warning)
+    assert not re.search(course.WARNING_PATTERN, "Traceback (most recent call last):\nAssertionError: wrong\n")

@@ -23,8 +23,8 @@ CONFIG = f'''\
 # Written by `adam-hw nbgrader-course`; run nbgrader from this folder.
 c = get_config()
 
+# generate_assignment adds the assignment to the gradebook; autograde adds each student it finds.
 c.CourseDirectory.course_id = "math3850"
-c.CourseDirectory.db_assignments = [dict(name="{ASSIGNMENT}")]
 
 # A warning on stderr (say numpy's RuntimeWarning) must not zero a correct answer: nbgrader fails any
 # test cell that writes to stderr unless the output matches this pattern.
