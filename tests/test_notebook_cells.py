@@ -76,3 +76,10 @@ def test_the_last_definition_of_a_function_is_the_one_graded(tmp_path):
     result = grade_submission(Submission("student", path, "ipynb"), GradeConfig(timeout=5.0), checks=CHECKS)
     failed = {r.item.id for r in result.items if not r.passed}
     assert failed == {"effective_step.page", "effective_step.small_v_hat", "effective_step.general"}
+
+
+def test_a_continuation_line_starting_with_not_equal_stays_python():
+    python, _ = to_python("%matplotlib inline\nsame = (1\n!= 2)\n")
+    namespace = {}
+    exec(python, namespace)
+    assert namespace["same"] is True

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 #: Cell magics whose body is Python that runs as usual.
 PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
-_MAGIC_LINE = re.compile(r"^(?P<indent>\s*)(?P<body>[%!].*)$")
-_SHELL_ASSIGN = re.compile(r"^(?P<indent>\s*)(?P<target>[A-Za-z_][\w.]*(\s*,\s*[A-Za-z_]\w*)*)\s*=\s*[%!].*$")
+# `!=` at the start of a continuation line is Python, not a shell escape.
+_MAGIC_LINE = re.compile(r"^(?P<indent>\s*)(?P<body>(%|!(?!=)).*)$")
+_SHELL_ASSIGN = re.compile(r"^(?P<indent>\s*)(?P<target>[A-Za-z_][\w.]*(\s*,\s*[A-Za-z_]\w*)*)\s*=\s*(%|!(?!=)).*$")
 _HELP_QUERY = re.compile(r"^(?P<indent>\s*)\??[\w.]+\?{1,2}\s*$")
 
 
