@@ -1,9 +1,11 @@
 """The Gradescope zip, unpacked into a temp /autograder and run like Gradescope runs it, on four submissions."""
 
 import json
+import os
 import shutil
 import stat
 import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -12,7 +14,7 @@ from autograder import cli, gradescope
 from autograder.config import GradeConfig
 from autograder.discover import Submission
 from autograder.grading import grade_submission
-from autograder.gradescope.run import find_submission, student_id
+from autograder.gradescope.run import find_submission, student_id, write_results
 from autograder.rubric import ITEMS, MAX_SCORE
 from tests.conftest import ROOT, SUBMISSIONS
 
@@ -130,12 +132,9 @@ def test_run_autograder_writes_the_graders_results(bundle, tmp_path, name, path,
 @pytest.mark.slow
 @pytest.mark.parametrize("isolation", ["auto", "basic"])
 def test_a_forging_submission_gets_the_graders_score_not_its_own(bundle, tmp_path, isolation):
-    """At level basic the forger can write the results folder and the bundle; what it writes is not used."""
     root = tmp_path / "autograder"
     source = FORGER.format(root=str(root), forged=FORGED)
     results, proc = _run(bundle, root, {"second_moment.py": source}, args=("--isolation", isolation))
-    if isolation == "basic":  # the forger really did write: the grader's results replaced its file
-        assert "render = lambda" in (root / "source" / "autograder" / "render" / "gradescope.py").read_text()
     _assert_valid(results)
     forger = tmp_path / "forger.py"
     forger.write_text(source.replace(str(root), str(tmp_path / "elsewhere")))
@@ -162,6 +161,26 @@ def test_the_gradescope_user_ids_are_the_student_id_a_per_student_seed_comes_fro
     assert results["extra_data"]["student"] == "1234+4321"
 
 
+@pytest.mark.parametrize("planted", ["file", "symlink", "folder"])
+def test_results_json_replaces_whatever_a_submission_planted_there(tmp_path, planted):
+    """Where the sandbox lets student code write (a same-uid level), a planted results.json is replaced."""
+    target = tmp_path / "results" / "results.json"
+    target.parent.mkdir()
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(json.dumps(FORGED))
+    if planted == "file":
+        target.write_text(json.dumps(FORGED))
+    elif planted == "symlink":
+        target.symlink_to(elsewhere)
+    else:
+        (target / "nested").mkdir(parents=True)
+    path = SUBMISSIONS / "wrong" / "missing_pow_t.py"
+    write_results(target, grade_submission(Submission("submission", path, "py"), GradeConfig(jobs=1)))
+    assert target.is_file() and not target.is_symlink()
+    assert json.loads(target.read_text())["score"] == 68
+    assert json.loads(elsewhere.read_text()) == FORGED  # a symlink's target is not written through
+
+
 def test_the_submission_file_is_found_by_name_then_by_being_the_only_one(tmp_path):
     (tmp_path / "notes.txt").write_text("")
     (tmp_path / "hw.py").write_text("")
@@ -184,3 +203,29 @@ def test_a_group_submission_gets_one_stable_id_whatever_the_order(tmp_path):
     assert student_id(path) == first == "10+9"
     assert student_id(tmp_path / "missing.json") == "submission"
 
+
+
+@pytest.mark.slow
+def test_setup_sh_builds_a_venv_that_run_autograder_uses_without_the_projects_python(bundle, tmp_path):
+    """setup.sh with apt-get stubbed (this is not Gradescope's image) but a real venv and pip install."""
+    fakebin = tmp_path / "bin"
+    fakebin.mkdir()
+    (fakebin / "apt-get").write_text('#!/bin/sh\necho "apt-get $*" >> "$(dirname "$0")/apt.log"\n')
+    (fakebin / "apt-get").chmod(0o755)
+    (fakebin / "python3").symlink_to(sys._base_executable)  # a Python >= 3.11 that is not the project's venv
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(root / "source")
+    env = {"PATH": f"{fakebin}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(root), "LANG": "C.UTF-8", "HOME": os.environ.get("HOME", str(tmp_path))}  # pip's cache
+    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True, timeout=600)
+    assert setup.returncode == 0, setup.stderr
+    assert "install -y -q python3 python3-venv python3-pip" in (fakebin / "apt.log").read_text()
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "run_autograder").chmod(0o755)  # zipfile does not restore modes; Gradescope's unzip does
+    (root / "submission").mkdir()
+    shutil.copy(SUBMISSIONS / "correct" / "numpy_ufuncs.py", root / "submission" / "second_moment.py")
+    env["PATH"] = "/usr/bin:/bin"  # no python3 of ours: run_autograder must pick /autograder/venv
+    proc = subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((root / "results" / "results.json").read_text())["score"] == MAX_SCORE
