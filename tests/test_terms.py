@@ -190,3 +190,19 @@ def test_grade_per_student_records_each_students_own_seed(tmp_path):
         assert result["extra_data"]["per_student"] is True
         assert result["score"] == 100
     assert results["plain_operators"]["extra_data"]["seed"] != results["numpy_ufuncs"]["extra_data"]["seed"]
+
+
+def test_the_seed_in_results_json_alone_rebuilds_a_students_checks_and_grade(tmp_path):
+    from autograder.config import GradeConfig
+    from autograder.discover import Submission
+    from autograder.grading import grade_submission
+    from autograder.render import gradescope
+
+    path = SUBMISSIONS / "wrong" / "int_truncation.py"
+    term = terms.Term("2026-fall", per_student=True)
+    first = gradescope.render(grade_submission(Submission("ada", path, "py"), GradeConfig(jobs=1), term=term))
+    seed = first["extra_data"]["seed"]
+    assert seed == terms.student_seed(terms.term_seed("2026-fall"), "ada")
+    again = grade_submission(Submission("someone-else", path, "py"), GradeConfig(jobs=1), checks=terms.checks_for_seed(seed))
+    assert [t["score"] for t in first["tests"]] == [r.score for r in again.items]
+    assert first["extra_data"]["failed_checks"] == [o.check for r in again.items for o in r.failures]
