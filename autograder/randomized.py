@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from autograder.checks import Case
+from autograder.checks import Case, encode_input
 
 VERSION = 1
 
@@ -225,18 +225,12 @@ def cases(seed):
     return drawn
 
 
-def _plain(x):
-    if isinstance(x, np.ndarray):
-        return {"nd": x.tolist(), "dtype": str(x.dtype)}
-    return x
-
-
 def fingerprint(drawn):
     """sha256 of every case's id, call and expected value: equal fingerprints mean the very same cases."""
     digest = hashlib.sha256()
     for case in drawn:
         expected = case.expected.tolist() if isinstance(case.expected, np.ndarray) else case.expected
-        record = [case.id, case.item, case.func, [_plain(a) for a in case.args], sorted(case.kwargs.items()),
+        record = [case.id, case.item, case.func, [encode_input(a) for a in case.args], sorted(case.kwargs.items()),
                   case.expect, case.hidden, expected]
         digest.update(repr(record).encode())
     return digest.hexdigest()
