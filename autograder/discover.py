@@ -11,6 +11,8 @@ from pathlib import Path
 
 MODULE = "second_moment"
 KINDS = {".py": "py", ".ipynb": "ipynb"}
+#: Names in the --out folder that are not student folders (autograder/outdir.py writes them there).
+RESERVED = frozenset({"grades.csv"})
 
 
 class UsageError(ValueError):
@@ -63,6 +65,10 @@ def discover(paths):
                 found.append(Submission(child.stem, child, KINDS[child.suffix]))
     by_id = {}
     for sub in found:
+        if sub.student in RESERVED:
+            raise UsageError(
+                f"the student id {sub.student!r} (from {sub.path}) is a file the gradebook folder needs; rename it"
+            )
         if sub.student in by_id:
             raise UsageError(
                 f"two submissions for student {sub.student!r}: {by_id[sub.student].path} and {sub.path}"
