@@ -40,14 +40,18 @@ def _positive_int(name):
 
 
 def cmd_grade(args):
-    from autograder import grading, outdir
     from autograder.discover import discover
-    from autograder.render import summary
-    from autograder.sandbox import isolation
+    from autograder.sandbox.pool import POOL
 
     submissions = discover(args.paths)
     if not submissions:
         raise UsageError(f"no submissions found in {' '.join(args.paths)}")
+    # The sandboxes import numpy and sympy while this process imports the grader: a student waits less.
+    POOL.prestart(args.isolation, min(args.jobs, len(submissions)))
+    from autograder import grading, outdir
+    from autograder.render import summary
+    from autograder.sandbox import isolation
+
     try:
         config = GradeConfig(timeout=args.timeout, jobs=args.jobs, memory_mb=args.memory, per_student=args.per_student,
             isolation=args.isolation,

@@ -151,11 +151,12 @@ def test_what_level_os_hides_is_readable_at_level_basic():
     assert results["read_hidden_cases"].score == 0
 
 
-def test_a_submission_whose_every_function_hangs_ends_within_functions_plus_one_timeouts():
-    timeout = 1.0
-    (sub,) = _subs("all_functions_hang")
+@pytest.mark.parametrize(("name", "score"), [("all_functions_hang", 0), ("slow_every_call", 72)])
+def test_a_submission_ends_within_functions_plus_one_timeouts_however_it_spends_them(name, score):
+    timeout = 1.0  # slow_every_call sleeps 0.8 s a call: each call is in time, their sum is not
+    (sub,) = _subs(name)
     result = grade_submission(sub, GradeConfig(timeout=timeout))
-    assert result.score == 0
+    assert result.score == score
     assert result.seconds < (3 + 1) * timeout + 1.0
 
 

@@ -5,8 +5,9 @@ fresh child for the submission: isolated as far as the OS allows (see `pool.DESC
 limits and a private folder holding only a copy of the submission. It loads the submission (time-boxed
 like any call), and then answers `call(request, uses)` with a `Reply`. A request that hangs past the
 timeout gets every process of the submission killed; the functions it used are then marked hung and later
-requests that use them are skipped at once, so one submission costs at most about (functions + 1) x
-timeout. `close()` returns only once every process the submission started is dead.
+requests that use them are skipped at once. Each function also has one timeout in all over its calls, so
+one submission costs at most about (functions + 1) x timeout however its time is spread. `close()`
+returns only once every process the submission started is dead.
 """
 
 import io
@@ -59,6 +60,7 @@ class Worker:
         self._dead_cells = {}  # cell number -> why it is not run again (it hung or ended the worker)
         self._cells_ran = False
         self.broken = {}  # function name -> why its later calls are skipped ("timed out", "crashed ...")
+        self._spent = {}  # function name -> seconds its calls have taken so far
         self.load_error = None  # set when the submission cannot be loaded; every call is then unavailable
         self.available = {}
         self.level, self.isolation = POOL.resolve(config.isolation)
@@ -87,7 +89,13 @@ class Worker:
         missing = [name for name in uses if not self.available.get(name)]
         if missing:
             return Reply("missing", detail=", ".join(missing))
-        status, payload = self._roundtrip(request)
+        # Each function has `timeout` seconds in all, over every call: a function that takes just under the
+        # timeout on each of its many calls (a memory bomb, a sleep) still costs at most one timeout.
+        budget = self.config.timeout - max(self._spent.get(name, 0.0) for name in uses)
+        start = time.monotonic()
+        status, payload = self._roundtrip(request, timeout=max(budget, 0.0))
+        for name in uses:
+            self._spent[name] = self._spent.get(name, 0.0) + time.monotonic() - start
         if status in ("timeout", "crashed"):
             why = "timed out" if status == "timeout" else f"crashed the worker ({payload})"
             for name in uses:
@@ -230,14 +238,15 @@ class Worker:
         self._replies = rep_r
         self._buffer = bytearray()
 
-    def _roundtrip(self, request):
-        """(status, payload): ok with the decoded reply, or timeout / crashed / protocol with a reason."""
+    def _roundtrip(self, request, timeout=None):
+        """(status, payload): ok with the decoded reply, or timeout / crashed / protocol with a reason.
+        The reply must come within `timeout` seconds (default: the config's)."""
         try:
             self._requests.write(json.dumps(request).encode() + b"\n")
             self._requests.flush()
         except BrokenPipeError:
             return "crashed", self._death()
-        deadline = time.monotonic() + self.config.timeout
+        deadline = time.monotonic() + (self.config.timeout if timeout is None else timeout)
         while b"\n" not in self._buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
