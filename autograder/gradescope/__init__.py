@@ -27,11 +27,12 @@ def requirements():
 
 
 def package_files():
-    """{name in the zip: path} for every file of the autograder package (no caches, no compiled files)."""
+    """{name in the zip: path} for every file of the autograder package (no caches, compiled or hidden files)."""
     files = {}
     for path in sorted(PACKAGE.rglob("*")):
         rel = path.relative_to(PACKAGE.parent)
-        if path.is_file() and not _SKIP_PARTS & set(rel.parts) and path.suffix not in (".pyc", ".pyo"):
+        skipped = any(part in _SKIP_PARTS or part.startswith(".") for part in rel.parts)
+        if path.is_file() and not skipped and path.suffix not in (".pyc", ".pyo"):
             files[rel.as_posix()] = path
     return files
 

@@ -44,8 +44,8 @@ def score_histogram(data, path):
         if count:
             ax.annotate(f"{int(count)}", (bar.get_x() + bar.get_width() / 2, count), ha="center", va="bottom")
     summary = data.summary()
-    ax.axvline(summary["mean"], color="black", linestyle="--", linewidth=1)
-    ax.text(summary["mean"], ax.get_ylim()[1] * 0.95, f" mean {summary['mean']:.1f}", va="top")
+    ax.axvline(summary["mean"], color="black", linestyle="--", linewidth=1, label=f"mean {summary['mean']:.1f}")
+    ax.legend(loc="best", frameon=False)
     ax.set_xlim(0, top)
     ax.set_xticks(bins)
     ax.set_xlabel(f"score (out of {top:g})")
