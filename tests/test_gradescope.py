@@ -130,6 +130,15 @@ def test_run_autograder_writes_the_graders_results(bundle, tmp_path, name, path,
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("notebook", "score"), [("correct", MAX_SCORE), ("abs_gradient", 53)])
+def test_run_autograder_grades_an_uploaded_notebook(bundle, tmp_path, notebook, score):
+    text = (SUBMISSIONS / "notebooks" / f"{notebook}.ipynb").read_text()
+    results, _ = _run(bundle, tmp_path / "autograder", {"second_moment.ipynb": text})
+    _assert_valid(results)
+    assert results["score"] == score
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", ["auto", "basic"])
 def test_a_forging_submission_gets_the_graders_score_not_its_own(bundle, tmp_path, isolation):
     root = tmp_path / "autograder"
