@@ -79,7 +79,7 @@ UPDATE_V = (
         "update_v.abs_gradient", "update_v", "|g| instead of g squared",
         "You averaged the size of the gradient, |g|, rather than its square. That is AdaMax's idea in the "
         "wrong place: v is meant to estimate E[g^2], so a gradient of 10 should add 100 (times 1 - beta2), not 10.",
-        "The page's box \"Why squared gradients? Why not just |g_t|?\" explains the choice; " + _SQUARE_HINT,
+        "The page's box \"Why squared gradients? Why not just |g_t|?\" explains the choice. " + _SQUARE_HINT,
         lambda v_prev, g, beta2=PAGE_BETA2: beta2 * _f(v_prev) + (1 - beta2) * np.abs(_f(g)),
     ),
     Misconception(
