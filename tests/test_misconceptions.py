@@ -14,6 +14,7 @@ from autograder import misconceptions, oracle
 from autograder.cases import CHECKS
 from autograder.checks import Case
 from autograder.diagnosis import Diagnosis, diagnose
+from autograder.render import gradescope
 from autograder.render.feedback import diagnosis_text, render
 from autograder.results import SubmissionResult
 from autograder.grading import _items
@@ -112,7 +113,7 @@ def test_feedback_names_one_likely_mistake_per_function_with_its_hint_and_result
     assert text.count("**Likely mistake:") == 1
     assert diagnosis_text(diagnoses[0]) in text
     assert "Hint: " + mistake.hint in text
-    assert result.misconceptions == ["effective_step.eps_inside_sqrt"]
+    assert gradescope.render(result)["extra_data"]["misconceptions"] == ["effective_step.eps_inside_sqrt"]
 
 
 def test_no_diagnosis_shows_a_hidden_checks_expected_value():
@@ -132,3 +133,14 @@ def test_every_catalogue_entry_is_the_diagnosis_of_a_wrong_file_in_the_corpus():
         ids = entry.get("misconception", [])
         named.update([ids] if isinstance(ids, str) else ids)
     assert named == set(misconceptions.BY_ID)
+
+
+def test_a_student_whose_code_only_rejects_lists_is_told_so_and_gets_no_named_mistake():
+    def call(case):
+        if case.func == "effective_step" and isinstance(case.args[0], list):
+            return Reply("error", error={"type": "TypeError", "message": "can't multiply sequence by non-int"})
+        return _answer(case, "effective_step", lambda args, kwargs: (case.expected, list(args)), "float64")
+
+    outcomes, diagnoses = diagnose([c.run(lambda request, uses, c=c: call(c)) for c in CASES], CASES)
+    assert [(d.func, d.misconception) for d in diagnoses] == [("effective_step", None)]
+    assert diagnoses[0].failing_inputs.startswith("Your effective_step fails exactly on the checks with Python lists")
