@@ -144,3 +144,13 @@ def test_a_student_whose_code_only_rejects_lists_is_told_so_and_gets_no_named_mi
     outcomes, diagnoses = diagnose([c.run(lambda request, uses, c=c: call(c)) for c in CASES], CASES)
     assert [(d.func, d.misconception) for d in diagnoses] == [("effective_step", None)]
     assert diagnoses[0].failing_inputs.startswith("Your effective_step fails exactly on the checks with Python lists")
+
+
+def test_a_function_that_passes_nothing_gets_no_diagnosis_beyond_its_messages():
+    def call(case):
+        if case.func == "bias_correct":
+            return Reply("error", error={"type": "NotImplementedError", "message": ""})
+        return _answer(case, "bias_correct", None, "float64")
+
+    _, diagnoses = diagnose([c.run(lambda request, uses, c=c: call(c)) for c in CASES], CASES)
+    assert diagnoses == ()
