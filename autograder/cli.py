@@ -43,7 +43,7 @@ def cmd_grade(args):
     from autograder.discover import discover
     from autograder.sandbox.pool import POOL
 
-    submissions = discover(args.paths)
+    submissions = discover(args.paths, exclude=[args.out])
     if not submissions:
         raise UsageError(f"no submissions found in {' '.join(args.paths)}")
     # The sandboxes import numpy and sympy while this process imports the grader: a student waits less.

@@ -44,8 +44,13 @@ def _in_folder(folder):
     return Submission(folder.name, folder, "missing")
 
 
-def discover(paths):
-    """The submissions under `paths`, sorted by student id. Raises UsageError for a bad path or a clash."""
+def discover(paths, exclude=()):
+    """The submissions under `paths`, sorted by student id. Raises UsageError for a bad path or a clash.
+
+    Folders in `exclude` are never taken for a student: the grader's own --out folder, when a TA keeps
+    it beside the submissions, would otherwise come back on the next run as a student with nothing to grade.
+    """
+    skip = {Path(p).resolve() for p in exclude}
     found = []
     for raw in paths:
         path = Path(raw)
@@ -57,7 +62,7 @@ def discover(paths):
             found.append(Submission(path.stem, path, KINDS[path.suffix]))
             continue
         for child in sorted(path.iterdir()):
-            if _skipped(child):
+            if _skipped(child) or child.resolve() in skip:
                 continue
             if child.is_dir():
                 found.append(_in_folder(child))

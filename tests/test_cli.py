@@ -144,6 +144,15 @@ def test_every_student_gets_a_feedback_page_with_each_items_result_and_points(gr
     assert "not implemented yet" in (out / "stub" / "feedback.md").read_text(encoding="utf-8")
 
 
+def test_grading_again_with_the_out_folder_inside_the_class_folder_adds_no_student(tmp_path):
+    klass = tmp_path / "class"
+    _copy(REFERENCE, klass / "ada.py")
+    for _ in range(2):
+        run = adam_hw("grade", klass, "--out", klass / "graded")
+        assert run.returncode == 0, run.stderr
+    assert [row[0] for row in _grades(klass / "graded")[1:]] == ["ada"]
+
+
 # -- bad paths and options: exit 2 and one line -------------------------------------------------------------
 
 

@@ -14,8 +14,8 @@ def _touch(path, text="def update_v(v_prev, g, beta2=0.999):\n    pass\n"):
     return path
 
 
-def _found(paths):
-    return [(s.student, s.path, s.kind) for s in discover(paths)]
+def _found(paths, **options):
+    return [(s.student, s.path, s.kind) for s in discover(paths, **options)]
 
 
 def test_a_py_file_is_one_submission_named_by_its_file(tmp_path):
@@ -78,3 +78,10 @@ def test_a_missing_path_and_a_non_python_file_are_refused_by_name(tmp_path):
     essay = _touch(tmp_path / "essay.txt")
     with pytest.raises(UsageError, match="essay.txt"):
         discover([essay])
+
+
+def test_an_excluded_folder_is_not_taken_for_a_student(tmp_path):
+    ada = _touch(tmp_path / "class" / "ada.py")
+    (tmp_path / "class" / "graded" / "ada").mkdir(parents=True)
+    assert [s.student for s in discover([tmp_path / "class"])] == ["ada", "graded"]
+    assert _found([tmp_path / "class"], exclude=[tmp_path / "class" / "graded"]) == [("ada", ada, "py")]
