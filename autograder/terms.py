@@ -24,8 +24,8 @@ GENERATED = "by `adam-hw release --term NAME`; do not edit by hand"
 
 
 def _seed(text):
-    """A 63-bit seed from sha256, so it survives JSON and spreadsheets as a plain integer."""
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 1
+    """A 48-bit seed from sha256: at most 15 digits, so JSON readers (2**53) and spreadsheets keep it exact."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:6], "big")
 
 
 def term_seed(name):
