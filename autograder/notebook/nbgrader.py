@@ -14,12 +14,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograder.discover import UsageError
+
 ASSIGNMENT = "second_moment"
 NOTEBOOK = "second_moment.ipynb"
 
 
-class NbgraderMissing(RuntimeError):
-    """nbgrader is not installed where this Python can run it."""
+class NbgraderMissing(UsageError):
+    """nbgrader is not installed where this Python can run it (the CLI says so on one line and exits 2)."""
 
 
 def command():
