@@ -83,3 +83,13 @@ def test_a_continuation_line_starting_with_not_equal_stays_python():
     namespace = {}
     exec(python, namespace)
     assert namespace["same"] is True
+
+
+def test_after_three_cells_hang_the_rest_are_skipped_so_a_notebook_costs_a_bounded_time(tmp_path):
+    path = tmp_path / "student.ipynb"
+    path.write_bytes(_notebook(*["while True:\n    pass\n"] * 4, REFERENCE))
+    result = grade_submission(Submission("student", path, "ipynb"), GradeConfig(timeout=1.0), checks=CHECKS)
+    assert result.score == 0
+    assert "cell 3 took longer than 1 s" in result.output
+    assert "cell 4 was not run: 3 earlier cells hung or crashed" in result.output
+    assert "cell 5 was not run" in result.output
