@@ -178,7 +178,8 @@ class Worker:
                     status, f"ended the worker ({payload})"
                 )
                 self._dead_cells[cell.number] = why
-                note(f"cell {cell.number} {why}; the cells after it still ran")
+                again = " (earlier cells were run again, so their output may repeat)" if finished else ""
+                note(f"cell {cell.number} {why}; the cells after it still ran{again}")
                 finished = self._restart_with(finished)
                 continue
             if payload.get("ok") is not True:
