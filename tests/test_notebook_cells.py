@@ -93,3 +93,13 @@ def test_after_three_cells_hang_the_rest_are_skipped_so_a_notebook_costs_a_bound
     assert "cell 3 took longer than 1 s" in result.output
     assert "cell 4 was not run: 3 earlier cells hung or crashed" in result.output
     assert "cell 5 was not run" in result.output
+
+
+def test_a_hostile_notebook_file_is_a_clear_zero_not_a_grader_crash():
+    for data, phrase in ((b"[" * 200_000 + b"]" * 200_000, "nested too deeply"), (b" " * 50_000_001, "MB")):
+        try:
+            read_cells(data)
+        except NotebookError as err:
+            assert phrase in str(err)
+        else:
+            raise AssertionError("a hostile file was read as a notebook")

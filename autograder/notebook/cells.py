@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 
+MAX_NOTEBOOK_BYTES = 50_000_000  # far above any notebook with outputs cleared; bounds the grader's memory
 #: Cell magics whose body is Python that runs as usual.
 PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
 # `!=` at the start of a continuation line is Python, not a shell escape.
@@ -92,8 +93,13 @@ def to_python(source):
 
 def read_cells(data):
     """The code cells of a notebook file's bytes, as `Cell`s in order; raises NotebookError if unreadable."""
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(f"the file is {len(data) / 1e6:.0f} MB, more than a notebook of this assignment can be "
+                            f"({MAX_NOTEBOOK_BYTES / 1e6:.0f} MB; clear the outputs and save again)")
     try:
         notebook = json.loads(data.decode("utf-8"))
+    except RecursionError:  # JSON nested thousands deep: the student's file, not a bug of ours
+        raise NotebookError("the file is JSON nested too deeply to be a notebook") from None
     except UnicodeDecodeError as err:
         raise NotebookError(f"the file is not UTF-8 text ({err.reason} at byte {err.start})") from None
     except json.JSONDecodeError as err:
