@@ -11,7 +11,7 @@ DEMO := tests/submissions/correct/plain_operators.py tests/submissions/correct/n
         tests/submissions/wrong/eps_inside_sqrt.py tests/submissions/wrong/in_place_mutation.py \
         assignment/second_moment.py
 
-.PHONY: demo test mutation release release-check clean
+.PHONY: demo test mutation bench bench-smoke release release-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ test: $(STAMP)
 # must lose points unless listed in tests/mutation/equivalent.toml. About 5 minutes, so not part of `test`.
 mutation: $(STAMP)
 	$(BIN)/python -m tests.mutation.run
+
+# How fast `adam-hw grade` grades a synthetic class, beside real nbgrader (bench/run.py): a few minutes.
+# Figures print and go to build/bench/bench.json. bench-smoke is the small version CI runs.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+bench-smoke: $(STAMP)
+	$(BIN)/python bench/run.py --sizes 20 --notebooks 4
 
 release: $(STAMP)
 	$(BIN)/adam-hw release

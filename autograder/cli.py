@@ -80,7 +80,8 @@ def cmd_grade(args):
             sys.stderr.write(summary.progress(done, len(submissions)))
             sys.stderr.flush()
 
-    results = [old for old in previous if old is not None] + grading.grade_batch(todo, config, on_result=on_result)
+    graded = grading.grade_batch(todo, config, on_result=on_result, keep=outdir.slim)
+    results = [old for old in previous if old is not None] + graded
     if tty:
         sys.stderr.write("\n")
     outdir.write_gradebook(out, results)

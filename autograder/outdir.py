@@ -56,12 +56,26 @@ def previous_result(out_dir, submission):
     tests = data.get("tests", [])
     if [t.get("number") for t in tests] != [item.number for item in ITEMS]:
         return None  # written for another rubric: grade again
-    items = tuple(
-        ItemResult(item, (Outcome(f"{item.id}.resumed", item.id, t["status"] == "passed", False, "resumed", ""),))
-        for item, t in zip(ITEMS, tests)
-    )
     return SubmissionResult(
-        student=submission.student, path=str(submission.path), sha256=current, items=items,
+        student=submission.student, path=str(submission.path), sha256=current,
+        items=_bare_items([t["status"] == "passed" for t in tests]),
         graded_at=extra.get("graded_at", ""), seconds=float(data.get("execution_time", 0.0)),
         isolation=extra.get("isolation", ""), load_error=extra.get("load_error"),
+    )
+
+
+def _bare_items(passed):
+    return tuple(
+        ItemResult(item, (Outcome(f"{item.id}.kept", item.id, ok, False, "kept for the gradebook", ""),))
+        for item, ok in zip(ITEMS, passed)
+    )
+
+
+def slim(result):
+    """What grades.csv and the run summary need of a result whose files are written: who, and which items
+    passed (no messages, returned values or output)."""
+    return SubmissionResult(
+        student=result.student, path=result.path, sha256=result.sha256,
+        items=_bare_items([r.passed for r in result.items]), graded_at=result.graded_at,
+        seconds=result.seconds, isolation=result.isolation, load_error=result.load_error,
     )

@@ -42,6 +42,7 @@ ENV = {
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
     "MPLBACKEND": "Agg",
+    "MPLCONFIGDIR": "/tmp/adam-hw-matplotlib",  # inside the sandbox (level os: its own tmpfs)
 }
 
 

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import select
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from autograder.rubric import FUNCTIONS
 from autograder.sandbox.pool import POOL, SandboxLost
 
 MAX_REPLY_BYTES = 16 * 1024 * 1024
+PIPELINE_BYTES = 16 * 1024  # requests written at once: well under a pipe's buffer, so the write never blocks
 MAX_DEAD_CELLS = 3  # notebook cells that may hang or crash before the rest are skipped
 
 
@@ -45,6 +47,10 @@ class Reply:
         return self.status == "ok"
 
 
+def _key(request):
+    return json.dumps(request, sort_keys=True)
+
+
 def isolation(config: GradeConfig):
     """The isolation level this config gets here, in words (results.json's extra_data["isolation"])."""
     return POOL.resolve(config.isolation)[1]
@@ -61,6 +67,7 @@ class Worker:
         self._cells_ran = False
         self.broken = {}  # function name -> why its later calls are skipped ("timed out", "crashed ...")
         self._spent = {}  # function name -> seconds its calls have taken so far
+        self._prefetched = {}  # request (as JSON) -> [(status, payload)] answered ahead by prefetch()
         self.load_error = None  # set when the submission cannot be loaded; every call is then unavailable
         self.available = {}
         self.level, self.isolation = POOL.resolve(config.isolation)
@@ -69,6 +76,7 @@ class Worker:
         self._source = Path(source)
         self._name = "second_moment" + (self._source.suffix or ".py")
         self._submission = None  # the file's path inside the sandbox, once a child has it
+        self._child = None
         self._output = io.BytesIO()  # grader notes, and each ended child's output
 
     def __enter__(self):
@@ -89,13 +97,65 @@ class Worker:
         missing = [name for name in uses if not self.available.get(name)]
         if missing:
             return Reply("missing", detail=", ".join(missing))
-        # Each function has `timeout` seconds in all, over every call: a function that takes just under the
-        # timeout on each of its many calls (a memory bomb, a sleep) still costs at most one timeout.
-        budget = self.config.timeout - max(self._spent.get(name, 0.0) for name in uses)
+        waiting = self._prefetched.get(_key(request))
+        if waiting:
+            status, payload = waiting.pop(0)
+        else:
+            start = time.monotonic()
+            status, payload = self._roundtrip(request, timeout=self._budget(uses))
+            self._charge(uses, time.monotonic() - start)
+        return self._reply(status, payload, uses)
+
+    def prefetch(self, pairs):
+        """Send many (request, uses) at once and keep the replies for `call`, which then answers them
+        without a round trip each. The child runs them in order, exactly as if they were sent one by one,
+        under the same time budget; if one hangs or crashes, it is answered as such and the rest are sent
+        singly later (by `call`, on a fresh child), as they would have been."""
+        if not self._ensure_loaded():
+            return
+        batch, size = [], 0
+        for request, uses in pairs:
+            if any(name in self.broken or not self.available.get(name) for name in uses):
+                continue
+            line = json.dumps(request).encode() + b"\n"
+            if batch and size + len(line) > PIPELINE_BYTES:
+                if not self._pipeline(batch):
+                    return
+                batch, size = [], 0
+            batch.append((request, uses, line))
+            size += len(line)
+        if batch:
+            self._pipeline(batch)
+
+    def _pipeline(self, batch):
+        """One write of the batch's requests (small enough never to block), then their replies in order."""
+        try:
+            self._requests.write(b"".join(line for _, _, line in batch))
+            self._requests.flush()
+        except BrokenPipeError:
+            self._prefetched.setdefault(_key(batch[0][0]), []).append(("crashed", self._death()))
+            return False
         start = time.monotonic()
-        status, payload = self._roundtrip(request, timeout=max(budget, 0.0))
+        for request, uses, _ in batch:
+            status, payload = self._receive(self._budget(uses))
+            now = time.monotonic()
+            self._charge(uses, now - start)
+            start = now
+            self._prefetched.setdefault(_key(request), []).append((status, payload))
+            if status in ("timeout", "crashed") or self._proc is None:
+                return False
+        return True
+
+    def _budget(self, uses):
+        """Each function has `timeout` seconds in all, over every call: a function that takes just under
+        the timeout on each of its many calls (a memory bomb, a sleep) still costs at most one timeout."""
+        return max(0.0, self.config.timeout - max(self._spent.get(name, 0.0) for name in uses))
+
+    def _charge(self, uses, seconds):
         for name in uses:
-            self._spent[name] = self._spent.get(name, 0.0) + time.monotonic() - start
+            self._spent[name] = self._spent.get(name, 0.0) + seconds
+
+    def _reply(self, status, payload, uses):
         if status in ("timeout", "crashed"):
             why = "timed out" if status == "timeout" else f"crashed the worker ({payload})"
             for name in uses:
@@ -227,6 +287,8 @@ class Worker:
         }
         sandbox = POOL.acquire(self.level)
         request = {"op": "spawn", "name": self._name, "source": self._source.read_bytes().hex(), "rlimits": limits}
+        if self.cells is not None:
+            request["preload"] = ["matplotlib.pyplot"]  # notebooks plot; imported once per sandbox, not per child
         try:
             reply, fds = sandbox.request(request)
         except SandboxLost:
@@ -235,6 +297,7 @@ class Worker:
         req_w, rep_r = fds
         self._proc = sandbox
         self._submission = Path(reply["path"])
+        self._child = reply.get("pid")  # its own session; a real pid at level basic (no pid namespace)
         self._requests = os.fdopen(req_w, "wb")
         self._replies = rep_r
         self._buffer = bytearray()
@@ -247,7 +310,11 @@ class Worker:
             self._requests.flush()
         except BrokenPipeError:
             return "crashed", self._death()
-        deadline = time.monotonic() + (self.config.timeout if timeout is None else timeout)
+        return self._receive(self.config.timeout if timeout is None else timeout)
+
+    def _receive(self, timeout):
+        """The next reply, within `timeout` seconds: (status, payload) as for _roundtrip."""
+        deadline = time.monotonic() + timeout
         while b"\n" not in self._buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -283,10 +350,21 @@ class Worker:
             return self._proc.request(request)[0]
         except SandboxLost as err:
             sandbox, self._proc = self._proc, None
-            sandbox.close()
+            self._lost(sandbox)
             self._requests.close()
             os.close(self._replies)
             return {"ok": False, "status": str(err)[:300]}
+
+    def _lost(self, sandbox):
+        """A sandbox that died or stopped answering. Level os: closing it ends its pid namespace, so every
+        process in it. Level basic: a student who killed it (same uid) may have left the child's session
+        running without a subreaper to find it, so that session is killed from here."""
+        sandbox.close()
+        if sandbox.level == "basic" and self._child:
+            try:
+                os.killpg(self._child, signal.SIGKILL)
+            except OSError:
+                pass  # already gone
 
     def _kill(self):
         """Kill every process of the submission and wait for them; returns how the child ended."""
@@ -298,7 +376,7 @@ class Worker:
         try:
             reply = sandbox.request({"op": "finish", "keep": self._keep()})[0]
         except SandboxLost as err:
-            sandbox.close()  # which kills whatever is left inside it
+            self._lost(sandbox)
             return str(err)[:300]
         self._output.write(reply.get("output", "").encode())
         POOL.release(sandbox)
