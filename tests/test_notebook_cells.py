@@ -96,7 +96,8 @@ def test_after_three_cells_hang_the_rest_are_skipped_so_a_notebook_costs_a_bound
 
 
 def test_a_hostile_notebook_file_is_a_clear_zero_not_a_grader_crash():
-    for data, phrase in ((b"[" * 200_000 + b"]" * 200_000, "nested too deeply"), (b" " * 50_000_001, "MB")):
+    many = _notebook(*["x = 1\n"] * 1001)
+    for data, phrase in ((b"[" * 200_000 + b"]" * 200_000, "nested too deeply"), (b" " * 50_000_001, "MB"), (many, "1001 code cells")):
         try:
             read_cells(data)
         except NotebookError as err:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 MAX_NOTEBOOK_BYTES = 50_000_000  # far above any notebook with outputs cleared; bounds the grader's memory
+MAX_CODE_CELLS = 1000  # each cell is a round trip to the worker: this bounds a notebook's grading time
 #: Cell magics whose body is Python that runs as usual.
 PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
 # `!=` at the start of a continuation line is Python, not a shell escape.
@@ -118,4 +119,6 @@ def read_cells(data):
             out.append(Cell(number, python, note))
         elif note:
             out.append(Cell(number, "", note))
+    if len(out) > MAX_CODE_CELLS:
+        raise NotebookError(f"the notebook has {len(out)} code cells, more than the {MAX_CODE_CELLS} the grader runs")
     return out
