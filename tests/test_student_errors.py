@@ -1,0 +1,66 @@
+"""A student's error is feedback, not a crash: what each kind of error costs and what the page says."""
+
+import textwrap
+
+import pytest
+
+from autograder.config import GradeConfig
+from autograder.discover import discover
+from autograder.grading import grade_batch
+from autograder.render import feedback
+from autograder.rubric import ITEMS
+from tests.conftest import ROOT
+
+REFERENCE = (ROOT / "solutions" / "second_moment.py").read_text(encoding="utf-8")
+ALL = {item.id for item in ITEMS}
+BIAS_CORRECT_ITEMS = {"bias_correct.page", "bias_correct.general", "identity.constant_gradient"}
+
+SUBMISSIONS = {
+    # Line 4 holds the error: a student reads "line 4" and finds it.
+    "syntax_error": "import numpy as np\n\n\ndef update_v(v_prev, g, beta2=0.999)\n    return v_prev\n",
+    "no_bias_correct": REFERENCE.replace("def bias_correct(", "def bias_corect("),
+    "raises_inside": REFERENCE.replace(
+        "    v_hat = v / (1.0 - beta2**t)\n", "    v_hat = v / (1.0 - beta2**t)\n    raise ZeroDivisionError('my own message')\n"
+    ),
+    "fails_at_import": "import numpy as np\n\nSTEP = 1 / 0\n",
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("errors")
+    for name, source in SUBMISSIONS.items():
+        (folder / f"{name}.py").write_text(source, encoding="utf-8")
+    results = grade_batch(discover([folder]), GradeConfig(timeout=5.0, jobs=2))
+    return {r.student: (r, {i.item.id for i in r.items if not i.passed}, feedback.render(r)) for r in results}
+
+
+def test_the_sources_are_what_the_tests_think():
+    assert SUBMISSIONS["no_bias_correct"] != REFERENCE and SUBMISSIONS["raises_inside"] != REFERENCE
+    compile(SUBMISSIONS["raises_inside"], "raises_inside.py", "exec")
+
+
+def test_a_syntax_error_scores_zero_and_names_its_line(graded):
+    result, failed, text = graded["syntax_error"]
+    assert failed == ALL and result.score == 0
+    assert "SyntaxError on line 4" in text
+    assert "def update_v(v_prev, g, beta2=0.999)" in text
+
+
+def test_a_missing_function_costs_only_its_items_and_is_named(graded):
+    result, failed, text = graded["no_bias_correct"]
+    assert failed == BIAS_CORRECT_ITEMS
+    assert "your file has no function named bias_correct" in text
+
+
+def test_an_exception_names_its_type_message_and_the_students_own_line(graded):
+    result, failed, text = graded["raises_inside"]
+    assert failed == BIAS_CORRECT_ITEMS
+    line = SUBMISSIONS["raises_inside"].splitlines().index("    raise ZeroDivisionError('my own message')") + 1
+    assert f"raised ZeroDivisionError: my own message at line {line} (`raise ZeroDivisionError('my own message')`)" in text
+
+
+def test_an_error_while_loading_scores_zero_and_says_where(graded):
+    result, failed, text = graded["fails_at_import"]
+    assert failed == ALL and result.score == 0
+    assert "ZeroDivisionError" in text and "line 3" in text
