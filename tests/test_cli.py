@@ -2,6 +2,8 @@
 
 import csv
 import json
+import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.cli import build_parser
 from autograder.rubric import ITEMS, MAX_SCORE
 from tests.conftest import ROOT, SUBMISSIONS
 
@@ -151,6 +154,38 @@ def test_grading_again_with_the_out_folder_inside_the_class_folder_adds_no_stude
         run = adam_hw("grade", klass, "--out", klass / "graded")
         assert run.returncode == 0, run.stderr
     assert [row[0] for row in _grades(klass / "graded")[1:]] == ["ada"]
+
+
+def test_a_terminal_sees_a_progress_bar_and_a_pipe_does_not(tmp_path, graded_class):
+    _copy(REFERENCE, tmp_path / "class" / "ada.py")
+    leader, follower = pty.openpty()
+    with subprocess.Popen(
+        [str(ADAM_HW), "grade", str(tmp_path / "class"), "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=follower, text=True,
+    ) as proc:
+        os.close(follower)
+        stdout = proc.stdout.read()
+        terminal = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO: the process closed its end of the terminal
+                break
+            if not chunk:
+                break
+            terminal += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    assert "grading [" in terminal.decode() and "1/1" in terminal.decode()
+    assert "grading [" not in stdout
+    run, _ = graded_class  # stderr was a pipe there
+    assert "grading [" not in run.stderr
+
+
+def test_the_defaults_are_a_5_second_timeout_and_one_job_per_cpu():
+    args = build_parser().parse_args(["grade", "x.py", "--out", "o"])
+    assert args.timeout == 5.0
+    assert args.jobs == len(os.sched_getaffinity(0))
 
 
 # -- bad paths and options: exit 2 and one line -------------------------------------------------------------
