@@ -37,7 +37,10 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
     start = time.monotonic()
     plan = terms.plan(submission.student, term or terms.current(), config.per_student)
     extra, checks = (plan.extra, plan.checks) if checks is None else ({}, checks)
-    data = submission.path.read_bytes() if submission.path.is_file() else b""
+    # A symbolic link is graded as nothing: a student could point it at the reference solution on the
+    # grading machine (a path a TA's or Gradescope's layout makes easy to guess) and score 100.
+    link = submission.path.is_symlink()
+    data = submission.path.read_bytes() if submission.path.is_file() and not link else b""
     common = {
         "student": submission.student,
         "path": str(submission.path),
@@ -46,6 +49,9 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
         "isolation": isolation(config),
         "extra": extra,
     }
+    if link:
+        message = f"{submission.path.name} is a symbolic link, not a file, so it was not graded: submit the file itself."
+        return SubmissionResult(items=empty_items(message), seconds=0.0, load_error={"type": "Unsupported", "message": message}, **common)
     if submission.kind == "missing":
         message = "No second_moment.py was found in this folder, so there was nothing to grade."
         return SubmissionResult(items=empty_items(message), seconds=0.0, load_error={"type": "Missing", "message": message}, **common)

@@ -31,6 +31,10 @@ def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("errors")
     for name, source in SUBMISSIONS.items():
         (folder / f"{name}.py").write_text(source, encoding="utf-8")
+    # Symbolic links to the reference: as a file in the class folder and deep in a student's folder.
+    (folder / "linked.py").symlink_to(ROOT / "solutions" / "second_moment.py")
+    (folder / "eve" / "hw").mkdir(parents=True)
+    (folder / "eve" / "hw" / "second_moment.py").symlink_to(ROOT / "solutions" / "second_moment.py")
     results = grade_batch(discover([folder]), GradeConfig(timeout=5.0, jobs=2))
     return {r.student: (r, {i.item.id for i in r.items if not i.passed}, feedback.render(r)) for r in results}
 
@@ -64,3 +68,10 @@ def test_an_error_while_loading_scores_zero_and_says_where(graded):
     result, failed, text = graded["fails_at_import"]
     assert failed == ALL and result.score == 0
     assert "ZeroDivisionError" in text and "line 3" in text
+
+
+@pytest.mark.parametrize("student", ["linked", "eve"])
+def test_a_symbolic_link_to_the_reference_scores_zero_and_says_why(graded, student):
+    result, failed, text = graded[student]
+    assert failed == ALL and result.score == 0
+    assert "is a symbolic link, not a file" in text
