@@ -138,9 +138,13 @@ def test_the_generated_stub_file_is_the_stripped_solution():
             "unexpected", id="nested",
         ),
         pytest.param("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n", "unexpected", id="outside a function"),
+        pytest.param(
+            "def _helper(v):\n    ### BEGIN SOLUTION\n    return v\n    ### END SOLUTION\n", "'_helper', which is not a task",
+            id="in a function that is not a task",
+        ),
     ],
 )
-def test_stripping_rejects_unbalanced_markers(source, words):
+def test_stripping_rejects_unbalanced_or_misplaced_markers(source, words):
     with pytest.raises(ValueError, match=words):
         release.strip_solutions(source)
 

@@ -34,6 +34,8 @@ def _template(name):
 
 def stub_line(task_id):
     """The line that stands where a solution was: it names the task, like every other mention of it."""
+    if task_id not in TASKS_BY_ID:  # a solution region in a helper: its stub would name no task
+        raise ValueError(f"a solution region in function {task_id!r}, which is not a task ({', '.join(TASKS_BY_ID)})")
     number = TASKS_BY_ID[task_id].number
     return f'raise NotImplementedError("{task_id}: not implemented yet (task {number}); write it here")'
 
