@@ -80,7 +80,13 @@ def cmd_grade(args):
             sys.stderr.write(summary.progress(done, len(submissions)))
             sys.stderr.flush()
 
-    graded = grading.grade_batch(todo, config, on_result=on_result, keep=outdir.slim)
+    try:
+        graded = grading.grade_batch(todo, config, on_result=on_result, keep=outdir.slim)
+    except KeyboardInterrupt:
+        done_now = len(list(out.glob("*/results.json")))
+        print(f"\nadam-hw: interrupted; {done_now} students' results are written in {out}: run the same "
+              "command with --resume to grade the rest", file=sys.stderr)
+        return 130
     results = [old for old in previous if old is not None] + graded
     if tty:
         sys.stderr.write("\n")

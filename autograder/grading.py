@@ -84,7 +84,8 @@ def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep
     thousands then fits in little memory).
     """
     kept = [None] * len(submissions)
-    with ThreadPoolExecutor(max_workers=config.jobs) as pool:
+    pool = ThreadPoolExecutor(max_workers=config.jobs)
+    try:
         index = {pool.submit(grade_submission, sub, config): i for i, sub in enumerate(submissions)}
         # as_completed drops each future once it is yielded; popping it here lets its result go too.
         for future in as_completed(list(index)):
@@ -92,4 +93,9 @@ def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep
             if on_result:
                 on_result(result)
             kept[index.pop(future)] = keep(result) if keep else result
+    except BaseException:
+        # Ctrl-C or a grader bug: stop now (only the submissions already running finish), don't grade the rest.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return kept

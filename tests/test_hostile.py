@@ -205,7 +205,8 @@ def test_isolation_os_without_root_is_a_usage_error_and_auto_falls_back_to_basic
         shutil.rmtree(work, ignore_errors=True)
 
 
-def test_resume_after_sigkill_grades_only_what_is_missing_and_gives_the_same_gradebook(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "ctrl-c"])
+def test_resume_after_an_interrupted_run_grades_only_what_is_missing_and_gives_the_same_gradebook(tmp_path, stop):
     subs = tmp_path / "subs"
     subs.mkdir()
     sources = sorted((SUBMISSIONS / "wrong").glob("*.py"))[:8] + sorted((SUBMISSIONS / "correct").glob("*.py"))
@@ -216,12 +217,15 @@ def test_resume_after_sigkill_grades_only_what_is_missing_and_gives_the_same_gra
     command = [ADAM_HW, "grade", str(subs), "--jobs", "1", "--timeout", "1"]
     subprocess.run(command + ["--out", str(whole)], check=True, capture_output=True)
 
-    run = subprocess.Popen(command + ["--out", str(cut)], stdout=subprocess.DEVNULL, start_new_session=True)
+    run = subprocess.Popen(command + ["--out", str(cut)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while len(list(cut.glob("*/results.json"))) < 3 and time.monotonic() < deadline and run.poll() is None:
         time.sleep(0.02)
-    os.killpg(run.pid, signal.SIGKILL)
-    run.wait()
+    os.kill(run.pid, stop)  # the grader only: its sandboxes are in their own session, as a terminal's Ctrl-C sees it
+    _, stderr = run.communicate(timeout=30)
+    if stop == signal.SIGINT:
+        assert run.returncode == 130
+        assert "run the same command with --resume" in stderr
     kept = len(list(cut.glob("*/results.json")))
     assert 3 <= kept < len(sources) + 1
     assert not (cut / "grades.csv").exists()
