@@ -44,6 +44,8 @@ def decode(got):
         shape = tuple(shape) if isinstance(shape, list) else ()  # from the worker: trust nothing
         return None, f"returned a huge {got.get('type', 'value')} of shape {shape}"
     type_name = got.get("type", "value")
+    if str(got.get("dtype", "")).startswith("complex"):
+        return None, f"returned complex numbers ({got['dtype']}); every value here is real"
     if type_name == "NoneType":
         return None, "returned None (is a `return` missing?)"
     return None, f"returned a {type_name}, not a number or a numpy array"

@@ -69,6 +69,8 @@ def _type_name(x):
 
 def encode_value(x):
     """What a student's function returned, as plain JSON data (never the object itself)."""
+    if isinstance(x, (complex, np.complexfloating)):  # float(x) would fail or drop the imaginary part
+        return {"kind": "other", "type": _type_name(x), "dtype": str(np.asarray(x).dtype), "repr": repr(x)[:200]}
     if isinstance(x, (bool, np.bool_)) or x is None:
         return {"kind": "other", "type": _type_name(x), "repr": repr(x)[:200]}
     if type(x) in (int, float):
@@ -80,6 +82,8 @@ def encode_value(x):
         return {"kind": "other", "type": _type_name(x), "repr": repr(x)[:200]}
     try:
         arr = np.array(x, copy=True, subok=False)
+        if arr.dtype.kind == "c":  # astype(float64) would silently drop the imaginary part
+            return {"kind": "other", "type": _type_name(x), "dtype": str(arr.dtype), "repr": repr(x)[:200]}
         if arr.dtype.kind not in "iuf":
             arr = arr.astype(np.float64)
     except (TypeError, ValueError, OverflowError) as err:
