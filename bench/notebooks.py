@@ -1,6 +1,6 @@
 """Seconds per notebook: `nbgrader autograde` against `adam-hw grade` on the same submitted/ folder.
 
-    .venv/bin/python benchmarks/notebooks.py [--count 12] [--jobs 1]
+    .venv/bin/python bench/notebooks.py [--count 12] [--jobs 1]
 
 Builds a throwaway course with `adam-hw nbgrader-course`, releases it with real nbgrader, fills
 submitted/ with COUNT notebooks (the reference, the untouched release and the |g| misconception in
