@@ -41,7 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 bench-smoke: $(STAMP)
-	$(BIN)/python bench/run.py --sizes 20 --notebooks 4
+	$(BIN)/python bench/run.py --sizes 20 --notebooks 4 --no-ordinary
 
 release: $(STAMP)
 	$(BIN)/adam-hw release

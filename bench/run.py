@@ -7,7 +7,8 @@ and as nbgrader notebooks, then measures with the real command line:
     submission (results.json's execution_time), the grader's own peak memory, and how time grows;
   - one .py end to end (`adam-hw grade one.py`, imports and sandbox start included), best and median of 3;
   - the notebooks with `adam-hw grade` and with real `nbgrader autograde` (same per-cell timeout), the
-    ratio of their times, and whether every student's total agrees.
+    ratio of their times, and whether every student's total agrees; then again on an ordinary class
+    (no hang, no memory bomb), since those two set most of adam-hw's wall time on a small class.
 The figures go to the terminal and to --json (default build/bench/bench.json). Targets are reported,
 never asserted: this is a benchmark, not a test.
 """
@@ -49,10 +50,11 @@ def sources():
     return rotation, hostile
 
 
-def make_class(n):
-    """n (student id, kind, source text): the hostile two first, then the rotation."""
-    rotation, hostile = sources()
-    chosen = (hostile + [rotation[i % len(rotation)] for i in range(max(0, n - len(hostile)))])[:n]
+def make_class(n, hostile=True):
+    """n (student id, kind, source text): the hostile two first (unless hostile=False), then the rotation."""
+    rotation, bad = sources()
+    bad = bad if hostile else []
+    chosen = (bad + [rotation[i % len(rotation)] for i in range(max(0, n - len(bad)))])[:n]
     return [(f"s{i:05d}", kind, path.read_text(encoding="utf-8")) for i, (kind, path) in enumerate(chosen)]
 
 
@@ -134,25 +136,28 @@ def bench_one(work):
     return {"best_s": round(min(times), 3), "median_s": round(statistics.median(times), 3)}
 
 
-def bench_notebooks(work, n, jobs):
+def bench_notebooks(work, n, jobs, hostile=True):
+    """Both graders on the same n notebooks; hostile=False leaves out the hang and the memory bomb, whose
+    timeouts (paid by both graders) otherwise set most of adam-hw's wall time."""
     from autograder.notebook import course, nbgrader
 
-    folder = work / "course"
+    label = "" if hostile else " ordinary"
+    folder = work / ("course" if hostile else "course-ordinary")
     course.write(folder, ROOT)
     with open(folder / "nbgrader_config.py", "a", encoding="utf-8") as f:
         f.write(f"\n# bench: the same per-cell timeout as adam-hw's per-call timeout\nc.Execute.timeout = {TIMEOUT:g}\n")
     nbgrader.run(["generate_assignment", "second_moment", "--force"], cwd=folder)
     release = (folder / "release" / "second_moment" / "second_moment.ipynb").read_text(encoding="utf-8")
-    students = make_class(n)
+    students = make_class(n, hostile)
     for student, _, text in students:
         target = folder / "submitted" / student / "second_moment" / "second_moment.ipynb"
         target.parent.mkdir(parents=True)
         target.write_text(notebook_for(release, stub_text(text)), encoding="utf-8")
 
-    out = work / "nb-out"
+    out = work / ("nb-out" if hostile else "nb-ordinary-out")
     ours, peak_mb, _ = run_grader([folder / "submitted"], out, jobs)
     median, p95 = per_submission(out)
-    print(f"  .ipynb adam-hw   N={n:<4} {ours:7.2f} s  {n / ours:6.1f}/s  median {median:.3f} s  p95 {p95:.3f} s",
+    print(f"  .ipynb{label} adam-hw   N={n:<4} {ours:7.2f} s  {n / ours:6.1f}/s  median {median:.3f} s  p95 {p95:.3f} s",
           flush=True)
 
     def limit_memory():
@@ -165,7 +170,7 @@ def bench_notebooks(work, n, jobs):
     if done.returncode != 0:
         print(f"  (nbgrader autograde exited {done.returncode}; its export is still compared)")
     nbgrader.run(["export"], cwd=folder)
-    print(f"  .ipynb nbgrader  N={n:<4} {theirs:7.2f} s  {n / theirs:6.1f}/s", flush=True)
+    print(f"  .ipynb{label} nbgrader  N={n:<4} {theirs:7.2f} s  {n / theirs:6.1f}/s", flush=True)
 
     adam = totals(out / "grades.csv", "student", "score")
     nbg = totals(folder / "grades.csv", "student_id", "score")
@@ -174,7 +179,7 @@ def bench_notebooks(work, n, jobs):
           f"{theirs / ours:.1f}x", flush=True)
     for student, (a, b) in list(disagree.items())[:10]:
         print(f"    {student}: adam-hw {a}, nbgrader {b}")
-    return {"n": n, "jobs": jobs, "adam_hw_s": round(ours, 2), "nbgrader_s": round(theirs, 2),
+    return {"n": n, "jobs": jobs, "hostile": hostile, "adam_hw_s": round(ours, 2), "nbgrader_s": round(theirs, 2),
             "ratio": round(theirs / ours, 1), "median_s": round(median, 3), "p95_s": round(p95, 3),
             "grader_peak_mb": round(peak_mb, 1), "totals_agree": not disagree,
             "disagreements": {s: list(v) for s, v in disagree.items()}}
@@ -184,6 +189,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="200,400,2000", help="class sizes for .py (default 200,400,2000)")
     parser.add_argument("--notebooks", type=int, default=40, help="notebooks graded by both (0: skip nbgrader)")
+    parser.add_argument("--ordinary", action=argparse.BooleanOptionalAction, default=True,
+                        help="also compare on notebooks without the hang and the memory bomb (default on)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--work", default=str(ROOT / "build" / "bench"), help="scratch folder (emptied first)")
     parser.add_argument("--json", default=None, help="where the figures go (default WORK/bench.json)")
@@ -206,6 +213,8 @@ def main(argv=None):
               f"({big['n'] / small['n']:g}x the submissions)")
     if args.notebooks:
         figures["notebooks"] = bench_notebooks(work, args.notebooks, args.jobs)
+        if args.ordinary:
+            figures["notebooks_ordinary"] = bench_notebooks(work, args.notebooks, args.jobs, hostile=False)
     path = Path(args.json) if args.json else work / "bench.json"
     path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(f"figures: {path}")
