@@ -20,7 +20,9 @@ from autograder import outdir
 from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch, grade_submission
+from autograder.cases import CHECKS
 from autograder.sandbox.pool import UID_BASE
+from autograder.sandbox.worker import Worker, WorkerStartError
 from tests.conftest import ROOT, SUBMISSIONS
 
 HOSTILE = SUBMISSIONS / "hostile"
@@ -247,3 +249,22 @@ def test_resume_grades_again_a_file_that_changed_since_the_interrupted_run(tmp_p
     done = subprocess.run([ADAM_HW, "grade", str(subs), "--out", str(out), "--resume"], check=True, capture_output=True, text=True)
     assert "resumed: 0 kept from the earlier run, 1 graded now" in done.stdout
     assert (out / "grades.csv").read_text().splitlines()[1].split(",")[1] != "100"
+
+
+class _BrokenSetUpWorker(Worker):
+    """A grader bug in the worker's set-up: a limit the child cannot apply (not a number)."""
+
+    def _limits(self):
+        return {**super()._limits(), "RLIMIT_CORE": "none"}
+
+
+def test_a_worker_that_dies_while_setting_up_is_a_loud_grader_error_not_a_students_zero():
+    case = CHECKS[0]
+    with pytest.raises(WorkerStartError, match="before any student code ran"):
+        with _BrokenSetUpWorker(SUBMISSIONS / "correct" / "plain_operators.py", GradeConfig(timeout=3.0)) as worker:
+            worker.call(case.request(), case.uses)
+
+
+def test_a_submission_that_exits_as_soon_as_it_loads_is_a_students_zero_not_a_grader_error():
+    result = grade_submission(_subs("sys_exit_at_import")[0], GradeConfig(timeout=3.0))
+    assert result.score == 0 and result.load_error is not None

@@ -230,6 +230,8 @@ def _flush_output():
 def serve():
     requests = os.fdopen(CONFIG["fds"][0], "r", encoding="utf-8")
     replies = os.fdopen(CONFIG["fds"][1], "w", encoding="utf-8")
+    replies.write(json.dumps({"ready": True}) + "\n")  # set-up is over; no student code has run yet
+    replies.flush()
     for line in requests:
         request = json.loads(line)
         try:

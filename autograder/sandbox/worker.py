@@ -28,6 +28,11 @@ PIPELINE_BYTES = 16 * 1024  # requests written at once: well under a pipe's buff
 MAX_DEAD_CELLS = 3  # notebook cells that may hang or crash before the rest are skipped
 
 
+class WorkerStartError(RuntimeError):
+    """The worker died or hung while setting up, before loading the submission: a bug or a bad set-up of
+    the grader (a memory limit too small to start Python, say), never something a student did."""
+
+
 @dataclass(frozen=True)
 class Reply:
     """What became of one request: plain data only.
@@ -279,12 +284,15 @@ class Worker:
         self._output.write(f"[grader] {text}\n".encode())
         self._output.flush()
 
-    def _start(self):
-        limits = {
+    def _limits(self):
+        return {
             "RLIMIT_AS": self.config.memory_mb * 1024 * 1024,
             "RLIMIT_FSIZE": self.config.file_size_mb * 1024 * 1024,
             "RLIMIT_CORE": 0,
         }
+
+    def _start(self):
+        limits = self._limits()
         sandbox = POOL.acquire(self.level)
         request = {"op": "spawn", "name": self._name, "source": self._source.read_bytes().hex(), "rlimits": limits}
         if self.cells is not None:
@@ -301,6 +309,15 @@ class Worker:
         self._requests = os.fdopen(req_w, "wb")
         self._replies = rep_r
         self._buffer = bytearray()
+        # child.py says it is ready before it loads any student code, so a worker that dies before that
+        # is the grader's own failure (loud), never a student's zero; and no student can fake one.
+        status, payload = self._receive(self.config.timeout)
+        if status != "ok" or payload.get("ready") is not True:
+            why = self._kill() if status == "ok" else payload
+            raise WorkerStartError(
+                f"the worker could not start, before any student code ran ({status}: {why}); "
+                f"it printed: {self.output()[-2000:]!r}"
+            )
 
     def _roundtrip(self, request, timeout=None):
         """(status, payload): ok with the decoded reply, or timeout / crashed / protocol with a reason.
