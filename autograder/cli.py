@@ -186,8 +186,8 @@ def build_parser():
     parser = _Parser(prog="adam-hw", description="Grade and release the second-moment assignment.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    grade = sub.add_parser("grade", help="grade .py submissions into a gradebook folder")
-    grade.add_argument("paths", nargs="+", metavar="PATH", help="a .py file, or a folder of .py files / student folders")
+    grade = sub.add_parser("grade", help="grade .py and .ipynb submissions into a gradebook folder")
+    grade.add_argument("paths", nargs="+", metavar="PATH", help="a .py or .ipynb file, or a folder of them / of student folders")
     grade.add_argument("--out", required=True, metavar="DIR", help="where grades.csv and DIR/<student>/ go")
     grade.add_argument(
         "--timeout", type=_positive_float("--timeout"), default=DEFAULT.timeout, metavar="SECONDS",
