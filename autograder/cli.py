@@ -67,7 +67,15 @@ def cmd_grade(args):
     except ValueError as err:  # "os" asked for without root
         raise UsageError(str(err)) from None
     # --resume: keep what an interrupted run already wrote for these very files; grade only the rest.
-    previous = [outdir.previous_result(out, sub) for sub in submissions] if args.resume else [None] * len(submissions)
+    previous = [None] * len(submissions)
+    if args.resume:
+        from autograder import terms
+
+        term = terms.current()
+        previous = [
+            outdir.previous_result(out, sub, term.name, term.seed_for(sub.student, config.per_student))
+            for sub in submissions
+        ]
     todo = [sub for sub, old in zip(submissions, previous) if old is None]
     tty = sys.stderr.isatty()
     done = len(submissions) - len(todo)

@@ -38,8 +38,9 @@ def write_gradebook(out_dir, results):
     atomic_write(Path(out_dir) / "grades.csv", gradebook.render(results))
 
 
-def previous_result(out_dir, submission):
-    """The result an earlier run wrote for this submission, if it graded this very file; else None.
+def previous_result(out_dir, submission, term=None, seed=None):
+    """The result an earlier run wrote for this submission, if it graded this very file (and, when given,
+    with the same term and seed, so the same hidden cases); else None.
 
     results.json is written last and atomically, so its presence means the student's folder is complete.
     What comes back is rebuilt from it: enough for grades.csv and the summary, which is all `--resume`
@@ -53,6 +54,8 @@ def previous_result(out_dir, submission):
     current = hashlib.sha256(submission.path.read_bytes() if submission.path.is_file() else b"").hexdigest()
     if extra.get("student") != submission.student or extra.get("sha256") != current:
         return None
+    if term is not None and (extra.get("term"), extra.get("seed")) != (term, seed):
+        return None  # graded on another term's cases: grade again
     tests = data.get("tests", [])
     if [t.get("number") for t in tests] != [item.number for item in ITEMS]:
         return None  # written for another rubric: grade again

@@ -251,6 +251,21 @@ def test_resume_grades_again_a_file_that_changed_since_the_interrupted_run(tmp_p
     assert (out / "grades.csv").read_text().splitlines()[1].split(",")[1] != "100"
 
 
+def test_resume_grades_again_a_result_drawn_from_other_hidden_cases(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(SUBMISSIONS / "correct" / "plain_operators.py", subs / "ann.py")
+    out = tmp_path / "out"
+    subprocess.run([ADAM_HW, "grade", str(subs), "--out", str(out), "--no-per-student"], check=True, capture_output=True)
+    same = subprocess.run([ADAM_HW, "grade", str(subs), "--out", str(out), "--no-per-student", "--resume"],
+                          check=True, capture_output=True, text=True)
+    assert "resumed: 1 kept from the earlier run, 0 graded now" in same.stdout
+    other = subprocess.run([ADAM_HW, "grade", str(subs), "--out", str(out), "--per-student", "--resume"],
+                           check=True, capture_output=True, text=True)
+    assert "resumed: 0 kept from the earlier run, 1 graded now" in other.stdout
+    extra = json.loads((out / "ann" / "results.json").read_text())["extra_data"]
+    assert extra["per_student"] is True
+
 class _BrokenSetUpWorker(Worker):
     """A grader bug in the worker's set-up: a limit the child cannot apply (not a number)."""
 
