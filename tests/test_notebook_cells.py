@@ -6,7 +6,7 @@ from autograder.config import GradeConfig
 from autograder.discover import Submission
 from autograder.cases import CHECKS
 from autograder.grading import grade_submission
-from autograder.notebook.cells import NotebookError, read_cells, to_python
+from autograder.notebook.cells import SKIP_WHEN_GRADING, NotebookError, read_cells, to_python
 from tests.conftest import ROOT
 
 REFERENCE = (ROOT / "solutions" / "second_moment.py").read_text(encoding="utf-8")
@@ -104,3 +104,21 @@ def test_a_hostile_notebook_file_is_a_clear_zero_not_a_grader_crash():
             assert phrase in str(err)
         else:
             raise AssertionError("a hostile file was read as a notebook")
+
+
+def test_the_released_demonstration_cell_is_left_out_and_every_other_code_cell_is_kept():
+    release = json.loads((ROOT / "assignment" / "second_moment.ipynb").read_text(encoding="utf-8"))
+    code = [n for n, c in enumerate(release["cells"], start=1) if c["cell_type"] == "code"]
+    demo = [n for n, c in enumerate(release["cells"], start=1) if c["metadata"].get(SKIP_WHEN_GRADING)]
+    tests = [n for n, c in enumerate(release["cells"], start=1) if c["metadata"].get("nbgrader", {}).get("grade")]
+    assert len(demo) == 1
+    read = [cell.number for cell in read_cells(json.dumps(release).encode())]
+    assert read == [n for n in code if n not in demo and n not in tests]
+
+
+def test_the_skip_mark_on_a_solution_or_unlocked_cell_is_ignored():
+    flagged = {SKIP_WHEN_GRADING: True}
+    solution = {"cell_type": "code", "outputs": [], "source": "a = 1\n",
+                "metadata": {**flagged, "nbgrader": {"solution": True, "locked": True, "grade": False}}}
+    unlocked = {"cell_type": "code", "outputs": [], "source": "b = 2\n", "metadata": flagged}
+    assert [c.source for c in read_cells(_notebook(solution, unlocked))] == ["a = 1\n", "b = 2\n"]

@@ -22,11 +22,12 @@ from autograder.cases import CHECKS
 from autograder.checks import Case
 from autograder.compare import RTOL
 from autograder.identity import NUMERIC_RTOL, IdentityCheck
+from autograder.notebook.cells import SKIP_WHEN_GRADING
 from autograder.rubric import FUNCTIONS, ITEMS, ITEMS_BY_ID
 
 NBGRADER_SCHEMA = 3
 MARKER = re.compile(r"^<!-- cell: (?P<kind>\w+)(?: (?P<name>[\w.]+))? -->$")
-KINDS = ("markdown", "setup", "solution", "tests", "exercise", "code")
+KINDS = ("markdown", "setup", "solution", "tests", "exercise", "code", "demo")
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -258,6 +259,14 @@ def code_cell(spec):
     return _cell(spec.name, "code", _python_block(spec))
 
 
+def demo_cell(spec):
+    """A locked cell that shows the student's functions at work and defines nothing graded: nbgrader puts
+    back its source before autograding, so `adam-hw grade` may leave it out (cells.SKIP_WHEN_GRADING)."""
+    cell = _cell(spec.name, "code", _python_block(spec), {"grade_id": spec.name, "locked": True})
+    cell["metadata"][SKIP_WHEN_GRADING] = True
+    return cell
+
+
 def build(text, solution):
     """The nbgrader source notebook (a dict) from notebook_text.md and second_moment.py."""
     imports, functions = split_solution(solution)
@@ -273,6 +282,8 @@ def build(text, solution):
             cells.append(tests_cell(spec.name))
         elif spec.kind == "exercise":
             cells.append(exercise_cell(spec))
+        elif spec.kind == "demo":
+            cells.append(demo_cell(spec))
         else:
             cells.append(code_cell(spec))
         seen.append((spec.kind, spec.name))

@@ -8,13 +8,16 @@ with its own syntax is done by hand, and never by running a shell:
 - a cell magic that only times or captures (`%%time`, `%%capture`) runs its body; any other cell magic
   (`%%bash`, `%%writefile`, `%%html` ...) means the cell is not Python and is skipped.
 Cells that nbgrader marks as test cells (grade but not solution) are the student's copy of our checks:
-they are skipped, since only the final three functions are graded.
+they are skipped, since only the final three functions are graded; so is our locked demonstration cell
+(see is_demo_cell), which defines nothing graded.
 """
 
 import json
 import re
 from dataclasses import dataclass
 
+#: Cell metadata key the notebook builder sets on its locked demonstration cell (see is_demo_cell).
+SKIP_WHEN_GRADING = "adam_hw_skip_when_grading"
 MAX_NOTEBOOK_BYTES = 50_000_000  # far above any notebook with outputs cleared; bounds the grader's memory
 MAX_CODE_CELLS = 1000  # each cell is a round trip to the worker: this bounds a notebook's grading time
 #: Cell magics whose body is Python that runs as usual.
@@ -45,6 +48,21 @@ def _source(cell):
     if isinstance(source, str):
         return source
     raise NotebookError("a cell's source is neither text nor a list of lines")
+
+
+def is_demo_cell(cell):
+    """Our locked demonstration cell (it plots with the student's functions and defines nothing graded).
+    nbgrader puts back a locked cell's source before autograding, so leaving it out changes no total, and
+    saves each notebook its plotting time and a hanging function its first timeout. Only a locked cell
+    that is neither a solution nor a test cell counts, whatever else a student marks."""
+    meta = cell.get("metadata")
+    if not isinstance(meta, dict) or meta.get(SKIP_WHEN_GRADING) is not True:
+        return False
+    nbgrader = meta.get("nbgrader")
+    return (
+        isinstance(nbgrader, dict) and nbgrader.get("locked") is True
+        and nbgrader.get("solution") is not True and nbgrader.get("grade") is not True
+    )
 
 
 def is_test_cell(cell):
@@ -112,7 +130,7 @@ def read_cells(data):
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict):
             raise NotebookError(f"cell {number} is not a JSON object")
-        if cell.get("cell_type") != "code" or is_test_cell(cell):
+        if cell.get("cell_type") != "code" or is_test_cell(cell) or is_demo_cell(cell):
             continue
         python, note = to_python(_source(cell))
         if python is not None and python.strip():
