@@ -6,6 +6,7 @@
   so nbgrader's `submitted/<student>/<assignment>/` layout works when given `submitted/`.
 """
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,14 @@ class Submission:
     student: str
     path: Path
     kind: str
+
+    def content(self):
+        """The bytes that are graded: the file's own, or none for a folder or a symbolic link, which is never
+        followed (it could point at the reference solution on the grading machine)."""
+        return self.path.read_bytes() if self.path.is_file() and not self.path.is_symlink() else b""
+
+    def sha256(self):
+        return hashlib.sha256(self.content()).hexdigest()
 
 
 def _skipped(path):

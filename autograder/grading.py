@@ -40,7 +40,7 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
     # A symbolic link is graded as nothing: a student could point it at the reference solution on the
     # grading machine (a path a TA's or Gradescope's layout makes easy to guess) and score 100.
     link = submission.path.is_symlink()
-    data = submission.path.read_bytes() if submission.path.is_file() and not link else b""
+    data = submission.content()
     common = {
         "student": submission.student,
         "path": str(submission.path),

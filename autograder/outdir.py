@@ -4,7 +4,6 @@ Every file is written to a temporary name beside it and renamed into place, so a
 leaves half a file, and `previous_result` can trust any results.json it finds (`adam-hw grade --resume`).
 """
 
-import hashlib
 import json
 import os
 import tempfile
@@ -51,7 +50,7 @@ def previous_result(out_dir, submission, term=None, seed=None):
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
     extra = data.get("extra_data", {})
-    current = hashlib.sha256(submission.path.read_bytes() if submission.path.is_file() else b"").hexdigest()
+    current = submission.sha256()  # the same bytes grading hashed, so a symbolic link is never followed
     if extra.get("student") != submission.student or extra.get("sha256") != current:
         return None
     if term is not None and (extra.get("term"), extra.get("seed")) != (term, seed):
