@@ -10,14 +10,12 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.errors import UsageError  # its old home: `from autograder.discover import UsageError` still works
+
 MODULE = "second_moment"
 KINDS = {".py": "py", ".ipynb": "ipynb"}
 #: Names in the --out folder that are not student folders (autograder/outdir.py writes them there).
 RESERVED = frozenset({"grades.csv"})
-
-
-class UsageError(ValueError):
-    """A bad path or option: the CLI prints it on one line and exits 2."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +25,9 @@ class Submission:
     student: str
     path: Path
     kind: str
+    #: What per-student draws are seeded from when not the student id: the LMS id a roster gives, so a
+    #: student renamed in the LMS keeps their cases (autograder/roster.py).
+    seed_id: str | None = None
 
     def content(self):
         """The bytes that are graded: the file's own, or none for a folder or a symbolic link, which is never

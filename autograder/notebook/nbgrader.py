@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder.discover import UsageError
+from autograder.errors import UsageError
 
 ASSIGNMENT = "second_moment"
 NOTEBOOK = "second_moment.ipynb"

@@ -6,7 +6,7 @@ install is named with the command that adds it.
 
 import textwrap
 
-from autograder.discover import UsageError
+from autograder.errors import UsageError
 
 WIDTH = 8.0  # inches; at DPI this fits a laptop screen and a printed page
 DPI = 110
