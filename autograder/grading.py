@@ -8,9 +8,11 @@ into a zero for a student.
 import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from pathlib import Path
 
-from autograder import terms
+from autograder import outdir, terms
 from autograder.checks import Case
 from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose
@@ -35,7 +37,7 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
     from `term` (default: the manifest autograder/term.json); its term and seed go into `extra`.
     """
     start = time.monotonic()
-    plan = terms.plan(submission.student, term or terms.current(), config.per_student)
+    plan = terms.plan(submission.seed_id or submission.student, term or terms.current(), config.per_student)
     extra, checks = (plan.extra, plan.checks) if checks is None else ({}, checks)
     # A symbolic link is graded as nothing: a student could point it at the reference solution on the
     # grading machine (a path a TA's or Gradescope's layout makes easy to guess) and score 100.
@@ -76,7 +78,7 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
     )
 
 
-def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep=None):
+def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep=None, term=None):
     """Grade many submissions, `config.jobs` at a time; call on_result(result) as each finishes.
 
     Returns the results in the order of `submissions`, each passed through keep(result) first when given
@@ -86,7 +88,7 @@ def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep
     kept = [None] * len(submissions)
     pool = ThreadPoolExecutor(max_workers=config.jobs)
     try:
-        index = {pool.submit(grade_submission, sub, config): i for i, sub in enumerate(submissions)}
+        index = {pool.submit(grade_submission, sub, config, term=term): i for i, sub in enumerate(submissions)}
         # as_completed drops each future once it is yielded; popping it here lets its result go too.
         for future in as_completed(list(index)):
             result = future.result()  # a grader bug re-raises here and stops the batch loudly
@@ -99,3 +101,68 @@ def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep
         raise
     pool.shutdown()
     return kept
+
+
+@dataclass(frozen=True)
+class ClassRun:
+    """What grade_class did: this run's rows (kept and graded now) and the whole gradebook as written."""
+
+    rows: tuple  # results.GradebookRow of every submission of this run, in the order given
+    kept: int  # of those, kept from an earlier run by --resume
+    gradebook: tuple  # every row grades.csv now holds (other students graded earlier included)
+    notes: tuple  # records in the folder this grader could not trust (see autograder/outdir.py)
+    seconds: float
+
+    @property
+    def graded(self):
+        return len(self.rows) - self.kept
+
+
+def grade_class(submissions, out, config: GradeConfig = DEFAULT, *, resume=False, late=None, term=None,
+                on_progress=None):
+    """Grade `submissions` into the gradebook folder `out` (autograder/outdir.py) and rewrite its grades.csv.
+
+    - `resume`: a student whose record says these very bytes were graded on the same cases and rubric is
+      kept, not graded again; a missing, corrupt or foreign record means grading again, never an error.
+    - `late`: student -> "yes" / "no" / "" from a roster; a student it does not name keeps their record's flag.
+    - `on_progress(done, total)` after each student.
+
+    Students already in `out` but not in `submissions` keep their rows. On Ctrl-C (or a grader bug) grades.csv
+    is still written for every student finished, then the exception propagates.
+    """
+    out = Path(out)
+    term = term or terms.current()
+    late = late or {}
+    start = time.monotonic()
+    previous = {sub.student: outdir.read_record(out, sub.student) for sub in submissions}
+
+    def late_for(student):
+        old = previous[student]
+        return late.get(student, old.row.late if old else "")
+
+    rows, todo = {}, []
+    for sub in submissions:
+        old = previous[sub.student]
+        seed, _ = terms.seed_of(sub.seed_id or sub.student, term, config.per_student)
+        if resume and old is not None and old.fits(sub.sha256(), term.name, seed):
+            if old.row.late != late_for(sub.student):
+                old = replace(old, row=replace(old.row, late=late_for(sub.student)))
+                outdir.atomic_write(out / sub.student / outdir.RECORD, old.to_json())
+            rows[sub.student] = old.row
+        else:
+            todo.append(sub)
+    kept = len(rows)
+
+    def finished(result):
+        rows[result.student] = outdir.write_submission(out, result, late_for(result.student)).row
+        if on_progress:
+            on_progress(len(rows), len(submissions))
+
+    try:
+        grade_batch(todo, config, on_result=finished, keep=lambda result: None, term=term)
+    finally:
+        gradebook, notes = outdir.write_gradebook(out)
+    return ClassRun(
+        tuple(rows[sub.student] for sub in submissions), kept, tuple(gradebook), tuple(notes),
+        time.monotonic() - start,
+    )

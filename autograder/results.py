@@ -1,6 +1,7 @@
 """Grading results as plain data. CSV, results.json, feedback.md and the terminal table render these."""
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from autograder.rubric import ITEMS, MAX_SCORE, RubricItem
 
@@ -94,3 +95,40 @@ def empty_items(message, about="the submission could not be graded"):
     return tuple(
         ItemResult(item, (Outcome(f"{item.id}.load", item.id, False, False, about, message),)) for item in ITEMS
     )
+
+
+#: What a gradebook row says about a student's file: graded (even to zero), no file found (a roster student
+#: with no submission, or a folder without one), or load error (a file that could not be loaded at all).
+Status = Literal["graded", "no file found", "load error"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+
+
+def status_of(result) -> Status:
+    """The gradebook status of a SubmissionResult."""
+    if result.load_error is None:
+        return "graded"
+    return "no file found" if result.load_error.get("type") == "Missing" else "load error"
+
+
+@dataclass(frozen=True)
+class GradebookRow:
+    """One student's row of grades.csv: all the gradebook keeps of a result once its files are written.
+
+    `items` maps each rubric item id the student was graded on to the points scored. `late` is "yes", "no"
+    or "" (unknown): it comes from the roster, never from grading.
+    """
+
+    student: str
+    score: float
+    max_score: float
+    items: dict
+    status: Status
+    late: str = ""
+
+    @classmethod
+    def of(cls, result, late=""):
+        return cls(result.student, result.score, result.max_score, result.scores_by_item(), status_of(result), late)
+
+    def passed(self, item):
+        """Whether the student scored the item's full points."""
+        return self.items.get(item.id) == item.points

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean, median
 
-from autograder.discover import UsageError
+from autograder.errors import UsageError
 from autograder.rubric import ITEMS_BY_ID
 
 FIXED_COLUMNS = ("student", "score", "max_score")
@@ -66,34 +66,50 @@ def _number(text, where):
         raise UsageError(f"{where}: expected a number, got {text!r}") from None
 
 
-def read_grades(path):
-    """(scores, max_score, items) from grades.csv, with UsageError naming a malformed file or cell."""
+def read_rows(path):
+    """grades.csv as one dict per row, keyed by column name; UsageError naming a malformed file or row."""
+    return read_table(path)[1]
+
+
+def read_table(path):
+    """(header, rows) of grades.csv, each row a dict keyed by column name."""
     if not path.is_file():
         raise UsageError(f"no grades.csv in {path.parent}: give the folder `adam-hw grade --out` wrote")
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    if not rows or tuple(rows[0][:3]) != FIXED_COLUMNS:
-        raise UsageError(f"{path}: the first columns must be {', '.join(FIXED_COLUMNS)}")
-    header, body = rows[0], rows[1:]
-    item_ids = header[3:]
-    scores, maxima, passed = [], set(), Counter()
-    for line, row in enumerate(body, start=2):
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise UsageError(f"{path} is not a UTF-8 CSV file ({err})") from None
+    if not rows or not set(FIXED_COLUMNS) <= set(rows[0]):
+        raise UsageError(f"{path}: the header must have the columns {', '.join(FIXED_COLUMNS)}")
+    header = rows[0]
+    for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise UsageError(f"{path}, line {line}: {len(row)} cells, expected {len(header)}")
-        scores.append(_number(row[1], f"{path}, line {line}, score"))
-        maxima.add(_number(row[2], f"{path}, line {line}, max_score"))
-        for item_id, cell in zip(item_ids, row[3:]):
-            got = _number(cell, f"{path}, line {line}, {item_id}")
-            item = ITEMS_BY_ID.get(item_id)
-            if (got == item.points) if item else got > 0:
+    return header, [dict(zip(header, row)) for row in rows[1:]]
+
+
+def read_grades(path):
+    """(scores, max_score, items) from grades.csv, with UsageError naming a malformed file or cell.
+
+    Columns are found by name: the item columns are those named by a rubric item id, in rubric order, so
+    columns added later (status, late) or reordered are never taken for items.
+    """
+    header, body = read_table(path)
+    item_ids = [item_id for item_id in ITEMS_BY_ID if item_id in header]
+    scores, maxima, passed = [], set(), Counter()
+    for line, row in enumerate(body, start=2):
+        scores.append(_number(row["score"], f"{path}, line {line}, score"))
+        maxima.add(_number(row["max_score"], f"{path}, line {line}, max_score"))
+        for item_id in item_ids:
+            if row[item_id] == "":  # a row kept from another rubric has no cell for this item
+                continue
+            if _number(row[item_id], f"{path}, line {line}, {item_id}") == ITEMS_BY_ID[item_id].points:
                 passed[item_id] += 1
     if len(maxima) > 1:
         raise UsageError(f"{path}: rows have different max_score values {sorted(maxima)}")
     items = tuple(
-        ItemStats(
-            i, ITEMS_BY_ID[i].number if i in ITEMS_BY_ID else "", ITEMS_BY_ID[i].title if i in ITEMS_BY_ID else i,
-            ITEMS_BY_ID[i].points if i in ITEMS_BY_ID else 0, passed[i], len(body),
-        )
+        ItemStats(i, ITEMS_BY_ID[i].number, ITEMS_BY_ID[i].title, ITEMS_BY_ID[i].points, passed[i], len(body))
         for i in item_ids
     )
     return tuple(scores), (maxima.pop() if maxima else 0.0), items
