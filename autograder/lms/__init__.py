@@ -7,6 +7,7 @@ LMS writes them (see each module's docstring); `archive.py` reads a download saf
 
 import re
 import shutil
+from collections import Counter
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +66,8 @@ def collect(lms, src, out):
     student's latest attempt, and `out/roster.csv`. Returns (entries, notes)."""
     parser = _parsers()[lms]
     picks, notes = parser.picks(archive.members(src))
-    clash = sorted({p.student for p in picks if sum(q.student == p.student for q in picks) > 1})
+    counts = Counter(p.student for p in picks)
+    clash = sorted(s for s, n in counts.items() if n > 1)
     if clash:
         raise UsageError(f"SRC: two students would get the id {clash[0]!r}: is the download from one assignment?")
     if not picks:
@@ -83,10 +85,16 @@ def collect(lms, src, out):
                 shutil.rmtree(folder)
     entries = []
     for pick in sorted(picks, key=lambda p: p.student):
-        if pick.member is not None:  # else no folder: `grade --roster` gives the row status "no file found"
+        data = pick.member.read() if pick.member is not None else None
+        if pick.member is not None and data is None:
+            notes.append(f"{pick.student}: {pick.member.path} is larger than {archive.MAX_FILE // 2**20} MB, "
+                         "not copied (status: no file found)")
+        if data is not None:  # else no folder: `grade --roster` gives the row status "no file found"
             folder = out / pick.student
+            if folder.is_symlink():
+                raise UsageError(f"--out: {folder} is a symbolic link: give a new folder")
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{MODULE}{pick.member.path.suffix}").write_bytes(pick.member.read())
+            (folder / f"{MODULE}{pick.member.path.suffix}").write_bytes(data)
         original = pick.member.path.name if pick.member else ""
         entries.append(roster.Entry(pick.student, pick.lms_id, pick.name, original, pick.late, pick.group))
     roster.write(old_roster, entries)
