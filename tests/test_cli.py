@@ -82,7 +82,7 @@ def test_grading_a_class_exits_0_and_closes_with_a_summary(graded_class):
 
 def test_grades_csv_has_the_contract_header_in_rubric_order(graded_class):
     _, out = graded_class
-    assert _grades(out)[0] == ["student", "score", "max_score"] + [item.id for item in ITEMS]
+    assert _grades(out)[0] == ["student", "score", "max_score"] + [item.id for item in ITEMS] + ["status", "late"]
 
 
 def test_grades_csv_has_one_row_per_submission_sorted_by_student(graded_class):
@@ -93,7 +93,7 @@ def test_grades_csv_has_one_row_per_submission_sorted_by_student(graded_class):
 def test_grades_csv_item_columns_add_up_to_the_score(graded_class):
     _, out = graded_class
     for row in _grades(out)[1:]:
-        assert int(row[1]) == sum(int(x) for x in row[3:])
+        assert int(row[1]) == sum(int(x) for x in row[3:3 + len(ITEMS)])
         assert int(row[2]) == MAX_SCORE
 
 
@@ -219,6 +219,43 @@ def test_a_timeout_that_is_not_a_positive_number_exits_2_naming_the_value(tmp_pa
 def test_zero_jobs_exits_2_naming_the_value(tmp_path):
     line = _one_line_error(adam_hw("grade", REFERENCE, "--out", tmp_path / "out", "--jobs", "0"))
     assert "--jobs" in line and "0" in line
+
+
+def test_a_config_value_out_of_range_names_its_flag_and_starts_nothing(tmp_path):
+    line = _one_line_error(adam_hw("grade", REFERENCE, "--out", tmp_path / "out", "--memory", "10"))
+    assert line == "adam-hw: --memory must be at least 64 MB, got 10"
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_term_manifest_that_does_not_reproduce_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    """A copy of the package whose term.json was edited: the grader names the file and what to do."""
+    copy = tmp_path / "pkg"
+    shutil.copytree(ROOT / "autograder", copy / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = copy / "autograder" / "term.json"
+    data = json.loads(manifest.read_text())
+    data["fingerprint"] = "0" * len(str(data["fingerprint"]))
+    manifest.write_text(json.dumps(data))
+    run = subprocess.run(
+        [sys.executable, "-c", "import sys; from autograder.cli import main; sys.exit(main())", "grade", str(REFERENCE),
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=300, cwd=copy, env={**os.environ, "PYTHONPATH": str(copy)},
+    )
+    line = _one_line_error(run)
+    assert "term.json" in line and "fingerprint" in line and "Traceback" not in run.stderr
+
+
+def test_a_roster_without_a_student_column_is_one_line_naming_the_file(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,id\nAnn,1\n", encoding="utf-8")
+    line = _one_line_error(adam_hw("grade", REFERENCE, "--out", tmp_path / "out", "--roster", roster))
+    assert "--roster" in line and str(roster) in line and "student" in line
+
+
+def test_an_out_folder_that_cannot_be_created_is_one_line_naming_the_flag(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    line = _one_line_error(adam_hw("grade", REFERENCE, "--out", blocker / "graded"))
+    assert "--out" in line
 
 
 def test_two_submissions_with_one_student_id_exit_2_naming_both_files(tmp_path):
