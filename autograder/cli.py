@@ -107,7 +107,7 @@ def cmd_grade(args):
 def cmd_collect(args):
     from autograder import lms
 
-    entries, notes = lms.collect(args.lms, Path(args.src), Path(args.out))
+    entries, notes = lms.collect(args.lms, Path(args.src), _out_folder(args.out))
     for note in notes:
         print(f"note: {note}")
     with_file = sum(1 for e in entries if e.file)
@@ -120,6 +120,9 @@ def cmd_collect(args):
 def cmd_export(args):
     from autograder import lms
 
+    if Path(args.out).is_dir():
+        raise UsageError(f"--out must name a .csv file, got the folder {args.out}")
+    _out_folder(str(Path(args.out).parent))
     filled, notes = lms.export(args.lms, Path(args.lms_csv), Path(args.grades), Path(args.roster), Path(args.out),
                                args.assignment)
     for note in notes:
@@ -184,6 +187,7 @@ def cmd_gradescope(args):
     out = Path(args.out)
     if out.suffix != ".zip" or out.is_dir():
         raise UsageError(f"--out must name a .zip file, got {args.out}")
+    _out_folder(str(out.parent))
     names = gradescope.build(out)
     print(f"wrote {out} ({len(names)} files): upload it as the assignment's autograder (see README, Gradescope)")
     return 0
@@ -204,9 +208,7 @@ def cmd_nbgrader_course(args):
     root = Path(args.root)
     if not (root / "solutions" / "notebook_text.md").is_file():
         raise UsageError(f"--root must hold solutions/notebook_text.md, got {args.root}")
-    target = Path(args.dir)
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"DIR must be a folder, got the file {args.dir}")
+    target = _out_folder(args.dir, flag="DIR")
     for path in course.write(target, root):
         print(f"wrote {path}")
     print(f"next: cd {target} && nbgrader generate_assignment second_moment (see README, For TAs)")

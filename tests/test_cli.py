@@ -281,3 +281,20 @@ def test_a_hanging_function_costs_only_the_items_that_need_it_and_bounded_time(t
     assert "did not finish in time" in (tmp_path / "out" / "hangs" / "feedback.md").read_text(encoding="utf-8")
     # At most about (functions + 1) x timeout for the submission, plus start-up: not a speed target.
     assert elapsed < 15, elapsed
+
+
+@pytest.mark.parametrize("command", [
+    ["nbgrader-course", "{blocked}/course"],
+    ["gradescope", "--out", "{blocked}/autograder.zip"],
+    ["collect", "canvas", str(ROOT / "examples" / "canvas-download"), "--out", "{blocked}/subs"],
+    ["report", "{tmp}/nowhere"],
+    ["drop", "{tmp}/nowhere", "ann"],
+    ["export", "canvas", "{tmp}/none.csv", "--grades", "{tmp}", "--roster", "{tmp}/roster.csv", "--out", "{tmp}/o.csv"],
+    ["collect", "moodle", "{tmp}/missing.zip", "--out", "{tmp}/subs"],
+], ids=lambda c: c[0] + ("-" + c[1] if not c[1].startswith("{") else ""))
+def test_every_command_says_what_to_fix_in_one_line_when_a_path_is_bad(tmp_path, command):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")  # a file where a folder should be created
+    args = [a.format(blocked=blocked, tmp=tmp_path) for a in command]
+    line = _one_line_error(adam_hw(*args))
+    assert line.startswith("adam-hw: ") and "Traceback" not in line
