@@ -117,17 +117,34 @@ class IdentityCheck:
     about: str
     steps: int = 5
     hidden: bool = True
+    group: str = ""
     uses = ("update_v", "bias_correct")
 
+    def requests(self):
+        return []  # what it sends depends on the replies (symbols first, numbers after)
+
     def run(self, call):
+        problem, how = self.judge_chain(call)
+        message = "" if problem is None else f"{self.about}: {problem}."
+        return Outcome(
+            self.id, self.item, problem is None, self.hidden, f"{self.about} (checked with {how})", message,
+            group=self.group, kind="identity",
+        )
+
+    def judge_chain(self, call):
+        """(problem, how): symbols when the code takes them, and always numbers, which must agree."""
         reply = call(self.symbolic_request(), self.uses)
         problem, fallback = self.judge_symbolic(reply)
-        how = "symbolic algebra"
         if fallback:
-            how = "float probes (your code does not take sympy symbols, which is fine)"
-            problem = self.run_numeric(call)
-        message = "" if problem is None else f"{self.about}: {problem}."
-        return Outcome(self.id, self.item, problem is None, self.hidden, f"{self.about} (checked with {how})", message)
+            return self.run_numeric(call), "float probes (your code does not take sympy symbols, which is fine)"
+        if problem:
+            return problem, "symbolic algebra"
+        # Symbols and numbers must agree: code that returns the closed form only when handed symbols
+        # does not earn the identity for a numeric version that is wrong.
+        numeric = self.run_numeric(call)
+        if numeric:
+            return f"your code gives the identity for sympy symbols but not for numbers: {numeric}", "symbolic algebra and float probes"
+        return None, "symbolic algebra and float probes"
 
     def judge_symbolic(self, reply):
         """(problem, fallback): fallback is True when the code could not take symbols at all."""
@@ -164,10 +181,12 @@ class IdentityCheck:
 
 
 def _close(value, expected):
-    if not isinstance(value, dict) or value.get("kind") not in ("scalar", "array"):
+    if not isinstance(value, dict) or value.get("kind") not in ("scalar", "array", "list"):
         return False
     got = value.get("value") if value.get("kind") == "scalar" else value.get("data")
-    if isinstance(got, list):  # more than one number where one was due (a 0-d array's data is a number)
+    while isinstance(got, list) and len(got) == 1:  # a value is a value, whatever the container (shape (1,))
+        got = got[0]
+    if isinstance(got, list):  # more than one number where one was due
         return False
     if isinstance(got, bool) or not isinstance(got, (int, float)):
         return False
@@ -245,6 +264,39 @@ class ConstantGradientCheck(IdentityCheck):
             return None
         return f"with the same gradient g at every step, your v_hat at t = {t} is not g^2"
 
+    def run(self, call):
+        """Follow-through: bias_correct is judged on the exact v_t; the chain through update_v only where
+        the student's update_v is right (an update_v slip is charged under update_v alone)."""
+        problem = self.judge_on_exact_v(call)
+        if problem:
+            how = "float probes on the exact v_t"
+        elif ClosedFormCheck("probe", self.item, "").run_numeric(call) is None:
+            problem, how = self.judge_chain(call)
+        else:
+            how = "float probes on the exact v_t, because your update_v is not right (charged under update_v only)"
+        message = "" if problem is None else f"{self.about}: {problem}."
+        return Outcome(
+            self.id, self.item, problem is None, self.hidden, f"{self.about} (checked with {how})", message,
+            group=self.group, kind="identity",
+        )
+
+    def judge_on_exact_v(self, call):
+        """bias_correct(exact v_t, t) must be g^2 at every t, whatever the student's update_v does."""
+        for g, beta2 in _CONSTANT_GRADIENTS:
+            b = Fraction(beta2)
+            for t in range(1, self.steps + 1):
+                v = float((1 - b**t) * Fraction(g) ** 2)
+                request = {"op": "call", "func": "bias_correct", "args": [v, t], "kwargs": {"beta2": beta2}}
+                reply = call(request, ("bias_correct",))
+                if not reply.ok:
+                    return reply_problem(reply, "bias_correct")
+                if not _close(reply.value.get("value"), Fraction(g) ** 2):
+                    return (
+                        f"given the exact v_t = {v:.6g} of a constant gradient {g} (beta2 = {beta2}), your "
+                        f"bias_correct at t = {t} does not give ({g})^2"
+                    )
+        return None
+
     def numeric_probes(self):
         for g, beta2 in _CONSTANT_GRADIENTS:
             request = {"op": "unroll", "gradients": [g] * self.steps, "beta2": beta2, "v0": 0.0, "correct": True}
@@ -252,7 +304,7 @@ class ConstantGradientCheck(IdentityCheck):
 
     def numeric_problem(self, request, t):
         g, beta2 = request["gradients"][0], request["beta2"]
-        return f"with the gradient {g} at every step and beta2 = {beta2}, your v_hat at t = {t} is not {g}^2"
+        return f"with the gradient {g} at every step and beta2 = {beta2}, your v_hat at t = {t} is not ({g})^2"
 
 
 # Float probes for code that cannot take symbols: several gradient sequences (signs, zeros, decreasing)
