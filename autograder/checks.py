@@ -63,7 +63,7 @@ def encode_input(x):
 def render_input(x, short=False):
     """An input as Python source; `short` rounds floats to 10 digits for reading (not for code)."""
     if isinstance(x, np.ndarray):
-        kind = "" if x.dtype == np.float64 else f", dtype={x.dtype}"
+        kind = "" if x.dtype == np.float64 else f", dtype=np.{x.dtype}"
         return f"np.array({render_input(x.tolist(), short)}{kind})"
     if isinstance(x, list):
         return "[" + ", ".join(render_input(e, short) for e in x) + "]"

@@ -26,6 +26,12 @@ def _now():
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def counts_alone(check):
+    """A value check that earns its function a place on its own: beyond the page, and not passed by
+    returning an input unchanged."""
+    return not check.item.endswith(".page") and not _trivial(check)
+
+
 def _trivial(check):
     """A value check that returning one of the inputs unchanged would pass (t = 1000 barely corrects v)."""
     expected = np.asarray(check.expected, dtype=np.float64)
@@ -52,9 +58,7 @@ def earners(outcomes, checks=()):
         groups = {g.name: [o for o in mine if o.group == g.name] for g in item.groups}
         if any(group and all(o.passed for o in group) for group in groups.values()):
             earned.add(item.task)
-        if not item.id.endswith(".page") and any(
-            o.passed and o.check in by_id and not _trivial(by_id[o.check]) for o in mine
-        ):
+        if any(o.passed and o.check in by_id and counts_alone(by_id[o.check]) for o in mine):
             earned.add(item.task)
     return earned
 

@@ -226,8 +226,8 @@ class ClosedFormCheck(IdentityCheck):
             )
         return f"after {t} step(s) from v_0 = 0 your update_v does not give (1 - beta2) * sum_i beta2^({t}-i) * g_i^2"
 
-    def numeric_probes(self):
-        for gradients, beta2 in _NUMERIC_SEQUENCES:
+    def numeric_probes(self, sequences=None):
+        for gradients, beta2 in sequences or _NUMERIC_SEQUENCES:
             b = Fraction(beta2)
             expected = [
                 (1 - b) * sum(b ** (t - i) * Fraction(g) ** 2 for i, g in enumerate(gradients[:t], start=1))
@@ -235,6 +235,10 @@ class ClosedFormCheck(IdentityCheck):
             ]
             request = {"op": "unroll", "gradients": list(gradients), "beta2": beta2, "v0": 0.0, "correct": False}
             yield request, expected
+
+    def public_probes(self):
+        """The probes students see (their own values, not the graded ones): the public check of this kind."""
+        return self.numeric_probes(PUBLIC_SEQUENCES)
 
     def numeric_problem(self, request, t):
         return (
@@ -282,25 +286,32 @@ class ConstantGradientCheck(IdentityCheck):
 
     def judge_on_exact_v(self, call):
         """bias_correct(exact v_t, t) must be g^2 at every t, whatever the student's update_v does."""
+        for v, t, beta2, square in self.exact_v_probes():
+            request = {"op": "call", "func": "bias_correct", "args": [v, t], "kwargs": {"beta2": beta2}}
+            reply = call(request, ("bias_correct",))
+            if not reply.ok:
+                return reply_problem(reply, "bias_correct")
+            if not _close(reply.value.get("value"), square):
+                return (
+                    f"given the exact v_t = {v:.6g} of a constant gradient (beta2 = {beta2}), your bias_correct "
+                    f"at t = {t} does not give the gradient squared"
+                )
+        return None
+
+    def numeric_probes(self, constants=None):
+        for g, beta2 in constants or _CONSTANT_GRADIENTS:
+            request = {"op": "unroll", "gradients": [g] * self.steps, "beta2": beta2, "v0": 0.0, "correct": True}
+            yield request, [Fraction(g) ** 2] * self.steps
+
+    def public_probes(self):
+        return self.numeric_probes(PUBLIC_CONSTANTS)
+
+    def exact_v_probes(self):
+        """(v_t, t, beta2, g^2) with the exact v_t of a constant gradient: bias_correct judged on its own."""
         for g, beta2 in _CONSTANT_GRADIENTS:
             b = Fraction(beta2)
             for t in range(1, self.steps + 1):
-                v = float((1 - b**t) * Fraction(g) ** 2)
-                request = {"op": "call", "func": "bias_correct", "args": [v, t], "kwargs": {"beta2": beta2}}
-                reply = call(request, ("bias_correct",))
-                if not reply.ok:
-                    return reply_problem(reply, "bias_correct")
-                if not _close(reply.value.get("value"), Fraction(g) ** 2):
-                    return (
-                        f"given the exact v_t = {v:.6g} of a constant gradient {g} (beta2 = {beta2}), your "
-                        f"bias_correct at t = {t} does not give ({g})^2"
-                    )
-        return None
-
-    def numeric_probes(self):
-        for g, beta2 in _CONSTANT_GRADIENTS:
-            request = {"op": "unroll", "gradients": [g] * self.steps, "beta2": beta2, "v0": 0.0, "correct": True}
-            yield request, [Fraction(g) ** 2] * self.steps
+                yield float((1 - b**t) * Fraction(g) ** 2), t, beta2, Fraction(g) ** 2
 
     def numeric_problem(self, request, t):
         g, beta2 = request["gradients"][0], request["beta2"]
@@ -315,3 +326,6 @@ _NUMERIC_SEQUENCES = (
     ((2.0, -1.0, 0.5, 4.0, 3.0), 0.5),
 )
 _CONSTANT_GRADIENTS = ((3.0, 0.999), (-0.5, 0.9), (0.001, 0.5))
+# What students run themselves (assignment/test_second_moment.py and the notebook): the same kinds, other values.
+PUBLIC_SEQUENCES = (((2.0, -1.0, 0.0, 0.5, 4.0), 0.8),)
+PUBLIC_CONSTANTS = ((2.5, 0.999), (-2.0, 0.8))
