@@ -86,6 +86,8 @@ def reply_problem(reply, func):
         if kind == "NotImplementedError":
             return f"{func} is not implemented yet (it still raises NotImplementedError)"
         where = f" at line {error['line']} (`{error.get('source') or ''}`)" if error.get("line") else ""
+        if where and error.get("cell") is not None:  # a notebook: Jupyter shows no cell numbers, name the cell by its function
+            where = f" at line {error['line']} of the cell with your {func} (`{error.get('source') or ''}`)"
         return f"raised {kind}: {message}{where}" if message else f"raised {kind}{where}"
     if reply.status == "timeout":
         return "did not finish in time and was stopped (an endless loop?)"

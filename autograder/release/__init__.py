@@ -124,7 +124,7 @@ def public_tests(cases=PUBLIC_CASES):
 
 
 def student_readme():
-    return _template("README.md").replace("{generated}", GENERATED)
+    return _template("README.md").replace("{generated}", GENERATED).replace("{tolerance}", TOLERANCE_WORDS)
 
 
 def _term(root, term=None):
