@@ -196,6 +196,12 @@ def test_bias_correct_contract_inputs_public():
     check_same('bias_correct', 'a Python list', got, run('bias_correct', np.array([0.3, 0.02]), 2))
 
 
+def test_bias_correct_contract_inputs_public_int():
+    """bias_correct: a Python integer v."""
+    got = run('bias_correct', 2, 3)
+    check_same('bias_correct', 'a Python integer v', got, run('bias_correct', 2.0, 3))
+
+
 def test_bias_correct_contract_outputs_public_number():
     """bias_correct: a number in, a float out."""
     got = run('bias_correct', 0.3, 3)

@@ -130,6 +130,7 @@ BIAS_CORRECT = (
     _case("bias_correct.contract.inputs.lists", "bias_correct", ([V[1][0], V[2][0]], 1), "a Python list", expect="same"),
     _case("bias_correct.contract.inputs.ints", "bias_correct", (3, 2), "a Python integer v", expect="same"),
     _case("bias_correct.contract.inputs.public", "bias_correct", ([0.3, 0.02], 2), "a Python list", hidden=False, expect="same"),
+    _case("bias_correct.contract.inputs.public_int", "bias_correct", (2, 3), "a Python integer v", hidden=False, expect="same"),
     _case("bias_correct.contract.outputs.public_number", "bias_correct", (0.3, 3), "a number in, a float out", hidden=False, expect="container"),
     _case(
         "bias_correct.contract.outputs.public_matrix", "bias_correct", (_arr([[0.1, 0.2]]), 2),
