@@ -54,7 +54,7 @@ def _out_folder(text, flag="--out"):
 def cmd_grade(args):
     from autograder import roster
     from autograder.discover import discover
-    from autograder.sandbox.pool import POOL
+    from autograder.sandbox.pool import default_pool
 
     config = _config(args)  # before any sandbox starts
     entries = roster.read(args.roster) if args.roster else None
@@ -65,13 +65,14 @@ def cmd_grade(args):
     if not submissions:
         raise UsageError(f"no submissions found in {' '.join(args.paths)}")
     # The sandboxes import numpy and sympy while this process imports the grader: a student waits less.
-    POOL.prestart(config.isolation, min(config.jobs, len(submissions)))
+    pool = default_pool()
+    pool.prestart(config.isolation, min(config.jobs, len(submissions)))
     from autograder import grading, terms
     from autograder.render import summary
     from autograder.sandbox import isolation
 
     try:
-        level = isolation(config)
+        level = isolation(config, pool)
     except ValueError as err:  # "os" asked for without root
         raise UsageError(f"--isolation: {err}") from None
     term = terms.current()  # a manifest that does not reproduce is a usage error (one line, exit 2)
@@ -85,7 +86,7 @@ def cmd_grade(args):
 
     try:
         run = grading.grade_class(submissions, out, config, resume=args.resume, late=late, term=term,
-                                  on_progress=progress)
+                                  on_progress=progress, pool=pool)
     except KeyboardInterrupt:
         done_now = len(list(out.glob("*/record.json")))
         print(f"\nadam-hw: interrupted; {done_now} students' results are written in {out} (and in its grades.csv): "

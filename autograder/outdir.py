@@ -44,8 +44,8 @@ def atomic_write(path, text):
 
 
 def rubric_key():
-    """The rubric a record was graded on: item ids and points, in order."""
-    return [[item.id, item.points] for item in ITEMS]
+    """The rubric a record was graded on: item ids, points and check groups, in order."""
+    return [[item.id, item.points, [[g.name, g.points] for g in item.groups]] for item in ITEMS]
 
 
 @dataclass(frozen=True)
