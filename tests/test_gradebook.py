@@ -52,7 +52,7 @@ def test_regrading_one_student_replaces_only_their_row(klass, tmp_path):
     after = rows(out)
     assert sorted(after) == ["ann", "bob", "cy"]
     assert after["ann"] == before["ann"] and after["cy"] == before["cy"]
-    assert before["bob"]["score"] == "68" and after["bob"]["score"] == "100"
+    assert float(before["bob"]["score"]) < 100 and after["bob"]["score"] == "100"
     assert "grades.csv lists 3 students" in run.stdout
 
 
@@ -105,11 +105,12 @@ def test_per_student_draws_follow_the_lms_id_so_a_renamed_student_keeps_their_ca
 def test_resume_grades_again_a_student_whose_record_is_corrupt_or_foreign_and_never_crashes(klass, tmp_path, damage):
     out = tmp_path / "graded"
     assert adam_hw("grade", klass, "--out", out).returncode == 0
+    before = rows(out)
     (out / "bob" / "record.json").write_text(damage, encoding="utf-8")
     run = adam_hw("grade", klass, "--out", out, "--resume")
     assert run.returncode == 0, run.stderr
     assert "resumed: 2 kept from the earlier run, 1 graded now" in run.stdout
-    assert rows(out)["bob"]["score"] == "68"
+    assert rows(out) == before
 
 
 def test_resume_never_reads_results_json(klass, tmp_path):
