@@ -298,3 +298,15 @@ def test_every_command_says_what_to_fix_in_one_line_when_a_path_is_bad(tmp_path,
     args = [a.format(blocked=blocked, tmp=tmp_path) for a in command]
     line = _one_line_error(adam_hw(*args))
     assert line.startswith("adam-hw: ") and "Traceback" not in line
+
+
+def test_a_bad_config_value_is_reported_before_any_sandbox_starts(tmp_path, monkeypatch, capsys):
+    from autograder.cli import main
+    from autograder.sandbox import pool
+
+    def no_sandbox():
+        raise AssertionError("a sandbox pool was asked for before the config was validated")
+
+    monkeypatch.setattr(pool, "default_pool", no_sandbox)
+    assert main(["grade", str(REFERENCE), "--out", str(tmp_path / "out"), "--timeout", "0"]) == 2
+    assert capsys.readouterr().err.strip() == "adam-hw: --timeout must be > 0 seconds, got 0"
