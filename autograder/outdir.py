@@ -63,7 +63,7 @@ class Record:
         return (self.sha256, self.term, self.seed, self.rubric) == (sha256, term, seed, rubric_key())
 
     def to_json(self):
-        return json.dumps({"format": RECORD_FORMAT, **asdict(self)}, indent=1) + "\n"
+        return json.dumps({"format": RECORD_FORMAT, **asdict(self)}) + "\n"  # one line: written per student
 
 
 def record_of(result, late=""):
