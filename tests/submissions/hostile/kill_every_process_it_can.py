@@ -8,7 +8,10 @@ import signal
 
 
 def _kill_all():
-    os.kill(-1, signal.SIGKILL)  # every process it may signal but itself (Linux spares the caller)
+    try:
+        os.kill(-1, signal.SIGKILL)  # every process it may signal but itself (Linux spares the caller)
+    except ProcessLookupError:
+        pass  # nobody else to kill
     os.kill(os.getpid(), signal.SIGKILL)
 
 
