@@ -28,6 +28,9 @@ MAX_EDITS = 2
 #: A student's value and a candidate's agree within this (relative); correct float64 orderings agree
 #: to ~1e-15, and the candidates kept differ from each other and from the page by far more on the probes.
 RTOL = 1e-7
+#: First, a match this close: float64 code that computes a formula agrees with it to ~1e-15, while a
+#: formula rounded to 8 places or with another eps is out by more; only when none is this close, RTOL.
+STRICT_RTOL = 1e-10
 #: Candidates whose probe values agree to this many bits (about 9 digits) are one class.
 CLASS_BITS = 30
 
@@ -335,14 +338,18 @@ def _local_edits(node, func):
             out.append(("sub", b, a))
         out += [a, b]  # a dropped term or factor, or the intermediate returned
         if kind == "pow":
-            if b[0] == "const":
-                out += [("mul", b, a), ("abs", a) if b[1] == 2 else a]
+            out.append(("mul", b, a) if b[0] == "const" else ("mul", a, b))  # g*2, beta2*t
+            if b == const(2):
+                out += [("abs", a), ("mul", a, ("abs", a))]  # |g|, and g|g| (a square that keeps the sign)
             out.append(("pow", a, ("mul", b, const(2))))
         # moved brackets: a op (b op2 c) -> (a op b) op2 c, and the mirror
         if b[0] in _PRECEDENCE and b[0] != "pow":
             out.append((b[0], (kind, a, b[1]), b[2]))
         if a[0] in _PRECEDENCE and a[0] != "pow":
             out.append((a[0], a[1], (kind, a[2], b)))
+        # a bracket closed late: f(x) op b -> f(x op b), as in sqrt(v_hat) + eps -> sqrt(v_hat + eps)
+        if a[0] in UNARY and kind != "pow":
+            out.append((a[0], (kind, a[1], b)))
     elif kind in UNARY:
         inner = node[1]
         out.append(inner)  # the root or |.| removed
@@ -443,7 +450,8 @@ def _key(values, scalar):
 
 def _simplest_first(members):
     fewest = min(c.edits for c in members)
-    best = sorted((c for c in members if c.edits == fewest), key=lambda c: (len(c.text), c.text))
+    # shortest first; among equals the order of generation, which puts operator swaps before reordered operands
+    best = sorted((c for c in members if c.edits == fewest), key=lambda c: len(c.text))
     return best + [c for c in members if c.edits != fewest]
 
 
@@ -567,11 +575,47 @@ def recover(func, replies):
         return None  # the page's formula on every probe: whatever failed, it was not the formula
     if not len(sp.values):
         return None
-    rows = agree(values[None, :], sp.values)
-    matches = np.flatnonzero(np.all(rows, axis=1) & (sp.scalar == scalar))
-    if len(matches) == 0:
+    for rtol in (STRICT_RTOL, RTOL):
+        rows = agree(values[None, :], sp.values, rtol)
+        matches = np.flatnonzero(np.all(rows, axis=1) & (sp.scalar == scalar))
+        if len(matches):
+            break
+    else:
         return None
-    if len(matches) == 1:
-        return Recovery(func, named=sp.members[matches[0]][0])
-    best = sorted((sp.members[i][0] for i in matches), key=lambda c: (c.edits, len(c.text)))
-    return Recovery(func, one_of=tuple(best))
+    best = sorted(matches, key=lambda i: (sp.members[i][0].edits, len(sp.members[i][0].text)))
+    # Classes that agree with the simplest match within the tolerance are one function as far as any
+    # probe can tell (sqrt(|g|)**2 and |g|): name the simplest. Otherwise they are told apart: a class.
+    same = np.all(agree(sp.values[best[0]][None, :], sp.values[best], 2 * rtol), axis=1)
+    if np.all(same):
+        return Recovery(func, named=sp.members[best[0]][0])
+    return Recovery(func, one_of=tuple(sp.members[i][0] for i in best))
+
+
+# -- what differs from the page -----------------------------------------------------------------------------
+
+
+def differences(func, candidate):
+    """[(the page's part, the student's part)] in Unicode, smallest differing parts first found."""
+    pairs = []
+    _diff(REFERENCE[func], candidate.tree, pairs)
+    return [(render(a, unicode=True), render(b, unicode=True)) for a, b in pairs]
+
+
+def _diff(a, b, out):
+    if a == b:
+        return
+    if a[0] == b[0] and len(a) == len(b) and a[0] not in ("var", "const"):
+        for x, y in zip(a[1:], b[1:]):
+            if isinstance(x, tuple):
+                _diff(x, y, out)
+            elif x != y:
+                out.append((a, b))
+                return
+        return
+    out.append((a, b))
+
+
+def changed_defaults(func, candidate):
+    """[(parameter, the page's default, the student's)] where the candidate's defaults differ."""
+    sig = SIGNATURES[func]
+    return [(k, sig.defaults[k], v) for k, v in sorted(candidate.defaults.items()) if sig.defaults.get(k) != v]
