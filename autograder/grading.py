@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 from autograder import terms
 from autograder.checks import Case
 from autograder.config import DEFAULT, GradeConfig
-from autograder.diagnosis import diagnose
+from autograder import formulas
+from autograder.diagnosis import diagnose, failing_functions
 from autograder.notebook.cells import NotebookError, read_cells
 from autograder.results import ItemResult, SubmissionResult, empty_items
 from autograder.rubric import ITEMS
@@ -67,13 +68,24 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
         # same time budget); the checks then find their replies waiting.
         worker.prefetch([(check.request(), check.uses) for check in checks if isinstance(check, Case)])
         outcomes = [check.run(worker.call) for check in checks]
+        probes = _probe(worker, failing_functions(outcomes, checks))
         output = worker.output()
         load_error = worker.load_error
-    outcomes, diagnoses = diagnose(outcomes, checks)
+    outcomes, diagnoses = diagnose(outcomes, checks, probes)
     return SubmissionResult(
         items=_items(outcomes), seconds=time.monotonic() - start, load_error=load_error, output=output,
         diagnoses=diagnoses, **common,
     )
+
+
+def _probe(worker, functions):
+    """The student's replies on the fixed diagnosis probes (formulas.PROBES) of each failing function.
+
+    Only functions that failed a check are called again, so a correct submission costs nothing extra.
+    """
+    asked = {func: formulas.requests(func) for func in functions}
+    worker.prefetch([(request, (func,)) for func, requests in asked.items() for request in requests])
+    return {func: [worker.call(request, (func,)) for request in requests] for func, requests in asked.items()}
 
 
 def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep=None):
