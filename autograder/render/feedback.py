@@ -78,7 +78,9 @@ def _generated_explanation(found):
     parts += [f"your default {name} is {new:g} where the page's is {old:g}"
               for name, old, new in formulas.changed_defaults(found.func, candidate)]
     text = "What differs: " + "; ".join(parts) + "." if parts else ""
-    return (text + (" " + found.failing_inputs if found.failing_inputs else "")).strip()
+    # "fails on inputs of several kinds" adds nothing beside the formula; a kind of input that fails does
+    where = found.failing_inputs if "inputs of several kinds" not in found.failing_inputs else ""
+    return (text + (" " + where if where else "")).strip()
 
 
 def diagnosis_text(found):
