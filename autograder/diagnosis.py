@@ -12,7 +12,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from autograder import formulas, misconceptions
+from fractions import Fraction
+
+from autograder import formulas, identity, misconceptions
 from autograder.checks import PARAMETERS, Case
 from autograder.compare import RTOL, decode
 from autograder.rubric import FUNCTIONS
@@ -75,6 +77,10 @@ def diagnose(outcomes, checks, probes=None):
         found = _match_values(func, observed) or _match_mutation(func, observed)
         replies = probes.get(func)
         recovery = formulas.recover(func, replies) if replies else None
+        if recovery and recovery.named:
+            verdict = confirmed(func, recovery.named, outcomes, checks)
+            # the student's own algebra saying otherwise leaves no name rather than a wrong one
+            recovery = None if verdict is False else replace(recovery, confirmed=bool(verdict))
         if found is None and recovery and recovery.named:
             found = _match_probes(func, replies)  # a catalogued mistake the checks' inputs did not pin down
         words = failing_inputs(func, observed)
@@ -151,6 +157,73 @@ def _match_probes(func, replies):
         if np.all(formulas.agree(values, np.concatenate(predicted), formulas.STRICT_RTOL)):
             return mistake
     return None
+
+
+# -- the symbolic confirmation -----------------------------------------------------------------------------
+
+#: A point with no special structure (no 0, 1 or repeated values) at which to compare two rational functions.
+_POINT_G = (Fraction(7, 5), Fraction(-3, 4), Fraction(11, 6), Fraction(2, 9), Fraction(-5, 3), Fraction(13, 7))
+_POINT_BETA = Fraction(5, 7)
+
+
+def _at(poly, gens, point):
+    total = Fraction(0)
+    for mono, coeff in poly.items():
+        term = coeff
+        for name, power in zip(gens, mono):
+            term *= point[name] ** power
+        total += term
+    return total
+
+
+def confirmed(func, candidate, outcomes, checks):
+    """Whether the student's code, run on sympy symbols by the identity checks, agrees with the candidate:
+    True or False, or None when there is nothing symbolic to compare (the code took no symbols, or the
+    candidate is about a function the unrolled identity does not isolate)."""
+    by_id = {c.id: c for c in checks}
+    for outcome in outcomes:
+        check = by_id.get(outcome.check)
+        values = (outcome.returned or {}).get("values") if isinstance(outcome.returned, dict) else None
+        if not isinstance(values, list):
+            continue
+        if func == "update_v" and isinstance(check, identity.ClosedFormCheck):
+            return _agrees_unrolled(candidate, check, values, bias=None)
+        if func == "bias_correct" and isinstance(check, identity.ConstantGradientCheck):
+            update_ok = all(o.passed for o in outcomes if o.check in by_id and isinstance(by_id[o.check], Case)
+                            and by_id[o.check].func == "update_v")
+            if update_ok:  # v_t is then the page's, and what differs is bias_correct's alone
+                return _agrees_unrolled(candidate, check, values, bias=candidate)
+    return None
+
+
+def _agrees_unrolled(candidate, check, values, bias):
+    gens = check.gens
+    point = {BETA_NAME: _POINT_BETA}
+    point.update({name: _POINT_G[i % len(_POINT_G)] for i, name in enumerate(gens) if name != BETA_NAME})
+    v = 0.0
+    for t, value in enumerate(values, start=1):
+        parsed = identity.parse_rational(value, gens)
+        if parsed is None:
+            return None
+        num, den = parsed
+        den_value = _at(den, gens, point)
+        if den_value == 0:
+            return None
+        student = float(_at(num, gens, point) / den_value)
+        g = float(point.get(f"g{t}", point.get("g")))
+        beta2 = float(_POINT_BETA)
+        if bias is None:
+            v = formulas.at_point("update_v", candidate.tree, candidate.defaults, v_prev=v, g=g, beta2=beta2)
+            predicted = v
+        else:
+            v = formulas.at_point("update_v", formulas.REFERENCE["update_v"], {}, v_prev=v, g=g, beta2=beta2)
+            predicted = formulas.at_point("bias_correct", bias.tree, bias.defaults, v=v, t=t, beta2=beta2)
+        if not np.all(formulas.agree(np.array(student), np.array(predicted), 1e-9)):
+            return False
+    return True
+
+
+BETA_NAME = identity.BETA
 
 
 # -- contract slips: what the code does with its inputs and its result, in plain words -------------------

@@ -535,6 +535,7 @@ class Recovery:
     func: str
     named: Candidate | None = None
     one_of: tuple = ()
+    confirmed: bool = False  # the student's code also ran on sympy symbols, and that algebra agrees
 
     @property
     def reference_pretty(self):
@@ -619,3 +620,16 @@ def changed_defaults(func, candidate):
     """[(parameter, the page's default, the student's)] where the candidate's defaults differ."""
     sig = SIGNATURES[func]
     return [(k, sig.defaults[k], v) for k, v in sorted(candidate.defaults.items()) if sig.defaults.get(k) != v]
+
+
+# -- checking a recovered formula against the student's own algebra ----------------------------------------
+
+
+def at_point(func, tree, defaults, **values):
+    """The candidate at one point of plain numbers (a reduction over one number is that number)."""
+    env = {name: np.array([[float(value)]]) for name, value in values.items()}
+    for name, value in defaults.items():
+        env.setdefault(name, np.array([[float(value)]]))
+    env["_shape"] = (1, 1)
+    with np.errstate(all="ignore"):
+        return float(np.broadcast_to(_evaluate(tree, env), (1, 1))[0, 0])

@@ -127,7 +127,10 @@ class IdentityCheck:
             how = "float probes (your code does not take sympy symbols, which is fine)"
             problem = self.run_numeric(call)
         message = "" if problem is None else f"{self.about}: {problem}."
-        return Outcome(self.id, self.item, problem is None, self.hidden, f"{self.about} (checked with {how})", message)
+        # The symbolic reply is kept (plain data) for the diagnosis, which checks a recovered formula on it.
+        returned = reply.value if reply.ok and not fallback else None
+        return Outcome(self.id, self.item, problem is None, self.hidden, f"{self.about} (checked with {how})", message,
+                       returned=returned)
 
     def judge_symbolic(self, reply):
         """(problem, fallback): fallback is True when the code could not take symbols at all."""

@@ -62,8 +62,9 @@ def formula_text(found):
     if recovery is None:
         return ""
     if recovery.named:
+        algebra = " (Your code also ran on algebraic symbols, and the algebra agrees.)" if recovery.confirmed else ""
         return (f"Your {found.func} behaves like **{recovery.named.pretty}**; the page has "
-                f"**{recovery.reference_pretty}**.")
+                f"**{recovery.reference_pretty}**.{algebra}")
     if recovery.one_of:
         shown = "; ".join(c.pretty for c in recovery.one_of[:3]) + ("; ..." if len(recovery.one_of) > 3 else "")
         return (f"Your {found.func} behaves like one of these, which the grader's inputs cannot tell apart: "
