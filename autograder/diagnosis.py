@@ -9,10 +9,9 @@ which kind of input fails instead. Diagnosis only adds words: it never changes a
 """
 
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 import numpy as np
-
-from fractions import Fraction
 
 from autograder import formulas, identity, misconceptions
 from autograder.checks import PARAMETERS, Case

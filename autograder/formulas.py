@@ -22,7 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from autograder import page
+from autograder.checks import encode_input
 from autograder.compare import decode
+from autograder.sandbox import protocol
 
 MAX_EDITS = 2
 #: A student's value and a candidate's agree within this (relative); correct float64 orderings agree
@@ -515,16 +517,12 @@ def space(func):
 
 def requests(func):
     """The worker requests that call func on each diagnosis probe (the same for every student)."""
-    from autograder.checks import encode_input
-
     out = []
     for probe in PROBES[func]:
         args, kwargs = probe.args(func)
-        out.append({
-            "op": "call", "func": func,
-            "args": [encode_input(a) for a in args],
-            "kwargs": {k: encode_input(v) for k, v in kwargs.items()},
-        })
+        out.append(protocol.call_request(
+            func, [encode_input(a) for a in args], {k: encode_input(v) for k, v in kwargs.items()},
+        ))
     return out
 
 

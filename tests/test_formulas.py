@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from autograder import formulas, misconceptions, oracle
 from autograder.checks import encode_input
-from autograder.sandbox.worker import Reply
+from autograder.sandbox import Reply
 from tests.recovery.measure import same_formula
 
 

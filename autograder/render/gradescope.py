@@ -1,39 +1,39 @@
-"""results.json in Gradescope's format: one test per rubric item.
+"""results.json in Gradescope's format: one test per check group of each rubric item.
 
-Items with a public check are `visible`; items whose checks are all hidden show `after_due_date`, so
+Groups with a public check are `visible`; groups whose checks are all hidden show `after_due_date`, so
 students see their public results at once and the hidden ones once the due date has passed.
 """
 
-from autograder.render.feedback import diagnosis_text, item_text, summary_text
+from autograder.render.feedback import diagnosis_text, group_text, summary_text
 from autograder.rubric import TASKS_BY_ID
 
 
-def test_entry(item_result, diagnosis=""):
-    item = item_result.item
-    output = item_text(item_result) + (f"\n\n{diagnosis}" if diagnosis else "")
+def test_entry(group, diagnosis=""):
+    item = group.item
     return {
-        "name": f"{item.number} {item.task}: {item.title}",
-        "number": item.number,
-        "score": item_result.score,
-        "max_score": item.points,
-        "status": "passed" if item_result.passed else "failed",
-        "output": output,
+        "name": f"{group.number} {item.task}: {item.title}: {group.spec.title}",
+        "number": group.number,
+        "score": group.score,
+        "max_score": group.points,
+        "status": "passed" if group.passed else "failed",
+        "output": group_text(group) + (f"\n\n{diagnosis}" if diagnosis else ""),
         "output_format": "md",
-        "visibility": "after_due_date" if item_result.hidden else "visible",
-        "tags": [item.task, TASKS_BY_ID[item.task].title],
+        "visibility": "after_due_date" if group.hidden else "visible",
+        "tags": [item.task, TASKS_BY_ID[item.task].title, item.id],
     }
 
 
 def _tests(result):
-    """One entry per item; a function's diagnosis goes under its first failed item, as in feedback.md."""
+    """One entry per check group; a function's diagnosis goes under its first failed group, as in feedback.md."""
     tests, explained = [], set()
     for r in result.items:
-        found = None if r.passed or result.load_error else result.diagnosis_for(r.item.task)
-        text = ""
-        if found and r.item.task not in explained:
-            explained.add(r.item.task)
-            text = diagnosis_text(found)
-        tests.append(test_entry(r, text))
+        for group in r.groups:
+            found = None if group.passed or result.load_error else result.diagnosis_for(r.item.task)
+            text = ""
+            if found and r.item.task not in explained:
+                explained.add(r.item.task)
+                text = diagnosis_text(found)
+            tests.append(test_entry(group, text))
     return tests
 
 
