@@ -64,7 +64,7 @@ def isolation(config: GradeConfig):
 class Worker:
     """A worker process for one submission (see the module docstring). Use it as a context manager."""
 
-    def __init__(self, source, config: GradeConfig, functions=FUNCTIONS, cells=None):
+    def __init__(self, source, config: GradeConfig, functions=FUNCTIONS, cells=None, data=None):
         self.config = config
         self.functions = tuple(functions)
         self.cells = None if cells is None else tuple(cells)  # a notebook's code cells (notebook.cells.Cell)
@@ -79,6 +79,7 @@ class Worker:
         self._proc = None  # the borrowed sandbox while a child serves this submission
         self._buffer = bytearray()
         self._source = Path(source)
+        self._data = data  # the file's bytes as the grader read them (discover.Submission.load); None: read source
         self._name = "second_moment" + (self._source.suffix or ".py")
         self._submission = None  # the file's path inside the sandbox, once a child has it
         self._child = None
@@ -294,7 +295,7 @@ class Worker:
     def _start(self):
         limits = self._limits()
         sandbox = POOL.acquire(self.level)
-        request = {"op": "spawn", "name": self._name, "source": self._source.read_bytes().hex(), "rlimits": limits}
+        request = {"op": "spawn", "name": self._name, "source": (self._source.read_bytes() if self._data is None else self._data).hex(), "rlimits": limits}
         if self.cells is not None:
             request["preload"] = ["matplotlib.pyplot"]  # notebooks plot; imported once per sandbox, not per child
         try:
