@@ -8,6 +8,8 @@ more than RTOL, and float32 work misses by about 1e-5.
 
 import numpy as np
 
+from autograder.render.text import md
+
 RTOL = 1e-6
 MAX_SHOWN = 6
 
@@ -39,13 +41,15 @@ def decode(got):
         if list(arr.shape) != shape:
             return None, "sent back something the grader cannot read"
         return arr, None
+    # Type names and dtypes below come from the student's objects (a class can be named "<script>"):
+    # they go into the message as text, never as Markdown.
     if kind == "too_big":
         shape = got.get("shape")
         shape = tuple(shape) if isinstance(shape, list) else ()  # from the worker: trust nothing
-        return None, f"returned a huge {got.get('type', 'value')} of shape {shape}"
-    type_name = got.get("type", "value")
+        return None, f"returned a huge {md(got.get('type', 'value'))} of shape {md(str(shape))}"
+    type_name = md(got.get("type", "value"))
     if str(got.get("dtype", "")).startswith("complex"):
-        return None, f"returned complex numbers ({got['dtype']}); every value here is real"
+        return None, f"returned complex numbers ({md(got['dtype'])}); every value here is real"
     if type_name == "NoneType":
         return None, "returned None (is a `return` missing?)"
     return None, f"returned a {type_name}, not a number or a numpy array"

@@ -4,6 +4,7 @@ import hashlib
 import os
 import re
 import stat
+import subprocess
 import unicodedata
 from urllib.parse import unquote_to_bytes
 
@@ -182,8 +183,15 @@ def test_a_file_that_grows_past_the_cap_after_its_size_was_checked_is_still_refu
     assert data == b"" and "grow.py is larger than" in why
 
 
-def test_a_tree_1500_folders_deep_is_searched_to_max_depth_without_recursion(tmp_path):
+def _remove_deep(path):
+    """rm -rf: pytest's own clean-up of old tmp_path folders recurses once per level (RecursionError at
+    session end, in a later run, and in anyone's run sharing /tmp/pytest-of-<user>)."""
+    subprocess.run(["rm", "-rf", str(path)], check=True)
+
+
+def test_a_tree_1500_folders_deep_is_searched_to_max_depth_without_recursion(tmp_path, request):
     folder = tmp_path / "class" / "deep"
+    request.addfinalizer(lambda: _remove_deep(folder))
     here = os.open(tmp_path, os.O_RDONLY)
     try:
         for name in ["class", "deep"] + ["d"] * 1500:

@@ -34,6 +34,7 @@ _KEPT = frozenset("\n\t")
 # Inline Markdown: "\" and what starts emphasis, code, links and images, tables, strikethrough. An "_"
 # inside a word (second_moment) cannot start emphasis, so it stays as it is, readable in the raw file.
 _MD_INLINE = re.compile(r"([\\`*\[\]|~]|_(?![^\W_])|(?<![^\W_])_)")
+_AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(?=://)|@|(?<=www)\.", re.IGNORECASE)
 # What starts a block at the beginning of a line: a heading, quote, list, thematic break, setext underline.
 _MD_BLOCK_START = re.compile(r"^(\s*\d*)([#>+\-*=.)])")
 
@@ -65,6 +66,8 @@ def md(text):
     one_line = " ".join(plain(text).split("\n")).replace("\t", " ")
     escaped = _MD_INLINE.sub(r"\\\1", one_line)
     escaped = escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # GitHub's and mistune's autolinks (http://..., www...., a@b.c) would make the student's text a link.
+    escaped = _AUTOLINK.sub(lambda m: "\\" + m.group(0), escaped)
     return _MD_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped, count=1)
 
 
@@ -88,7 +91,7 @@ def md_block(text, info=""):
     """A fenced code block that shows the text itself: no line of it can close the fence."""
     body = plain(text).rstrip("\n")
     fence = "`" * max(3, _longest_run(body) + 1)
-    return f"{fence}{info}\n{body}\n{fence}"
+    return f"{fence}{info}\n{body}\n{fence}" if body else f"{fence}{info}\n{fence}"
 
 
 def html(text):
