@@ -23,6 +23,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,19 +162,17 @@ def _skipped(name):
     return name.startswith(".") or name == "__pycache__"
 
 
-def _in_folder(folder):
-    """The file to grade in one student's folder, preferring second_moment.py, then second_moment.ipynb,
-    then any notebook; among several, a regular file before anything else, then the first by path.
+def walk(folder):
+    """(files, notes) below a student's folder: files is [(path, regular)] for every entry that is not a
+    folder (a symbolic link, FIFO or device is listed with regular False, never opened), in breadth-first
+    order by name; notes says where the walk stopped short, in a student's words.
 
-    The walk is breadth-first with a queue (no recursion), never enters a symbolic link, and stops at
-    MAX_DEPTH folders down or after MAX_ENTRIES entries, saying so in the submission's note.
+    The walk uses a queue (no recursion, whatever the depth), never enters a symbolic link, skips hidden
+    names and __pycache__, and stops at MAX_DEPTH folders down and after MAX_ENTRIES entries.
     """
-    student = student_id(folder.name)
-    wanted = (f"{MODULE}.py", f"{MODULE}.ipynb")
-    candidates, queue, seen, notes = [], [(folder, 0)], 0, []
-    links = deep = 0
-    while queue and seen < MAX_ENTRIES:
-        here, depth = queue.pop(0)
+    files, notes, queue, seen, links, deep = [], [], deque([(Path(folder), 0)]), 0, 0, 0
+    while queue and seen <= MAX_ENTRIES:
+        here, depth = queue.popleft()
         try:
             with os.scandir(here) as entries:
                 listed = sorted(entries, key=lambda e: e.name)
@@ -187,28 +186,35 @@ def _in_folder(folder):
                 break
             if _skipped(entry.name):
                 continue
-            path = Path(entry.path)
             is_link = entry.is_symlink()
             if not is_link and entry.is_dir(follow_symlinks=False):
-                if depth + 1 <= MAX_DEPTH:
-                    queue.append((path, depth + 1))
+                if depth < MAX_DEPTH:
+                    queue.append((Path(entry.path), depth + 1))
                 else:
                     deep += 1
                 continue
-            rank = wanted.index(entry.name) if entry.name in wanted else 2 if path.suffix == ".ipynb" else None
-            if rank is not None:
-                regular = not is_link and entry.is_file(follow_symlinks=False)
-                candidates.append((rank, not regular, path.relative_to(folder).parts, path))
-            elif is_link:
-                links += 1
+            links += is_link
+            files.append((Path(entry.path), not is_link and entry.is_file(follow_symlinks=False)))
     if links:
         notes.append(f"{links} symbolic link(s) in it were not followed")
     if deep:
         notes.append(f"folders more than {MAX_DEPTH} levels down were not searched")
+    return files, notes
+
+
+def _in_folder(folder):
+    """The file to grade in one student's folder, preferring second_moment.py, then second_moment.ipynb,
+    then any notebook; among several, a regular file before anything else, then the first by path."""
+    wanted = (f"{MODULE}.py", f"{MODULE}.ipynb")
+    files, notes = walk(folder)
+    candidates = [
+        (wanted.index(path.name) if path.name in wanted else 2, not regular, path.relative_to(folder).parts, path)
+        for path, regular in files if path.name in wanted or path.suffix == ".ipynb"
+    ]
     if candidates:
         path = min(candidates)[3]
-        return Submission(student, path, KINDS[path.suffix])
-    return Submission(student, folder, "missing", "; ".join(notes))
+        return Submission(student_id(folder.name), path, KINDS[path.suffix])
+    return Submission(student_id(folder.name), folder, "missing", "; ".join(notes))
 
 
 def _top_level(raw):

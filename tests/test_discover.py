@@ -223,13 +223,16 @@ def test_a_folder_wider_than_max_entries_is_searched_only_that_far(tmp_path, mon
 
 
 def test_every_id_in_the_corpus_is_unchanged(root):
-    """The names in tests/submissions are all valid ids: discovery keeps each as it was (stem or folder)."""
-    names = [p for p in (root / "tests" / "submissions").rglob("*") if p.suffix in (".py", ".ipynb")]
+    """Every name in tests/submissions keeps the id it had (its stem, or its folder's name), except the one
+    attack named like a file of the gradebook folder, which before could not be graded at all."""
+    corpus = root / "tests" / "submissions"
+    names = [p.stem for p in corpus.rglob("*") if p.suffix in (".py", ".ipynb")] + ["mallory"]
     assert len(names) > 50
-    for path in names:
-        assert student_id(path.stem) == path.stem
-    found = discover([root / "tests" / "submissions" / "hostile"])
-    assert [s.student for s in found] == sorted(p.stem for p in (root / "tests" / "submissions" / "hostile").glob("*.py"))
+    for name in names:
+        assert student_id(name) == (name.replace(".", "%2E") if name in RESERVED else name)
+    hostile = corpus / "hostile"
+    expected = sorted([p.stem for p in hostile.glob("*.py") if p.stem not in RESERVED] + ["mallory", "report%2Ehtml"])
+    assert [s.student for s in discover([hostile])] == expected
 
 
 @pytest.mark.parametrize("name", [

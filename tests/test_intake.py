@@ -159,3 +159,21 @@ def test_a_submission_that_leaves_1500_nested_folders_is_cleaned_up_and_costs_no
     homes = [str(p) for p in Path(tempfile.gettempdir()).glob("adam-hw-*")]
     found = subprocess.run(["find", *homes, "-name", marker], capture_output=True, text=True).stdout if homes else ""
     assert found == ""
+
+
+def test_a_gradescope_upload_with_a_deep_tree_a_fifo_and_a_link_finds_the_regular_file(tmp_path, request):
+    from autograder.gradescope.run import find_submission
+
+    upload = tmp_path / "submission"
+    (upload / "deep").mkdir(parents=True)
+    request.addfinalizer(lambda: subprocess.run(["rm", "-rf", str(upload / "deep")], check=True))
+    _nested(upload / "deep", 1500)
+    os.mkfifo(upload / "second_moment.py")
+    (upload / "b").mkdir()
+    (upload / "b" / "second_moment.py").symlink_to(ROOT / "solutions" / "second_moment.py")
+    real = _write(upload / "hw" / "a" / "second_moment.py")
+    found = find_submission(upload, "123")
+    assert (found.path, found.kind) == (real, "py") and found.load()[1] is None
+    os.unlink(real)
+    found = find_submission(upload, "123")  # only a FIFO and a link left: picked, and refused with the reason
+    assert found.load()[0] == b"" and "not graded" in found.load()[1]
