@@ -14,8 +14,9 @@ import numpy as np
 
 from autograder import terms
 from autograder.compare import RTOL
+from autograder import formulas
 from autograder.config import DEFAULT, GradeConfig
-from autograder.diagnosis import diagnose
+from autograder.diagnosis import diagnose, failing_functions
 from autograder.notebook.cells import NotebookError, read_cells
 from autograder.notebook.replay import CellReplay
 from autograder.render.text import md
@@ -120,13 +121,24 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
         # same time budget); the checks then find their replies waiting.
         guest.prefetch([pair for check in checks for pair in check.requests()])
         outcomes = [check.run(guest.call) for check in checks]
+        probes = _probe(guest, failing_functions(outcomes, checks))
         output = guest.output()
         load_error = guest.load_error
-    outcomes, diagnoses = diagnose(outcomes, checks)
+    outcomes, diagnoses = diagnose(outcomes, checks, probes)
     return SubmissionResult(
         items=_items(outcomes, checks), seconds=time.monotonic() - start, load_error=load_error, output=output,
         diagnoses=diagnoses, **common,
     )
+
+
+def _probe(guest, functions):
+    """The student's replies on the fixed diagnosis probes (formulas.PROBES) of each failing function.
+
+    Only functions that failed a check are called again, so a correct submission costs nothing extra.
+    """
+    asked = {func: formulas.requests(func) for func in functions}
+    guest.prefetch([(request, (func,)) for func, requests in asked.items() for request in requests])
+    return {func: [guest.call(request, (func,)) for request in requests] for func, requests in asked.items()}
 
 
 def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep=None, *,

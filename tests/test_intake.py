@@ -9,16 +9,11 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import tracemalloc
-import uuid
 from pathlib import Path
 
-import pytest
 
-from autograder.config import GradeConfig
 from autograder.discover import discover
-from autograder.grading import grade_batch
 from tests.conftest import ROOT, SUBMISSIONS
 
 ADAM_HW = str(Path(sys.executable).with_name("adam-hw"))
@@ -141,24 +136,6 @@ def test_loading_a_150_mb_py_allocates_nothing_like_its_size(tmp_path):
         tracemalloc.stop()
     assert data == b"" and "larger than" in why
     assert peak < 1_000_000
-
-
-@pytest.mark.parametrize("isolation", ["basic", "os"])
-def test_a_submission_that_leaves_1500_nested_folders_is_cleaned_up_and_costs_no_neighbour(tmp_path, isolation):
-    if isolation == "os" and os.geteuid() != 0:
-        pytest.skip("level os needs root")
-    marker = f"left-behind-{uuid.uuid4().hex}.txt"
-    attack = (SUBMISSIONS / "hostile" / "deep_tree.py").read_text(encoding="utf-8")
-    _write(tmp_path / "class" / "a_deep.py", attack.replace("left-behind.txt", marker))
-    _write(tmp_path / "class" / "b_neighbour.py")
-    _write(tmp_path / "class" / "c_neighbour.py")
-    results = grade_batch(discover([tmp_path / "class"]), GradeConfig(timeout=3.0, jobs=1, isolation=isolation))
-    assert [(r.student, r.score) for r in results] == [("a_deep", 100), ("b_neighbour", 100), ("c_neighbour", 100)]
-    # The sandbox's folders live in /tmp at level basic; nothing of the attack may stay there. (find, as
-    # Python 3.11's own walkers recurse once per level.)
-    homes = [str(p) for p in Path(tempfile.gettempdir()).glob("adam-hw-*")]
-    found = subprocess.run(["find", *homes, "-name", marker], capture_output=True, text=True).stdout if homes else ""
-    assert found == ""
 
 
 def test_a_gradescope_upload_with_a_deep_tree_a_fifo_and_a_link_finds_the_regular_file(tmp_path, request):
