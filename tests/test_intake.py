@@ -12,7 +12,6 @@ import sys
 import tracemalloc
 from pathlib import Path
 
-
 from autograder.discover import discover
 from tests.conftest import ROOT, SUBMISSIONS
 
