@@ -118,7 +118,7 @@ def diagnosis_text(found):
         body = f"**Likely mistake:** {formula} {_generated_explanation(found)}\n\nHint: {_PAGE_HINT[found.func]}"
     elif formula:
         body = f"**No single mistake matches.** {formula} {found.failing_inputs}".rstrip()
-    elif found.failing_inputs:
+    elif found.failing_inputs and not (found.slips and "inputs of several kinds" in found.failing_inputs):
         body = f"**No known mistake matches exactly.** {found.failing_inputs}"
     else:
         body = ""
