@@ -231,7 +231,8 @@ def test_every_id_in_the_corpus_is_unchanged(root):
     for name in names:
         assert student_id(name) == (name.replace(".", "%2E") if name in RESERVED else name)
     hostile = corpus / "hostile"
-    expected = sorted([p.stem for p in hostile.glob("*.py") if p.stem not in RESERVED] + ["mallory", "report%2Ehtml"])
+    expected = sorted([p.stem for p in hostile.iterdir() if p.suffix in (".py", ".ipynb") and p.stem not in RESERVED]
+                      + ["mallory", "report%2Ehtml"])
     assert [s.student for s in discover([hostile])] == expected
 
 
