@@ -225,4 +225,7 @@ def plan(read, write, hidden, devices=("/dev/null", "/dev/zero", "/dev/urandom",
             rules.append((path, DEVICE))
     for path in write:
         rules.append((os.path.realpath(path), WRITE))  # its own folders: granted even inside a hidden one
-    return rules
+    merged = {}
+    for path, rights in rules:  # one rule per path (/lib and /usr/lib are one folder on most systems)
+        merged[path] = merged.get(path, 0) | rights
+    return list(merged.items())

@@ -8,6 +8,7 @@ when it can and says so when it falls back to "basic".
 """
 
 import atexit
+import functools
 import importlib.util
 import json
 import os
@@ -21,17 +22,21 @@ import threading
 import time
 from pathlib import Path
 
+from autograder.sandbox import confine, cpu, landlock, seccomp
+
 LEVELS = ("auto", "os", "basic")
 DESCRIPTIONS = {
     "os": "os: a dedicated uid per worker, new mount/pid/net/ipc namespaces, only system folders visible, "
-    "private tmpfs, rlimits (memory, processes, file size)",
-    "basic": "basic: rlimits (memory, processes, file size), own session, child subreaper, private temp folder "
-    "(not root: same uid as the grader, network and file system not isolated)",
-    "basic-root": "basic: a dedicated uid per worker, rlimits (memory, processes, file size), own session, child "
-    "subreaper, private temp folder (no namespaces: network and world-readable files not isolated)",
+    "private tmpfs, rlimits (memory, processes, file size, CPU)",
+    "basic": "basic: rlimits (memory, processes, file size, CPU), own session, child subreaper, private temp folder "
+    "(not root: same uid as the grader)",
+    "basic-root": "basic: a dedicated uid per worker, rlimits (memory, processes, file size, CPU), own session, child "
+    "subreaper, private temp folder (no namespaces)",
 }
 ZYGOTE_SOURCE = Path(__file__).with_name("zygote.py").read_text(encoding="utf-8")
 CHILD_SOURCE = Path(__file__).with_name("child.py").read_text(encoding="utf-8")
+LANDLOCK_SOURCE = Path(landlock.__file__).read_text(encoding="utf-8")
+SECCOMP_SOURCE = Path(seccomp.__file__).read_text(encoding="utf-8")
 START_TIMEOUT = 60.0  # seconds for a sandbox to set up and import numpy and sympy
 REPLY_TIMEOUT = 30.0  # seconds for a sandbox to answer (finish kills and reaps; a fork storm can take a while)
 UID_BASE = 200_000  # dedicated uids: far above any real account; unique per grader process and job slot
@@ -78,13 +83,29 @@ def _hide_dirs():
     return dirs
 
 
+@functools.cache
+def layers():
+    """(Landlock ABI, seccomp works, Landlock's planned rules): the confinement every guest gets here."""
+    version = landlock.abi()
+    return version, seccomp.supported(), confine.landlock_rules() if version else []
+
+
+def layers_text(groups):
+    """The layers every guest gets here beyond its level's own, in words (results.json, summary, run_autograder)."""
+    version, filtered, _ = layers()
+    share = groups.describe() if groups is not None else "no CPU share per sandbox"
+    return confine.describe(version, filtered, share, "time a guest waits for a CPU is not charged to it")
+
+
 class Sandbox:
     """One sandbox process (see the module docstring). Not thread-safe: one worker uses it at a time."""
 
-    def __init__(self, level, slot):
+    def __init__(self, level, slot, cgroup=None):
         self.level = level
+        self.cgroup = cgroup  # its cgroup.procs (cpu.py: an equal CPU share), or None
         self.uid = UID_BASE + (os.getpid() % 100_000) * 16 + slot % 16
         ours, theirs = socket.socketpair()
+        version, filtered, rules = layers()
         config = {
             "level": level,
             "control": theirs.fileno(),
@@ -95,6 +116,12 @@ class Sandbox:
             "env": ENV,
             "tmp_mb": 256,
             "child_source": CHILD_SOURCE,
+            "landlock_source": LANDLOCK_SOURCE,
+            "seccomp_source": SECCOMP_SOURCE,
+            "landlock_abi": version,
+            "landlock_rules": rules,
+            "seccomp": filtered,
+            "cgroup": cgroup,
         }
         command = [sys.executable, "-I", "-S", "-c", ZYGOTE_SOURCE, json.dumps(config)]
         if level == "os":
@@ -111,6 +138,7 @@ class Sandbox:
         self._sock = ours
         self._buffer = b""
         self._ready = False  # its set-up runs while the grader goes on; the first request waits for it
+        self._forker = None  # level os: the sandbox process's pid as the grader sees it, once looked up
 
     def wait_ready(self):
         """Block until the sandbox has set itself up; SandboxLost (naming the cause) if it could not."""
@@ -155,6 +183,25 @@ class Sandbox:
     def alive(self):
         return self._proc.poll() is None
 
+    def process_pid(self):
+        """The sandbox process's pid as the grader sees it (level os: unshare's one child), or None."""
+        if self.level != "os":
+            return self._proc.pid
+        if self._forker is None:
+            children = Path(f"/proc/{self._proc.pid}/task/{self._proc.pid}/children")
+            try:
+                self._forker = int(children.read_text().split()[0])
+            except (OSError, IndexError, ValueError):
+                return None
+        return self._forker
+
+    def guest_pid(self, reported):
+        """The grader's pid for a guest the sandbox calls `reported` (level os: its own pid namespace)."""
+        if self.level != "os":
+            return reported
+        forker = self.process_pid()
+        return None if forker is None else cpu.host_pid(forker, reported)
+
     def close(self):
         self._sock.close()  # the sandbox kills what is left of its submission and exits on end of file
         try:
@@ -174,6 +221,7 @@ class Pool:
         self._slots = 0
         self._levels = {}  # level asked for -> (level used, description)
         self._resolving = threading.Lock()
+        self._groups = None  # cpu.CpuGroups, made with the first sandbox
         atexit.register(self.close)
 
     def resolve(self, asked="auto"):
@@ -185,7 +233,17 @@ class Pool:
                 self._levels[asked] = self._probe(asked)
             return self._levels[asked]
 
+    def _cpu_groups(self):
+        with self._lock:
+            if self._groups is None:
+                self._groups = cpu.CpuGroups()
+            return self._groups
+
     def _probe(self, asked):
+        found = self._probe_level(asked)
+        return found[0], f"{found[1]}; {layers_text(self._cpu_groups())}"
+
+    def _probe_level(self, asked):
         basic = ("basic", DESCRIPTIONS["basic-root" if os.geteuid() == 0 else "basic"])
         if asked == "basic":
             found = basic
@@ -208,9 +266,10 @@ class Pool:
         return found
 
     def _new(self, level):
+        groups = self._cpu_groups()
         with self._lock:
             slot, self._slots = self._slots, self._slots + 1
-        return Sandbox(level, slot)
+        return Sandbox(level, slot, cgroup=groups.create(slot))
 
     def prestart(self, asked, count):
         """Start `count` sandboxes for the level `asked` now, without waiting: their set-up (imports,
@@ -240,6 +299,8 @@ class Pool:
                 level.clear()
         for sandbox in idle:
             sandbox.close()
+        if self._groups is not None:
+            self._groups.close()
 
 
 POOL = Pool()

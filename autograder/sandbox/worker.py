@@ -21,11 +21,15 @@ from pathlib import Path
 
 from autograder.config import GradeConfig
 from autograder.rubric import FUNCTIONS
+from autograder.sandbox import cpu
 from autograder.sandbox.pool import POOL, SandboxLost
 
 MAX_REPLY_BYTES = 16 * 1024 * 1024
 PIPELINE_BYTES = 16 * 1024  # requests written at once: well under a pipe's buffer, so the write never blocks
 MAX_DEAD_CELLS = 3  # notebook cells that may hang or crash before the rest are skipped
+# Of each function a call does not use, this much of a timeout is kept back from CPU-starvation credit, so a
+# starved call (an endless loop on a busy machine) cannot take the quick calls of the others with it.
+RESERVE = 0.5
 
 
 class WorkerStartError(RuntimeError):
@@ -82,7 +86,13 @@ class Worker:
         self._name = "second_moment" + (self._source.suffix or ".py")
         self._submission = None  # the file's path inside the sandbox, once a child has it
         self._child = None
+        self._guest = None  # the child's pid as the grader sees it (None where it cannot: no starvation credit)
         self._output = io.BytesIO()  # grader notes, and each ended child's output
+        # The outer wall-clock cap (cpu.py): time a busy machine took from the student is given back to its
+        # calls, but never past (functions + 1) x timeout in all.
+        self._wall_left = (len(self.functions) + 1) * config.timeout
+        self._starved = 0.0  # seconds the last reply's wait was extended because the child waited for a CPU
+        self._uses = ()  # the functions the request being answered runs (none: loading, a cell)
 
     def __enter__(self):
         return self
@@ -107,8 +117,10 @@ class Worker:
             status, payload = waiting.pop(0)
         else:
             start = time.monotonic()
+            self._uses = uses
             status, payload = self._roundtrip(request, timeout=self._budget(uses))
-            self._charge(uses, time.monotonic() - start)
+            self._uses = ()
+            self._charge(uses, time.monotonic() - start - self._starved)
         return self._reply(status, payload, uses)
 
     def prefetch(self, pairs):
@@ -142,9 +154,11 @@ class Worker:
             return False
         start = time.monotonic()
         for request, uses, _ in batch:
+            self._uses = uses
             status, payload = self._receive(self._budget(uses))
+            self._uses = ()
             now = time.monotonic()
-            self._charge(uses, now - start)
+            self._charge(uses, now - start - self._starved)
             start = now
             self._prefetched.setdefault(_key(request), []).append((status, payload))
             if status in ("timeout", "crashed") or self._proc is None:
@@ -155,6 +169,11 @@ class Worker:
         """Each function has `timeout` seconds in all, over every call: a function that takes just under
         the timeout on each of its many calls (a memory bomb, a sleep) still costs at most one timeout."""
         return max(0.0, self.config.timeout - max(self._spent.get(name, 0.0) for name in uses))
+
+    def _reserve(self):
+        """Wall time kept back for the functions the current request does not use (see RESERVE)."""
+        others = [f for f in self.functions if f not in self._uses and f not in self.broken]
+        return sum(min(RESERVE * self.config.timeout, max(0.0, self.config.timeout - self._spent.get(f, 0.0))) for f in others)
 
     def _charge(self, uses, seconds):
         for name in uses:
@@ -289,6 +308,8 @@ class Worker:
             "RLIMIT_AS": self.config.memory_mb * 1024 * 1024,
             "RLIMIT_FSIZE": self.config.file_size_mb * 1024 * 1024,
             "RLIMIT_CORE": 0,
+            # A last bound on what any one process of the submission can burn: all it may use in all.
+            "RLIMIT_CPU": int((len(self.functions) + 1) * self.config.timeout) + 2,
         }
 
     def _start(self):
@@ -306,12 +327,13 @@ class Worker:
         self._proc = sandbox
         self._submission = Path(reply["path"])
         self._child = reply.get("pid")  # its own session; a real pid at level basic (no pid namespace)
+        self._guest = sandbox.guest_pid(self._child) if self._child else None  # for starvation credit (cpu.py)
         self._requests = os.fdopen(req_w, "wb")
         self._replies = rep_r
         self._buffer = bytearray()
         # child.py says it is ready before it loads any student code, so a worker that dies before that
         # is the grader's own failure (loud), never a student's zero; and no student can fake one.
-        status, payload = self._receive(self.config.timeout)
+        status, payload = self._receive(self.config.timeout, student=False)
         if status != "ok" or payload.get("ready") is not True:
             why = self._kill() if status == "ok" else payload
             raise WorkerStartError(
@@ -329,12 +351,35 @@ class Worker:
             return "crashed", self._death()
         return self._receive(self.config.timeout if timeout is None else timeout)
 
-    def _receive(self, timeout):
-        """The next reply, within `timeout` seconds: (status, payload) as for _roundtrip."""
-        deadline = time.monotonic() + timeout
+    def _receive(self, timeout, student=True):
+        """The next reply, within `timeout` seconds: (status, payload) as for _roundtrip. A reply to student
+        code also waits no longer than what is left of the submission's outer cap."""
+        start = time.monotonic()
+        deadline = start + (min(timeout, max(0.0, self._wall_left)) if student else timeout)
+        clock = cpu.StarvationClock(self._guest)
+        tree = cpu.TreeClock(self._proc.process_pid() if clock.readable else None)
+        self._starved = 0.0
+        try:
+            return self._await_reply(start, deadline, clock, tree, timeout)
+        finally:
+            if student:
+                self._wall_left -= time.monotonic() - start
+
+    def _await_reply(self, start, deadline, clock, tree, budget):
         while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
+                # Time the child spent waiting for a CPU (a classmate's hog, a busy machine) is not its own:
+                # the wait goes on by that much, within the outer cap.
+                # Not for a hog starved by its own processes: their CPU time counts against the budget.
+                used = tree.used() or 0.0
+                left = self._wall_left - (now - start) - self._reserve()
+                credit = min(clock.starved() - self._starved, left, budget - used)
+                if credit > 0.005:
+                    self._starved += credit
+                    deadline += credit
+                    continue
                 self._kill()
                 return "timeout", None
             ready, _, _ = select.select([self._replies], [], [], remaining)

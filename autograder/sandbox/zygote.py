@@ -111,6 +111,14 @@ def setup_basic():
     return home
 
 
+def join_cgroup():
+    """Into this sandbox's own cgroup (cpu.py: an equal CPU share), with every child forked from here."""
+    if CONFIG.get("cgroup"):
+        with open(CONFIG["cgroup"], "w") as f:
+            f.write("0")
+
+
+join_cgroup()
 HOME = setup_os() if LEVEL == "os" else setup_basic()
 WORK = os.path.join(HOME, "work")
 OUTPUT = os.path.join(HOME, "output.txt")
@@ -145,6 +153,43 @@ def _warm_sympy(steps=6):
 
 
 _warm_sympy()
+
+# Landlock and seccomp (landlock.py, seccomp.py), loaded from their text like child.py. Each rule's path is
+# opened once here, in this process's view of the file system; each child builds its ruleset from these.
+LANDLOCK = {"__name__": "adam_hw_landlock"}
+SECCOMP = {"__name__": "adam_hw_seccomp"}
+exec(compile(CONFIG["landlock_source"], "<adam-hw landlock>", "exec"), LANDLOCK)
+exec(compile(CONFIG["seccomp_source"], "<adam-hw seccomp>", "exec"), SECCOMP)
+RULES = []
+if CONFIG["landlock_abi"]:
+    for _path, _rights in CONFIG["landlock_rules"]:
+        try:
+            RULES.append((os.open(_path, os.O_PATH | os.O_CLOEXEC), _rights))
+        except OSError:
+            pass  # not in this view (level os hides it): nothing to grant
+
+
+def confine_rules():
+    """This child's Landlock ruleset (None without Landlock): the planned rules, its own work folder and
+    its own /proc/<pid>. Built before the sandbox's descriptors are closed; applied by confine()."""
+    if not CONFIG["landlock_abi"]:
+        return None
+    ruleset = LANDLOCK["Ruleset"](CONFIG["landlock_abi"])
+    for fd, rights in RULES:
+        ruleset.allow(fd, rights)
+    ruleset.allow(WORK, LANDLOCK["WRITE"])
+    ruleset.allow(f"/proc/{os.getpid()}", LANDLOCK["READ"])
+    return ruleset
+
+
+def confine(ruleset):
+    """The last step before child.py: Landlock, then the seccomp filter (the host checked both work here)."""
+    if ruleset is not None:
+        ruleset.restrict()
+        ruleset.close()
+    if CONFIG["seccomp"]:
+        SECCOMP["install"]()
+
 # Everything alive now is shared with every fork: keep the garbage collector from walking (and so
 # copying, page by page) it in each child.
 gc.collect()
@@ -162,11 +207,12 @@ def send(message, fds=()):
 def become_student(request, req_r, rep_w, out_fd, path):
     """In the forked child: shed everything of the sandbox's, drop privileges, then run child.py."""
     os.setsid()
+    ruleset = confine_rules()
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
-    kept = sorted({0, 1, 2, req_r, rep_w})
+    kept = sorted({0, 1, 2, req_r, rep_w} | ({ruleset.fd} if ruleset else set()))
     for low, high in zip(kept, kept[1:] + [os.sysconf("SC_OPEN_MAX")]):
         os.closerange(low + 1, high)  # the control socket above all: the student must never reach it
     if DROP:
@@ -185,6 +231,7 @@ def become_student(request, req_r, rep_w, out_fd, path):
         rlimits["RLIMIT_NPROC"] = _own_processes() + NPROC
     child_config = {"fds": [req_r, rep_w], "site": [], "rlimits": rlimits, "submission_path": path}
     sys.argv[1:] = [json.dumps(child_config)]
+    confine(ruleset)
     exec(CHILD_CODE, {"__name__": "__adam_hw_worker__"})
 
 
