@@ -163,3 +163,40 @@ def test_the_seccomp_filter_checks_the_architecture_before_reading_a_system_call
         assert prog[1][0] == seccomp.BPF_JEQ_K and prog[2] == (seccomp.BPF_RET_K, 0, 0, seccomp.RET_KILL_PROCESS)
         assert prog[-1] == (seccomp.BPF_RET_K, 0, 0, seccomp.RET_ALLOW)
     assert any(insn[3] == seccomp.X32_SYSCALL_BIT for insn in seccomp.program("x86_64"))
+
+
+WRITES_ITS_OWN_FOLDER = '''
+import os, tempfile
+import numpy as np
+with open("scratch.txt", "w") as f:  # its own work folder (the current one)
+    f.write("mine")
+with tempfile.TemporaryDirectory() as tmp:  # TMPDIR is its own folder too
+    open(os.path.join(tmp, "x"), "w").write("x")
+assert open("scratch.txt").read() == "mine" and len(open("/dev/urandom", "rb").read(8)) == 8
+import fractions, decimal  # the standard library (imported by the sandbox before the fork)
+
+
+def update_v(v_prev, g, beta2=0.999):
+    return beta2 * np.asarray(v_prev) + (1 - beta2) * np.asarray(g) * np.asarray(g)
+
+
+def bias_correct(v, t, beta2=0.999):
+    return np.asarray(v) / (1 - beta2**t)
+
+
+def effective_step(v_hat, alpha=0.001, eps=1e-8):
+    return alpha / (np.sqrt(np.asarray(v_hat, dtype=float)) + eps)
+'''
+
+
+@pytest.mark.parametrize("level", ["basic", pytest.param("os", marks=pytest.mark.skipif(
+    os.geteuid() != 0, reason="level os needs root"))])
+def test_every_guest_of_a_sandbox_can_write_its_own_folder_one_after_another(level, tmp_path):
+    from autograder.config import GradeConfig
+    from autograder.discover import discover
+    from autograder.grading import grade_batch
+
+    for name in ("first", "second", "third"):  # one after another in the same sandbox: the folder is reused
+        (tmp_path / f"{name}.py").write_text(WRITES_ITS_OWN_FOLDER)
+    results = grade_batch(discover([tmp_path]), GradeConfig(timeout=5.0, jobs=1, isolation=level))
+    assert {r.student: (r.score, r.load_error) for r in results} == {n: (100, None) for n in ("first", "second", "third")}

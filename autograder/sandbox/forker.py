@@ -320,6 +320,8 @@ class Forker:
         self.before = set()  # the SysV objects that existed when it started (never removed at level basic)
         self._buffer = b""
         self.rules = []  # (O_PATH fd, rights) of Landlock's planned rules, opened by open_rules()
+        self.ruleset = None  # the guests' Landlock ruleset (landlock.Ruleset), for the work folder below
+        self.work_id = None  # (device, inode) of the work folder that ruleset grants
 
     def send(self, message, fds=()):
         data = protocol.dumps(message)
@@ -353,6 +355,33 @@ class Forker:
             except OSError:
                 pass  # a read-only /proc/sys: the limits stay the system's
 
+    def fresh_work(self):
+        """An empty work folder for the next guest. The folder itself is kept (only emptied) while it is
+        the one the cached Landlock ruleset names, so that ruleset serves every guest: building one costs
+        a few hundred system calls, restricting with it one."""
+        if self.clear_work():
+            return
+        os.mkdir(self.work, 0o700)
+        info = os.lstat(self.work)
+        self.work_id = (info.st_dev, info.st_ino)
+        if self.ruleset is not None:
+            self.ruleset.close()
+        self.ruleset = self.confine_rules()
+
+    def clear_work(self):
+        """Empty the work folder, keeping it if it is the one the ruleset names (True), else remove it."""
+        try:
+            info = os.lstat(self.work)
+        except FileNotFoundError:
+            return False
+        if stat.S_ISDIR(info.st_mode) and (info.st_dev, info.st_ino) == self.work_id:
+            os.chmod(self.work, 0o700)
+            for name in os.listdir(self.work):
+                remove_tree(os.path.join(self.work, name))
+            return True
+        remove_tree(self.work)
+        return False
+
     def open_rules(self):
         """Open each planned Landlock rule's path once, in this process's view of the file system (level os
         hides some: nothing to grant there); every guest builds its ruleset from these."""
@@ -365,23 +394,21 @@ class Forker:
                 pass
 
     def confine_rules(self):
-        """This guest's Landlock ruleset (None without Landlock): the planned rules, its own work folder and
-        its own /proc/<pid>. Built before the sandbox's descriptors are closed; applied by confine()."""
+        """The guests' Landlock ruleset (None without Landlock): the planned rules and the work folder."""
         if not self.config.get("landlock_abi"):
             return None
         ruleset = landlock.Ruleset(self.config["landlock_abi"])
         for fd, rights in self.rules:
             ruleset.allow(fd, rights)
         ruleset.allow(self.work, landlock.WRITE)
-        ruleset.allow(f"/proc/{os.getpid()}", landlock.READ)
         return ruleset
 
-    def confine(self, ruleset):
+    def confine(self):
         """The last step before the guest runs: Landlock, then the seccomp filter (the grader checked that
         both work on this machine, so a failure here is the grader's, and loud)."""
-        if ruleset is not None:
-            ruleset.restrict()
-            ruleset.close()
+        if self.ruleset is not None:
+            self.ruleset.restrict()
+            self.ruleset.close()
         if self.config.get("seccomp"):
             seccomp.install()
 
@@ -391,12 +418,11 @@ class Forker:
         _copy_fd(source_fd, path)  # the submission reaches memory only here, in the student's own process
         if self.drop:
             self.isolate_ipc(request["rlimits"].get("RLIMIT_AS") or 1 << 30)
-        ruleset = self.confine_rules()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)
-        kept = sorted({0, 1, 2, req_r, rep_w} | ({ruleset.fd} if ruleset else set()))
+        kept = sorted({0, 1, 2, req_r, rep_w} | ({self.ruleset.fd} if self.ruleset else set()))
         for low, high in zip(kept, kept[1:] + [os.sysconf("SC_OPEN_MAX")]):
             os.closerange(low + 1, high)  # the control socket above all: the student must never reach it
         if self.drop:
@@ -410,11 +436,12 @@ class Forker:
         # Matplotlib's cache and config: the student's own folder, wiped with it (never a shared one).
         os.environ.update(self.config["env"], HOME=self.work, TMPDIR=self.work,
                           MPLCONFIGDIR=os.path.join(self.work, ".matplotlib"))
+        tempfile.tempdir = None  # this process cached /tmp when it made its home: the guest's is TMPDIR
         rlimits = dict(request["rlimits"])
         rlimits["RLIMIT_NPROC"] = NPROC if self.drop else own_processes() + NPROC
         guest_config = {"fds": [req_r, rep_w], "site": [], "rlimits": rlimits, "submission_path": path}
         sys.argv[:] = [path]
-        self.confine(ruleset)
+        self.confine()
         guest.main(guest_config)
 
     def spawn(self, request, fds):
@@ -423,8 +450,7 @@ class Forker:
             raise ValueError(f"a spawn request comes with the submission's memfd, got {len(fds)} descriptors")
         (source_fd,) = fds
         preload(request.get("preload", []))
-        remove_tree(self.work)
-        os.mkdir(self.work, 0o700)
+        self.fresh_work()
         path = os.path.join(self.work, request["name"])
         if self.drop:
             os.chown(self.work, self.config["uid"], self.config["uid"])
@@ -494,7 +520,7 @@ class Forker:
             return
         self.kill_all()
         self.current = None
-        remove_tree(self.work)
+        self.clear_work()
         if os.path.exists(self.output):
             os.unlink(self.output)  # the grader still holds it open, to read what the student printed
         if self.drop:  # the uid is this sandbox's alone (pool.allocate_uid): all it owns is the student's
