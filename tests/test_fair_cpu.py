@@ -9,6 +9,7 @@ from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch, grade_submission
 from autograder.sandbox import cpu
+from autograder.sandbox.pool import SandboxPool
 from tests.conftest import SUBMISSIONS
 
 HOSTILE = SUBMISSIONS / "hostile"
@@ -39,7 +40,7 @@ def test_cpu_starvation_credit_never_takes_a_submission_past_the_wall_clock_cap(
     config = GradeConfig(timeout=1.0, isolation=level)
     grade_submission(sub, config)  # the sandbox is started now, not inside the measured run
     monkeypatch.setattr(cpu.StarvationClock, "starved", lambda self: 1000.0)
-    monkeypatch.setattr(cpu.TreeClock, "used", lambda self: 0.0)
+    monkeypatch.setattr(cpu.TreeClock, "used", lambda self: 0.0)  # and never a hog
     result = grade_submission(sub, config)
     assert result.score == 0
     assert result.seconds < (3 + 1) * config.timeout + 1.5
@@ -76,14 +77,23 @@ def test_each_sandbox_gets_its_own_cgroup_with_an_equal_share(tmp_path):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="a cgroup of its own needs root")
 @pytest.mark.parametrize("level", ["basic", "os"])
-def test_a_submissions_processes_run_in_their_sandboxs_cgroup(level, tmp_path):
+def test_each_sandbox_process_runs_in_its_own_cgroup_which_its_guests_inherit(level):
     probe = cpu.CpuGroups(name=f"adam-hw-probe-{os.getpid()}")
     probe.close()
     if not probe.available:
         pytest.skip(f"no cgroup CPU controller here: {probe.reason}")
-    source = tmp_path / "where.py"
-    source.write_text("print(open('/proc/self/cgroup').read())\n")
-    (sub,) = discover([source])
-    result = grade_submission(sub, GradeConfig(timeout=2.0, isolation=level))
-    assert f"/adam-hw-{os.getpid()}/slot-" in result.output
-    assert "CPU share per sandbox" in result.isolation
+    pool = SandboxPool()
+    first, second = pool.acquire(level), pool.acquire(level)
+    try:
+        groups = []
+        for sandbox in (first, second):
+            sandbox.wait_ready()
+            lines = open(f"/proc/{sandbox.process_pid()}/cgroup").read().splitlines()
+            groups.append(next(line.split(":", 2)[2] for line in lines if "cpu" in line.split(":")[1].split(",")))
+        assert all(f"/adam-hw-{os.getpid()}/slot-" in group for group in groups)
+        assert groups[0] != groups[1]
+        assert "CPU share per sandbox" in pool.resolve(level)[1]
+    finally:
+        pool.release(first)
+        pool.release(second)
+        pool.close()

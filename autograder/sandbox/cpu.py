@@ -10,9 +10,10 @@ Two mechanisms, each where the machine allows it (`describe()` says which held):
   basic, and level os through the host's view of the guest's pid namespace): a call's budget is wall-clock time minus the
   time the student's process sat runnable, waiting for a CPU. A classmate's hog (or any other load on the
   machine) then slows a call down without using up its budget; a sleep or a hang in the student's own code
-  is charged in full, since a sleeping process does not wait for a CPU. The credit stops once the
-  submission's processes together have used the call's budget in CPU time, so a hog whose own processes
-  starve its main one gets nothing back.
+  is charged in full, since a sleeping process does not wait for a CPU. The credit is given a
+  quarter of a second at a time, only to a guest that spent at least a quarter of the wait waiting for a
+  CPU, and stops as soon as the submission's processes together use more than 1.5 CPUs (host.py): a hog
+  whose own processes starve its main one gets nothing back.
 
 The wall clock stays the outer cap in every case: `Worker` never lets a submission's replies take more
 than (functions + 1) x timeout in all, and keeps part of each other function's budget back from the credit

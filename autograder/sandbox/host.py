@@ -32,6 +32,10 @@ from autograder.sandbox.protocol import Status
 
 # Of each function a request does not use, this much of a timeout is kept back from CPU-starvation credit.
 RESERVE = 0.5
+# The least share of a reply's wait the guest must have spent waiting for a CPU to be credited at all.
+STARVED_SHARE = 0.25
+CREDIT_STEP = 0.25  # seconds of credit at a time, so the hog check below runs again before the next
+HOG_CPUS = 1.5  # CPUs a submission's processes may use together while credited (one process uses at most 1)
 PIPELINE_BYTES = 16 * 1024  # requests written at once: well under a pipe's buffer, so the write never blocks
 #: Seconds a grader-side question (which functions a notebook defined) gets beyond the load budget: it runs
 #: no student code unless a module-level __getattr__ is defined, and must be answered even once the
@@ -354,17 +358,25 @@ class Host:
         deadline = start + timeout
         self._starved = 0.0
         # Time the guest spent waiting for a CPU (a classmate's hog, a busy machine) is not its own: the
-        # wait goes on by that much, within what the submission has left in all, and only while its
-        # processes together have used less CPU than the budget (a hog starved by its own gets nothing).
+        # wait goes on by that much, a little at a time, within what the submission has left in all. Not
+        # for a hog starved by its own processes: from the first extension on, its processes together
+        # must not use more than one CPU (cpu.TreeClock, read only on this slow path).
         clock = cpu.StarvationClock(self._guest_host_pid if request is not None else None)
-        tree = cpu.TreeClock(self._sandbox.process_pid() if clock.readable else None)
+        tree, since = None, None
         while b"\n" not in self._buffer:
             now = time.monotonic()
             remaining = deadline - now
             if remaining <= 0:
+                starved = clock.starved()
                 left = self.total - self._total_spent - (now - start) - self._reserve()
-                credit = min(clock.starved() - self._starved, left, timeout - (tree.used() or 0.0))
-                if credit > 0.005:
+                credit = min(starved - self._starved, left, CREDIT_STEP)
+                if tree is None and clock.readable:
+                    tree, since = cpu.TreeClock(self._sandbox.process_pid()), now
+                elif tree is not None and (tree.used() or 0.0) > HOG_CPUS * (now - since):
+                    credit = 0.0
+                # Only a guest that mostly waited for a CPU: one that mostly slept (a sleep, a hang on I/O)
+                # is charged its wall time, however busy the machine made its wake-ups.
+                if credit > 0.005 and starved >= STARVED_SHARE * (now - start):
                     self._starved += credit
                     deadline += credit
                     continue
