@@ -86,6 +86,7 @@ def main(argv=None):
     result = run(args.root, args.isolation)
     # For the instructor's view of this run; students see only results.json's own fields.
     print(f"graded {result.path}: {result.score}/{result.max_score} (term {result.extra.get('term')}, seed {result.extra.get('seed')})")
+    print(f"isolation: {result.isolation}")  # the layers in force for this submission (results.json has it too)
     return 0
 
 
