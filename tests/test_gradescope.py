@@ -238,3 +238,20 @@ def test_setup_sh_builds_a_venv_that_run_autograder_uses_without_the_projects_py
     proc = subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert json.loads((root / "results" / "results.json").read_text())["score"] == MAX_SCORE
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="run_autograder locks the bundle away from the sandbox uid only as root")
+def test_run_autograder_as_root_makes_the_bundle_unreadable_to_the_sandbox_uid_and_says_which_layers_held(bundle, tmp_path):
+    root = tmp_path / "autograder"
+    attack = (SUBMISSIONS / "hostile" / "walk_for_oracle.py").read_text()
+    results, proc = _run(bundle, root, {"second_moment.py": attack}, args=("--isolation", "basic"))
+    assert results["score"] == 0
+    assert stat.S_IMODE((root / "source").stat().st_mode) & 0o077 == 0
+    assert stat.S_IMODE((root / "source" / "autograder" / "oracle.py").stat().st_mode) & 0o077 == 0
+    isolation = results["extra_data"]["isolation"]
+    assert isolation.startswith("basic: a dedicated uid")
+    assert f"isolation: {isolation}" in proc.stdout
+    from autograder.sandbox import landlock
+
+    assert (f"landlock ABI {landlock.abi()}" if landlock.abi() else "no landlock") in isolation

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autograder import grading, terms
 from autograder.config import DEFAULT, GradeConfig
-from autograder.discover import KINDS, MODULE, Submission
+from autograder.discover import KINDS, MODULE, Submission, walk
 from autograder.errors import UsageError
 from autograder.outdir import atomic_write
 from autograder.render import gradescope
@@ -27,8 +27,9 @@ DEFAULT_ROOT = "/autograder"
 def find_submission(folder, student):
     """The file to grade: second_moment.py, else second_moment.ipynb, else the only notebook or .py uploaded."""
     folder = Path(folder)
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(
-        part.startswith(".") or part == "__pycache__" for part in p.relative_to(folder).parts))
+    # No link followed, no recursion (a 1,500-deep upload), a regular file first: a link or a FIFO that is
+    # picked is refused with its reason when read (discover.Submission.load).
+    files = [p for regular, p in sorted((not regular, p) for p, regular in walk(folder)[0])]
     for name in (f"{MODULE}.py", f"{MODULE}.ipynb"):
         named = [p for p in files if p.name == name]
         if named:
@@ -91,6 +92,7 @@ def main(argv=None):
         return 2
     # For the instructor's view of this run; students see only results.json's own fields.
     print(f"graded {result.path}: {result.score}/{result.max_score} (term {result.extra.get('term')}, seed {result.extra.get('seed')})")
+    print(f"isolation: {result.isolation}")  # the layers in force for this submission (results.json has it too)
     return 0
 
 

@@ -52,6 +52,12 @@ def render(result):
             "isolation": result.isolation,
             "load_error": result.load_error,
             "failed_checks": [o.check for r in result.items for o in r.failures],
+            # Contract slips apart from the maths, each with what it judged ("same": lists/integers in,
+            # "container": float64 out, "unchanged": inputs left alone), for feedback that words them.
+            "contract_failures": [
+                {"check": o.check, "item": o.item, "group": o.group, "kind": o.kind}
+                for o in result.contract_failures
+            ],
             "misconceptions": result.misconceptions,
             **result.extra,
         },

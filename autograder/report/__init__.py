@@ -13,6 +13,8 @@ from pathlib import Path
 from autograder.misconceptions import BY_ID
 from autograder.outdir import atomic_write
 from autograder.report import charts
+from autograder.render.text import html as text_html
+from autograder.render.text import plain
 from autograder.report.data import read_class
 
 CHARTS = {
@@ -46,7 +48,7 @@ def _grouped(misconceptions):
 
 
 def _cell(text):
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return plain(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _pct(part, whole):
@@ -124,12 +126,12 @@ def render_markdown(parts):
             lines.append("|" + "---|" * len(rows[0]))
             lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows[1:]]
             lines.append("")
-    return "\n".join(lines)
+    return plain("\n".join(lines))  # no control character (a term, an id read back) reaches the TA's file
 
 
 def _inline(text):
     """Escaped HTML, with `code` spans kept as <code>."""
-    pieces = html.escape(str(text)).split("`")
+    pieces = text_html(str(text)).split("`")
     return "".join(f"<code>{p}</code>" if k % 2 else p for k, p in enumerate(pieces))
 
 
