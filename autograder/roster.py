@@ -82,8 +82,7 @@ def write(path, entries):
 def apply(entries, submissions, folder):
     """(submissions, late, unlisted) for grading with a roster.
 
-    - every roster student is graded: one with no submission gets a "missing" one (status "no file found"),
-      found under `folder` (where the roster lives) by name, so nothing is ever read from elsewhere;
+    - every roster student is graded: one with no submission gets a "missing" one (status "no file found");
     - a student with an LMS id is seeded from it (Entry.seed_id);
     - late maps each roster student to their late flag;
     - unlisted names the submissions found that are not on the roster (graded all the same).
@@ -92,7 +91,11 @@ def apply(entries, submissions, folder):
     on_roster = {e.student for e in entries}
     graded = []
     for e in entries:
-        sub = by_student.get(e.student) or Submission(e.student, Path(folder) / e.student, "missing")
+        # A roster student with no submission: "missing", pointed at the roster's own folder (which exists,
+        # so nothing of theirs is ever looked for elsewhere); the note reaches their feedback.
+        sub = by_student.get(e.student) or Submission(
+            e.student, Path(folder), "missing", note=f"{e.student} is on the roster, but no submission of theirs was found."
+        )
         graded.append(replace(sub, seed_id=e.seed_id if e.seed_id != e.student else sub.seed_id))
     unlisted = sorted(s for s in by_student if s not in on_roster)
     graded += [by_student[s] for s in unlisted]
