@@ -14,7 +14,7 @@ from autograder import terms
 from autograder.checks import Case
 from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose
-from autograder.notebook.cells import NotebookError, read_cells
+from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
 from autograder.results import ItemResult, SubmissionResult, empty_items
 from autograder.rubric import ITEMS
 from autograder.sandbox import Worker, isolation
@@ -69,10 +69,11 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
         outcomes = [check.run(worker.call) for check in checks]
         output = worker.output()
         load_error = worker.load_error
+        undefined = undefined_by_errors(cells, worker.cell_errors, worker.available) if cells is not None else {}
     outcomes, diagnoses = diagnose(outcomes, checks)
     return SubmissionResult(
         items=_items(outcomes), seconds=time.monotonic() - start, load_error=load_error, output=output,
-        diagnoses=diagnoses, **common,
+        diagnoses=diagnoses, undefined=undefined, **common,
     )
 
 

@@ -12,7 +12,7 @@ from autograder.rubric import TASKS_BY_ID
 MAX_MESSAGES = 4
 
 
-def _fence(text):
+def fence(text):
     """A code fence longer than any run of backticks in text, so student output cannot break out of it."""
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     return "`" * max(3, longest + 1)
@@ -55,6 +55,28 @@ def diagnosis_text(found):
     return f"**Likely mistake: {entry.title}.** {entry.explanation}\n\nHint: {entry.hint}"
 
 
+def undefined_text(func, info):
+    """Why a notebook has no `func`: the cell it is written in raised, hung or crashed."""
+    where = f" on line {info['line']}" if info.get("line") else ""
+    message = f" ({info['message']})" if info.get("message") else ""
+    return (
+        f"**{func} was never defined:** cell {info['cell']}, where you wrote it, stopped with "
+        f"{info['type']}{where}{message}, so none of its checks could run. Fix that cell and {func} can be graded."
+    )
+
+
+def function_notes(result, func):
+    """What the feedback says about one failing function beyond its checks: the notebook cell error that
+    left it undefined, and the likely mistake with its hint (or which kind of input fails)."""
+    notes = []
+    if func in result.undefined:
+        notes.append(undefined_text(func, result.undefined[func]))
+    found = result.diagnosis_for(func)
+    if found:
+        notes.append(diagnosis_text(found))
+    return notes
+
+
 def summary_text(result):
     failed = [r.item.id for r in result.items if not r.passed]
     head = f"Score: {result.score:g} / {result.max_score}."
@@ -83,13 +105,13 @@ def render(result):
             continue
         task = TASKS_BY_ID[r.item.task]
         lines += ["", f"## {task.number} {task.id} — {r.item.title} ({r.score} / {r.item.points})", item_text(r)]
-        found = result.diagnosis_for(task.id)
-        if found and task.id not in explained:
+        if task.id not in explained:
             explained.add(task.id)
-            lines += ["", diagnosis_text(found)]
+            for note in function_notes(result, task.id):
+                lines += ["", note]
     if result.output.strip():
-        fence = _fence(result.output)
-        lines += ["", "## What your code printed", "", fence, result.output.rstrip(), fence]
+        bar = fence(result.output)
+        lines += ["", "## What your code printed", "", bar, result.output.rstrip(), bar]
     lines += [
         "",
         "---",

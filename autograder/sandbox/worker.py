@@ -69,6 +69,7 @@ class Worker:
         self.functions = tuple(functions)
         self.cells = None if cells is None else tuple(cells)  # a notebook's code cells (notebook.cells.Cell)
         self._dead_cells = {}  # cell number -> why it is not run again (it hung or ended the worker)
+        self.cell_errors = {}  # cell number -> the error dict it raised, or {"type", "message"} if it hung or crashed
         self._cells_ran = False
         self.broken = {}  # function name -> why its later calls are skipped ("timed out", "crashed ...")
         self._spent = {}  # function name -> seconds its calls have taken so far
@@ -243,6 +244,7 @@ class Worker:
                     status, f"ended the worker ({payload})"
                 )
                 self._dead_cells[cell.number] = why
+                self.cell_errors.setdefault(cell.number, {"type": status.capitalize(), "message": why})
                 again = " (earlier cells were run again, so their output may repeat)" if finished else ""
                 note(f"cell {cell.number} {why}; the cells after it still ran{again}")
                 finished = self._restart_with(finished)
@@ -251,6 +253,7 @@ class Worker:
                 error = payload.get("error") if isinstance(payload.get("error"), dict) else {}
                 where = f" (line {error['line']})" if error.get("line") else ""
                 note(f"cell {cell.number} raised {error.get('type', 'an error')}{where}: {error.get('message', '')}")
+                self.cell_errors.setdefault(cell.number, error)
             finished.append(cell)
         status, payload = self._roundtrip({"op": "functions", "functions": list(self.functions)})
         if status != "ok" or payload.get("ok") is not True:
