@@ -142,8 +142,8 @@ def cmd_release(args):
             return 1
         print("release is up to date")
         return 0
-    for path in release.write(root, term):
-        print(f"wrote {path}")
+    for path, status in release.write(root, term):
+        print(f"{status} {path}")
     return 0
 
 
@@ -161,7 +161,7 @@ def cmd_gradescope(args):
 def cmd_report(args):
     from autograder import report
 
-    written = report.write(Path(args.dir))
+    written = report.write(Path(args.dir), students=args.students)
     for path in written:
         print(f"wrote {path}")
     return 0
@@ -254,6 +254,10 @@ def build_parser():
 
     report = sub.add_parser("report", help="write DIR/report.md, report.html and charts for a graded class")
     report.add_argument("dir", metavar="DIR", help="an `adam-hw grade --out` folder (grades.csv and DIR/<student>/)")
+    report.add_argument(
+        "--students", action="store_true",
+        help="also list the students who failed each item (off by default, so the report can be shared without names)",
+    )
     report.set_defaults(run=cmd_report)
     return parser
 
