@@ -127,7 +127,7 @@ def _release_term(args, root):
 
 
 def cmd_release(args):
-    from autograder import release
+    from autograder import release, terms
 
     root = Path(args.root)
     if not (root / "solutions" / "second_moment.py").is_file():
@@ -144,6 +144,10 @@ def cmd_release(args):
         return 0
     for path, status in release.write(root, term):
         print(f"{status} {path}")
+    recorded = term or terms.recorded(root / release.TERM_MANIFEST)
+    if recorded.per_student:
+        print(f"note: term {recorded.name} draws per student; the nbgrader notebook holds the term's shared draw "
+              "(one notebook cannot hold a draw per student), so per-student draws reach `adam-hw grade` and Gradescope only")
     return 0
 
 

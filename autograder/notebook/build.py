@@ -18,6 +18,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from autograder import terms
 from autograder.cases import CHECKS
 from autograder.checks import Case
 from autograder.compare import RTOL
@@ -267,8 +268,12 @@ def demo_cell(spec):
     return cell
 
 
-def build(text, solution):
-    """The nbgrader source notebook (a dict) from notebook_text.md and second_moment.py."""
+def build(text, solution, checks=CHECKS):
+    """The nbgrader source notebook (a dict) from notebook_text.md and second_moment.py.
+
+    `checks` are what the test cells check: a term's are `terms.checks_for_seed(term.seed)`, the fixed
+    cases and that term's draw (hidden), so nbgrader grades the cases `adam-hw grade` grades that term.
+    """
     imports, functions = split_solution(solution)
     cells, seen = [], []
     for number, spec in enumerate(parse_text(text), start=1):
@@ -279,7 +284,7 @@ def build(text, solution):
         elif spec.kind == "solution":
             cells.append(solution_cell(spec.name, functions))
         elif spec.kind == "tests":
-            cells.append(tests_cell(spec.name))
+            cells.append(tests_cell(spec.name, checks))
         elif spec.kind == "exercise":
             cells.append(exercise_cell(spec))
         elif spec.kind == "demo":
@@ -311,11 +316,19 @@ def render(notebook):
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def release_files(root):
-    """{path relative to root: text} of the two generated notebooks: the nbgrader source and its release."""
+def term_checks(term):
+    """The checks a term grades with a shared seed: the fixed ones, then that term's draw."""
+    return terms.checks_for_seed(term.seed)
+
+
+def release_files(root, term):
+    """{path relative to root: text} of the two generated notebooks: the nbgrader source and its release.
+
+    The source notebook's hidden tests are `term`'s (see build); the student's notebook has no hidden
+    tests, so it is the same for every term."""
     from autograder.notebook import nbgrader  # needs nbgrader installed: instructors only
 
     text = (root / "solutions" / "notebook_text.md").read_text(encoding="utf-8")
     solution = (root / "solutions" / "second_moment.py").read_text(encoding="utf-8")
-    source = render(build(text, solution))
+    source = render(build(text, solution, term_checks(term)))
     return {"solutions/second_moment.ipynb": source, "assignment/second_moment.ipynb": nbgrader.generate_assignment(source)}
