@@ -244,3 +244,15 @@ def test_files_are_written_with_the_users_umask(tmp_path):
         assert stat.S_IMODE((folder / "grades.csv").stat().st_mode) == 0o600
     finally:
         os.umask(old)
+
+
+def test_a_student_with_no_file_does_not_count_against_any_topic(tmp_path):
+    folder = _class(tmp_path / "class", {"ada": [], "bob": ["update_v.page"], "cy": [i.id for i in ITEMS]})
+    lines = (folder / "grades.csv").read_text().splitlines()
+    status = ["status", "graded", "graded", "no file found"]
+    (folder / "grades.csv").write_text("\n".join(f"{line},{s}" for line, s in zip(lines, status)) + "\n")
+    assert cli.main(["report", str(folder)]) == 0
+    markdown = (folder / "report.md").read_text()
+    assert "3 students in grades.csv (1 with no item graded" in markdown
+    assert "| 1.1 | `update_v.page` page example, both parameters | 15 | 1/2 | 50% | 1 |" in markdown
+    assert "| 2.1 | `bias_correct.page` page example, t = 1 and 2 | 10 | 2/2 |" in markdown

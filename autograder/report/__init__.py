@@ -52,7 +52,8 @@ def sections(data, folder_name, drawn, students=False):
     if data.not_listed:
         read += (f"; {_count(data.not_listed, 'other results.json file')} in this folder, of students grades.csv "
                  "does not list, not counted")
-    intro = [f"{_count(s['students'], 'student')} in grades.csv; {read}. Term: {terms}."]
+    missing = f" ({data.ungraded} with no item graded, e.g. no file found: left out of the item counts)" if data.ungraded else ""
+    intro = [f"{_count(s['students'], 'student')} in grades.csv{missing}; {read}. Term: {terms}."]
     out = [(f"Class report: {folder_name}", intro, None, None)]
     out.append((
         "Scores",

@@ -24,6 +24,7 @@ from autograder.misconceptions import BY_ID
 from autograder.rubric import FUNCTIONS, ITEMS_BY_ID, items_for
 
 FIXED_COLUMNS = ("student", "score", "max_score")
+NO_FILE = "no file found"  # grades.csv's status for a roster student with no submission
 
 
 def prerequisites(item_id):
@@ -60,6 +61,7 @@ class ClassData:
     terms: tuple  # the terms the class was graded under
     unnamed: tuple = ()  # (function, students whose function failed with no named mistake), in task order
     not_listed: int = 0  # results.json files of students grades.csv does not list (not counted)
+    ungraded: int = 0  # rows graded on no item (status "no file found"): left out of the item counts
 
     @property
     def students(self):
@@ -85,30 +87,48 @@ def _number(text, where):
         raise UsageError(f"{where}: expected a number, got {text!r}") from None
 
 
-def read_grades(path):
-    """(scores, max_score, {student: {item id: passed}}, item ids in rubric order) from grades.csv, with UsageError naming a malformed
-    file or cell. Item columns are the header's rubric ids; other columns (status, late ...) are skipped."""
+def read_table(path):
+    """(header, rows) of grades.csv, each row a dict keyed by column name."""
     if not path.is_file():
         raise UsageError(f"no grades.csv in {path.parent}: give the folder `adam-hw grade --out` wrote")
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    if not rows or tuple(rows[0][:3]) != FIXED_COLUMNS:
-        raise UsageError(f"{path}: the first columns must be {', '.join(FIXED_COLUMNS)}")
-    header, body = rows[0], rows[1:]
-    columns = [(k, name) for k, name in enumerate(header) if name in ITEMS_BY_ID]
-    scores, maxima, passed = [], set(), {}
-    for line, row in enumerate(body, start=2):
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise UsageError(f"{path} is not a UTF-8 CSV file ({err})") from None
+    if not rows or not set(FIXED_COLUMNS) <= set(rows[0]):
+        raise UsageError(f"{path}: the header must have the columns {', '.join(FIXED_COLUMNS)}")
+    header = rows[0]
+    for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise UsageError(f"{path}, line {line}: {len(row)} cells, expected {len(header)}")
-        scores.append(_number(row[1], f"{path}, line {line}, score"))
-        maxima.add(_number(row[2], f"{path}, line {line}, max_score"))
-        passed[row[0]] = {
-            item_id: _number(row[k], f"{path}, line {line}, {item_id}") == ITEMS_BY_ID[item_id].points
-            for k, item_id in columns
+    return header, [dict(zip(header, row)) for row in rows[1:]]
+
+
+def read_grades(path):
+    """(scores, max_score, {student: {item id: passed}}, item ids) from grades.csv, with UsageError naming a
+    malformed file or cell.
+
+    Columns are found by name: the item columns are those named by a rubric item id, in rubric order, so
+    columns added later (status, late) or reordered are never taken for items. A blank item cell (a row
+    kept from another rubric) means the student was not graded on that item: it is left out of their row;
+    a student whose status is "no file found" was graded on no item.
+    """
+    header, body = read_table(path)
+    item_ids = [item_id for item_id in ITEMS_BY_ID if item_id in header]
+    scores, maxima, passed = [], set(), {}
+    for line, row in enumerate(body, start=2):
+        scores.append(_number(row["score"], f"{path}, line {line}, score"))
+        maxima.add(_number(row["max_score"], f"{path}, line {line}, max_score"))
+        if row.get("status") == NO_FILE:
+            passed[row["student"]] = {}  # nothing of theirs was graded: their zeros say nothing about a topic
+            continue
+        passed[row["student"]] = {
+            item_id: _number(row[item_id], f"{path}, line {line}, {item_id}") == ITEMS_BY_ID[item_id].points
+            for item_id in item_ids if row[item_id] != ""
         }
     if len(maxima) > 1:
         raise UsageError(f"{path}: rows have different max_score values {sorted(maxima)}")
-    item_ids = [i for i in ITEMS_BY_ID if i in dict(columns).values()]
     return tuple(scores), (maxima.pop() if maxima else 0.0), passed, item_ids
 
 
@@ -122,10 +142,11 @@ def item_stats(passed, item_ids):
     stats = []
     for item_id in item_ids:
         item = ITEMS_BY_ID[item_id]
-        failed = sorted(s for s, row in passed.items() if not row.get(item_id, True))
+        graded = [s for s, row in passed.items() if item_id in row]
+        failed = sorted(s for s in graded if not passed[s][item_id])
         own = [s for s in failed if not any(function_failed(passed[s], f) for f in prerequisites(item_id))]
         stats.append(ItemStats(
-            item_id, item.number, item.title, item.points, len(passed) - len(failed), len(passed), len(own), tuple(failed),
+            item_id, item.number, item.title, item.points, len(graded) - len(failed), len(graded), len(own), tuple(failed),
         ))
     return tuple(stats)
 
@@ -181,5 +202,5 @@ def read_class(folder):
     misconceptions, diagnosed, read, terms, named_by, not_listed = read_results(folder, set(passed))
     return ClassData(
         scores, max_score, item_stats(passed, item_ids), misconceptions, diagnosed, read, terms,
-        unnamed_failures(passed, named_by), not_listed,
+        unnamed_failures(passed, named_by), not_listed, sum(1 for row in passed.values() if not row),
     )
