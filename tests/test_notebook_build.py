@@ -17,7 +17,15 @@ from autograder.config import GradeConfig
 from autograder.discover import Submission
 from autograder.grading import grade_submission
 from autograder.notebook.build import (
-    BEGIN_HIDDEN, END_HIDDEN, build, case_line, item_of, parse_text, render, split_solution, term_checks,
+    BEGIN_HIDDEN,
+    END_HIDDEN,
+    build,
+    case_line,
+    item_of,
+    parse_text,
+    render,
+    split_solution,
+    term_checks,
 )
 from autograder.notebook.nbgrader import normalise
 from autograder.rubric import FUNCTIONS, ITEMS, MAX_SCORE

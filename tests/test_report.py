@@ -86,7 +86,7 @@ def test_report_counts_each_students_named_misconceptions(folder):
     counts = Counter(m for r in _results(folder).values() for m in set(r["extra_data"]["misconceptions"]))
     assert counts  # the wrong samples are diagnosed
     for misconception, n in counts.items():
-        assert re.search(rf"\| `{re.escape(misconception)}` \| \w+ \| {n} \|", markdown), misconception
+        assert re.search(rf"\| `{re.escape(misconception)}` \| {n} \|", markdown), misconception
 
 
 @pytest.mark.slow
@@ -173,10 +173,10 @@ def test_every_misconception_is_shown_and_unnamed_failures_are_counted(tmp_path)
     assert cli.main(["report", str(folder)]) == 0
     table = _section((folder / "report.md").read_text(), "Named misconceptions")
     for m in ids:
-        assert re.search(rf"\| `{re.escape(m)}` \| \w+ \| 1 \|", table), m
-    assert "| no named mistake | update_v | 2 |" in table
-    assert "| no named mistake | effective_step | 1 |" in table
-    assert "| no named mistake | bias_correct |" not in table  # nobody failed it without a name
+        assert re.search(rf"\| `{re.escape(m)}` \| 1 \|", table), m
+    assert "| update_v: no named mistake | 2 |" in table
+    assert "| effective_step: no named mistake | 1 |" in table
+    assert "bias_correct: no named mistake" not in table  # nobody failed it without a name
     with Image.open(folder / CHARTS["misconceptions"]) as image:
         assert image.size[1] > 0.27 * (len(ids) + 2) * 100  # a bar for each, at ~0.27 in per bar
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from autograder import cli, randomized, release, terms
-from autograder.notebook.build import case_line
 from autograder.cases import CHECKS
+from autograder.notebook.build import case_line
 from autograder.rubric import ITEMS_BY_ID
 from tests.conftest import ROOT, SUBMISSIONS
 

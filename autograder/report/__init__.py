@@ -88,14 +88,15 @@ def sections(data, folder_name, drawn, students=False):
             "once per mistake (at most one is named per function). Every mistake is listed. \"No named "
             "mistake\" counts students whose function failed but matched no known mistake."
         ]
-        rows = [["misconception", "function", "students", "share of class", "what it is"]] + [
-            [f"`{m}`", BY_ID[m].func if m in BY_ID else "", n, _pct(n, data.students),
-             BY_ID[m].title if m in BY_ID else ""]
-            for m, n in data.misconceptions
-        ] + [["no named mistake", f, n, _pct(n, data.students), "failed, but no known mistake matches"] for f, n in unnamed]
+        if not data.misconceptions:
+            paragraphs.insert(0, "No named misconception was diagnosed in this class.")
+        # One short line per row, so the table stands as tall as the chart beside it, which has the words.
+        rows = [["misconception", "students", "share of class"]] + [
+            [f"`{m}`", n, _pct(n, data.students)] for m, n in data.misconceptions
+        ] + [[f"{f}: no named mistake", n, _pct(n, data.students)] for f, n in unnamed]
         chart = ("misconceptions", "Named misconceptions")
     elif data.diagnosed:
-        paragraphs, rows, chart = ["No named misconception was diagnosed in this class."], None, None
+        paragraphs, rows, chart = ["No named misconception was diagnosed in this class, and no failure either."], None, None
     else:
         paragraphs = ["No results.json here carries extra_data.misconceptions (graded before diagnosis existed?), "
                       "so no misconceptions could be counted."]

@@ -70,7 +70,7 @@ def item_pass_rates(data, path):
     ax.set_xlim(0, 125)
     ax.set_xticks(range(0, 101, 25))
     ax.set_xlabel("students who got the item's points (%)")
-    ax.set_title("Pass rate per rubric item (red: under half the class)")
+    ax.set_title("Pass rate per rubric item (red: under half the class)", fontsize="medium")
     ax.spines[["top", "right"]].set_visible(False)
     return _save(fig, path)
 
@@ -79,7 +79,7 @@ def misconception_counts(data, labels, path):
     """One bar per named misconception, most common at the top, then (grey) each function's failures that
     no known mistake explains: how many students. Every one is drawn; none is cut for a tie."""
     plt = _pyplot()
-    bars = [(textwrap.fill(labels.get(m, m), 48), n, FAIL) for m, n in data.misconceptions]
+    bars = [(textwrap.fill(labels.get(m, m), 64), n, FAIL) for m, n in data.misconceptions]
     bars += [(f"{func}: no named mistake", n, UNNAMED) for func, n in data.unnamed if n]
     bars.reverse()
     fig, ax = plt.subplots(figsize=(WIDTH, BAR_HEIGHT * len(bars) + 1.0))
