@@ -13,6 +13,7 @@ import numpy as np
 from autograder import oracle
 from autograder.compare import judge_value, show
 from autograder.results import Outcome
+from autograder.sandbox import protocol
 
 #: Parameter names, for feedback that says which input was changed.
 PARAMETERS = {
@@ -25,7 +26,7 @@ PARAMETERS = {
 def encode_input(x):
     """An input as the worker's JSON: numbers and lists as they are, numpy arrays with their dtype."""
     if isinstance(x, np.ndarray):
-        return {"nd": x.tolist(), "dtype": str(x.dtype)}
+        return protocol.nd(x.tolist(), str(x.dtype))
     return x
 
 
@@ -102,12 +103,9 @@ class Case:
         return render_call(self.func, self.args, self.kwargs)
 
     def request(self):
-        return {
-            "op": "call",
-            "func": self.func,
-            "args": [encode_input(a) for a in self.args],
-            "kwargs": {k: encode_input(v) for k, v in self.kwargs.items()},
-        }
+        return protocol.call_request(
+            self.func, [encode_input(a) for a in self.args], {k: encode_input(v) for k, v in self.kwargs.items()}
+        )
 
     def run(self, call):
         reply = call(self.request(), self.uses)

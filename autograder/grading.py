@@ -1,6 +1,6 @@
 """The plain API: grade one submission, or a batch, into `SubmissionResult`s.
 
-Student code runs only in the worker (autograder.sandbox); everything here is the grader's own code, so
+Student code runs only in the sandbox's guest (autograder.sandbox); everything here is the grader's own code, so
 an exception raised here is a bug in the grader and is left to propagate, loudly, rather than turned
 into a zero for a student.
 """
@@ -15,9 +15,10 @@ from autograder.checks import Case
 from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose
 from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
+from autograder.notebook.replay import CellReplay
 from autograder.results import ItemResult, SubmissionResult, empty_items
 from autograder.rubric import ITEMS
-from autograder.sandbox import Worker, isolation
+from autograder.sandbox import Host, SandboxPool, isolation
 
 
 def _now():
@@ -28,11 +29,14 @@ def _items(outcomes):
     return tuple(ItemResult(item, tuple(o for o in outcomes if o.item == item.id)) for item in ITEMS)
 
 
-def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, term=None):
+def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, term=None, *,
+                     pool: SandboxPool | None = None, host=Host):
     """Grade one `discover.Submission` and return its SubmissionResult.
 
     By default (checks=None) the checks are the fixed cases plus the cases drawn for this submission
     from `term` (default: the manifest autograder/term.json); its term and seed go into `extra`.
+    `pool` lends the sandbox processes (default: `sandbox.default_pool()`); `host` makes the grader's side
+    of the submission, called as `sandbox.Host` is (a test may pass one that records every reply).
     """
     start = time.monotonic()
     plan = terms.plan(submission.student, term or terms.current(), config.per_student)
@@ -46,7 +50,7 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
         "path": str(submission.path),
         "sha256": hashlib.sha256(data).hexdigest(),
         "graded_at": _now(),
-        "isolation": isolation(config),
+        "isolation": isolation(config, pool),
         "extra": extra,
     }
     if link:
@@ -62,14 +66,15 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
         except NotebookError as err:
             message = f"Your notebook could not be read, so nothing in it was graded: {err}."
             return SubmissionResult(items=empty_items(message), seconds=0.0, load_error={"type": "NotebookError", "message": message}, **common)
-    with Worker(submission.path, config, cells=cells) as worker:
-        # Every fixed-input call goes to the worker in one write, not one round trip each (same order,
+    loader = None if cells is None else CellReplay(cells)
+    with host(submission.path, config, loader=loader, pool=pool) as guest:
+        # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
-        worker.prefetch([(check.request(), check.uses) for check in checks if isinstance(check, Case)])
-        outcomes = [check.run(worker.call) for check in checks]
-        output = worker.output()
-        load_error = worker.load_error
-        undefined = undefined_by_errors(cells, worker.cell_errors, worker.available) if cells is not None else {}
+        guest.prefetch([(check.request(), check.uses) for check in checks if isinstance(check, Case)])
+        outcomes = [check.run(guest.call) for check in checks]
+        output = guest.output()
+        load_error = guest.load_error
+        undefined = {} if loader is None else undefined_by_errors(cells, loader.errors, guest.available)
     outcomes, diagnoses = diagnose(outcomes, checks)
     return SubmissionResult(
         items=_items(outcomes), seconds=time.monotonic() - start, load_error=load_error, output=output,
@@ -77,17 +82,21 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
     )
 
 
-def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep=None):
+def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep=None, *,
+                pool: SandboxPool | None = None, host=Host):
     """Grade many submissions, `config.jobs` at a time; call on_result(result) as each finishes.
+    `pool` and `host` are passed to every `grade_submission`.
 
     Returns the results in the order of `submissions`, each passed through keep(result) first when given
     (the CLI keeps only what the gradebook needs once a student's files are written: a class of
     thousands then fits in little memory).
     """
     kept = [None] * len(submissions)
-    pool = ThreadPoolExecutor(max_workers=config.jobs)
+    threads = ThreadPoolExecutor(max_workers=config.jobs)
     try:
-        index = {pool.submit(grade_submission, sub, config): i for i, sub in enumerate(submissions)}
+        index = {
+            threads.submit(grade_submission, sub, config, pool=pool, host=host): i for i, sub in enumerate(submissions)
+        }
         # as_completed drops each future once it is yielded; popping it here lets its result go too.
         for future in as_completed(list(index)):
             result = future.result()  # a grader bug re-raises here and stops the batch loudly
@@ -96,7 +105,7 @@ def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep
             kept[index.pop(future)] = keep(result) if keep else result
     except BaseException:
         # Ctrl-C or a grader bug: stop now (only the submissions already running finish), don't grade the rest.
-        pool.shutdown(wait=False, cancel_futures=True)
+        threads.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown()
+    threads.shutdown()
     return kept

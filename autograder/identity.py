@@ -17,6 +17,7 @@ from fractions import Fraction
 
 from autograder.checks import reply_problem
 from autograder.results import Outcome
+from autograder.sandbox import protocol
 
 BETA = "beta2"
 NUMERIC_RTOL = 1e-9  # float64 through a handful of steps stays within ~1e-13 of exact
@@ -187,14 +188,10 @@ class ClosedFormCheck(IdentityCheck):
         return tuple(f"g{i}" for i in range(1, self.steps + 1)) + (BETA,)
 
     def symbolic_request(self):
-        return {
-            "op": "unroll",
-            "gradients": [{"sym": f"g{i}"} for i in range(1, self.steps + 1)],
-            "beta2": {"sym": BETA},
-            "v0": {"zero": True},
-            "correct": False,
-            "gens": list(self.gens),
-        }
+        return protocol.unroll_request(
+            [protocol.symbol(f"g{i}") for i in range(1, self.steps + 1)], protocol.symbol(BETA), protocol.ZERO,
+            correct=False, gens=self.gens,
+        )
 
     def judge_step(self, t, num, den):
         expected = closed_form(t, self.gens)
@@ -214,7 +211,7 @@ class ClosedFormCheck(IdentityCheck):
                 (1 - b) * sum(b ** (t - i) * Fraction(g) ** 2 for i, g in enumerate(gradients[:t], start=1))
                 for t in range(1, len(gradients) + 1)
             ]
-            request = {"op": "unroll", "gradients": list(gradients), "beta2": beta2, "v0": 0.0, "correct": False}
+            request = protocol.unroll_request(gradients, beta2, 0.0, correct=False)
             yield request, expected
 
     def numeric_problem(self, request, t):
@@ -231,14 +228,9 @@ class ConstantGradientCheck(IdentityCheck):
     gens = ("g", BETA)
 
     def symbolic_request(self):
-        return {
-            "op": "unroll",
-            "gradients": [{"sym": "g"}] * self.steps,
-            "beta2": {"sym": BETA},
-            "v0": {"zero": True},
-            "correct": True,
-            "gens": list(self.gens),
-        }
+        return protocol.unroll_request(
+            [protocol.symbol("g")] * self.steps, protocol.symbol(BETA), protocol.ZERO, correct=True, gens=self.gens
+        )
 
     def judge_step(self, t, num, den):
         if _poly_equal(num, _poly_mul({(2, 0): Fraction(1)}, den)):
@@ -247,7 +239,7 @@ class ConstantGradientCheck(IdentityCheck):
 
     def numeric_probes(self):
         for g, beta2 in _CONSTANT_GRADIENTS:
-            request = {"op": "unroll", "gradients": [g] * self.steps, "beta2": beta2, "v0": 0.0, "correct": True}
+            request = protocol.unroll_request([g] * self.steps, beta2, 0.0, correct=True)
             yield request, [Fraction(g) ** 2] * self.steps
 
     def numeric_problem(self, request, t):

@@ -1,13 +1,17 @@
-"""The grader's side of the sandbox processes (`zygote.py`): start them, lend them to workers, stop them.
+"""The grader's side of the sandbox processes (`forker.py`): start them, lend them to hosts, stop them.
 
-A `Sandbox` is one long-lived sandbox process that serves one submission at a time by forking a fresh
-child for it. Workers borrow one from a process-wide pool (one per job slot, so each keeps its own uid)
-and give it back after every process of their submission is dead. Which isolation level is used is
-decided once per level asked for (`resolve`): "os" needs root and a working `unshare`; "auto" takes "os"
-when it can and says so when it falls back to "basic".
+A `SandboxProcess` is the grader's handle on one long-lived sandbox process that serves one submission at
+a time by forking a fresh guest for it. Hosts borrow one from a `SandboxPool` (one per job slot, so each
+keeps its own uid) and give it back after every process of their submission is dead. Which isolation
+level is used is decided once per level asked for (`resolve`): "os" needs root and a working `unshare`;
+"auto" takes "os" when it can and says so when it falls back to "basic".
+
+Nothing happens at import: the grader makes a pool and passes it in (`default_pool()` is the one a
+process shares when it passes none).
 """
 
 import atexit
+import functools
 import importlib.util
 import json
 import os
@@ -21,6 +25,8 @@ import threading
 import time
 from pathlib import Path
 
+from autograder.sandbox import protocol
+
 LEVELS = ("auto", "os", "basic")
 DESCRIPTIONS = {
     "os": "os: a dedicated uid per worker, new mount/pid/net/ipc namespaces, only system folders visible, "
@@ -30,8 +36,18 @@ DESCRIPTIONS = {
     "basic-root": "basic: a dedicated uid per worker, rlimits (memory, processes, file size), own session, child "
     "subreaper, private temp folder (no namespaces: network and world-readable files not isolated)",
 }
-ZYGOTE_SOURCE = Path(__file__).with_name("zygote.py").read_text(encoding="utf-8")
-CHILD_SOURCE = Path(__file__).with_name("child.py").read_text(encoding="utf-8")
+#: What the sandbox process runs (`python -I -S -c BOOT config`): without the package, it makes modules of
+#: the sources in config["modules"] (the protocol, the guest, the forker, in that order) and runs the last.
+BOOT = """\
+# The sandbox process (autograder/sandbox/forker.py), booted from source: the package is not importable here.
+import json, sys
+config = json.loads(sys.argv[1])
+for name, source in config.pop("modules"):
+    module = type(sys)(name)
+    sys.modules[name] = module
+    exec(compile(source, "<adam-hw " + name + ">", "exec"), module.__dict__)
+module.main(config)
+"""
 START_TIMEOUT = 60.0  # seconds for a sandbox to set up and import numpy and sympy
 REPLY_TIMEOUT = 30.0  # seconds for a sandbox to answer (finish kills and reaps; a fork storm can take a while)
 UID_BASE = 200_000  # dedicated uids: far above any real account; unique per grader process and job slot
@@ -48,6 +64,16 @@ ENV = {
 
 class SandboxLost(RuntimeError):
     """The sandbox process died or stopped answering (level "basic": a student can kill it)."""
+
+
+@functools.cache
+def sandbox_modules():
+    """[(name inside the sandbox, source)] of the modules the sandbox process runs, read once when first needed."""
+    here = Path(__file__).parent
+    return [
+        (name, (here / f"{stem}.py").read_text(encoding="utf-8"))
+        for name, stem in (("adam_hw_protocol", "protocol"), ("adam_hw_guest", "guest"), ("adam_hw_forker", "forker"))
+    ]
 
 
 def _site_dirs():
@@ -78,8 +104,8 @@ def _hide_dirs():
     return dirs
 
 
-class Sandbox:
-    """One sandbox process (see the module docstring). Not thread-safe: one worker uses it at a time."""
+class SandboxProcess:
+    """One sandbox process (see the module docstring). Not thread-safe: one host uses it at a time."""
 
     def __init__(self, level, slot):
         self.level = level
@@ -94,9 +120,9 @@ class Sandbox:
             "hide": _hide_dirs(),
             "env": ENV,
             "tmp_mb": 256,
-            "child_source": CHILD_SOURCE,
+            "modules": sandbox_modules(),
         }
-        command = [sys.executable, "-I", "-S", "-c", ZYGOTE_SOURCE, json.dumps(config)]
+        command = [sys.executable, "-I", "-S", "-c", BOOT, json.dumps(config)]
         if level == "os":
             command = [
                 shutil.which("unshare") or "unshare", "--mount", "--pid", "--net", "--ipc", "--fork",
@@ -122,7 +148,7 @@ class Sandbox:
         """Send one message and return (reply, fds). Raises SandboxLost."""
         self.wait_ready()
         try:
-            self._sock.sendall((json.dumps(message) + "\n").encode())
+            self._sock.sendall(protocol.dumps(message))
         except OSError as err:
             raise SandboxLost(f"the sandbox process is gone ({err}){self._why()}") from None
         return self._receive(timeout)
@@ -165,8 +191,8 @@ class Sandbox:
         self._stderr.close()
 
 
-class Pool:
-    """Idle sandboxes by level, shared by every worker of this grader process."""
+class SandboxPool:
+    """Idle sandbox processes by level, shared by every host of one grading run."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -210,7 +236,7 @@ class Pool:
     def _new(self, level):
         with self._lock:
             slot, self._slots = self._slots, self._slots + 1
-        return Sandbox(level, slot)
+        return SandboxProcess(level, slot)
 
     def prestart(self, asked, count):
         """Start `count` sandboxes for the level `asked` now, without waiting: their set-up (imports,
@@ -242,4 +268,7 @@ class Pool:
             sandbox.close()
 
 
-POOL = Pool()
+@functools.cache
+def default_pool():
+    """The pool a grader process shares when none is passed in: made on first use, closed at exit."""
+    return SandboxPool()
