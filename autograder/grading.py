@@ -10,8 +10,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 
+import numpy as np
+
 from autograder import terms
-from autograder.checks import Case
+from autograder.compare import RTOL
 from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose
 from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
@@ -25,8 +27,53 @@ def _now():
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _items(outcomes):
-    return tuple(ItemResult(item, tuple(o for o in outcomes if o.item == item.id)) for item in ITEMS)
+def counts_alone(check):
+    """A value check that earns its function a place on its own: beyond the page, and not passed by
+    returning an input unchanged."""
+    return not check.item.endswith(".page") and not _trivial(check)
+
+
+def _trivial(check):
+    """A value check that returning one of the inputs unchanged would pass (t = 1000 barely corrects v)."""
+    expected = np.asarray(check.expected, dtype=np.float64)
+    for arg in check.args:
+        try:
+            arg = np.asarray(arg, dtype=np.float64)
+        except (TypeError, ValueError):
+            continue
+        if arg.shape == expected.shape and np.allclose(arg, expected, rtol=RTOL, atol=0.0):
+            return True
+    return False
+
+
+def earners(outcomes, checks=()):
+    """The functions that earned something from their own maths: a whole value group, or a value check
+    beyond the page's inputs that returning an input would not pass. A function that raises, or returns a
+    constant, NaN, its input or a table of the page's answers, earns none (nothing for nothing)."""
+    earned = set()
+    by_id = {c.id: c for c in checks}
+    for item in ITEMS:
+        if item.kind != "value":
+            continue
+        mine = [o for o in outcomes if o.item == item.id]
+        groups = {g.name: [o for o in mine if o.group == g.name] for g in item.groups}
+        if any(group and all(o.passed for o in group) for group in groups.values()):
+            earned.add(item.task)
+        if any(o.passed and o.check in by_id and counts_alone(by_id[o.check]) for o in mine):
+            earned.add(item.task)
+    return earned
+
+
+def _items(outcomes, checks):
+    earned = earners(outcomes, checks)
+    return tuple(
+        ItemResult(
+            item, tuple(o for o in outcomes if o.item == item.id),
+            void="" if not item.gate or item.gate in earned else
+            f"your {item.gate} passed none of its own value checks, so this item earns nothing (nothing for nothing)",
+        )
+        for item in ITEMS
+    )
 
 
 def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, term=None, *,
@@ -70,14 +117,14 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
     with host(submission.path, config, loader=loader, pool=pool) as guest:
         # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
-        guest.prefetch([(check.request(), check.uses) for check in checks if isinstance(check, Case)])
+        guest.prefetch([pair for check in checks for pair in check.requests()])
         outcomes = [check.run(guest.call) for check in checks]
         output = guest.output()
         load_error = guest.load_error
         undefined = {} if loader is None else undefined_by_errors(cells, loader.errors, guest.available)
     outcomes, diagnoses = diagnose(outcomes, checks)
     return SubmissionResult(
-        items=_items(outcomes), seconds=time.monotonic() - start, load_error=load_error, output=output,
+        items=_items(outcomes, checks), seconds=time.monotonic() - start, load_error=load_error, output=output,
         diagnoses=diagnoses, undefined=undefined, **common,
     )
 

@@ -23,22 +23,75 @@ class Outcome:
     message: str = ""
     diagnosis: str | None = None
     returned: dict | None = field(default=None, compare=False, repr=False)
+    group: str = ""  # the rubric item's check group it counts in
+    kind: str = "value"  # what it judged: a Case's `expect`, or "identity"
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """One check group of an item: its points when every one of its checks passed."""
+
+    item: RubricItem
+    name: str
+    outcomes: tuple[Outcome, ...]
+    void: str = ""
+
+    @property
+    def spec(self):
+        return self.item.group(self.name)
+
+    @property
+    def points(self):
+        return self.spec.points
+
+    @property
+    def number(self):
+        return self.item.group_number(self.name)
+
+    @property
+    def passed(self):
+        return not self.void and bool(self.outcomes) and all(o.passed for o in self.outcomes)
+
+    @property
+    def score(self):
+        return self.points if self.passed else 0
+
+    @property
+    def hidden(self):
+        """A group is hidden when none of its checks is public."""
+        return all(o.hidden for o in self.outcomes)
+
+    @property
+    def failures(self):
+        return tuple(o for o in self.outcomes if not o.passed)
 
 
 @dataclass(frozen=True)
 class ItemResult:
-    """One rubric item: full points when every one of its checks passed, else zero."""
+    """One rubric item: the points of each check group whose checks all passed (partial credit).
+
+    `void` says why the item earns nothing whatever its checks did ("nothing for nothing": the function it
+    judges passed none of its own value checks); "" when it counts.
+    """
 
     item: RubricItem
     outcomes: tuple[Outcome, ...]
+    void: str = ""
+
+    @property
+    def groups(self):
+        return tuple(
+            GroupResult(self.item, g.name, tuple(o for o in self.outcomes if o.group == g.name), self.void)
+            for g in self.item.groups
+        )
 
     @property
     def passed(self):
-        return bool(self.outcomes) and all(o.passed for o in self.outcomes)
+        return not self.void and bool(self.outcomes) and all(o.passed for o in self.outcomes)
 
     @property
     def score(self):
-        return self.item.points if self.passed else 0
+        return sum(g.score for g in self.groups)
 
     @property
     def hidden(self):
@@ -93,5 +146,8 @@ class SubmissionResult:
 def empty_items(message, about="the submission could not be graded"):
     """Every rubric item failed with one message: for a file that cannot be graded at all."""
     return tuple(
-        ItemResult(item, (Outcome(f"{item.id}.load", item.id, False, False, about, message),)) for item in ITEMS
+        ItemResult(item, tuple(
+            Outcome(f"{item.id}.{g.name}.load", item.id, False, False, about, message, group=g.name) for g in item.groups
+        ))
+        for item in ITEMS
     )

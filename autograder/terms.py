@@ -81,7 +81,7 @@ class Plan:
 
 def checks_for_seed(seed):
     """The fixed checks followed by the cases drawn from `seed`."""
-    return CHECKS + randomized.cases(seed)
+    return CHECKS + randomized.graded(seed)
 
 
 def plan(student, term, per_student=None):

@@ -22,7 +22,7 @@ from autograder.discover import discover
 from autograder.grading import grade_batch, grade_submission
 from autograder.cases import CHECKS
 from autograder.sandbox import GuestStartError, Host
-from autograder.sandbox.pool import UID_BASE
+from autograder.sandbox.pool import uids_taken_by
 from tests.conftest import ROOT, SUBMISSIONS
 
 HOSTILE = SUBMISSIONS / "hostile"
@@ -31,9 +31,10 @@ FORMULA_IDS = ("=1+1", "+SUM(1,2)", "-2+3", "@cmd")
 
 
 def _uids_of(pid):
-    """The dedicated uids a grader process with this pid gives its sandboxes (see pool.SandboxProcess)."""
-    base = UID_BASE + (pid % 100_000) * 16
-    return range(base, base + 16)
+    """The dedicated uids the grader process with this pid took for its sandboxes (see pool.allocate_uid)."""
+    uids = uids_taken_by(pid)
+    assert uids, f"grader {pid} took no sandbox uid"
+    return uids
 
 
 def _processes_with_uid(uids):

@@ -8,8 +8,10 @@ the submission. A loader gets the submission into the guest (`ModuleLoad` import
 `autograder.notebook.replay` runs a notebook's cells), time-boxed like any call, and the host then
 answers `call(request, uses)` with a `Reply`. A request that hangs past the timeout gets every process of
 the submission killed; the functions it used are then marked hung and later requests that use them are
-skipped at once. Each function also has one timeout in all over its calls, so one submission costs at
-most about (functions + 1) x timeout however its time is spread. `close()` returns only once every
+skipped at once. Each function has one timeout in all over its calls; each load (a notebook's cell) one
+timeout; and the whole submission (functions + 1) x timeout, which every request is charged to, loads,
+a notebook's cells and every reload after a call ended the guest included. So one submission costs at
+most (functions + 1) x timeout plus a small constant (GRACE, and starting guests) however it spends it. `close()` returns only once every
 process the submission started is dead.
 """
 
@@ -28,8 +30,11 @@ from autograder.sandbox import protocol
 from autograder.sandbox.pool import SandboxLost, SandboxPool, default_pool
 from autograder.sandbox.protocol import Status
 
-MAX_REPLY_BYTES = 16 * 1024 * 1024
 PIPELINE_BYTES = 16 * 1024  # requests written at once: well under a pipe's buffer, so the write never blocks
+#: Seconds a grader-side question (which functions a notebook defined) gets beyond the load budget: it runs
+#: no student code unless a module-level __getattr__ is defined, and must be answered even once the
+#: budget is spent. Part of the "small constant" in the time bound.
+GRACE = 0.5
 
 
 class GuestStartError(RuntimeError):
@@ -55,6 +60,23 @@ def _key(request):
     return json.dumps(request, sort_keys=True)
 
 
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.lseek(fd, 0, os.SEEK_SET)
+
+
+def read_output(fd, keep):
+    """What a guest printed (its output file, open as `fd`): all of it, or its first and last `keep` bytes
+    and how much was cut. Read here, in the grader: the sandbox process never holds a student's output."""
+    size = os.fstat(fd).st_size
+    if size <= 2 * keep:
+        return os.pread(fd, size, 0)
+    head, tail = os.pread(fd, keep, 0), os.pread(fd, keep, size - keep)
+    return head + f"\n[... {size - 2 * keep} bytes of output cut ...]\n".encode() + tail
+
+
 def isolation(config: GradeConfig, pool: SandboxPool | None = None):
     """The isolation level this config gets here, in words (results.json's extra_data["isolation"])."""
     return (pool or default_pool()).resolve(config.isolation)[1]
@@ -67,15 +89,22 @@ class ModuleLoad:
 
     def load(self, host):
         """(available, load_error): which graded functions are defined, or why the file did not load."""
+        timeout = host.config.timeout
+        again = (f"loading your file again (a call had ended the worker) took it past the {host.total:g} s "
+                 f"your submission has in all")
+        if host.load_budget() <= 0:
+            return None, {"type": "Timeout", "message": again}
+        reload = host.loads > 1
         host.start()
-        status, payload = host.roundtrip(protocol.load_request(str(host.submission), host.functions))
+        status, payload = host.load_roundtrip(protocol.load_request(str(host.submission), host.functions))
         if status == Status.TIMEOUT:
-            return None, {"type": "Timeout", "message": f"loading your file took longer than {host.config.timeout:g} s"}
+            return None, {"type": "Timeout", "message": again if reload else f"loading your file took longer than {timeout:g} s"}
         if status == Status.CRASHED:
             return None, {"type": "Crashed", "message": f"your file ended the process while loading ({payload})"}
-        if status == Status.PROTOCOL or payload.get("ok") is not True:
-            error = payload.get("error") if isinstance(payload, dict) else None
-            return None, error if isinstance(error, dict) else {"type": "Error", "message": str(payload)[:300]}
+        if status == Status.PROTOCOL:
+            return None, {"type": "Error", "message": str(payload)[:300]}
+        if payload.get("ok") is not True:
+            return None, payload["error"]
         return payload.get("functions", {}), None
 
 
@@ -91,6 +120,9 @@ class Host:
         self._spent = {}  # function name -> seconds its calls have taken so far
         self._prefetched = {}  # request (as JSON) -> [(status, payload)] answered ahead by prefetch()
         self.load_error = None  # set when the submission cannot be loaded; every call is then unavailable
+        self.loads = 0  # times the submission was loaded (again after a call ended its guest)
+        self.total = (len(self.functions) + 1) * config.timeout  # seconds the whole submission has
+        self._total_spent = 0.0  # seconds every request has taken so far, loads and reloads included
         self.available = {}
         self.level, self.isolation = self.pool.resolve(config.isolation)
         self._sandbox = None  # the borrowed sandbox process while a guest serves this submission
@@ -159,21 +191,23 @@ class Host:
             return False
         start = time.monotonic()
         for request, uses, _ in batch:
-            status, payload = self._receive(self._budget(uses))
+            status, payload = self._receive(self._budget(uses), request)
             now = time.monotonic()
             self._charge(uses, now - start)
             start = now
             self._prefetched.setdefault(_key(request), []).append((status, payload))
-            if status in (Status.TIMEOUT, Status.CRASHED) or self._sandbox is None:
+            if status in (Status.TIMEOUT, Status.CRASHED, Status.PROTOCOL) or self._sandbox is None:
                 return False
         return True
 
     def _budget(self, uses):
         """Each function has `timeout` seconds in all, over every call: a function that takes just under
         the timeout on each of its many calls (a memory bomb, a sleep) still costs at most one timeout."""
-        return max(0.0, self.config.timeout - max(self._spent.get(name, 0.0) for name in uses))
+        left = self.config.timeout - max(self._spent.get(name, 0.0) for name in uses)
+        return max(0.0, min(left, self.total - self._total_spent))
 
     def _charge(self, uses, seconds):
+        self._total_spent += seconds
         for name in uses:
             self._spent[name] = self._spent.get(name, 0.0) + seconds
 
@@ -193,7 +227,7 @@ class Host:
         """What the student's code printed, cut to the first and last few KB."""
         data = self._output.getvalue()
         if self._sandbox is not None:
-            data += self._sandbox_request(protocol.peek_request(self._keep())).get("output", "").encode()
+            data += read_output(self._printed, self._keep())
         keep = self.config.output_keep_kb * 1024
         if len(data) > 2 * keep + 256:  # the sandbox already cut each guest's output to this, marker included
             cut = len(data) - 2 * keep
@@ -213,12 +247,25 @@ class Host:
             return True
         if self.load_error is not None:
             return False
+        self.loads += 1
         available, self.load_error = self.loader.load(self)
         if self.load_error is not None:
             self.kill()
             return False
         self.available = {name: available.get(name) is True for name in self.functions}
         return True
+
+    def load_budget(self):
+        """Seconds the next load (or notebook cell) may take: one timeout, within what the submission has left."""
+        return max(0.0, min(self.config.timeout, self.total - self._total_spent))
+
+    def load_roundtrip(self, request, grace=0.0):
+        """A request that loads (imports the file, runs a cell): answered within load_budget() (plus `grace`),
+        and its time charged to the submission."""
+        start = time.monotonic()
+        status, payload = self.roundtrip(request, timeout=self.load_budget() + grace)
+        self._total_spent += time.monotonic() - start
+        return status, payload
 
     def note(self, text):
         """A line from the grader (about a notebook's cells, say), shown with what the student's code printed."""
@@ -233,15 +280,25 @@ class Host:
         }
 
     def start(self):
-        """A fresh guest for this submission, ready for requests. Raises GuestStartError if it cannot start."""
-        sandbox = self.pool.acquire(self.level)
-        request = protocol.spawn_request(self._name, self._source.read_bytes(), self._limits(), self.loader.preload)
+        """A fresh guest for this submission, ready for requests. Raises GuestStartError if it cannot start.
+        A sandbox process lost on the way (at level basic a student can kill one) is replaced once."""
+        request = protocol.spawn_request(self._name, self._limits(), self.loader.preload)
+        # The file goes to the guest as a memfd: the sandbox process passes it on without reading it.
+        source = os.memfd_create("submission", os.MFD_CLOEXEC)
         try:
-            reply, fds = sandbox.request(request)
-        except SandboxLost:
-            sandbox.close()
-            raise
-        req_w, rep_r = fds
+            _write_all(source, self._source.read_bytes())
+            for attempt in (1, 2):
+                sandbox = self.pool.acquire(self.level)
+                try:
+                    reply, fds = sandbox.request(request, fds=[source])
+                    break
+                except SandboxLost:
+                    sandbox.close()
+                    if attempt == 2:
+                        raise
+        finally:
+            os.close(source)
+        req_w, rep_r, self._printed = fds
         self._sandbox = sandbox
         self.submission = Path(reply["path"])
         self._guest_pid = reply.get("pid")  # its own session; a real pid at level basic (no pid namespace)
@@ -251,7 +308,7 @@ class Host:
         # The guest says it is ready before it loads any student code, so a guest that dies before that
         # is the grader's own failure (loud), never a student's zero; and no student can fake one.
         status, payload = self._receive(self.config.timeout)
-        if status != Status.OK or payload.get("ready") is not True:
+        if status != Status.OK:
             why = self.kill() if status == Status.OK else payload
             raise GuestStartError(
                 f"the worker could not start, before any student code ran ({status}: {why}); "
@@ -266,10 +323,12 @@ class Host:
             self._requests.flush()
         except BrokenPipeError:
             return Status.CRASHED, self._death()
-        return self._receive(self.config.timeout if timeout is None else timeout)
+        return self._receive(self.config.timeout if timeout is None else timeout, request)
 
-    def _receive(self, timeout):
-        """The next reply, within `timeout` seconds: (status, payload) as for roundtrip."""
+    def _receive(self, timeout, request=None):
+        """The next reply, within `timeout` seconds: (status, payload) as for roundtrip. The reply must be
+        what `request` calls for (see protocol.check_reply; None: the guest's ready line). Anything else
+        is a protocol status, and the guest is killed: what it sends next cannot be trusted either."""
         deadline = time.monotonic() + timeout
         while b"\n" not in self._buffer:
             remaining = deadline - time.monotonic()
@@ -283,33 +342,25 @@ class Host:
             if not chunk:
                 return Status.CRASHED, self._death()
             self._buffer += chunk
-            if len(self._buffer) > MAX_REPLY_BYTES:
+            if len(self._buffer) > protocol.MAX_REPLY_BYTES:
                 self.kill()
                 return Status.PROTOCOL, "the worker sent an oversized reply"
         line, _, rest = bytes(self._buffer).partition(b"\n")
         self._buffer = bytearray(rest)
         try:
-            payload = json.loads(line)
-        except ValueError:
-            return Status.PROTOCOL, "the worker sent something that is not JSON"
-        if not isinstance(payload, dict):
-            return Status.PROTOCOL, "the worker sent something that is not a reply"
+            payload = protocol.parse(line)
+            if request is None:
+                protocol.check_ready(payload)
+            else:
+                protocol.check_reply(request, payload)
+        except protocol.ProtocolError as err:
+            self.kill()
+            return Status.PROTOCOL, f"the worker sent something that is not a reply: {err}"
         return Status.OK, payload
 
     def _death(self):
         """Why the guest died, once every process of the submission is dead."""
         return self.kill() or "the sandbox process ended"
-
-    def _sandbox_request(self, request):
-        """A request to the borrowed sandbox; a sandbox that is lost is closed and the guest counted dead."""
-        try:
-            return self._sandbox.request(request)[0]
-        except SandboxLost as err:
-            sandbox, self._sandbox = self._sandbox, None
-            self._lost(sandbox)
-            self._requests.close()
-            os.close(self._replies)
-            return {"ok": False, "status": str(err)[:300]}
 
     def _lost(self, sandbox):
         """A sandbox that died or stopped answering. Level os: closing it ends its pid namespace, so every
@@ -330,10 +381,12 @@ class Host:
         os.close(self._replies)
         sandbox, self._sandbox = self._sandbox, None
         try:
-            reply = sandbox.request(protocol.finish_request(self._keep()))[0]
+            reply = sandbox.request(protocol.finish_request())[0]
         except SandboxLost as err:
             self._lost(sandbox)
             return str(err)[:300]
-        self._output.write(reply.get("output", "").encode())
+        finally:  # every process of the guest is dead (or its sandbox is): its output is complete
+            self._output.write(read_output(self._printed, self._keep()))
+            os.close(self._printed)
         self.pool.release(sandbox)
-        return reply.get("status")
+        return reply["status"]
