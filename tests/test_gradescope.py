@@ -263,18 +263,17 @@ def _graded(path, kind="py"):
     return grade_submission(Submission("submission", path, kind), GradeConfig(jobs=1))
 
 
-def test_every_failed_item_carries_its_functions_likely_mistake_and_hint():
+def test_every_failed_test_carries_its_functions_likely_mistake_and_hint():
     result = _graded(SUBMISSIONS / "wrong" / "eps_inside_sqrt.py")
     mistake = BY_ID["effective_step.eps_inside_sqrt"]
-    tests = {t["number"]: t for t in results_json.render(result)["tests"]}
-    failed = [r for r in result.items if not r.passed]
-    assert failed and {r.item.task for r in failed} == {"effective_step"}
-    for r in failed:
-        output = tests[r.item.number]["output"]
-        assert f"Likely mistake: {mistake.title}." in output and f"Hint: {mistake.hint}" in output
-    for r in result.items:
-        if r.passed:
-            assert "Likely mistake" not in tests[r.item.number]["output"]
+    tests = results_json.render(result)["tests"]
+    failed = [t for t in tests if t["status"] == "failed"]
+    assert failed and {t["tags"][0] for t in failed} == {"effective_step"}
+    for test in failed:
+        assert f"Likely mistake: {mistake.title}." in test["output"] and f"Hint: {mistake.hint}" in test["output"]
+    for test in tests:
+        if test["status"] == "passed":
+            assert "Likely mistake" not in test["output"]
     assert f"Hint: {mistake.hint}" in feedback.render(result)  # the same words as feedback.md
 
 
@@ -288,15 +287,15 @@ def test_what_the_code_printed_is_in_a_code_block_it_cannot_close(tmp_path):
     assert block.count("````") == 2
 
 
-def test_the_always_visible_summary_counts_only_the_items_visible_before_the_due_date():
+def test_the_always_visible_summary_counts_only_the_tests_visible_before_the_due_date():
     result = _graded(SUBMISSIONS / "wrong" / "missing_pow_t.py")
     rendered = results_json.render(result)
     shown = [t for t in rendered["tests"] if t["visibility"] == "visible"]
     later = [t for t in rendered["tests"] if t["visibility"] != "visible"]
     assert shown and later
     got = sum(t["score"] for t in shown)
-    assert f"Items shown now: {got:g} / {sum(t['max_score'] for t in shown):g} points." in rendered["output"]
-    assert f"{len(later)} more item(s)" in rendered["output"]
+    assert f"Tests shown now: {got:g} / {sum(t['max_score'] for t in shown):g} points." in rendered["output"]
+    assert f"{len(later)} more test(s)" in rendered["output"]
     assert f"{result.score:g} /" not in rendered["output"] or result.score == got  # the total stays hidden
     assert rendered["output_format"] == rendered["test_output_format"] == "md"
 
@@ -314,13 +313,14 @@ def test_a_syntax_error_in_a_notebook_cell_is_named_where_its_function_is_missin
     result = _graded(_notebook_with(tmp_path, 4, broken), "ipynb")
     assert result.undefined["bias_correct"]["cell"] == 4
     assert set(result.undefined) == {"bias_correct"}
-    tests = {t["number"]: t for t in results_json.render(result)["tests"]}
-    for item in ITEMS:
-        text = tests[item.number]["output"]
-        if item.task == "bias_correct":
-            assert "bias_correct was never defined:** cell 4, where you wrote it, stopped with SyntaxError on line 2" in text
+    tests = results_json.render(result)["tests"]
+    assert any(t["tags"][0] == "bias_correct" for t in tests)
+    for test in tests:
+        if test["tags"][0] == "bias_correct":
+            assert test["status"] == "failed"
+            assert "bias_correct was never defined:** cell 4, where you wrote it, stopped with SyntaxError on line 2" in test["output"]
         else:
-            assert "never defined" not in text
+            assert "never defined" not in test["output"]
     assert "cell 4, where you wrote it, stopped with SyntaxError" in feedback.render(result)
 
 

@@ -38,7 +38,7 @@ DELETED_CELL = "update_v-inputs_unchanged"
 TERM = terms.Term("2031-spring")
 assert TERM.name != terms.current().name
 # Wrong only at a beta2 this term draws: only that term's hidden cases can catch it.
-DRAWN = next(c for c in randomized.cases(TERM.seed) if c.func == "update_v" and "beta2" in c.kwargs)
+DRAWN = next(c for c in randomized.graded(TERM.seed) if c.func == "update_v" and "beta2" in c.kwargs)
 ON_THE_DRAW = REFERENCE["update_v"].replace(
     "    v = beta2", f"    if beta2 == {DRAWN.kwargs['beta2']!r}:\n        return g\n    v = beta2", 1,
 )
@@ -51,7 +51,7 @@ STUDENTS = {
     "warns": ({**REFERENCE, "update_v": WARNS}, 100),
     # The reference, with one test cell deleted: nbgrader puts it back (add_missing_cells), adam-hw never needs it.
     "deleted_test_cell": (REFERENCE, 100),
-    "wrong_on_the_terms_draw": ({**REFERENCE, "update_v": ON_THE_DRAW}, 100 - ITEMS_BY_ID[DRAWN.item].points),
+    "wrong_on_the_terms_draw": ({**REFERENCE, "update_v": ON_THE_DRAW}, 100 - ITEMS_BY_ID[DRAWN.item].group(DRAWN.group).points),
 }
 
 

@@ -164,21 +164,22 @@ def test_the_see_it_in_action_cell_shows_about_a_50x_gap_with_the_reference():
 def test_each_terms_draw_is_in_the_hidden_part_of_its_items_test_cell():
     spring, fall = terms.Term("2031-spring"), terms.Term("2031-fall")
     cells = _test_cells(build(TEXT, SOLUTION, term_checks(spring)))
-    for case in randomized.cases(spring.seed):
-        assert case_line(case) in cells[case.item].partition(BEGIN_HIDDEN)[2], case.id
+    for case in randomized.graded(spring.seed):
+        assert case_line(case) in cells[f"{case.item}.{case.group}"].partition(BEGIN_HIDDEN)[2], case.id
     everything = "\n".join(cells.values())
-    assert not [c.id for c in randomized.cases(fall.seed) if case_line(c) in everything]
+    assert not [c.id for c in randomized.graded(fall.seed) if case_line(c) in everything]
 
 
 def test_a_solution_wrong_only_on_one_terms_draw_fails_that_terms_notebook_as_adam_hw_grade_fails_it(tmp_path):
     spring, fall = terms.Term("2031-spring"), terms.Term("2031-fall")
-    drawn = next(c for c in randomized.cases(spring.seed) if c.func == "update_v" and "beta2" in c.kwargs)
+    drawn = next(c for c in randomized.graded(spring.seed) if c.func == "update_v" and "beta2" in c.kwargs)
     beta2 = drawn.kwargs["beta2"]
     assert all(c.kwargs.get("beta2") != beta2 for c in term_checks(fall) if hasattr(c, "kwargs"))
     path = tmp_path / "second_moment.py"
     path.write_text(SOLUTION.replace("    v = beta2", f"    if beta2 == {beta2!r}:\n        return g\n    v = beta2", 1))
     assert f"beta2 == {beta2!r}" in path.read_text()
-    for term, failed in ((spring, [drawn.item]), (fall, [])):
+    for term, failed in ((spring, [f"{drawn.item}.{drawn.group}"]), (fall, [])):
         notebook = build(TEXT, SOLUTION, term_checks(term))
         graded = grade_submission(Submission("s", path, "py"), GradeConfig(jobs=1), term=term)
-        assert _run_test_cells(path, notebook) == failed == [r.item.id for r in graded.items if not r.passed]
+        groups = sorted(f"{r.item.id}.{g.spec.name}" for r in graded.items for g in r.groups if not g.passed)
+        assert _run_test_cells(path, notebook) == failed == groups

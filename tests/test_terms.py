@@ -169,7 +169,7 @@ def test_release_term_records_a_new_term_that_release_check_accepts(tmp_path, ca
     assert release.term_manifest(root) == (root / "autograder" / "term.json").read_text()  # a plain release keeps it
     # The nbgrader source notebook's hidden tests are the new term's draw (the student's notebook has none).
     source = (root / "solutions" / "second_moment.ipynb").read_text()
-    drawn = randomized.cases(terms.term_seed("2028-fall"))
+    drawn = randomized.graded(terms.term_seed("2028-fall"))
     assert all(json.dumps(case_line(case) + "\n")[1:-1] in source for case in drawn)
     (root / "autograder" / "term.json").write_text(json.dumps({**data, "seed": 7}))
     assert cli.main(["release", "--root", str(root), "--check"]) == 1
