@@ -273,7 +273,9 @@ def main(argv=None):
     try:
         return args.run(args)
     except UsageError as err:
-        print(f"adam-hw: {err}", file=sys.stderr)
+        from autograder.render.text import terminal
+
+        print(f"adam-hw: {terminal(str(err))}", file=sys.stderr)  # it may quote a student's file name
         return 2
     except BrokenPipeError:
         # The reader went away (`adam-hw grade ... | head`); every file was already written. Point stdout

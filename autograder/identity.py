@@ -125,11 +125,19 @@ class IdentityCheck:
         return []  # what it sends depends on the replies (symbols first, numbers after)
 
     def run(self, call):
-        problem, how = self.judge_chain(call)
+        replies = []
+
+        def recording(request, uses):
+            replies.append(call(request, uses))
+            return replies[-1]
+
+        problem, how = self.judge_chain(recording)
         message = "" if problem is None else f"{self.about}: {problem}."
+        # The symbolic reply is kept (plain data) for the diagnosis, which checks a recovered formula on it.
+        symbolic = replies[0] if replies and how.startswith("symbolic") and replies[0].ok else None
         return Outcome(
             self.id, self.item, problem is None, self.hidden, f"{self.about} (checked with {how})", message,
-            group=self.group, kind="identity",
+            group=self.group, kind="identity", returned=symbolic.value if symbolic else None,
         )
 
     def judge_chain(self, call):
@@ -298,9 +306,9 @@ class ConstantGradientCheck(IdentityCheck):
     def public_probes(self):
         return self.numeric_probes(PUBLIC_CONSTANTS)
 
-    def exact_v_probes(self):
+    def exact_v_probes(self, constants=None):
         """(v_t, t, beta2, g^2) with the exact v_t of a constant gradient: bias_correct judged on its own."""
-        for g, beta2 in _CONSTANT_GRADIENTS:
+        for g, beta2 in constants or _CONSTANT_GRADIENTS:
             b = Fraction(beta2)
             for t in range(1, self.steps + 1):
                 yield float((1 - b**t) * Fraction(g) ** 2), t, beta2, Fraction(g) ** 2

@@ -130,8 +130,14 @@ class SubmissionResult:
 
     @property
     def misconceptions(self):
-        """The ids of the known mistakes the diagnosis named, in function order."""
-        return [d.misconception for d in self.diagnoses if d.misconception]
+        """The ids the diagnosis named, in function order: a catalogue id, or `formula:<func>=<formula>`."""
+        return [d.id for d in self.diagnoses if d.id]
+
+    @property
+    def contract_failures(self):
+        """The failed checks of the contract items (containers, types, inputs unchanged), apart from the maths:
+        each Outcome's `kind` says what it judged ("same", "container" or "unchanged") and `group` where."""
+        return tuple(o for r in self.items if r.item.kind == "contract" for o in r.failures)
 
     def diagnosis_for(self, func):
         return next((d for d in self.diagnoses if d.func == func), None)

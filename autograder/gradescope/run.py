@@ -15,7 +15,7 @@ from pathlib import Path
 
 from autograder import grading, terms
 from autograder.config import DEFAULT, GradeConfig
-from autograder.discover import KINDS, MODULE, Submission
+from autograder.discover import KINDS, MODULE, Submission, walk
 from autograder.outdir import atomic_write
 from autograder.render import gradescope
 
@@ -25,8 +25,9 @@ DEFAULT_ROOT = "/autograder"
 def find_submission(folder, student):
     """The file to grade: second_moment.py, else second_moment.ipynb, else the only notebook or .py uploaded."""
     folder = Path(folder)
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(
-        part.startswith(".") or part == "__pycache__" for part in p.relative_to(folder).parts))
+    # No link followed, no recursion (a 1,500-deep upload), a regular file first: a link or a FIFO that is
+    # picked is refused with its reason when read (discover.Submission.load).
+    files = [p for regular, p in sorted((not regular, p) for p, regular in walk(folder)[0])]
     for name in (f"{MODULE}.py", f"{MODULE}.ipynb"):
         named = [p for p in files if p.name == name]
         if named:

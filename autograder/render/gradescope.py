@@ -14,7 +14,8 @@ Gradescope's settings (its autograder specification, "Controlling test case visi
 - `stdout_visibility: hidden`: run_autograder's own stdout is for the instructor (it names the isolation).
 """
 
-from autograder.render.feedback import fence, function_notes, group_text, load_text
+from autograder.render.feedback import function_notes, group_text, load_text
+from autograder.render.text import md_block
 from autograder.rubric import TASKS_BY_ID
 
 VISIBLE, AFTER_DUE_DATE = "visible", "after_due_date"
@@ -70,8 +71,7 @@ def top_output(result, tests):
     if result.load_error:
         parts.append(load_text(result))
     if result.output.strip():
-        bar = fence(result.output)
-        parts.append(f"**What your code printed:**\n\n{bar}\n{result.output.rstrip()}\n{bar}")
+        parts.append(f"**What your code printed:**\n\n{md_block(result.output)}")
     return "\n\n".join(parts)
 
 
@@ -92,6 +92,12 @@ def render(result):
             "isolation": result.isolation,
             "load_error": result.load_error,
             "failed_checks": [o.check for r in result.items for o in r.failures],
+            # Contract slips apart from the maths, each with what it judged ("same": lists/integers in,
+            # "container": float64 out, "unchanged": inputs left alone), for feedback that words them.
+            "contract_failures": [
+                {"check": o.check, "item": o.item, "group": o.group, "kind": o.kind}
+                for o in result.contract_failures
+            ],
             "misconceptions": result.misconceptions,
             "undefined": result.undefined,
             **result.extra,

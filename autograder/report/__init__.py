@@ -16,6 +16,8 @@ from pathlib import Path
 from autograder.misconceptions import BY_ID
 from autograder.outdir import atomic_write
 from autograder.report import charts
+from autograder.render.text import html as text_html
+from autograder.render.text import plain
 from autograder.report.data import read_class
 
 CHARTS = {
@@ -29,11 +31,27 @@ RETEACH = 3  # items named under "reteach first"
 def _label(misconception_id):
     """A chart label: the function and the mistake in words (the table beside it has the id)."""
     known = BY_ID.get(misconception_id)
-    return f"{known.func}: {known.title}" if known else misconception_id
+    if known:
+        return f"{known.func}: {known.title}"
+    if misconception_id.startswith("formula:"):
+        func, formula = misconception_id[len("formula:"):].split("=", 1)
+        return f"{func}: behaves like {formula}"
+    return misconception_id
+
+
+#: A recovered formula (not in the catalogue) named for fewer students than this is counted in one row.
+RARE = 2
+
+
+def _grouped(misconceptions):
+    """The catalogue's ids and the common recovered formulas as they are; rare formulas as one row."""
+    kept = [(m, n) for m, n in misconceptions if not (m.startswith("formula:") and n < RARE)]
+    rare = [(m, n) for m, n in misconceptions if m.startswith("formula:") and n < RARE]
+    return kept, rare
 
 
 def _cell(text):
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return plain(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _pct(part, whole):
@@ -125,12 +143,12 @@ def render_markdown(parts):
             lines.append("|" + "---|" * len(rows[0]))
             lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows[1:]]
             lines.append("")
-    return "\n".join(lines)
+    return plain("\n".join(lines))  # no control character (a term, an id read back) reaches the TA's file
 
 
 def _inline(text):
     """Escaped HTML, with `code` spans kept as <code>."""
-    pieces = html.escape(str(text)).split("`")
+    pieces = text_html(str(text)).split("`")
     return "".join(f"<code>{p}</code>" if k % 2 else p for k, p in enumerate(pieces))
 
 

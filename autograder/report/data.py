@@ -181,6 +181,13 @@ def read_results(folder, listed):
     return ranked, diagnosed, read, tuple(sorted(terms)), named_by, not_listed
 
 
+def _function_of(misconception_id):
+    """The function a diagnosis id is about: `update_v.beta1` or `formula:update_v=...`."""
+    if misconception_id.startswith("formula:"):
+        return misconception_id[len("formula:"):].split("=", 1)[0]
+    return misconception_id.split(".", 1)[0]
+
+
 def unnamed_failures(passed, named_by):
     """(function, students) for each function: diagnosed students whose function failed with no named mistake."""
     out = []
@@ -188,7 +195,7 @@ def unnamed_failures(passed, named_by):
         n = sum(
             1 for student, ids in named_by.items()
             if function_failed(passed.get(student, {}), func)
-            and not any(BY_ID[m].func == func for m in ids if m in BY_ID)
+            and not any(_function_of(m) == func for m in ids)
         )
         out.append((func, n))
     return tuple(out)
