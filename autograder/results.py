@@ -118,6 +118,7 @@ class SubmissionResult:
     output: str = ""
     extra: dict = field(default_factory=dict)
     diagnoses: tuple = ()  # diagnosis.Diagnosis per failing function: a known mistake, or which input fails
+    undefined: dict = field(default_factory=dict)  # function -> the notebook cell error that left it undefined
 
     @property
     def score(self):
@@ -129,8 +130,8 @@ class SubmissionResult:
 
     @property
     def misconceptions(self):
-        """The ids of the known mistakes the diagnosis named, in function order."""
-        return [d.misconception for d in self.diagnoses if d.misconception]
+        """The ids the diagnosis named, in function order: a catalogue id, or `formula:<func>=<formula>`."""
+        return [d.id for d in self.diagnoses if d.id]
 
     @property
     def contract_failures(self):

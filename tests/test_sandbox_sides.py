@@ -15,6 +15,7 @@ from autograder.notebook.cells import Cell
 from autograder.notebook.replay import MAX_DEAD_CELLS, CellReplay
 from autograder.sandbox import Host, Status, forker, protocol
 from autograder.sandbox.guest import Guest, encode_value
+from autograder.sandbox.host import read_output
 from tests.conftest import ROOT
 
 FUNCTIONS = ("update_v", "bias_correct", "effective_step")
@@ -48,9 +49,13 @@ def test_importing_the_sandbox_modules_starts_nothing_and_reads_no_arguments():
         "import os, sys\n"
         "import autograder.sandbox.guest, autograder.sandbox.forker, autograder.sandbox.pool\n"
         "import autograder.sandbox.host, autograder.notebook.replay, autograder.grading\n"
-        "mine = [p for p in os.listdir('/proc') if p.isdigit() and open(f'/proc/{p}/stat').read().rsplit(')', 1)[1]"
-        ".split()[1] == str(os.getpid())]\n"
-        "print(len(mine), autograder.sandbox.pool.sandbox_modules.cache_info().currsize)\n"
+        "mine = 0\n"
+        "for p in filter(str.isdigit, os.listdir('/proc')):\n"
+        "    try:\n"
+        "        mine += open(f'/proc/{p}/stat').read().rsplit(')', 1)[1].split()[1] == str(os.getpid())\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "print(mine, autograder.sandbox.pool.sandbox_modules.cache_info().currsize)\n"
     )
     # An argument that is not JSON: the guest and the forker used to parse sys.argv[1] when imported.
     done = subprocess.run([sys.executable, "-c", code, "not json"], capture_output=True, text=True, cwd=ROOT)
@@ -129,12 +134,37 @@ def test_encode_value_describes_what_a_function_returned_as_plain_data(value, ki
     assert encode_value(value)["kind"] == kind
 
 
-def test_the_forker_cuts_long_output_to_its_head_and_tail(tmp_path):
+def test_the_host_reads_a_guests_output_cut_to_its_head_and_tail(tmp_path):
     path = tmp_path / "output.txt"
     path.write_bytes(b"a" * 100 + b"b" * 1000 + b"c" * 100)
-    text = forker.read_output(str(path), 100)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        text = read_output(fd, 100).decode()
+        assert read_output(fd, 1000) == path.read_bytes()
+    finally:
+        os.close(fd)
     assert text.startswith("a" * 100) and text.endswith("c" * 100) and "[... 1000 bytes of output cut ...]" in text
-    assert forker.read_output(str(tmp_path / "none"), 100) == ""
+
+
+def test_removing_a_students_folder_survives_deep_nesting_locked_folders_and_links(tmp_path):
+    work = tmp_path / "work"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("the TA's")
+    os.makedirs(work)
+    deep = os.open(work, os.O_RDONLY)
+    for _ in range(1500):  # past Python's recursion limit, and past PATH_MAX as a path
+        os.mkdir("d" * 40, dir_fd=deep)
+        deeper = os.open("d" * 40, os.O_RDONLY, dir_fd=deep)
+        os.close(deep)
+        deep = deeper
+    os.close(deep)
+    (work / "link").symlink_to(outside)
+    (work / "locked").mkdir()
+    (work / "locked" / "f").write_text("x")
+    (work / "locked").chmod(0)
+    forker.remove_tree(str(work))
+    assert not work.exists() and (outside / "keep.txt").read_text() == "the TA's"
 
 
 def test_the_forker_describes_how_a_guest_ended():
@@ -153,11 +183,12 @@ class _ThreadSandbox:
     def __init__(self):
         self.thread = None
 
-    def request(self, message, timeout=None):
+    def request(self, message, timeout=None, fds=()):
         if message["op"] == protocol.SandboxOp.SPAWN:
             path = os.path.join(self.folder, message["name"])
             with open(path, "wb") as f:
-                f.write(bytes.fromhex(message["source"]))
+                f.write(os.pread(fds[0], 1 << 20, 0))
+            output = os.open(os.path.join(self.folder, "output.txt"), os.O_RDONLY | os.O_CREAT, 0o600)
             req_r, req_w = os.pipe()
             rep_r, rep_w = os.pipe()
             requests, replies = os.fdopen(req_r, "r"), os.fdopen(rep_w, "w")
@@ -168,11 +199,9 @@ class _ThreadSandbox:
 
             self.thread = threading.Thread(target=serve, daemon=True)
             self.thread.start()
-            return protocol.spawned_reply(path, None), [req_w, rep_r]
-        if message["op"] == protocol.SandboxOp.FINISH:
-            self.thread.join(5)
-            return protocol.finished_reply("exit code 0", ""), []
-        return protocol.peeked_reply(""), []
+            return protocol.spawned_reply(path, None), [req_w, rep_r, output]
+        self.thread.join(5)
+        return protocol.finished_reply("exit code 0"), []
 
 
 class _ThreadPool:
@@ -208,12 +237,26 @@ def test_the_host_grades_through_the_pool_it_is_given(tmp_path):
 
 
 class _ScriptedHost:
-    """Answers exec_cell with the status a cell's source names ("hang" or "crash"), else ok."""
+    """Answers exec_cell with the status a cell's source names ("hang", "crash", "slow": 0.7 s), else ok;
+    keeps the load budget on a clock of its own."""
 
     def __init__(self):
         self.config = GradeConfig(timeout=2.0)
         self.functions = FUNCTIONS
         self.notes, self.starts, self.ran = [], 0, []
+        self.spent = 0.0
+
+    total = 4 * 2.0  # (functions + 1) x timeout
+
+    def load_budget(self):
+        return max(0.0, min(self.config.timeout, self.total - self.spent))
+
+    def load_roundtrip(self, request, grace=0.0):
+        budget = self.load_budget() + grace
+        status, payload = self.roundtrip(request)
+        cost = {"hang": budget, "slow": min(0.7, budget)}.get(request.get("source"), 0.001)
+        self.spent += cost
+        return (Status.TIMEOUT, None) if cost >= budget and request.get("source") != "slow" else (status, payload)
 
     def start(self):
         self.starts += 1
@@ -249,3 +292,19 @@ def test_past_the_dead_cell_limit_the_rest_are_skipped_with_a_note():
     CellReplay(cells).load(host)
     assert MAX_DEAD_CELLS + 1 not in host.ran
     assert any(f"cell {MAX_DEAD_CELLS + 1} was not run" in note for note in host.notes)
+
+
+def test_notebook_cells_share_what_the_submission_has_and_the_rest_are_not_run():
+    host = _ScriptedHost()
+    available, error = CellReplay([Cell(n, "slow") for n in range(1, 21)]).load(host)
+    assert error is None and host.spent <= host.total + 0.01
+    assert len(host.ran) == 12  # 11 x 0.7 s, and the twelfth is cut at the 8 s the submission has
+    assert any("cell 20 was not run: your notebook had used up the 8 s it has in all" in n for n in host.notes)
+
+
+def test_replaying_cells_after_a_call_ended_the_guest_is_charged_to_the_same_time():
+    host = _ScriptedHost()
+    replay = CellReplay([Cell(n, "slow") for n in range(1, 8)])
+    assert replay.load(host)[1] is None  # 4.9 s
+    available, error = replay.load(host)  # a call ended the guest: the cells run again, and run out
+    assert available is None and error["type"] == "Timeout" and "8 s your notebook has in all" in error["message"]

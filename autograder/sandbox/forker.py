@@ -7,11 +7,17 @@ imports nothing from the grader but the protocol. It talks to the grader over on
 JSON per message (`protocol.SandboxOp`):
 
   spawn   -> fork a guest for one submission: a private folder holding only its file, its output going to
-             a file the student cannot reach, privileges dropped (level "os": a dedicated uid, no new
-             privileges), then `guest.main` runs in it; the grader gets the guest's two pipes (SCM_RIGHTS).
-  peek    -> the guest's printed output so far, cut to its first and last few KB.
-  finish  -> kill every process the submission started, wait until all are dead, report how the guest
-             ended and what it printed, and wipe its folder.
+             a file the student cannot reach, privileges dropped (as root: a dedicated uid and its own IPC
+             namespace; no new privileges), then `guest.main` runs in it; the grader gets the guest's two
+             pipes and a read handle on its output (SCM_RIGHTS).
+  finish  -> kill every process the submission started, wait until all are dead, remove everything of it
+             (its folder, its output file, its IPC objects, its files in the shared temporary folders as
+             root), and report how the guest ended.
+
+Nothing of one student reaches another through this process: it never holds a byte of a submission or of
+what a student printed. The grader hands the submission over as a memfd that only the forked guest reads
+(into its own folder), and reads the guest's output itself through the handle it is given. So the heap
+every later guest is forked from has no freed copy of a classmate's file or output in it.
 
 Importing numpy and sympy once here, before any fork, is what makes a submission cheap: a fork costs about
 a millisecond where starting Python and importing them costs about half a second.
@@ -33,9 +39,9 @@ import importlib
 import json
 import os
 import select
-import shutil
 import signal
 import socket
+import stat
 import sys
 import tempfile
 import time
@@ -43,9 +49,11 @@ import traceback
 
 try:  # inside the sandbox: loaded from source beside this module (see pool.BOOT)
     import adam_hw_guest as guest
+    import adam_hw_landlock as landlock
     import adam_hw_protocol as protocol
+    import adam_hw_seccomp as seccomp
 except ModuleNotFoundError:  # imported from the grader's package (its unit tests)
-    from autograder.sandbox import guest, protocol
+    from autograder.sandbox import guest, landlock, protocol, seccomp
 
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
@@ -53,6 +61,11 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 
 # Top-level folders a guest may see (read-only to its uid); every other one is covered by an empty tmpfs.
 SYSTEM = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc", "sys"}
 NPROC = 64  # processes a submission may have at once (counted for its own uid when it has one)
+CLONE_NEWIPC = 0x08000000
+IPC_RMID = 0
+#: Shared folders a dedicated uid can write to: what it leaves there is removed when its submission ends.
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
+MAX_CONTROL_BYTES = 1 << 20  # a request from the grader is a few hundred bytes
 
 
 @functools.cache
@@ -114,6 +127,14 @@ def setup_basic(drop):
     if drop:
         os.chmod(home, 0o711)  # the dedicated uid may pass through to its own folder, not list or read this one
     return home
+
+
+def private_matplotlib(home):
+    """Matplotlib's folder for this sandbox process alone (a preloaded pyplot builds its font cache here),
+    never a shared one such as /tmp/adam-hw-matplotlib, which any student could fill with a FIFO."""
+    path = os.path.join(home, "matplotlib")
+    os.mkdir(path, 0o700)
+    os.environ["MPLCONFIGDIR"] = path
 
 
 def import_shared(site):
@@ -205,20 +226,79 @@ def describe(code):
     return f"exit code {os.waitstatus_to_exitcode(code)}"
 
 
-def read_output(path, keep):
-    """What the guest printed: all of it, or its first and last `keep` bytes and how much was cut."""
+def remove_tree(path):
+    """`rm -rf path`, without recursion or long paths (a student's folders may nest 100,000 deep: past
+    Python's stack and PATH_MAX), never following a symbolic link, and making a folder the student locked
+    (mode 000) enterable first. Called only once every process that could change the tree is dead."""
     try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            head = f.read(keep)
-            if size <= 2 * keep:
-                return (head + f.read()).decode("utf-8", "replace")
-            f.seek(size - keep)
-            tail = f.read(keep)
+        if not stat.S_ISDIR(os.lstat(path).st_mode):
+            os.unlink(path)
+            return
     except FileNotFoundError:
-        return ""
-    cut = size - 2 * keep
-    return (head + f"\n[... {cut} bytes of output cut ...]\n".encode() + tail).decode("utf-8", "replace")
+        return
+    here = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.chdir(path)
+        names = []  # the folders entered below `path`, in order: the way back up
+        while True:
+            entered = None
+            with os.scandir(".") as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        entered = entry.name
+                        break
+                    os.unlink(entry.name)
+            if entered is not None:
+                os.chmod(entered, 0o700, follow_symlinks=False)
+                os.chdir(entered)
+                names.append(entered)
+            elif names:
+                os.chdir("..")
+                os.rmdir(names.pop())
+            else:
+                break
+    finally:
+        os.fchdir(here)
+        os.close(here)
+    os.rmdir(path)
+
+
+def _copy_fd(source_fd, path):
+    """Write what `source_fd` holds (from its start) to a new file at `path`."""
+    out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        offset, size = 0, os.fstat(source_fd).st_size
+        while offset < size:
+            sent = os.sendfile(out, source_fd, offset, size - offset)
+            if sent == 0:
+                break
+            offset += sent
+    finally:
+        os.close(out)
+
+
+def _sysv_objects(kind):
+    """[{column: value}] for the SysV IPC objects of `kind` ("shm", "sem", "msg") this process can see."""
+    try:
+        with open(f"/proc/sysvipc/{kind}") as f:
+            header, *rows = f.read().splitlines()
+    except OSError:
+        return []
+    names = header.split()
+    return [dict(zip(names, row.split())) for row in rows]
+
+
+def remove_sysv(owned):
+    """Remove the SysV shared memory, semaphores and message queues for which owned(row) is true."""
+    libc = _libc()
+    for kind, key, remove in (
+        ("shm", "shmid", lambda i: libc.shmctl(i, IPC_RMID, None)),
+        ("sem", "semid", lambda i: libc.semctl(i, 0, IPC_RMID)),
+        ("msg", "msqid", lambda i: libc.msgctl(i, IPC_RMID, None)),
+    ):
+        for row in _sysv_objects(kind):
+            if owned(row):
+                remove(int(row[key]))
 
 
 class Forker:
@@ -236,6 +316,12 @@ class Forker:
         self.output = os.path.join(home, "output.txt")
         self.current = None  # pid of the guest serving the current submission
         self.status = None  # its wait status, once reaped
+        self.seen = set()  # every pid of the current submission seen so far (its IPC objects are removed)
+        self.before = set()  # the SysV objects that existed when it started (never removed at level basic)
+        self._buffer = b""
+        self.rules = []  # (O_PATH fd, rights) of Landlock's planned rules, opened by open_rules()
+        self.ruleset = None  # the guests' Landlock ruleset (landlock.Ruleset), for the work folder below
+        self.work_id = None  # (device, inode) of the work folder that ruleset grants
 
     def send(self, message, fds=()):
         data = protocol.dumps(message)
@@ -243,14 +329,100 @@ class Forker:
 
     # -- one submission's guest ---------------------------------------------------------------------------
 
-    def become_student(self, request, req_r, rep_w, out_fd, path):
+    def receive(self):
+        """The next request and the file descriptors sent with it; (None, []) once the grader hangs up."""
+        fds = []
+        while b"\n" not in self._buffer:
+            data, got, _, _ = socket.recv_fds(self.control, 1 << 16, 4)
+            fds += got
+            if not data or len(self._buffer) > MAX_CONTROL_BYTES:
+                return None, fds
+            self._buffer += data
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return json.loads(line), fds
+
+    def isolate_ipc(self, memory):
+        """As root: this guest's own IPC namespace (its SysV objects and POSIX queues end with it, and no
+        other student's are visible), with shared memory capped at the memory limit. Without the right to
+        do so (a container without CAP_SYS_ADMIN), finish() removes what the dedicated uid created."""
+        if _libc().unshare(CLONE_NEWIPC) != 0:
+            return
+        pages = max(1, memory // os.sysconf("SC_PAGE_SIZE"))
+        for name, value in (("shmmax", memory), ("shmall", pages), ("shmmni", 64), ("msgmnb", 1 << 20)):
+            try:
+                with open(f"/proc/sys/kernel/{name}", "w") as f:
+                    f.write(str(value))
+            except OSError:
+                pass  # a read-only /proc/sys: the limits stay the system's
+
+    def fresh_work(self):
+        """An empty work folder for the next guest. The folder itself is kept (only emptied) while it is
+        the one the cached Landlock ruleset names, so that ruleset serves every guest: building one costs
+        a few hundred system calls, restricting with it one."""
+        if self.clear_work():
+            return
+        os.mkdir(self.work, 0o700)
+        info = os.lstat(self.work)
+        self.work_id = (info.st_dev, info.st_ino)
+        if self.ruleset is not None:
+            self.ruleset.close()
+        self.ruleset = self.confine_rules()
+
+    def clear_work(self):
+        """Empty the work folder, keeping it if it is the one the ruleset names (True), else remove it."""
+        try:
+            info = os.lstat(self.work)
+        except FileNotFoundError:
+            return False
+        if stat.S_ISDIR(info.st_mode) and (info.st_dev, info.st_ino) == self.work_id:
+            os.chmod(self.work, 0o700)
+            for name in os.listdir(self.work):
+                remove_tree(os.path.join(self.work, name))
+            return True
+        remove_tree(self.work)
+        return False
+
+    def open_rules(self):
+        """Open each planned Landlock rule's path once, in this process's view of the file system (level os
+        hides some: nothing to grant there); every guest builds its ruleset from these."""
+        if not self.config.get("landlock_abi"):
+            return
+        for path, rights in self.config["landlock_rules"]:
+            try:
+                self.rules.append((os.open(path, os.O_PATH | os.O_CLOEXEC), rights))
+            except OSError:
+                pass
+
+    def confine_rules(self):
+        """The guests' Landlock ruleset (None without Landlock): the planned rules and the work folder."""
+        if not self.config.get("landlock_abi"):
+            return None
+        ruleset = landlock.Ruleset(self.config["landlock_abi"])
+        for fd, rights in self.rules:
+            ruleset.allow(fd, rights)
+        ruleset.allow(self.work, landlock.WRITE)
+        return ruleset
+
+    def confine(self):
+        """The last step before the guest runs: Landlock, then the seccomp filter (the grader checked that
+        both work on this machine, so a failure here is the grader's, and loud)."""
+        if self.ruleset is not None:
+            self.ruleset.restrict()
+            self.ruleset.close()
+        if self.config.get("seccomp"):
+            seccomp.install()
+
+    def become_student(self, request, req_r, rep_w, out_fd, path, source_fd):
         """In the forked child: shed everything of the sandbox's, drop privileges, then run the guest."""
         os.setsid()
+        _copy_fd(source_fd, path)  # the submission reaches memory only here, in the student's own process
+        if self.drop:
+            self.isolate_ipc(request["rlimits"].get("RLIMIT_AS") or 1 << 30)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)
-        kept = sorted({0, 1, 2, req_r, rep_w})
+        kept = sorted({0, 1, 2, req_r, rep_w} | ({self.ruleset.fd} if self.ruleset else set()))
         for low, high in zip(kept, kept[1:] + [os.sysconf("SC_OPEN_MAX")]):
             os.closerange(low + 1, high)  # the control socket above all: the student must never reach it
         if self.drop:
@@ -261,31 +433,38 @@ class Forker:
         _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
         os.chdir(self.work)
         os.environ.clear()
-        os.environ.update(self.config["env"], HOME=self.work, TMPDIR=self.work)
+        # Matplotlib's cache and config: the student's own folder, wiped with it (never a shared one).
+        os.environ.update(self.config["env"], HOME=self.work, TMPDIR=self.work,
+                          MPLCONFIGDIR=os.path.join(self.work, ".matplotlib"))
+        tempfile.tempdir = None  # this process cached /tmp when it made its home: the guest's is TMPDIR
         rlimits = dict(request["rlimits"])
         rlimits["RLIMIT_NPROC"] = NPROC if self.drop else own_processes() + NPROC
         guest_config = {"fds": [req_r, rep_w], "site": [], "rlimits": rlimits, "submission_path": path}
-        sys.argv[1:] = [json.dumps(guest_config)]
+        sys.argv[:] = [path]
+        self.confine()
         guest.main(guest_config)
 
-    def spawn(self, request):
+    def spawn(self, request, fds):
         self.finish_current()
+        if len(fds) != 1:
+            raise ValueError(f"a spawn request comes with the submission's memfd, got {len(fds)} descriptors")
+        (source_fd,) = fds
         preload(request.get("preload", []))
-        shutil.rmtree(self.work, ignore_errors=True)
-        os.mkdir(self.work, 0o700)
+        self.fresh_work()
         path = os.path.join(self.work, request["name"])
-        with open(path, "wb") as f:
-            f.write(bytes.fromhex(request["source"]))
         if self.drop:
             os.chown(self.work, self.config["uid"], self.config["uid"])
+        self.before = {(kind, row.get("shmid") or row.get("semid") or row.get("msqid"))
+                       for kind in ("shm", "sem", "msg") for row in _sysv_objects(kind)}
         out_fd = os.open(self.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        out_r = os.open(self.output, os.O_RDONLY)
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
-                self.become_student(request, req_r, rep_w, out_fd, path)
+                self.become_student(request, req_r, rep_w, out_fd, path, source_fd)
                 for stream in (sys.stdout, sys.stderr):
                     stream.flush()
             except BaseException:  # only set-up can fail here (the guest reports the student's own errors)
@@ -293,12 +472,12 @@ class Forker:
                 os.write(2, f"[sandbox] could not start the worker:\n{traceback.format_exc()}".encode())
             finally:
                 os._exit(code)
-        for fd in (req_r, rep_w, out_fd):
+        for fd in (req_r, rep_w, out_fd, source_fd):
             os.close(fd)
-        self.current, self.status = pid, None
-        self.send(protocol.spawned_reply(path, pid), fds=[req_w, rep_r])
-        os.close(req_w)
-        os.close(rep_r)
+        self.current, self.status, self.seen = pid, None, {pid}
+        self.send(protocol.spawned_reply(path, pid), fds=[req_w, rep_r, out_r])
+        for fd in (req_w, rep_r, out_r):
+            os.close(fd)
 
     # -- ending a submission ------------------------------------------------------------------------------
 
@@ -311,6 +490,7 @@ class Forker:
                 return False
             if pid == 0:
                 return True
+            self.seen.add(pid)
             if pid == self.current:
                 self.status = code
 
@@ -323,7 +503,9 @@ class Forker:
                 except ProcessLookupError:
                     pass
             else:
-                for pid in descendants(os.getpid()):
+                found = descendants(os.getpid())
+                self.seen.update(found)
+                for pid in found:
                     try:
                         os.kill(pid, signal.SIGKILL)
                     except ProcessLookupError:
@@ -333,50 +515,83 @@ class Forker:
             time.sleep(0.001)
 
     def finish_current(self):
-        if self.current is not None:
-            self.kill_all()
-            self.current = None
+        """Kill every process of the submission, then remove everything it left."""
+        if self.current is None:
+            return
+        self.kill_all()
+        self.current = None
+        self.clear_work()
+        if os.path.exists(self.output):
+            os.unlink(self.output)  # the grader still holds it open, to read what the student printed
+        if self.drop:  # the uid is this sandbox's alone (pool.allocate_uid): all it owns is the student's
+            uid = str(self.config["uid"])
+            remove_sysv(lambda row: uid in (row.get("uid"), row.get("cuid")))
+            self.remove_shared_files(self.config["uid"])
+        else:  # the grader's own uid: only objects this submission's processes created, never the TA's
+            seen = {str(pid) for pid in self.seen}
+            remove_sysv(lambda row: (row.get("shmid") and ("shm", row["shmid"]) not in self.before
+                                     and row.get("cpid") in seen)
+                        or (row.get("msqid") and ("msg", row["msqid"]) not in self.before
+                            and row.get("lspid") in seen))
+
+    @staticmethod
+    def remove_shared_files(uid):
+        """What a dedicated uid left in the shared temporary folders (visible at level basic)."""
+        for folder in SHARED_TMP:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    if entry.stat(follow_symlinks=False).st_uid == uid:
+                        remove_tree(entry.path)
+                except OSError:
+                    pass  # gone meanwhile
 
     def finish(self, request):
         self.finish_current()
-        text = read_output(self.output, request["keep"])
-        if os.path.exists(self.output):
-            os.unlink(self.output)
-        shutil.rmtree(self.work, ignore_errors=True)
-        self.send(protocol.finished_reply(describe(self.status), text))
-
-    def peek(self, request):
-        self.send(protocol.peeked_reply(read_output(self.output, request["keep"])))
+        self.send(protocol.finished_reply(describe(self.status)))
 
     def serve(self):
         self.send(protocol.READY)
-        reader = self.control.makefile("rb")
-        ops = {protocol.SandboxOp.SPAWN: self.spawn, protocol.SandboxOp.FINISH: self.finish,
-               protocol.SandboxOp.PEEK: self.peek}
         while True:
             # Wake now and then to reap children that ended on their own (as init, orphans are ours too).
             ready, _, _ = select.select([self.control], [], [], 1.0)
             if not ready:
                 self.reap()
                 continue
-            line = reader.readline()
-            if not line:
+            request, fds = self.receive()
+            if request is None:
                 break
-            request = json.loads(line)
-            ops[request["op"]](request)
+            if request["op"] == protocol.SandboxOp.SPAWN:
+                self.spawn(request, fds)
+            elif request["op"] == protocol.SandboxOp.FINISH:
+                self.finish(request)
         self.finish_current()
         if self.level == "basic":
-            shutil.rmtree(self.home, ignore_errors=True)
+            remove_tree(self.home)
+
+
+def join_cgroup(procs):
+    """Into this sandbox's own cgroup (cpu.py: an equal CPU share), with every guest forked from here."""
+    if procs:
+        with open(procs, "w") as f:
+            f.write("0")
 
 
 def main(config):
     """Run as the sandbox process: isolate this process, import what guests share, then serve the grader."""
     control = socket.socket(fileno=config["control"])
+    join_cgroup(config.get("cgroup"))
     home = setup_os(config) if config["level"] == "os" else setup_basic(os.geteuid() == 0)
+    private_matplotlib(home)
     import_shared(config["site"])
     warm_sympy()
     # Everything alive now is shared with every fork: keep the garbage collector from walking (and so
     # copying, page by page) it in each guest.
     gc.collect()
     gc.freeze()
-    Forker(config, control, home).serve()
+    forker = Forker(config, control, home)
+    forker.open_rules()
+    forker.serve()

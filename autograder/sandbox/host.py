@@ -8,8 +8,10 @@ the submission. A loader gets the submission into the guest (`ModuleLoad` import
 `autograder.notebook.replay` runs a notebook's cells), time-boxed like any call, and the host then
 answers `call(request, uses)` with a `Reply`. A request that hangs past the timeout gets every process of
 the submission killed; the functions it used are then marked hung and later requests that use them are
-skipped at once. Each function also has one timeout in all over its calls, so one submission costs at
-most about (functions + 1) x timeout however its time is spread. `close()` returns only once every
+skipped at once. Each function has one timeout in all over its calls; each load (a notebook's cell) one
+timeout; and the whole submission (functions + 1) x timeout, which every request is charged to, loads,
+a notebook's cells and every reload after a call ended the guest included. So one submission costs at
+most (functions + 1) x timeout plus a small constant (GRACE, and starting guests) however it spends it. `close()` returns only once every
 process the submission started is dead.
 """
 
@@ -24,12 +26,21 @@ from pathlib import Path
 
 from autograder.config import GradeConfig
 from autograder.rubric import FUNCTIONS
-from autograder.sandbox import protocol
+from autograder.sandbox import cpu, protocol
 from autograder.sandbox.pool import SandboxLost, SandboxPool, default_pool
 from autograder.sandbox.protocol import Status
 
-MAX_REPLY_BYTES = 16 * 1024 * 1024
+# Of each function a request does not use, this much of a timeout is kept back from CPU-starvation credit.
+RESERVE = 0.5
+# The least share of a reply's wait the guest must have spent waiting for a CPU to be credited at all.
+STARVED_SHARE = 0.25
+CREDIT_STEP = 0.25  # seconds of credit at a time, so the hog check below runs again before the next
+HOG_CPUS = 1.5  # CPUs a submission's processes may use together while credited (one process uses at most 1)
 PIPELINE_BYTES = 16 * 1024  # requests written at once: well under a pipe's buffer, so the write never blocks
+#: Seconds a grader-side question (which functions a notebook defined) gets beyond the load budget: it runs
+#: no student code unless a module-level __getattr__ is defined, and must be answered even once the
+#: budget is spent. Part of the "small constant" in the time bound.
+GRACE = 0.5
 
 
 class GuestStartError(RuntimeError):
@@ -55,6 +66,23 @@ def _key(request):
     return json.dumps(request, sort_keys=True)
 
 
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.lseek(fd, 0, os.SEEK_SET)
+
+
+def read_output(fd, keep):
+    """What a guest printed (its output file, open as `fd`): all of it, or its first and last `keep` bytes
+    and how much was cut. Read here, in the grader: the sandbox process never holds a student's output."""
+    size = os.fstat(fd).st_size
+    if size <= 2 * keep:
+        return os.pread(fd, size, 0)
+    head, tail = os.pread(fd, keep, 0), os.pread(fd, keep, size - keep)
+    return head + f"\n[... {size - 2 * keep} bytes of output cut ...]\n".encode() + tail
+
+
 def isolation(config: GradeConfig, pool: SandboxPool | None = None):
     """The isolation level this config gets here, in words (results.json's extra_data["isolation"])."""
     return (pool or default_pool()).resolve(config.isolation)[1]
@@ -67,22 +95,30 @@ class ModuleLoad:
 
     def load(self, host):
         """(available, load_error): which graded functions are defined, or why the file did not load."""
+        timeout = host.config.timeout
+        again = (f"loading your file again (a call had ended the worker) took it past the {host.total:g} s "
+                 f"your submission has in all")
+        if host.load_budget() <= 0:
+            return None, {"type": "Timeout", "message": again}
+        reload = host.loads > 1
         host.start()
-        status, payload = host.roundtrip(protocol.load_request(str(host.submission), host.functions))
+        status, payload = host.load_roundtrip(protocol.load_request(str(host.submission), host.functions))
         if status == Status.TIMEOUT:
-            return None, {"type": "Timeout", "message": f"loading your file took longer than {host.config.timeout:g} s"}
+            return None, {"type": "Timeout", "message": again if reload else f"loading your file took longer than {timeout:g} s"}
         if status == Status.CRASHED:
             return None, {"type": "Crashed", "message": f"your file ended the process while loading ({payload})"}
-        if status == Status.PROTOCOL or payload.get("ok") is not True:
-            error = payload.get("error") if isinstance(payload, dict) else None
-            return None, error if isinstance(error, dict) else {"type": "Error", "message": str(payload)[:300]}
+        if status == Status.PROTOCOL:
+            return None, {"type": "Error", "message": str(payload)[:300]}
+        if payload.get("ok") is not True:
+            return None, payload["error"]
         return payload.get("functions", {}), None
 
 
 class Host:
     """The grader's side of one submission (see the module docstring). Use it as a context manager."""
 
-    def __init__(self, source, config: GradeConfig, functions=FUNCTIONS, loader=None, pool: SandboxPool | None = None):
+    def __init__(self, source, config: GradeConfig, functions=FUNCTIONS, loader=None, pool: SandboxPool | None = None,
+                 data: bytes | None = None):
         self.config = config
         self.functions = tuple(functions)
         self.loader = loader or ModuleLoad()
@@ -91,14 +127,21 @@ class Host:
         self._spent = {}  # function name -> seconds its calls have taken so far
         self._prefetched = {}  # request (as JSON) -> [(status, payload)] answered ahead by prefetch()
         self.load_error = None  # set when the submission cannot be loaded; every call is then unavailable
+        self.loads = 0  # times the submission was loaded (again after a call ended its guest)
+        self.total = (len(self.functions) + 1) * config.timeout  # seconds the whole submission has
+        self._total_spent = 0.0  # seconds every request has taken so far, loads and reloads included
         self.available = {}
         self.level, self.isolation = self.pool.resolve(config.isolation)
         self._sandbox = None  # the borrowed sandbox process while a guest serves this submission
         self._buffer = bytearray()
         self._source = Path(source)
+        self._data = data  # the file's bytes as the grader read and checked them (discover.Submission.load)
         self._name = "second_moment" + (self._source.suffix or ".py")
         self.submission = None  # the file's path inside the sandbox, once a guest has it
         self._guest_pid = None
+        self._guest_host_pid = None  # the same guest as the grader sees it (level os: another pid namespace)
+        self._starved = 0.0  # seconds the last reply's wait was extended because the guest waited for a CPU
+        self._uses = ()  # the functions the request being answered runs (none: a load, a cell)
         self._output = io.BytesIO()  # grader notes, and each ended guest's output
 
     def __enter__(self):
@@ -124,8 +167,10 @@ class Host:
             status, payload = waiting.pop(0)
         else:
             start = time.monotonic()
+            self._uses = uses
             status, payload = self.roundtrip(request, timeout=self._budget(uses))
-            self._charge(uses, time.monotonic() - start)
+            self._uses = ()
+            self._charge(uses, time.monotonic() - start, self._starved)
         return self._reply(status, payload, uses)
 
     def prefetch(self, pairs):
@@ -159,23 +204,36 @@ class Host:
             return False
         start = time.monotonic()
         for request, uses, _ in batch:
-            status, payload = self._receive(self._budget(uses))
+            self._uses = uses
+            status, payload = self._receive(self._budget(uses), request)
+            self._uses = ()
             now = time.monotonic()
-            self._charge(uses, now - start)
+            self._charge(uses, now - start, self._starved)
             start = now
             self._prefetched.setdefault(_key(request), []).append((status, payload))
-            if status in (Status.TIMEOUT, Status.CRASHED) or self._sandbox is None:
+            if status in (Status.TIMEOUT, Status.CRASHED, Status.PROTOCOL) or self._sandbox is None:
                 return False
         return True
 
     def _budget(self, uses):
         """Each function has `timeout` seconds in all, over every call: a function that takes just under
         the timeout on each of its many calls (a memory bomb, a sleep) still costs at most one timeout."""
-        return max(0.0, self.config.timeout - max(self._spent.get(name, 0.0) for name in uses))
+        left = self.config.timeout - max(self._spent.get(name, 0.0) for name in uses)
+        return max(0.0, min(left, self.total - self._total_spent))
 
-    def _charge(self, uses, seconds):
+    def _charge(self, uses, seconds, starved=0.0):
+        """`seconds` of wall-clock time against the submission's total; to the functions, less the time
+        their guest spent waiting for a CPU (cpu.py)."""
+        self._total_spent += seconds
         for name in uses:
-            self._spent[name] = self._spent.get(name, 0.0) + seconds
+            self._spent[name] = self._spent.get(name, 0.0) + seconds - starved
+
+    def _reserve(self):
+        """Wall time kept back from starvation credit for the functions the current request does not use, so
+        a starved endless loop cannot take the quick calls of the others with it (RESERVE of a timeout each)."""
+        others = [f for f in self.functions if f not in self._uses and f not in self.broken]
+        timeout = self.config.timeout
+        return sum(min(RESERVE * timeout, max(0.0, timeout - self._spent.get(f, 0.0))) for f in others)
 
     def _reply(self, status, payload, uses):
         if status in (Status.TIMEOUT, Status.CRASHED):
@@ -193,7 +251,7 @@ class Host:
         """What the student's code printed, cut to the first and last few KB."""
         data = self._output.getvalue()
         if self._sandbox is not None:
-            data += self._sandbox_request(protocol.peek_request(self._keep())).get("output", "").encode()
+            data += read_output(self._printed, self._keep())
         keep = self.config.output_keep_kb * 1024
         if len(data) > 2 * keep + 256:  # the sandbox already cut each guest's output to this, marker included
             cut = len(data) - 2 * keep
@@ -213,12 +271,25 @@ class Host:
             return True
         if self.load_error is not None:
             return False
+        self.loads += 1
         available, self.load_error = self.loader.load(self)
         if self.load_error is not None:
             self.kill()
             return False
         self.available = {name: available.get(name) is True for name in self.functions}
         return True
+
+    def load_budget(self):
+        """Seconds the next load (or notebook cell) may take: one timeout, within what the submission has left."""
+        return max(0.0, min(self.config.timeout, self.total - self._total_spent))
+
+    def load_roundtrip(self, request, grace=0.0):
+        """A request that loads (imports the file, runs a cell): answered within load_budget() (plus `grace`),
+        and its time charged to the submission."""
+        start = time.monotonic()
+        status, payload = self.roundtrip(request, timeout=self.load_budget() + grace)
+        self._total_spent += time.monotonic() - start
+        return status, payload
 
     def note(self, text):
         """A line from the grader (about a notebook's cells, say), shown with what the student's code printed."""
@@ -230,28 +301,41 @@ class Host:
             "RLIMIT_AS": self.config.memory_mb * 1024 * 1024,
             "RLIMIT_FSIZE": self.config.file_size_mb * 1024 * 1024,
             "RLIMIT_CORE": 0,
+            # A last bound on what any one process of the submission can burn: all the submission has.
+            "RLIMIT_CPU": int(self.total) + 2,
         }
 
     def start(self):
-        """A fresh guest for this submission, ready for requests. Raises GuestStartError if it cannot start."""
-        sandbox = self.pool.acquire(self.level)
-        request = protocol.spawn_request(self._name, self._source.read_bytes(), self._limits(), self.loader.preload)
+        """A fresh guest for this submission, ready for requests. Raises GuestStartError if it cannot start.
+        A sandbox process lost on the way (at level basic a student can kill one) is replaced once."""
+        request = protocol.spawn_request(self._name, self._limits(), self.loader.preload)
+        # The file goes to the guest as a memfd: the sandbox process passes it on without reading it.
+        source = os.memfd_create("submission", os.MFD_CLOEXEC)
         try:
-            reply, fds = sandbox.request(request)
-        except SandboxLost:
-            sandbox.close()
-            raise
-        req_w, rep_r = fds
+            _write_all(source, self._source.read_bytes() if self._data is None else self._data)
+            for attempt in (1, 2):
+                sandbox = self.pool.acquire(self.level)
+                try:
+                    reply, fds = sandbox.request(request, fds=[source])
+                    break
+                except SandboxLost:
+                    sandbox.close()
+                    if attempt == 2:
+                        raise
+        finally:
+            os.close(source)
+        req_w, rep_r, self._printed = fds
         self._sandbox = sandbox
         self.submission = Path(reply["path"])
         self._guest_pid = reply.get("pid")  # its own session; a real pid at level basic (no pid namespace)
+        self._guest_host_pid = sandbox.guest_pid(self._guest_pid) if self._guest_pid else None
         self._requests = os.fdopen(req_w, "wb")
         self._replies = rep_r
         self._buffer = bytearray()
         # The guest says it is ready before it loads any student code, so a guest that dies before that
         # is the grader's own failure (loud), never a student's zero; and no student can fake one.
         status, payload = self._receive(self.config.timeout)
-        if status != Status.OK or payload.get("ready") is not True:
+        if status != Status.OK:
             why = self.kill() if status == Status.OK else payload
             raise GuestStartError(
                 f"the worker could not start, before any student code ran ({status}: {why}); "
@@ -266,14 +350,38 @@ class Host:
             self._requests.flush()
         except BrokenPipeError:
             return Status.CRASHED, self._death()
-        return self._receive(self.config.timeout if timeout is None else timeout)
+        return self._receive(self.config.timeout if timeout is None else timeout, request)
 
-    def _receive(self, timeout):
-        """The next reply, within `timeout` seconds: (status, payload) as for roundtrip."""
-        deadline = time.monotonic() + timeout
+    def _receive(self, timeout, request=None):
+        """The next reply, within `timeout` seconds: (status, payload) as for roundtrip. The reply must be
+        what `request` calls for (see protocol.check_reply; None: the guest's ready line). Anything else
+        is a protocol status, and the guest is killed: what it sends next cannot be trusted either."""
+        start = time.monotonic()
+        deadline = start + timeout
+        self._starved = 0.0
+        # Time the guest spent waiting for a CPU (a classmate's hog, a busy machine) is not its own: the
+        # wait goes on by that much, a little at a time, within what the submission has left in all. Not
+        # for a hog starved by its own processes: from the first extension on, its processes together
+        # must not use more than one CPU (cpu.TreeClock, read only on this slow path).
+        clock = cpu.StarvationClock(self._guest_host_pid if request is not None else None)
+        tree, since = None, None
         while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
+                starved = clock.starved()
+                left = self.total - self._total_spent - (now - start) - self._reserve()
+                credit = min(starved - self._starved, left, CREDIT_STEP)
+                if tree is None and clock.readable:
+                    tree, since = cpu.TreeClock(self._sandbox.process_pid()), now
+                elif tree is not None and (tree.used() or 0.0) > HOG_CPUS * (now - since):
+                    credit = 0.0
+                # Only a guest that mostly waited for a CPU: one that mostly slept (a sleep, a hang on I/O)
+                # is charged its wall time, however busy the machine made its wake-ups.
+                if credit > 0.005 and starved >= STARVED_SHARE * (now - start):
+                    self._starved += credit
+                    deadline += credit
+                    continue
                 self.kill()
                 return Status.TIMEOUT, None
             ready, _, _ = select.select([self._replies], [], [], remaining)
@@ -283,33 +391,25 @@ class Host:
             if not chunk:
                 return Status.CRASHED, self._death()
             self._buffer += chunk
-            if len(self._buffer) > MAX_REPLY_BYTES:
+            if len(self._buffer) > protocol.MAX_REPLY_BYTES:
                 self.kill()
                 return Status.PROTOCOL, "the worker sent an oversized reply"
         line, _, rest = bytes(self._buffer).partition(b"\n")
         self._buffer = bytearray(rest)
         try:
-            payload = json.loads(line)
-        except ValueError:
-            return Status.PROTOCOL, "the worker sent something that is not JSON"
-        if not isinstance(payload, dict):
-            return Status.PROTOCOL, "the worker sent something that is not a reply"
+            payload = protocol.parse(line)
+            if request is None:
+                protocol.check_ready(payload)
+            else:
+                protocol.check_reply(request, payload)
+        except protocol.ProtocolError as err:
+            self.kill()
+            return Status.PROTOCOL, f"the worker sent something that is not a reply: {err}"
         return Status.OK, payload
 
     def _death(self):
         """Why the guest died, once every process of the submission is dead."""
         return self.kill() or "the sandbox process ended"
-
-    def _sandbox_request(self, request):
-        """A request to the borrowed sandbox; a sandbox that is lost is closed and the guest counted dead."""
-        try:
-            return self._sandbox.request(request)[0]
-        except SandboxLost as err:
-            sandbox, self._sandbox = self._sandbox, None
-            self._lost(sandbox)
-            self._requests.close()
-            os.close(self._replies)
-            return {"ok": False, "status": str(err)[:300]}
 
     def _lost(self, sandbox):
         """A sandbox that died or stopped answering. Level os: closing it ends its pid namespace, so every
@@ -330,10 +430,12 @@ class Host:
         os.close(self._replies)
         sandbox, self._sandbox = self._sandbox, None
         try:
-            reply = sandbox.request(protocol.finish_request(self._keep()))[0]
+            reply = sandbox.request(protocol.finish_request())[0]
         except SandboxLost as err:
             self._lost(sandbox)
             return str(err)[:300]
-        self._output.write(reply.get("output", "").encode())
+        finally:  # every process of the guest is dead (or its sandbox is): its output is complete
+            self._output.write(read_output(self._printed, self._keep()))
+            os.close(self._printed)
         self.pool.release(sandbox)
-        return reply.get("status")
+        return reply["status"]

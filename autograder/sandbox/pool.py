@@ -11,6 +11,7 @@ process shares when it passes none).
 """
 
 import atexit
+import fcntl
 import functools
 import importlib.util
 import json
@@ -18,6 +19,7 @@ import os
 import select
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -25,16 +27,17 @@ import threading
 import time
 from pathlib import Path
 
-from autograder.sandbox import protocol
+from autograder.sandbox import confine, cpu, landlock, protocol, seccomp
 
 LEVELS = ("auto", "os", "basic")
+# Each level's own layers; layers_text() adds Landlock, seccomp and the CPU layers this machine allows.
 DESCRIPTIONS = {
     "os": "os: a dedicated uid per worker, new mount/pid/net/ipc namespaces, only system folders visible, "
-    "private tmpfs, rlimits (memory, processes, file size)",
-    "basic": "basic: rlimits (memory, processes, file size), own session, child subreaper, private temp folder "
-    "(not root: same uid as the grader, network and file system not isolated)",
-    "basic-root": "basic: a dedicated uid per worker, rlimits (memory, processes, file size), own session, child "
-    "subreaper, private temp folder (no namespaces: network and world-readable files not isolated)",
+    "private tmpfs, rlimits (memory, processes, file size, CPU)",
+    "basic": "basic: rlimits (memory, processes, file size, CPU), own session, child subreaper, private temp folder "
+    "(not root: same uid as the grader)",
+    "basic-root": "basic: a dedicated uid per worker, rlimits (memory, processes, file size, CPU), own session, child "
+    "subreaper, private temp folder (no namespaces)",
 }
 #: What the sandbox process runs (`python -I -S -c BOOT config`): without the package, it makes modules of
 #: the sources in config["modules"] (the protocol, the guest, the forker, in that order) and runs the last.
@@ -50,16 +53,98 @@ module.main(config)
 """
 START_TIMEOUT = 60.0  # seconds for a sandbox to set up and import numpy and sympy
 REPLY_TIMEOUT = 30.0  # seconds for a sandbox to answer (finish kills and reaps; a fork storm can take a while)
-UID_BASE = 200_000  # dedicated uids: far above any real account; unique per grader process and job slot
+UID_BASE = 1_800_000  # dedicated uids: far above any real account (and the 200,000 + pid x 16 once derived)
+UID_COUNT = 100_000
+#: Where the uid lock files live: root's own folders, never one a user could have made first.
+LOCK_DIRS = ("/run/adam-hw-uids", "/var/lock/adam-hw-uids", "/var/tmp/adam-hw-uids-root")
 ENV = {
     "PATH": "/usr/bin:/bin",
     "LANG": "C.UTF-8",
     "OPENBLAS_NUM_THREADS": "1",  # numpy must import under the address-space limit
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
-    "MPLBACKEND": "Agg",
-    "MPLCONFIGDIR": "/tmp/adam-hw-matplotlib",  # inside the sandbox (level os: its own tmpfs)
+    "MPLBACKEND": "Agg",  # MPLCONFIGDIR: one per sandbox process and per guest (forker.py), never shared
 }
+
+
+def _lock_dir():
+    for path in LOCK_DIRS:
+        if not os.path.isdir(os.path.dirname(path)):
+            continue
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            continue
+        info = os.lstat(path)
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == 0 and not info.st_mode & 0o022:
+            return path
+    raise RuntimeError(f"no folder owned by root for the sandbox uids' lock files among {', '.join(LOCK_DIRS)}")
+
+
+def _uid_in_use(uid):
+    """Whether anything of `uid` is alive: a process, or a SysV IPC object it owns."""
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid:
+                return True
+        except OSError:
+            pass  # gone meanwhile
+    for kind in ("shm", "sem", "msg"):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as f:
+                header, *rows = f.read().splitlines()
+        except OSError:
+            continue
+        columns = header.split()
+        if any(str(uid) in (row.get("uid"), row.get("cuid")) for row in (dict(zip(columns, r.split())) for r in rows)):
+            return True
+    return False
+
+
+def allocate_uid():
+    """(uid, lock fd): a dedicated sandbox uid that nothing else holds or uses, as root.
+
+    Each uid has a lock file; holding an flock on it is holding the uid. The sandbox process inherits the
+    lock, so the uid stays taken until that process (which kills every process of its guests before it
+    exits) is gone, even if the grader itself is killed; and two graders on one machine never share one.
+    A uid with anything still alive (a process, an IPC object) is skipped even when its lock is free.
+    The lock file names the grader's pid that took it last."""
+    folder = _lock_dir()
+    start = (os.getpid() * 7919) % UID_COUNT  # graders started together begin apart: fewer tries each
+    for i in range(UID_COUNT):
+        uid = UID_BASE + (start + i) % UID_COUNT
+        fd = os.open(os.path.join(folder, str(uid)), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        if _uid_in_use(uid):
+            os.close(fd)
+            continue
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        return uid, fd
+    raise RuntimeError(f"all {UID_COUNT} sandbox uids are in use")
+
+
+def uids_taken_by(pid):
+    """The sandbox uids the grader process `pid` took (their lock files name it), for checking none is left."""
+    try:
+        folder = _lock_dir()
+    except RuntimeError:
+        return []
+    found = []
+    for name in os.listdir(folder):
+        try:
+            with open(os.path.join(folder, name)) as f:
+                if f.read().strip() == str(pid):
+                    found.append(int(name))
+        except (OSError, ValueError):
+            pass
+    return found
 
 
 class SandboxLost(RuntimeError):
@@ -72,8 +157,25 @@ def sandbox_modules():
     here = Path(__file__).parent
     return [
         (name, (here / f"{stem}.py").read_text(encoding="utf-8"))
-        for name, stem in (("adam_hw_protocol", "protocol"), ("adam_hw_guest", "guest"), ("adam_hw_forker", "forker"))
+        for name, stem in (
+            ("adam_hw_protocol", "protocol"), ("adam_hw_guest", "guest"), ("adam_hw_landlock", "landlock"),
+            ("adam_hw_seccomp", "seccomp"), ("adam_hw_forker", "forker"),
+        )
     ]
+
+
+@functools.cache
+def layers():
+    """(Landlock ABI, seccomp works, Landlock's planned rules): the confinement every guest gets here."""
+    version = landlock.abi()
+    return version, seccomp.supported(), confine.landlock_rules() if version else []
+
+
+def layers_text(groups):
+    """The layers every guest gets here beyond its level's own, in words (results.json, summary, run_autograder)."""
+    version, filtered, _ = layers()
+    share = groups.describe() if groups is not None else "no CPU share per sandbox"
+    return confine.describe(version, filtered, share, "time a guest waits for a CPU is not charged to it")
 
 
 def _site_dirs():
@@ -107,9 +209,12 @@ def _hide_dirs():
 class SandboxProcess:
     """One sandbox process (see the module docstring). Not thread-safe: one host uses it at a time."""
 
-    def __init__(self, level, slot):
+    def __init__(self, level, cgroup=None):
         self.level = level
-        self.uid = UID_BASE + (os.getpid() % 100_000) * 16 + slot % 16
+        self.cgroup = cgroup  # its cgroup.procs (cpu.py: an equal CPU share), or None
+        version, filtered, rules = layers()
+        # As root each guest runs as this sandbox's own uid, held until the sandbox process is gone.
+        self.uid, self._uid_lock = allocate_uid() if os.geteuid() == 0 else (None, None)
         ours, theirs = socket.socketpair()
         config = {
             "level": level,
@@ -121,6 +226,10 @@ class SandboxProcess:
             "env": ENV,
             "tmp_mb": 256,
             "modules": sandbox_modules(),
+            "landlock_abi": version,
+            "landlock_rules": rules,
+            "seccomp": filtered,
+            "cgroup": cgroup,
         }
         command = [sys.executable, "-I", "-S", "-c", BOOT, json.dumps(config)]
         if level == "os":
@@ -131,12 +240,14 @@ class SandboxProcess:
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr,
-            pass_fds=(theirs.fileno(),), env=ENV, cwd="/", start_new_session=True,
+            pass_fds=(theirs.fileno(),) + (() if self._uid_lock is None else (self._uid_lock,)),
+            env=ENV, cwd="/", start_new_session=True,
         )
         theirs.close()
         self._sock = ours
         self._buffer = b""
         self._ready = False  # its set-up runs while the grader goes on; the first request waits for it
+        self._forker = None  # level os: the sandbox process's pid as the grader sees it, once looked up
 
     def wait_ready(self):
         """Block until the sandbox has set itself up; SandboxLost (naming the cause) if it could not."""
@@ -144,16 +255,19 @@ class SandboxProcess:
             self._ready = True
             self._receive(START_TIMEOUT)
 
-    def request(self, message, timeout=REPLY_TIMEOUT):
-        """Send one message and return (reply, fds). Raises SandboxLost."""
+    def request(self, message, timeout=REPLY_TIMEOUT, fds=()):
+        """Send one message (with `fds` beside it) and return (reply, fds). Raises SandboxLost."""
         self.wait_ready()
         try:
-            self._sock.sendall(protocol.dumps(message))
+            if fds:
+                socket.send_fds(self._sock, [protocol.dumps(message)], list(fds))
+            else:
+                self._sock.sendall(protocol.dumps(message))
         except OSError as err:
             raise SandboxLost(f"the sandbox process is gone ({err}){self._why()}") from None
-        return self._receive(timeout)
+        return self._receive(timeout, message)
 
-    def _receive(self, timeout):
+    def _receive(self, timeout, request=None):
         try:
             fds = []
             deadline = time.monotonic() + timeout
@@ -161,7 +275,7 @@ class SandboxProcess:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not select.select([self._sock], [], [], remaining)[0]:
                     raise SandboxLost(f"the sandbox did not answer in {timeout:g} s{self._why()}")
-                data, got, _, _ = socket.recv_fds(self._sock, 1 << 16, 4)
+                data, got, _, _ = socket.recv_fds(self._sock, 1 << 16, protocol.SPAWNED_FDS)
                 fds += got
                 if not data:
                     raise SandboxLost(f"the sandbox process ended{self._why()}")
@@ -169,7 +283,20 @@ class SandboxProcess:
         except OSError as err:
             raise SandboxLost(f"the sandbox process is gone ({err}){self._why()}") from None
         line, _, self._buffer = self._buffer.partition(b"\n")
-        return json.loads(line), fds
+        try:
+            reply = protocol.parse(line, "sandbox's reply")
+            if request is None:
+                protocol.check_ready(reply)
+            else:
+                protocol.check_sandbox_reply(request, reply)
+        except protocol.ProtocolError as err:  # at level basic a student may reach the sandbox process
+            raise SandboxLost(f"the sandbox process sent something that is not a reply ({err})") from None
+        wanted = protocol.SPAWNED_FDS if request is not None and request["op"] == protocol.SandboxOp.SPAWN else 0
+        if len(fds) != wanted:
+            for fd in fds:
+                os.close(fd)
+            raise SandboxLost(f"the sandbox process sent {len(fds)} file descriptors, not {wanted}")
+        return reply, fds
 
     def _why(self):
         """The sandbox's own error output, if it wrote any (a failed set-up names its cause there)."""
@@ -181,6 +308,25 @@ class SandboxProcess:
     def alive(self):
         return self._proc.poll() is None
 
+    def process_pid(self):
+        """The sandbox process's pid as the grader sees it (level os: unshare's one child), or None."""
+        if self.level != "os":
+            return self._proc.pid
+        if self._forker is None:
+            children = Path(f"/proc/{self._proc.pid}/task/{self._proc.pid}/children")
+            try:
+                self._forker = int(children.read_text().split()[0])
+            except (OSError, IndexError, ValueError):
+                return None
+        return self._forker
+
+    def guest_pid(self, reported):
+        """The grader's pid for a guest the sandbox calls `reported` (level os: its own pid namespace)."""
+        if self.level != "os":
+            return reported
+        forker = self.process_pid()
+        return None if forker is None else cpu.host_pid(forker, reported)
+
     def close(self):
         self._sock.close()  # the sandbox kills what is left of its submission and exits on end of file
         try:
@@ -189,6 +335,9 @@ class SandboxProcess:
             os.killpg(self._proc.pid, 9)
             self._proc.wait()
         self._stderr.close()
+        if self._uid_lock is not None:  # the sandbox process has ended: only this copy holds the uid now
+            os.close(self._uid_lock)
+            self._uid_lock = None
 
 
 class SandboxPool:
@@ -197,9 +346,10 @@ class SandboxPool:
     def __init__(self):
         self._lock = threading.Lock()
         self._idle = {"os": [], "basic": []}
-        self._slots = 0
         self._levels = {}  # level asked for -> (level used, description)
         self._resolving = threading.Lock()
+        self._groups = None  # cpu.CpuGroups, made with the first sandbox
+        self._made = 0  # sandboxes started: each gets its own cgroup
         atexit.register(self.close)
 
     def resolve(self, asked="auto"):
@@ -211,7 +361,17 @@ class SandboxPool:
                 self._levels[asked] = self._probe(asked)
             return self._levels[asked]
 
+    def _cpu_groups(self):
+        with self._lock:
+            if self._groups is None:
+                self._groups = cpu.CpuGroups()
+            return self._groups
+
     def _probe(self, asked):
+        found = self._probe_level(asked)
+        return found[0], f"{found[1]}; {layers_text(self._cpu_groups())}"
+
+    def _probe_level(self, asked):
         basic = ("basic", DESCRIPTIONS["basic-root" if os.geteuid() == 0 else "basic"])
         if asked == "basic":
             found = basic
@@ -234,9 +394,11 @@ class SandboxPool:
         return found
 
     def _new(self, level):
+        groups = self._cpu_groups()
         with self._lock:
-            slot, self._slots = self._slots, self._slots + 1
-        return SandboxProcess(level, slot)
+            self._made += 1
+            slot = self._made
+        return SandboxProcess(level, cgroup=groups.create(slot))
 
     def prestart(self, asked, count):
         """Start `count` sandboxes for the level `asked` now, without waiting: their set-up (imports,
@@ -266,6 +428,8 @@ class SandboxPool:
                 level.clear()
         for sandbox in idle:
             sandbox.close()
+        if self._groups is not None:
+            self._groups.close()
 
 
 @functools.cache

@@ -2,7 +2,7 @@
 
 Two conversations, each one line of JSON per message:
 - the grader (`pool.SandboxProcess`) and the sandbox process (`forker.py`) over a socket: `spawn` a guest
-  for one submission, `peek` at its output, `finish` it;
+  for one submission, `finish` it;
 - the grader's side of one submission (`host.Host`) and the guest beside the student's code (`guest.py`)
   over two pipes: `load`, `call`, `unroll`, `exec_cell`, `functions`.
 
@@ -31,9 +31,9 @@ class GuestOp(StrEnum):
 class SandboxOp(StrEnum):
     """What the grader asks the sandbox process."""
 
-    SPAWN = "spawn"  # fork a guest for one submission; the reply carries the guest's two pipes
-    PEEK = "peek"  # the guest's printed output so far
-    FINISH = "finish"  # kill every process of the submission, report how the guest ended and its output
+    SPAWN = "spawn"  # fork a guest for one submission (its file travels as a memfd beside the request);
+    # the reply carries the guest's two pipes and a read handle on its output
+    FINISH = "finish"  # kill every process of the submission, remove what it left, report how the guest ended
 
 
 class Status(StrEnum):
@@ -124,35 +124,32 @@ def error_info(type_name, message, line=None, source=None, cell=None, with_cell=
 # -- grader -> sandbox process and back ----------------------------------------------------------------
 
 
-def spawn_request(name, source, rlimits, preload=()):
-    """A guest for one submission: its file name and bytes (as hex), its resource limits, and the modules
-    the sandbox process imports once for every later guest (a notebook's matplotlib)."""
-    request = {"op": SandboxOp.SPAWN, "name": name, "source": source.hex(), "rlimits": dict(rlimits)}
+def spawn_request(name, rlimits, preload=()):
+    """A guest for one submission: its file name, its resource limits, and the modules the sandbox process
+    imports once for every later guest (a notebook's matplotlib). The file itself is not in the request:
+    it travels as a memfd beside it, which only the forked guest reads."""
+    request = {"op": SandboxOp.SPAWN, "name": name, "rlimits": dict(rlimits)}
     if preload:
         request["preload"] = list(preload)
     return request
 
 
-def peek_request(keep):
-    return {"op": SandboxOp.PEEK, "keep": keep}
+def finish_request():
+    return {"op": SandboxOp.FINISH}
 
 
-def finish_request(keep):
-    return {"op": SandboxOp.FINISH, "keep": keep}
+#: File descriptors beside a spawned reply: the guest's request pipe, its reply pipe, its output.
+SPAWNED_FDS = 3
 
 
 def spawned_reply(path, pid):
-    """The guest is forked (its two pipes travel beside this line); `path` is the submission inside it."""
+    """The guest is forked (its pipes and output travel beside this line); `path` is the submission in it."""
     return {"ok": True, "path": path, "pid": pid}
 
 
-def peeked_reply(output):
-    return {"ok": True, "output": output}
-
-
-def finished_reply(status, output):
-    """How the guest ended ("exit code 0", "killed by signal SIGKILL") and what it printed."""
-    return {"ok": True, "status": status, "output": output}
+def finished_reply(status):
+    """How the guest ended ("exit code 0", "killed by signal SIGKILL"), once nothing of it is left."""
+    return {"ok": True, "status": status}
 
 
 # -- the wire ------------------------------------------------------------------------------------------
@@ -161,3 +158,221 @@ def finished_reply(status, output):
 def dumps(message):
     """One message as one line of bytes."""
     return (json.dumps(message) + "\n").encode()
+
+
+# -- validating what the sandbox sends back ------------------------------------------------------------
+# Everything below runs in the grader on bytes a student can forge (the reply pipe is theirs to write):
+# it never raises for them; a reply that is not what the request calls for is a ProtocolError.
+
+MAX_REPLY_BYTES = 16 * 1024 * 1024  # far above any real reply (values are capped at MAX_ELEMENTS numbers)
+# Depth: json.loads refuses nesting past the interpreter's recursion limit (RecursionError, caught in
+# parse), and check_reply then accepts only the outline below, which nests at most 36 deep (an array of
+# up to 32 dimensions inside a reply): no separate walk over every reply is needed.
+MAX_ELEMENTS = 10_000  # numbers in one returned value (the guest reports a larger one as "too_big")
+MAX_TEXT = 2_000  # characters in any one string of a reply
+MAX_FUNCTIONS = 64
+
+
+class ProtocolError(ValueError):
+    """A reply that is not what its request calls for (malformed, oversized, forged): the reason in words."""
+
+
+def _text(x, what, optional=False):
+    if x is None and optional:
+        return
+    if not isinstance(x, str) or len(x) > MAX_TEXT:
+        raise ProtocolError(f"{what} is not a short text")
+
+
+def _number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _int(x, what, optional=False):
+    if x is None and optional:
+        return
+    if not isinstance(x, int) or isinstance(x, bool) or abs(x) > 2**62:
+        raise ProtocolError(f"{what} is not a whole number")
+
+
+_OUTLINES = {}  # (required, optional) -> (required as a set, every allowed key as a set)
+
+
+def _keys(message, required, optional=(), what="the reply"):
+    if not isinstance(message, dict):
+        raise ProtocolError(f"{what} is not an object")
+    outline = _OUTLINES.get((required, optional))
+    if outline is None:
+        outline = _OUTLINES[(required, optional)] = (frozenset(required), frozenset(required) | frozenset(optional))
+    keys = message.keys()
+    if keys >= outline[0] and keys <= outline[1]:
+        return
+    missing = set(required) - message.keys()
+    extra = message.keys() - set(required) - set(optional)
+    if missing or extra:
+        raise ProtocolError(f"{what} has fields {sorted(message)}, not {sorted(required)}")
+
+
+def _data(x, depth=0):
+    """Nested lists of numbers (a returned array's values); returns how many numbers."""
+    if _number(x):
+        return 1
+    if not isinstance(x, list) or depth > 32:
+        raise ProtocolError("an array's data is not nested lists of numbers")
+    if all(type(e) is float for e in x):  # the common case: one row of float64 values
+        return len(x)
+    return sum(_data(e, depth + 1) for e in x)
+
+
+def check_value(value):
+    """A returned value as `guest.encode_value` describes it."""
+    if not isinstance(value, dict):
+        raise ProtocolError("a value is not an object")
+    kind = value.get("kind")
+    if kind == "scalar":
+        _keys(value, ("kind", "type", "dtype", "value"), what="a number")
+        if not _number(value["value"]):
+            raise ProtocolError("a number's value is not a number")
+    elif kind in ("list", "array"):
+        _keys(value, ("kind", "type", "dtype", "shape", "data"), what="an array")
+        shape = value["shape"]
+        if not isinstance(shape, list) or len(shape) > 32:
+            raise ProtocolError("an array's shape is not a list of sizes")
+        for n in shape:
+            _int(n, "an array's size")
+        if _data(value["data"]) > MAX_ELEMENTS:
+            raise ProtocolError("an array holds more numbers than the guest sends")
+    elif kind == "other":
+        _keys(value, ("kind", "type", "repr"), ("dtype", "why"), what="a value")
+        _text(value.get("repr"), "a value's repr")
+        _text(value.get("dtype"), "a value's dtype", optional=True)
+        _text(value.get("why"), "a value's reason", optional=True)
+    elif kind == "too_big":
+        _keys(value, ("kind", "type", "shape"), what="a value")
+        if not isinstance(value["shape"], list) or len(value["shape"]) > 32:
+            raise ProtocolError("a value's shape is not a list of sizes")
+        for n in value["shape"]:
+            _int(n, "an array's size")
+    else:
+        raise ProtocolError(f"a value of unknown kind {str(kind)[:40]!r}")
+    _text(value["type"], "a value's type")
+    if "dtype" in value:
+        _text(value["dtype"], "a value's dtype", optional=kind == "other")
+
+
+def _check_terms(terms, width):
+    if not isinstance(terms, list) or len(terms) > MAX_ELEMENTS:
+        raise ProtocolError("a polynomial is not a list of terms")
+    for term in terms:
+        if not (isinstance(term, list) and len(term) == 2 and isinstance(term[0], list) and len(term[0]) == width):
+            raise ProtocolError("a polynomial's term is not [powers, coefficient]")
+        for power in term[0]:
+            _int(power, "a power")
+        _text(term[1], "a coefficient")
+
+
+def check_unrolled(value, gens):
+    """One step of an unroll: a value, or (on symbols) a rational function of `gens` or why it is not one."""
+    if isinstance(value, dict) and value.get("kind") == "rational":
+        _keys(value, ("kind", "gens", "num", "den"), what="a rational function")
+        if value["gens"] != list(gens or ()):
+            raise ProtocolError("a rational function is in other symbols than asked")
+        _check_terms(value["num"], len(value["gens"]))
+        _check_terms(value["den"], len(value["gens"]))
+    elif isinstance(value, dict) and value.get("kind") == "not_polynomial":
+        _keys(value, ("kind", "why"), what="a symbolic result")
+        _text(value["why"], "a reason")
+    else:
+        check_value(value)
+
+
+def check_error(error):
+    """A student's exception as `error_info` describes it."""
+    _keys(error, ("type", "message", "line", "source"), ("cell",), what="an error")
+    _text(error["type"], "an error's type")
+    _text(error["message"], "an error's message")
+    _int(error["line"], "an error's line", optional=True)
+    _text(error["source"], "an error's source line", optional=True)
+    _int(error.get("cell"), "an error's cell", optional=True)
+
+
+def _check_functions(found, asked):
+    if not isinstance(found, dict) or len(found) > MAX_FUNCTIONS:
+        raise ProtocolError("the functions found are not an object")
+    if set(found) != set(asked) or not all(isinstance(v, bool) for v in found.values()):
+        raise ProtocolError("the functions found are not the ones asked about, each true or false")
+
+
+def parse(line, what="reply"):
+    """One line of JSON as an object, within MAX_REPLY_BYTES and the parser's depth; ProtocolError otherwise."""
+    if len(line) > MAX_REPLY_BYTES:
+        raise ProtocolError(f"the {what} is larger than {MAX_REPLY_BYTES // (1024 * 1024)} MB")
+    try:
+        message = json.loads(line)
+    except RecursionError:  # brackets nested thousands deep
+        raise ProtocolError(f"the {what} is nested too deeply") from None
+    except ValueError:  # not UTF-8, not JSON
+        raise ProtocolError(f"the {what} is not JSON") from None
+    if not isinstance(message, dict):
+        raise ProtocolError(f"the {what} is not an object")
+    return message
+
+
+def check_ready(message):
+    if message != READY:
+        raise ProtocolError("the first line is not the guest's ready line")
+    return message
+
+
+def check_reply(request, reply):
+    """`reply` (parsed) if it is what the guest answers to `request`; ProtocolError otherwise."""
+    if not isinstance(reply, dict):
+        raise ProtocolError("the reply is not an object")
+    if reply.get("ok") is False:
+        _keys(reply, ("ok", "error"), ("worker",))
+        check_error(reply["error"])
+        if "worker" in reply and reply["worker"] is not True:
+            raise ProtocolError("the reply's worker mark is not true")
+        return reply
+    if reply.get("ok") is not True:
+        raise ProtocolError("the reply says neither ok nor not ok")
+    op = request["op"]
+    if op in (GuestOp.LOAD, GuestOp.FUNCTIONS):
+        _keys(reply, ("ok", "functions"))
+        _check_functions(reply["functions"], request["functions"])
+    elif op == GuestOp.CALL:
+        _keys(reply, ("ok", "value", "args_after"))
+        check_value(reply["value"])
+        after = reply["args_after"]
+        if not isinstance(after, list) or len(after) != len(request["args"]):
+            raise ProtocolError("the inputs after the call are not one per input")
+        for value in after:
+            if value is not None:
+                check_value(value)
+    elif op == GuestOp.UNROLL:
+        _keys(reply, ("ok", "values"))
+        values = reply["values"]
+        if not isinstance(values, list) or len(values) != len(request["gradients"]):
+            raise ProtocolError("the unrolled values are not one per step")
+        for value in values:
+            check_unrolled(value, request.get("gens"))
+    elif op == GuestOp.EXEC_CELL:
+        _keys(reply, ("ok",))
+    else:
+        raise ProtocolError(f"no reply is due to a request {str(op)[:40]!r}")
+    return reply
+
+
+def check_sandbox_reply(request, reply):
+    """`reply` (parsed) if it is what the sandbox process answers to `request`; ProtocolError otherwise."""
+    op = request["op"]
+    if op == SandboxOp.SPAWN:
+        _keys(reply, ("ok", "path", "pid"), what="the sandbox's reply")
+        _text(reply["path"], "the submission's path")
+        _int(reply["pid"], "the guest's pid", optional=True)
+    elif op == SandboxOp.FINISH:
+        _keys(reply, ("ok", "status"), what="the sandbox's reply")
+        _text(reply["status"], "how the guest ended")
+    if reply.get("ok") is not True:
+        raise ProtocolError("the sandbox's reply is not ok")
+    return reply
