@@ -66,7 +66,7 @@ def earners(outcomes, checks=()):
     return earned
 
 
-def _items(outcomes, checks):
+def _items(outcomes, checks=()):
     earned = earners(outcomes, checks)
     return tuple(
         ItemResult(

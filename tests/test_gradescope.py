@@ -126,7 +126,7 @@ def test_gradescope_out_must_be_a_zip(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("name", "path", "score"),
     [("correct", SUBMISSIONS / "correct" / "plain_operators.py", MAX_SCORE),
-     ("partly_wrong", SUBMISSIONS / "wrong" / "missing_pow_t.py", 68),
+     ("partly_wrong", SUBMISSIONS / "wrong" / "missing_pow_t.py", 70),
      ("stub", ROOT / "assignment" / "second_moment.py", 0)],
 )
 def test_run_autograder_writes_the_graders_results(bundle, tmp_path, name, path, score):
@@ -138,7 +138,7 @@ def test_run_autograder_writes_the_graders_results(bundle, tmp_path, name, path,
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("notebook", "score"), [("correct", MAX_SCORE), ("abs_gradient", 53)])
+@pytest.mark.parametrize(("notebook", "score"), [("correct", MAX_SCORE), ("abs_gradient", 70)])
 def test_run_autograder_grades_an_uploaded_notebook(bundle, tmp_path, notebook, score):
     text = (SUBMISSIONS / "notebooks" / f"{notebook}.ipynb").read_text()
     results, _ = _run(bundle, tmp_path / "autograder", {"second_moment.ipynb": text})
@@ -165,8 +165,8 @@ def test_hidden_items_show_after_the_due_date_and_public_ones_at_once(bundle, tm
     path = SUBMISSIONS / "wrong" / "missing_pow_t.py"
     results, _ = _run(bundle, tmp_path / "autograder", {"second_moment.py": path.read_text()})
     by_number = {t["number"]: t["visibility"] for t in results["tests"]}
-    assert by_number["1.1"] == by_number["2.1"] == "visible"  # items with a public check
-    assert by_number["2.2"] == by_number["4.2"] == "after_due_date"  # only hidden checks
+    assert by_number["1.1.1"] == by_number["2.1.1"] == "visible"  # groups with a public check
+    assert by_number["2.2.3"] == by_number["4.2.1"] == "after_due_date"  # only hidden checks
     assert results["stdout_visibility"] == "hidden"
 
 
@@ -194,7 +194,7 @@ def test_results_json_replaces_whatever_a_submission_planted_there(tmp_path, pla
     path = SUBMISSIONS / "wrong" / "missing_pow_t.py"
     write_results(target, grade_submission(Submission("submission", path, "py"), GradeConfig(jobs=1)))
     assert target.is_file() and not target.is_symlink()
-    assert json.loads(target.read_text())["score"] == 68
+    assert json.loads(target.read_text())["score"] == 70
     assert json.loads(elsewhere.read_text()) == FORGED  # a symlink's target is not written through
 
 
