@@ -254,8 +254,8 @@ def test_effective_step_general_alpha_eps_public():
 
 def test_effective_step_general_shapes_public():
     """effective_step: a 2-d array."""
-    got = run('effective_step', np.array([[1.0, 0.04], [25.0, 1e-06]]))
-    check_value('effective_step', 'a 2-d array', got, np.array([[0.00099999999, 0.00499999975], [0.0001999999996, 0.9999900001]]))
+    got = run('effective_step', np.array([[1.0, 0.04], [25.0, 4e-06]]))
+    check_value('effective_step', 'a 2-d array', got, np.array([[0.00099999999, 0.00499999975], [0.0001999999996, 0.4999975]]))
 
 
 def test_effective_step_contract_inputs_public_list():

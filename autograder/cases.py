@@ -192,7 +192,7 @@ EFFECTIVE_STEP = (
         "a 2-d array, alpha = 0.1", {"alpha": 0.1},
     ),
     _case(
-        "effective_step.general.shapes.public", "effective_step", (_arr([[1.0, 0.04], [25.0, 1e-06]]),), "a 2-d array",
+        "effective_step.general.shapes.public", "effective_step", (_arr([[1.0, 0.04], [25.0, 4e-06]]),), "a 2-d array",
         hidden=False,
     ),
     _case("effective_step.contract.inputs.lists", "effective_step", ([100.0, 0.01],), "a Python list", expect="same"),

@@ -19,7 +19,7 @@ from autograder.compare import RTOL
 from autograder import formulas
 from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose, failing_functions
-from autograder.notebook.cells import NotebookError, read_cells
+from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
 from autograder.notebook.replay import CellReplay
 from autograder.render.text import md
 from autograder.results import ItemResult, SubmissionResult, empty_items
@@ -68,7 +68,7 @@ def earners(outcomes, checks=()):
     return earned
 
 
-def _items(outcomes, checks):
+def _items(outcomes, checks=()):
     earned = earners(outcomes, checks)
     return tuple(
         ItemResult(
@@ -126,10 +126,11 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
         probes = _probe(guest, failing_functions(outcomes, checks))
         output = guest.output()
         load_error = guest.load_error
+        undefined = {} if loader is None else undefined_by_errors(cells, loader.errors, guest.available)
     outcomes, diagnoses = diagnose(outcomes, checks, probes)
     return SubmissionResult(
         items=_items(outcomes, checks), seconds=time.monotonic() - start, load_error=load_error, output=output,
-        diagnoses=diagnoses, **common,
+        diagnoses=diagnoses, undefined=undefined, **common,
     )
 
 

@@ -284,11 +284,18 @@ class ConstantGradientCheck(IdentityCheck):
             group=self.group, kind="identity",
         )
 
+    def requests(self):
+        """The exact-v_t calls go whatever the replies: sent ahead in one write, not one round trip each."""
+        return [(self._exact_v_request(v, t, beta2), ("bias_correct",)) for v, t, beta2, _ in self.exact_v_probes()]
+
+    @staticmethod
+    def _exact_v_request(v, t, beta2):
+        return protocol.call_request("bias_correct", [v, t], {"beta2": beta2})
+
     def judge_on_exact_v(self, call):
         """bias_correct(exact v_t, t) must be g^2 at every t, whatever the student's update_v does."""
         for v, t, beta2, square in self.exact_v_probes():
-            request = protocol.call_request("bias_correct", [v, t], {"beta2": beta2})
-            reply = call(request, ("bias_correct",))
+            reply = call(self._exact_v_request(v, t, beta2), ("bias_correct",))
             if not reply.ok:
                 return reply_problem(reply, "bias_correct")
             if not _close(reply.value.get("value"), square):

@@ -119,6 +119,7 @@ class SubmissionResult:
     output: str = ""
     extra: dict = field(default_factory=dict)
     diagnoses: tuple = ()  # diagnosis.Diagnosis per failing function: a known mistake, or which input fails
+    undefined: dict = field(default_factory=dict)  # function -> the notebook cell error that left it undefined
 
     @property
     def score(self):

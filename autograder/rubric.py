@@ -125,8 +125,8 @@ ITEMS = (
     RubricItem(
         "bias_correct.page", "bias_correct", "2.1", "page example, t = 1 and 2, and nearby inputs",
         "Your bias_correct turns the page's v_1 and v_2 into v_hat_1 = 100 and v_hat_2 = 122.011 (the page's "
-        "~122) and parameter 2's v_1 into v_hat_1 = 0.01; it also checks parameter 2 at t = 2 (0.0250075), "
-        "which the page does not work, and nearby v at the same t and beta2.",
+        "~122) and parameter 2's v_1 into v_hat_1 = 0.01; it also checks parameter 2 at t = 2, which the "
+        "page does not work, and nearby v at the same t and beta2.",
         (
             Group("p1", 5, "parameter 1 at t = 1 and 2, and nearby v"),
             Group("p2", 5, "parameter 2 at t = 1 and 2, and nearby v"),

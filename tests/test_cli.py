@@ -14,6 +14,10 @@ import pytest
 
 from autograder.cli import build_parser
 from autograder.rubric import ITEMS, MAX_SCORE
+
+#: Gradescope has one test per check group: (number, item, group) in rubric order.
+GROUPS = [(item.group_number(g.name), item, g) for item in ITEMS for g in item.groups]
+ITEM_OF_NUMBER = {number: item.id for number, item, _ in GROUPS}
 from tests.conftest import ROOT, SUBMISSIONS
 
 ADAM_HW = Path(sys.executable).with_name("adam-hw")
@@ -113,18 +117,18 @@ def test_a_second_moment_py_nested_deep_in_a_student_folder_is_found_and_graded(
     assert not (out / "notes").exists()
 
 
-def test_results_json_is_in_gradescopes_format_with_one_test_per_rubric_item(graded_class):
+def test_results_json_is_in_gradescopes_format_with_one_test_per_check_group(graded_class):
     _, out = graded_class
     for student in ("alice", "bob", "reference", "stub"):
         data = _results(out, student)
         assert isinstance(data["score"], (int, float))
         tests = data["tests"]
-        assert [t["number"] for t in tests] == [item.number for item in ITEMS]
-        for test, item in zip(tests, ITEMS):
+        assert [t["number"] for t in tests] == [number for number, _, _ in GROUPS]
+        for test, (_, _, group) in zip(tests, GROUPS):
             assert TEST_FIELDS <= set(test)
-            assert test["max_score"] == item.points
+            assert test["max_score"] == group.points
             assert test["status"] in ("passed", "failed")
-            assert test["score"] == (item.points if test["status"] == "passed" else 0)
+            assert test["score"] == (group.points if test["status"] == "passed" else 0)
             assert test["visibility"] in ("visible", "hidden", "after_due_date", "after_published")
             assert isinstance(test["name"], str) and isinstance(test["output"], str)
         assert data["score"] == sum(t["score"] for t in tests)
@@ -133,17 +137,18 @@ def test_results_json_is_in_gradescopes_format_with_one_test_per_rubric_item(gra
 def test_a_wrong_submission_loses_only_the_items_its_mistake_breaks(graded_class):
     _, out = graded_class
     failed = {t["number"] for t in _results(out, "bob")["tests"] if t["status"] == "failed"}
-    by_number = {item.number: item.id for item in ITEMS}
-    assert {by_number[n] for n in failed} == {"bias_correct.page", "bias_correct.general", "identity.constant_gradient"}
+    assert {ITEM_OF_NUMBER[n] for n in failed} == {"bias_correct.page", "bias_correct.general", "identity.constant_gradient"}
 
 
 def test_every_student_gets_a_feedback_page_with_each_items_result_and_points(graded_class):
     _, out = graded_class
     for student in ("alice", "bob", "reference", "stub"):
         text = (out / student / "feedback.md").read_text(encoding="utf-8")
-        scores = {t["number"]: t["score"] for t in _results(out, student)["tests"]}
+        scores = {}
+        for t in _results(out, student)["tests"]:
+            scores[ITEM_OF_NUMBER[t["number"]]] = scores.get(ITEM_OF_NUMBER[t["number"]], 0) + t["score"]
         for item in ITEMS:
-            assert f"| {item.title} | {scores[item.number]} / {item.points} |" in text, (student, item.id)
+            assert f"| {item.title} | {scores[item.id]} / {item.points} |" in text, (student, item.id)
     assert "not implemented yet" in (out / "stub" / "feedback.md").read_text(encoding="utf-8")
 
 
@@ -276,8 +281,9 @@ def test_a_hanging_function_costs_only_the_items_that_need_it_and_bounded_time(t
     elapsed = time.monotonic() - start
     assert run.returncode == 0, run.stderr
     tests = _results(tmp_path / "out", "hangs")["tests"]
-    failed = {item.id for item, t in zip(ITEMS, tests) if t["status"] == "failed"}
-    assert failed == {"bias_correct.page", "bias_correct.general", "identity.constant_gradient"}
+    failed = {ITEM_OF_NUMBER[t["number"]] for t in tests if t["status"] == "failed"}
+    # Nothing for nothing: a bias_correct that never returns earns its contract item no points either.
+    assert failed == {"bias_correct.page", "bias_correct.general", "bias_correct.contract", "identity.constant_gradient"}
     assert "did not finish in time" in (tmp_path / "out" / "hangs" / "feedback.md").read_text(encoding="utf-8")
     # At most about (functions + 1) x timeout for the submission, plus start-up: not a speed target.
     assert elapsed < 15, elapsed

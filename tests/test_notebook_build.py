@@ -12,7 +12,21 @@ import matplotlib
 import nbformat
 import pytest
 
-from autograder.notebook.build import BEGIN_HIDDEN, END_HIDDEN, build, item_of, parse_text, render, split_solution
+from autograder import randomized, terms
+from autograder.config import GradeConfig
+from autograder.discover import Submission
+from autograder.grading import grade_submission
+from autograder.notebook.build import (
+    BEGIN_HIDDEN,
+    END_HIDDEN,
+    build,
+    case_line,
+    item_of,
+    parse_text,
+    render,
+    split_solution,
+    term_checks,
+)
 from autograder.notebook.nbgrader import normalise
 from autograder import terms
 from autograder.cases import PUBLIC_CASES
@@ -116,13 +130,13 @@ def test_a_missing_test_cell_is_an_error_naming_what_is_needed():
         build(text, SOLUTION, TERM_CHECKS)
 
 
-def _run_test_cells(path):
+def _run_test_cells(path, notebook=SOURCE):
     """The rubric items whose notebook test cells fail for the submission at path (run in this process)."""
     namespace = {}
     exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
-    exec(_cell(SOURCE, "setup"), namespace)
+    exec(_cell(notebook, "setup"), namespace)
     failed = set()
-    for group, source in _test_cells(SOURCE).items():
+    for group, source in _test_cells(notebook).items():
         try:
             exec(source, namespace)
         except Exception:  # any error in a test cell fails its group, and so its item, as under nbgrader
@@ -151,3 +165,26 @@ def test_the_see_it_in_action_cell_shows_about_a_50x_gap_with_the_reference():
         exec(_cell(SOURCE, "see_it_in_action"), namespace)
     ratio = float(re.search(r"step is (\d+) times", printed.getvalue()).group(1))
     assert 40 <= ratio <= 60
+
+
+def test_each_terms_draw_is_in_the_hidden_part_of_its_items_test_cell():
+    spring, fall = terms.Term("2031-spring"), terms.Term("2031-fall")
+    cells = _test_cells(build(TEXT, SOLUTION, term_checks(spring)))
+    for case in randomized.graded(spring.seed):
+        assert case_line(case) in cells[f"{case.item}.{case.group}"].partition(BEGIN_HIDDEN)[2], case.id
+    everything = "\n".join(cells.values())
+    assert not [c.id for c in randomized.graded(fall.seed) if case_line(c) in everything]
+
+
+def test_a_solution_wrong_only_on_one_terms_draw_fails_that_terms_notebook_as_adam_hw_grade_fails_it(tmp_path):
+    spring, fall = terms.Term("2031-spring"), terms.Term("2031-fall")
+    drawn = next(c for c in randomized.graded(spring.seed) if c.func == "update_v" and "beta2" in c.kwargs)
+    beta2 = drawn.kwargs["beta2"]
+    assert all(c.kwargs.get("beta2") != beta2 for c in term_checks(fall) if hasattr(c, "kwargs"))
+    path = tmp_path / "second_moment.py"
+    path.write_text(SOLUTION.replace("    v = beta2", f"    if beta2 == {beta2!r}:\n        return g\n    v = beta2", 1))
+    assert f"beta2 == {beta2!r}" in path.read_text()
+    for term, failed in ((spring, [drawn.item]), (fall, [])):
+        notebook = build(TEXT, SOLUTION, term_checks(term))
+        graded = grade_submission(Submission("s", path, "py"), GradeConfig(jobs=1), term=term)
+        assert _run_test_cells(path, notebook) == failed == [r.item.id for r in graded.items if not r.passed]

@@ -66,7 +66,7 @@ def write_results(path, result):
 
 
 def run(root, isolation=DEFAULT.isolation):
-    root = Path(root)
+    root = Path(root).resolve()  # relative to where we were started, before anything changes folder
     terms.current()  # read and check the term manifest before any student code runs
     submission = find_submission(root / "submission", student_id(root / "submission_metadata.json"))
     result = grading.grade_submission(submission, GradeConfig(jobs=1, isolation=isolation))
@@ -90,10 +90,21 @@ def main(argv=None):
     except UsageError as err:  # e.g. a term manifest that does not reproduce: one line naming the fix
         print(f"run_autograder: {err}", file=sys.stderr)
         return 2
-    # For the instructor's view of this run; students see only results.json's own fields.
+    # For the instructor's view of this run (stdout_visibility is hidden); students see only results.json's fields.
     print(f"graded {result.path}: {result.score}/{result.max_score} (term {result.extra.get('term')}, seed {result.extra.get('seed')})")
-    print(f"isolation: {result.isolation}")  # the layers in force for this submission (results.json has it too)
+    print(isolation_text(result))
     return 0
+
+
+def isolation_text(result):
+    """The isolation the student's code ran under, and each layer's state when the result records them."""
+    lines = [f"isolation: {result.isolation}"]
+    layers = result.extra.get("layers")
+    if isinstance(layers, dict):
+        lines += [f"  {name}: {state}" for name, state in layers.items()]
+    elif isinstance(layers, (list, tuple)):
+        lines += [f"  {layer}" for layer in layers]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

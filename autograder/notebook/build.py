@@ -18,6 +18,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from autograder import terms
 from autograder.cases import CHECKS
 from autograder.checks import Case
 from autograder.compare import RTOL, TOLERANCE_WORDS
@@ -408,6 +409,11 @@ def _validate(seen):
 def render(notebook):
     """The notebook as file text, the way nbformat writes it (so Jupyter saves it back without a diff)."""
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def term_checks(term):
+    """The checks a term grades with a shared seed: the fixed ones, then that term's draw."""
+    return terms.checks_for_seed(term.seed)
 
 
 def release_files(root, checks=CHECKS):

@@ -125,6 +125,30 @@ def diagnosis_text(found):
     return "\n\n".join(part for part in (body, slips) if part)
 
 
+def undefined_text(func, info):
+    """Why a notebook has no `func`: the cell it is written in raised, hung or crashed."""
+    where = f" on line {info['line']}" if info.get("line") else ""
+    # The error's type and message come from the student's process: escaped, never trusted as Markdown.
+    message = f" ({md(info['message'])})" if info.get("message") else ""
+    return (
+        f"**{func} was never defined:** cell {info['cell']}, where you wrote it, stopped with "
+        f"{md(info['type'])}{where}{message}, so none of its checks could run. Fix that cell and {func} can be graded."
+    )
+
+
+def function_notes(result, func):
+    """What the feedback says about one failing function beyond its checks: the notebook cell error that
+    left it undefined, and the likely mistake with its hint (or which kind of input fails)."""
+    notes = []
+    if func in result.undefined:
+        notes.append(undefined_text(func, result.undefined[func]))
+    found = result.diagnosis_for(func)
+    text = diagnosis_text(found) if found else ""
+    if text:
+        notes.append(text)
+    return notes
+
+
 def summary_text(result):
     failed = [r.item.id for r in result.items if not r.passed]
     head = f"Score: {result.score:g} / {result.max_score}."
@@ -153,12 +177,10 @@ def render(result):
             continue
         task = TASKS_BY_ID[r.item.task]
         lines += ["", f"## {task.number} {task.id} — {r.item.title} ({r.score} / {r.item.points})", item_text(r)]
-        found = result.diagnosis_for(task.id)
-        if found and task.id not in explained:
+        if task.id not in explained:
             explained.add(task.id)
-            text = diagnosis_text(found)
-            if text:
-                lines += ["", text]
+            for note in function_notes(result, task.id):
+                lines += ["", note]
     if result.output.strip():
         lines += ["", "## What your code printed", "", md_block(result.output)]
     if str(result.path).endswith(".ipynb"):

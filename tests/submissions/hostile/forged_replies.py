@@ -6,25 +6,28 @@ load reply with a list where an object belongs, an error that is not an object. 
 value, which arrives too late. Each forged reply must cost this student that call, never the batch.
 """
 import os
+import resource
 import stat
 
 import numpy as np
 
 
-def _reply_pipes():
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        if fd <= 2:
-            continue
+def _pipes():
+    found = []
+    for fd in range(3, min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 1 << 16)):  # /proc may be out of reach
         try:
-            if stat.S_ISFIFO(os.fstat(fd).st_mode) and os.get_blocking(fd) is not None:
-                yield fd
+            if stat.S_ISFIFO(os.fstat(fd).st_mode):
+                found.append(fd)
         except OSError:
             continue
+    return found
+
+
+PIPES = _pipes()
 
 
 def _forge(line):
-    for fd in _reply_pipes():
+    for fd in PIPES:
         try:
             os.write(fd, line)
         except OSError:
