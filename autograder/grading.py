@@ -15,17 +15,12 @@ from autograder.checks import Case
 from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose
 from autograder.notebook.cells import NotebookError, read_cells
-from autograder.results import ItemResult, SubmissionResult, empty_items
-from autograder.rubric import ITEMS
+from autograder.results import SubmissionResult, empty_items, item_results
 from autograder.sandbox import Worker, isolation
 
 
 def _now():
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _items(outcomes):
-    return tuple(ItemResult(item, tuple(o for o in outcomes if o.item == item.id)) for item in ITEMS)
 
 
 def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, term=None):
@@ -71,7 +66,7 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
         load_error = worker.load_error
     outcomes, diagnoses = diagnose(outcomes, checks)
     return SubmissionResult(
-        items=_items(outcomes), seconds=time.monotonic() - start, load_error=load_error, output=output,
+        items=item_results(outcomes), seconds=time.monotonic() - start, load_error=load_error, output=output,
         diagnoses=diagnoses, **common,
     )
 

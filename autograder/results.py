@@ -89,6 +89,11 @@ class SubmissionResult:
         return {r.item.id: r.score for r in self.items}
 
 
+def item_results(outcomes):
+    """The rubric's items, in order, each with the outcomes of its own checks."""
+    return tuple(ItemResult(item, tuple(o for o in outcomes if o.item == item.id)) for item in ITEMS)
+
+
 def empty_items(message, about="the submission could not be graded"):
     """Every rubric item failed with one message: for a file that cannot be graded at all."""
     return tuple(

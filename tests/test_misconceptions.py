@@ -16,8 +16,7 @@ from autograder.checks import Case
 from autograder.diagnosis import Diagnosis, diagnose
 from autograder.render import gradescope
 from autograder.render.feedback import diagnosis_text, render
-from autograder.results import SubmissionResult
-from autograder.grading import _items
+from autograder.results import SubmissionResult, item_results
 from autograder.sandbox.worker import Reply
 from tests.conftest import SUBMISSIONS
 
@@ -108,7 +107,7 @@ def test_a_mistake_that_only_shows_for_another_beta2_is_described_that_way():
 def test_feedback_names_one_likely_mistake_per_function_with_its_hint_and_results_list_its_id():
     mistake = misconceptions.BY_ID["effective_step.eps_inside_sqrt"]
     outcomes, diagnoses = _graded(mistake.func, _mistaken(mistake))
-    result = SubmissionResult("s", "second_moment.py", "0" * 64, _items(outcomes), "now", 0.0, "test", diagnoses=diagnoses)
+    result = SubmissionResult("s", "second_moment.py", "0" * 64, item_results(outcomes), "now", 0.0, "test", diagnoses=diagnoses)
     text = render(result)
     assert text.count("**Likely mistake:") == 1
     assert diagnosis_text(diagnoses[0]) in text
