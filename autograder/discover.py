@@ -9,9 +9,12 @@
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 MODULE = "second_moment"
-KINDS = {".py": "py", ".ipynb": "ipynb"}
+#: What a submission is: a Python file, a notebook, or a student folder with nothing to grade.
+SubmissionKind = Literal["py", "ipynb", "missing"]
+KINDS: dict[str, SubmissionKind] = {".py": "py", ".ipynb": "ipynb"}
 #: Names in the --out folder that are not student folders (autograder/outdir.py writes them there).
 RESERVED = frozenset({"grades.csv"})
 
@@ -22,11 +25,11 @@ class UsageError(ValueError):
 
 @dataclass(frozen=True)
 class Submission:
-    """One student's file. kind is "py", "ipynb", or "missing" (a student folder with nothing to grade)."""
+    """One student's file (or, when kind is "missing", the student's folder with nothing to grade in it)."""
 
     student: str
     path: Path
-    kind: str
+    kind: SubmissionKind
 
     def content(self):
         """The bytes that are graded: the file's own, or none for a folder or a symbolic link, which is never

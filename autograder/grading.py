@@ -15,7 +15,7 @@ from autograder.checks import Case
 from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose
 from autograder.notebook.cells import NotebookError, read_cells
-from autograder.results import SubmissionResult, empty_items, item_results
+from autograder.results import SubmissionResult, empty_items, grader_load_error, item_results
 from autograder.sandbox import Worker, isolation
 
 
@@ -46,17 +46,17 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
     }
     if link:
         message = f"{submission.path.name} is a symbolic link, not a file, so it was not graded: submit the file itself."
-        return SubmissionResult(items=empty_items(message), seconds=0.0, load_error={"type": "Unsupported", "message": message}, **common)
+        return SubmissionResult(items=empty_items(message), seconds=0.0, load_error=grader_load_error("Unsupported", message), **common)
     if submission.kind == "missing":
         message = "No second_moment.py was found in this folder, so there was nothing to grade."
-        return SubmissionResult(items=empty_items(message), seconds=0.0, load_error={"type": "Missing", "message": message}, **common)
+        return SubmissionResult(items=empty_items(message), seconds=0.0, load_error=grader_load_error("Missing", message), **common)
     cells = None
     if submission.kind == "ipynb":
         try:
             cells = read_cells(data)
         except NotebookError as err:
             message = f"Your notebook could not be read, so nothing in it was graded: {err}."
-            return SubmissionResult(items=empty_items(message), seconds=0.0, load_error={"type": "NotebookError", "message": message}, **common)
+            return SubmissionResult(items=empty_items(message), seconds=0.0, load_error=grader_load_error("NotebookError", message), **common)
     with Worker(submission.path, config, cells=cells) as worker:
         # Every fixed-input call goes to the worker in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.

@@ -1,8 +1,28 @@
 """Grading results as plain data. CSV, results.json, feedback.md and the terminal table render these."""
 
 from dataclasses import dataclass, field
+from typing import Literal, NotRequired, TypedDict, get_args
 
 from autograder.rubric import ITEMS, MAX_SCORE, RubricItem
+
+#: The load errors the grader names itself; their message is a whole sentence written for the student.
+#: Any other `LoadError["type"]` is the name of the exception the student's file raised while loading.
+GraderLoadError = Literal["Missing", "Unsupported", "NotebookError", "Timeout", "Crashed"]
+GRADER_LOAD_ERRORS: frozenset[str] = frozenset(get_args(GraderLoadError))
+
+
+class LoadError(TypedDict):
+    """Why a submission could not be loaded, as results.json's `load_error` holds it."""
+
+    type: str  # a GraderLoadError, or the name of the student's exception ("SyntaxError", "ZeroDivisionError")
+    message: str
+    line: NotRequired[int | None]  # where the student's exception was raised, when known
+    source: NotRequired[str | None]
+
+
+def grader_load_error(kind: GraderLoadError, message: str) -> LoadError:
+    """A load error the grader names: the type checker holds `kind` to the ones every renderer knows."""
+    return {"type": kind, "message": message}
 
 
 @dataclass(frozen=True)
@@ -61,7 +81,7 @@ class SubmissionResult:
     graded_at: str
     seconds: float
     isolation: str
-    load_error: dict | None = None
+    load_error: LoadError | None = None
     output: str = ""
     extra: dict = field(default_factory=dict)
     diagnoses: tuple = ()  # diagnosis.Diagnosis per failing function: a known mistake, or which input fails

@@ -7,6 +7,7 @@ from autograder.discover import Submission
 from autograder.cases import CHECKS
 from autograder.grading import grade_submission
 from autograder.notebook.cells import SKIP_WHEN_GRADING, NotebookError, read_cells, to_python
+from autograder.render import feedback
 from tests.conftest import ROOT
 
 REFERENCE = (ROOT / "solutions" / "second_moment.py").read_text(encoding="utf-8")
@@ -122,3 +123,13 @@ def test_the_skip_mark_on_a_solution_or_unlocked_cell_is_ignored():
                 "metadata": {**flagged, "nbgrader": {"solution": True, "locked": True, "grade": False}}}
     unlocked = {"cell_type": "code", "outputs": [], "source": "b = 2\n", "metadata": flagged}
     assert [c.source for c in read_cells(_notebook(solution, unlocked))] == ["a = 1\n", "b = 2\n"]
+
+
+def test_an_unreadable_notebook_is_explained_in_feedback_not_reported_as_an_exception_it_raised(tmp_path):
+    path = tmp_path / "ann.ipynb"
+    path.write_bytes(b'{"cells": [')
+    result = grade_submission(Submission("ann", path, "ipynb"), GradeConfig(timeout=3.0), checks=CHECKS)
+    text = feedback.render(result)
+    assert result.score == 0
+    assert "**Your notebook could not be read, so nothing in it was graded: " in text
+    assert "raised NotebookError" not in text

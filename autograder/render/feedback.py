@@ -7,6 +7,7 @@ checks write without it.
 import re
 from pathlib import Path
 
+from autograder.results import GRADER_LOAD_ERRORS
 from autograder.rubric import TASKS_BY_ID
 
 MAX_MESSAGES = 4
@@ -27,7 +28,7 @@ def load_text(result):
         where = f" on line {error['line']}" if error.get("line") else ""
         source = f"\n\n    {error['source']}" if error.get("source") else ""
         return f"**Your file could not be read: a SyntaxError{where}** ({message}).{source}\n\nFix it and every task can be graded."
-    if kind in ("Missing", "Unsupported", "Timeout", "Crashed"):
+    if kind in GRADER_LOAD_ERRORS:
         return f"**{message}**"
     where = f" at line {error['line']} (`{error.get('source') or ''}`)" if error.get("line") else ""
     return f"**Your file raised {kind} while it was being loaded{where}:** {message}\n\nNothing in it could be graded."
