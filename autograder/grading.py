@@ -7,6 +7,7 @@ into a zero for a student.
 
 import hashlib
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 
@@ -19,19 +20,27 @@ from autograder.results import SubmissionResult, empty_items, grader_load_error,
 from autograder.sandbox import Worker, isolation
 
 
-def _now():
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+#: What a result's `graded_at` is read from: passed in, so a test or a regrade can fix the time.
+Clock = Callable[[], datetime]
 
 
-def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, term=None):
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, term=None, clock: Clock = utc_now):
     """Grade one `discover.Submission` and return its SubmissionResult.
 
     By default (checks=None) the checks are the fixed cases plus the cases drawn for this submission
-    from `term` (default: the manifest autograder/term.json); its term and seed go into `extra`.
+    from `term` (default: the manifest autograder/term.json, read only then); its term and seed go into
+    `extra`. Given `checks`, the submission is graded on exactly those and no term is read.
     """
     start = time.monotonic()
-    plan = terms.plan(submission.student, term or terms.current(), config.per_student)
-    extra, checks = (plan.extra, plan.checks) if checks is None else ({}, checks)
+    if checks is None:
+        plan = terms.plan(submission.student, term or terms.current(), config.per_student)
+        extra, checks = plan.extra, plan.checks
+    else:
+        extra = {}
     # A symbolic link is graded as nothing: a student could point it at the reference solution on the
     # grading machine (a path a TA's or Gradescope's layout makes easy to guess) and score 100.
     link = submission.path.is_symlink()
@@ -40,7 +49,7 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
         "student": submission.student,
         "path": str(submission.path),
         "sha256": hashlib.sha256(data).hexdigest(),
-        "graded_at": _now(),
+        "graded_at": clock().astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "isolation": isolation(config),
         "extra": extra,
     }
@@ -71,8 +80,10 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
     )
 
 
-def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep=None):
+def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep=None, term=None, clock: Clock = utc_now):
     """Grade many submissions, `config.jobs` at a time; call on_result(result) as each finishes.
+
+    `term` and `clock` are passed to `grade_submission` for each one.
 
     Returns the results in the order of `submissions`, each passed through keep(result) first when given
     (the CLI keeps only what the gradebook needs once a student's files are written: a class of
@@ -81,7 +92,7 @@ def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep
     kept = [None] * len(submissions)
     pool = ThreadPoolExecutor(max_workers=config.jobs)
     try:
-        index = {pool.submit(grade_submission, sub, config): i for i, sub in enumerate(submissions)}
+        index = {pool.submit(grade_submission, sub, config, None, term, clock): i for i, sub in enumerate(submissions)}
         # as_completed drops each future once it is yielded; popping it here lets its result go too.
         for future in as_completed(list(index)):
             result = future.result()  # a grader bug re-raises here and stops the batch loudly
