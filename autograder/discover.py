@@ -80,7 +80,7 @@ def discover(paths, exclude=()):
                 found.append(_in_folder(child))
             elif child.suffix in KINDS:
                 found.append(Submission(child.stem, child, KINDS[child.suffix]))
-    by_id = {}
+    by_id: dict[str, Submission] = {}
     for sub in found:
         if sub.student in RESERVED:
             raise UsageError(

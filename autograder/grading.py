@@ -7,14 +7,17 @@ into a zero for a student.
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from autograder import terms
 from autograder.checks import Case
 from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose
+from autograder.discover import Submission
+from autograder.identity import IdentityCheck
 from autograder.notebook.cells import NotebookError, read_cells
 from autograder.results import SubmissionResult, empty_items, grader_load_error, item_results
 from autograder.sandbox import Worker, isolation
@@ -25,10 +28,13 @@ Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, term=None, clock: Clock = utc_now):
+def grade_submission(
+    submission: Submission, config: GradeConfig = DEFAULT, checks: Sequence[Case | IdentityCheck] | None = None,
+    term: terms.Term | None = None, clock: Clock = utc_now,
+) -> SubmissionResult:
     """Grade one `discover.Submission` and return its SubmissionResult.
 
     By default (checks=None) the checks are the fixed cases plus the cases drawn for this submission
@@ -49,7 +55,7 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
         "student": submission.student,
         "path": str(submission.path),
         "sha256": hashlib.sha256(data).hexdigest(),
-        "graded_at": clock().astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "graded_at": clock().astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "isolation": isolation(config),
         "extra": extra,
     }
@@ -80,7 +86,11 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
     )
 
 
-def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep=None, term=None, clock: Clock = utc_now):
+def grade_batch(
+    submissions: Sequence[Submission], config: GradeConfig = DEFAULT,
+    on_result: Callable[[SubmissionResult], object] | None = None, keep: Callable[[SubmissionResult], Any] | None = None,
+    term: terms.Term | None = None, clock: Clock = utc_now,
+) -> list[Any]:
     """Grade many submissions, `config.jobs` at a time; call on_result(result) as each finishes.
 
     `term` and `clock` are passed to `grade_submission` for each one.
@@ -89,7 +99,7 @@ def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep
     (the CLI keeps only what the gradebook needs once a student's files are written: a class of
     thousands then fits in little memory).
     """
-    kept = [None] * len(submissions)
+    kept: list[Any] = [None] * len(submissions)
     pool = ThreadPoolExecutor(max_workers=config.jobs)
     try:
         index = {pool.submit(grade_submission, sub, config, None, term, clock): i for i, sub in enumerate(submissions)}

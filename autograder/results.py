@@ -1,9 +1,15 @@
 """Grading results as plain data. CSV, results.json, feedback.md and the terminal table render these."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, NotRequired, TypedDict, get_args
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, get_args
 
 from autograder.rubric import ITEMS, MAX_SCORE, RubricItem
+
+if TYPE_CHECKING:  # diagnosis imports results: the type only, no import cycle at run time
+    from autograder.diagnosis import Diagnosis
 
 #: The load errors the grader names itself; their message is a whole sentence written for the student.
 #: Any other `LoadError["type"]` is the name of the exception the student's file raised while loading.
@@ -42,7 +48,7 @@ class Outcome:
     about: str
     message: str = ""
     diagnosis: str | None = None
-    returned: dict | None = field(default=None, compare=False, repr=False)
+    returned: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -53,20 +59,20 @@ class ItemResult:
     outcomes: tuple[Outcome, ...]
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         return bool(self.outcomes) and all(o.passed for o in self.outcomes)
 
     @property
-    def score(self):
+    def score(self) -> int:
         return self.item.points if self.passed else 0
 
     @property
-    def hidden(self):
+    def hidden(self) -> bool:
         """An item is hidden when none of its checks is public."""
         return all(o.hidden for o in self.outcomes)
 
     @property
-    def failures(self):
+    def failures(self) -> tuple[Outcome, ...]:
         return tuple(o for o in self.outcomes if not o.passed)
 
 
@@ -83,38 +89,38 @@ class SubmissionResult:
     isolation: str
     load_error: LoadError | None = None
     output: str = ""
-    extra: dict = field(default_factory=dict)
-    diagnoses: tuple = ()  # diagnosis.Diagnosis per failing function: a known mistake, or which input fails
+    extra: dict[str, Any] = field(default_factory=dict)
+    diagnoses: tuple[Diagnosis, ...] = ()  # diagnosis.Diagnosis per failing function: a known mistake, or which input fails
 
     @property
-    def score(self):
+    def score(self) -> int:
         return sum(r.score for r in self.items)
 
     @property
-    def max_score(self):
+    def max_score(self) -> int:
         return MAX_SCORE
 
     @property
-    def misconceptions(self):
+    def misconceptions(self) -> list[str]:
         """The ids of the known mistakes the diagnosis named, in function order."""
         return [d.misconception for d in self.diagnoses if d.misconception]
 
-    def diagnosis_for(self, func):
+    def diagnosis_for(self, func: str) -> Diagnosis | None:
         return next((d for d in self.diagnoses if d.func == func), None)
 
-    def item(self, item_id):
+    def item(self, item_id: str) -> ItemResult:
         return next(r for r in self.items if r.item.id == item_id)
 
-    def scores_by_item(self):
+    def scores_by_item(self) -> dict[str, int]:
         return {r.item.id: r.score for r in self.items}
 
 
-def item_results(outcomes):
+def item_results(outcomes: Iterable[Outcome]) -> tuple[ItemResult, ...]:
     """The rubric's items, in order, each with the outcomes of its own checks."""
     return tuple(ItemResult(item, tuple(o for o in outcomes if o.item == item.id)) for item in ITEMS)
 
 
-def empty_items(message, about="the submission could not be graded"):
+def empty_items(message: str, about: str = "the submission could not be graded") -> tuple[ItemResult, ...]:
     """Every rubric item failed with one message: for a file that cannot be graded at all."""
     return tuple(
         ItemResult(item, (Outcome(f"{item.id}.load", item.id, False, False, about, message),)) for item in ITEMS

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from autograder.compare import RTOL, judge_value, show
 from autograder.cases import CHECKS
+from autograder.compare import RTOL, judge_value, show
 from autograder.identity import IdentityCheck
 from autograder.sandbox import Reply
 from tests.strategies import json_values

@@ -140,7 +140,7 @@ def test_a_student_whose_code_only_rejects_lists_is_told_so_and_gets_no_named_mi
             return Reply("error", error={"type": "TypeError", "message": "can't multiply sequence by non-int"})
         return _answer(case, "effective_step", lambda args, kwargs: (case.expected, list(args)), "float64")
 
-    outcomes, diagnoses = diagnose([c.run(lambda request, uses, c=c: call(c)) for c in CASES], CASES)
+    _, diagnoses = diagnose([c.run(lambda request, uses, c=c: call(c)) for c in CASES], CASES)
     assert [(d.func, d.misconception) for d in diagnoses] == [("effective_step", None)]
     assert diagnoses[0].failing_inputs.startswith("Your effective_step fails exactly on the checks with Python lists")
 

@@ -5,7 +5,7 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -231,7 +231,7 @@ def test_the_seed_in_results_json_alone_rebuilds_a_students_checks_and_grade(tmp
 
 def test_grading_draws_from_the_term_it_is_given_and_stamps_the_time_of_the_clock_it_is_given(tmp_path):
     missing = Submission("ann", tmp_path, "missing")  # graded without starting a sandbox
-    when = datetime(2027, 1, 2, 3, 4, tzinfo=timezone.utc)
+    when = datetime(2027, 1, 2, 3, 4, tzinfo=UTC)
     result = grade_submission(missing, term=terms.Term("spring-2027", per_student=True), clock=lambda: when)
     assert result.extra == {"term": "spring-2027", "seed": terms.student_seed(terms.term_seed("spring-2027"), "ann"),
                             "per_student": True}

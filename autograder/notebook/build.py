@@ -56,7 +56,8 @@ def item_of(cell_grade_id):
 
 def parse_text(text):
     """The cell specs of notebook_text.md, in order; ValueError naming the line of a bad marker."""
-    specs, kind, name, body = [], None, "", []
+    specs, kind, name = [], None, ""
+    body: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith("<!-- cell:"):
             match = MARKER.match(line)
@@ -79,7 +80,7 @@ def split_solution(source):
     functions = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            end = node.end_lineno
+            end = node.end_lineno or node.lineno
             # The closing `### END SOLUTION` is a comment, which ast does not count: keep the indented tail.
             while end < len(lines) and (not lines[end].strip() or lines[end][:1].isspace()):
                 end += 1

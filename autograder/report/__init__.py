@@ -9,6 +9,7 @@ class totals appear: no student's name or file.
 import base64
 import html
 from pathlib import Path
+from typing import Any
 
 from autograder.misconceptions import BY_ID
 from autograder.outdir import atomic_write
@@ -20,6 +21,8 @@ CHARTS = {
     "items": "report-items.png",
     "misconceptions": "report-misconceptions.png",
 }
+#: One section of the report: heading, paragraphs, table rows (header first) and chart (key, title), if any.
+Section = tuple[str, list[str], list[list[Any]] | None, tuple[str, str] | None]
 RETEACH = 3  # items named under "reteach first"
 
 
@@ -44,7 +47,7 @@ def sections(data, folder_name, drawn):
     intro = [
         f"{s['students']} students in grades.csv; {data.results_read} results.json files read. Term: {terms}.",
     ]
-    out = [(f"Class report: {folder_name}", intro, None, None)]
+    out: list[Section] = [(f"Class report: {folder_name}", intro, None, None)]
     out.append((
         "Scores",
         [f"Mean {s['mean']:.1f}, median {s['median']:g} out of {data.max_score:g}; "
@@ -59,7 +62,7 @@ def sections(data, folder_name, drawn):
         "Reteach first: " + "; ".join(f"{i.number} {i.title} (`{i.id}`, {_pct(i.passed, i.students)} passed)" for i in weakest)
         + "." if weakest else "Every student got every item's points."
     )
-    rows = [["#", "item", "points", "passed", "pass rate"]] + [
+    rows: list[list[Any]] | None = [["#", "item", "points", "passed", "pass rate"]] + [
         [i.number, f"`{i.id}` {i.title}", f"{i.points:g}", f"{i.passed}/{i.students}", _pct(i.passed, i.students)]
         for i in data.items
     ]

@@ -76,7 +76,7 @@ def read_grades(path):
         raise UsageError(f"{path}: the first columns must be {', '.join(FIXED_COLUMNS)}")
     header, body = rows[0], rows[1:]
     item_ids = header[3:]
-    scores, maxima, passed = [], set(), Counter()
+    scores, maxima, passed = [], set(), Counter[str]()
     for line, row in enumerate(body, start=2):
         if len(row) != len(header):
             raise UsageError(f"{path}, line {line}: {len(row)} cells, expected {len(header)}")
@@ -101,7 +101,7 @@ def read_grades(path):
 
 def read_results(folder):
     """(misconception counts, files with the key, files read, terms) from DIR/*/results.json."""
-    counts, diagnosed, read, terms = Counter(), 0, 0, set()
+    counts, diagnosed, read, terms = Counter[str](), 0, 0, set()
     for path in sorted(folder.glob("*/results.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
