@@ -40,7 +40,7 @@ c.Execute.interrupt_on_timeout = True
 '''
 
 
-def files(root):
+def files(root: str | Path) -> dict[str, str]:
     """{path inside the course folder: text}."""
     text = (Path(root) / "solutions" / "notebook_text.md").read_text(encoding="utf-8")
     solution = (Path(root) / "solutions" / "second_moment.py").read_text(encoding="utf-8")
@@ -50,7 +50,7 @@ def files(root):
     }
 
 
-def write(course, root):
+def write(course: str | Path, root: str | Path) -> list[Path]:
     """Write the course folder; returns the paths written. Existing student work in it is left alone."""
     written = []
     for rel, text in files(root).items():
