@@ -1,18 +1,51 @@
 """The kinds of check, as data: a `Case` calls one function on fixed inputs.
 
-A check knows its rubric item, whether students may see it (`hidden`), a plain-words `about`, the
-requests it sends to the worker and how to judge the replies. `run(call)` takes the worker's `call`
-function and returns an `Outcome`; expected values stay in this process.
+A check knows its rubric item and group, whether students may see it (`hidden`), a plain-words `about`,
+the requests it sends to the worker and how to judge the replies. `run(call)` takes the worker's `call`
+function and returns an `Outcome`; expected values stay in this process. Every kind of check (a `Case`
+here, the identity checks in autograder/identity.py) has the same shape, the `Check` protocol, so the
+grader, the release and the notebook builder never ask which kind they hold.
+
+What a Case judges (`expect`), after the grading model in rubric.md:
+  value      the values it returns, whatever the container (number, 0-d, shape (1,), list or array);
+  unchanged  that the arrays passed in are the same after the call;
+  same       for lists and integers in: the same values as the student's own function gives for the
+             float64 twin of those inputs (so a maths slip is not charged here again);
+  container  the container and type returned for float64 inputs: a float for a number, else a float64
+             array of the input's shape (no value is judged).
 """
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import numpy as np
 
 from autograder import oracle
-from autograder.compare import judge_value, show
+from autograder.compare import RTOL, as_values, judge_container, judge_value, show
 from autograder.results import Outcome
+from autograder.sandbox import protocol
+
+EXPECTS = ("value", "unchanged", "same", "container")
+
+
+class Check(Protocol):
+    """What the grader needs of any check: where it counts, who sees it, and how to run it."""
+
+    id: str
+    item: str
+    group: str
+    about: str
+    hidden: bool
+
+    @property
+    def uses(self) -> tuple: ...
+
+    def requests(self) -> list:
+        """The (request, uses) pairs it will send whatever the replies, so they can go in one write."""
+
+    def run(self, call: Callable[..., Any]) -> Outcome: ...
 
 #: Parameter names, for feedback that says which input was changed.
 PARAMETERS = {
@@ -25,14 +58,14 @@ PARAMETERS = {
 def encode_input(x):
     """An input as the worker's JSON: numbers and lists as they are, numpy arrays with their dtype."""
     if isinstance(x, np.ndarray):
-        return {"nd": x.tolist(), "dtype": str(x.dtype)}
+        return protocol.nd(x.tolist(), str(x.dtype))
     return x
 
 
 def render_input(x, short=False):
     """An input as Python source; `short` rounds floats to 10 digits for reading (not for code)."""
     if isinstance(x, np.ndarray):
-        kind = "" if x.dtype == np.float64 else f", dtype={x.dtype}"
+        kind = "" if x.dtype == np.float64 else f", dtype=np.{x.dtype}"
         return f"np.array({render_input(x.tolist(), short)}{kind})"
     if isinstance(x, list):
         return "[" + ", ".join(render_input(e, short) for e in x) + "]"
@@ -55,6 +88,8 @@ def reply_problem(reply, func):
         if kind == "NotImplementedError":
             return f"{func} is not implemented yet (it still raises NotImplementedError)"
         where = f" at line {error['line']} (`{error.get('source') or ''}`)" if error.get("line") else ""
+        if where and error.get("cell") is not None:  # a notebook: Jupyter shows no cell numbers, name the cell by its function
+            where = f" at line {error['line']} of the cell with your {func} (`{error.get('source') or ''}`)"
         return f"raised {kind}: {message}{where}" if message else f"raised {kind}{where}"
     if reply.status == "timeout":
         return "did not finish in time and was stopped (an endless loop?)"
@@ -81,12 +116,31 @@ class Case:
     kwargs: dict = field(default_factory=dict)
     hidden: bool = True
     expect: str = "value"
+    group: str = ""
 
     def __post_init__(self):
-        if self.expect not in ("value", "unchanged"):
-            raise ValueError(f"case {self.id}: expect must be 'value' or 'unchanged', got {self.expect!r}")
+        if self.expect not in EXPECTS:
+            raise ValueError(f"case {self.id}: expect must be one of {EXPECTS}, got {self.expect!r}")
         if not self.id.startswith(self.item + "."):
             raise ValueError(f"case {self.id}: its id must start with its item id {self.item!r}")
+
+    @property
+    def twin(self):
+        """The same call with every list or integer input as a float64 array (or float): the `same` check's yardstick."""
+        def as_float(x):
+            if isinstance(x, bool) or not isinstance(x, (int, float, list, np.ndarray)):
+                return x
+            return float(x) if isinstance(x, (int, float)) else np.asarray(x, dtype=np.float64)
+        names = PARAMETERS[self.func]
+        # t is a count, not data: it stays an integer
+        args = tuple(a if names[i] == "t" else as_float(a) for i, a in enumerate(self.args))
+        return Case(self.id + ".float64", self.item, self.func, args, self.about, self.kwargs, self.hidden, "value", self.group)
+
+    def requests(self):
+        pairs = [(self.request(), self.uses)]
+        if self.expect == "same":
+            pairs.append((self.twin.request(), self.uses))
+        return pairs
 
     @property
     def uses(self):
@@ -102,32 +156,54 @@ class Case:
         return render_call(self.func, self.args, self.kwargs)
 
     def request(self):
-        return {
-            "op": "call",
-            "func": self.func,
-            "args": [encode_input(a) for a in self.args],
-            "kwargs": {k: encode_input(v) for k, v in self.kwargs.items()},
-        }
+        return protocol.call_request(
+            self.func, [encode_input(a) for a in self.args], {k: encode_input(v) for k, v in self.kwargs.items()}
+        )
 
     def run(self, call):
         reply = call(self.request(), self.uses)
-        problem = self.judge(reply)
+        twin = call(self.twin.request(), self.uses) if self.expect == "same" else None
+        problem = self.judge(reply, twin)
         returned = reply.value if reply.ok else {"status": reply.status, "error": reply.error}
         return Outcome(
             self.id, self.item, problem is None, self.hidden, self.about,
             "" if problem is None else f"`{self.call_text}` ({self.about}) {problem}.", returned=returned,
+            group=self.group, kind=self.expect,
         )
 
-    def judge(self, reply):
+    def judge(self, reply, twin=None):
         """None when the reply passes this case, else the problem in words (no hidden expected value)."""
         if not reply.ok:
             return reply_problem(reply, self.func)
         if self.expect == "unchanged":
             return self._changed_inputs(reply.value.get("args_after"))
+        if self.expect == "container":
+            return judge_container(reply.value.get("value"), self.expected)
+        if self.expect == "same":
+            return self._same_as_twin(reply.value.get("value"), twin)
         problem = judge_value(reply.value.get("value"), self.expected)
         if problem and not self.hidden:
             problem += f"; expected {show(self.expected)}"
         return problem
+
+    def _same_as_twin(self, got, twin):
+        """Lists and integers in must give what the student's own function gives for float64 in."""
+        if twin is None:
+            return "sent back something the grader cannot read"
+        if not twin.ok:
+            return "could not be compared: your function fails on the float64 version of these inputs too"
+        own, problem = as_values(twin.value.get("value"), self.expected)
+        if problem:
+            return "could not be compared: your function's result for the float64 version of these inputs is not a number"
+        mine, problem = as_values(got, self.expected)
+        if problem:
+            return problem
+        if not np.allclose(mine, own, rtol=RTOL, atol=0.0, equal_nan=True):
+            return (
+                "gives other values than for the same inputs as float64 arrays (convert lists and integers "
+                "with np.asarray(x, dtype=float) first)"
+            )
+        return None
 
     def _changed_inputs(self, after):
         if not isinstance(after, list) or len(after) != len(self.args):

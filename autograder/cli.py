@@ -42,13 +42,14 @@ def _positive_int(name):
 
 def cmd_grade(args):
     from autograder.discover import discover
-    from autograder.sandbox.pool import POOL
+    from autograder.sandbox.pool import default_pool
 
     submissions = discover(args.paths, exclude=[args.out])
     if not submissions:
         raise UsageError(f"no submissions found in {' '.join(args.paths)}")
     # The sandboxes import numpy and sympy while this process imports the grader: a student waits less.
-    POOL.prestart(args.isolation, min(args.jobs, len(submissions)))
+    pool = default_pool()
+    pool.prestart(args.isolation, min(args.jobs, len(submissions)))
     from autograder import grading, outdir
     from autograder.render import summary
     from autograder.sandbox import isolation
@@ -63,7 +64,7 @@ def cmd_grade(args):
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out must be a folder, got the file {args.out}")
     try:
-        level = isolation(config)
+        level = isolation(config, pool)
     except ValueError as err:  # "os" asked for without root
         raise UsageError(str(err)) from None
     # --resume: keep what an interrupted run already wrote for these very files; grade only the rest.
@@ -90,7 +91,7 @@ def cmd_grade(args):
             sys.stderr.flush()
 
     try:
-        graded = grading.grade_batch(todo, config, on_result=on_result, keep=outdir.slim)
+        graded = grading.grade_batch(todo, config, on_result=on_result, keep=outdir.slim, pool=pool)
     except KeyboardInterrupt:
         done_now = len(list(out.glob("*/results.json")))
         print(f"\nadam-hw: interrupted; {done_now} students' results are written in {out}: run the same "

@@ -61,28 +61,102 @@ def show(arr):
     return f"array of shape {arr.shape}: [{body}]"
 
 
-def judge_value(got, expected):
-    """None when `got` (worker data) matches `expected` (float or array); else what is wrong, in words.
+#: The tolerance in a student's words, written once: README, docstrings and feedback say the same.
+TOLERANCE_WORDS = (
+    "a value counts as right when it is within a relative 1e-6 of the exact value (it agrees to about "
+    "6 significant digits): the page's rounded \"≈122\" is 122.011..., so 122 would not count, while any "
+    "correct float64 code agrees to about 16 digits"
+)
 
-    The words describe the student's value and its shape, never the expected value, so they are safe to
-    show for a hidden check.
+
+def as_values(got, expected):
+    """(student's values shaped like `expected`, problem): the container is not judged here.
+
+    A number, a 0-d array, a shape-(1,) array for a single number, a list or an array all count as values;
+    an array with the right number of elements in another shape is compared element by element (keeping
+    the shape is the contract item's job).
     """
     arr, problem = decode(got)
     if problem:
-        return problem
+        return None, problem
     expected = np.asarray(expected, dtype=np.float64)
-    if expected.ndim == 0 and arr.ndim != 0:
-        return f"returned {show(arr)} for a single number; return a single float"
-    if expected.ndim and got.get("kind") == "scalar":
-        return f"returned the single number {show(arr)} for an input of shape {expected.shape}"
-    if arr.shape != expected.shape:
-        return f"returned shape {arr.shape} for an input of shape {expected.shape}"
-    dtype = str(got.get("dtype", ""))
-    if dtype in ("float32", "float16"):
-        return f"returned {dtype} values; work in float64 (float32 loses about 7 significant digits)"
+    if arr.size != expected.size:
+        if expected.ndim == 0:
+            return None, f"returned {show(arr)} for a single number"
+        return None, f"returned {arr.size} value(s) (shape {arr.shape}) for an input of shape {expected.shape}"
+    return arr.reshape(expected.shape), None
+
+
+def how_far(arr, expected):
+    """How far off the worst element is, in coarse bands that never give the expected value away."""
+    arr, expected = np.asarray(arr, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        rel = np.abs(arr - expected) / np.where(expected == 0, 1.0, np.abs(expected))
+    i = int(np.argmax(rel.ravel()))
+    got, want = float(arr.ravel()[i]), float(expected.ravel()[i])
+    if want == 0:
+        return "should be 0"
+    if got == 0:
+        return "is 0 where it should not be"
+    if (got < 0) != (want < 0):
+        return "has the wrong sign"
+    ratio = abs(got) / abs(want)
+    if abs(ratio - 1) < 1e-3:
+        return "agrees to 3 or more significant digits, but not to the 6 the grader asks for"
+    if abs(ratio - 1) < 0.1:
+        return "is within 10% of the right value, but does not agree to 3 digits"
+    for low, high in ((1.1, 2), (2, 10), (10, 1000)):
+        if low <= ratio < high or low <= 1 / ratio < high:
+            size = "large" if ratio > 1 else "small"
+            return f"is {low:g} to {high:g} times too {size}" if low > 1.1 else f"is too {size} by less than a factor of 2"
+    return f"is more than 1000 times too {'large' if ratio > 1 else 'small'}"
+
+
+def judge_value(got, expected):
+    """None when `got` (worker data) has `expected`'s values within RTOL; else what is wrong, in words.
+
+    Only values are judged (see `as_values`). The words describe the student's value and how far off it
+    is in coarse bands, never the expected value, so they are safe to show for a hidden check.
+    """
+    arr, problem = as_values(got, expected)
+    if problem:
+        return problem
     if not np.all(np.isfinite(arr)):
         return f"returned {show(arr)}, which is not finite"
     if not np.allclose(arr, expected, rtol=RTOL, atol=0.0):
-        return f"returned {show(arr)}, which is not right"
+        dtype = str(got.get("dtype", ""))
+        why = f"; it is {dtype}: work in float64 (float32 keeps about 7 digits)" if dtype in ("float32", "float16") else ""
+        which = "which" if arr.size == 1 else "where the element furthest off"
+        return f"returned {show(arr)}, {which} {how_far(arr, expected)}{why}"
     return None
 
+
+def judge_container(got, expected):
+    """None when `got` is the container the docstring promises for `expected`'s shape; else the slip, in words.
+
+    A float (or a 0-d array) for a single number; a float64 numpy array of the input's shape otherwise.
+    """
+    if not isinstance(got, dict):
+        return "sent back something the grader cannot read"
+    expected = np.asarray(expected)
+    kind, dtype = got.get("kind"), str(got.get("dtype", ""))
+    shape = got.get("shape")
+    if expected.ndim == 0:
+        if kind == "scalar" or (kind == "array" and shape == []):
+            if got.get("type") == "int" or dtype.startswith(("int", "uint")):
+                return "returned an integer for a single number; return a float"
+            return None if dtype == "float64" else f"returned a {dtype} number; return a float64 (a Python float)"
+        if kind == "array":
+            return f"returned an array of shape {tuple(shape or ())} for a single number; return a float (not np.atleast_1d)"
+        return f"returned a {got.get('type', kind)} for a single number; return a float"
+    if kind == "list":
+        return f"returned a Python {got.get('type', 'list')}; return a numpy array (np.asarray)"
+    if kind == "scalar":
+        return f"returned a single number for an input of shape {expected.shape}; work elementwise (np.sqrt, not math.sqrt)"
+    if kind != "array":
+        return f"returned a {got.get('type', 'value')}, not a numpy array"
+    if tuple(shape or ()) != expected.shape:
+        return f"returned shape {tuple(shape or ())} for an input of shape {expected.shape}; keep the input's shape"
+    if dtype != "float64":
+        return f"returned a {dtype} array; return float64"
+    return None

@@ -1,6 +1,6 @@
 """The plain API: grade one submission, or a batch, into `SubmissionResult`s.
 
-Student code runs only in the worker (autograder.sandbox); everything here is the grader's own code, so
+Student code runs only in the sandbox's guest (autograder.sandbox); everything here is the grader's own code, so
 an exception raised here is a bug in the grader and is left to propagate, loudly, rather than turned
 into a zero for a student.
 """
@@ -12,15 +12,19 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+
 from autograder import terms
 from autograder.checks import Case
+from autograder.compare import RTOL
 from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose
-from autograder.discover import Submission
-from autograder.identity import IdentityCheck
 from autograder.notebook.cells import NotebookError, read_cells
-from autograder.results import SubmissionResult, empty_items, grader_load_error, item_results
-from autograder.sandbox import Worker, isolation
+from autograder.notebook.replay import CellReplay
+from autograder.discover import Submission
+from autograder.results import ItemResult, Outcome, SubmissionResult, empty_items, grader_load_error
+from autograder.rubric import ITEMS
+from autograder.sandbox import Host, SandboxPool, isolation
 
 
 #: What a result's `graded_at` is read from: passed in, so a test or a regrade can fix the time.
@@ -31,20 +35,73 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def counts_alone(check: Case) -> bool:
+    """A value check that earns its function a place on its own: beyond the page, and not passed by
+    returning an input unchanged."""
+    return not check.item.endswith(".page") and not _trivial(check)
+
+
+def _trivial(check: Case) -> bool:
+    """A value check that returning one of the inputs unchanged would pass (t = 1000 barely corrects v)."""
+    expected = np.asarray(check.expected, dtype=np.float64)
+    for arg in check.args:
+        try:
+            arg = np.asarray(arg, dtype=np.float64)
+        except (TypeError, ValueError):
+            continue
+        if arg.shape == expected.shape and np.allclose(arg, expected, rtol=RTOL, atol=0.0):
+            return True
+    return False
+
+
+def earners(outcomes: Sequence[Outcome], checks: Sequence[Any] = ()) -> set[str]:
+    """The functions that earned something from their own maths: a whole value group, or a value check
+    beyond the page's inputs that returning an input would not pass. A function that raises, or returns a
+    constant, NaN, its input or a table of the page's answers, earns none (nothing for nothing)."""
+    earned = set()
+    by_id = {c.id: c for c in checks}
+    for item in ITEMS:
+        if item.kind != "value":
+            continue
+        mine = [o for o in outcomes if o.item == item.id]
+        groups = {g.name: [o for o in mine if o.group == g.name] for g in item.groups}
+        if any(group and all(o.passed for o in group) for group in groups.values()):
+            earned.add(item.task)
+        if any(o.passed and o.check in by_id and counts_alone(by_id[o.check]) for o in mine):
+            earned.add(item.task)
+    return earned
+
+
+def item_results(outcomes: Sequence[Outcome], checks: Sequence[Any] = ()) -> tuple[ItemResult, ...]:
+    """The rubric's items, in order, each with its own outcomes (void when its function earned nothing)."""
+    earned = earners(outcomes, checks)
+    return tuple(
+        ItemResult(
+            item, tuple(o for o in outcomes if o.item == item.id),
+            void="" if not item.gate or item.gate in earned else
+            f"your {item.gate} passed none of its own value checks, so this item earns nothing (nothing for nothing)",
+        )
+        for item in ITEMS
+    )
+
+
 def grade_submission(
-    submission: Submission, config: GradeConfig = DEFAULT, checks: Sequence[Case | IdentityCheck] | None = None,
-    term: terms.Term | None = None, clock: Clock = utc_now,
+    submission: Submission, config: GradeConfig = DEFAULT, checks: Sequence[Any] | None = None,
+    term: terms.Term | None = None, *, pool: SandboxPool | None = None, host: Any = Host, clock: Clock = utc_now,
 ) -> SubmissionResult:
     """Grade one `discover.Submission` and return its SubmissionResult.
 
     By default (checks=None) the checks are the fixed cases plus the cases drawn for this submission
     from `term` (default: the manifest autograder/term.json, read only then); its term and seed go into
     `extra`. Given `checks`, the submission is graded on exactly those and no term is read.
+    `clock` stamps `graded_at`. `pool` lends the sandbox processes (default: `sandbox.default_pool()`); `host` makes the grader's side
+    of the submission, called as `sandbox.Host` is (a test may pass one that records every reply).
     """
     start = time.monotonic()
     if checks is None:
         plan = terms.plan(submission.student, term or terms.current(), config.per_student)
-        extra, checks = plan.extra, plan.checks
+        extra: dict[str, Any] = plan.extra
+        checks = plan.checks
     else:
         extra = {}
     # A symbolic link is graded as nothing: a student could point it at the reference solution on the
@@ -56,7 +113,7 @@ def grade_submission(
         "path": str(submission.path),
         "sha256": hashlib.sha256(data).hexdigest(),
         "graded_at": clock().astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "isolation": isolation(config),
+        "isolation": isolation(config, pool),
         "extra": extra,
     }
     if link:
@@ -72,16 +129,17 @@ def grade_submission(
         except NotebookError as err:
             message = f"Your notebook could not be read, so nothing in it was graded: {err}."
             return SubmissionResult(items=empty_items(message), seconds=0.0, load_error=grader_load_error("NotebookError", message), **common)
-    with Worker(submission.path, config, cells=cells) as worker:
-        # Every fixed-input call goes to the worker in one write, not one round trip each (same order,
+    loader = None if cells is None else CellReplay(cells)
+    with host(submission.path, config, loader=loader, pool=pool) as guest:
+        # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
-        worker.prefetch([(check.request(), check.uses) for check in checks if isinstance(check, Case)])
-        outcomes = [check.run(worker.call) for check in checks]
-        output = worker.output()
-        load_error = worker.load_error
+        guest.prefetch([pair for check in checks for pair in check.requests()])
+        outcomes = [check.run(guest.call) for check in checks]
+        output = guest.output()
+        load_error = guest.load_error
     outcomes, diagnoses = diagnose(outcomes, checks)
     return SubmissionResult(
-        items=item_results(outcomes), seconds=time.monotonic() - start, load_error=load_error, output=output,
+        items=item_results(outcomes, checks), seconds=time.monotonic() - start, load_error=load_error, output=output,
         diagnoses=diagnoses, **common,
     )
 
@@ -89,20 +147,21 @@ def grade_submission(
 def grade_batch(
     submissions: Sequence[Submission], config: GradeConfig = DEFAULT,
     on_result: Callable[[SubmissionResult], object] | None = None, keep: Callable[[SubmissionResult], Any] | None = None,
-    term: terms.Term | None = None, clock: Clock = utc_now,
+    *, pool: SandboxPool | None = None, host: Any = Host, term: terms.Term | None = None, clock: Clock = utc_now,
 ) -> list[Any]:
     """Grade many submissions, `config.jobs` at a time; call on_result(result) as each finishes.
-
-    `term` and `clock` are passed to `grade_submission` for each one.
+    `pool`, `host`, `term` and `clock` are passed to every `grade_submission`.
 
     Returns the results in the order of `submissions`, each passed through keep(result) first when given
     (the CLI keeps only what the gradebook needs once a student's files are written: a class of
     thousands then fits in little memory).
     """
     kept: list[Any] = [None] * len(submissions)
-    pool = ThreadPoolExecutor(max_workers=config.jobs)
+    threads = ThreadPoolExecutor(max_workers=config.jobs)
     try:
-        index = {pool.submit(grade_submission, sub, config, None, term, clock): i for i, sub in enumerate(submissions)}
+        index = {
+            threads.submit(grade_submission, sub, config, None, term, pool=pool, host=host, clock=clock): i for i, sub in enumerate(submissions)
+        }
         # as_completed drops each future once it is yielded; popping it here lets its result go too.
         for future in as_completed(list(index)):
             result = future.result()  # a grader bug re-raises here and stops the batch loudly
@@ -111,7 +170,7 @@ def grade_batch(
             kept[index.pop(future)] = keep(result) if keep else result
     except BaseException:
         # Ctrl-C or a grader bug: stop now (only the submissions already running finish), don't grade the rest.
-        pool.shutdown(wait=False, cancel_futures=True)
+        threads.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown()
+    threads.shutdown()
     return kept

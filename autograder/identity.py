@@ -17,6 +17,7 @@ from fractions import Fraction
 
 from autograder.checks import reply_problem
 from autograder.results import Outcome
+from autograder.sandbox import protocol
 
 BETA = "beta2"
 NUMERIC_RTOL = 1e-9  # float64 through a handful of steps stays within ~1e-13 of exact
@@ -117,17 +118,34 @@ class IdentityCheck:
     about: str
     steps: int = 5
     hidden: bool = True
+    group: str = ""
     uses = ("update_v", "bias_correct")
 
+    def requests(self):
+        return []  # what it sends depends on the replies (symbols first, numbers after)
+
     def run(self, call):
+        problem, how = self.judge_chain(call)
+        message = "" if problem is None else f"{self.about}: {problem}."
+        return Outcome(
+            self.id, self.item, problem is None, self.hidden, f"{self.about} (checked with {how})", message,
+            group=self.group, kind="identity",
+        )
+
+    def judge_chain(self, call):
+        """(problem, how): symbols when the code takes them, and always numbers, which must agree."""
         reply = call(self.symbolic_request(), self.uses)
         problem, fallback = self.judge_symbolic(reply)
-        how = "symbolic algebra"
         if fallback:
-            how = "float probes (your code does not take sympy symbols, which is fine)"
-            problem = self.run_numeric(call)
-        message = "" if problem is None else f"{self.about}: {problem}."
-        return Outcome(self.id, self.item, problem is None, self.hidden, f"{self.about} (checked with {how})", message)
+            return self.run_numeric(call), "float probes (your code does not take sympy symbols, which is fine)"
+        if problem:
+            return problem, "symbolic algebra"
+        # Symbols and numbers must agree: code that returns the closed form only when handed symbols
+        # does not earn the identity for a numeric version that is wrong.
+        numeric = self.run_numeric(call)
+        if numeric:
+            return f"your code gives the identity for sympy symbols but not for numbers: {numeric}", "symbolic algebra and float probes"
+        return None, "symbolic algebra and float probes"
 
     def judge_symbolic(self, reply):
         """(problem, fallback): fallback is True when the code could not take symbols at all."""
@@ -164,10 +182,12 @@ class IdentityCheck:
 
 
 def _close(value, expected):
-    if not isinstance(value, dict) or value.get("kind") not in ("scalar", "array"):
+    if not isinstance(value, dict) or value.get("kind") not in ("scalar", "array", "list"):
         return False
     got = value.get("value") if value.get("kind") == "scalar" else value.get("data")
-    if isinstance(got, list):  # more than one number where one was due (a 0-d array's data is a number)
+    while isinstance(got, list) and len(got) == 1:  # a value is a value, whatever the container (shape (1,))
+        got = got[0]
+    if isinstance(got, list):  # more than one number where one was due
         return False
     if isinstance(got, bool) or not isinstance(got, (int, float)):
         return False
@@ -187,14 +207,10 @@ class ClosedFormCheck(IdentityCheck):
         return tuple(f"g{i}" for i in range(1, self.steps + 1)) + (BETA,)
 
     def symbolic_request(self):
-        return {
-            "op": "unroll",
-            "gradients": [{"sym": f"g{i}"} for i in range(1, self.steps + 1)],
-            "beta2": {"sym": BETA},
-            "v0": {"zero": True},
-            "correct": False,
-            "gens": list(self.gens),
-        }
+        return protocol.unroll_request(
+            [protocol.symbol(f"g{i}") for i in range(1, self.steps + 1)], protocol.symbol(BETA), protocol.ZERO,
+            correct=False, gens=self.gens,
+        )
 
     def judge_step(self, t, num, den):
         expected = closed_form(t, self.gens)
@@ -207,15 +223,19 @@ class ClosedFormCheck(IdentityCheck):
             )
         return f"after {t} step(s) from v_0 = 0 your update_v does not give (1 - beta2) * sum_i beta2^({t}-i) * g_i^2"
 
-    def numeric_probes(self):
-        for gradients, beta2 in _NUMERIC_SEQUENCES:
+    def numeric_probes(self, sequences=None):
+        for gradients, beta2 in sequences or _NUMERIC_SEQUENCES:
             b = Fraction(beta2)
             expected = [
                 (1 - b) * sum(b ** (t - i) * Fraction(g) ** 2 for i, g in enumerate(gradients[:t], start=1))
                 for t in range(1, len(gradients) + 1)
             ]
-            request = {"op": "unroll", "gradients": list(gradients), "beta2": beta2, "v0": 0.0, "correct": False}
+            request = protocol.unroll_request(gradients, beta2, 0.0, correct=False)
             yield request, expected
+
+    def public_probes(self):
+        """The probes students see (their own values, not the graded ones): the public check of this kind."""
+        return self.numeric_probes(PUBLIC_SEQUENCES)
 
     def numeric_problem(self, request, t):
         return (
@@ -231,28 +251,63 @@ class ConstantGradientCheck(IdentityCheck):
     gens = ("g", BETA)
 
     def symbolic_request(self):
-        return {
-            "op": "unroll",
-            "gradients": [{"sym": "g"}] * self.steps,
-            "beta2": {"sym": BETA},
-            "v0": {"zero": True},
-            "correct": True,
-            "gens": list(self.gens),
-        }
+        return protocol.unroll_request(
+            [protocol.symbol("g")] * self.steps, protocol.symbol(BETA), protocol.ZERO, correct=True, gens=self.gens
+        )
 
     def judge_step(self, t, num, den):
         if _poly_equal(num, _poly_mul({(2, 0): Fraction(1)}, den)):
             return None
         return f"with the same gradient g at every step, your v_hat at t = {t} is not g^2"
 
-    def numeric_probes(self):
-        for g, beta2 in _CONSTANT_GRADIENTS:
-            request = {"op": "unroll", "gradients": [g] * self.steps, "beta2": beta2, "v0": 0.0, "correct": True}
+    def run(self, call):
+        """Follow-through: bias_correct is judged on the exact v_t; the chain through update_v only where
+        the student's update_v is right (an update_v slip is charged under update_v alone)."""
+        problem = self.judge_on_exact_v(call)
+        if problem:
+            how = "float probes on the exact v_t"
+        elif ClosedFormCheck("probe", self.item, "").run_numeric(call) is None:
+            problem, how = self.judge_chain(call)
+        else:
+            how = "float probes on the exact v_t, because your update_v is not right (charged under update_v only)"
+        message = "" if problem is None else f"{self.about}: {problem}."
+        return Outcome(
+            self.id, self.item, problem is None, self.hidden, f"{self.about} (checked with {how})", message,
+            group=self.group, kind="identity",
+        )
+
+    def judge_on_exact_v(self, call):
+        """bias_correct(exact v_t, t) must be g^2 at every t, whatever the student's update_v does."""
+        for v, t, beta2, square in self.exact_v_probes():
+            request = protocol.call_request("bias_correct", [v, t], {"beta2": beta2})
+            reply = call(request, ("bias_correct",))
+            if not reply.ok:
+                return reply_problem(reply, "bias_correct")
+            if not _close(reply.value.get("value"), square):
+                return (
+                    f"given the exact v_t = {v:.6g} of a constant gradient (beta2 = {beta2}), your bias_correct "
+                    f"at t = {t} does not give the gradient squared"
+                )
+        return None
+
+    def numeric_probes(self, constants=None):
+        for g, beta2 in constants or _CONSTANT_GRADIENTS:
+            request = protocol.unroll_request([g] * self.steps, beta2, 0.0, correct=True)
             yield request, [Fraction(g) ** 2] * self.steps
+
+    def public_probes(self):
+        return self.numeric_probes(PUBLIC_CONSTANTS)
+
+    def exact_v_probes(self):
+        """(v_t, t, beta2, g^2) with the exact v_t of a constant gradient: bias_correct judged on its own."""
+        for g, beta2 in _CONSTANT_GRADIENTS:
+            b = Fraction(beta2)
+            for t in range(1, self.steps + 1):
+                yield float((1 - b**t) * Fraction(g) ** 2), t, beta2, Fraction(g) ** 2
 
     def numeric_problem(self, request, t):
         g, beta2 = request["gradients"][0], request["beta2"]
-        return f"with the gradient {g} at every step and beta2 = {beta2}, your v_hat at t = {t} is not {g}^2"
+        return f"with the gradient {g} at every step and beta2 = {beta2}, your v_hat at t = {t} is not ({g})^2"
 
 
 # Float probes for code that cannot take symbols: several gradient sequences (signs, zeros, decreasing)
@@ -263,3 +318,6 @@ _NUMERIC_SEQUENCES = (
     ((2.0, -1.0, 0.5, 4.0, 3.0), 0.5),
 )
 _CONSTANT_GRADIENTS = ((3.0, 0.999), (-0.5, 0.9), (0.001, 0.5))
+# What students run themselves (assignment/test_second_moment.py and the notebook): the same kinds, other values.
+PUBLIC_SEQUENCES = (((2.0, -1.0, 0.0, 0.5, 4.0), 0.8),)
+PUBLIC_CONSTANTS = ((2.5, 0.999), (-2.0, 0.8))

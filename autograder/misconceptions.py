@@ -77,8 +77,9 @@ _SQUARE_HINT = "Look again at the formula in Part B of the page: v_t = beta2 * v
 UPDATE_V = (
     Misconception(
         "update_v.abs_gradient", "update_v", "|g| instead of g squared",
-        "You averaged the size of the gradient, |g|, rather than its square. That is AdaMax's idea in the "
-        "wrong place: v is meant to estimate E[g^2], so a gradient of 10 should add 100 (times 1 - beta2), not 10.",
+        "You averaged the size of the gradient, |g|, rather than its square: that estimates E|g|, the first "
+        "absolute moment, not the second moment E[g^2] (AdaMax is different again: u_t = max(beta2 * u_{t-1}, "
+        "|g_t|), the infinity norm). A gradient of 10 should add 100 (times 1 - beta2), not 10.",
         "The page's box \"Why squared gradients? Why not just |g_t|?\" explains the choice. " + _SQUARE_HINT,
         lambda v_prev, g, beta2=PAGE_BETA2: beta2 * _f(v_prev) + (1 - beta2) * np.abs(_f(g)),
     ),
@@ -140,8 +141,9 @@ UPDATE_V = (
     ),
     Misconception(
         "update_v.float32", "update_v", "computed in float32",
-        "You computed in float32, which keeps only about 7 significant digits; v_t drifts from the right "
-        "value after a few steps.",
+        "You computed in float32, which keeps only about 7 significant digits: the value is already off "
+        "at step 1 (in the 7th or 8th digit), the chain of steps drifts further, and a float32 result fails "
+        "the float64 part of the contract item.",
         "The docstring asks for float64: np.asarray(x, dtype=np.float64), and no np.float32 anywhere.",
         _update_v_float32, rtol=FLOAT32_RTOL,
     ),
@@ -163,7 +165,8 @@ BIAS_CORRECT = (
     Misconception(
         "bias_correct.one_minus_beta_pow_t", "bias_correct", "(1 - beta2)^t instead of 1 - beta2^t",
         "You divided by (1 - beta2)^t: the power is on the wrong thing. At t = 1 the two agree, which is why "
-        "the first step looked right; at t = 2 yours is a thousand times too big.",
+        "the first step looked right; at t = 2 yours is 1999 times too big ((1 - beta2^2) / (1 - beta2)^2 = 1999 "
+        "for beta2 = 0.999).",
         _CORRECTION_HINT + " The power t belongs to beta_2 alone.",
         lambda v, t, beta2=PAGE_BETA2: _f(v) / (1 - beta2) ** t,
     ),

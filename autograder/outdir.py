@@ -56,7 +56,7 @@ def previous_result(out_dir, submission, term=None, seed=None):
     if term is not None and (extra.get("term"), extra.get("seed")) != (term, seed):
         return None  # graded on another term's cases: grade again
     tests = data.get("tests", [])
-    if [t.get("number") for t in tests] != [item.number for item in ITEMS]:
+    if [t.get("number") for t in tests] != [item.group_number(g.name) for item in ITEMS for g in item.groups]:
         return None  # written for another rubric: grade again
     return SubmissionResult(
         student=submission.student, path=str(submission.path), sha256=current,
@@ -67,9 +67,14 @@ def previous_result(out_dir, submission, term=None, seed=None):
 
 
 def _bare_items(passed):
+    """Items rebuilt from one pass flag per check group (in rubric order): enough for the scores."""
+    passed = iter(passed)
     return tuple(
-        ItemResult(item, (Outcome(f"{item.id}.kept", item.id, ok, False, "kept for the gradebook", ""),))
-        for item, ok in zip(ITEMS, passed)
+        ItemResult(item, tuple(
+            Outcome(f"{item.id}.{g.name}.kept", item.id, next(passed), False, "kept for the gradebook", "", group=g.name)
+            for g in item.groups
+        ))
+        for item in ITEMS
     )
 
 
@@ -78,6 +83,6 @@ def slim(result):
     passed (no messages, returned values or output)."""
     return SubmissionResult(
         student=result.student, path=result.path, sha256=result.sha256,
-        items=_bare_items([r.passed for r in result.items]), graded_at=result.graded_at,
+        items=_bare_items([g.passed for r in result.items for g in r.groups]), graded_at=result.graded_at,
         seconds=result.seconds, isolation=result.isolation, load_error=result.load_error,
     )

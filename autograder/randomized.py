@@ -223,6 +223,48 @@ def cases(seed: int) -> tuple[Case, ...]:
     return drawn
 
 
+#: Where each drawn case counts under the grading model (rubric.md): (item, group, expect) by the id the
+#: draw gives it. The draw itself, its ids and so the fingerprint of every released term are unchanged:
+#: a term.json written before the regrouping verifies and draws the very same cases; only where they
+#: count moved (lists and integers to the contract items, one group per kind of drawn case).
+GROUPS = {
+    "update_v.general.random_seq_t": ("update_v.general", "drawn_sequence", "value"),
+    "update_v.general.random_vector": ("update_v.general", "drawn_arrays", "value"),
+    "update_v.general.random_matrix": ("update_v.general", "drawn_arrays", "value"),
+    "update_v.general.random_zero_d": ("update_v.general", "drawn_arrays", "value"),
+    "update_v.general.random_list": ("update_v.contract", "inputs", "same"),
+    "update_v.general.random_ints": ("update_v.contract", "inputs", "same"),
+    "bias_correct.general.random_seq_t": ("bias_correct.general", "drawn_sequence", "value"),
+    "bias_correct.general.random_late": ("bias_correct.general", "drawn_sequence", "value"),
+    "bias_correct.general.random_vector": ("bias_correct.general", "drawn_arrays", "value"),
+    "bias_correct.general.random_matrix": ("bias_correct.general", "drawn_arrays", "value"),
+    "bias_correct.general.random_list": ("bias_correct.contract", "inputs", "same"),
+    "effective_step.general.random_alpha_eps": ("effective_step.general", "drawn", "value"),
+    "effective_step.general.random_vector": ("effective_step.general", "drawn", "value"),
+    "effective_step.general.random_matrix": ("effective_step.general", "drawn", "value"),
+    "effective_step.general.random_list": ("effective_step.contract", "inputs", "same"),
+    "effective_step.general.random_ints": ("effective_step.contract", "inputs", "same"),
+    "effective_step.small_v_hat.random_tiny": ("effective_step.small_v_hat", "drawn_tiny", "value"),
+}
+
+
+def regroup(case):
+    """A drawn case placed in its item and group: the same call, id item.group.name (e.g.
+    update_v.contract.inputs.random_list)."""
+    prefix = next((p for p in GROUPS if case.id.startswith(p)), None)
+    if prefix is None:
+        raise ValueError(f"drawn case {case.id} has no place in the rubric (randomized.GROUPS)")
+    item, group, expect = GROUPS[prefix]
+    name = case.id.rsplit(".", 1)[1]
+    return Case(f"{item}.{group}.{name}", item, case.func, case.args, case.about, case.kwargs, case.hidden, expect, group)
+
+
+@lru_cache(maxsize=256)
+def graded(seed):
+    """The cases one seed draws, each where it counts (`regroup`)."""
+    return tuple(regroup(case) for case in cases(seed))
+
+
 def fingerprint(drawn):
     """sha256 of every case's id, call and expected value: equal fingerprints mean the very same cases."""
     digest = hashlib.sha256()

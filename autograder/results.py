@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, get_args
 
-from autograder.rubric import ITEMS, MAX_SCORE, RubricItem
+from autograder.rubric import ITEMS, MAX_SCORE, Group, RubricItem
 
 if TYPE_CHECKING:  # diagnosis imports results: the type only, no import cycle at run time
     from autograder.diagnosis import Diagnosis
@@ -49,22 +48,75 @@ class Outcome:
     message: str = ""
     diagnosis: str | None = None
     returned: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    group: str = ""  # the rubric item's check group it counts in
+    kind: str = "value"  # what it judged: a Case's `expect`, or "identity"
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """One check group of an item: its points when every one of its checks passed."""
+
+    item: RubricItem
+    name: str
+    outcomes: tuple[Outcome, ...]
+    void: str = ""
+
+    @property
+    def spec(self) -> Group:
+        return self.item.group(self.name)
+
+    @property
+    def points(self) -> int:
+        return self.spec.points
+
+    @property
+    def number(self) -> str:
+        return self.item.group_number(self.name)
+
+    @property
+    def passed(self) -> bool:
+        return not self.void and bool(self.outcomes) and all(o.passed for o in self.outcomes)
+
+    @property
+    def score(self) -> int:
+        return self.points if self.passed else 0
+
+    @property
+    def hidden(self) -> bool:
+        """A group is hidden when none of its checks is public."""
+        return all(o.hidden for o in self.outcomes)
+
+    @property
+    def failures(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if not o.passed)
 
 
 @dataclass(frozen=True)
 class ItemResult:
-    """One rubric item: full points when every one of its checks passed, else zero."""
+    """One rubric item: the points of each check group whose checks all passed (partial credit).
+
+    `void` says why the item earns nothing whatever its checks did ("nothing for nothing": the function it
+    judges passed none of its own value checks); "" when it counts.
+    """
 
     item: RubricItem
     outcomes: tuple[Outcome, ...]
+    void: str = ""
+
+    @property
+    def groups(self) -> tuple[GroupResult, ...]:
+        return tuple(
+            GroupResult(self.item, g.name, tuple(o for o in self.outcomes if o.group == g.name), self.void)
+            for g in self.item.groups
+        )
 
     @property
     def passed(self) -> bool:
-        return bool(self.outcomes) and all(o.passed for o in self.outcomes)
+        return not self.void and bool(self.outcomes) and all(o.passed for o in self.outcomes)
 
     @property
     def score(self) -> int:
-        return self.item.points if self.passed else 0
+        return sum(g.score for g in self.groups)
 
     @property
     def hidden(self) -> bool:
@@ -115,13 +167,11 @@ class SubmissionResult:
         return {r.item.id: r.score for r in self.items}
 
 
-def item_results(outcomes: Iterable[Outcome]) -> tuple[ItemResult, ...]:
-    """The rubric's items, in order, each with the outcomes of its own checks."""
-    return tuple(ItemResult(item, tuple(o for o in outcomes if o.item == item.id)) for item in ITEMS)
-
-
 def empty_items(message: str, about: str = "the submission could not be graded") -> tuple[ItemResult, ...]:
     """Every rubric item failed with one message: for a file that cannot be graded at all."""
     return tuple(
-        ItemResult(item, (Outcome(f"{item.id}.load", item.id, False, False, about, message),)) for item in ITEMS
+        ItemResult(item, tuple(
+            Outcome(f"{item.id}.{g.name}.load", item.id, False, False, about, message, group=g.name) for g in item.groups
+        ))
+        for item in ITEMS
     )

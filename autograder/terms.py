@@ -84,7 +84,8 @@ class Plan:
 
 def checks_for_seed(seed: int) -> tuple[Case | IdentityCheck, ...]:
     """The fixed checks followed by the cases drawn from `seed`."""
-    return CHECKS + randomized.cases(seed)
+    checks: tuple[Case | IdentityCheck, ...] = CHECKS + randomized.graded(seed)
+    return checks
 
 
 def plan(student: str, term: Term, per_student: bool | None = None) -> Plan:

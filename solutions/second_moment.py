@@ -6,8 +6,12 @@ and so a small step; one whose gradients have been small gets a small `v` and a 
 board with one volume slider per instrument.
 
 You write three functions, one task each. Each takes Python numbers, lists or numpy arrays of any shape,
-works elementwise in float64, returns a numpy array (a float for a scalar input), and never changes the
-arrays it is given.
+works elementwise in float64, returns a float64 numpy array of the input's shape (a float for a scalar
+input), and never changes the arrays it is given.
+
+What counts as equal: a value is right when it is within a relative 1e-6 of the exact value (about 6
+significant digits). The page prints rounded figures: its "≈122" is 122.011..., so 122 would not count,
+while correct float64 code agrees to about 16 digits.
 
     Task update_v        v_t     = beta2 * v_{t-1} + (1 - beta2) * g_t**2
     Task bias_correct    v_hat_t = v_t / (1 - beta2**t)          (t counts steps from 1)

@@ -17,6 +17,7 @@ from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.page import FIGURES
 from autograder.render import feedback, gradescope
+from autograder.sandbox import Host
 from tests.conftest import SUBMISSIONS
 
 HIDDEN_VALUE_CASES = {c.id: c for c in CHECKS if isinstance(c, Case) and c.hidden and c.expect == "value"}
@@ -26,8 +27,8 @@ def _key(request):
     return json.dumps(request, sort_keys=True)
 
 
-class RecordingWorker(grading.Worker):
-    """The real worker, keeping each reply so a test can see what the student's code returned."""
+class RecordingHost(Host):
+    """The real host, keeping each reply so a test can see what the student's code returned."""
 
     replies: ClassVar[dict[str, dict]] = {}  # submission path -> {request as JSON: Reply}
     lock = threading.Lock()
@@ -46,10 +47,8 @@ class RecordingWorker(grading.Worker):
 @pytest.fixture(scope="module")
 def wrong(tmp_path_factory):
     """[(SubmissionResult, {request: Reply})] for every file in tests/submissions/wrong/, graded once."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(grading, "Worker", RecordingWorker)
-        results = grading.grade_batch(discover([SUBMISSIONS / "wrong"]), GradeConfig(timeout=3.0))
-    return [(r, RecordingWorker.replies[r.path]) for r in results]
+    results = grading.grade_batch(discover([SUBMISSIONS / "wrong"]), GradeConfig(timeout=3.0), host=RecordingHost)
+    return [(r, RecordingHost.replies[r.path]) for r in results]
 
 
 def _students_value(reply):

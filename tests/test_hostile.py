@@ -23,8 +23,8 @@ from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch, grade_submission
 from autograder.cases import CHECKS
-from autograder.sandbox.pool import UID_BASE
-from autograder.sandbox.worker import Worker, WorkerStartError
+from autograder.sandbox import GuestStartError, Host
+from autograder.sandbox.pool import uids_taken_by
 from tests.conftest import ROOT, SUBMISSIONS
 
 HOSTILE = SUBMISSIONS / "hostile"
@@ -33,9 +33,10 @@ FORMULA_IDS = ("=1+1", "+SUM(1,2)", "-2+3", "@cmd")
 
 
 def _uids_of(pid):
-    """The dedicated uids a grader process with this pid gives its sandboxes (see pool.Sandbox)."""
-    base = UID_BASE + (pid % 100_000) * 16
-    return range(base, base + 16)
+    """The dedicated uids the grader process with this pid took for its sandboxes (see pool.allocate_uid)."""
+    uids = uids_taken_by(pid)
+    assert uids, f"grader {pid} took no sandbox uid"
+    return uids
 
 
 def _processes_with_uid(uids):
@@ -307,8 +308,8 @@ def test_resume_grades_again_a_result_drawn_from_other_hidden_cases(tmp_path):
     extra = json.loads((out / "ann" / "results.json").read_text())["extra_data"]
     assert extra["per_student"] is True
 
-class _BrokenSetUpWorker(Worker):
-    """A grader bug in the worker's set-up: a limit the child cannot apply (not a number)."""
+class _BrokenSetUpHost(Host):
+    """A grader bug in the guest's set-up: a limit the guest cannot apply (not a number)."""
 
     def _limits(self):
         return {**super()._limits(), "RLIMIT_CORE": "none"}
@@ -316,9 +317,9 @@ class _BrokenSetUpWorker(Worker):
 
 def test_a_worker_that_dies_while_setting_up_is_a_loud_grader_error_not_a_students_zero():
     case = CHECKS[0]
-    with pytest.raises(WorkerStartError, match="before any student code ran"):
-        with _BrokenSetUpWorker(SUBMISSIONS / "correct" / "plain_operators.py", GradeConfig(timeout=3.0)) as worker:
-            worker.call(case.request(), case.uses)
+    with pytest.raises(GuestStartError, match="before any student code ran"):
+        with _BrokenSetUpHost(SUBMISSIONS / "correct" / "plain_operators.py", GradeConfig(timeout=3.0)) as host:
+            host.call(case.request(), case.uses)
 
 
 def test_a_submission_that_exits_as_soon_as_it_loads_is_a_students_zero_not_a_grader_error():

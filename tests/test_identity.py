@@ -13,7 +13,7 @@ from autograder import identity
 from autograder.cases import IDENTITY
 from autograder.config import GradeConfig
 from autograder.identity import ClosedFormCheck, ConstantGradientCheck, closed_form, parse_rational
-from autograder.sandbox import Worker
+from autograder.sandbox import Host
 from tests.conftest import ROOT, SUBMISSIONS, load_reference
 from tests.strategies import json_values, value_replies
 
@@ -89,8 +89,8 @@ SYMBOLIC_WRONG = {
 
 
 def _run_identity(path):
-    with Worker(Path(path), GradeConfig(timeout=10.0, jobs=1)) as worker:
-        return {check.item: check.run(worker.call) for check in IDENTITY}
+    with Host(Path(path), GradeConfig(timeout=10.0, jobs=1)) as host:
+        return {check.item: check.run(host.call) for check in IDENTITY}
 
 
 @pytest.fixture(scope="module")

@@ -16,15 +16,16 @@ from autograder.checks import Case
 from autograder.diagnosis import Diagnosis, diagnose
 from autograder.render import gradescope
 from autograder.render.feedback import diagnosis_text, render
-from autograder.results import SubmissionResult, item_results
-from autograder.sandbox.worker import Reply
+from autograder.grading import item_results
+from autograder.results import SubmissionResult
+from autograder.sandbox import Reply
 from tests.conftest import SUBMISSIONS
 
 CASES = tuple(c for c in CHECKS if isinstance(c, Case))
 
 
 def _encode(arr, dtype="float64"):
-    """A value as the worker describes it (see sandbox/child.py encode_value)."""
+    """A value as the worker describes it (see sandbox/guest.py encode_value)."""
     arr = np.asarray(arr, dtype=np.float64)
     if arr.ndim == 0:
         return {"kind": "scalar", "type": "float", "dtype": dtype, "value": float(arr)}

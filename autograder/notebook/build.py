@@ -20,8 +20,8 @@ import numpy as np
 
 from autograder.cases import CHECKS
 from autograder.checks import Case
-from autograder.compare import RTOL
-from autograder.identity import NUMERIC_RTOL, IdentityCheck
+from autograder.compare import RTOL, TOLERANCE_WORDS
+from autograder.identity import NUMERIC_RTOL, ClosedFormCheck, ConstantGradientCheck, IdentityCheck
 from autograder.notebook.cells import SKIP_WHEN_GRADING
 from autograder.rubric import FUNCTIONS, ITEMS, ITEMS_BY_ID
 
@@ -117,6 +117,7 @@ SETUP = '''\
 # Run this cell first: it loads numpy and the helpers the checks below use. Do not change it.
 # Each check_* helper raises AssertionError naming the check, or returns True; the test cells assert
 # them, so no test cell ends in an expression whose value nbgrader would read as partial credit.
+# What counts as equal: {tolerance}.
 {imports}
 import warnings
 
@@ -130,24 +131,42 @@ def run(func, *args, **kwargs):
         return func(*args, **kwargs)
 
 
-def check_value(what, got, expected, rtol=RTOL):
-    """Fail, naming the check, unless got is expected: a number or array of its shape, float64, finite, close."""
+def _values(what, got, expected):
+    """got's values shaped like expected: values are judged whatever the container (list, shape (1,) ...)."""
     assert got is not None, f"{{what}}: returned None (is a `return` missing?)"
     array = np.asarray(got)
     assert array.dtype.kind in "iuf" and not isinstance(got, (bool, np.bool_)), (
         f"{{what}}: returned a {{type(got).__name__}}, not a number or a numpy array")
-    assert array.dtype not in (np.float32, np.float16), f"{{what}}: returned {{array.dtype}} values; work in float64"
     expected = np.asarray(expected, dtype=np.float64)
-    assert array.shape == expected.shape, f"{{what}}: returned shape {{array.shape}} for an input of shape {{expected.shape}}"
+    assert array.size == expected.size, f"{{what}}: returned shape {{array.shape}} for an input of shape {{expected.shape}}"
+    return array.astype(np.float64).reshape(expected.shape), expected
+
+
+def check_value(what, got, expected, rtol=RTOL):
+    """Fail, naming the check, unless got's values are expected's, finite and within rtol."""
+    array, expected = _values(what, got, expected)
     assert np.all(np.isfinite(array)), f"{{what}}: returned {{array.tolist()}}, which is not finite"
-    assert np.allclose(array.astype(np.float64), expected, rtol=rtol, atol=0.0), f"{{what}}: returned {{array.tolist()}}, which is not right"
+    assert np.allclose(array, expected, rtol=rtol, atol=0.0), f"{{what}}: returned {{array.tolist()}}, which is not right"
     return True
 
 
-def check_shape(what, got, shape):
-    """Fail unless got is a number or array of this shape (no value is checked)."""
-    assert got is not None, f"{{what}}: returned None (is a `return` missing?)"
-    assert np.shape(got) == shape, f"{{what}}: returned shape {{np.shape(got)}} for an input of shape {{shape}}"
+def check_same(what, got, own):
+    """Lists and integers in must give the values your function gives for the same inputs as float64."""
+    array, own = _values(what, got, own)
+    assert np.allclose(array, own, rtol=RTOL, atol=0.0, equal_nan=True), (
+        f"{{what}}: gives {{array.tolist()}}, but {{own.tolist()}} for the same inputs as float64; use np.asarray(x, dtype=float)")
+    return True
+
+
+def check_container(what, got, shape):
+    """A float (or 0-d float64 array) for a number; otherwise a float64 numpy array of the input's shape."""
+    if shape == ():
+        number = isinstance(got, (float, np.generic)) or (isinstance(got, np.ndarray) and got.shape == ())
+        assert number and np.asarray(got).dtype == np.float64, f"{{what}}: returned {{type(got).__name__}} {{np.shape(got)}}; return a float"
+        return True
+    assert isinstance(got, np.ndarray), f"{{what}}: returned a {{type(got).__name__}}; return a numpy array"
+    assert got.shape == shape and got.dtype == np.float64, (
+        f"{{what}}: returned a {{got.dtype}} array of shape {{got.shape}}; want float64 and shape {{shape}}")
     return True
 
 
@@ -167,11 +186,41 @@ def check_unrolled(what, gradients, beta2, corrected, expected):
         v = run(update_v, v, g, beta2=beta2)
         got = run(bias_correct, v, t, beta2=beta2) if corrected else v
         check_value(f"{{what}}, step {{t}}", got, want, rtol={identity_rtol!r})
-    return True'''
+    return True
+
+
+def check_on_exact_v(what, probes):
+    """Follow-through: bias_correct(exact v_t, t, beta2) must be g**2; probes are (v_t, t, beta2, g**2)."""
+    for v, t, beta2, want in probes:
+        check_value(f"{{what}}, t = {{t}}", run(bias_correct, v, t, beta2=beta2), want, rtol={identity_rtol!r})
+    return True
+
+
+def passes(check, *args):
+    """True when check(*args) passes; any error, a failed assertion included, is False."""
+    try:
+        return bool(check(*args))
+    except Exception:
+        return False
+
+
+def _value_passes(func, args, kwargs, expected):
+    return check_value("", run(func, *args, **kwargs), expected)
+
+
+def earned(func, groups):
+    """Nothing for nothing: a function earns its contract and identity points only when it earns a whole
+    group of its own value checks, or passes one beyond the page that returning an input would not pass.
+    groups: lists of (args, kwargs, expected, counts_alone)."""
+    for group in groups:
+        ok = [passes(_value_passes, func, a, k, e) for a, k, e, _ in group]
+        if all(ok) or any(o and alone for o, (_, _, _, alone) in zip(ok, group)):
+            return True
+    raise AssertionError(f"{{func.__name__}} passed none of its own value checks, so this earns nothing (nothing for nothing)")'''
 
 
 def setup_cell(imports):
-    source = SETUP.format(imports="\n".join(imports), rtol=RTOL, identity_rtol=NUMERIC_RTOL)
+    source = SETUP.format(imports="\n".join(imports), rtol=RTOL, identity_rtol=NUMERIC_RTOL, tolerance=TOLERANCE_WORDS)
     return _cell("setup", "code", source, {"grade_id": "setup", "locked": True})
 
 
@@ -194,66 +243,108 @@ def _literal(x):
     raise TypeError(f"no notebook literal for {type(x).__name__} {x!r}")
 
 
+def _call(case, args=None):
+    args = case.args if args is None else args
+    return ", ".join([case.func] + [_literal(a) for a in args] + [f"{k}={_literal(v)}" for k, v in case.kwargs.items()])
+
+
 def case_line(case):
-    """One check of a Case, as a line of the test cell."""
+    """One check of a Case, as a line of the test cell: the same judgement as the grader's (checks.Case)."""
     what = f"{case.call_text}: {case.about}"
-    args = [_literal(a) for a in case.args] + [f"{k}={_literal(v)}" for k, v in case.kwargs.items()]
-    call = ", ".join([case.func] + args)
     if case.expect == "unchanged":
-        return f"assert check_unchanged({what!r}, {call})"
-    return f"assert check_value({what!r}, run({call}), {_literal(case.expected)})"
+        return f"assert check_unchanged({what!r}, {_call(case)})"
+    if case.expect == "same":
+        return f"assert check_same({what!r}, run({_call(case)}), run({_call(case, case.twin.args)}))"
+    if case.expect == "container":
+        return f"assert check_container({what!r}, run({_call(case)}), {np.shape(case.expected)!r})"
+    return f"assert check_value({what!r}, run({_call(case)}), {_literal(case.expected)})"
 
 
-def case_shape_line(case):
-    """A visible check that reveals no value: the function runs and keeps the input's shape."""
-    what = f"{case.func}: {case.about}"
-    args = [_literal(a) for a in case.args] + [f"{k}={_literal(v)}" for k, v in case.kwargs.items()]
-    return f"assert check_shape({what!r}, run({', '.join([case.func] + args)}), {np.shape(case.expected)!r})"
-
-
-def identity_lines(check, steps=None):
-    """Float probes of an identity check (its numeric_probes), one line each; `steps` cuts each probe short."""
+def unrolled_lines(probes):
+    """Float probes of an identity check ((request, expected) pairs), one line each."""
     lines = []
-    for request, expected in check.numeric_probes():
-        gradients, expected = request["gradients"][:steps], expected[:steps]
+    for request, expected in probes:
+        gradients = request["gradients"]
         what = f"{'constant gradient' if request['correct'] else 'unrolled from v_0 = 0'} {gradients}, beta2 = {request['beta2']}"
         values = "[" + ", ".join(_literal(e) for e in expected) + "]"
         lines.append(
-            f"assert check_unrolled({what!r}, {_literal(list(gradients))}, {request['beta2']!r}, {request['correct']}, {values})"
+            f"check_unrolled({what!r}, {_literal(list(gradients))}, {request['beta2']!r}, {request['correct']}, {values})"
         )
     return lines
 
 
-def tests_cell(item_id, checks=CHECKS):
-    """The autograded test cell of one rubric item: its public checks visible, its hidden ones between markers."""
+def identity_lines(check):
+    """(visible, hidden) lines of an identity check: its public probes, then the graded ones, follow-through
+    included (the constant-gradient check judges bias_correct on the exact v_t, and the whole chain only
+    where update_v is right)."""
+    visible = [f"assert {line}" for line in unrolled_lines(check.public_probes())]
+    if isinstance(check, ConstantGradientCheck):
+        probes = "[" + ", ".join(f"({v!r}, {t}, {b!r}, {_literal(sq)})" for v, t, b, sq in check.exact_v_probes()) + "]"
+        closed = unrolled_lines(ClosedFormCheck("probe", check.item, "").numeric_probes())
+        hidden = [f"assert check_on_exact_v('bias_correct on the exact v_t of a constant gradient', {probes})"]
+        hidden.append("if " + " and ".join(f"passes({line.replace('check_unrolled(', 'check_unrolled, ', 1)}" for line in closed) + ":")
+        hidden += [f"    assert {line}" for line in unrolled_lines(check.numeric_probes())]
+    else:
+        hidden = [f"assert {line}" for line in unrolled_lines(check.numeric_probes())]
+    return visible, hidden
+
+
+def earned_line(func, checks):
+    """The hidden line that makes nbgrader apply "nothing for nothing" exactly as the grader does."""
+    from autograder.grading import counts_alone  # the grader's own rule, not a copy of it
+
+    groups = []
+    for item in ITEMS:
+        if item.kind != "value" or item.task != func:
+            continue
+        for group in item.groups:
+            mine = [c for c in checks if c.item == item.id and c.group == group.name and c.expect == "value"]
+            if mine:
+                rows = [
+                    f"({'(' + ''.join(_literal(a) + ', ' for a in c.args) + ')'}, {c.kwargs!r}, {_literal(c.expected)}, {counts_alone(c)})"
+                    for c in mine
+                ]
+                groups.append("[" + ", ".join(rows) + "]")
+    return f"assert earned({func}, [{', '.join(groups)}])"
+
+
+def tests_cells(item_id, checks=CHECKS):
+    """The autograded test cells of one rubric item, one per check group: public checks visible, hidden ones
+    between markers, with the group's points (nbgrader's total is then the grader's, group by group)."""
     if item_id not in ITEMS_BY_ID:
         raise ValueError(f"notebook_text.md names the rubric item {item_id!r}, which autograder/rubric.py does not have")
     item = ITEMS_BY_ID[item_id]
-    mine = [c for c in checks if c.item == item_id]
-    visible, hidden = [], []
-    for check in mine:
-        if isinstance(check, IdentityCheck):
-            # Students see the form of the check on the first step of the first probe (a value the public
-            # checks already show); later steps would give away hidden answers (the page's v_3, say).
-            visible += identity_lines(check, steps=1)[:1]
-            hidden += identity_lines(check)
-        elif isinstance(check, Case):
-            (hidden if check.hidden else visible).append(case_line(check))
-        else:
-            raise TypeError(f"no notebook form for the check {check.id} ({type(check).__name__})")
-    if not visible:
-        first = next(c for c in mine if isinstance(c, Case) and c.expect == "value")
-        visible.append(case_shape_line(first))
-    head = [
-        f"# Rubric item {item.number} `{item.id}` ({item.points} points): {item.title}.",
-        "# All of its checks must pass; more are hidden and run when your notebook is graded.",
-    ]
-    source = "\n".join(head + visible + [BEGIN_HIDDEN] + hidden + [END_HIDDEN])
-    return _cell(grade_id(item_id), "code", source, {"grade": True, "grade_id": grade_id(item_id), "locked": True, "points": item.points})
+    cells = []
+    for group in item.groups:
+        mine = [c for c in checks if c.item == item_id and c.group == group.name]
+        visible: list[str] = []
+        hidden: list[str] = []
+        for check in mine:
+            if isinstance(check, IdentityCheck):
+                seen, unseen = identity_lines(check)
+                visible, hidden = visible + seen, hidden + unseen
+            elif isinstance(check, Case):
+                (hidden if check.hidden else visible).append(case_line(check))
+            else:
+                raise TypeError(f"no notebook form for the check {check.id} ({type(check).__name__})")
+        if item.gate:
+            hidden.append(earned_line(item.gate, checks))
+        if not visible:
+            visible = ["# This group's checks are all hidden (other inputs of a kind the cells above show); they run when graded."]
+        number = item.group_number(group.name)
+        head = [
+            f"# {item.task}, rubric item {item.number} `{item.id}`, group {number} ({group.points} points): {group.title}.",
+            "# All of this group's checks must pass; more are hidden and run when your notebook is graded.",
+        ]
+        gid = grade_id(f"{item_id}.{group.name}")
+        source = "\n".join(head + visible + [BEGIN_HIDDEN] + hidden + [END_HIDDEN])
+        cells.append(_cell(gid, "code", source, {"grade": True, "grade_id": gid, "locked": True, "points": group.points}))
+    return cells
 
 
 def exercise_cell(spec):
-    return _cell(spec.name, "code", _python_block(spec), {"grade_id": spec.name, "solution": True})
+    """A plain, ungraded code cell that runs as it is: Run All reaches the end before it is filled in."""
+    return _cell(spec.name, "code", _python_block(spec))
 
 
 def code_cell(spec):
@@ -268,8 +359,9 @@ def demo_cell(spec):
     return cell
 
 
-def build(text, solution):
-    """The nbgrader source notebook (a dict) from notebook_text.md and second_moment.py."""
+def build(text, solution, checks=CHECKS):
+    """The nbgrader source notebook (a dict) from notebook_text.md and second_moment.py; `checks` are the
+    fixed checks and the term's drawn ones (the release passes them: nbgrader grades the term's draw)."""
     imports, functions = split_solution(solution)
     cells, seen = [], []
     for number, spec in enumerate(parse_text(text), start=1):
@@ -280,7 +372,7 @@ def build(text, solution):
         elif spec.kind == "solution":
             cells.append(solution_cell(spec.name, functions))
         elif spec.kind == "tests":
-            cells.append(tests_cell(spec.name))
+            cells += tests_cells(spec.name, checks)
         elif spec.kind == "exercise":
             cells.append(exercise_cell(spec))
         elif spec.kind == "demo":
@@ -312,11 +404,11 @@ def render(notebook):
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def release_files(root):
+def release_files(root, checks=CHECKS):
     """{path relative to root: text} of the two generated notebooks: the nbgrader source and its release."""
     from autograder.notebook import nbgrader  # needs nbgrader installed: instructors only
 
     text = (root / "solutions" / "notebook_text.md").read_text(encoding="utf-8")
     solution = (root / "solutions" / "second_moment.py").read_text(encoding="utf-8")
-    source = render(build(text, solution))
+    source = render(build(text, solution, checks))
     return {"solutions/second_moment.ipynb": source, "assignment/second_moment.ipynb": nbgrader.generate_assignment(source)}

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from autograder import terms
-from autograder.cases import PUBLIC_CASES
+from autograder.cases import IDENTITY, PUBLIC_CASES
 from autograder.checks import PARAMETERS, render_input
+from autograder.compare import TOLERANCE_WORDS
 from autograder.notebook import build as notebook
 from autograder.rubric import TASKS_BY_ID, render_markdown
 
@@ -79,6 +80,18 @@ def _public_test(case):
             f"    got = run({case.func!r}, {args})",
             f"    check_value({case.func!r}, {case.about!r}, got, {_literal(case.expected)})",
         ]
+    if case.expect == "same":
+        twin = case.twin
+        twin_args = ", ".join([_literal(a) for a in twin.args] + [f"{k}={_literal(v)}" for k, v in twin.kwargs.items()])
+        return head + [
+            f"    got = run({case.func!r}, {args})",
+            f"    check_same({case.func!r}, {case.about!r}, got, run({case.func!r}, {twin_args}))",
+        ]
+    if case.expect == "container":
+        return head + [
+            f"    got = run({case.func!r}, {args})",
+            f"    check_container({case.func!r}, {case.about!r}, got, {np.shape(case.expected)!r})",
+        ]
     names = [n for n, a in zip(PARAMETERS[case.func], case.args) if isinstance(a, (list, np.ndarray))]
     return head + [
         f"    args = ({args},)",
@@ -88,20 +101,39 @@ def _public_test(case):
     ]
 
 
+def _identity_test(check):
+    lines = [f"def test_{check.item.replace('.', '_')}():", f'    """identity: {check.about}."""']
+    for request, expected in check.public_probes():
+        kind = "constant gradient" if request["correct"] else "unrolled from v_0 = 0"
+        about = f"{kind} {list(request['gradients'])}, beta2 = {request['beta2']}"
+        values = [float(e) for e in expected]
+        lines.append(
+            f"    check_unrolled({about!r}, {list(request['gradients'])!r}, {request['beta2']!r}, {request['correct']}, {values!r})"
+        )
+    return lines
+
+
 def public_tests(cases=PUBLIC_CASES):
     body = []
+    for check in IDENTITY:
+        body += [""] + [""] + _identity_test(check)
     for case in cases:
         body += [""] + [""] + _public_test(case)
-    return _template("test_second_moment.py").replace("{generated}", GENERATED) + "\n".join(body) + "\n"
+    text = _template("test_second_moment.py").replace("{generated}", GENERATED).replace("{tolerance}", TOLERANCE_WORDS)
+    return text + "\n".join(body) + "\n"
 
 
 def student_readme():
-    return _template("README.md").replace("{generated}", GENERATED)
+    return _template("README.md").replace("{generated}", GENERATED).replace("{tolerance}", TOLERANCE_WORDS)
+
+
+def _term(root, term=None):
+    return term or terms.recorded(Path(root) / TERM_MANIFEST)
 
 
 def term_manifest(root, term=None):
     """The term manifest for `term`, or for the term root's manifest already names (a new term is explicit)."""
-    return terms.manifest_text(term or terms.recorded(Path(root) / TERM_MANIFEST))
+    return terms.manifest_text(_term(root, term))
 
 
 def generate(root, term=None):
@@ -114,7 +146,7 @@ def generate(root, term=None):
         "assignment/README.md": student_readme(),
         "rubric.md": render_markdown(),
         TERM_MANIFEST: term_manifest(root, term),
-        **notebook.release_files(root),
+        **notebook.release_files(root, terms.checks_for_seed(_term(root, term).seed)),
     }
 
 

@@ -7,6 +7,7 @@ checks write without it.
 import re
 from pathlib import Path
 
+from autograder.compare import TOLERANCE_WORDS
 from autograder.results import GRADER_LOAD_ERRORS
 from autograder.rubric import TASKS_BY_ID
 
@@ -35,16 +36,36 @@ def load_text(result):
 
 
 def item_text(item_result):
-    """The feedback for one rubric item: one line when it passed, the first few problems when not."""
+    """The feedback for one rubric item: one line when it passed, else each check group's points and the
+    first few problems of the groups that failed."""
     item = item_result.item
     if item_result.passed:
         return f"Passed: {item.description}"
     lines = [f"This item checks: {item.description}", ""]
-    failures = item_result.failures
-    for outcome in failures[:MAX_MESSAGES]:
+    if item_result.void:
+        lines += [f"**No points here: {item_result.void}.** Its checks are listed for your information.", ""]
+    for group in item_result.groups:
+        mark = "passed" if group.passed else "failed"
+        lines.append(f"- {group.number} {group.spec.title}: {group.score} / {group.points}, {mark}")
+        failures = group.failures
+        for outcome in failures[:MAX_MESSAGES]:
+            lines.append(f"  - {outcome.message}")
+        if len(failures) > MAX_MESSAGES:
+            lines.append(f"  - ... and {len(failures) - MAX_MESSAGES} more check(s) in this group.")
+    return "\n".join(lines)
+
+
+def group_text(group):
+    """The feedback for one check group (Gradescope shows one test per group)."""
+    if group.passed:
+        return f"Passed: {group.spec.title}."
+    lines = [f"This group checks: {group.spec.title}."]
+    if group.void:
+        lines.append(f"No points here: {group.void}.")
+    for outcome in group.failures[:MAX_MESSAGES]:
         lines.append(f"- {outcome.message}")
-    if len(failures) > MAX_MESSAGES:
-        lines.append(f"- ... and {len(failures) - MAX_MESSAGES} more check(s) in this item.")
+    if len(group.failures) > MAX_MESSAGES:
+        lines.append(f"- ... and {len(group.failures) - MAX_MESSAGES} more check(s) in this group.")
     return "\n".join(lines)
 
 
@@ -91,11 +112,18 @@ def render(result):
     if result.output.strip():
         fence = _fence(result.output)
         lines += ["", "## What your code printed", "", fence, result.output.rstrip(), fence]
+    if str(result.path).endswith(".ipynb"):
+        run_checks = (
+            "Public checks you can run yourself: the test cells under each task in your notebook "
+            "(Kernel > Restart & Run All)."
+        )
+    else:
+        run_checks = "Public checks you can run yourself: `pytest` in your assignment folder."
     lines += [
         "",
         "---",
-        "Public checks you can run yourself: `pytest` in your assignment folder. Hidden checks are summarised "
-        "above without their expected values.",
+        f"{run_checks} Hidden checks are summarised above without their expected values. What counts as "
+        f"equal: {TOLERANCE_WORDS}.",
         "",
     ]
     return "\n".join(lines)

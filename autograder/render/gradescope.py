@@ -1,25 +1,25 @@
-"""results.json in Gradescope's format: one test per rubric item.
+"""results.json in Gradescope's format: one test per check group of each rubric item.
 
-Items with a public check are `visible`; items whose checks are all hidden show `after_due_date`, so
+Groups with a public check are `visible`; groups whose checks are all hidden show `after_due_date`, so
 students see their public results at once and the hidden ones once the due date has passed.
 """
 
-from autograder.render.feedback import item_text, summary_text
+from autograder.render.feedback import group_text, summary_text
 from autograder.rubric import TASKS_BY_ID
 
 
-def test_entry(item_result):
-    item = item_result.item
+def test_entry(group):
+    item = group.item
     return {
-        "name": f"{item.number} {item.task}: {item.title}",
-        "number": item.number,
-        "score": item_result.score,
-        "max_score": item.points,
-        "status": "passed" if item_result.passed else "failed",
-        "output": item_text(item_result),
+        "name": f"{group.number} {item.task}: {item.title}: {group.spec.title}",
+        "number": group.number,
+        "score": group.score,
+        "max_score": group.points,
+        "status": "passed" if group.passed else "failed",
+        "output": group_text(group),
         "output_format": "md",
-        "visibility": "after_due_date" if item_result.hidden else "visible",
-        "tags": [item.task, TASKS_BY_ID[item.task].title],
+        "visibility": "after_due_date" if group.hidden else "visible",
+        "tags": [item.task, TASKS_BY_ID[item.task].title, item.id],
     }
 
 
@@ -41,5 +41,5 @@ def render(result):
             "misconceptions": result.misconceptions,
             **result.extra,
         },
-        "tests": [test_entry(r) for r in result.items],
+        "tests": [test_entry(g) for r in result.items for g in r.groups],
     }

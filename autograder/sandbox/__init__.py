@@ -1,11 +1,15 @@
-"""Running student code away from the grader: a worker process per submission, plain data across a pipe.
+"""Running student code away from the grader: a guest process per submission, plain data across a pipe.
 
-`child.py` is what runs beside the student's code (it imports nothing from the grader); `zygote.py` is the
-sandbox process that isolates itself once and forks a fresh child per submission; `pool.py` starts and
-lends those sandboxes; `worker.py` is the grader's side of one submission: it bounds each request in time,
-has every process of the submission killed when a call hangs, and turns whatever happens into a `Reply`.
+`protocol.py` defines every message between the two sides, once. `guest.py` is what runs beside the
+student's code (it imports nothing from the grader but the protocol); `forker.py` is the sandbox process
+that isolates itself once and forks a fresh guest per submission; `pool.py` starts and lends those
+sandbox processes (`SandboxPool`); `host.py` is the grader's side of one submission: it bounds each
+request in time, has every process of the submission killed when a call hangs, and turns whatever happens
+into a `Reply`. Nothing here starts a process or reads a file at import.
 """
 
-from autograder.sandbox.worker import Reply, Worker, isolation
+from autograder.sandbox.host import GuestStartError, Host, ModuleLoad, Reply, isolation
+from autograder.sandbox.pool import SandboxPool, default_pool
+from autograder.sandbox.protocol import Status
 
-__all__ = ["Reply", "Worker", "isolation"]
+__all__ = ["GuestStartError", "Host", "ModuleLoad", "Reply", "SandboxPool", "Status", "default_pool", "isolation"]

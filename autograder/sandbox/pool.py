@@ -1,25 +1,33 @@
-"""The grader's side of the sandbox processes (`zygote.py`): start them, lend them to workers, stop them.
+"""The grader's side of the sandbox processes (`forker.py`): start them, lend them to hosts, stop them.
 
-A `Sandbox` is one long-lived sandbox process that serves one submission at a time by forking a fresh
-child for it. Workers borrow one from a process-wide pool (one per job slot, so each keeps its own uid)
-and give it back after every process of their submission is dead. Which isolation level is used is
-decided once per level asked for (`resolve`): "os" needs root and a working `unshare`; "auto" takes "os"
-when it can and says so when it falls back to "basic".
+A `SandboxProcess` is the grader's handle on one long-lived sandbox process that serves one submission at
+a time by forking a fresh guest for it. Hosts borrow one from a `SandboxPool` (one per job slot, so each
+keeps its own uid) and give it back after every process of their submission is dead. Which isolation
+level is used is decided once per level asked for (`resolve`): "os" needs root and a working `unshare`;
+"auto" takes "os" when it can and says so when it falls back to "basic".
+
+Nothing happens at import: the grader makes a pool and passes it in (`default_pool()` is the one a
+process shares when it passes none).
 """
 
 import atexit
+import fcntl
+import functools
 import importlib.util
 import json
 import os
 import select
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+from autograder.sandbox import protocol
 
 LEVELS = ("auto", "os", "basic")
 DESCRIPTIONS = {
@@ -30,24 +38,126 @@ DESCRIPTIONS = {
     "basic-root": "basic: a dedicated uid per worker, rlimits (memory, processes, file size), own session, child "
     "subreaper, private temp folder (no namespaces: network and world-readable files not isolated)",
 }
-ZYGOTE_SOURCE = Path(__file__).with_name("zygote.py").read_text(encoding="utf-8")
-CHILD_SOURCE = Path(__file__).with_name("child.py").read_text(encoding="utf-8")
+#: What the sandbox process runs (`python -I -S -c BOOT config`): without the package, it makes modules of
+#: the sources in config["modules"] (the protocol, the guest, the forker, in that order) and runs the last.
+BOOT = """\
+# The sandbox process (autograder/sandbox/forker.py), booted from source: the package is not importable here.
+import json, sys
+config = json.loads(sys.argv[1])
+for name, source in config.pop("modules"):
+    module = type(sys)(name)
+    sys.modules[name] = module
+    exec(compile(source, "<adam-hw " + name + ">", "exec"), module.__dict__)
+module.main(config)
+"""
 START_TIMEOUT = 60.0  # seconds for a sandbox to set up and import numpy and sympy
 REPLY_TIMEOUT = 30.0  # seconds for a sandbox to answer (finish kills and reaps; a fork storm can take a while)
-UID_BASE = 200_000  # dedicated uids: far above any real account; unique per grader process and job slot
+UID_BASE = 1_800_000  # dedicated uids: far above any real account (and the 200,000 + pid x 16 once derived)
+UID_COUNT = 100_000
+#: Where the uid lock files live: root's own folders, never one a user could have made first.
+LOCK_DIRS = ("/run/adam-hw-uids", "/var/lock/adam-hw-uids", "/var/tmp/adam-hw-uids-root")
 ENV = {
     "PATH": "/usr/bin:/bin",
     "LANG": "C.UTF-8",
     "OPENBLAS_NUM_THREADS": "1",  # numpy must import under the address-space limit
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
-    "MPLBACKEND": "Agg",
-    "MPLCONFIGDIR": "/tmp/adam-hw-matplotlib",  # inside the sandbox (level os: its own tmpfs)
+    "MPLBACKEND": "Agg",  # MPLCONFIGDIR: one per sandbox process and per guest (forker.py), never shared
 }
+
+
+def _lock_dir():
+    for path in LOCK_DIRS:
+        if not os.path.isdir(os.path.dirname(path)):
+            continue
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            continue
+        info = os.lstat(path)
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == 0 and not info.st_mode & 0o022:
+            return path
+    raise RuntimeError(f"no folder owned by root for the sandbox uids' lock files among {', '.join(LOCK_DIRS)}")
+
+
+def _uid_in_use(uid):
+    """Whether anything of `uid` is alive: a process, or a SysV IPC object it owns."""
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid:
+                return True
+        except OSError:
+            pass  # gone meanwhile
+    for kind in ("shm", "sem", "msg"):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as f:
+                header, *rows = f.read().splitlines()
+        except OSError:
+            continue
+        columns = header.split()
+        if any(str(uid) in (row.get("uid"), row.get("cuid")) for row in (dict(zip(columns, r.split())) for r in rows)):
+            return True
+    return False
+
+
+def allocate_uid():
+    """(uid, lock fd): a dedicated sandbox uid that nothing else holds or uses, as root.
+
+    Each uid has a lock file; holding an flock on it is holding the uid. The sandbox process inherits the
+    lock, so the uid stays taken until that process (which kills every process of its guests before it
+    exits) is gone, even if the grader itself is killed; and two graders on one machine never share one.
+    A uid with anything still alive (a process, an IPC object) is skipped even when its lock is free.
+    The lock file names the grader's pid that took it last."""
+    folder = _lock_dir()
+    start = (os.getpid() * 7919) % UID_COUNT  # graders started together begin apart: fewer tries each
+    for i in range(UID_COUNT):
+        uid = UID_BASE + (start + i) % UID_COUNT
+        fd = os.open(os.path.join(folder, str(uid)), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        if _uid_in_use(uid):
+            os.close(fd)
+            continue
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        return uid, fd
+    raise RuntimeError(f"all {UID_COUNT} sandbox uids are in use")
+
+
+def uids_taken_by(pid):
+    """The sandbox uids the grader process `pid` took (their lock files name it), for checking none is left."""
+    try:
+        folder = _lock_dir()
+    except RuntimeError:
+        return []
+    found = []
+    for name in os.listdir(folder):
+        try:
+            with open(os.path.join(folder, name)) as f:
+                if f.read().strip() == str(pid):
+                    found.append(int(name))
+        except (OSError, ValueError):
+            pass
+    return found
 
 
 class SandboxLost(RuntimeError):
     """The sandbox process died or stopped answering (level "basic": a student can kill it)."""
+
+
+@functools.cache
+def sandbox_modules():
+    """[(name inside the sandbox, source)] of the modules the sandbox process runs, read once when first needed."""
+    here = Path(__file__).parent
+    return [
+        (name, (here / f"{stem}.py").read_text(encoding="utf-8"))
+        for name, stem in (("adam_hw_protocol", "protocol"), ("adam_hw_guest", "guest"), ("adam_hw_forker", "forker"))
+    ]
 
 
 def _site_dirs():
@@ -78,12 +188,13 @@ def _hide_dirs():
     return dirs
 
 
-class Sandbox:
-    """One sandbox process (see the module docstring). Not thread-safe: one worker uses it at a time."""
+class SandboxProcess:
+    """One sandbox process (see the module docstring). Not thread-safe: one host uses it at a time."""
 
-    def __init__(self, level, slot):
+    def __init__(self, level):
         self.level = level
-        self.uid = UID_BASE + (os.getpid() % 100_000) * 16 + slot % 16
+        # As root each guest runs as this sandbox's own uid, held until the sandbox process is gone.
+        self.uid, self._uid_lock = allocate_uid() if os.geteuid() == 0 else (None, None)
         ours, theirs = socket.socketpair()
         config = {
             "level": level,
@@ -94,9 +205,9 @@ class Sandbox:
             "hide": _hide_dirs(),
             "env": ENV,
             "tmp_mb": 256,
-            "child_source": CHILD_SOURCE,
+            "modules": sandbox_modules(),
         }
-        command = [sys.executable, "-I", "-S", "-c", ZYGOTE_SOURCE, json.dumps(config)]
+        command = [sys.executable, "-I", "-S", "-c", BOOT, json.dumps(config)]
         if level == "os":
             command = [
                 shutil.which("unshare") or "unshare", "--mount", "--pid", "--net", "--ipc", "--fork",
@@ -105,7 +216,8 @@ class Sandbox:
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr,
-            pass_fds=(theirs.fileno(),), env=ENV, cwd="/", start_new_session=True,
+            pass_fds=(theirs.fileno(),) + (() if self._uid_lock is None else (self._uid_lock,)),
+            env=ENV, cwd="/", start_new_session=True,
         )
         theirs.close()
         self._sock = ours
@@ -118,16 +230,19 @@ class Sandbox:
             self._ready = True
             self._receive(START_TIMEOUT)
 
-    def request(self, message, timeout=REPLY_TIMEOUT):
-        """Send one message and return (reply, fds). Raises SandboxLost."""
+    def request(self, message, timeout=REPLY_TIMEOUT, fds=()):
+        """Send one message (with `fds` beside it) and return (reply, fds). Raises SandboxLost."""
         self.wait_ready()
         try:
-            self._sock.sendall((json.dumps(message) + "\n").encode())
+            if fds:
+                socket.send_fds(self._sock, [protocol.dumps(message)], list(fds))
+            else:
+                self._sock.sendall(protocol.dumps(message))
         except OSError as err:
             raise SandboxLost(f"the sandbox process is gone ({err}){self._why()}") from None
-        return self._receive(timeout)
+        return self._receive(timeout, message)
 
-    def _receive(self, timeout):
+    def _receive(self, timeout, request=None):
         try:
             fds = []
             deadline = time.monotonic() + timeout
@@ -135,7 +250,7 @@ class Sandbox:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not select.select([self._sock], [], [], remaining)[0]:
                     raise SandboxLost(f"the sandbox did not answer in {timeout:g} s{self._why()}")
-                data, got, _, _ = socket.recv_fds(self._sock, 1 << 16, 4)
+                data, got, _, _ = socket.recv_fds(self._sock, 1 << 16, protocol.SPAWNED_FDS)
                 fds += got
                 if not data:
                     raise SandboxLost(f"the sandbox process ended{self._why()}")
@@ -143,7 +258,20 @@ class Sandbox:
         except OSError as err:
             raise SandboxLost(f"the sandbox process is gone ({err}){self._why()}") from None
         line, _, self._buffer = self._buffer.partition(b"\n")
-        return json.loads(line), fds
+        try:
+            reply = protocol.parse(line, "sandbox's reply")
+            if request is None:
+                protocol.check_ready(reply)
+            else:
+                protocol.check_sandbox_reply(request, reply)
+        except protocol.ProtocolError as err:  # at level basic a student may reach the sandbox process
+            raise SandboxLost(f"the sandbox process sent something that is not a reply ({err})") from None
+        wanted = protocol.SPAWNED_FDS if request is not None and request["op"] == protocol.SandboxOp.SPAWN else 0
+        if len(fds) != wanted:
+            for fd in fds:
+                os.close(fd)
+            raise SandboxLost(f"the sandbox process sent {len(fds)} file descriptors, not {wanted}")
+        return reply, fds
 
     def _why(self):
         """The sandbox's own error output, if it wrote any (a failed set-up names its cause there)."""
@@ -163,15 +291,17 @@ class Sandbox:
             os.killpg(self._proc.pid, 9)
             self._proc.wait()
         self._stderr.close()
+        if self._uid_lock is not None:  # the sandbox process has ended: only this copy holds the uid now
+            os.close(self._uid_lock)
+            self._uid_lock = None
 
 
-class Pool:
-    """Idle sandboxes by level, shared by every worker of this grader process."""
+class SandboxPool:
+    """Idle sandbox processes by level, shared by every host of one grading run."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._idle = {"os": [], "basic": []}
-        self._slots = 0
         self._levels = {}  # level asked for -> (level used, description)
         self._resolving = threading.Lock()
         atexit.register(self.close)
@@ -208,9 +338,7 @@ class Pool:
         return found
 
     def _new(self, level):
-        with self._lock:
-            slot, self._slots = self._slots, self._slots + 1
-        return Sandbox(level, slot)
+        return SandboxProcess(level)
 
     def prestart(self, asked, count):
         """Start `count` sandboxes for the level `asked` now, without waiting: their set-up (imports,
@@ -242,4 +370,7 @@ class Pool:
             sandbox.close()
 
 
-POOL = Pool()
+@functools.cache
+def default_pool():
+    """The pool a grader process shares when none is passed in: made on first use, closed at exit."""
+    return SandboxPool()

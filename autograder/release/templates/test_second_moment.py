@@ -1,9 +1,12 @@
 """Public checks for the second-moment assignment (MATH 3850, page 10).
 
 Run them with `pytest` in this folder; each test name starts with the task it checks, so
-`pytest -k update_v` runs one task's checks. They use a few of the page's worked values. The grader
-runs many more hidden checks (later steps, other betas, a zero v_hat, several shapes ...), so passing
-these is a good start, not a guarantee.
+`pytest -k update_v` runs one task's checks. There is one public check of every kind the grader runs
+hidden (lists, integers, 0-d and 2-d arrays, negative and zero gradients, t >= 3, another beta2, a zero
+and a tiny v_hat, other alpha and eps, inputs unchanged, float64 out), with values of its own; the hidden
+checks use other values, so passing these is a good start, not a guarantee.
+
+What counts as equal: {tolerance}.
 
 {generated}
 """
@@ -28,15 +31,45 @@ def run(task, *args, **kwargs):
     pytest.fail(f"{task}: not implemented yet; write it where it says YOUR CODE HERE", pytrace=False)
 
 
-def check_value(task, about, got, expected):
+def values(task, about, got, expected):
+    """got's values shaped like expected: the values are judged here, the container by check_container."""
     expected = np.asarray(expected, dtype=np.float64)
     if got is None:
         pytest.fail(f"{task} ({about}): returned None; is a `return` missing?", pytrace=False)
     got = np.asarray(got, dtype=np.float64)
-    if got.shape != expected.shape:
+    if got.size != expected.size:
         pytest.fail(f"{task} ({about}): returned shape {got.shape} for an input of shape {expected.shape}", pytrace=False)
+    return got.reshape(expected.shape), expected
+
+
+def check_value(task, about, got, expected):
+    got, expected = values(task, about, got, expected)
     if not np.allclose(got, expected, rtol=RTOL, atol=0.0):
         pytest.fail(f"{task} ({about}): expected {expected.tolist()}, got {got.tolist()}", pytrace=False)
+
+
+def check_same(task, about, got, own):
+    """Lists and integers in must give the values your function gives for the same inputs as float64."""
+    got, own = values(task, about, got, own)
+    if not np.allclose(got, own, rtol=RTOL, atol=0.0, equal_nan=True):
+        pytest.fail(
+            f"{task} ({about}): gives {got.tolist()}, but {own.tolist()} for the same inputs as float64 arrays; "
+            "convert with np.asarray(x, dtype=float)", pytrace=False,
+        )
+
+
+def check_container(task, about, got, shape):
+    """A float (or 0-d array) for a number; otherwise a float64 numpy array of the input's shape."""
+    if shape == ():
+        if isinstance(got, (float, np.floating)) and not isinstance(got, np.float32):
+            return
+        if isinstance(got, np.ndarray) and got.shape == () and got.dtype == np.float64:
+            return
+        pytest.fail(f"{task} ({about}): returned {type(got).__name__} {np.shape(got)} for a single number; return a float", pytrace=False)
+    if not isinstance(got, np.ndarray):
+        pytest.fail(f"{task} ({about}): returned a {type(got).__name__}; return a numpy array", pytrace=False)
+    if got.shape != shape or got.dtype != np.float64:
+        pytest.fail(f"{task} ({about}): returned a {got.dtype} array of shape {got.shape}; want float64, shape {shape}", pytrace=False)
 
 
 def check_unchanged(task, about, names, before, args):
@@ -45,10 +78,10 @@ def check_unchanged(task, about, names, before, args):
             pytest.fail(f"{task} ({about}): changed the `{name}` you passed in; work on a copy", pytrace=False)
 
 
-def test_identity_constant_gradient():
-    """identity: with the same gradient at every step, bias correction gives back g**2 exactly."""
+def check_unrolled(about, gradients, beta2, corrected, expected):
+    """Run update_v from v_0 = 0 over the gradients (then bias_correct, if corrected) and check every step."""
     v = 0.0
-    for t in range(1, 6):
-        v = run("update_v", v, 3.0)
-        v_hat = run("bias_correct", v, t)
-        check_value("identity", f"constant gradient 3.0, v_hat at t = {t}", v_hat, 9.0)
+    for t, (g, want) in enumerate(zip(gradients, expected), start=1):
+        v = run("update_v", v, g, beta2=beta2)
+        got = run("bias_correct", v, t, beta2=beta2) if corrected else v
+        check_value("identity", f"{about}, step {t}", got, want)

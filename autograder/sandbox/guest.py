@@ -1,0 +1,272 @@
+"""The guest: the only code that runs beside a student's submission.
+
+The sandbox process (`forker.py`) forks it for one submission and calls `main(config)`; it never runs in
+the grader's process, and inside the sandbox the package is not importable (`python -I -S`), so it
+imports nothing from the grader but `protocol.py`, whose source it is given the same way as this file's:
+what runs here sees no hidden case, no expected value and no reference. Importing this module does
+nothing; `main` confines the process (`confine`, the one place where limits are applied), then a `Guest`
+loads the submission and answers the grader's requests one line of JSON at a time with plain data
+describing what the student's functions returned. Every exception in a `Guest` comes from (or through)
+student code, so each is caught and reported as data: that is what this process is for. The grader
+trusts nothing it says.
+"""
+
+import importlib.util
+import json
+import linecache
+import os
+import resource
+import signal
+import sys
+import traceback
+
+try:  # inside the sandbox: loaded from source beside this module (see pool.BOOT)
+    import adam_hw_protocol as protocol
+except ModuleNotFoundError:  # imported from the grader's package (its unit tests)
+    from autograder.sandbox import protocol
+
+MAX_ELEMENTS = 10_000  # no probe needs more; a larger answer is reported by size, not sent
+
+
+def _limit(name, value):
+    if value is None or not hasattr(resource, name):
+        return
+    resource.setrlimit(getattr(resource, name), (value, value))
+
+
+def confine(config):
+    """Everything that limits this process before any student code runs, in one place: the resource
+    limits (memory, processes, file size, core dumps) the grader asked for."""
+    for name, value in config["rlimits"].items():
+        _limit(name, value)
+    # Past the file-size limit a write should fail with an error the student sees, not kill the guest.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def _sympy():
+    import sympy
+
+    return sympy
+
+
+def _type_name(x):
+    t = type(x)
+    return t.__name__ if t.__module__ in ("builtins", "numpy") else f"{t.__module__}.{t.__name__}"
+
+
+def encode_value(x):
+    """What a student's function returned, as plain JSON data (never the object itself)."""
+    import numpy as np
+
+    if isinstance(x, (complex, np.complexfloating)):  # float(x) would fail or drop the imaginary part
+        return {"kind": "other", "type": _type_name(x), "dtype": str(np.asarray(x).dtype), "repr": repr(x)[:200]}
+    if isinstance(x, (bool, np.bool_)) or x is None:
+        return {"kind": "other", "type": _type_name(x), "repr": repr(x)[:200]}
+    if type(x) in (int, float):
+        return {"kind": "scalar", "type": type(x).__name__, "dtype": "float64", "value": float(x)}
+    if isinstance(x, np.generic) and x.dtype.kind in "iuf":
+        return {"kind": "scalar", "type": _type_name(x), "dtype": str(x.dtype), "value": float(x)}
+    kind = "list" if isinstance(x, (list, tuple)) else "array"
+    if kind == "array" and not isinstance(x, np.ndarray):
+        return {"kind": "other", "type": _type_name(x), "repr": repr(x)[:200]}
+    try:
+        arr = np.array(x, copy=True, subok=False)
+        if arr.dtype.kind == "c":  # astype(float64) would silently drop the imaginary part
+            return {"kind": "other", "type": _type_name(x), "dtype": str(arr.dtype), "repr": repr(x)[:200]}
+        if arr.dtype.kind not in "iuf":
+            arr = arr.astype(np.float64)
+    except (TypeError, ValueError, OverflowError) as err:
+        return {"kind": "other", "type": _type_name(x), "repr": repr(x)[:200], "why": str(err)[:200]}
+    if arr.size > MAX_ELEMENTS:
+        return {"kind": "too_big", "type": _type_name(x), "shape": list(arr.shape)}
+    return {
+        "kind": kind,
+        "type": _type_name(x),
+        "dtype": str(arr.dtype),
+        "shape": list(arr.shape),
+        "data": arr.astype(np.float64).tolist(),
+    }
+
+
+def encode_symbolic(x, gens):
+    """A symbolic result as numerator and denominator polynomials in gens, with exact rational coefficients."""
+    import numpy as np
+
+    sympy = _sympy()
+    if isinstance(x, np.ndarray):
+        if x.size != 1:
+            return {"kind": "not_polynomial", "why": f"an array of shape {x.shape}, not a single value"}
+        x = x.reshape(()).item() if x.dtype == object else x.reshape(())[()]
+    try:
+        expr = sympy.sympify(x)
+        num, den = sympy.fraction(sympy.together(expr))
+        polys = [sympy.Poly(part, *gens) for part in (num, den)]
+    except Exception as err:  # student objects can fail here in any way: report, never raise
+        return {"kind": "not_polynomial", "why": f"{type(err).__name__}: {err}"[:300]}
+    num_terms, den_terms = (
+        [[list(m), str(sympy.Rational(c))] for m, c in p.terms()] for p in polys
+    )
+    return {"kind": "rational", "gens": [str(g) for g in gens], "num": num_terms, "den": den_terms}
+
+
+class Guest:
+    """One submission's module and the answers about it (see the module docstring)."""
+
+    def __init__(self, submission_path=None):
+        self.submission_path = submission_path
+        self.module = None  # the student's module, once loaded (or built up by notebook cells)
+        self.symbols = {}
+        self.cell_files = {}  # "<cell N>" -> N: the file names a notebook's cells are compiled under
+        self.ops = {
+            protocol.GuestOp.LOAD: self.op_load,
+            protocol.GuestOp.CALL: self.op_call,
+            protocol.GuestOp.UNROLL: self.op_unroll,
+            protocol.GuestOp.EXEC_CELL: self.op_exec_cell,
+            protocol.GuestOp.FUNCTIONS: self.op_functions,
+        }
+
+    def decode(self, x):
+        """An input from the grader: numbers and lists as they are, {"nd": ...} arrays, {"sym": ...} symbols."""
+        import numpy as np
+
+        if isinstance(x, dict):
+            if "nd" in x:
+                return np.array(x["nd"], dtype=x["dtype"])
+            if "sym" in x:
+                name = x["sym"]
+                if name not in self.symbols:
+                    self.symbols[name] = _sympy().Symbol(name, real=True)
+                return self.symbols[name]
+            if "zero" in x:
+                return _sympy().Integer(0)
+        if isinstance(x, list):
+            return [self.decode(e) for e in x]
+        return x
+
+    def describe_error(self, err):
+        """A student's exception as data: its type, message and the line of their file it came from."""
+        theirs = {self.submission_path} | set(self.cell_files)
+        if isinstance(err, SyntaxError) and err.filename in theirs:
+            return protocol.error_info(
+                type(err).__name__, str(err.msg)[:500], err.lineno, (err.text or "").strip()[:200],
+                self.cell_files.get(err.filename), with_cell=True,
+            )
+        for frame in reversed(traceback.extract_tb(err.__traceback__)):
+            if frame.filename in theirs:
+                return protocol.error_info(
+                    type(err).__name__, str(err)[:500], frame.lineno, (frame.line or "")[:200],
+                    self.cell_files.get(frame.filename), with_cell=True,
+                )
+        return protocol.error_info(type(err).__name__, str(err)[:500])
+
+    def handle(self, request):
+        """The reply to one request as one line of JSON text; never raises for anything student code does."""
+        try:
+            return json.dumps(self.ops[request["op"]](request))
+        except BaseException as err:  # e.g. a student's object that breaks encoding: still just data
+            return json.dumps(protocol.error_reply(self.describe_error(err), guest=True))
+
+    def op_load(self, request):
+        path = request["path"]
+        spec = importlib.util.spec_from_file_location("second_moment", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["second_moment"] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException as err:  # the student's import failed: that is their result, not ours
+            return protocol.error_reply(self.describe_error(err))
+        self.module = module
+        return self.op_functions(request)
+
+    def _student(self, name):
+        return getattr(self.module, name)
+
+    def op_call(self, request):
+        import numpy as np
+
+        args = [self.decode(a) for a in request["args"]]
+        kwargs = {k: self.decode(v) for k, v in request["kwargs"].items()}
+        try:
+            result = self._student(request["func"])(*args, **kwargs)
+        except BaseException as err:  # any failure of student code is reported as data
+            return protocol.error_reply(self.describe_error(err))
+        after = [encode_value(a) if isinstance(a, (list, np.ndarray)) else None for a in args]
+        return protocol.ok_reply(value=encode_value(result), args_after=after)
+
+    def op_unroll(self, request):
+        """Run update_v from v_0 over the gradients (and bias_correct after each step, if asked)."""
+        gradients = [self.decode(g) for g in request["gradients"]]
+        beta2 = self.decode(request["beta2"])
+        v = self.decode(request["v0"])
+        symbolic = any(isinstance(x, dict) and "sym" in x for x in request["gradients"] + [request["beta2"]])
+        if symbolic:
+            gens = [self.symbols[name] for name in request["gens"]]
+        values = []
+        try:
+            for t, g in enumerate(gradients, start=1):
+                v = self._student("update_v")(v, g, beta2=beta2)
+                out = self._student("bias_correct")(v, t, beta2=beta2) if request["correct"] else v
+                # Encode now: a later step may change this very object in place.
+                values.append(encode_symbolic(out, gens) if symbolic else encode_value(out))
+        except BaseException as err:  # any failure of student code is reported as data
+            return protocol.error_reply(self.describe_error(err))
+        return protocol.ok_reply(values=values)
+
+    def op_exec_cell(self, request):
+        """Run one notebook cell in the module the notebook builds up (created by the first cell)."""
+        if self.module is None:
+            self.module = type(sys)("second_moment")
+            sys.modules["second_moment"] = self.module
+        name = f"<cell {request['cell']}>"
+        self.cell_files[name] = request["cell"]
+        source = request["source"]
+        # Registered so tracebacks (and describe_error) can quote the student's line from this cell.
+        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+        try:
+            exec(compile(source, name, "exec"), self.module.__dict__)
+        except BaseException as err:  # a cell that raises is the student's result; later cells still run
+            return protocol.error_reply(self.describe_error(err))
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        return protocol.ok_reply()
+
+    def op_functions(self, request):
+        """Which of the graded functions the submission (or the notebook's cells, once all ran) defines."""
+        found = {name: callable(getattr(self.module, name, None)) for name in request["functions"]}
+        return protocol.ok_reply(functions=found)
+
+    def serve(self, requests, replies):
+        """Answer each line of `requests` (a text file) with one line on `replies`, after saying ready."""
+        replies.write(json.dumps(protocol.READY) + "\n")  # set-up is over; no student code has run yet
+        replies.flush()
+        for line in requests:
+            text = self.handle(json.loads(line))
+            _flush_output()
+            replies.write(text + "\n")
+            replies.flush()
+
+
+def _flush_output():
+    """What the student printed reaches the output file now: the process may be killed at any moment later."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # the student may have replaced or closed them
+            pass
+
+
+def main(config):
+    """Run as the guest of one submission: confine this process, then serve the grader until it hangs up.
+
+    config: "fds" (the request and reply pipes), "rlimits", "site" (import path), "recursion", and
+    "submission_path" (the student's file, so errors can name their line)."""
+    confine(config)
+    sys.path[:0] = config["site"]
+    sys.setrecursionlimit(config.get("recursion", 3000))
+    import numpy  # noqa: F401  (after the limits, so numpy's own start-up is bounded too)
+
+    guest = Guest(config.get("submission_path"))
+    requests = os.fdopen(config["fds"][0], "r", encoding="utf-8")
+    replies = os.fdopen(config["fds"][1], "w", encoding="utf-8")
+    guest.serve(requests, replies)

@@ -1,0 +1,392 @@
+"""The host: the grader's side of one submission. Start its guest, send requests, bound them in time, and
+kill what hangs.
+
+One `Host` serves one submission. It borrows a sandbox process from the `SandboxPool` it is given
+(`pool.py`, `forker.py`), which forks a fresh guest (`guest.py`) for the submission: isolated as far as
+the OS allows (see `pool.DESCRIPTIONS`), with resource limits and a private folder holding only a copy of
+the submission. A loader gets the submission into the guest (`ModuleLoad` imports a .py file;
+`autograder.notebook.replay` runs a notebook's cells), time-boxed like any call, and the host then
+answers `call(request, uses)` with a `Reply`. A request that hangs past the timeout gets every process of
+the submission killed; the functions it used are then marked hung and later requests that use them are
+skipped at once. Each function has one timeout in all over its calls; each load (a notebook's cell) one
+timeout; and the whole submission (functions + 1) x timeout, which every request is charged to, loads,
+a notebook's cells and every reload after a call ended the guest included. So one submission costs at
+most (functions + 1) x timeout plus a small constant (GRACE, and starting guests) however it spends it. `close()` returns only once every
+process the submission started is dead.
+"""
+
+import io
+import json
+import os
+import select
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.config import GradeConfig
+from autograder.rubric import FUNCTIONS
+from autograder.sandbox import protocol
+from autograder.sandbox.pool import SandboxLost, SandboxPool, default_pool
+from autograder.sandbox.protocol import Status
+
+PIPELINE_BYTES = 16 * 1024  # requests written at once: well under a pipe's buffer, so the write never blocks
+#: Seconds a grader-side question (which functions a notebook defined) gets beyond the load budget: it runs
+#: no student code unless a module-level __getattr__ is defined, and must be answered even once the
+#: budget is spent. Part of the "small constant" in the time bound.
+GRACE = 0.5
+
+
+class GuestStartError(RuntimeError):
+    """The guest died or hung while setting up, before loading the submission: a bug or a bad set-up of
+    the grader (a memory limit too small to start Python, say), never something a student did."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What became of one request: plain data only. `status` says which (see `protocol.Status`)."""
+
+    status: Status
+    value: dict | None = None
+    error: dict | None = None
+    detail: str = ""
+
+    @property
+    def ok(self):
+        return self.status == Status.OK
+
+
+def _key(request):
+    return json.dumps(request, sort_keys=True)
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.lseek(fd, 0, os.SEEK_SET)
+
+
+def read_output(fd, keep):
+    """What a guest printed (its output file, open as `fd`): all of it, or its first and last `keep` bytes
+    and how much was cut. Read here, in the grader: the sandbox process never holds a student's output."""
+    size = os.fstat(fd).st_size
+    if size <= 2 * keep:
+        return os.pread(fd, size, 0)
+    head, tail = os.pread(fd, keep, 0), os.pread(fd, keep, size - keep)
+    return head + f"\n[... {size - 2 * keep} bytes of output cut ...]\n".encode() + tail
+
+
+def isolation(config: GradeConfig, pool: SandboxPool | None = None):
+    """The isolation level this config gets here, in words (results.json's extra_data["isolation"])."""
+    return (pool or default_pool()).resolve(config.isolation)[1]
+
+
+class ModuleLoad:
+    """Gets a .py submission into the guest: import it, time-boxed, and see which functions it defines."""
+
+    preload = ()  # modules the sandbox process imports once for every guest (see protocol.spawn_request)
+
+    def load(self, host):
+        """(available, load_error): which graded functions are defined, or why the file did not load."""
+        timeout = host.config.timeout
+        again = (f"loading your file again (a call had ended the worker) took it past the {host.total:g} s "
+                 f"your submission has in all")
+        if host.load_budget() <= 0:
+            return None, {"type": "Timeout", "message": again}
+        reload = host.loads > 1
+        host.start()
+        status, payload = host.load_roundtrip(protocol.load_request(str(host.submission), host.functions))
+        if status == Status.TIMEOUT:
+            return None, {"type": "Timeout", "message": again if reload else f"loading your file took longer than {timeout:g} s"}
+        if status == Status.CRASHED:
+            return None, {"type": "Crashed", "message": f"your file ended the process while loading ({payload})"}
+        if status == Status.PROTOCOL:
+            return None, {"type": "Error", "message": str(payload)[:300]}
+        if payload.get("ok") is not True:
+            return None, payload["error"]
+        return payload.get("functions", {}), None
+
+
+class Host:
+    """The grader's side of one submission (see the module docstring). Use it as a context manager."""
+
+    def __init__(self, source, config: GradeConfig, functions=FUNCTIONS, loader=None, pool: SandboxPool | None = None):
+        self.config = config
+        self.functions = tuple(functions)
+        self.loader = loader or ModuleLoad()
+        self.pool = pool or default_pool()
+        self.broken = {}  # function name -> why its later calls are skipped ("timed out", "crashed ...")
+        self._spent = {}  # function name -> seconds its calls have taken so far
+        self._prefetched = {}  # request (as JSON) -> [(status, payload)] answered ahead by prefetch()
+        self.load_error = None  # set when the submission cannot be loaded; every call is then unavailable
+        self.loads = 0  # times the submission was loaded (again after a call ended its guest)
+        self.total = (len(self.functions) + 1) * config.timeout  # seconds the whole submission has
+        self._total_spent = 0.0  # seconds every request has taken so far, loads and reloads included
+        self.available = {}
+        self.level, self.isolation = self.pool.resolve(config.isolation)
+        self._sandbox = None  # the borrowed sandbox process while a guest serves this submission
+        self._buffer = bytearray()
+        self._source = Path(source)
+        self._name = "second_moment" + (self._source.suffix or ".py")
+        self.submission = None  # the file's path inside the sandbox, once a guest has it
+        self._guest_pid = None
+        self._output = io.BytesIO()  # grader notes, and each ended guest's output
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- requests -------------------------------------------------------------------------------------
+
+    def call(self, request, uses):
+        """Send one request that runs the student's functions `uses`; return a Reply, never raise for them."""
+        for name in uses:
+            if name in self.broken:
+                return Reply(Status.SKIPPED, detail=f"{name} {self.broken[name]} earlier, so it was not called again")
+        if not self._ensure_loaded():
+            return Reply(Status.UNAVAILABLE, error=self.load_error)
+        missing = [name for name in uses if not self.available.get(name)]
+        if missing:
+            return Reply(Status.MISSING, detail=", ".join(missing))
+        waiting = self._prefetched.get(_key(request))
+        if waiting:
+            status, payload = waiting.pop(0)
+        else:
+            start = time.monotonic()
+            status, payload = self.roundtrip(request, timeout=self._budget(uses))
+            self._charge(uses, time.monotonic() - start)
+        return self._reply(status, payload, uses)
+
+    def prefetch(self, pairs):
+        """Send many (request, uses) at once and keep the replies for `call`, which then answers them
+        without a round trip each. The guest runs them in order, exactly as if they were sent one by one,
+        under the same time budget; if one hangs or crashes, it is answered as such and the rest are sent
+        singly later (by `call`, on a fresh guest), as they would have been."""
+        if not self._ensure_loaded():
+            return
+        batch, size = [], 0
+        for request, uses in pairs:
+            if any(name in self.broken or not self.available.get(name) for name in uses):
+                continue
+            line = protocol.dumps(request)
+            if batch and size + len(line) > PIPELINE_BYTES:
+                if not self._pipeline(batch):
+                    return
+                batch, size = [], 0
+            batch.append((request, uses, line))
+            size += len(line)
+        if batch:
+            self._pipeline(batch)
+
+    def _pipeline(self, batch):
+        """One write of the batch's requests (small enough never to block), then their replies in order."""
+        try:
+            self._requests.write(b"".join(line for _, _, line in batch))
+            self._requests.flush()
+        except BrokenPipeError:
+            self._prefetched.setdefault(_key(batch[0][0]), []).append((Status.CRASHED, self._death()))
+            return False
+        start = time.monotonic()
+        for request, uses, _ in batch:
+            status, payload = self._receive(self._budget(uses), request)
+            now = time.monotonic()
+            self._charge(uses, now - start)
+            start = now
+            self._prefetched.setdefault(_key(request), []).append((status, payload))
+            if status in (Status.TIMEOUT, Status.CRASHED, Status.PROTOCOL) or self._sandbox is None:
+                return False
+        return True
+
+    def _budget(self, uses):
+        """Each function has `timeout` seconds in all, over every call: a function that takes just under
+        the timeout on each of its many calls (a memory bomb, a sleep) still costs at most one timeout."""
+        left = self.config.timeout - max(self._spent.get(name, 0.0) for name in uses)
+        return max(0.0, min(left, self.total - self._total_spent))
+
+    def _charge(self, uses, seconds):
+        self._total_spent += seconds
+        for name in uses:
+            self._spent[name] = self._spent.get(name, 0.0) + seconds
+
+    def _reply(self, status, payload, uses):
+        if status in (Status.TIMEOUT, Status.CRASHED):
+            why = "timed out" if status == Status.TIMEOUT else f"crashed the worker ({payload})"
+            for name in uses:
+                self.broken[name] = why
+            return Reply(status, detail=str(payload or ""))
+        if status == Status.PROTOCOL:
+            return Reply(Status.PROTOCOL, detail=payload)
+        if payload.get("ok") is True:
+            return Reply(Status.OK, value=payload)
+        return Reply(Status.ERROR, error=payload.get("error") if isinstance(payload.get("error"), dict) else None)
+
+    def output(self):
+        """What the student's code printed, cut to the first and last few KB."""
+        data = self._output.getvalue()
+        if self._sandbox is not None:
+            data += read_output(self._printed, self._keep())
+        keep = self.config.output_keep_kb * 1024
+        if len(data) > 2 * keep + 256:  # the sandbox already cut each guest's output to this, marker included
+            cut = len(data) - 2 * keep
+            data = data[:keep] + f"\n[... {cut} bytes of output cut ...]\n".encode() + data[-keep:]
+        return data.decode("utf-8", errors="replace")
+
+    def close(self):
+        self.kill()
+
+    def _keep(self):
+        return self.config.output_keep_kb * 1024
+
+    # -- the guest, for loaders -----------------------------------------------------------------------
+
+    def _ensure_loaded(self):
+        if self._sandbox is not None:
+            return True
+        if self.load_error is not None:
+            return False
+        self.loads += 1
+        available, self.load_error = self.loader.load(self)
+        if self.load_error is not None:
+            self.kill()
+            return False
+        self.available = {name: available.get(name) is True for name in self.functions}
+        return True
+
+    def load_budget(self):
+        """Seconds the next load (or notebook cell) may take: one timeout, within what the submission has left."""
+        return max(0.0, min(self.config.timeout, self.total - self._total_spent))
+
+    def load_roundtrip(self, request, grace=0.0):
+        """A request that loads (imports the file, runs a cell): answered within load_budget() (plus `grace`),
+        and its time charged to the submission."""
+        start = time.monotonic()
+        status, payload = self.roundtrip(request, timeout=self.load_budget() + grace)
+        self._total_spent += time.monotonic() - start
+        return status, payload
+
+    def note(self, text):
+        """A line from the grader (about a notebook's cells, say), shown with what the student's code printed."""
+        self._output.write(f"[grader] {text}\n".encode())
+        self._output.flush()
+
+    def _limits(self):
+        return {
+            "RLIMIT_AS": self.config.memory_mb * 1024 * 1024,
+            "RLIMIT_FSIZE": self.config.file_size_mb * 1024 * 1024,
+            "RLIMIT_CORE": 0,
+        }
+
+    def start(self):
+        """A fresh guest for this submission, ready for requests. Raises GuestStartError if it cannot start.
+        A sandbox process lost on the way (at level basic a student can kill one) is replaced once."""
+        request = protocol.spawn_request(self._name, self._limits(), self.loader.preload)
+        # The file goes to the guest as a memfd: the sandbox process passes it on without reading it.
+        source = os.memfd_create("submission", os.MFD_CLOEXEC)
+        try:
+            _write_all(source, self._source.read_bytes())
+            for attempt in (1, 2):
+                sandbox = self.pool.acquire(self.level)
+                try:
+                    reply, fds = sandbox.request(request, fds=[source])
+                    break
+                except SandboxLost:
+                    sandbox.close()
+                    if attempt == 2:
+                        raise
+        finally:
+            os.close(source)
+        req_w, rep_r, self._printed = fds
+        self._sandbox = sandbox
+        self.submission = Path(reply["path"])
+        self._guest_pid = reply.get("pid")  # its own session; a real pid at level basic (no pid namespace)
+        self._requests = os.fdopen(req_w, "wb")
+        self._replies = rep_r
+        self._buffer = bytearray()
+        # The guest says it is ready before it loads any student code, so a guest that dies before that
+        # is the grader's own failure (loud), never a student's zero; and no student can fake one.
+        status, payload = self._receive(self.config.timeout)
+        if status != Status.OK:
+            why = self.kill() if status == Status.OK else payload
+            raise GuestStartError(
+                f"the worker could not start, before any student code ran ({status}: {why}); "
+                f"it printed: {self.output()[-2000:]!r}"
+            )
+
+    def roundtrip(self, request, timeout=None):
+        """(status, payload): ok with the decoded reply, or timeout / crashed / protocol with a reason.
+        The reply must come within `timeout` seconds (default: the config's)."""
+        try:
+            self._requests.write(protocol.dumps(request))
+            self._requests.flush()
+        except BrokenPipeError:
+            return Status.CRASHED, self._death()
+        return self._receive(self.config.timeout if timeout is None else timeout, request)
+
+    def _receive(self, timeout, request=None):
+        """The next reply, within `timeout` seconds: (status, payload) as for roundtrip. The reply must be
+        what `request` calls for (see protocol.check_reply; None: the guest's ready line). Anything else
+        is a protocol status, and the guest is killed: what it sends next cannot be trusted either."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                return Status.TIMEOUT, None
+            ready, _, _ = select.select([self._replies], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(self._replies, 1 << 16)
+            if not chunk:
+                return Status.CRASHED, self._death()
+            self._buffer += chunk
+            if len(self._buffer) > protocol.MAX_REPLY_BYTES:
+                self.kill()
+                return Status.PROTOCOL, "the worker sent an oversized reply"
+        line, _, rest = bytes(self._buffer).partition(b"\n")
+        self._buffer = bytearray(rest)
+        try:
+            payload = protocol.parse(line)
+            if request is None:
+                protocol.check_ready(payload)
+            else:
+                protocol.check_reply(request, payload)
+        except protocol.ProtocolError as err:
+            self.kill()
+            return Status.PROTOCOL, f"the worker sent something that is not a reply: {err}"
+        return Status.OK, payload
+
+    def _death(self):
+        """Why the guest died, once every process of the submission is dead."""
+        return self.kill() or "the sandbox process ended"
+
+    def _lost(self, sandbox):
+        """A sandbox that died or stopped answering. Level os: closing it ends its pid namespace, so every
+        process in it. Level basic: a student who killed it (same uid) may have left the guest's session
+        running without a subreaper to find it, so that session is killed from here."""
+        sandbox.close()
+        if sandbox.level == "basic" and self._guest_pid:
+            try:
+                os.killpg(self._guest_pid, signal.SIGKILL)
+            except OSError:
+                pass  # already gone
+
+    def kill(self):
+        """Kill every process of the submission and wait for them; returns how the guest ended."""
+        if self._sandbox is None:
+            return None
+        self._requests.close()
+        os.close(self._replies)
+        sandbox, self._sandbox = self._sandbox, None
+        try:
+            reply = sandbox.request(protocol.finish_request())[0]
+        except SandboxLost as err:
+            self._lost(sandbox)
+            return str(err)[:300]
+        finally:  # every process of the guest is dead (or its sandbox is): its output is complete
+            self._output.write(read_output(self._printed, self._keep()))
+            os.close(self._printed)
+        self.pool.release(sandbox)
+        return reply["status"]

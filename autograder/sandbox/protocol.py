@@ -1,0 +1,381 @@
+"""Every message between the grader and the sandbox, defined once and used by both sides.
+
+Two conversations, each one line of JSON per message:
+- the grader (`pool.SandboxProcess`) and the sandbox process (`forker.py`) over a socket: `spawn` a guest
+  for one submission, `finish` it;
+- the grader's side of one submission (`host.Host`) and the guest beside the student's code (`guest.py`)
+  over two pipes: `load`, `call`, `unroll`, `exec_cell`, `functions`.
+
+The sandbox side runs as `python -I -S -c`, without this package: it gets this file's source the same way
+it gets `guest.py`'s and `forker.py`'s (see `pool.BOOT`), so this module imports only the standard library
+and does nothing at import.
+"""
+
+import json
+from enum import StrEnum
+
+#: The name this module has inside the sandbox, where the package is not importable.
+SANDBOX_NAME = "adam_hw_protocol"
+
+
+class GuestOp(StrEnum):
+    """What the grader asks the guest."""
+
+    LOAD = "load"  # import the submission (.py)
+    CALL = "call"  # call one of the student's functions on inputs
+    UNROLL = "unroll"  # run update_v (and bias_correct) over a sequence of gradients
+    EXEC_CELL = "exec_cell"  # run one notebook cell in the module the cells build up
+    FUNCTIONS = "functions"  # which graded functions the cells defined
+
+
+class SandboxOp(StrEnum):
+    """What the grader asks the sandbox process."""
+
+    SPAWN = "spawn"  # fork a guest for one submission (its file travels as a memfd beside the request);
+    # the reply carries the guest's two pipes and a read handle on its output
+    FINISH = "finish"  # kill every process of the submission, remove what it left, report how the guest ended
+
+
+class Status(StrEnum):
+    """What became of one request to the guest (`host.Reply.status`)."""
+
+    OK = "ok"  # the guest answered with a result
+    ERROR = "error"  # the student's code raised
+    TIMEOUT = "timeout"  # no answer in time; every process of the submission was killed
+    CRASHED = "crashed"  # the guest died
+    SKIPPED = "skipped"  # a function the request needs hung or crashed earlier
+    UNAVAILABLE = "unavailable"  # the submission did not load
+    MISSING = "missing"  # a function the request needs is not defined
+    PROTOCOL = "protocol"  # the guest answered with something that is not a reply
+
+
+# -- inputs: how the grader writes a value the guest turns into a Python object --------------------------
+
+
+def nd(data, dtype):
+    """A numpy array: its nested list and dtype name."""
+    return {"nd": data, "dtype": dtype}
+
+
+def symbol(name):
+    """A real sympy symbol of that name."""
+    return {"sym": name}
+
+
+#: sympy's exact zero (v_0 of a symbolic unroll).
+ZERO = {"zero": True}
+
+
+# -- grader -> guest -----------------------------------------------------------------------------------
+
+
+def load_request(path, functions):
+    return {"op": GuestOp.LOAD, "path": path, "functions": list(functions)}
+
+
+def call_request(func, args, kwargs):
+    return {"op": GuestOp.CALL, "func": func, "args": list(args), "kwargs": dict(kwargs)}
+
+
+def unroll_request(gradients, beta2, v0, correct, gens=None):
+    request = {"op": GuestOp.UNROLL, "gradients": list(gradients), "beta2": beta2, "v0": v0, "correct": correct}
+    if gens is not None:
+        request["gens"] = list(gens)
+    return request
+
+
+def exec_cell_request(cell, source):
+    return {"op": GuestOp.EXEC_CELL, "cell": cell, "source": source}
+
+
+def functions_request(functions):
+    return {"op": GuestOp.FUNCTIONS, "functions": list(functions)}
+
+
+# -- guest -> grader -----------------------------------------------------------------------------------
+
+#: The guest's first line, sent once its set-up is over and before any student code runs.
+READY = {"ready": True}
+
+
+def ok_reply(**fields):
+    """A request answered: `functions` for load/functions, `value` and `args_after` for call, `values` for
+    unroll, nothing more for exec_cell."""
+    return {"ok": True, **fields}
+
+
+def error_reply(error, guest=False):
+    """The student's code raised (`error` from `error_info`); `guest` marks an error while encoding the
+    answer rather than in the student's function itself."""
+    reply = {"ok": False, "error": error}
+    if guest:
+        reply["worker"] = True
+    return reply
+
+
+def error_info(type_name, message, line=None, source=None, cell=None, with_cell=False):
+    """A student's exception as data: its type, message and the line of their file (or cell) it came from."""
+    info = {"type": type_name, "message": message, "line": line, "source": source}
+    if with_cell:
+        info["cell"] = cell
+    return info
+
+
+# -- grader -> sandbox process and back ----------------------------------------------------------------
+
+
+def spawn_request(name, rlimits, preload=()):
+    """A guest for one submission: its file name, its resource limits, and the modules the sandbox process
+    imports once for every later guest (a notebook's matplotlib). The file itself is not in the request:
+    it travels as a memfd beside it, which only the forked guest reads."""
+    request = {"op": SandboxOp.SPAWN, "name": name, "rlimits": dict(rlimits)}
+    if preload:
+        request["preload"] = list(preload)
+    return request
+
+
+def finish_request():
+    return {"op": SandboxOp.FINISH}
+
+
+#: File descriptors beside a spawned reply: the guest's request pipe, its reply pipe, its output.
+SPAWNED_FDS = 3
+
+
+def spawned_reply(path, pid):
+    """The guest is forked (its pipes and output travel beside this line); `path` is the submission in it."""
+    return {"ok": True, "path": path, "pid": pid}
+
+
+def finished_reply(status):
+    """How the guest ended ("exit code 0", "killed by signal SIGKILL"), once nothing of it is left."""
+    return {"ok": True, "status": status}
+
+
+# -- the wire ------------------------------------------------------------------------------------------
+
+
+def dumps(message):
+    """One message as one line of bytes."""
+    return (json.dumps(message) + "\n").encode()
+
+
+# -- validating what the sandbox sends back ------------------------------------------------------------
+# Everything below runs in the grader on bytes a student can forge (the reply pipe is theirs to write):
+# it never raises for them; a reply that is not what the request calls for is a ProtocolError.
+
+MAX_REPLY_BYTES = 16 * 1024 * 1024  # far above any real reply (values are capped at MAX_ELEMENTS numbers)
+MAX_DEPTH = 40  # nesting of any real reply: an array of up to 32 dimensions inside a reply
+MAX_ELEMENTS = 10_000  # numbers in one returned value (the guest reports a larger one as "too_big")
+MAX_TEXT = 2_000  # characters in any one string of a reply
+MAX_FUNCTIONS = 64
+
+
+class ProtocolError(ValueError):
+    """A reply that is not what its request calls for (malformed, oversized, forged): the reason in words."""
+
+
+def _text(x, what, optional=False):
+    if x is None and optional:
+        return
+    if not isinstance(x, str) or len(x) > MAX_TEXT:
+        raise ProtocolError(f"{what} is not a short text")
+
+
+def _number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _int(x, what, optional=False):
+    if x is None and optional:
+        return
+    if not isinstance(x, int) or isinstance(x, bool) or abs(x) > 2**62:
+        raise ProtocolError(f"{what} is not a whole number")
+
+
+def _keys(message, required, optional=(), what="the reply"):
+    if not isinstance(message, dict):
+        raise ProtocolError(f"{what} is not an object")
+    missing = set(required) - message.keys()
+    extra = message.keys() - set(required) - set(optional)
+    if missing or extra:
+        raise ProtocolError(f"{what} has fields {sorted(message)}, not {sorted(required)}")
+
+
+def _data(x, depth=0):
+    """Nested lists of numbers (a returned array's values); returns how many numbers."""
+    if _number(x):
+        return 1
+    if not isinstance(x, list) or depth > 32:
+        raise ProtocolError("an array's data is not nested lists of numbers")
+    return sum(_data(e, depth + 1) for e in x)
+
+
+def check_value(value):
+    """A returned value as `guest.encode_value` describes it."""
+    if not isinstance(value, dict):
+        raise ProtocolError("a value is not an object")
+    kind = value.get("kind")
+    if kind == "scalar":
+        _keys(value, ("kind", "type", "dtype", "value"), what="a number")
+        if not _number(value["value"]):
+            raise ProtocolError("a number's value is not a number")
+    elif kind in ("list", "array"):
+        _keys(value, ("kind", "type", "dtype", "shape", "data"), what="an array")
+        shape = value["shape"]
+        if not isinstance(shape, list) or len(shape) > 32:
+            raise ProtocolError("an array's shape is not a list of sizes")
+        for n in shape:
+            _int(n, "an array's size")
+        if _data(value["data"]) > MAX_ELEMENTS:
+            raise ProtocolError("an array holds more numbers than the guest sends")
+    elif kind == "other":
+        _keys(value, ("kind", "type", "repr"), ("dtype", "why"), what="a value")
+        _text(value.get("repr"), "a value's repr")
+        _text(value.get("dtype"), "a value's dtype", optional=True)
+        _text(value.get("why"), "a value's reason", optional=True)
+    elif kind == "too_big":
+        _keys(value, ("kind", "type", "shape"), what="a value")
+        if not isinstance(value["shape"], list) or len(value["shape"]) > 32:
+            raise ProtocolError("a value's shape is not a list of sizes")
+        for n in value["shape"]:
+            _int(n, "an array's size")
+    else:
+        raise ProtocolError(f"a value of unknown kind {str(kind)[:40]!r}")
+    _text(value["type"], "a value's type")
+    if "dtype" in value:
+        _text(value["dtype"], "a value's dtype", optional=kind == "other")
+
+
+def _check_terms(terms, width):
+    if not isinstance(terms, list) or len(terms) > MAX_ELEMENTS:
+        raise ProtocolError("a polynomial is not a list of terms")
+    for term in terms:
+        if not (isinstance(term, list) and len(term) == 2 and isinstance(term[0], list) and len(term[0]) == width):
+            raise ProtocolError("a polynomial's term is not [powers, coefficient]")
+        for power in term[0]:
+            _int(power, "a power")
+        _text(term[1], "a coefficient")
+
+
+def check_unrolled(value, gens):
+    """One step of an unroll: a value, or (on symbols) a rational function of `gens` or why it is not one."""
+    if isinstance(value, dict) and value.get("kind") == "rational":
+        _keys(value, ("kind", "gens", "num", "den"), what="a rational function")
+        if value["gens"] != list(gens or ()):
+            raise ProtocolError("a rational function is in other symbols than asked")
+        _check_terms(value["num"], len(value["gens"]))
+        _check_terms(value["den"], len(value["gens"]))
+    elif isinstance(value, dict) and value.get("kind") == "not_polynomial":
+        _keys(value, ("kind", "why"), what="a symbolic result")
+        _text(value["why"], "a reason")
+    else:
+        check_value(value)
+
+
+def check_error(error):
+    """A student's exception as `error_info` describes it."""
+    _keys(error, ("type", "message", "line", "source"), ("cell",), what="an error")
+    _text(error["type"], "an error's type")
+    _text(error["message"], "an error's message")
+    _int(error["line"], "an error's line", optional=True)
+    _text(error["source"], "an error's source line", optional=True)
+    _int(error.get("cell"), "an error's cell", optional=True)
+
+
+def _check_functions(found, asked):
+    if not isinstance(found, dict) or len(found) > MAX_FUNCTIONS:
+        raise ProtocolError("the functions found are not an object")
+    if set(found) != set(asked) or not all(isinstance(v, bool) for v in found.values()):
+        raise ProtocolError("the functions found are not the ones asked about, each true or false")
+
+
+def _depth(x, limit):
+    """Whether x nests deeper than limit (iteratively: a forged reply may nest a million deep)."""
+    todo = [(x, 0)]
+    while todo:
+        item, depth = todo.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            todo.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            todo.extend((v, depth + 1) for v in item)
+    return False
+
+
+def parse(line, what="reply"):
+    """One line of JSON as an object, within MAX_REPLY_BYTES and MAX_DEPTH; ProtocolError otherwise."""
+    if len(line) > MAX_REPLY_BYTES:
+        raise ProtocolError(f"the {what} is larger than {MAX_REPLY_BYTES // (1024 * 1024)} MB")
+    try:
+        message = json.loads(line)
+    except RecursionError:  # brackets nested thousands deep
+        raise ProtocolError(f"the {what} is nested too deeply") from None
+    except ValueError:  # not UTF-8, not JSON
+        raise ProtocolError(f"the {what} is not JSON") from None
+    if _depth(message, MAX_DEPTH):
+        raise ProtocolError(f"the {what} is nested too deeply")
+    if not isinstance(message, dict):
+        raise ProtocolError(f"the {what} is not an object")
+    return message
+
+
+def check_ready(message):
+    if message != READY:
+        raise ProtocolError("the first line is not the guest's ready line")
+    return message
+
+
+def check_reply(request, reply):
+    """`reply` (parsed) if it is what the guest answers to `request`; ProtocolError otherwise."""
+    if not isinstance(reply, dict):
+        raise ProtocolError("the reply is not an object")
+    if reply.get("ok") is False:
+        _keys(reply, ("ok", "error"), ("worker",))
+        check_error(reply["error"])
+        if "worker" in reply and reply["worker"] is not True:
+            raise ProtocolError("the reply's worker mark is not true")
+        return reply
+    if reply.get("ok") is not True:
+        raise ProtocolError("the reply says neither ok nor not ok")
+    op = request["op"]
+    if op in (GuestOp.LOAD, GuestOp.FUNCTIONS):
+        _keys(reply, ("ok", "functions"))
+        _check_functions(reply["functions"], request["functions"])
+    elif op == GuestOp.CALL:
+        _keys(reply, ("ok", "value", "args_after"))
+        check_value(reply["value"])
+        after = reply["args_after"]
+        if not isinstance(after, list) or len(after) != len(request["args"]):
+            raise ProtocolError("the inputs after the call are not one per input")
+        for value in after:
+            if value is not None:
+                check_value(value)
+    elif op == GuestOp.UNROLL:
+        _keys(reply, ("ok", "values"))
+        values = reply["values"]
+        if not isinstance(values, list) or len(values) != len(request["gradients"]):
+            raise ProtocolError("the unrolled values are not one per step")
+        for value in values:
+            check_unrolled(value, request.get("gens"))
+    elif op == GuestOp.EXEC_CELL:
+        _keys(reply, ("ok",))
+    else:
+        raise ProtocolError(f"no reply is due to a request {str(op)[:40]!r}")
+    return reply
+
+
+def check_sandbox_reply(request, reply):
+    """`reply` (parsed) if it is what the sandbox process answers to `request`; ProtocolError otherwise."""
+    op = request["op"]
+    if op == SandboxOp.SPAWN:
+        _keys(reply, ("ok", "path", "pid"), what="the sandbox's reply")
+        _text(reply["path"], "the submission's path")
+        _int(reply["pid"], "the guest's pid", optional=True)
+    elif op == SandboxOp.FINISH:
+        _keys(reply, ("ok", "status"), what="the sandbox's reply")
+        _text(reply["status"], "how the guest ended")
+    if reply.get("ok") is not True:
+        raise ProtocolError("the sandbox's reply is not ok")
+    return reply

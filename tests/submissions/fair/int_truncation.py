@@ -1,0 +1,12 @@
+import numpy as np
+
+def update_v(v_prev, g, beta2=0.999):
+    v = np.zeros_like(np.asarray(v_prev))
+    v[...] = beta2 * np.asarray(v_prev) + (1 - beta2) * np.asarray(g) ** 2
+    return v
+
+def bias_correct(v, t, beta2=0.999):
+    return np.asarray(v, dtype=float) / (1 - beta2 ** t)
+
+def effective_step(v_hat, alpha=0.001, eps=1e-8):
+    return alpha / (np.sqrt(np.asarray(v_hat, dtype=float)) + eps)

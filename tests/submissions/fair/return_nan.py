@@ -1,0 +1,10 @@
+import math
+
+def update_v(v_prev, g, beta2=0.999):
+    return math.nan
+
+def bias_correct(v, t, beta2=0.999):
+    return math.nan
+
+def effective_step(v_hat, alpha=0.001, eps=1e-8):
+    return math.nan

@@ -1,0 +1,310 @@
+"""Both sides of the sandbox, unit-tested in this process: the guest answering requests, the host talking
+to a guest over pipes through a pool passed in, the notebook cell replay, and the protocol between them."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from autograder.config import GradeConfig
+from autograder.notebook.cells import Cell
+from autograder.notebook.replay import MAX_DEAD_CELLS, CellReplay
+from autograder.sandbox import Host, Status, forker, protocol
+from autograder.sandbox.guest import Guest, encode_value
+from autograder.sandbox.host import read_output
+from tests.conftest import ROOT
+
+FUNCTIONS = ("update_v", "bias_correct", "effective_step")
+CORRECT = '''\
+import numpy as np
+
+def update_v(v_prev, g, beta2=0.999):
+    return beta2 * np.asarray(v_prev, dtype=float) + (1 - beta2) * np.asarray(g, dtype=float) ** 2
+
+def bias_correct(v, t, beta2=0.999):
+    return np.asarray(v, dtype=float) / (1 - beta2**t)
+
+def effective_step(v_hat, alpha=0.001, eps=1e-8):
+    return alpha / (np.sqrt(np.asarray(v_hat, dtype=float)) + eps)
+'''
+
+
+def _submission(tmp_path, text, name="second_moment.py"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def _answer(guest, request):
+    """What the guest sends back for one request, as the host would read it (JSON text)."""
+    return json.loads(guest.handle(json.loads(protocol.dumps(request))))
+
+
+def test_importing_the_sandbox_modules_starts_nothing_and_reads_no_arguments():
+    code = (
+        "import os, sys\n"
+        "import autograder.sandbox.guest, autograder.sandbox.forker, autograder.sandbox.pool\n"
+        "import autograder.sandbox.host, autograder.notebook.replay, autograder.grading\n"
+        "mine = 0\n"
+        "for p in filter(str.isdigit, os.listdir('/proc')):\n"
+        "    try:\n"
+        "        mine += open(f'/proc/{p}/stat').read().rsplit(')', 1)[1].split()[1] == str(os.getpid())\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "print(mine, autograder.sandbox.pool.sandbox_modules.cache_info().currsize)\n"
+    )
+    # An argument that is not JSON: the guest and the forker used to parse sys.argv[1] when imported.
+    done = subprocess.run([sys.executable, "-c", code, "not json"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "0"]
+
+
+def test_the_guest_loads_a_submission_and_says_which_functions_it_defines(tmp_path):
+    guest = Guest(_submission(tmp_path, "def update_v(v, g, beta2=0.9):\n    return v\nbias_correct = 3\n"))
+    reply = _answer(guest, protocol.load_request(guest.submission_path, FUNCTIONS))
+    assert reply == {"ok": True, "functions": {"update_v": True, "bias_correct": False, "effective_step": False}}
+
+
+def test_the_guest_calls_a_function_and_describes_the_value_and_the_inputs_after(tmp_path):
+    guest = Guest(_submission(tmp_path, CORRECT))
+    _answer(guest, protocol.load_request(guest.submission_path, FUNCTIONS))
+    reply = _answer(guest, protocol.call_request("update_v", [protocol.nd([1.0, 2.0], "float64"), [3.0, 4.0]], {}))
+    assert reply["ok"] is True
+    assert reply["value"]["kind"] == "array" and reply["value"]["shape"] == [2]
+    assert reply["value"]["data"] == pytest.approx([0.999 * 1 + 0.001 * 9, 0.999 * 2 + 0.001 * 16])
+    assert [a["kind"] for a in reply["args_after"]] == ["array", "list"]
+
+
+def test_the_guest_reports_a_students_exception_with_its_line(tmp_path):
+    guest = Guest(_submission(tmp_path, "def update_v(v, g, beta2=0.9):\n    x = 1\n    return 1 / 0\n"))
+    _answer(guest, protocol.load_request(guest.submission_path, FUNCTIONS))
+    reply = _answer(guest, protocol.call_request("update_v", [1.0, 2.0], {}))
+    assert reply == {"ok": False, "error": {"type": "ZeroDivisionError", "message": "division by zero", "line": 3,
+                                            "source": "return 1 / 0", "cell": None}}
+
+
+def test_the_guest_reports_a_syntax_error_at_load_as_the_students(tmp_path):
+    guest = Guest(_submission(tmp_path, "def update_v(:\n"))
+    reply = _answer(guest, protocol.load_request(guest.submission_path, FUNCTIONS))
+    assert reply["ok"] is False and reply["error"]["type"] == "SyntaxError" and reply["error"]["line"] == 1
+
+
+def test_the_guest_unrolls_update_v_and_bias_correct_on_symbols_as_exact_polynomials(tmp_path):
+    guest = Guest(_submission(tmp_path, "def update_v(v, g, beta2):\n    return beta2 * v + (1 - beta2) * g**2\n"
+                                        "def bias_correct(v, t, beta2):\n    return v / (1 - beta2**t)\n"))
+    _answer(guest, protocol.load_request(guest.submission_path, FUNCTIONS))
+    request = protocol.unroll_request([protocol.symbol("g")] * 2, protocol.symbol("b"), protocol.ZERO, True, ["g", "b"])
+    reply = _answer(guest, request)
+    assert reply["ok"] is True and [v["kind"] for v in reply["values"]] == ["rational", "rational"]
+    assert reply["values"][0]["num"] == [[[2, 0], "1"]] and reply["values"][0]["den"] == [[[0, 0], "1"]]
+
+
+def test_the_guest_runs_notebook_cells_in_one_module_and_names_the_failing_cell(tmp_path):
+    guest = Guest()
+    assert _answer(guest, protocol.exec_cell_request(1, "def update_v(v, g, beta2=0.9):\n    return v\n")) == {"ok": True}
+    failed = _answer(guest, protocol.exec_cell_request(2, "x = 1\nraise ValueError('no')\n"))
+    assert failed["error"]["cell"] == 2 and failed["error"]["line"] == 2
+    assert _answer(guest, protocol.functions_request(FUNCTIONS))["functions"]["update_v"] is True
+
+
+def test_an_unknown_request_or_an_unencodable_answer_is_a_guest_error_not_an_exception():
+    reply = _answer(Guest(), {"op": "format_the_disk"})
+    assert reply["ok"] is False and reply["worker"] is True and reply["error"]["type"] == "KeyError"
+
+
+def test_the_guest_says_ready_first_and_answers_one_line_per_request(tmp_path):
+    guest = Guest(_submission(tmp_path, CORRECT))
+    requests = io.StringIO("".join(protocol.dumps(r).decode() for r in (
+        protocol.load_request(guest.submission_path, FUNCTIONS), protocol.call_request("bias_correct", [0.5, 1], {}),
+    )))
+    replies = io.StringIO()
+    guest.serve(requests, replies)
+    lines = [json.loads(line) for line in replies.getvalue().splitlines()]
+    assert lines[0] == protocol.READY
+    assert len(lines) == 3 and lines[2]["value"]["value"] == pytest.approx(0.5 / 0.001)
+
+
+@pytest.mark.parametrize(("value", "kind"), [(1.5, "scalar"), ([1, 2], "list"), (1 + 2j, "other"), (None, "other"),
+                                             (True, "other"), (list(range(20_000)), "too_big")])
+def test_encode_value_describes_what_a_function_returned_as_plain_data(value, kind):
+    assert encode_value(value)["kind"] == kind
+
+
+def test_the_host_reads_a_guests_output_cut_to_its_head_and_tail(tmp_path):
+    path = tmp_path / "output.txt"
+    path.write_bytes(b"a" * 100 + b"b" * 1000 + b"c" * 100)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        text = read_output(fd, 100).decode()
+        assert read_output(fd, 1000) == path.read_bytes()
+    finally:
+        os.close(fd)
+    assert text.startswith("a" * 100) and text.endswith("c" * 100) and "[... 1000 bytes of output cut ...]" in text
+
+
+def test_removing_a_students_folder_survives_deep_nesting_locked_folders_and_links(tmp_path):
+    work = tmp_path / "work"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("the TA's")
+    os.makedirs(work)
+    deep = os.open(work, os.O_RDONLY)
+    for _ in range(1500):  # past Python's recursion limit, and past PATH_MAX as a path
+        os.mkdir("d" * 40, dir_fd=deep)
+        deeper = os.open("d" * 40, os.O_RDONLY, dir_fd=deep)
+        os.close(deep)
+        deep = deeper
+    os.close(deep)
+    (work / "link").symlink_to(outside)
+    (work / "locked").mkdir()
+    (work / "locked" / "f").write_text("x")
+    (work / "locked").chmod(0)
+    forker.remove_tree(str(work))
+    assert not work.exists() and (outside / "keep.txt").read_text() == "the TA's"
+
+
+def test_the_forker_describes_how_a_guest_ended():
+    assert forker.describe(9) == "killed by signal SIGKILL"
+    assert forker.describe(3 << 8) == "exit code 3"
+
+
+# -- the host against an in-process guest, through a pool passed in ------------------------------------------
+
+
+class _ThreadSandbox:
+    """A sandbox process stand-in: the guest runs on a thread of this process, over real pipes."""
+
+    level = "basic"
+
+    def __init__(self):
+        self.thread = None
+
+    def request(self, message, timeout=None, fds=()):
+        if message["op"] == protocol.SandboxOp.SPAWN:
+            path = os.path.join(self.folder, message["name"])
+            with open(path, "wb") as f:
+                f.write(os.pread(fds[0], 1 << 20, 0))
+            output = os.open(os.path.join(self.folder, "output.txt"), os.O_RDONLY | os.O_CREAT, 0o600)
+            req_r, req_w = os.pipe()
+            rep_r, rep_w = os.pipe()
+            requests, replies = os.fdopen(req_r, "r"), os.fdopen(rep_w, "w")
+
+            def serve():
+                with requests, replies:
+                    Guest(path).serve(requests, replies)
+
+            self.thread = threading.Thread(target=serve, daemon=True)
+            self.thread.start()
+            return protocol.spawned_reply(path, None), [req_w, rep_r, output]
+        self.thread.join(5)
+        return protocol.finished_reply("exit code 0"), []
+
+
+class _ThreadPool:
+    def __init__(self, folder):
+        self.sandbox = _ThreadSandbox()
+        self.sandbox.folder = folder
+        self.released = 0
+
+    def resolve(self, asked):
+        return "basic", "basic: a thread of the test process (no isolation)"
+
+    def acquire(self, level):
+        return self.sandbox
+
+    def release(self, sandbox):
+        self.released += 1
+
+
+def test_the_host_grades_through_the_pool_it_is_given(tmp_path):
+    source = tmp_path / "ann.py"
+    source.write_text(CORRECT)
+    (tmp_path / "work").mkdir()
+    pool = _ThreadPool(str(tmp_path / "work"))
+    with Host(source, GradeConfig(timeout=5.0), pool=pool) as host:
+        ok = host.call(protocol.call_request("effective_step", [0.0], {}), ("effective_step",))
+        missing = host.call(protocol.call_request("nope", [], {}), ("nope",))
+    assert ok.status == Status.OK and ok.value["value"]["value"] == pytest.approx(0.001 / 1e-8)
+    assert missing.status == Status.MISSING and missing.detail == "nope"
+    assert host.isolation.startswith("basic: a thread") and pool.released == 1
+
+
+# -- the notebook's cell replay against a scripted host --------------------------------------------------------
+
+
+class _ScriptedHost:
+    """Answers exec_cell with the status a cell's source names ("hang", "crash", "slow": 0.7 s), else ok;
+    keeps the load budget on a clock of its own."""
+
+    def __init__(self):
+        self.config = GradeConfig(timeout=2.0)
+        self.functions = FUNCTIONS
+        self.notes, self.starts, self.ran = [], 0, []
+        self.spent = 0.0
+
+    total = 4 * 2.0  # (functions + 1) x timeout
+
+    def load_budget(self):
+        return max(0.0, min(self.config.timeout, self.total - self.spent))
+
+    def load_roundtrip(self, request, grace=0.0):
+        budget = self.load_budget() + grace
+        status, payload = self.roundtrip(request)
+        cost = {"hang": budget, "slow": min(0.7, budget)}.get(request.get("source"), 0.001)
+        self.spent += cost
+        return (Status.TIMEOUT, None) if cost >= budget and request.get("source") != "slow" else (status, payload)
+
+    def start(self):
+        self.starts += 1
+
+    def kill(self):
+        pass
+
+    def note(self, text):
+        self.notes.append(text)
+
+    def roundtrip(self, request):
+        if request["op"] == protocol.GuestOp.FUNCTIONS:
+            return Status.OK, protocol.ok_reply(functions={"update_v": True})
+        self.ran.append(request["cell"])
+        if request["source"] == "hang":
+            return Status.TIMEOUT, None
+        if request["source"] == "crash":
+            return Status.CRASHED, "exit code 1"
+        return Status.OK, protocol.ok_reply()
+
+
+def test_a_hanging_cell_is_noted_and_the_cells_before_it_run_again_in_a_fresh_guest():
+    host = _ScriptedHost()
+    available, error = CellReplay([Cell(1, "a = 1"), Cell(2, "hang"), Cell(3, "b = 2")]).load(host)
+    assert error is None and available == {"update_v": True}
+    assert host.ran == [1, 2, 1, 3] and host.starts == 2
+    assert any("cell 2 took longer than 2 s" in note for note in host.notes)
+
+
+def test_past_the_dead_cell_limit_the_rest_are_skipped_with_a_note():
+    host = _ScriptedHost()
+    cells = [Cell(n, "crash") for n in range(1, MAX_DEAD_CELLS + 1)] + [Cell(MAX_DEAD_CELLS + 1, "x = 1")]
+    CellReplay(cells).load(host)
+    assert MAX_DEAD_CELLS + 1 not in host.ran
+    assert any(f"cell {MAX_DEAD_CELLS + 1} was not run" in note for note in host.notes)
+
+
+def test_notebook_cells_share_what_the_submission_has_and_the_rest_are_not_run():
+    host = _ScriptedHost()
+    _, error = CellReplay([Cell(n, "slow") for n in range(1, 21)]).load(host)
+    assert error is None and host.spent <= host.total + 0.01
+    assert len(host.ran) == 12  # 11 x 0.7 s, and the twelfth is cut at the 8 s the submission has
+    assert any("cell 20 was not run: your notebook had used up the 8 s it has in all" in n for n in host.notes)
+
+
+def test_replaying_cells_after_a_call_ended_the_guest_is_charged_to_the_same_time():
+    host = _ScriptedHost()
+    replay = CellReplay([Cell(n, "slow") for n in range(1, 8)])
+    assert replay.load(host)[1] is None  # 4.9 s
+    available, error = replay.load(host)  # a call ended the guest: the cells run again, and run out
+    assert available is None and error["type"] == "Timeout" and "8 s your notebook has in all" in error["message"]
