@@ -9,10 +9,11 @@ which kind of input fails instead. Diagnosis only adds words: it never changes a
 """
 
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 import numpy as np
 
-from autograder import misconceptions
+from autograder import formulas, identity, misconceptions
 from autograder.checks import PARAMETERS, Case
 from autograder.compare import RTOL, decode
 from autograder.rubric import FUNCTIONS
@@ -26,33 +27,66 @@ ERROR = "error"  # an observation: the call raised the way a division by zero do
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """One function's diagnosis: a catalogue id, or words saying which kind of input fails."""
+    """One function's diagnosis: a catalogue id and/or a recovered formula, contract slips in words, and
+    words saying which kind of input fails."""
 
     func: str
     misconception: str | None = None
     failing_inputs: str = ""
+    recovery: formulas.Recovery | None = None  # the formula the student's code behaves like (formulas.py)
+    slips: tuple = ()  # contract slips in plain words (a list returned, math.sqrt on an array, ...)
 
     @property
     def entry(self):
         return misconceptions.BY_ID[self.misconception] if self.misconception else None
 
+    @property
+    def formula(self):
+        """The recovered formula when the search named exactly one, else None."""
+        return self.recovery.named if self.recovery else None
 
-def diagnose(outcomes, checks):
-    """(outcomes with `diagnosis` set on the failures it explains, the Diagnosis of each failing function)."""
+    @property
+    def id(self):
+        """The catalogue's id, else the recovered formula's stable `formula:...` id, else None."""
+        if self.misconception:
+            return self.misconception
+        return self.formula.id if self.formula else None
+
+
+def failing_functions(outcomes, checks):
+    """The functions with at least one failed call check, in task order (the ones worth probing)."""
     cases = {c.id: c for c in checks if isinstance(c, Case)}
+    failed = {cases[o.check].func for o in outcomes if o.check in cases and not o.passed}
+    return [f for f in FUNCTIONS if f in failed]
+
+
+def diagnose(outcomes, checks, probes=None):
+    """(outcomes with `diagnosis` set on the failures it explains, the Diagnosis of each failing function).
+
+    `probes` maps a function to the worker's replies on its diagnosis probes (formulas.requests), for
+    the functions that failed; without them no formula is recovered.
+    """
+    cases = {c.id: c for c in checks if isinstance(c, Case)}
+    probes = probes or {}
     diagnoses = []
     for func in FUNCTIONS:
         observed = [(cases[o.check], o) for o in outcomes if o.check in cases and cases[o.check].func == func]
         if all(o.passed for _, o in observed):
             continue
         found = _match_values(func, observed) or _match_mutation(func, observed)
-        if found:
-            diagnoses.append(Diagnosis(func, found.id))
-            continue
+        replies = probes.get(func)
+        recovery = formulas.recover(func, replies) if replies else None
+        if recovery and recovery.named:
+            verdict = confirmed(func, recovery.named, outcomes, checks)
+            # the student's own algebra saying otherwise leaves no name rather than a wrong one
+            recovery = None if verdict is False else replace(recovery, confirmed=bool(verdict))
+        if found is None and recovery and recovery.named:
+            found = _match_probes(func, replies)  # a catalogued mistake the checks' inputs did not pin down
         words = failing_inputs(func, observed)
-        if words:
-            diagnoses.append(Diagnosis(func, failing_inputs=words))
-    named = {d.func: d.misconception for d in diagnoses if d.misconception}
+        slips = contract_slips(func, observed)
+        if found or words or recovery or slips:
+            diagnoses.append(Diagnosis(func, found.id if found else None, words, recovery, slips))
+    named = {d.func: d.id for d in diagnoses if d.id}
     annotated = [
         replace(o, diagnosis=named[cases[o.check].func])
         if not o.passed and o.check in cases and cases[o.check].func in named else o
@@ -106,6 +140,156 @@ def _match_values(func, observed):
         if mistake.mutates is None and _explains(mistake, observed):
             return mistake
     return None
+
+
+def _match_probes(func, replies):
+    """A catalogued mistake whose outputs on the diagnosis probes are exactly the student's."""
+    found = formulas.observed_values(func, replies)
+    if found is None:
+        return None
+    values, _ = found
+    for mistake in misconceptions.for_function(func):
+        if mistake.mutates is not None or mistake.rtol != misconceptions.RTOL:
+            continue
+        length = len(values) // len(formulas.PROBES[func])
+        predicted = [np.broadcast_to(mistake.predict(*p.args(func)), (length,)) for p in formulas.PROBES[func]]
+        if np.all(formulas.agree(values, np.concatenate(predicted), formulas.STRICT_RTOL)):
+            return mistake
+    return None
+
+
+# -- the symbolic confirmation -----------------------------------------------------------------------------
+
+#: A point with no special structure (no 0, 1 or repeated values) at which to compare two rational functions.
+_POINT_G = (Fraction(7, 5), Fraction(-3, 4), Fraction(11, 6), Fraction(2, 9), Fraction(-5, 3), Fraction(13, 7))
+_POINT_BETA = Fraction(5, 7)
+
+
+def _at(poly, gens, point):
+    total = Fraction(0)
+    for mono, coeff in poly.items():
+        term = coeff
+        for name, power in zip(gens, mono):
+            term *= point[name] ** power
+        total += term
+    return total
+
+
+def confirmed(func, candidate, outcomes, checks):
+    """Whether the student's code, run on sympy symbols by the identity checks, agrees with the candidate:
+    True or False, or None when there is nothing symbolic to compare (the code took no symbols, or the
+    candidate is about a function the unrolled identity does not isolate)."""
+    by_id = {c.id: c for c in checks}
+    for outcome in outcomes:
+        check = by_id.get(outcome.check)
+        values = (outcome.returned or {}).get("values") if isinstance(outcome.returned, dict) else None
+        if not isinstance(values, list):
+            continue
+        if func == "update_v" and isinstance(check, identity.ClosedFormCheck):
+            return _agrees_unrolled(candidate, check, values, bias=None)
+        if func == "bias_correct" and isinstance(check, identity.ConstantGradientCheck):
+            update_ok = all(o.passed for o in outcomes if o.check in by_id and isinstance(by_id[o.check], Case)
+                            and by_id[o.check].func == "update_v")
+            if update_ok:  # v_t is then the page's, and what differs is bias_correct's alone
+                return _agrees_unrolled(candidate, check, values, bias=candidate)
+    return None
+
+
+def _agrees_unrolled(candidate, check, values, bias):
+    gens = check.gens
+    point = {BETA_NAME: _POINT_BETA}
+    point.update({name: _POINT_G[i % len(_POINT_G)] for i, name in enumerate(gens) if name != BETA_NAME})
+    v = 0.0
+    for t, value in enumerate(values, start=1):
+        parsed = identity.parse_rational(value, gens)
+        if parsed is None:
+            return None
+        num, den = parsed
+        den_value = _at(den, gens, point)
+        if den_value == 0:
+            return None
+        student = float(_at(num, gens, point) / den_value)
+        g = float(point[f"g{t}"] if f"g{t}" in point else point["g"])
+        beta2 = float(_POINT_BETA)
+        if bias is None:
+            v = formulas.at_point("update_v", candidate.tree, candidate.defaults, v_prev=v, g=g, beta2=beta2)
+            predicted = v
+        else:
+            v = formulas.at_point("update_v", formulas.REFERENCE["update_v"], {}, v_prev=v, g=g, beta2=beta2)
+            predicted = formulas.at_point("bias_correct", bias.tree, bias.defaults, v=v, t=t, beta2=beta2)
+        if not np.all(formulas.agree(np.array(student), np.array(predicted), 1e-9)):
+            return False
+    return True
+
+
+BETA_NAME = identity.BETA
+
+
+# -- contract slips: what the code does with its inputs and its result, in plain words -------------------
+
+_CONVERSION = ("only 0-dimensional arrays can be converted", "only size-1 arrays can be converted",
+               "only length-1 arrays can be converted")
+
+
+def contract_slips(func, observed):
+    """Sentences about how func treats its inputs and what it returns; none repeats a score."""
+    slips = []
+    errors = [(o.returned or {}).get("error") or {} for _, o in observed if (o.returned or {}).get("status") == "error"]
+    conversions = [e for e in errors if e.get("type") == "TypeError" and any(c in str(e.get("message", "")) for c in _CONVERSION)]
+    sources = " ".join(str(e.get("source") or "") for e in conversions)
+    if conversions and "math." in sources:
+        slips.append(
+            f"Your {func} calls a `math` function (such as `math.sqrt`) on an array: `math` works on one number at "
+            "a time, so every array input raises TypeError. Use the numpy version (`np.sqrt`), which works elementwise."
+        )
+    elif conversions and "float(" in sources:
+        slips.append(
+            f"Your {func} calls `float()` on an array: `float()` turns one number into a float, so every array "
+            "input raises TypeError. Convert with `np.asarray(x, dtype=float)` instead, which keeps the shape."
+        )
+    elif conversions:
+        slips.append(
+            f"Your {func} turns an array into a single Python number somewhere, so every array input raises "
+            "TypeError. Keep arrays as arrays (numpy functions work elementwise)."
+        )
+    values = [(c, o) for c, o in observed if c.expect == "value" and isinstance((o.returned or {}).get("value"), dict)]
+    if any(o.returned["value"].get("kind") == "list" for _, o in values):
+        slips.append(
+            f"Your {func} returns a Python list; the docstring asks for a numpy array (a float for a single "
+            "number). Build the result with numpy operations, or wrap it in `np.asarray(...)`."
+        )
+    if any(o.returned["value"].get("kind") == "array" and o.returned["value"].get("shape") == [1]
+           and np.ndim(c.args[0]) == 0 for c, o in values):
+        slips.append(
+            f"Your {func} returns an array of shape (1,) for a single number; return a single float there "
+            "(`float(x)` when the result has no dimensions, `x.ndim == 0`)."
+        )
+    if any(str(o.returned["value"].get("dtype", "")) in ("float32", "float16") for _, o in values):
+        slips.append(
+            f"Your {func} returns float32 values; the docstring asks for float64 (float32 keeps only about 7 "
+            "significant digits)."
+        )
+    changed = sorted({name for c, o in observed if c.expect == "unchanged" and not o.passed
+                      for name in _changed_arguments(c, o)})
+    for name in changed:
+        slips.append(
+            f"Your {func} changes the `{name}` array you pass in (an in-place operation such as `{name} *= ...` or "
+            f"`out=`). Work on a copy or build a new array: the caller still needs `{name}`."
+        )
+    return tuple(slips)
+
+
+def _changed_arguments(case, outcome):
+    after = (outcome.returned or {}).get("args_after")
+    if not isinstance(after, list):
+        return []
+    names = PARAMETERS[case.func]
+    changed = []
+    for name, sent, seen in zip(names, case.args, after):
+        if (isinstance(sent, (list, np.ndarray)) and isinstance(seen, dict)
+                and seen.get("data") != np.asarray(sent, dtype=np.float64).tolist()):
+            changed.append(name)
+    return changed
 
 
 def _match_mutation(func, observed):

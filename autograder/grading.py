@@ -7,7 +7,7 @@ into a zero for a student.
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from typing import Any
@@ -17,8 +17,9 @@ import numpy as np
 from autograder import terms
 from autograder.checks import Case
 from autograder.compare import RTOL
+from autograder import formulas
 from autograder.config import DEFAULT, GradeConfig
-from autograder.diagnosis import diagnose
+from autograder.diagnosis import diagnose, failing_functions
 from autograder.notebook.cells import NotebookError, read_cells
 from autograder.notebook.replay import CellReplay
 from autograder.discover import Submission
@@ -135,13 +136,24 @@ def grade_submission(
         # same time budget); the checks then find their replies waiting.
         guest.prefetch([pair for check in checks for pair in check.requests()])
         outcomes = [check.run(guest.call) for check in checks]
+        probes = _probe(guest, failing_functions(outcomes, checks))
         output = guest.output()
         load_error = guest.load_error
-    outcomes, diagnoses = diagnose(outcomes, checks)
+    outcomes, diagnoses = diagnose(outcomes, checks, probes)
     return SubmissionResult(
         items=item_results(outcomes, checks), seconds=time.monotonic() - start, load_error=load_error, output=output,
         diagnoses=diagnoses, **common,
     )
+
+
+def _probe(guest: Any, functions: Iterable[str]) -> dict[str, list[Any]]:
+    """The student's replies on the fixed diagnosis probes (formulas.PROBES) of each failing function.
+
+    Only functions that failed a check are called again, so a correct submission costs nothing extra.
+    """
+    asked = {func: formulas.requests(func) for func in functions}
+    guest.prefetch([(request, (func,)) for func, requests in asked.items() for request in requests])
+    return {func: [guest.call(request, (func,)) for request in requests] for func, requests in asked.items()}
 
 
 def grade_batch(

@@ -125,11 +125,19 @@ class IdentityCheck:
         return []  # what it sends depends on the replies (symbols first, numbers after)
 
     def run(self, call):
-        problem, how = self.judge_chain(call)
+        replies = []
+
+        def recording(request, uses):
+            replies.append(call(request, uses))
+            return replies[-1]
+
+        problem, how = self.judge_chain(recording)
         message = "" if problem is None else f"{self.about}: {problem}."
+        # The symbolic reply is kept (plain data) for the diagnosis, which checks a recovered formula on it.
+        symbolic = replies[0] if replies and how.startswith("symbolic") and replies[0].ok else None
         return Outcome(
             self.id, self.item, problem is None, self.hidden, f"{self.about} (checked with {how})", message,
-            group=self.group, kind="identity",
+            group=self.group, kind="identity", returned=symbolic.value if symbolic else None,
         )
 
     def judge_chain(self, call):

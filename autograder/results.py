@@ -154,8 +154,8 @@ class SubmissionResult:
 
     @property
     def misconceptions(self) -> list[str]:
-        """The ids of the known mistakes the diagnosis named, in function order."""
-        return [d.misconception for d in self.diagnoses if d.misconception]
+        """The ids the diagnosis named, in function order: a catalogue id, or `formula:<func>=<formula>`."""
+        return [d.id for d in self.diagnoses if d.id]
 
     def diagnosis_for(self, func: str) -> Diagnosis | None:
         return next((d for d in self.diagnoses if d.func == func), None)

@@ -120,8 +120,8 @@ def test_level_basic_still_bounds_time_kills_escapees_and_ignores_forged_results
         isolation="basic",
     )
     assert {s: r.score for s, r in results.items()} == {
-        "loop_in_one_function": 72, "fork_storm": 100, "detached_daemon": 0, "fake_results": 5,
-        "os_exit_in_function": 72, "memory_bomb": 72,
+        "loop_in_one_function": 67, "fork_storm": 100, "detached_daemon": 0, "fake_results": 0,
+        "os_exit_in_function": 67, "memory_bomb": 67,
     }
     assert all(r.isolation.startswith("basic:") for r in results.values())
     assert _descendants(os.getpid()) == []
@@ -160,7 +160,7 @@ def test_what_level_os_hides_is_readable_at_level_basic():
     assert results["read_hidden_cases"].score == 0
 
 
-@pytest.mark.parametrize(("name", "score"), [("all_functions_hang", 0), ("slow_every_call", 72)])
+@pytest.mark.parametrize(("name", "score"), [("all_functions_hang", 0), ("slow_every_call", 67)])
 def test_a_submission_ends_within_functions_plus_one_timeouts_however_it_spends_them(name, score):
     timeout = 1.0  # slow_every_call sleeps 0.8 s a call: each call is in time, their sum is not
     (sub,) = _subs(name)
@@ -237,7 +237,7 @@ def test_isolation_os_without_root_is_a_usage_error_and_auto_falls_back_to_basic
         grades = {line.split(",")[0]: line.split(",")[1] for line in (work / "out" / "grades.csv").read_text().splitlines()[1:]}
         # read_reference copies the reference at this level: the grade says what a normal user can't stop.
         assert grades == {
-            "correct_plain": "100", "detached_daemon": "0", "fork_storm": "100", "loop_in_one_function": "72",
+            "correct_plain": "100", "detached_daemon": "0", "fork_storm": "100", "loop_in_one_function": "67",
             "read_reference": "100",
         }
         extra = json.loads((work / "out" / "fork_storm" / "results.json").read_text())["extra_data"]

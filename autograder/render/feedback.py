@@ -7,6 +7,7 @@ checks write without it.
 import re
 from pathlib import Path
 
+from autograder import formulas
 from autograder.compare import TOLERANCE_WORDS
 from autograder.results import GRADER_LOAD_ERRORS
 from autograder.rubric import TASKS_BY_ID
@@ -69,12 +70,61 @@ def group_text(group):
     return "\n".join(lines)
 
 
+#: Where on the page each function's formula is, for a generated hint.
+_PAGE_HINT = {
+    "update_v": "Look again at the formula in Part B of the page: v_t = β₂·v_{t−1} + (1 − β₂)·g_t².",
+    "bias_correct": "Look again at the definition of v̂_t on the page: v_t / (1 − β₂ᵗ), with t counted from 1.",
+    "effective_step": "Look again at the \"Effective step\" line in Part B of the page: α / (√v̂_t + ε).",
+}
+
+
+def formula_text(found):
+    """"Your f behaves like ...; the page has ...": the recovered formula beside the page's, or ""."""
+    recovery = found.recovery
+    if recovery is None:
+        return ""
+    if recovery.named:
+        algebra = " (Your code also ran on algebraic symbols, and the algebra agrees.)" if recovery.confirmed else ""
+        return (f"Your {found.func} behaves like **{recovery.named.pretty}**; the page has "
+                f"**{recovery.reference_pretty}**.{algebra}")
+    if recovery.one_of:
+        shown = "; ".join(c.pretty for c in recovery.one_of[:3]) + ("; ..." if len(recovery.one_of) > 3 else "")
+        return (f"Your {found.func} behaves like one of these, which the grader's inputs cannot tell apart: "
+                f"{shown}. The page has {recovery.reference_pretty}.")
+    return ""
+
+
+def _generated_explanation(found):
+    """What differs from the page, for a recovered formula the catalogue does not know."""
+    candidate = found.formula
+    parts = [f"where the page has {page}, yours has {theirs}" for page, theirs in formulas.differences(found.func, candidate)]
+    parts += [f"your default {name} is {new:g} where the page's is {old:g}"
+              for name, old, new in formulas.changed_defaults(found.func, candidate)]
+    text = "What differs: " + "; ".join(parts) + "." if parts else ""
+    # "fails on inputs of several kinds" adds nothing beside the formula; a kind of input that fails does
+    where = found.failing_inputs if "inputs of several kinds" not in found.failing_inputs else ""
+    return (text + (" " + where if where else "")).strip()
+
+
 def diagnosis_text(found):
-    """A diagnosis in a student's words: the likely mistake with its hint, or which kind of input fails."""
+    """A diagnosis in a student's words: the formula the code behaves like, the likely mistake with its
+    hint (from the catalogue, or generated for a formula nobody catalogued), contract slips, or which
+    kind of input fails."""
     entry = found.entry
-    if entry is None:
-        return f"**No known mistake matches exactly.** {found.failing_inputs}"
-    return f"**Likely mistake: {entry.title}.** {entry.explanation}\n\nHint: {entry.hint}"
+    formula = formula_text(found)
+    slips = "\n".join(f"- {slip}" for slip in found.slips)
+    if entry is not None:
+        body = f"**Likely mistake: {entry.title}.** " + (formula + " " if formula else "") + entry.explanation
+        body += f"\n\nHint: {entry.hint}"
+    elif found.formula:
+        body = f"**Likely mistake:** {formula} {_generated_explanation(found)}\n\nHint: {_PAGE_HINT[found.func]}"
+    elif formula:
+        body = f"**No single mistake matches.** {formula} {found.failing_inputs}".rstrip()
+    elif found.failing_inputs:
+        body = f"**No known mistake matches exactly.** {found.failing_inputs}"
+    else:
+        body = ""
+    return "\n\n".join(part for part in (body, slips) if part)
 
 
 def summary_text(result):
@@ -108,7 +158,9 @@ def render(result):
         found = result.diagnosis_for(task.id)
         if found and task.id not in explained:
             explained.add(task.id)
-            lines += ["", diagnosis_text(found)]
+            text = diagnosis_text(found)
+            if text:
+                lines += ["", text]
     if result.output.strip():
         fence = _fence(result.output)
         lines += ["", "## What your code printed", "", fence, result.output.rstrip(), fence]

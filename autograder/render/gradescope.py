@@ -4,11 +4,11 @@ Groups with a public check are `visible`; groups whose checks are all hidden sho
 students see their public results at once and the hidden ones once the due date has passed.
 """
 
-from autograder.render.feedback import group_text, summary_text
+from autograder.render.feedback import diagnosis_text, group_text, summary_text
 from autograder.rubric import TASKS_BY_ID
 
 
-def test_entry(group):
+def test_entry(group, diagnosis=""):
     item = group.item
     return {
         "name": f"{group.number} {item.task}: {item.title}: {group.spec.title}",
@@ -16,11 +16,25 @@ def test_entry(group):
         "score": group.score,
         "max_score": group.points,
         "status": "passed" if group.passed else "failed",
-        "output": group_text(group),
+        "output": group_text(group) + (f"\n\n{diagnosis}" if diagnosis else ""),
         "output_format": "md",
         "visibility": "after_due_date" if group.hidden else "visible",
         "tags": [item.task, TASKS_BY_ID[item.task].title, item.id],
     }
+
+
+def _tests(result):
+    """One entry per check group; a function's diagnosis goes under its first failed group, as in feedback.md."""
+    tests, explained = [], set()
+    for r in result.items:
+        for group in r.groups:
+            found = None if group.passed or result.load_error else result.diagnosis_for(r.item.task)
+            text = ""
+            if found and r.item.task not in explained:
+                explained.add(r.item.task)
+                text = diagnosis_text(found)
+            tests.append(test_entry(group, text))
+    return tests
 
 
 def render(result):
@@ -41,5 +55,5 @@ def render(result):
             "misconceptions": result.misconceptions,
             **result.extra,
         },
-        "tests": [test_entry(g) for r in result.items for g in r.groups],
+        "tests": _tests(result),
     }

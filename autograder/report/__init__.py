@@ -29,7 +29,23 @@ RETEACH = 3  # items named under "reteach first"
 def _label(misconception_id):
     """A chart label: the function and the mistake in words (the table beside it has the id)."""
     known = BY_ID.get(misconception_id)
-    return f"{known.func}: {known.title}" if known else misconception_id
+    if known:
+        return f"{known.func}: {known.title}"
+    if misconception_id.startswith("formula:"):
+        func, formula = misconception_id[len("formula:"):].split("=", 1)
+        return f"{func}: behaves like {formula}"
+    return misconception_id
+
+
+#: A recovered formula (not in the catalogue) named for fewer students than this is counted in one row.
+RARE = 2
+
+
+def _grouped(misconceptions):
+    """The catalogue's ids and the common recovered formulas as they are; rare formulas as one row."""
+    kept = [(m, n) for m, n in misconceptions if not (m.startswith("formula:") and n < RARE)]
+    rare = [(m, n) for m, n in misconceptions if m.startswith("formula:") and n < RARE]
+    return kept, rare
 
 
 def _cell(text):
@@ -72,11 +88,16 @@ def sections(data, folder_name, drawn):
             f"Counted from extra_data.misconceptions in {data.diagnosed} results.json files; a student counts "
             "once per mistake (at most one is named per function)."
         ]
+        kept, rare = _grouped(data.misconceptions)
         rows = [["misconception", "function", "students", "share of class", "what it is"]] + [
-            [f"`{m}`", BY_ID[m].func if m in BY_ID else "", n, _pct(n, data.students),
-             BY_ID[m].title if m in BY_ID else ""]
-            for m, n in data.misconceptions
+            [f"`{m}`", BY_ID[m].func if m in BY_ID else _label(m).split(":")[0], n, _pct(n, data.students),
+             BY_ID[m].title if m in BY_ID else _label(m).split(": ", 1)[-1]]
+            for m, n in kept
         ]
+        if rare:
+            students = sum(n for _, n in rare)
+            rows.append([f"other recovered formulas ({len(rare)} kinds)", "", students, _pct(students, data.students),
+                         "formulas named for one student each"])
         chart = ("misconceptions", "Named misconceptions")
     elif data.diagnosed:
         paragraphs, rows, chart = ["No named misconception was diagnosed in this class."], None, None
@@ -84,6 +105,11 @@ def sections(data, folder_name, drawn):
         paragraphs = ["No results.json here carries extra_data.misconceptions (graded before diagnosis existed?), "
                       "so no misconceptions could be counted."]
         rows, chart = None, None
+    if data.undiagnosed:
+        paragraphs.append(
+            "Failures with no diagnosis (a function failed a check and neither the catalogue nor the formula "
+            "search named anything): " + "; ".join(f"{func} {n}" for func, n in data.undiagnosed) + "."
+        )
     out.append(("Named misconceptions", paragraphs, rows, chart if chart and chart[0] in drawn else None))
     return out
 

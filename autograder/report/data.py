@@ -13,7 +13,7 @@ from pathlib import Path
 from statistics import mean, median
 
 from autograder.discover import UsageError
-from autograder.rubric import ITEMS_BY_ID
+from autograder.rubric import FUNCTIONS, ITEMS_BY_ID
 
 FIXED_COLUMNS = ("student", "score", "max_score")
 
@@ -41,6 +41,7 @@ class ClassData:
     diagnosed: int  # results.json files that carry the misconceptions key at all
     results_read: int
     terms: tuple  # the terms the class was graded under
+    undiagnosed: tuple = ()  # (function, students whose failure in it has no name), most common first
 
     @property
     def students(self):
@@ -102,6 +103,7 @@ def read_grades(path):
 def read_results(folder):
     """(misconception counts, files with the key, files read, terms) from DIR/*/results.json."""
     counts, diagnosed, read, terms = Counter[str](), 0, 0, set()
+    undiagnosed = Counter[str]()
     for path in sorted(folder.glob("*/results.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -120,8 +122,25 @@ def read_results(folder):
             raise UsageError(f"{path}: extra_data.misconceptions must be a list of ids, got {named!r}")
         diagnosed += 1
         counts.update(set(named))  # a student counts once per mistake
+        undiagnosed.update(_undiagnosed(extra.get("failed_checks"), named))
     ranked = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return ranked, diagnosed, read, tuple(sorted(terms))
+    unnamed = tuple(sorted(undiagnosed.items(), key=lambda kv: (-kv[1], kv[0])))
+    return ranked, diagnosed, read, tuple(sorted(terms)), unnamed
+
+
+def _function_of(misconception_id):
+    """The function a diagnosis id is about: `update_v.beta1` or `formula:update_v=...`."""
+    if misconception_id.startswith("formula:"):
+        return misconception_id[len("formula:"):].split("=", 1)[0]
+    return misconception_id.split(".", 1)[0]
+
+
+def _undiagnosed(failed_checks, named):
+    """The functions that failed a check with no diagnosis id for them."""
+    if not isinstance(failed_checks, list):
+        return set()
+    failed = {c.split(".", 1)[0] for c in failed_checks if isinstance(c, str)} & set(FUNCTIONS)
+    return failed - {_function_of(m) for m in named}
 
 
 def read_class(folder):
@@ -129,5 +148,5 @@ def read_class(folder):
     if not folder.is_dir():
         raise UsageError(f"no such folder: {folder}")
     scores, max_score, items = read_grades(folder / "grades.csv")
-    misconceptions, diagnosed, read, terms = read_results(folder)
-    return ClassData(scores, max_score, items, misconceptions, diagnosed, read, terms)
+    misconceptions, diagnosed, read, terms, undiagnosed = read_results(folder)
+    return ClassData(scores, max_score, items, misconceptions, diagnosed, read, terms, undiagnosed)

@@ -1,0 +1,159 @@
+"""Measure formula recovery on a folder of wrong submissions whose `named.toml` says what a tutor would name.
+
+    .venv/bin/python -m tests.recovery.measure [FOLDER]     (default tests/submissions/uncatalogued)
+
+Each submission is graded by the real grader (worker, probes and all). A table entry is *named* when the
+diagnosis names, for each function in the entry, a formula that computes what the entry says (checked on
+random inputs, not on the grader's probes) or, for a `contract` entry, says the slip in its feedback;
+*false* when a name disagrees with the entry, or anything is named for a `correct = true` entry. The
+figures and every unnamed file with the reason go to the terminal; `--json` writes them too.
+"""
+
+import argparse
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+from autograder import formulas, misconceptions
+from autograder.config import GradeConfig
+from autograder.discover import discover
+from autograder.grading import grade_batch
+from autograder.render import feedback
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT = ROOT / "tests" / "submissions" / "uncatalogued"
+NAMESPACE = {
+    "sqrt": np.sqrt, "abs": np.abs, "mean": np.mean, "sum": np.sum, "maximum": np.maximum, "max": np.maximum,
+    "floor": np.floor, "round": np.round, "__builtins__": {},
+}
+#: A phrase the feedback must hold for each kind of contract slip (the argument is filled in).
+CONTRACT_PHRASES = {
+    "math_sqrt": "calls a `math` function",
+    "float": "calls `float()` on an array",
+    "list": "returns a Python list",
+    "mutates": "changes the `{argument}` array you pass in",
+    "shape1": "shape (1,) for a single number",
+    "float32": "float32",
+}
+
+
+def _inputs(func, rng, defaults):
+    sig = formulas.SIGNATURES[func]
+    arrays = {a: rng.uniform(0.001, 3, 5) * (rng.choice([1, -1], 5) if a == "g" else 1) for a in sig.arrays}
+    scalars = {"t": int(rng.integers(1, 9)), "beta2": float(rng.uniform(0.5, 0.99)),
+               "alpha": float(rng.uniform(0.001, 0.5)), "eps": float(rng.uniform(1e-4, 0.1))}
+    passed = {k: scalars[k] for k in sig.scalars}
+    if defaults:  # the first draws leave the defaults out, so a changed default shows
+        passed = {k: v for k, v in passed.items() if k == "t"}
+    return arrays, passed
+
+
+def _expected_function(func, text):
+    """The entry's formula as a callable f(arrays, passed scalars)."""
+    sig = formulas.SIGNATURES[func]
+    m = re.fullmatch(r"default (\w+) = (\S+)", text)
+    defaults = {**sig.defaults, **({m.group(1): float(m.group(2))} if m else {})}
+    formula = formulas.render(formulas.REFERENCE[func]) if m else text
+
+    def run(arrays, passed):
+        env = {**arrays, **{k: passed.get(k, defaults.get(k)) for k in sig.scalars}}
+        return eval(formula, NAMESPACE, env)  # noqa: S307 - our own table's formulas, not student text
+    return run
+
+
+def _named_function(func, name):
+    """What a diagnosis id computes, as f(arrays, passed scalars): a catalogue entry or a formula id."""
+    sig = formulas.SIGNATURES[func]
+    if name in misconceptions.BY_ID:
+        entry = misconceptions.BY_ID[name]
+        return lambda arrays, passed: entry.wrong(*[arrays[a] for a in sig.arrays],
+                                                  *([passed["t"]] if "t" in sig.scalars else []),
+                                                  **{k: v for k, v in passed.items() if k != "t"})
+    m = re.fullmatch(rf"formula:{func}=(.+?)(?: \[(.*)\])?", name)
+    defaults = dict(sig.defaults)
+    for part in (m.group(2) or "").split(", ") if m.group(2) else []:
+        key, value = part.split("=")
+        defaults[key] = float(value)
+
+    def run(arrays, passed):
+        env = {**arrays, **{k: passed.get(k, defaults.get(k)) for k in sig.scalars}}
+        return eval(m.group(1), NAMESPACE, env)  # noqa: S307 - the grader's own canonical form
+    return run
+
+
+def same_formula(func, expected_text, name, draws=8, seed=11):
+    """Whether the id computes what the entry says, on random inputs (half of them with defaults)."""
+    rng = np.random.default_rng(seed)
+    want, got = _expected_function(func, expected_text), _named_function(func, name)
+    for draw in range(draws):
+        arrays, passed = _inputs(func, rng, defaults=draw < draws // 2)
+        with np.errstate(all="ignore"):
+            a, b = np.asarray(want(arrays, passed), float), np.asarray(got(arrays, passed), float)
+        if a.shape != b.shape or not np.allclose(a, b, rtol=1e-9, atol=0, equal_nan=True):
+            return False
+    return True
+
+
+def judge(entry, result):
+    """('named' | 'false' | 'unnamed' | 'correct', reason)."""
+    names = {d.func: d.id for d in result.diagnoses if d.id}
+    if entry.get("correct"):
+        return ("false", f"named {sorted(names.values())} for a correct file") if names else ("correct", "")
+    text = feedback.render(result)
+    if "contract" in entry:
+        phrase = CONTRACT_PHRASES[entry["contract"]].format(argument=entry.get("argument", ""))
+        return ("named", "") if phrase in text else ("unnamed", f"no '{phrase}' in the feedback")
+    wanted = {f: v for f, v in entry.items() if f in formulas.SIGNATURES}
+    for func, name in names.items():
+        if func in wanted and not same_formula(func, wanted[func], name):
+            return "false", f"{func}: named {name}, the file computes {wanted[func]}"
+    missing = [f for f in wanted if f not in names]
+    if not missing:
+        return "named", ""
+    reasons = []
+    for func in missing:
+        found = result.diagnosis_for(func)
+        recovery = found.recovery if found else None
+        if recovery and recovery.one_of:
+            reasons.append(f"{func}: one of {len(recovery.one_of)} formulas ({', '.join(c.text for c in recovery.one_of[:3])})")
+        else:
+            reasons.append(f"{func}: {wanted[func]} is outside the search space (no candidate matches)")
+    return "unnamed", "; ".join(reasons)
+
+
+def measure(folder, config=None):
+    table = tomllib.loads((folder / "named.toml").read_text(encoding="utf-8"))
+    results = {r.student: r for r in grade_batch(discover([folder]), config or GradeConfig(timeout=3.0))}
+    return {name: judge(entry, results[name]) for name, entry in sorted(table.items())}
+
+
+def summary(verdicts):
+    wrong = {k: v for k, v in verdicts.items() if v[0] != "correct"}
+    named = sum(v[0] == "named" for v in wrong.values())
+    false = sum(v[0] == "false" for v in verdicts.values())
+    return {"wrong_files": len(wrong), "named": named, "named_pct": round(100 * named / max(len(wrong), 1), 1),
+            "false": false, "unnamed": {k: v[1] for k, v in wrong.items() if v[0] == "unnamed"},
+            "false_files": {k: v[1] for k, v in verdicts.items() if v[0] == "false"}}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT, help="a folder with named.toml")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    figures = summary(measure(args.folder))
+    print(f"named {figures['named']} of {figures['wrong_files']} wrong files ({figures['named_pct']}%), "
+          f"false {figures['false']}")
+    for name, why in {**figures["false_files"], **figures["unnamed"]}.items():
+        print(f"  {name}: {why}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""Issue 12's invariants, each attacked: nothing of one student reaches another, a forged reply costs only
+that call, a student's time is bounded, nothing outlives a student, and sandbox uids are allocated.
+The attacks themselves are in tests/submissions/hostile/ (graded by test_corpus.py); here each is run
+where it bites (the same sandbox, level basic, two graders at once) and what it leaves is checked."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.config import GradeConfig
+from autograder.discover import Submission, discover
+from autograder.grading import grade_batch, grade_submission
+from autograder.sandbox import SandboxPool
+from autograder.sandbox.pool import SandboxProcess, allocate_uid, uids_taken_by
+from tests.conftest import ROOT, SUBMISSIONS
+
+HOSTILE = SUBMISSIONS / "hostile"
+CORRECT = (SUBMISSIONS / "correct" / "plain_operators.py").read_text()
+root_only = pytest.mark.skipif(os.geteuid() != 0, reason="needs root: dedicated uids and IPC namespaces")
+LEVELS = [pytest.param("os", marks=root_only), "basic"]
+
+# Two halves of a classmate's secret: the scanner looks for the first and checks the second beside it,
+# so the whole marker is never built in its own memory.
+HALF_A, HALF_B = "CLASSMATE-SECRET-", "a81f3c9e"
+CLASSMATE = CORRECT + f'\nSECRET = "{HALF_A}{HALF_B}"\nprint(SECRET)\n'
+SCANNER = f'''
+import ctypes
+
+def _scan():
+    first, second = b"{HALF_A}", b"{HALF_B}"
+    mine = bytearray(b"OWN-CONTROL-") + bytearray(b"marker")  # proves the scan sees this process's memory
+    scanned = found = control = 0
+    with open("/proc/self/maps") as maps:
+        regions = [line.split() for line in maps]
+    for fields in regions:
+        if not fields[1].startswith("rw"):
+            continue
+        start, end = (int(x, 16) for x in fields[0].split("-"))
+        for offset in range(start, end, 1 << 24):
+            try:
+                chunk = ctypes.string_at(offset, min(1 << 24, end - offset))
+            except Exception:
+                continue
+            scanned += len(chunk)
+            control += chunk.count(b"OWN-CONTROL-marker")
+            at = chunk.find(first)
+            while at >= 0:
+                found += chunk[at + len(first):at + len(first) + len(second)] == second
+                at = chunk.find(first, at + 1)
+    print(f"scanned={{scanned}} found={{found}} control={{control}}")
+
+_scan()
+''' + CORRECT
+
+
+def _write(folder, name, text):
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_memory_scan_finds_nothing_of_the_classmate_graded_before_it_in_the_same_sandbox(tmp_path, level):
+    subs = [Submission(name, _write(tmp_path, f"{name}.py", text), "py")
+            for name, text in (("a_classmate", CLASSMATE), ("b_scanner", SCANNER))]
+    pool = SandboxPool()
+    try:
+        # One job: the scanner is forked from the very sandbox process that just served the classmate.
+        results = grade_batch(subs, GradeConfig(timeout=10.0, jobs=1, isolation=level), pool=pool)
+    finally:
+        pool.close()
+    classmate, scanner = results
+    assert HALF_A + HALF_B in classmate.output  # what the classmate printed reached the grader...
+    report = dict(part.split("=") for part in scanner.output.split() if "=" in part)
+    assert int(report["scanned"]) > 10_000_000 and int(report["control"]) >= 1  # ...and the scan was real
+    assert report["found"] == "0"  # ...but not the next student
+
+
+def test_forged_replies_cost_their_calls_and_the_batch_completes():
+    subs = discover([HOSTILE / "forged_replies.py", HOSTILE / "correct_plain.py"])
+    results = {r.student: r for r in grade_batch(subs, GradeConfig(timeout=3.0))}
+    assert results["correct_plain"].score == 100
+    forged = results["forged_replies"]
+    assert forged.score == 0
+    messages = " ".join(o.message for item in forged.items for o in item.outcomes)
+    assert "sent back something the grader cannot read" in messages
+
+
+@pytest.mark.parametrize(("name", "before"), [
+    ("slow_import_flooding_replies.py", HOSTILE / "correct_plain.py"),
+    ("sleepy_cells.ipynb", SUBMISSIONS / "notebooks" / "correct.ipynb"),
+])
+def test_a_student_takes_at_most_functions_plus_one_timeouts_whatever_forces_reloads(name, before):
+    timeout = 3.0
+    config = GradeConfig(timeout=timeout, jobs=1)
+    pool = SandboxPool()
+    try:
+        # A classmate first: the sandbox process's own start (imports, matplotlib for notebooks) is the
+        # grader's, paid once per job slot, not this student's.
+        assert grade_submission(discover([before])[0], config, pool=pool).score == 100
+        result = grade_submission(discover([HOSTILE / name])[0], config, pool=pool)
+    finally:
+        pool.close()
+    assert result.score == 0
+    assert result.seconds < (3 + 1) * timeout + 2.0  # the small constant: starting guests, the grace
+
+
+def _owner(path):
+    try:
+        return os.lstat(path).st_uid
+    except FileNotFoundError:  # another grader's, gone meanwhile
+        return None
+
+
+def _sysv_rows():
+    rows = []
+    for kind in ("shm", "sem", "msg"):
+        with open(f"/proc/sysvipc/{kind}") as f:
+            rows += [(kind, line.split()[1]) for line in f.read().splitlines()[1:]]
+    return set(rows)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_shared_memory_and_deep_folders_outlive_no_student(level):
+    before = _sysv_rows()
+    tmp_before = set(os.listdir("/tmp"))
+    subs = discover([HOSTILE / "sysv_shared_memory.py", HOSTILE / "deep_folders.py", HOSTILE / "correct_plain.py"])
+    subs.append(Submission("sysv_again", HOSTILE / "sysv_shared_memory.py", "py"))
+    pool = SandboxPool()
+    try:
+        results = {r.student: r for r in grade_batch(subs, GradeConfig(timeout=5.0, jobs=1, isolation=level), pool=pool)}
+        assert {s: r.score for s, r in results.items()} == {
+            "sysv_shared_memory": 100, "deep_folders": 100, "correct_plain": 100, "sysv_again": 100}
+        assert "segments left by earlier students: 0" in results["sysv_again"].output
+        if os.geteuid() == 0:  # shared memory is capped at --memory (1 GB: four segments of 256 MB)
+            made = int(results["sysv_shared_memory"].output.split("segments made: ")[1].split()[0])
+            assert 1 <= made <= 4
+        assert _sysv_rows() - before == set()  # nothing left while the sandbox still runs
+    finally:
+        pool.close()
+    # Nothing in the shared temporary folder is the students' (other graders on this machine may add theirs).
+    ours = set(uids_taken_by(os.getpid()))
+    left = {name for name in set(os.listdir("/tmp")) - tmp_before if _owner(f"/tmp/{name}") in ours}
+    assert left == set()
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_poisoned_matplotlib_cache_costs_no_later_notebook_anything(level):
+    subs = discover([HOSTILE / "poison_matplotlib_cache.py", SUBMISSIONS / "notebooks" / "correct.ipynb"])
+    pool = SandboxPool()
+    try:
+        start = time.monotonic()
+        results = grade_batch(subs, GradeConfig(timeout=5.0, jobs=1, isolation=level), pool=pool)
+    finally:
+        pool.close()
+    assert [r.score for r in results] == [100, 100]
+    assert time.monotonic() - start < 30  # a FIFO opened by the plotting cell would hang for good
+    assert not Path("/tmp/adam-hw-matplotlib/fontlist-v390.json").is_fifo()
+
+
+# -- uids ----------------------------------------------------------------------------------------------------
+
+
+@root_only
+def test_uids_are_never_shared_by_live_sandboxes_however_many_come_and_go():
+    live = [SandboxProcess("basic") for _ in range(4)]
+    try:
+        for _ in range(24):  # more than the 16 slots after which derived uids wrapped around
+            crashed = SandboxProcess("basic")
+            assert crashed.uid not in {s.uid for s in live}
+            crashed._proc.kill()  # as a sandbox a student crashed
+            crashed.close()
+    finally:
+        for sandbox in live:
+            sandbox.close()
+
+
+@root_only
+def test_a_uid_held_by_another_grader_on_the_same_machine_is_not_handed_out():
+    held = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from autograder.sandbox.pool import allocate_uid; "
+                               "print(allocate_uid()[0], flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    try:
+        theirs = int(held.stdout.readline())
+        mine = [allocate_uid() for _ in range(3)]
+        assert theirs not in [uid for uid, _ in mine]
+        assert uids_taken_by(held.pid) == [theirs]
+    finally:
+        held.kill()
+        held.wait()
+        for _, fd in mine:
+            os.close(fd)
+
+
+@root_only
+def test_a_uid_whose_process_is_still_alive_is_skipped_even_when_its_lock_is_free():
+    uid, fd = allocate_uid()
+    os.close(fd)  # the lock is free, but a process of that uid lives on
+    alive = subprocess.Popen(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "sleep", "30"])
+    try:
+        time.sleep(0.2)
+        taken = [allocate_uid() for _ in range(3)]
+        assert uid not in [u for u, _ in taken]
+    finally:
+        alive.kill()
+        alive.wait()
+        for _, lock in taken:
+            os.close(lock)
+
+
+@root_only
+def test_a_student_who_kills_every_process_it_can_reaches_only_its_own_at_level_basic():
+    correct = [Submission(f"c{i}", HOSTILE / "correct_plain.py", "py") for i in range(6)]
+    subs = discover([HOSTILE / "kill_every_process_it_can.py"]) + correct
+    results = grade_batch(subs, GradeConfig(timeout=3.0, jobs=2, isolation="basic"))
+    assert [r.score for r in results] == [0] + [100] * 6
