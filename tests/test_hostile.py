@@ -195,14 +195,13 @@ def _python_for_nobody(work):
     if python is None:
         pytest.skip(f"needs a system {version} (in /usr/bin, /usr/local/bin or /bin) that the user nobody can run")
     lib = work / "lib"
-    shutil.copytree(ROOT / "autograder", lib / "autograder", ignore=shutil.ignore_patterns("__pycache__"),
-                    copy_function=_readable_by_all)
+    # __pycache__ comes along: nobody cannot write one, and compiling sympy afresh in every sandbox is slow.
+    shutil.copytree(ROOT / "autograder", lib / "autograder", copy_function=_readable_by_all)
     for name in ("numpy", "sympy", "mpmath"):
         package = Path(next(iter(importlib.util.find_spec(name).submodule_search_locations)))
         for folder in (package, package.with_name(f"{name}.libs")):  # numpy's wheel keeps its BLAS in numpy.libs
             if folder.is_dir():
-                shutil.copytree(folder, lib / folder.name, ignore=shutil.ignore_patterns("__pycache__"),
-                                copy_function=_readable_by_all)
+                shutil.copytree(folder, lib / folder.name, copy_function=_readable_by_all)
     for folder in [lib, *(p for p in lib.rglob("*") if p.is_dir())]:
         folder.chmod(0o755)  # copytree gives each folder its source's mode, which may be private
     path = [str(lib)]
