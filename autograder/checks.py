@@ -24,6 +24,7 @@ import numpy as np
 
 from autograder import oracle
 from autograder.compare import RTOL, as_values, judge_container, judge_value, show
+from autograder.render.text import md, md_code
 from autograder.results import Outcome
 from autograder.sandbox import protocol
 
@@ -84,24 +85,27 @@ def reply_problem(reply, func):
     """What went wrong with a reply that is not a result, in a student's words."""
     if reply.status == "error":
         error = reply.error or {}
-        kind, message = error.get("type", "an error"), error.get("message", "")
+        # The exception's class name, message and source line are the student's: text, never Markdown.
+        kind, message = md(error.get("type", "an error")), md(error.get("message", ""))
         if kind == "NotImplementedError":
             return f"{func} is not implemented yet (it still raises NotImplementedError)"
-        where = f" at line {error['line']} (`{error.get('source') or ''}`)" if error.get("line") else ""
+        line = error.get("line")
+        line = line if isinstance(line, int) and not isinstance(line, bool) else None
+        where = f" at line {line} ({md_code(error.get('source') or '')})" if line else ""
         if where and error.get("cell") is not None:  # a notebook: Jupyter shows no cell numbers, name the cell by its function
-            where = f" at line {error['line']} of the cell with your {func} (`{error.get('source') or ''}`)"
+            where = f" at line {line} of the cell with your {func} ({md_code(error.get('source') or '')})"
         return f"raised {kind}: {message}{where}" if message else f"raised {kind}{where}"
     if reply.status == "timeout":
         return "did not finish in time and was stopped (an endless loop?)"
     if reply.status == "crashed":
-        return f"ended the grading process ({reply.detail})"
+        return f"ended the grading process ({md(reply.detail)})"
     if reply.status == "skipped":
-        return f"was not run: {reply.detail}"
+        return f"was not run: {md(reply.detail)}"
     if reply.status == "unavailable":
         return "could not run because your file did not load (see the top of this page)"
     if reply.status == "missing":
-        return f"could not run: your file has no function named {reply.detail}"
-    return f"sent back something the grader cannot read ({reply.detail})"
+        return f"could not run: your file has no function named {md(reply.detail)}"
+    return f"sent back something the grader cannot read ({md(reply.detail)})"
 
 
 @dataclass(frozen=True)

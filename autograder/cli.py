@@ -128,7 +128,7 @@ def _release_term(args, root):
 
 
 def cmd_release(args):
-    from autograder import release
+    from autograder import release, terms
 
     root = Path(args.root)
     if not (root / "solutions" / "second_moment.py").is_file():
@@ -143,8 +143,12 @@ def cmd_release(args):
             return 1
         print("release is up to date")
         return 0
-    for path in release.write(root, term):
-        print(f"wrote {path}")
+    for path, status in release.write(root, term):
+        print(f"{status} {path}")
+    recorded = term or terms.recorded(root / release.TERM_MANIFEST)
+    if recorded.per_student:
+        print(f"note: term {recorded.name} draws per student; the nbgrader notebook holds the term's shared draw "
+              "(one notebook cannot hold a draw per student), so per-student draws reach `adam-hw grade` and Gradescope only")
     return 0
 
 
@@ -162,7 +166,7 @@ def cmd_gradescope(args):
 def cmd_report(args):
     from autograder import report
 
-    written = report.write(Path(args.dir))
+    written = report.write(Path(args.dir), students=args.students)
     for path in written:
         print(f"wrote {path}")
     return 0
@@ -255,6 +259,10 @@ def build_parser():
 
     report = sub.add_parser("report", help="write DIR/report.md, report.html and charts for a graded class")
     report.add_argument("dir", metavar="DIR", help="an `adam-hw grade --out` folder (grades.csv and DIR/<student>/)")
+    report.add_argument(
+        "--students", action="store_true",
+        help="also list the students who failed each item (off by default, so the report can be shared without names)",
+    )
     report.set_defaults(run=cmd_report)
     return parser
 
@@ -265,7 +273,9 @@ def main(argv=None):
     try:
         return args.run(args)
     except UsageError as err:
-        print(f"adam-hw: {err}", file=sys.stderr)
+        from autograder.render.text import terminal
+
+        print(f"adam-hw: {terminal(str(err))}", file=sys.stderr)  # it may quote a student's file name
         return 2
     except BrokenPipeError:
         # The reader went away (`adam-hw grade ... | head`); every file was already written. Point stdout

@@ -8,6 +8,8 @@ more than RTOL, and float32 work misses by about 1e-5.
 
 import numpy as np
 
+from autograder.render.text import md
+
 RTOL = 1e-6
 MAX_SHOWN = 6
 
@@ -39,13 +41,15 @@ def decode(got):
         if list(arr.shape) != shape:
             return None, "sent back something the grader cannot read"
         return arr, None
+    # Type names and dtypes below come from the student's objects (a class can be named "<script>"):
+    # they go into the message as text, never as Markdown.
     if kind == "too_big":
         shape = got.get("shape")
         shape = tuple(shape) if isinstance(shape, list) else ()  # from the worker: trust nothing
-        return None, f"returned a huge {got.get('type', 'value')} of shape {shape}"
-    type_name = got.get("type", "value")
+        return None, f"returned a huge {md(got.get('type', 'value'))} of shape {md(str(shape))}"
+    type_name = md(got.get("type", "value"))
     if str(got.get("dtype", "")).startswith("complex"):
-        return None, f"returned complex numbers ({got['dtype']}); every value here is real"
+        return None, f"returned complex numbers ({md(got['dtype'])}); every value here is real"
     if type_name == "NoneType":
         return None, "returned None (is a `return` missing?)"
     return None, f"returned a {type_name}, not a number or a numpy array"
@@ -138,6 +142,7 @@ def judge_container(got, expected):
     """
     if not isinstance(got, dict):
         return "sent back something the grader cannot read"
+    # type names, dtypes and shapes come from the student's objects: text in the message, never Markdown
     expected = np.asarray(expected)
     kind, dtype = got.get("kind"), str(got.get("dtype", ""))
     shape = got.get("shape")
@@ -145,18 +150,18 @@ def judge_container(got, expected):
         if kind == "scalar" or (kind == "array" and shape == []):
             if got.get("type") == "int" or dtype.startswith(("int", "uint")):
                 return "returned an integer for a single number; return a float"
-            return None if dtype == "float64" else f"returned a {dtype} number; return a float64 (a Python float)"
+            return None if dtype == "float64" else f"returned a {md(dtype)} number; return a float64 (a Python float)"
         if kind == "array":
-            return f"returned an array of shape {tuple(shape or ())} for a single number; return a float (not np.atleast_1d)"
-        return f"returned a {got.get('type', kind)} for a single number; return a float"
+            return f"returned an array of shape {md(str(tuple(shape or ())))} for a single number; return a float (not np.atleast_1d)"
+        return f"returned a {md(got.get('type', kind))} for a single number; return a float"
     if kind == "list":
-        return f"returned a Python {got.get('type', 'list')}; return a numpy array (np.asarray)"
+        return f"returned a Python {md(got.get('type', 'list'))}; return a numpy array (np.asarray)"
     if kind == "scalar":
         return f"returned a single number for an input of shape {expected.shape}; work elementwise (np.sqrt, not math.sqrt)"
     if kind != "array":
-        return f"returned a {got.get('type', 'value')}, not a numpy array"
+        return f"returned a {md(got.get('type', 'value'))}, not a numpy array"
     if tuple(shape or ()) != expected.shape:
-        return f"returned shape {tuple(shape or ())} for an input of shape {expected.shape}; keep the input's shape"
+        return f"returned shape {md(str(tuple(shape or ())))} for an input of shape {expected.shape}; keep the input's shape"
     if dtype != "float64":
-        return f"returned a {dtype} array; return float64"
+        return f"returned a {md(dtype)} array; return float64"
     return None

@@ -125,7 +125,7 @@ def _explains(mistake, observed):
     """The mistake agrees with every comparable value check and accounts for at least one failure."""
     explained = 0
     for case, outcome in observed:
-        if case.expect != "value":
+        if case.expect not in ("value", "same"):  # "same": lists and integers in, values still comparable
             continue
         verdict = agrees(observation(outcome), mistake.predict(case.args, case.kwargs), mistake.rtol)
         if verdict is False:

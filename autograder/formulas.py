@@ -480,12 +480,20 @@ def build_space(func):
     kept = [
         (values, scalar, _simplest_first(members))
         for values, scalar, members in classes.values()
-        if not (scalar == ref_scalar and np.all(agree(values, ref_values)))
+        if not (scalar == ref_scalar and np.all(agree(values, ref_values))) and informative(values)
     ]
     return Space(
         func, ref_values, ref_scalar,
         np.array([v.ravel() for v, _, _ in kept]), np.array([s for _, s, _ in kept]), [m for _, _, m in kept],
     )
+
+
+def informative(values):
+    """Whether probe values can say anything about a formula: most are finite and they are not all one
+    value. A constant 0 or NaN agrees with a stub returning 0, a lookup table or an overflow, not with a
+    formula, so such candidates are never named."""
+    finite = values[np.isfinite(values)]
+    return finite.size * 2 > values.size and np.unique(finite).size > 2
 
 
 def agree(observed, predicted, rtol=RTOL):

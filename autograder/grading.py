@@ -20,9 +20,10 @@ from autograder.compare import RTOL
 from autograder import formulas
 from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose, failing_functions
-from autograder.notebook.cells import NotebookError, read_cells
+from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
 from autograder.notebook.replay import CellReplay
 from autograder.discover import Submission
+from autograder.render.text import md
 from autograder.results import ItemResult, Outcome, SubmissionResult, empty_items, grader_load_error
 from autograder.rubric import ITEMS
 from autograder.sandbox import Host, SandboxPool, isolation
@@ -105,10 +106,9 @@ def grade_submission(
         checks = plan.checks
     else:
         extra = {}
-    # A symbolic link is graded as nothing: a student could point it at the reference solution on the
-    # grading machine (a path a TA's or Gradescope's layout makes easy to guess) and score 100.
-    link = submission.path.is_symlink()
-    data = submission.content()
+    # Only a regular file of the student's own is read (discover.Submission.load): a symbolic link (it
+    # could point at the reference solution), a FIFO, a device or a huge file is graded as nothing.
+    data, refused = submission.load()
     common = {
         "student": submission.student,
         "path": str(submission.path),
@@ -117,21 +117,22 @@ def grade_submission(
         "isolation": isolation(config, pool),
         "extra": extra,
     }
-    if link:
-        message = f"{submission.path.name} is a symbolic link, not a file, so it was not graded: submit the file itself."
-        return SubmissionResult(items=empty_items(message), seconds=0.0, load_error=grader_load_error("Unsupported", message), **common)
+    if refused:
+        return SubmissionResult(items=empty_items(md(refused)), seconds=0.0, load_error=grader_load_error("Unsupported", refused), **common)
     if submission.kind == "missing":
-        message = "No second_moment.py was found in this folder, so there was nothing to grade."
-        return SubmissionResult(items=empty_items(message), seconds=0.0, load_error=grader_load_error("Missing", message), **common)
+        message = "No second_moment.py was found in this folder, so there was nothing to grade"
+        message += f" ({submission.note})." if submission.note else "."
+        return SubmissionResult(items=empty_items(md(message)), seconds=0.0, load_error=grader_load_error("Missing", message), **common)
     cells = None
     if submission.kind == "ipynb":
         try:
             cells = read_cells(data)
         except NotebookError as err:
             message = f"Your notebook could not be read, so nothing in it was graded: {err}."
-            return SubmissionResult(items=empty_items(message), seconds=0.0, load_error=grader_load_error("NotebookError", message), **common)
+            return SubmissionResult(items=empty_items(md(message)), seconds=0.0, load_error=grader_load_error("NotebookError", message), **common)
     loader = None if cells is None else CellReplay(cells)
-    with host(submission.path, config, loader=loader, pool=pool) as guest:
+    # The guest gets the bytes that were checked and hashed, not the path opened again.
+    with host(submission.path, config, loader=loader, pool=pool, data=data) as guest:
         # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
         guest.prefetch([pair for check in checks for pair in check.requests()])
@@ -139,10 +140,11 @@ def grade_submission(
         probes = _probe(guest, failing_functions(outcomes, checks))
         output = guest.output()
         load_error = guest.load_error
+        undefined = {} if loader is None else undefined_by_errors(cells, loader.errors, guest.available)
     outcomes, diagnoses = diagnose(outcomes, checks, probes)
     return SubmissionResult(
         items=item_results(outcomes, checks), seconds=time.monotonic() - start, load_error=load_error, output=output,
-        diagnoses=diagnoses, **common,
+        diagnoses=diagnoses, undefined=undefined, **common,
     )
 
 

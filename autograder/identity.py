@@ -306,9 +306,9 @@ class ConstantGradientCheck(IdentityCheck):
     def public_probes(self):
         return self.numeric_probes(PUBLIC_CONSTANTS)
 
-    def exact_v_probes(self):
+    def exact_v_probes(self, constants=None):
         """(v_t, t, beta2, g^2) with the exact v_t of a constant gradient: bias_correct judged on its own."""
-        for g, beta2 in _CONSTANT_GRADIENTS:
+        for g, beta2 in constants or _CONSTANT_GRADIENTS:
             b = Fraction(beta2)
             for t in range(1, self.steps + 1):
                 yield float((1 - b**t) * Fraction(g) ** 2), t, beta2, Fraction(g) ** 2

@@ -14,11 +14,28 @@ from autograder.results import ItemResult, Outcome, SubmissionResult
 from autograder.rubric import ITEMS
 
 
+def umask():
+    """This process's umask, read without changing it (os.umask sets as it reads, which races with threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    current = os.umask(0o022)  # no /proc (not Linux): the classic read, put straight back
+    os.umask(current)
+    return current
+
+
 def atomic_write(path, text):
+    """Write text to path via a temporary file renamed into place, with the mode a plain open() would give
+    (0666 less the umask): mkstemp's 0600 would keep a TA's colleagues out of the gradebook and report."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
         os.replace(tmp, path)

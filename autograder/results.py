@@ -143,6 +143,7 @@ class SubmissionResult:
     output: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     diagnoses: tuple[Diagnosis, ...] = ()  # diagnosis.Diagnosis per failing function: a known mistake, or which input fails
+    undefined: dict[str, Any] = field(default_factory=dict)  # function -> the notebook cell error that left it undefined
 
     @property
     def score(self) -> int:
@@ -156,6 +157,12 @@ class SubmissionResult:
     def misconceptions(self) -> list[str]:
         """The ids the diagnosis named, in function order: a catalogue id, or `formula:<func>=<formula>`."""
         return [d.id for d in self.diagnoses if d.id]
+
+    @property
+    def contract_failures(self) -> tuple[Outcome, ...]:
+        """The failed checks of the contract items (containers, types, inputs unchanged), apart from the maths:
+        each Outcome's `kind` says what it judged ("same", "container" or "unchanged") and `group` where."""
+        return tuple(o for r in self.items if r.item.kind == "contract" for o in r.failures)
 
     def diagnosis_for(self, func: str) -> Diagnosis | None:
         return next((d for d in self.diagnoses if d.func == func), None)

@@ -152,3 +152,10 @@ def test_probe_requests_are_the_same_for_every_call():
     assert formulas.requests("update_v") == formulas.requests("update_v")
     assert all(r["args"][0] == encode_input(np.array(formulas.PROBES["update_v"][i].arrays["v_prev"]))
                for i, r in enumerate(formulas.requests("update_v")))
+
+
+@pytest.mark.parametrize("constant", [0.0, np.nan, np.inf, 1.0])
+@pytest.mark.parametrize("func", formulas.SIGNATURES)
+def test_a_constant_answer_is_never_named_as_a_formula(func, constant):
+    """A stub returning 0, a lookup table or NaN everywhere says nothing about a formula."""
+    assert formulas.recover(func, _replies(func, lambda *a, **k: np.full(5, constant))) is None

@@ -1,5 +1,6 @@
 """The Gradescope zip, unpacked into a temp /autograder and run like Gradescope runs it, on four submissions."""
 
+import dataclasses
 import json
 import os
 import shutil
@@ -14,7 +15,10 @@ from autograder import cli, gradescope
 from autograder.config import GradeConfig
 from autograder.discover import Submission
 from autograder.grading import grade_submission
-from autograder.gradescope.run import find_submission, student_id, write_results
+from autograder.gradescope.run import find_submission, isolation_text, student_id, write_results
+from autograder.misconceptions import BY_ID
+from autograder.render import feedback
+from autograder.render import gradescope as results_json
 from autograder.rubric import ITEMS, MAX_SCORE
 from tests.conftest import ROOT, SUBMISSIONS
 
@@ -60,8 +64,10 @@ def bundle(tmp_path_factory):
     return out
 
 
-def _run(bundle, root, files, metadata=None, args=()):
-    """Unpack like Gradescope (zip -> root/source, run_autograder -> root/), then run it; returns results.json."""
+def _run(bundle, root, files, metadata=None, args=(), env_root=None, cwd=None):
+    """Unpack like Gradescope (zip -> root/source, run_autograder -> root/), then run it; returns results.json.
+
+    env_root is what AUTOGRADER_ROOT says (default: root itself), read from cwd."""
     (root / "source").mkdir(parents=True)
     with zipfile.ZipFile(bundle) as archive:
         archive.extractall(root / "source")
@@ -72,8 +78,10 @@ def _run(bundle, root, files, metadata=None, args=()):
         (root / "submission" / name).write_text(text)
     if metadata is not None:
         (root / "submission_metadata.json").write_text(json.dumps(metadata))
-    env = {"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(root), "LANG": "C.UTF-8"}
-    proc = subprocess.run([str(root / "run_autograder"), *args], env=env, capture_output=True, text=True, timeout=300)
+    env = {"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(env_root or root), "LANG": "C.UTF-8"}
+    proc = subprocess.run(
+        [str(root / "run_autograder"), *args], env=env, capture_output=True, text=True, timeout=300, cwd=cwd,
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads((root / "results" / "results.json").read_text()), proc
 
@@ -82,7 +90,7 @@ def _assert_valid(results):
     """A results.json Gradescope accepts, whose total is the sum of its tests."""
     assert isinstance(results["score"], (int, float))
     assert results["visibility"] in VISIBILITIES and results["stdout_visibility"] in VISIBILITIES
-    assert [t["number"] for t in results["tests"]] == [item.number for item in ITEMS]
+    assert [t["number"] for t in results["tests"]] == [item.group_number(g.name) for item in ITEMS for g in item.groups]
     for test in results["tests"]:
         assert test["visibility"] in VISIBILITIES and 0 <= test["score"] <= test["max_score"]
     assert results["score"] == sum(t["score"] for t in results["tests"])
@@ -238,3 +246,109 @@ def test_setup_sh_builds_a_venv_that_run_autograder_uses_without_the_projects_py
     proc = subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert json.loads((root / "results" / "results.json").read_text())["score"] == MAX_SCORE
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="run_autograder locks the bundle away from the sandbox uid only as root")
+def test_run_autograder_as_root_makes_the_bundle_unreadable_to_the_sandbox_uid_and_says_which_layers_held(bundle, tmp_path):
+    root = tmp_path / "autograder"
+    attack = (SUBMISSIONS / "hostile" / "walk_for_oracle.py").read_text()
+    results, proc = _run(bundle, root, {"second_moment.py": attack}, args=("--isolation", "basic"))
+    assert results["score"] == 0
+    assert stat.S_IMODE((root / "source").stat().st_mode) & 0o077 == 0
+    assert stat.S_IMODE((root / "source" / "autograder" / "oracle.py").stat().st_mode) & 0o077 == 0
+    isolation = results["extra_data"]["isolation"]
+    assert isolation.startswith("basic: a dedicated uid")
+    assert f"isolation: {isolation}" in proc.stdout
+    from autograder.sandbox import landlock
+
+    assert (f"landlock ABI {landlock.abi()}" if landlock.abi() else "no landlock") in isolation
+
+
+def test_a_relative_autograder_root_is_read_from_where_run_autograder_starts(bundle, tmp_path):
+    path = SUBMISSIONS / "wrong" / "missing_pow_t.py"
+    results, proc = _run(bundle, tmp_path / "autograder", {"second_moment.py": path.read_text()},
+                         env_root="autograder", cwd=tmp_path)
+    _assert_valid(results)
+    assert 0 < results["score"] == _grader_score(path) < MAX_SCORE  # the bug wrote elsewhere and scored 0
+    assert not (tmp_path / "autograder" / "source" / "autograder" / "results").exists()
+    assert f"isolation: {results['extra_data']['isolation']}" in proc.stdout
+
+
+def _graded(path, kind="py"):
+    return grade_submission(Submission("submission", path, kind), GradeConfig(jobs=1))
+
+
+def test_every_failed_test_carries_its_functions_likely_mistake_and_hint():
+    result = _graded(SUBMISSIONS / "wrong" / "eps_inside_sqrt.py")
+    mistake = BY_ID["effective_step.eps_inside_sqrt"]
+    tests = results_json.render(result)["tests"]
+    failed = [t for t in tests if t["status"] == "failed"]
+    assert failed and {t["tags"][0] for t in failed} == {"effective_step"}
+    for test in failed:
+        assert f"Likely mistake: {mistake.title}." in test["output"] and f"Hint: {mistake.hint}" in test["output"]
+    for test in tests:
+        if test["status"] == "passed":
+            assert "Likely mistake" not in test["output"]
+    assert f"Hint: {mistake.hint}" in feedback.render(result)  # the same words as feedback.md
+
+
+def test_what_the_code_printed_is_in_a_code_block_it_cannot_close(tmp_path):
+    source = (SUBMISSIONS / "correct" / "plain_operators.py").read_text()
+    path = tmp_path / "second_moment.py"
+    path.write_text('print("hello ```\\n# not a heading")\n' + source)
+    output = results_json.render(_graded(path))["output"]
+    block = output[output.index("What your code printed"):]
+    assert "hello ```" in block and "\n````\n" in block  # a fence longer than the student's backticks
+    assert block.count("````") == 2
+
+
+def test_the_always_visible_summary_counts_only_the_tests_visible_before_the_due_date():
+    result = _graded(SUBMISSIONS / "wrong" / "missing_pow_t.py")
+    rendered = results_json.render(result)
+    shown = [t for t in rendered["tests"] if t["visibility"] == "visible"]
+    later = [t for t in rendered["tests"] if t["visibility"] != "visible"]
+    assert shown and later
+    got = sum(t["score"] for t in shown)
+    assert f"Tests shown now: {got:g} / {sum(t['max_score'] for t in shown):g} points." in rendered["output"]
+    assert f"{len(later)} more test(s)" in rendered["output"]
+    assert f"{result.score:g} /" not in rendered["output"] or result.score == got  # the total stays hidden
+    assert rendered["output_format"] == rendered["test_output_format"] == "md"
+
+
+def _notebook_with(tmp_path, cell_number, source):
+    notebook = json.loads((SUBMISSIONS / "notebooks" / "correct.ipynb").read_text())
+    notebook["cells"][cell_number - 1]["source"] = source
+    path = tmp_path / "second_moment.ipynb"
+    path.write_text(json.dumps(notebook))
+    return path
+
+
+def test_a_syntax_error_in_a_notebook_cell_is_named_where_its_function_is_missing(tmp_path):
+    broken = "def bias_correct(v, t, beta2=0.999):\n    return v / (1 - beta2**t\n"
+    result = _graded(_notebook_with(tmp_path, 4, broken), "ipynb")
+    assert result.undefined["bias_correct"]["cell"] == 4
+    assert set(result.undefined) == {"bias_correct"}
+    tests = results_json.render(result)["tests"]
+    assert any(t["tags"][0] == "bias_correct" for t in tests)
+    for test in tests:
+        if test["tags"][0] == "bias_correct":
+            assert test["status"] == "failed"
+            assert "bias_correct was never defined:** cell 4, where you wrote it, stopped with SyntaxError on line 2" in test["output"]
+        else:
+            assert "never defined" not in test["output"]
+    assert "cell 4, where you wrote it, stopped with SyntaxError" in feedback.render(result)
+
+
+def test_a_cell_that_raises_after_defining_its_function_is_not_blamed(tmp_path):
+    source = (SUBMISSIONS / "notebooks" / "correct.ipynb").read_text()
+    cell = "".join(json.loads(source)["cells"][3]["source"]) + "\n1 / 0\n"
+    result = _graded(_notebook_with(tmp_path, 4, cell), "ipynb")
+    assert result.score == MAX_SCORE and result.undefined == {}
+
+
+def test_run_autograder_prints_the_isolation_and_any_layers_the_result_records():
+    result = _graded(SUBMISSIONS / "correct" / "plain_operators.py")
+    assert isolation_text(result).splitlines()[0] == f"isolation: {result.isolation}"
+    layered = dataclasses.replace(result, extra={**result.extra, "layers": {"landlock": "held"}})
+    assert "  landlock: held" in isolation_text(layered)

@@ -3,18 +3,20 @@
 import csv
 import json
 import re
+import shutil
 import subprocess
 import sys
 
 import pytest
 
+from autograder import randomized, terms
 from autograder.cli import main
 from autograder.config import GradeConfig
 from autograder.discover import discover
-from autograder.grading import grade_batch
+from autograder.grading import grade_submission
 from autograder.notebook import course, nbgrader
 from autograder.notebook.build import split_solution
-from autograder.rubric import FUNCTIONS
+from autograder.rubric import FUNCTIONS, ITEMS_BY_ID
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -32,6 +34,14 @@ WARNS = REFERENCE["update_v"].replace(
     "    v = beta2",
 )
 DELETED_CELL = "update_v-inputs_unchanged"
+# The course is released for a term other than the checkout's, as `adam-hw release --term` would record it.
+TERM = terms.Term("2031-spring")
+assert TERM.name != terms.current().name
+# Wrong only at a beta2 this term draws: only that term's hidden cases can catch it.
+DRAWN = next(c for c in randomized.graded(TERM.seed) if c.func == "update_v" and "beta2" in c.kwargs)
+ON_THE_DRAW = REFERENCE["update_v"].replace(
+    "    v = beta2", f"    if beta2 == {DRAWN.kwargs['beta2']!r}:\n        return g\n    v = beta2", 1,
+)
 
 #: student -> (what goes in each solution cell, the score both graders must give)
 STUDENTS = {
@@ -41,6 +51,7 @@ STUDENTS = {
     "warns": ({**REFERENCE, "update_v": WARNS}, 100),
     # The reference, with one test cell deleted: nbgrader puts it back (add_missing_cells), adam-hw never needs it.
     "deleted_test_cell": (REFERENCE, 100),
+    "wrong_on_the_terms_draw": ({**REFERENCE, "update_v": ON_THE_DRAW}, 100 - ITEMS_BY_ID[DRAWN.item].group(DRAWN.group).points),
 }
 
 
@@ -95,7 +106,11 @@ def _nbgrader_flow(folder, step):
 def flow(tmp_path_factory):
     """A course folder taken through generate_assignment, collect, autograde, export and generate_feedback."""
     folder = tmp_path_factory.mktemp("course")
-    assert main(["nbgrader-course", str(folder)]) == 0
+    root = tmp_path_factory.mktemp("repo")
+    shutil.copytree(ROOT / "solutions", root / "solutions")
+    (root / "autograder").mkdir()
+    (root / "autograder" / "term.json").write_text(terms.manifest_text(TERM))
+    assert main(["nbgrader-course", str(folder), "--root", str(root)]) == 0
     _nbgrader_flow(folder, "release")
     release = (folder / "release" / "second_moment" / "second_moment.ipynb").read_text(encoding="utf-8")
     for student, (answers, _) in STUDENTS.items():
@@ -132,10 +147,14 @@ def test_nbgrader_writes_feedback_for_every_student(flow):
         assert page.is_file() and "update_v" in page.read_text(encoding="utf-8")
 
 
-def test_adam_hw_grade_gives_nbgrader_s_totals_student_by_student(flow):
+def test_adam_hw_grade_gives_nbgrader_s_totals_student_by_student_for_the_course_s_term(flow):
     folder, _, exported = flow
-    results = grade_batch(discover([folder / "submitted"]), GradeConfig(timeout=5.0))
+    submissions = discover([folder / "submitted"])
+    results = [grade_submission(sub, GradeConfig(timeout=5.0), term=TERM) for sub in submissions]
     assert {r.student: float(r.score) for r in results} == exported
+    assert exported["wrong_on_the_terms_draw"] < 100  # the term's draw reached nbgrader's hidden tests
+    checkout = [s for s in submissions if s.student == "wrong_on_the_terms_draw"]
+    assert grade_submission(checkout[0], GradeConfig(timeout=5.0)).score == 100  # another term misses it
 
 
 def test_every_setting_in_the_course_config_is_a_real_nbgrader_option():

@@ -1,5 +1,5 @@
-"""The nbgrader source notebook: built from solutions/ and the case data, one test cell per rubric item, and
-its checks agree with the grader's on every submission in the corpus."""
+"""The nbgrader source notebook: built from solutions/ and the case data, one test cell per check group of
+each rubric item, and its checks agree with the grader's on every submission in the corpus."""
 
 import ast
 import contextlib
@@ -12,8 +12,23 @@ import matplotlib
 import nbformat
 import pytest
 
-from autograder.notebook.build import BEGIN_HIDDEN, END_HIDDEN, build, item_of, parse_text, render, split_solution
+from autograder import randomized, terms
+from autograder.config import GradeConfig
+from autograder.discover import Submission
+from autograder.grading import grade_submission
+from autograder.notebook.build import (
+    BEGIN_HIDDEN,
+    END_HIDDEN,
+    build,
+    case_line,
+    item_of,
+    parse_text,
+    render,
+    split_solution,
+    term_checks,
+)
 from autograder.notebook.nbgrader import normalise
+from autograder.cases import PUBLIC_CASES
 from autograder.rubric import FUNCTIONS, ITEMS, MAX_SCORE
 from tests.conftest import ROOT, SUBMISSIONS
 
@@ -21,6 +36,8 @@ TEXT = (ROOT / "solutions" / "notebook_text.md").read_text(encoding="utf-8")
 SOLUTION = (ROOT / "solutions" / "second_moment.py").read_text(encoding="utf-8")
 SOURCE = json.loads((ROOT / "solutions" / "second_moment.ipynb").read_text(encoding="utf-8"))
 RELEASE = json.loads((ROOT / "assignment" / "second_moment.ipynb").read_text(encoding="utf-8"))
+TERM_CHECKS = terms.checks_for_seed(terms.current().seed)
+PUBLIC_GROUPS = {f"{c.item}.{c.group}" for c in PUBLIC_CASES}
 
 
 def _meta(cell):
@@ -40,14 +57,15 @@ def _cell(notebook, cell_id):
 
 
 def test_the_committed_source_notebook_is_what_the_builder_makes():
-    assert render(build(TEXT, SOLUTION)) == (ROOT / "solutions" / "second_moment.ipynb").read_text(encoding="utf-8")
+    assert render(build(TEXT, SOLUTION, TERM_CHECKS)) == (ROOT / "solutions" / "second_moment.ipynb").read_text(encoding="utf-8")
 
 
-def test_every_rubric_item_has_one_locked_test_cell_with_its_points():
+def test_every_check_group_has_one_locked_test_cell_with_its_points():
     cells = [c for c in SOURCE["cells"] if _meta(c).get("grade")]
-    assert sorted(item_of(_meta(c)["grade_id"]) for c in cells) == sorted(item.id for item in ITEMS)
+    groups = {f"{item.id}.{g.name}": g.points for item in ITEMS for g in item.groups}
+    assert sorted(item_of(_meta(c)["grade_id"]) for c in cells) == sorted(groups)
     points = {item_of(_meta(c)["grade_id"]): _meta(c)["points"] for c in cells}
-    assert points == {item.id: item.points for item in ITEMS}
+    assert points == groups
     assert sum(points.values()) == MAX_SCORE
     assert all(_meta(c)["locked"] and _meta(c)["schema_version"] == 3 and not _meta(c)["solution"] for c in cells)
 
@@ -64,17 +82,18 @@ def test_each_function_sits_in_a_solution_cell_exactly_as_the_reference_writes_i
 @pytest.mark.parametrize("notebook", [SOURCE, RELEASE], ids=["source", "release"])
 def test_no_test_cell_ends_in_a_bare_expression(notebook):
     for item, source in _test_cells(notebook).items():
-        last = ast.parse(source).body[-1]
-        assert not isinstance(last, ast.Expr), f"{item}: ends in an expression nbgrader would read as a score"
+        body = ast.parse(source).body  # a cell whose checks are all hidden is only comments in the release
+        assert not body or not isinstance(body[-1], ast.Expr), f"{item}: ends in an expression nbgrader would read as a score"
 
 
-def test_every_test_cell_has_visible_checks_and_hidden_ones_between_the_markers():
-    for item, source in _test_cells(SOURCE).items():
+def test_every_test_cell_has_its_public_checks_visible_and_hidden_ones_between_the_markers():
+    for group, source in _test_cells(SOURCE).items():
         visible, _, rest = source.partition(BEGIN_HIDDEN)
         hidden, _, after = rest.partition(END_HIDDEN)
-        assert "assert check_" in visible, item
-        assert "assert check_" in hidden, item
-        assert after.strip() == "", item
+        item = group.rsplit(".", 1)[0]
+        assert ("assert check_" in visible) == (group in PUBLIC_GROUPS or item.startswith("identity.")), group
+        assert "assert " in hidden, group
+        assert after.strip() == "", group
 
 
 def test_the_student_notebook_keeps_the_visible_checks_and_drops_the_hidden_ones():
@@ -107,25 +126,25 @@ def test_a_bad_cell_marker_is_named_with_its_line():
 def test_a_missing_test_cell_is_an_error_naming_what_is_needed():
     text = TEXT.replace("<!-- cell: tests update_v.general -->\n", "")
     with pytest.raises(ValueError, match="tests cells for"):
-        build(text, SOLUTION)
+        build(text, SOLUTION, TERM_CHECKS)
 
 
-def _run_test_cells(path):
+def _run_test_cells(path, notebook=SOURCE):
     """The rubric items whose notebook test cells fail for the submission at path (run in this process)."""
     namespace = {}
     exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
-    exec(_cell(SOURCE, "setup"), namespace)
-    failed = []
-    for item, source in _test_cells(SOURCE).items():
+    exec(_cell(notebook, "setup"), namespace)
+    failed = set()
+    for group, source in _test_cells(notebook).items():
         try:
             exec(source, namespace)
-        except Exception:  # noqa: BLE001  any error in a test cell fails its item, as under nbgrader
-            failed.append(item)
+        except Exception:  # noqa: BLE001  any error in a test cell fails its group, and so its item, as under nbgrader
+            failed.add(group.rsplit(".", 1)[0])
     return sorted(failed)
 
 
 def _corpus():
-    for group in ("correct", "wrong"):
+    for group in ("correct", "wrong", "fair"):
         expected = tomllib.loads((SUBMISSIONS / group / "expected.toml").read_text(encoding="utf-8"))
         for path in sorted((SUBMISSIONS / group).glob("*.py")):
             yield pytest.param(path, sorted(expected.get(path.stem, {}).get("failed", [])), id=f"{group}/{path.stem}")
@@ -145,3 +164,26 @@ def test_the_see_it_in_action_cell_shows_about_a_50x_gap_with_the_reference():
         exec(_cell(SOURCE, "see_it_in_action"), namespace)
     ratio = float(re.search(r"step is (\d+) times", printed.getvalue()).group(1))
     assert 40 <= ratio <= 60
+
+
+def test_each_terms_draw_is_in_the_hidden_part_of_its_items_test_cell():
+    spring, fall = terms.Term("2031-spring"), terms.Term("2031-fall")
+    cells = _test_cells(build(TEXT, SOLUTION, term_checks(spring)))
+    for case in randomized.graded(spring.seed):
+        assert case_line(case) in cells[f"{case.item}.{case.group}"].partition(BEGIN_HIDDEN)[2], case.id
+    everything = "\n".join(cells.values())
+    assert not [c.id for c in randomized.graded(fall.seed) if case_line(c) in everything]
+
+
+def test_a_solution_wrong_only_on_one_terms_draw_fails_that_terms_notebook_as_adam_hw_grade_fails_it(tmp_path):
+    spring, fall = terms.Term("2031-spring"), terms.Term("2031-fall")
+    drawn = next(c for c in randomized.graded(spring.seed) if c.func == "update_v" and "beta2" in c.kwargs)
+    beta2 = drawn.kwargs["beta2"]
+    assert all(c.kwargs.get("beta2") != beta2 for c in term_checks(fall) if hasattr(c, "kwargs"))
+    path = tmp_path / "second_moment.py"
+    path.write_text(SOLUTION.replace("    v = beta2", f"    if beta2 == {beta2!r}:\n        return g\n    v = beta2", 1))
+    assert f"beta2 == {beta2!r}" in path.read_text()
+    for term, failed in ((spring, [drawn.item]), (fall, [])):
+        notebook = build(TEXT, SOLUTION, term_checks(term))
+        graded = grade_submission(Submission("s", path, "py"), GradeConfig(jobs=1), term=term)
+        assert _run_test_cells(path, notebook) == failed == [r.item.id for r in graded.items if not r.passed]

@@ -8,7 +8,9 @@ from autograder.cases import CHECKS
 from autograder.config import GradeConfig
 from autograder.discover import Submission
 from autograder.grading import grade_submission
-from autograder.notebook.cells import SKIP_WHEN_GRADING, NotebookError, read_cells, to_python
+from autograder.notebook.cells import (
+    SKIP_WHEN_GRADING, Cell, NotebookError, defines, read_cells, to_python, undefined_by_errors,
+)
 from autograder.render import feedback
 from tests.conftest import ROOT
 
@@ -127,3 +129,22 @@ def test_an_unreadable_notebook_is_explained_in_feedback_not_reported_as_an_exce
     assert result.score == 0
     assert "**Your notebook could not be read, so nothing in it was graded: " in text
     assert "raised NotebookError" not in text
+
+
+def test_a_missing_function_is_traced_to_the_erroring_cell_that_defines_it():
+    cells = [Cell(2, "import numpy as np\n"), Cell(3, "x = 1\ndef  update_v (v, g):\n    return v +\n"),
+             Cell(4, "if True:\n    def bias_correct(v, t):\n        return v\n1 / 0\n")]
+    errors = {3: {"type": "SyntaxError", "line": 3, "message": "invalid syntax" * 100},
+              4: {"type": "ZeroDivisionError", "line": True, "message": "division by zero"}}
+    available = {"update_v": False, "bias_correct": True, "effective_step": False}
+    linked = undefined_by_errors(cells, errors, available)
+    assert set(linked) == {"update_v"}  # bias_correct exists; no cell defines effective_step
+    assert linked["update_v"]["cell"] == 3 and linked["update_v"]["line"] == 3
+    assert len(linked["update_v"]["message"]) <= 300  # the student's process wrote it: kept short
+    available["bias_correct"] = False
+    assert undefined_by_errors(cells, errors, available)["bias_correct"]["line"] is None  # not an int: dropped
+
+
+def test_only_a_def_line_names_the_cell_a_function_is_written_in():
+    assert defines("def update_v(v, g):\n", "update_v") and defines("    async def update_v (x):", "update_v")
+    assert not defines("update_v = lambda v, g: v\n", "update_v") and not defines("def update_vx(v):", "update_v")

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import release
+from autograder import cli, release
 from autograder.cases import CHECKS
 from autograder.checks import Case
 from autograder.page import FIGURES
@@ -217,3 +217,19 @@ def test_release_check_exits_1_naming_a_hand_edited_assignment_file(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     listed = [line.strip() for line in run.stdout.splitlines()[1:]]
     assert listed == ["assignment/second_moment.py"]
+
+
+def test_release_says_unchanged_for_files_it_did_not_change(tmp_path, capsys):
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "solutions", root / "solutions")
+    assert cli.main(["release", "--root", str(root), "--term", "2029-spring"]) == 0
+    first = capsys.readouterr().out.splitlines()
+    assert first and all(line.startswith("wrote ") for line in first)
+    stub = root / "assignment" / "second_moment.py"
+    stub.write_text("# a TA's quick fix\n", encoding="utf-8")
+    before = (root / "rubric.md").stat().st_mtime_ns
+    assert cli.main(["release", "--root", str(root)]) == 0
+    again = capsys.readouterr().out.splitlines()
+    assert [line for line in again if line.startswith("wrote ")] == [f"wrote {stub}"]
+    assert len([line for line in again if line.startswith("unchanged ")]) == len(first) - 1
+    assert (root / "rubric.md").stat().st_mtime_ns == before  # an unchanged file is not even rewritten

@@ -14,6 +14,7 @@ from autograder import cli, randomized, release, terms
 from autograder.cases import CHECKS
 from autograder.discover import Submission
 from autograder.grading import grade_submission
+from autograder.notebook.build import case_line
 from autograder.rubric import ITEMS_BY_ID
 from tests.conftest import ROOT, SUBMISSIONS
 
@@ -164,10 +165,15 @@ def test_release_term_records_a_new_term_that_release_check_accepts(tmp_path, ca
     root = _release_root(tmp_path)
     assert cli.main(["release", "--root", str(root), "--check"]) == 2  # no term recorded yet
     assert cli.main(["release", "--root", str(root), "--term", "2028-fall", "--per-student"]) == 0
+    assert "per-student draws reach `adam-hw grade` and Gradescope only" in capsys.readouterr().out
     data = json.loads((root / "autograder" / "term.json").read_text())
     assert (data["term"], data["seed"], data["per_student"]) == ("2028-fall", terms.term_seed("2028-fall"), True)
     assert cli.main(["release", "--root", str(root), "--check"]) == 0
     assert release.term_manifest(root) == (root / "autograder" / "term.json").read_text()  # a plain release keeps it
+    # The nbgrader source notebook's hidden tests are the new term's draw (the student's notebook has none).
+    source = (root / "solutions" / "second_moment.ipynb").read_text()
+    drawn = randomized.graded(terms.term_seed("2028-fall"))
+    assert all(json.dumps(case_line(case) + "\n")[1:-1] in source for case in drawn)
     (root / "autograder" / "term.json").write_text(json.dumps({**data, "seed": 7}))
     assert cli.main(["release", "--root", str(root), "--check"]) == 1
     assert "autograder/term.json" in capsys.readouterr().out

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from autograder import grading, terms
 from autograder.config import DEFAULT, GradeConfig
-from autograder.discover import KINDS, MODULE, Submission
+from autograder.discover import KINDS, MODULE, Submission, walk
 from autograder.outdir import atomic_write
 from autograder.render import gradescope
 
@@ -25,8 +25,9 @@ DEFAULT_ROOT = "/autograder"
 def find_submission(folder, student):
     """The file to grade: second_moment.py, else second_moment.ipynb, else the only notebook or .py uploaded."""
     folder = Path(folder)
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(
-        part.startswith(".") or part == "__pycache__" for part in p.relative_to(folder).parts))
+    # No link followed, no recursion (a 1,500-deep upload), a regular file first: a link or a FIFO that is
+    # picked is refused with its reason when read (discover.Submission.load).
+    files = [p for regular, p in sorted((not regular, p) for p, regular in walk(folder)[0])]
     for name in (f"{MODULE}.py", f"{MODULE}.ipynb"):
         named = [p for p in files if p.name == name]
         if named:
@@ -63,7 +64,7 @@ def write_results(path, result):
 
 
 def run(root, isolation=DEFAULT.isolation):
-    root = Path(root)
+    root = Path(root).resolve()  # relative to where we were started, before anything changes folder
     term = terms.current()  # read and check the term manifest before any student code runs
     submission = find_submission(root / "submission", student_id(root / "submission_metadata.json"))
     result = grading.grade_submission(submission, GradeConfig(jobs=1, isolation=isolation), term=term)
@@ -83,9 +84,21 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     result = run(args.root, args.isolation)
-    # For the instructor's view of this run; students see only results.json's own fields.
+    # For the instructor's view of this run (stdout_visibility is hidden); students see only results.json's fields.
     print(f"graded {result.path}: {result.score}/{result.max_score} (term {result.extra.get('term')}, seed {result.extra.get('seed')})")
+    print(isolation_text(result))
     return 0
+
+
+def isolation_text(result):
+    """The isolation the student's code ran under, and each layer's state when the result records them."""
+    lines = [f"isolation: {result.isolation}"]
+    layers = result.extra.get("layers")
+    if isinstance(layers, dict):
+        lines += [f"  {name}: {state}" for name, state in layers.items()]
+    elif isinstance(layers, (list, tuple)):
+        lines += [f"  {layer}" for layer in layers]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -18,10 +18,11 @@ from fractions import Fraction
 
 import numpy as np
 
+from autograder import terms
 from autograder.cases import CHECKS
 from autograder.checks import Case
 from autograder.compare import RTOL, TOLERANCE_WORDS
-from autograder.identity import NUMERIC_RTOL, ClosedFormCheck, ConstantGradientCheck, IdentityCheck
+from autograder.identity import NUMERIC_RTOL, PUBLIC_CONSTANTS, ClosedFormCheck, ConstantGradientCheck, IdentityCheck
 from autograder.notebook.cells import SKIP_WHEN_GRADING
 from autograder.rubric import FUNCTIONS, ITEMS, ITEMS_BY_ID
 
@@ -47,7 +48,7 @@ def grade_id(item_id):
 
 
 def item_of(cell_grade_id):
-    """The rubric item id of a test cell's grade_id: the inverse of grade_id."""
+    """The id a test cell's grade_id stands for (item.group for a check group's cell): the inverse of grade_id."""
     return cell_grade_id.replace("-", ".")
 
 
@@ -273,20 +274,28 @@ def unrolled_lines(probes):
     return lines
 
 
+def _follow_through_lines(check, public):
+    """The constant-gradient check with follow-through: bias_correct on the exact v_t, then the whole chain
+    only where update_v gives the closed form (the grader's ConstantGradientCheck.run, on these probes)."""
+    constants = PUBLIC_CONSTANTS if public else None
+    exact = "[" + ", ".join(f"({v!r}, {t}, {b!r}, {_literal(sq)})" for v, t, b, sq in check.exact_v_probes(constants)) + "]"
+    closed_check = ClosedFormCheck("probe", check.item, "")
+    closed = unrolled_lines(closed_check.public_probes() if public else closed_check.numeric_probes())
+    chain = unrolled_lines(check.public_probes() if public else check.numeric_probes())
+    lines = [
+        "# Follow-through: bias_correct on the exact v_t; through your update_v only where update_v is right.",
+        f"assert check_on_exact_v('bias_correct on the exact v_t of a constant gradient', {exact})",
+        "if " + " and ".join(f"passes({line.replace('check_unrolled(', 'check_unrolled, ', 1)}" for line in closed) + ":",
+    ]
+    return lines + [f"    assert {line}" for line in chain]
+
+
 def identity_lines(check):
-    """(visible, hidden) lines of an identity check: its public probes, then the graded ones, follow-through
-    included (the constant-gradient check judges bias_correct on the exact v_t, and the whole chain only
-    where update_v is right)."""
-    visible = [f"assert {line}" for line in unrolled_lines(check.public_probes())]
+    """(visible, hidden) lines of an identity check: its public probes, then the graded ones."""
     if isinstance(check, ConstantGradientCheck):
-        probes = "[" + ", ".join(f"({v!r}, {t}, {b!r}, {_literal(sq)})" for v, t, b, sq in check.exact_v_probes()) + "]"
-        closed = unrolled_lines(ClosedFormCheck("probe", check.item, "").numeric_probes())
-        hidden = [f"assert check_on_exact_v('bias_correct on the exact v_t of a constant gradient', {probes})"]
-        hidden.append("if " + " and ".join(f"passes({line.replace('check_unrolled(', 'check_unrolled, ', 1)}" for line in closed) + ":")
-        hidden += [f"    assert {line}" for line in unrolled_lines(check.numeric_probes())]
-    else:
-        hidden = [f"assert {line}" for line in unrolled_lines(check.numeric_probes())]
-    return visible, hidden
+        return _follow_through_lines(check, public=True), _follow_through_lines(check, public=False)
+    visible = [f"assert {line}" for line in unrolled_lines(check.public_probes())]
+    return visible, [f"assert {line}" for line in unrolled_lines(check.numeric_probes())]
 
 
 def earned_line(func, checks):
@@ -402,6 +411,11 @@ def _validate(seen):
 def render(notebook):
     """The notebook as file text, the way nbformat writes it (so Jupyter saves it back without a diff)."""
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def term_checks(term):
+    """The checks a term grades with a shared seed: the fixed ones, then that term's draw."""
+    return terms.checks_for_seed(term.seed)
 
 
 def release_files(root, checks=CHECKS):

@@ -140,3 +140,38 @@ def read_cells(data):
     if len(out) > MAX_CODE_CELLS:
         raise NotebookError(f"the notebook has {len(out)} code cells, more than the {MAX_CODE_CELLS} the grader runs")
     return out
+
+
+MAX_ERROR_TEXT = 300  # an error's message comes from the student's process: kept short, and only as text
+
+
+def defines(source, name):
+    """True when a cell's source has a `def name(` line (at any indent): the cell the function is written in."""
+    return re.search(rf"^[ \t]*(async[ \t]+)?def[ \t]+{re.escape(name)}[ \t]*\(", source, flags=re.M) is not None
+
+
+def undefined_by_errors(cells, errors, available):
+    """{function: what stopped its cell} for each graded function the notebook left undefined because the
+    cell it is written in raised, hung or crashed (its SyntaxError, say), so feedback can name the cause
+    instead of only "no function named bias_correct".
+
+    `errors` maps a cell's number to the error the worker reported for it (plain data from the student's
+    process, so every field is checked and cut short here); `available` maps each function to whether the
+    notebook defined it once every cell had run.
+    """
+    linked = {}
+    for name, present in available.items():
+        if present:
+            continue
+        for cell in cells:
+            error = errors.get(cell.number)
+            if isinstance(error, dict) and defines(cell.source, name):
+                line = error.get("line")
+                linked[name] = {
+                    "cell": cell.number,
+                    "type": str(error.get("type") or "Error")[:80],
+                    "line": line if isinstance(line, int) and not isinstance(line, bool) else None,
+                    "message": str(error.get("message") or "")[:MAX_ERROR_TEXT],
+                }
+                break
+    return linked

@@ -11,7 +11,8 @@ From there the TA runs nbgrader itself (see the README's TA section).
 
 from pathlib import Path
 
-from autograder.notebook.build import build, render
+from autograder import terms
+from autograder.notebook.build import build, render, term_checks
 from autograder.notebook.nbgrader import ASSIGNMENT, NOTEBOOK
 
 CELL_TIMEOUT = 30  # seconds a notebook cell may run under nbgrader autograde
@@ -40,20 +41,27 @@ c.Execute.interrupt_on_timeout = True
 '''
 
 
-def files(root: str | Path) -> dict[str, str]:
-    """{path inside the course folder: text}."""
+def course_term(root):
+    """The term the course's hidden tests are drawn for: the one root's manifest records (the term
+    `adam-hw release` last wrote), else the one this grader grades with."""
+    manifest = Path(root) / "autograder" / "term.json"
+    return terms.recorded(manifest) if manifest.is_file() else terms.current()
+
+
+def files(root, term=None):
+    """{path inside the course folder: text}; the hidden tests are `term`'s (default: course_term)."""
     text = (Path(root) / "solutions" / "notebook_text.md").read_text(encoding="utf-8")
     solution = (Path(root) / "solutions" / "second_moment.py").read_text(encoding="utf-8")
     return {
         "nbgrader_config.py": CONFIG,
-        f"source/{ASSIGNMENT}/{NOTEBOOK}": render(build(text, solution)),
+        f"source/{ASSIGNMENT}/{NOTEBOOK}": render(build(text, solution, term_checks(term or course_term(root)))),
     }
 
 
-def write(course: str | Path, root: str | Path) -> list[Path]:
+def write(course, root, term=None):
     """Write the course folder; returns the paths written. Existing student work in it is left alone."""
     written = []
-    for rel, text in files(root).items():
+    for rel, text in files(root, term).items():
         path = Path(course) / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -26,6 +26,7 @@ class CellReplay:
     def __init__(self, cells):
         self.cells = tuple(cells)
         self.dead = {}  # cell number -> why it is not run again (it hung or ended the guest)
+        self.errors = {}  # cell number -> the error it raised, or {"type", "message"} if it hung or crashed
         self._ran = False
 
     def load(self, host):
@@ -37,7 +38,7 @@ class CellReplay:
         if again and host.load_budget() <= 0:
             return None, self._out_of_time(total)
         host.start()
-        finished: list[int] = []
+        finished = []
         for cell in self.cells:
             if cell.note:
                 note(f"cell {cell.number}: {cell.note}")
@@ -58,14 +59,17 @@ class CellReplay:
                            else f"was stopped when your notebook had used up the {total} it has in all")
                 why = {Status.TIMEOUT: stopped}.get(status, f"ended the worker ({payload})")
                 self.dead[cell.number] = why
-                repeated = " (earlier cells were run again, so their output may repeat)" if finished else ""
-                note(f"cell {cell.number} {why}; the cells after it still ran{repeated}")
+                kind = "Timeout" if status == Status.TIMEOUT else "Crashed"
+                self.errors.setdefault(cell.number, {"type": kind, "message": why})
+                again = " (earlier cells were run again, so their output may repeat)" if finished else ""
+                note(f"cell {cell.number} {why}; the cells after it still ran{again}")
                 finished = self._restart_with(host, finished)
                 continue
             if payload.get("ok") is not True:
                 error = payload.get("error") if isinstance(payload.get("error"), dict) else {}
                 where = f" (line {error['line']})" if error.get("line") else ""
                 note(f"cell {cell.number} raised {error.get('type', 'an error')}{where}: {error.get('message', '')}")
+                self.errors.setdefault(cell.number, error)
             finished.append(cell)
         status, payload = host.load_roundtrip(protocol.functions_request(host.functions), grace=GRACE)
         if status != Status.OK or payload.get("ok") is not True:

@@ -6,8 +6,9 @@ The steps, in order, each a small function from source text (or case data) to fi
   3. student_readme    a template -> assignment/README.md
   4. rubric            autograder.rubric -> rubric.md
   5. term_manifest     the term (given, or the one already recorded) -> autograder/term.json
-  6. notebooks         solutions/notebook_text.md + second_moment.py -> solutions/second_moment.ipynb
-                      (nbgrader source), then real nbgrader -> assignment/second_moment.ipynb
+  6. notebooks         solutions/notebook_text.md + second_moment.py + the term's draw -> solutions/
+                      second_moment.ipynb (nbgrader source, whose hidden tests are that term's cases),
+                      then real nbgrader -> assignment/second_moment.ipynb
 `check` regenerates everything in memory and lists the files that differ from what is on disk.
 """
 
@@ -140,6 +141,7 @@ def generate(root, term=None):
     """{path relative to root: text} for every generated file."""
     root = Path(root)
     solution = (root / "solutions" / "second_moment.py").read_text(encoding="utf-8")
+    term = term or terms.recorded(root / TERM_MANIFEST)
     return {
         "assignment/second_moment.py": strip_solutions(solution),
         "assignment/test_second_moment.py": public_tests(),
@@ -150,14 +152,25 @@ def generate(root, term=None):
     }
 
 
+WROTE, UNCHANGED = "wrote", "unchanged"
+
+
 def write(root, term=None):
-    written = []
+    """Write every generated file whose text changed; returns [(path, WROTE or UNCHANGED)] in order.
+
+    A file that already holds the text is left alone (not even its modification time changes), so a
+    release that changes nothing says so, and tools that watch times (make, Jupyter) see nothing new.
+    """
+    done = []
     for rel, text in generate(root, term).items():
         path = Path(root) / rel
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            done.append((path, UNCHANGED))
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+        done.append((path, WROTE))
+    return done
 
 
 def check(root, term=None):

@@ -1,39 +1,38 @@
 """feedback.md: what a student reads. Per rubric item: pass or fail, points, and what went wrong.
 
 Never prints the expected value of a hidden check: the messages come from `Outcome.message`, which the
-checks write without it.
+checks write without it. Student text is text: what the submission controls (its file name, what it
+printed, its load error) goes through autograder.render.text here; the checks do the same for the student
+text they put in their messages.
 """
 
-import re
 from pathlib import Path
 
 from autograder import formulas
 from autograder.compare import TOLERANCE_WORDS
+from autograder.render.text import md, md_block, md_code
 from autograder.results import GRADER_LOAD_ERRORS
 from autograder.rubric import TASKS_BY_ID
 
 MAX_MESSAGES = 4
 
 
-def _fence(text):
-    """A code fence longer than any run of backticks in text, so student output cannot break out of it."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    return "`" * max(3, longest + 1)
-
-
 def load_text(result):
+    """Why nothing could be graded. The error's type, message and source line are the student's (or hold
+    their file's name): each is escaped, never trusted as Markdown."""
     error = result.load_error
     if not error:
         return ""
-    kind, message = error.get("type", "Error"), error.get("message", "")
+    kind, message = str(error.get("type", "Error")), md(error.get("message", ""))
+    line = error.get("line") if isinstance(error.get("line"), int) and not isinstance(error.get("line"), bool) else None
     if kind == "SyntaxError":
-        where = f" on line {error['line']}" if error.get("line") else ""
-        source = f"\n\n    {error['source']}" if error.get("source") else ""
+        where = f" on line {line}" if line else ""
+        source = f"\n\n{md_block(error['source'])}" if error.get("source") else ""
         return f"**Your file could not be read: a SyntaxError{where}** ({message}).{source}\n\nFix it and every task can be graded."
     if kind in GRADER_LOAD_ERRORS:
         return f"**{message}**"
-    where = f" at line {error['line']} (`{error.get('source') or ''}`)" if error.get("line") else ""
-    return f"**Your file raised {kind} while it was being loaded{where}:** {message}\n\nNothing in it could be graded."
+    where = f" at line {line} ({md_code(error.get('source') or '')})" if line else ""
+    return f"**Your file raised {md(kind)} while it was being loaded{where}:** {message}\n\nNothing in it could be graded."
 
 
 def item_text(item_result):
@@ -120,11 +119,35 @@ def diagnosis_text(found):
         body = f"**Likely mistake:** {formula} {_generated_explanation(found)}\n\nHint: {_PAGE_HINT[found.func]}"
     elif formula:
         body = f"**No single mistake matches.** {formula} {found.failing_inputs}".rstrip()
-    elif found.failing_inputs:
+    elif found.failing_inputs and not (found.slips and "inputs of several kinds" in found.failing_inputs):
         body = f"**No known mistake matches exactly.** {found.failing_inputs}"
     else:
         body = ""
     return "\n\n".join(part for part in (body, slips) if part)
+
+
+def undefined_text(func, info):
+    """Why a notebook has no `func`: the cell it is written in raised, hung or crashed."""
+    where = f" on line {info['line']}" if info.get("line") else ""
+    # The error's type and message come from the student's process: escaped, never trusted as Markdown.
+    message = f" ({md(info['message'])})" if info.get("message") else ""
+    return (
+        f"**{func} was never defined:** cell {info['cell']}, where you wrote it, stopped with "
+        f"{md(info['type'])}{where}{message}, so none of its checks could run. Fix that cell and {func} can be graded."
+    )
+
+
+def function_notes(result, func):
+    """What the feedback says about one failing function beyond its checks: the notebook cell error that
+    left it undefined, and the likely mistake with its hint (or which kind of input fails)."""
+    notes = []
+    if func in result.undefined:
+        notes.append(undefined_text(func, result.undefined[func]))
+    found = result.diagnosis_for(func)
+    text = diagnosis_text(found) if found else ""
+    if text:
+        notes.append(text)
+    return notes
 
 
 def summary_text(result):
@@ -139,7 +162,7 @@ def render(result):
         "# Second moment (page 10): your results",
         "",
         f"**Score: {result.score:g} / {result.max_score}** · graded {result.graded_at} · "
-        f"submission `{Path(result.path).name}` (sha256 {short_sha})",
+        f"submission {md_code(Path(result.path).name)} (sha256 {short_sha})",
         "",
     ]
     if result.load_error:
@@ -155,15 +178,12 @@ def render(result):
             continue
         task = TASKS_BY_ID[r.item.task]
         lines += ["", f"## {task.number} {task.id} — {r.item.title} ({r.score} / {r.item.points})", item_text(r)]
-        found = result.diagnosis_for(task.id)
-        if found and task.id not in explained:
+        if task.id not in explained:
             explained.add(task.id)
-            text = diagnosis_text(found)
-            if text:
-                lines += ["", text]
+            for note in function_notes(result, task.id):
+                lines += ["", note]
     if result.output.strip():
-        fence = _fence(result.output)
-        lines += ["", "## What your code printed", "", fence, result.output.rstrip(), fence]
+        lines += ["", "## What your code printed", "", md_block(result.output)]
     if str(result.path).endswith(".ipynb"):
         run_checks = (
             "Public checks you can run yourself: the test cells under each task in your notebook "

@@ -1,14 +1,39 @@
-"""results.json in Gradescope's format: one test per check group of each rubric item.
+"""results.json in Gradescope's format: one test per check group of each rubric item, carrying what
+feedback.md carries.
 
-Groups with a public check are `visible`; groups whose checks are all hidden show `after_due_date`, so
-students see their public results at once and the hidden ones once the due date has passed.
+Gradescope's settings (its autograder specification, "Controlling test case visibility"):
+- a group with a public check is `visible`; a group whose checks are all hidden is `after_due_date`, so
+  students see their public results at once and the hidden ones once the (late) due date has passed;
+- while any test is not yet visible Gradescope hides the total score from students, so the top-level
+  output, which is always visible, summarises only the visible tests and never the total;
+- every output is Markdown (`output_format: "md"`): a failed group holds its check messages, then, for its
+  function, the notebook cell error that left it undefined and the likely mistake with its hint (on every
+  failed group of that function, since a student may see only some of them before the due date);
+- the top-level output holds the load error, if any, and what the student's code printed, in a code fence
+  it cannot break out of (it is their own output, shown at once, as in feedback.md);
+- `stdout_visibility: hidden`: run_autograder's own stdout is for the instructor (it names the isolation).
 """
 
-from autograder.render.feedback import diagnosis_text, group_text, summary_text
+from autograder.render.feedback import function_notes, group_text, load_text
+from autograder.render.text import md_block
 from autograder.rubric import TASKS_BY_ID
 
+VISIBLE, AFTER_DUE_DATE = "visible", "after_due_date"
 
-def test_entry(group, diagnosis=""):
+
+def visibility(group):
+    return AFTER_DUE_DATE if group.hidden else VISIBLE
+
+
+def test_output(result, group):
+    """A group's feedback: its checks, then what is known about why its function fails."""
+    parts = [group_text(group)]
+    if not group.passed and not result.load_error:
+        parts += function_notes(result, group.item.task)
+    return "\n\n".join(parts)
+
+
+def test_entry(result, group):
     item = group.item
     return {
         "name": f"{group.number} {item.task}: {item.title}: {group.spec.title}",
@@ -16,34 +41,49 @@ def test_entry(group, diagnosis=""):
         "score": group.score,
         "max_score": group.points,
         "status": "passed" if group.passed else "failed",
-        "output": group_text(group) + (f"\n\n{diagnosis}" if diagnosis else ""),
+        "output": test_output(result, group),
         "output_format": "md",
-        "visibility": "after_due_date" if group.hidden else "visible",
+        "visibility": visibility(group),
         "tags": [item.task, TASKS_BY_ID[item.task].title, item.id],
     }
 
 
-def _tests(result):
-    """One entry per check group; a function's diagnosis goes under its first failed group, as in feedback.md."""
-    tests, explained = [], set()
-    for r in result.items:
-        for group in r.groups:
-            found = None if group.passed or result.load_error else result.diagnosis_for(r.item.task)
-            text = ""
-            if found and r.item.task not in explained:
-                explained.add(r.item.task)
-                text = diagnosis_text(found)
-            tests.append(test_entry(group, text))
-    return tests
+def visible_summary(tests):
+    """The summary a student may see at once: the visible tests only (never the total, which would give
+    away the hidden tests' results before the due date)."""
+    shown = [t for t in tests if t["visibility"] == VISIBLE]
+    later = len(tests) - len(shown)
+    if not shown:
+        head = "Every test's result shows after the due date."
+    else:
+        got, out_of = sum(t["score"] for t in shown), sum(t["max_score"] for t in shown)
+        failed = [t["number"] for t in shown if t["status"] != "passed"]
+        head = f"Tests shown now: {got:g} / {out_of:g} points." + (
+            f" To revisit: {', '.join(failed)}." if failed else " Every one passed."
+        )
+    if later:
+        head += f" {later} more test(s), checked with hidden cases, show after the due date."
+    return head
+
+
+def top_output(result, tests):
+    parts = [visible_summary(tests)]
+    if result.load_error:
+        parts.append(load_text(result))
+    if result.output.strip():
+        parts.append(f"**What your code printed:**\n\n{md_block(result.output)}")
+    return "\n\n".join(parts)
 
 
 def render(result):
+    tests = [test_entry(result, g) for r in result.items for g in r.groups]
     return {
         "score": result.score,
         "execution_time": round(result.seconds, 3),
-        "output": summary_text(result),
+        "output": top_output(result, tests),
         "output_format": "md",
-        "visibility": "visible",
+        "test_output_format": "md",
+        "visibility": VISIBLE,
         "stdout_visibility": "hidden",
         "extra_data": {
             "student": result.student,
@@ -52,8 +92,15 @@ def render(result):
             "isolation": result.isolation,
             "load_error": result.load_error,
             "failed_checks": [o.check for r in result.items for o in r.failures],
+            # Contract slips apart from the maths, each with what it judged ("same": lists/integers in,
+            # "container": float64 out, "unchanged": inputs left alone), for feedback that words them.
+            "contract_failures": [
+                {"check": o.check, "item": o.item, "group": o.group, "kind": o.kind}
+                for o in result.contract_failures
+            ],
             "misconceptions": result.misconceptions,
+            "undefined": result.undefined,
             **result.extra,
         },
-        "tests": _tests(result),
+        "tests": tests,
     }

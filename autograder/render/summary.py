@@ -1,5 +1,6 @@
 """The table that closes a grading run on the terminal, and the progress line while it runs."""
 
+from autograder.render.text import terminal
 from autograder.rubric import ITEMS
 
 MAX_ROWS = 40
@@ -16,7 +17,7 @@ def render(results, out_dir, isolation, seconds):
         rows = [("student", "score", "failed items")]
         for r in sorted(results, key=lambda r: r.student):
             failed = ", ".join(x.item.id for x in r.items if not x.passed) or "-"
-            rows.append((r.student, f"{r.score:g}/{r.max_score}", failed))
+            rows.append((terminal(r.student), f"{r.score:g}/{r.max_score}", failed))  # discovery made ids safe; results read back too
         lines += [table(rows), ""]
     rows = [("item", "points", "passed")]
     for item in ITEMS:

@@ -1,19 +1,23 @@
 """`adam-hw report DIR`: what a class got wrong, for the instructor deciding what to reteach.
 
 Reads an `adam-hw grade` folder (`report.data`), draws three charts (`report.charts`: the score
-histogram, the pass rate per rubric item, and how many students made each named misconception) and writes
-DIR/report.md beside them plus DIR/report.html, one self-contained page with the charts embedded. Only
-class totals appear: no student's name or file.
+histogram, the pass rate per rubric item, and how many students made each named misconception, with the
+failures no known mistake explains) and writes DIR/report.md beside them plus DIR/report.html, one
+self-contained page with the charts embedded beside their tables. "Reteach first" ranks items by the
+students who failed them on their own (not because a function they call failed). Only class totals
+appear, so the report can be shared, unless `students=True` (`adam-hw report --students`) adds who
+failed each item.
 """
 
 import base64
 import html
 from pathlib import Path
-from typing import Any
 
 from autograder.misconceptions import BY_ID
 from autograder.outdir import atomic_write
 from autograder.report import charts
+from autograder.render.text import html as text_html
+from autograder.render.text import plain
 from autograder.report.data import read_class
 
 CHARTS = {
@@ -21,8 +25,6 @@ CHARTS = {
     "items": "report-items.png",
     "misconceptions": "report-misconceptions.png",
 }
-#: One section of the report: heading, paragraphs, table rows (header first) and chart (key, title), if any.
-Section = tuple[str, list[str], list[list[Any]] | None, tuple[str, str] | None]
 RETEACH = 3  # items named under "reteach first"
 
 
@@ -49,21 +51,28 @@ def _grouped(misconceptions):
 
 
 def _cell(text):
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return plain(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _pct(part, whole):
     return f"{100 * part / whole:.0f}%" if whole else "n/a"
 
 
-def sections(data, folder_name, drawn):
+def _count(n, noun):
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def sections(data, folder_name, drawn, students=False):
     """The report as (heading, paragraphs, table rows, chart) sections, shared by Markdown and HTML."""
     s = data.summary()
     terms = ", ".join(data.terms) or "not recorded"
-    intro = [
-        f"{s['students']} students in grades.csv; {data.results_read} results.json files read. Term: {terms}.",
-    ]
-    out: list[Section] = [(f"Class report: {folder_name}", intro, None, None)]
+    read = f"results.json read for {data.results_read} of them"
+    if data.not_listed:
+        read += (f"; {_count(data.not_listed, 'other results.json file')} in this folder, of students grades.csv "
+                 "does not list, not counted")
+    missing = f" ({data.ungraded} with no item graded, e.g. no file found: left out of the item counts)" if data.ungraded else ""
+    intro = [f"{_count(s['students'], 'student')} in grades.csv{missing}; {read}. Term: {terms}."]
+    out = [(f"Class report: {folder_name}", intro, None, None)]
     out.append((
         "Scores",
         [f"Mean {s['mean']:.1f}, median {s['median']:g} out of {data.max_score:g}; "
@@ -73,44 +82,51 @@ def sections(data, folder_name, drawn):
           s["full_marks"], s["zero"]]],
         ("scores", "Score histogram"),
     ))
-    weakest = sorted((i for i in data.items if i.passed < i.students), key=lambda i: (i.rate, i.number))[:RETEACH]
-    reteach = (
-        "Reteach first: " + "; ".join(f"{i.number} {i.title} (`{i.id}`, {_pct(i.passed, i.students)} passed)" for i in weakest)
-        + "." if weakest else "Every student got every item's points."
-    )
-    rows: list[list[Any]] | None = [["#", "item", "points", "passed", "pass rate"]] + [
-        [i.number, f"`{i.id}` {i.title}", f"{i.points:g}", f"{i.passed}/{i.students}", _pct(i.passed, i.students)]
+    weakest = sorted((i for i in data.items if i.own_failures), key=lambda i: (-i.own_failures, i.number))[:RETEACH]
+    if weakest:
+        reteach = "Reteach first: " + "; ".join(
+            f"{i.number} {i.title} (`{i.id}`, failed on its own by {_count(i.own_failures, 'student')})" for i in weakest
+        ) + "."
+    elif any(i.passed < i.students for i in data.items):
+        reteach = "Reteach first: every failure here follows from a function failing elsewhere."
+    else:
+        reteach = "Every student got every item's points."
+    dependency = ("\"On its own\" leaves out students for whom a function the item calls (besides its own) "
+                  "failed an item: that failure is counted against that function's items.")
+    rows = [["#", "item", "points", "passed", "pass rate", "failed on its own"]] + [
+        [i.number, f"`{i.id}` {i.title}", f"{i.points:g}", f"{i.passed}/{i.students}", _pct(i.passed, i.students),
+         i.own_failures]
         for i in data.items
     ]
-    out.append(("Rubric items", [reteach], rows, ("items", "Pass rate per rubric item")))
-    if data.misconceptions:
+    out.append(("Rubric items", [reteach, dependency], rows, ("items", "Pass rate per rubric item")))
+    unnamed = [(f, n) for f, n in data.unnamed if n]
+    if data.misconceptions or unnamed:
         paragraphs = [
             f"Counted from extra_data.misconceptions in {data.diagnosed} results.json files; a student counts "
-            "once per mistake (at most one is named per function)."
+            "once per mistake (at most one is named per function). Every mistake is listed. \"No named "
+            "mistake\" counts students whose function failed but matched no known mistake."
         ]
-        kept, rare = _grouped(data.misconceptions)
-        rows = [["misconception", "function", "students", "share of class", "what it is"]] + [
-            [f"`{m}`", BY_ID[m].func if m in BY_ID else _label(m).split(":")[0], n, _pct(n, data.students),
-             BY_ID[m].title if m in BY_ID else _label(m).split(": ", 1)[-1]]
-            for m, n in kept
-        ]
-        if rare:
-            students = sum(n for _, n in rare)
-            rows.append([f"other recovered formulas ({len(rare)} kinds)", "", students, _pct(students, data.students),
-                         "formulas named for one student each"])
+        if not data.misconceptions:
+            paragraphs.insert(0, "No named misconception was diagnosed in this class.")
+        # One short line per row, so the table stands as tall as the chart beside it, which has the words.
+        rows = [["misconception", "students", "share of class"]] + [
+            [f"`{m}`", n, _pct(n, data.students)] for m, n in data.misconceptions
+        ] + [[f"{f}: no named mistake", n, _pct(n, data.students)] for f, n in unnamed]
         chart = ("misconceptions", "Named misconceptions")
     elif data.diagnosed:
-        paragraphs, rows, chart = ["No named misconception was diagnosed in this class."], None, None
+        paragraphs, rows, chart = ["No named misconception was diagnosed in this class, and no failure either."], None, None
     else:
         paragraphs = ["No results.json here carries extra_data.misconceptions (graded before diagnosis existed?), "
                       "so no misconceptions could be counted."]
         rows, chart = None, None
-    if data.undiagnosed:
-        paragraphs.append(
-            "Failures with no diagnosis (a function failed a check and neither the catalogue nor the formula "
-            "search named anything): " + "; ".join(f"{func} {n}" for func, n in data.undiagnosed) + "."
-        )
     out.append(("Named misconceptions", paragraphs, rows, chart if chart and chart[0] in drawn else None))
+    if students:
+        failing = [i for i in data.items if i.failed_by]
+        rows = [["#", "item", "students who failed it"]] + [
+            [i.number, f"`{i.id}`", ", ".join(i.failed_by)] for i in failing
+        ]
+        out.append(("Students per item", ["Names are shown because the report was asked for with --students."],
+                    rows if failing else None, None))
     return out
 
 
@@ -127,31 +143,37 @@ def render_markdown(parts):
             lines.append("|" + "---|" * len(rows[0]))
             lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows[1:]]
             lines.append("")
-    return "\n".join(lines)
+    return plain("\n".join(lines))  # no control character (a term, an id read back) reaches the TA's file
 
 
 def _inline(text):
     """Escaped HTML, with `code` spans kept as <code>."""
-    pieces = html.escape(str(text)).split("`")
+    pieces = text_html(str(text)).split("`")
     return "".join(f"<code>{p}</code>" if k % 2 else p for k, p in enumerate(pieces))
 
 
 def render_html(parts, folder):
+    """One compact page: each section's words and table beside its chart (stacked on a narrow screen)."""
     body = []
     for level, (heading, paragraphs, rows, chart) in enumerate(parts):
         tag = "h1" if level == 0 else "h2"
-        body.append(f"<{tag}>{_inline(heading)}</{tag}>")
-        body += [f"<p>{_inline(p)}</p>" for p in paragraphs]
-        if chart:
-            png = base64.b64encode((folder / CHARTS[chart[0]]).read_bytes()).decode()
-            body.append(f'<img alt="{html.escape(chart[1])}" src="data:image/png;base64,{png}">')
+        text = [f"<{tag}>{_inline(heading)}</{tag}>"] + [f"<p>{_inline(p)}</p>" for p in paragraphs]
         if rows:
             head = "".join(f"<th>{_inline(c)}</th>" for c in rows[0])
             cells = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in rows[1:])
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
+            text.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
+        if chart:
+            png = base64.b64encode((folder / CHARTS[chart[0]]).read_bytes()).decode()
+            image = f'<img alt="{html.escape(chart[1])}" src="data:image/png;base64,{png}">'
+            body.append(f'<section class="row"><div>{"".join(text)}</div><div>{image}</div></section>')
+        else:
+            body.append(f"<section>{''.join(text)}</section>")
     style = (
-        "body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}"
+        "body{font:14px/1.35 system-ui,sans-serif;max-width:80em;margin:1em auto;padding:0 1em;color:#222}"
+        "h1{font-size:1.4em;margin:.3em 0}h2{font-size:1.15em;margin:.6em 0 .3em}p{margin:.3em 0}"
+        ".row{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1.5em;align-items:start}"
+        "@media (max-width:60em){.row{grid-template-columns:minmax(0,1fr)}}"
+        "table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ccc;padding:.15em .4em;text-align:left}"
         "th{background:#f3f3f3}img{max-width:100%}code{background:#f3f3f3;padding:0 .2em}"
     )
     title = html.escape(parts[0][0])
@@ -161,8 +183,9 @@ def render_html(parts, folder):
     )
 
 
-def write(folder):
-    """Write the charts, report.md and report.html into `folder`; returns the paths written."""
+def write(folder, students=False):
+    """Write the charts, report.md and report.html into `folder`; returns the paths written. With
+    students=True the report also lists who failed each item (then it is no longer anonymous)."""
     folder = Path(folder)
     data = read_class(folder)
     written = [
@@ -171,12 +194,12 @@ def write(folder):
     ]
     drawn = {"scores", "items"}
     stale = folder / CHARTS["misconceptions"]
-    if data.misconceptions:
+    if data.misconceptions or any(n for _, n in data.unnamed):
         written.append(charts.misconception_counts(data, {m: _label(m) for m, _ in data.misconceptions}, stale))
         drawn.add("misconceptions")
     elif stale.exists():
         stale.unlink()  # from an earlier run of a class that had some: it would contradict this report
-    parts = sections(data, folder.resolve().name, drawn)
+    parts = sections(data, folder.resolve().name, drawn, students)
     atomic_write(folder / "report.md", render_markdown(parts))
     atomic_write(folder / "report.html", render_html(parts, folder))
     return written + [folder / "report.md", folder / "report.html"]

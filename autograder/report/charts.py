@@ -8,9 +8,10 @@ import textwrap
 
 from autograder.discover import UsageError
 
-WIDTH = 8.0  # inches; at DPI this fits a laptop screen and a printed page
+WIDTH = 6.4  # inches; at DPI, half of a laptop screen: each chart sits beside its table
 DPI = 110
-PASS, FAIL, BAR = "#2e7d32", "#c62828", "#1565c0"
+BAR_HEIGHT = 0.27  # inches per bar of a horizontal bar chart: every bar is drawn, so the chart stays short
+PASS, FAIL, BAR, UNNAMED = "#2e7d32", "#c62828", "#1565c0", "#9e9e9e"
 
 
 def _pyplot():
@@ -38,7 +39,7 @@ def score_histogram(data, path):
     top = data.max_score or 100
     step = top / 10
     bins = [step * i for i in range(11)]
-    fig, ax = plt.subplots(figsize=(WIDTH, 4.0))
+    fig, ax = plt.subplots(figsize=(WIDTH, 2.7))
     counts, _, bars = ax.hist(data.scores, bins=bins, color=BAR, edgecolor="white")
     for count, bar in zip(counts, bars):
         if count:
@@ -60,7 +61,7 @@ def item_pass_rates(data, path):
     """One bar per rubric item, in rubric order from the top: the share of students who got its points."""
     plt = _pyplot()
     items = list(reversed(data.items))
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(items) + 1.2))
+    fig, ax = plt.subplots(figsize=(WIDTH, BAR_HEIGHT * len(items) + 1.0))
     rates = [100 * i.rate for i in items]
     colors = [PASS if r >= 50 else FAIL for r in rates]
     ax.barh([f"{i.number} {i.id}".strip() for i in items], rates, color=colors)
@@ -69,25 +70,26 @@ def item_pass_rates(data, path):
     ax.set_xlim(0, 125)
     ax.set_xticks(range(0, 101, 25))
     ax.set_xlabel("students who got the item's points (%)")
-    ax.set_title("Pass rate per rubric item (red: under half the class)")
+    ax.set_title("Pass rate per rubric item (red: under half the class)", fontsize="medium")
     ax.spines[["top", "right"]].set_visible(False)
     return _save(fig, path)
 
 
-def misconception_counts(data, labels, path, limit=15):
-    """One bar per named misconception, most common at the top (the `limit` commonest): how many students made it."""
+def misconception_counts(data, labels, path):
+    """One bar per named misconception, most common at the top, then (grey) each function's failures that
+    no known mistake explains: how many students. Every one is drawn; none is cut for a tie."""
     plt = _pyplot()
-    ranked = list(reversed(data.misconceptions[:limit]))
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.42 * len(ranked) + 1.4))
-    names = [textwrap.fill(labels.get(m, m), 44) for m, _ in ranked]
-    ax.barh(names, [n for _, n in ranked], color=FAIL)
-    for y, (_, n) in enumerate(ranked):
-        ax.text(n, y, f" {n}", va="center")
+    bars = [(textwrap.fill(labels.get(m, m), 64), n, FAIL) for m, n in data.misconceptions]
+    bars += [(f"{func}: no named mistake", n, UNNAMED) for func, n in data.unnamed if n]
+    bars.reverse()
+    fig, ax = plt.subplots(figsize=(WIDTH, BAR_HEIGHT * len(bars) + 1.0))
+    ax.barh([b[0] for b in bars], [b[1] for b in bars], color=[b[2] for b in bars])
+    for y, (_, n, _) in enumerate(bars):
+        ax.text(n, y, f" {n}", va="center", fontsize="small")
+    ax.tick_params(axis="y", labelsize="small")
     ax.set_xlabel("students")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_xlim(0, max(n for _, n in ranked) * 1.15 + 0.5)
-    more = len(data.misconceptions) - len(ranked)
-    title = "Named misconceptions: students who made each"
-    fig.suptitle(title + (f" (the {limit} commonest; {more} more in the table)" if more > 0 else ""), fontsize="medium")
+    ax.set_xlim(0, max(b[1] for b in bars) * 1.15 + 0.5)
+    ax.set_title("Misconceptions: students who made each", fontsize="medium")
     ax.spines[["top", "right"]].set_visible(False)
     return _save(fig, path)

@@ -1,8 +1,14 @@
 """A graded class as plain data, read back from an `adam-hw grade` folder: grades.csv and DIR/<student>/results.json.
 
-Scores and item results come from grades.csv (the gradebook TAs already trust); the named misconceptions
-come from each results.json's `extra_data["misconceptions"]`, which may be absent or empty (a student
-with no diagnosed mistake, or a folder graded before diagnosis existed).
+Scores and item results come from grades.csv (the gradebook TAs already trust), whose item columns are
+found by rubric id, so columns it gains (a status, late) are not mistaken for items. The named
+misconceptions come from each listed student's results.json `extra_data["misconceptions"]`, which may be
+absent or empty (a student with no diagnosed mistake, or a folder graded before diagnosis existed); a
+results.json of a student grades.csv does not list is counted as such and not used.
+
+An item "fails on its own" for a student when it failed and every function its checks call besides its
+own task's passed all of that function's items: identity.constant_gradient failing because bias_correct
+is wrong is bias_correct's failure, not the identity's (see `prerequisites`).
 """
 
 import csv
@@ -12,10 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean, median
 
+from autograder.cases import CHECKS
 from autograder.discover import UsageError
-from autograder.rubric import FUNCTIONS, ITEMS_BY_ID
+from autograder.rubric import FUNCTIONS, ITEMS_BY_ID, items_for
 
 FIXED_COLUMNS = ("student", "score", "max_score")
+NO_FILE = "no file found"  # grades.csv's status for a roster student with no submission
+
+
+def prerequisites(item_id):
+    """The functions an item's checks call besides its own task's: an earlier function it builds on."""
+    item = ITEMS_BY_ID.get(item_id)
+    used = {name for check in CHECKS if check.item == item_id for name in check.uses}
+    return tuple(f for f in FUNCTIONS if f in used and (item is None or f != item.task))
 
 
 @dataclass(frozen=True)
@@ -26,6 +41,8 @@ class ItemStats:
     points: float
     passed: int
     students: int
+    own_failures: int = 0  # students who failed it while every prerequisite function passed
+    failed_by: tuple = ()  # the students who failed it, sorted (shown only when asked for)
 
     @property
     def rate(self):
@@ -39,9 +56,11 @@ class ClassData:
     items: tuple  # ItemStats, in grades.csv's column order
     misconceptions: tuple  # (id, students who made it), most common first
     diagnosed: int  # results.json files that carry the misconceptions key at all
-    results_read: int
+    results_read: int  # results.json files read for students grades.csv lists
     terms: tuple  # the terms the class was graded under
-    undiagnosed: tuple = ()  # (function, students whose failure in it has no name), most common first
+    unnamed: tuple = ()  # (function, students whose function failed with no named mistake), in task order
+    not_listed: int = 0  # results.json files of students grades.csv does not list (not counted)
+    ungraded: int = 0  # rows graded on no item (status "no file found"): left out of the item counts
 
     @property
     def students(self):
@@ -67,44 +86,78 @@ def _number(text, where):
         raise UsageError(f"{where}: expected a number, got {text!r}") from None
 
 
-def read_grades(path):
-    """(scores, max_score, items) from grades.csv, with UsageError naming a malformed file or cell."""
+def read_table(path):
+    """(header, rows) of grades.csv, each row a dict keyed by column name."""
     if not path.is_file():
         raise UsageError(f"no grades.csv in {path.parent}: give the folder `adam-hw grade --out` wrote")
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    if not rows or tuple(rows[0][:3]) != FIXED_COLUMNS:
-        raise UsageError(f"{path}: the first columns must be {', '.join(FIXED_COLUMNS)}")
-    header, body = rows[0], rows[1:]
-    item_ids = header[3:]
-    scores, maxima, passed = [], set(), Counter[str]()
-    for line, row in enumerate(body, start=2):
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise UsageError(f"{path} is not a UTF-8 CSV file ({err})") from None
+    if not rows or not set(FIXED_COLUMNS) <= set(rows[0]):
+        raise UsageError(f"{path}: the header must have the columns {', '.join(FIXED_COLUMNS)}")
+    header = rows[0]
+    for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise UsageError(f"{path}, line {line}: {len(row)} cells, expected {len(header)}")
-        scores.append(_number(row[1], f"{path}, line {line}, score"))
-        maxima.add(_number(row[2], f"{path}, line {line}, max_score"))
-        for item_id, cell in zip(item_ids, row[3:]):
-            got = _number(cell, f"{path}, line {line}, {item_id}")
-            item = ITEMS_BY_ID.get(item_id)
-            if (got == item.points) if item else got > 0:
-                passed[item_id] += 1
+    return header, [dict(zip(header, row)) for row in rows[1:]]
+
+
+def read_grades(path):
+    """(scores, max_score, {student: {item id: passed}}, item ids) from grades.csv, with UsageError naming a
+    malformed file or cell.
+
+    Columns are found by name: the item columns are those named by a rubric item id, in rubric order, so
+    columns added later (status, late) or reordered are never taken for items. A blank item cell (a row
+    kept from another rubric) means the student was not graded on that item: it is left out of their row;
+    a student whose status is "no file found" was graded on no item.
+    """
+    header, body = read_table(path)
+    item_ids = [item_id for item_id in ITEMS_BY_ID if item_id in header]
+    scores, maxima, passed = [], set(), {}
+    for line, row in enumerate(body, start=2):
+        scores.append(_number(row["score"], f"{path}, line {line}, score"))
+        maxima.add(_number(row["max_score"], f"{path}, line {line}, max_score"))
+        if row.get("status") == NO_FILE:
+            passed[row["student"]] = {}  # nothing of theirs was graded: their zeros say nothing about a topic
+            continue
+        passed[row["student"]] = {
+            item_id: _number(row[item_id], f"{path}, line {line}, {item_id}") == ITEMS_BY_ID[item_id].points
+            for item_id in item_ids if row[item_id] != ""
+        }
     if len(maxima) > 1:
         raise UsageError(f"{path}: rows have different max_score values {sorted(maxima)}")
-    items = tuple(
-        ItemStats(
-            i, ITEMS_BY_ID[i].number if i in ITEMS_BY_ID else "", ITEMS_BY_ID[i].title if i in ITEMS_BY_ID else i,
-            ITEMS_BY_ID[i].points if i in ITEMS_BY_ID else 0, passed[i], len(body),
-        )
-        for i in item_ids
-    )
-    return tuple(scores), (maxima.pop() if maxima else 0.0), items
+    return tuple(scores), (maxima.pop() if maxima else 0.0), passed, item_ids
 
 
-def read_results(folder):
-    """(misconception counts, files with the key, files read, terms) from DIR/*/results.json."""
-    counts, diagnosed, read, terms = Counter[str](), 0, 0, set()
-    undiagnosed = Counter[str]()
+def function_failed(passed, func):
+    """A student's function failed when any item of its own task did."""
+    return any(not passed.get(item.id, True) for item in items_for(func))
+
+
+def item_stats(passed, item_ids):
+    """ItemStats for each rubric item grades.csv has a column for, in rubric order."""
+    stats = []
+    for item_id in item_ids:
+        item = ITEMS_BY_ID[item_id]
+        graded = [s for s, row in passed.items() if item_id in row]
+        failed = sorted(s for s in graded if not passed[s][item_id])
+        own = [s for s in failed if not any(function_failed(passed[s], f) for f in prerequisites(item_id))]
+        stats.append(ItemStats(
+            item_id, item.number, item.title, item.points, len(graded) - len(failed), len(graded), len(own), tuple(failed),
+        ))
+    return tuple(stats)
+
+
+def read_results(folder, listed):
+    """(misconception counts, files with the key, files read, terms, {student: named ids}, not listed) from
+    DIR/*/results.json, for the students in `listed` (grades.csv's)."""
+    counts, diagnosed, read, terms, named_by, not_listed = Counter(), 0, 0, set(), {}, 0
     for path in sorted(folder.glob("*/results.json")):
+        if path.parent.name not in listed:
+            not_listed += 1  # e.g. a student dropped from the gradebook: their old file is not this class
+            continue
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except ValueError as err:
@@ -122,10 +175,9 @@ def read_results(folder):
             raise UsageError(f"{path}: extra_data.misconceptions must be a list of ids, got {named!r}")
         diagnosed += 1
         counts.update(set(named))  # a student counts once per mistake
-        undiagnosed.update(_undiagnosed(extra.get("failed_checks"), named))
+        named_by[path.parent.name] = set(named)
     ranked = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    unnamed = tuple(sorted(undiagnosed.items(), key=lambda kv: (-kv[1], kv[0])))
-    return ranked, diagnosed, read, tuple(sorted(terms)), unnamed
+    return ranked, diagnosed, read, tuple(sorted(terms)), named_by, not_listed
 
 
 def _function_of(misconception_id):
@@ -135,18 +187,26 @@ def _function_of(misconception_id):
     return misconception_id.split(".", 1)[0]
 
 
-def _undiagnosed(failed_checks, named):
-    """The functions that failed a check with no diagnosis id for them."""
-    if not isinstance(failed_checks, list):
-        return set()
-    failed = {c.split(".", 1)[0] for c in failed_checks if isinstance(c, str)} & set(FUNCTIONS)
-    return failed - {_function_of(m) for m in named}
+def unnamed_failures(passed, named_by):
+    """(function, students) for each function: diagnosed students whose function failed with no named mistake."""
+    out = []
+    for func in FUNCTIONS:
+        n = sum(
+            1 for student, ids in named_by.items()
+            if function_failed(passed.get(student, {}), func)
+            and not any(_function_of(m) == func for m in ids)
+        )
+        out.append((func, n))
+    return tuple(out)
 
 
 def read_class(folder):
     folder = Path(folder)
     if not folder.is_dir():
         raise UsageError(f"no such folder: {folder}")
-    scores, max_score, items = read_grades(folder / "grades.csv")
-    misconceptions, diagnosed, read, terms, undiagnosed = read_results(folder)
-    return ClassData(scores, max_score, items, misconceptions, diagnosed, read, terms, undiagnosed)
+    scores, max_score, passed, item_ids = read_grades(folder / "grades.csv")
+    misconceptions, diagnosed, read, terms, named_by, not_listed = read_results(folder, set(passed))
+    return ClassData(
+        scores, max_score, item_stats(passed, item_ids), misconceptions, diagnosed, read, terms,
+        unnamed_failures(passed, named_by), not_listed, sum(1 for row in passed.values() if not row),
+    )

@@ -49,9 +49,11 @@ import traceback
 
 try:  # inside the sandbox: loaded from source beside this module (see pool.BOOT)
     import adam_hw_guest as guest
+    import adam_hw_landlock as landlock
     import adam_hw_protocol as protocol
+    import adam_hw_seccomp as seccomp
 except ModuleNotFoundError:  # imported from the grader's package (its unit tests)
-    from autograder.sandbox import guest, protocol
+    from autograder.sandbox import guest, landlock, protocol, seccomp
 
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
@@ -317,6 +319,9 @@ class Forker:
         self.seen = set()  # every pid of the current submission seen so far (its IPC objects are removed)
         self.before = set()  # the SysV objects that existed when it started (never removed at level basic)
         self._buffer = b""
+        self.rules = []  # (O_PATH fd, rights) of Landlock's planned rules, opened by open_rules()
+        self.ruleset = None  # the guests' Landlock ruleset (landlock.Ruleset), for the work folder below
+        self.work_id = None  # (device, inode) of the work folder that ruleset grants
 
     def send(self, message, fds=()):
         data = protocol.dumps(message)
@@ -350,6 +355,63 @@ class Forker:
             except OSError:
                 pass  # a read-only /proc/sys: the limits stay the system's
 
+    def fresh_work(self):
+        """An empty work folder for the next guest. The folder itself is kept (only emptied) while it is
+        the one the cached Landlock ruleset names, so that ruleset serves every guest: building one costs
+        a few hundred system calls, restricting with it one."""
+        if self.clear_work():
+            return
+        os.mkdir(self.work, 0o700)
+        info = os.lstat(self.work)
+        self.work_id = (info.st_dev, info.st_ino)
+        if self.ruleset is not None:
+            self.ruleset.close()
+        self.ruleset = self.confine_rules()
+
+    def clear_work(self):
+        """Empty the work folder, keeping it if it is the one the ruleset names (True), else remove it."""
+        try:
+            info = os.lstat(self.work)
+        except FileNotFoundError:
+            return False
+        if stat.S_ISDIR(info.st_mode) and (info.st_dev, info.st_ino) == self.work_id:
+            os.chmod(self.work, 0o700)
+            for name in os.listdir(self.work):
+                remove_tree(os.path.join(self.work, name))
+            return True
+        remove_tree(self.work)
+        return False
+
+    def open_rules(self):
+        """Open each planned Landlock rule's path once, in this process's view of the file system (level os
+        hides some: nothing to grant there); every guest builds its ruleset from these."""
+        if not self.config.get("landlock_abi"):
+            return
+        for path, rights in self.config["landlock_rules"]:
+            try:
+                self.rules.append((os.open(path, os.O_PATH | os.O_CLOEXEC), rights))
+            except OSError:
+                pass
+
+    def confine_rules(self):
+        """The guests' Landlock ruleset (None without Landlock): the planned rules and the work folder."""
+        if not self.config.get("landlock_abi"):
+            return None
+        ruleset = landlock.Ruleset(self.config["landlock_abi"])
+        for fd, rights in self.rules:
+            ruleset.allow(fd, rights)
+        ruleset.allow(self.work, landlock.WRITE)
+        return ruleset
+
+    def confine(self):
+        """The last step before the guest runs: Landlock, then the seccomp filter (the grader checked that
+        both work on this machine, so a failure here is the grader's, and loud)."""
+        if self.ruleset is not None:
+            self.ruleset.restrict()
+            self.ruleset.close()
+        if self.config.get("seccomp"):
+            seccomp.install()
+
     def become_student(self, request, req_r, rep_w, out_fd, path, source_fd):
         """In the forked child: shed everything of the sandbox's, drop privileges, then run the guest."""
         os.setsid()
@@ -360,7 +422,7 @@ class Forker:
         os.dup2(devnull, 0)
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)
-        kept = sorted({0, 1, 2, req_r, rep_w})
+        kept = sorted({0, 1, 2, req_r, rep_w} | ({self.ruleset.fd} if self.ruleset else set()))
         for low, high in zip(kept, kept[1:] + [os.sysconf("SC_OPEN_MAX")]):
             os.closerange(low + 1, high)  # the control socket above all: the student must never reach it
         if self.drop:
@@ -374,10 +436,12 @@ class Forker:
         # Matplotlib's cache and config: the student's own folder, wiped with it (never a shared one).
         os.environ.update(self.config["env"], HOME=self.work, TMPDIR=self.work,
                           MPLCONFIGDIR=os.path.join(self.work, ".matplotlib"))
+        tempfile.tempdir = None  # this process cached /tmp when it made its home: the guest's is TMPDIR
         rlimits = dict(request["rlimits"])
         rlimits["RLIMIT_NPROC"] = NPROC if self.drop else own_processes() + NPROC
         guest_config = {"fds": [req_r, rep_w], "site": [], "rlimits": rlimits, "submission_path": path}
         sys.argv[:] = [path]
+        self.confine()
         guest.main(guest_config)
 
     def spawn(self, request, fds):
@@ -386,8 +450,7 @@ class Forker:
             raise ValueError(f"a spawn request comes with the submission's memfd, got {len(fds)} descriptors")
         (source_fd,) = fds
         preload(request.get("preload", []))
-        remove_tree(self.work)
-        os.mkdir(self.work, 0o700)
+        self.fresh_work()
         path = os.path.join(self.work, request["name"])
         if self.drop:
             os.chown(self.work, self.config["uid"], self.config["uid"])
@@ -457,7 +520,7 @@ class Forker:
             return
         self.kill_all()
         self.current = None
-        remove_tree(self.work)
+        self.clear_work()
         if os.path.exists(self.output):
             os.unlink(self.output)  # the grader still holds it open, to read what the student printed
         if self.drop:  # the uid is this sandbox's alone (pool.allocate_uid): all it owns is the student's
@@ -510,9 +573,17 @@ class Forker:
             remove_tree(self.home)
 
 
+def join_cgroup(procs):
+    """Into this sandbox's own cgroup (cpu.py: an equal CPU share), with every guest forked from here."""
+    if procs:
+        with open(procs, "w") as f:
+            f.write("0")
+
+
 def main(config):
     """Run as the sandbox process: isolate this process, import what guests share, then serve the grader."""
     control = socket.socket(fileno=config["control"])
+    join_cgroup(config.get("cgroup"))
     home = setup_os(config) if config["level"] == "os" else setup_basic(os.geteuid() == 0)
     private_matplotlib(home)
     import_shared(config["site"])
@@ -521,4 +592,6 @@ def main(config):
     # copying, page by page) it in each guest.
     gc.collect()
     gc.freeze()
-    Forker(config, control, home).serve()
+    forker = Forker(config, control, home)
+    forker.open_rules()
+    forker.serve()

@@ -26,10 +26,16 @@ from pathlib import Path
 
 from autograder.config import GradeConfig
 from autograder.rubric import FUNCTIONS
-from autograder.sandbox import protocol
+from autograder.sandbox import cpu, protocol
 from autograder.sandbox.pool import SandboxLost, SandboxPool, default_pool
 from autograder.sandbox.protocol import Status
 
+# Of each function a request does not use, this much of a timeout is kept back from CPU-starvation credit.
+RESERVE = 0.5
+# The least share of a reply's wait the guest must have spent waiting for a CPU to be credited at all.
+STARVED_SHARE = 0.25
+CREDIT_STEP = 0.25  # seconds of credit at a time, so the hog check below runs again before the next
+HOG_CPUS = 1.5  # CPUs a submission's processes may use together while credited (one process uses at most 1)
 PIPELINE_BYTES = 16 * 1024  # requests written at once: well under a pipe's buffer, so the write never blocks
 #: Seconds a grader-side question (which functions a notebook defined) gets beyond the load budget: it runs
 #: no student code unless a module-level __getattr__ is defined, and must be answered even once the
@@ -111,7 +117,8 @@ class ModuleLoad:
 class Host:
     """The grader's side of one submission (see the module docstring). Use it as a context manager."""
 
-    def __init__(self, source, config: GradeConfig, functions=FUNCTIONS, loader=None, pool: SandboxPool | None = None):
+    def __init__(self, source, config: GradeConfig, functions=FUNCTIONS, loader=None, pool: SandboxPool | None = None,
+                 data: bytes | None = None):
         self.config = config
         self.functions = tuple(functions)
         self.loader = loader or ModuleLoad()
@@ -128,9 +135,13 @@ class Host:
         self._sandbox = None  # the borrowed sandbox process while a guest serves this submission
         self._buffer = bytearray()
         self._source = Path(source)
+        self._data = data  # the file's bytes as the grader read and checked them (discover.Submission.load)
         self._name = "second_moment" + (self._source.suffix or ".py")
         self.submission = None  # the file's path inside the sandbox, once a guest has it
         self._guest_pid = None
+        self._guest_host_pid = None  # the same guest as the grader sees it (level os: another pid namespace)
+        self._starved = 0.0  # seconds the last reply's wait was extended because the guest waited for a CPU
+        self._uses = ()  # the functions the request being answered runs (none: a load, a cell)
         self._output = io.BytesIO()  # grader notes, and each ended guest's output
 
     def __enter__(self):
@@ -156,8 +167,10 @@ class Host:
             status, payload = waiting.pop(0)
         else:
             start = time.monotonic()
+            self._uses = uses
             status, payload = self.roundtrip(request, timeout=self._budget(uses))
-            self._charge(uses, time.monotonic() - start)
+            self._uses = ()
+            self._charge(uses, time.monotonic() - start, self._starved)
         return self._reply(status, payload, uses)
 
     def prefetch(self, pairs):
@@ -191,9 +204,11 @@ class Host:
             return False
         start = time.monotonic()
         for request, uses, _ in batch:
+            self._uses = uses
             status, payload = self._receive(self._budget(uses), request)
+            self._uses = ()
             now = time.monotonic()
-            self._charge(uses, now - start)
+            self._charge(uses, now - start, self._starved)
             start = now
             self._prefetched.setdefault(_key(request), []).append((status, payload))
             if status in (Status.TIMEOUT, Status.CRASHED, Status.PROTOCOL) or self._sandbox is None:
@@ -206,10 +221,19 @@ class Host:
         left = self.config.timeout - max(self._spent.get(name, 0.0) for name in uses)
         return max(0.0, min(left, self.total - self._total_spent))
 
-    def _charge(self, uses, seconds):
+    def _charge(self, uses, seconds, starved=0.0):
+        """`seconds` of wall-clock time against the submission's total; to the functions, less the time
+        their guest spent waiting for a CPU (cpu.py)."""
         self._total_spent += seconds
         for name in uses:
-            self._spent[name] = self._spent.get(name, 0.0) + seconds
+            self._spent[name] = self._spent.get(name, 0.0) + seconds - starved
+
+    def _reserve(self):
+        """Wall time kept back from starvation credit for the functions the current request does not use, so
+        a starved endless loop cannot take the quick calls of the others with it (RESERVE of a timeout each)."""
+        others = [f for f in self.functions if f not in self._uses and f not in self.broken]
+        timeout = self.config.timeout
+        return sum(min(RESERVE * timeout, max(0.0, timeout - self._spent.get(f, 0.0))) for f in others)
 
     def _reply(self, status, payload, uses):
         if status in (Status.TIMEOUT, Status.CRASHED):
@@ -277,6 +301,8 @@ class Host:
             "RLIMIT_AS": self.config.memory_mb * 1024 * 1024,
             "RLIMIT_FSIZE": self.config.file_size_mb * 1024 * 1024,
             "RLIMIT_CORE": 0,
+            # A last bound on what any one process of the submission can burn: all the submission has.
+            "RLIMIT_CPU": int(self.total) + 2,
         }
 
     def start(self):
@@ -286,7 +312,7 @@ class Host:
         # The file goes to the guest as a memfd: the sandbox process passes it on without reading it.
         source = os.memfd_create("submission", os.MFD_CLOEXEC)
         try:
-            _write_all(source, self._source.read_bytes())
+            _write_all(source, self._source.read_bytes() if self._data is None else self._data)
             for attempt in (1, 2):
                 sandbox = self.pool.acquire(self.level)
                 try:
@@ -302,6 +328,7 @@ class Host:
         self._sandbox = sandbox
         self.submission = Path(reply["path"])
         self._guest_pid = reply.get("pid")  # its own session; a real pid at level basic (no pid namespace)
+        self._guest_host_pid = sandbox.guest_pid(self._guest_pid) if self._guest_pid else None
         self._requests = os.fdopen(req_w, "wb")
         self._replies = rep_r
         self._buffer = bytearray()
@@ -329,10 +356,32 @@ class Host:
         """The next reply, within `timeout` seconds: (status, payload) as for roundtrip. The reply must be
         what `request` calls for (see protocol.check_reply; None: the guest's ready line). Anything else
         is a protocol status, and the guest is killed: what it sends next cannot be trusted either."""
-        deadline = time.monotonic() + timeout
+        start = time.monotonic()
+        deadline = start + timeout
+        self._starved = 0.0
+        # Time the guest spent waiting for a CPU (a classmate's hog, a busy machine) is not its own: the
+        # wait goes on by that much, a little at a time, within what the submission has left in all. Not
+        # for a hog starved by its own processes: from the first extension on, its processes together
+        # must not use more than one CPU (cpu.TreeClock, read only on this slow path).
+        clock = cpu.StarvationClock(self._guest_host_pid if request is not None else None)
+        tree, since = None, None
         while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
+                starved = clock.starved()
+                left = self.total - self._total_spent - (now - start) - self._reserve()
+                credit = min(starved - self._starved, left, CREDIT_STEP)
+                if tree is None and clock.readable:
+                    tree, since = cpu.TreeClock(self._sandbox.process_pid()), now
+                elif tree is not None and (tree.used() or 0.0) > HOG_CPUS * (now - since):
+                    credit = 0.0
+                # Only a guest that mostly waited for a CPU: one that mostly slept (a sleep, a hang on I/O)
+                # is charged its wall time, however busy the machine made its wake-ups.
+                if credit > 0.005 and starved >= STARVED_SHARE * (now - start):
+                    self._starved += credit
+                    deadline += credit
+                    continue
                 self.kill()
                 return Status.TIMEOUT, None
             ready, _, _ = select.select([self._replies], [], [], remaining)

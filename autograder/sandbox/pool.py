@@ -27,16 +27,17 @@ import threading
 import time
 from pathlib import Path
 
-from autograder.sandbox import protocol
+from autograder.sandbox import confine, cpu, landlock, protocol, seccomp
 
 LEVELS = ("auto", "os", "basic")
+# Each level's own layers; layers_text() adds Landlock, seccomp and the CPU layers this machine allows.
 DESCRIPTIONS = {
     "os": "os: a dedicated uid per worker, new mount/pid/net/ipc namespaces, only system folders visible, "
-    "private tmpfs, rlimits (memory, processes, file size)",
-    "basic": "basic: rlimits (memory, processes, file size), own session, child subreaper, private temp folder "
-    "(not root: same uid as the grader, network and file system not isolated)",
-    "basic-root": "basic: a dedicated uid per worker, rlimits (memory, processes, file size), own session, child "
-    "subreaper, private temp folder (no namespaces: network and world-readable files not isolated)",
+    "private tmpfs, rlimits (memory, processes, file size, CPU)",
+    "basic": "basic: rlimits (memory, processes, file size, CPU), own session, child subreaper, private temp folder "
+    "(not root: same uid as the grader)",
+    "basic-root": "basic: a dedicated uid per worker, rlimits (memory, processes, file size, CPU), own session, child "
+    "subreaper, private temp folder (no namespaces)",
 }
 #: What the sandbox process runs (`python -I -S -c BOOT config`): without the package, it makes modules of
 #: the sources in config["modules"] (the protocol, the guest, the forker, in that order) and runs the last.
@@ -156,8 +157,25 @@ def sandbox_modules():
     here = Path(__file__).parent
     return [
         (name, (here / f"{stem}.py").read_text(encoding="utf-8"))
-        for name, stem in (("adam_hw_protocol", "protocol"), ("adam_hw_guest", "guest"), ("adam_hw_forker", "forker"))
+        for name, stem in (
+            ("adam_hw_protocol", "protocol"), ("adam_hw_guest", "guest"), ("adam_hw_landlock", "landlock"),
+            ("adam_hw_seccomp", "seccomp"), ("adam_hw_forker", "forker"),
+        )
     ]
+
+
+@functools.cache
+def layers():
+    """(Landlock ABI, seccomp works, Landlock's planned rules): the confinement every guest gets here."""
+    version = landlock.abi()
+    return version, seccomp.supported(), confine.landlock_rules() if version else []
+
+
+def layers_text(groups):
+    """The layers every guest gets here beyond its level's own, in words (results.json, summary, run_autograder)."""
+    version, filtered, _ = layers()
+    share = groups.describe() if groups is not None else "no CPU share per sandbox"
+    return confine.describe(version, filtered, share, "time a guest waits for a CPU is not charged to it")
 
 
 def _site_dirs():
@@ -191,8 +209,10 @@ def _hide_dirs():
 class SandboxProcess:
     """One sandbox process (see the module docstring). Not thread-safe: one host uses it at a time."""
 
-    def __init__(self, level):
+    def __init__(self, level, cgroup=None):
         self.level = level
+        self.cgroup = cgroup  # its cgroup.procs (cpu.py: an equal CPU share), or None
+        version, filtered, rules = layers()
         # As root each guest runs as this sandbox's own uid, held until the sandbox process is gone.
         self.uid, self._uid_lock = allocate_uid() if os.geteuid() == 0 else (None, None)
         ours, theirs = socket.socketpair()
@@ -206,6 +226,10 @@ class SandboxProcess:
             "env": ENV,
             "tmp_mb": 256,
             "modules": sandbox_modules(),
+            "landlock_abi": version,
+            "landlock_rules": rules,
+            "seccomp": filtered,
+            "cgroup": cgroup,
         }
         command = [sys.executable, "-I", "-S", "-c", BOOT, json.dumps(config)]
         if level == "os":
@@ -223,6 +247,7 @@ class SandboxProcess:
         self._sock = ours
         self._buffer = b""
         self._ready = False  # its set-up runs while the grader goes on; the first request waits for it
+        self._forker = None  # level os: the sandbox process's pid as the grader sees it, once looked up
 
     def wait_ready(self):
         """Block until the sandbox has set itself up; SandboxLost (naming the cause) if it could not."""
@@ -283,6 +308,25 @@ class SandboxProcess:
     def alive(self):
         return self._proc.poll() is None
 
+    def process_pid(self):
+        """The sandbox process's pid as the grader sees it (level os: unshare's one child), or None."""
+        if self.level != "os":
+            return self._proc.pid
+        if self._forker is None:
+            children = Path(f"/proc/{self._proc.pid}/task/{self._proc.pid}/children")
+            try:
+                self._forker = int(children.read_text().split()[0])
+            except (OSError, IndexError, ValueError):
+                return None
+        return self._forker
+
+    def guest_pid(self, reported):
+        """The grader's pid for a guest the sandbox calls `reported` (level os: its own pid namespace)."""
+        if self.level != "os":
+            return reported
+        forker = self.process_pid()
+        return None if forker is None else cpu.host_pid(forker, reported)
+
     def close(self):
         self._sock.close()  # the sandbox kills what is left of its submission and exits on end of file
         try:
@@ -304,6 +348,8 @@ class SandboxPool:
         self._idle = {"os": [], "basic": []}
         self._levels = {}  # level asked for -> (level used, description)
         self._resolving = threading.Lock()
+        self._groups = None  # cpu.CpuGroups, made with the first sandbox
+        self._made = 0  # sandboxes started: each gets its own cgroup
         atexit.register(self.close)
 
     def resolve(self, asked="auto"):
@@ -315,7 +361,17 @@ class SandboxPool:
                 self._levels[asked] = self._probe(asked)
             return self._levels[asked]
 
+    def _cpu_groups(self):
+        with self._lock:
+            if self._groups is None:
+                self._groups = cpu.CpuGroups()
+            return self._groups
+
     def _probe(self, asked):
+        found = self._probe_level(asked)
+        return found[0], f"{found[1]}; {layers_text(self._cpu_groups())}"
+
+    def _probe_level(self, asked):
         basic = ("basic", DESCRIPTIONS["basic-root" if os.geteuid() == 0 else "basic"])
         if asked == "basic":
             found = basic
@@ -338,7 +394,11 @@ class SandboxPool:
         return found
 
     def _new(self, level):
-        return SandboxProcess(level)
+        groups = self._cpu_groups()
+        with self._lock:
+            self._made += 1
+            slot = self._made
+        return SandboxProcess(level, cgroup=groups.create(slot))
 
     def prestart(self, asked, count):
         """Start `count` sandboxes for the level `asked` now, without waiting: their set-up (imports,
@@ -368,6 +428,8 @@ class SandboxPool:
                 level.clear()
         for sandbox in idle:
             sandbox.close()
+        if self._groups is not None:
+            self._groups.close()
 
 
 @functools.cache

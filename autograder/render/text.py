@@ -1,0 +1,99 @@
+"""Student text is text: the one place that escapes what a submission controls, for each place it is shown.
+
+A submission controls its file's name, what it prints, its exceptions' class names and messages, its source
+lines, and the values (type names, dtypes, shapes) its functions send back. None of it may become markup or
+terminal control: a fake "**Score: 100 / 100**" line or table, an `<img>` tracker, a `<script>` tag, a
+``` that closes a fence early, or an ANSI escape reaches the reader as the characters it is made of.
+
+Whoever writes student text into a message, feedback.md, results.json (Gradescope renders its outputs as
+Markdown, that is HTML), report.html or the terminal passes it through one of these:
+
+- `plain(s)`: any string as printable text. Control characters (ANSI's ESC among them), Unicode format
+  characters (bidi overrides that reorder a line), line separators and the lone surrogates that a non-UTF-8
+  file name decodes to are written as Python escapes (\\x1b, \\u202e, \\xe9), so the text encodes as UTF-8
+  and moves no cursor. Newlines and tabs are kept.
+- `terminal(s)`: `plain`, on one line (newlines and tabs escaped too): for the TA's terminal.
+- `md(s)`: inline Markdown that renders as exactly `plain(s)` on one line, in CommonMark, GitHub's and
+  Gradescope's renderers: HTML's `<`, `>`, `&` as entities; emphasis, links, tables, strikethrough and code
+  markers backslash-escaped; a block marker at the start escaped.
+- `md_code(s)`: an inline code span holding `plain(s)` on one line, whatever backticks it contains.
+- `md_block(s)`: a fenced code block holding `plain(s)`, with a fence longer than any run of backticks in it.
+- `html(s)`: `plain(s)` escaped for HTML text and attribute values.
+
+Messages in results (`Outcome.message`) are Markdown written by the grader, with student text inserted
+through `md` or `md_code`; a load error's message (`load_error["message"]`) is plain text, escaped whole
+when rendered.
+"""
+
+import html as _html
+import re
+import unicodedata
+
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_KEPT = frozenset("\n\t")
+# Inline Markdown: "\" and what starts emphasis, code, links and images, tables, strikethrough. An "_"
+# inside a word (second_moment) cannot start emphasis, so it stays as it is, readable in the raw file.
+_MD_INLINE = re.compile(r"([\\`*\[\]|~]|_(?![^\W_])|(?<![^\W_])_)")
+_AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(?=://)|@|(?<=www)\.", re.IGNORECASE)
+# What starts a block at the beginning of a line: a heading, quote, list, thematic break, setext underline.
+_MD_BLOCK_START = re.compile(r"^(\s*\d*)([#>+\-*=.)])")
+
+
+def _escape_char(char):
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as os.fsdecode keeps it
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def plain(text, keep=_KEPT):
+    """`text` with every control, format and separator character (and lone surrogate) written as an escape."""
+    text = str(text)
+    return "".join(
+        _escape_char(c) if c not in keep and unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in text
+    )
+
+
+def terminal(text):
+    """`text` on one printable line: safe to print on the TA's terminal."""
+    return plain(text, keep=frozenset())
+
+
+def md(text):
+    """Inline Markdown that renders as the text itself, on one line."""
+    one_line = " ".join(plain(text).split("\n")).replace("\t", " ")
+    escaped = _MD_INLINE.sub(r"\\\1", one_line)
+    escaped = escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # GitHub's and mistune's autolinks (http://..., www...., a@b.c) would make the student's text a link.
+    escaped = _AUTOLINK.sub(lambda m: "\\" + m.group(0), escaped)
+    return _MD_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped, count=1)
+
+
+def _longest_run(text, char="`"):
+    return max((len(m) for m in re.findall(re.escape(char) + "+", text)), default=0)
+
+
+def md_code(text):
+    """An inline code span that shows the text itself, on one line, whatever backticks it holds."""
+    body = " ".join(plain(text).split("\n")).replace("\t", " ")
+    if not body.strip():  # all spaces (or nothing): CommonMark keeps such a span as it is
+        return f"`{body or ' '}`"
+    ticks = "`" * (_longest_run(body) + 1)
+    # CommonMark strips one space from each side of a span's content, and a leading or trailing
+    # backtick would join the fence: pad so that neither happens.
+    pad = " " if body[0] in "` " or body[-1] in "` " else ""
+    return f"{ticks}{pad}{body}{pad}{ticks}"
+
+
+def md_block(text, info=""):
+    """A fenced code block that shows the text itself: no line of it can close the fence."""
+    body = plain(text).rstrip("\n")
+    fence = "`" * max(3, _longest_run(body) + 1)
+    return f"{fence}{info}\n{body}\n{fence}" if body else f"{fence}{info}\n{fence}"
+
+
+def html(text):
+    """The text escaped for HTML, in an element or in a quoted attribute value."""
+    return _html.escape(plain(text), quote=True)

@@ -1,0 +1,106 @@
+"""seccomp: no network for the guest, by a small BPF filter written here (no libseccomp).
+
+Landlock's network rules cover TCP only, and only from ABI 4; this filter refuses the sockets themselves.
+`socket()` is allowed for AF_UNIX only (Python's own machinery and multiprocessing use socketpair); every
+other family (AF_INET, AF_INET6, AF_PACKET, AF_NETLINK, AF_VSOCK, AF_ALG, ...) fails with EACCES, which
+socket(2) documents as "permission denied", so the student's code sees an ordinary OSError. io_uring is
+refused too (ENOSYS), since IORING_OP_SOCKET makes sockets without the socket() system call.
+
+The filter first checks the architecture the call was made for: a call through another ABI (i386's
+`int 0x80` or x32 on x86_64, where the numbers differ and socketcall() multiplexes sockets) kills the
+process instead of being read with the wrong numbers. `install()` sets no_new_privs, which seccomp requires
+of an unprivileged process; the filter is inherited by every process the guest starts and cannot be lifted.
+
+Like landlock.py, no imports from the grader: the sandbox runs this file's text.
+"""
+
+import ctypes
+import errno
+import os
+import platform
+import struct
+
+AF_UNIX = 1
+# machine -> (AUDIT_ARCH_*, socket, socketpair, io_uring_setup, io_uring_enter, io_uring_register)
+_ARCHES = {
+    "x86_64": (0xC000003E, 41, 53, 425, 426, 427),
+    "aarch64": (0xC00000B7, 198, 199, 425, 426, 427),
+    "arm64": (0xC00000B7, 198, 199, 425, 426, 427),
+}
+X32_SYSCALL_BIT = 0x40000000
+
+# BPF opcodes (linux/filter.h) and seccomp return values (linux/seccomp.h).
+BPF_LD_W_ABS = 0x20
+BPF_JEQ_K = 0x15
+BPF_JGE_K = 0x35
+BPF_RET_K = 0x06
+RET_KILL_PROCESS = 0x80000000
+RET_ERRNO = 0x00050000
+RET_ALLOW = 0x7FFF0000
+# offsets in struct seccomp_data: int nr; u32 arch; u64 ip; u64 args[6] (the low half first: little-endian)
+OFF_NR, OFF_ARCH, OFF_ARG0 = 0, 4, 16
+
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+
+
+def _stmt(code, k):
+    return (code, 0, 0, k)
+
+
+def _jump(code, k, jt, jf):
+    return (code, jt, jf, k)
+
+
+def supported():
+    """True where this module knows the machine's system call numbers."""
+    return platform.machine() in _ARCHES
+
+
+def program(machine=None):
+    """The filter as a list of (code, jt, jf, k) BPF instructions for `machine` (default: this one)."""
+    arch, socket_nr, _, *uring = _ARCHES[machine or platform.machine()]
+    deny_socket = RET_ERRNO | errno.EACCES
+    deny_uring = RET_ERRNO | errno.ENOSYS
+    prog = [
+        _stmt(BPF_LD_W_ABS, OFF_ARCH),
+        _jump(BPF_JEQ_K, arch, 1, 0),
+        _stmt(BPF_RET_K, RET_KILL_PROCESS),  # a foreign ABI: its numbers mean other calls
+        _stmt(BPF_LD_W_ABS, OFF_NR),
+    ]
+    if (machine or platform.machine()) == "x86_64":
+        prog += [_jump(BPF_JGE_K, X32_SYSCALL_BIT, 0, 1), _stmt(BPF_RET_K, RET_KILL_PROCESS)]
+    for nr in uring:
+        prog += [_jump(BPF_JEQ_K, nr, 0, 1), _stmt(BPF_RET_K, deny_uring)]
+    prog += [
+        _jump(BPF_JEQ_K, socket_nr, 0, 3),
+        _stmt(BPF_LD_W_ABS, OFF_ARG0),  # the family (an int: the low 32 bits)
+        _jump(BPF_JEQ_K, AF_UNIX, 1, 0),
+        _stmt(BPF_RET_K, deny_socket),
+        _stmt(BPF_RET_K, RET_ALLOW),
+    ]
+    return prog
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def install():
+    """Apply the filter to this process and its future children. Raises OSError where the kernel refuses
+    (no seccomp, or a machine whose numbers are unknown: ENOSYS)."""
+    if not supported():
+        raise OSError(errno.ENOSYS, f"no seccomp filter for {platform.machine()}")
+    prog = program()
+    raw = b"".join(struct.pack("HBBI", *insn) for insn in prog)
+    buffer = ctypes.create_string_buffer(raw, len(raw))
+    fprog = _SockFprog(len(prog), ctypes.cast(buffer, ctypes.c_void_p))
+    libc = ctypes.CDLL(None, use_errno=True)
+    for args in ((PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0)):
+        if libc.prctl(*args) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"prctl({args[0]}): {os.strerror(err)}")
+
+
+DESCRIPTION = "seccomp: no network (sockets other than AF_UNIX refused, io_uring refused)"
