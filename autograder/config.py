@@ -4,7 +4,7 @@ import os
 from dataclasses import dataclass, field
 
 
-def _cpus():
+def _cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
@@ -21,7 +21,7 @@ class GradeConfig:
     isolation: str = "auto"
     per_student: bool | None = None  # draw randomised cases per student; None follows autograder/term.json
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.timeout > 0:
             raise ValueError(f"timeout must be > 0 seconds, got {self.timeout}")
         if self.jobs < 1:
