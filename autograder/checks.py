@@ -17,7 +17,8 @@ What a Case judges (`expect`), after the grading model in rubric.md:
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class Check(Protocol):
     def requests(self) -> list:
         """The (request, uses) pairs it will send whatever the replies, so they can go in one write."""
 
-    def run(self, call) -> Outcome: ...
+    def run(self, call: Callable[..., Any]) -> Outcome: ...
 
 #: Parameter names, for feedback that says which input was changed.
 PARAMETERS = {

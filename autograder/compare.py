@@ -99,16 +99,16 @@ def how_far(arr, expected):
     i = int(np.argmax(rel.ravel()))
     got, want = float(arr.ravel()[i]), float(expected.ravel()[i])
     if want == 0:
-        return f"should be 0"
+        return "should be 0"
     if got == 0:
-        return f"is 0 where it should not be"
+        return "is 0 where it should not be"
     if (got < 0) != (want < 0):
-        return f"has the wrong sign"
+        return "has the wrong sign"
     ratio = abs(got) / abs(want)
     if abs(ratio - 1) < 1e-3:
-        return f"agrees to 3 or more significant digits, but not to the 6 the grader asks for"
+        return "agrees to 3 or more significant digits, but not to the 6 the grader asks for"
     if abs(ratio - 1) < 0.1:
-        return f"is within 10% of the right value, but does not agree to 3 digits"
+        return "is within 10% of the right value, but does not agree to 3 digits"
     for low, high in ((1.1, 2), (2, 10), (10, 1000)):
         if low <= ratio < high or low <= 1 / ratio < high:
             size = "large" if ratio > 1 else "small"

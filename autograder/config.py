@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from autograder.errors import ConfigError
 
 
-def _cpus():
+def _cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
@@ -23,7 +23,7 @@ class GradeConfig:
     isolation: str = "auto"
     per_student: bool | None = None  # draw randomised cases per student; None follows autograder/term.json
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # The one place these values are checked: ConfigError names the field, and the CLI its flag.
         if not self.timeout > 0:
             raise ConfigError("timeout", f"must be > 0 seconds, got {self.timeout:g}")

@@ -209,7 +209,7 @@ def _agrees_unrolled(candidate, check, values, bias):
         if den_value == 0:
             return None
         student = float(_at(num, gens, point) / den_value)
-        g = float(point.get(f"g{t}", point.get("g")))
+        g = float(point[f"g{t}"] if f"g{t}" in point else point["g"])
         beta2 = float(_POINT_BETA)
         if bias is None:
             v = formulas.at_point("update_v", candidate.tree, candidate.defaults, v_prev=v, g=g, beta2=beta2)
@@ -286,9 +286,9 @@ def _changed_arguments(case, outcome):
     names = PARAMETERS[case.func]
     changed = []
     for name, sent, seen in zip(names, case.args, after):
-        if isinstance(sent, (list, np.ndarray)) and isinstance(seen, dict):
-            if seen.get("data") != np.asarray(sent, dtype=np.float64).tolist():
-                changed.append(name)
+        if (isinstance(sent, (list, np.ndarray)) and isinstance(seen, dict)
+                and seen.get("data") != np.asarray(sent, dtype=np.float64).tolist()):
+            changed.append(name)
     return changed
 
 

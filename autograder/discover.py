@@ -26,13 +26,16 @@ import unicodedata
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from autograder.errors import UsageError  # its old home: `from autograder.discover import UsageError` still works
 from autograder.notebook.cells import MAX_NOTEBOOK_BYTES
 from autograder.render.text import terminal
 
 MODULE = "second_moment"
-KINDS = {".py": "py", ".ipynb": "ipynb"}
+#: What a submission is: a Python file, a notebook, or a student folder with nothing to grade.
+SubmissionKind = Literal["py", "ipynb", "missing"]
+KINDS: dict[str, SubmissionKind] = {".py": "py", ".ipynb": "ipynb"}
 #: Largest file read, per kind. A hand-written second_moment.py is a few kB; a notebook carries outputs.
 MAX_BYTES = {"py": 2_000_000, "ipynb": MAX_NOTEBOOK_BYTES}
 MAX_DEPTH = 16  # folders below a student's folder that are searched (nbgrader's layout needs 1)
@@ -98,7 +101,7 @@ class Submission:
 
     student: str
     path: Path
-    kind: str
+    kind: SubmissionKind
     note: str = ""
 
     def load(self):

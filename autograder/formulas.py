@@ -259,7 +259,7 @@ def _render(node, u):
     if kind == "pow":
         if lp <= prec:
             left = f"({left})"
-        if u and (node[2][0] == "const" and float(node[2][1]).is_integer() and node[2][1] >= 0 or node[2] == var("t")):
+        if u and ((node[2][0] == "const" and float(node[2][1]).is_integer() and node[2][1] >= 0) or node[2] == var("t")):
             return left + right.translate(_SUPERSCRIPT), prec
         if u and node[2][0] in ("add", "sub") and all(c[0] in ("var", "const") for c in node[2][1:]):
             sup = right.replace(" ", "").translate(_SUPERSCRIPT)

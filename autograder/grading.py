@@ -7,37 +7,45 @@ into a zero for a student.
 
 import hashlib
 import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from autograder import outdir, terms
+from autograder.checks import Case
 from autograder.compare import RTOL
 from autograder import formulas
 from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose, failing_functions
 from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
 from autograder.notebook.replay import CellReplay
+from autograder.discover import Submission
 from autograder.render.text import md
-from autograder.results import ItemResult, SubmissionResult, empty_items
+from autograder.results import ItemResult, Outcome, SubmissionResult, empty_items, grader_load_error
 from autograder.rubric import ITEMS
 from autograder.sandbox import Host, SandboxPool, isolation
 
 
-def _now():
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+#: What a result's `graded_at` is read from: passed in, so a test or a regrade can fix the time.
+Clock = Callable[[], datetime]
 
 
-def counts_alone(check):
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def counts_alone(check: Case) -> bool:
     """A value check that earns its function a place on its own: beyond the page, and not passed by
     returning an input unchanged."""
     return not check.item.endswith(".page") and not _trivial(check)
 
 
-def _trivial(check):
+def _trivial(check: Case) -> bool:
     """A value check that returning one of the inputs unchanged would pass (t = 1000 barely corrects v)."""
     expected = np.asarray(check.expected, dtype=np.float64)
     for arg in check.args:
@@ -50,7 +58,7 @@ def _trivial(check):
     return False
 
 
-def earners(outcomes, checks=()):
+def earners(outcomes: Sequence[Outcome], checks: Sequence[Any] = ()) -> set[str]:
     """The functions that earned something from their own maths: a whole value group, or a value check
     beyond the page's inputs that returning an input would not pass. A function that raises, or returns a
     constant, NaN, its input or a table of the page's answers, earns none (nothing for nothing)."""
@@ -68,7 +76,8 @@ def earners(outcomes, checks=()):
     return earned
 
 
-def _items(outcomes, checks=()):
+def item_results(outcomes: Sequence[Outcome], checks: Sequence[Any] = ()) -> tuple[ItemResult, ...]:
+    """The rubric's items, in order, each with its own outcomes (void when its function earned nothing)."""
     earned = earners(outcomes, checks)
     return tuple(
         ItemResult(
@@ -80,18 +89,25 @@ def _items(outcomes, checks=()):
     )
 
 
-def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, term=None, *,
-                     pool: SandboxPool | None = None, host=Host):
+def grade_submission(
+    submission: Submission, config: GradeConfig = DEFAULT, checks: Sequence[Any] | None = None,
+    term: terms.Term | None = None, *, pool: SandboxPool | None = None, host: Any = Host, clock: Clock = utc_now,
+) -> SubmissionResult:
     """Grade one `discover.Submission` and return its SubmissionResult.
 
     By default (checks=None) the checks are the fixed cases plus the cases drawn for this submission
-    from `term` (default: the manifest autograder/term.json); its term and seed go into `extra`.
-    `pool` lends the sandbox processes (default: `sandbox.default_pool()`); `host` makes the grader's side
+    from `term` (default: the manifest autograder/term.json, read only then); its term and seed go into
+    `extra`. Given `checks`, the submission is graded on exactly those and no term is read.
+    `clock` stamps `graded_at`. `pool` lends the sandbox processes (default: `sandbox.default_pool()`); `host` makes the grader's side
     of the submission, called as `sandbox.Host` is (a test may pass one that records every reply).
     """
     start = time.monotonic()
-    plan = terms.plan(submission.seed_id or submission.student, term or terms.current(), config.per_student)
-    extra, checks = (plan.extra, plan.checks) if checks is None else ({}, checks)
+    if checks is None:
+        plan = terms.plan(submission.seed_id or submission.student, term or terms.current(), config.per_student)
+        extra: dict[str, Any] = plan.extra
+        checks = plan.checks
+    else:
+        extra = {}
     # Only a regular file of the student's own is read (discover.Submission.load): a symbolic link (it
     # could point at the reference solution), a FIFO, a device or a huge file is graded as nothing.
     data, refused = submission.load()
@@ -99,23 +115,23 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
         "student": submission.student,
         "path": str(submission.path),
         "sha256": hashlib.sha256(data).hexdigest(),
-        "graded_at": _now(),
+        "graded_at": clock().astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "isolation": isolation(config, pool),
         "extra": extra,
     }
     if refused:
-        return SubmissionResult(items=empty_items(md(refused)), seconds=0.0, load_error={"type": "Unsupported", "message": refused}, **common)
+        return SubmissionResult(items=empty_items(md(refused)), seconds=0.0, load_error=grader_load_error("Unsupported", refused), **common)
     if submission.kind == "missing":
         message = "No second_moment.py was found in this folder, so there was nothing to grade"
         message += f" ({submission.note})." if submission.note else "."
-        return SubmissionResult(items=empty_items(md(message)), seconds=0.0, load_error={"type": "Missing", "message": message}, **common)
+        return SubmissionResult(items=empty_items(md(message)), seconds=0.0, load_error=grader_load_error("Missing", message), **common)
     cells = None
     if submission.kind == "ipynb":
         try:
             cells = read_cells(data)
         except NotebookError as err:
             message = f"Your notebook could not be read, so nothing in it was graded: {err}."
-            return SubmissionResult(items=empty_items(md(message)), seconds=0.0, load_error={"type": "NotebookError", "message": message}, **common)
+            return SubmissionResult(items=empty_items(md(message)), seconds=0.0, load_error=grader_load_error("NotebookError", message), **common)
     loader = None if cells is None else CellReplay(cells)
     # The guest gets the bytes that were checked and hashed, not the path opened again.
     with host(submission.path, config, loader=loader, pool=pool, data=data) as guest:
@@ -129,12 +145,12 @@ def grade_submission(submission, config: GradeConfig = DEFAULT, checks=None, ter
         undefined = {} if loader is None else undefined_by_errors(cells, loader.errors, guest.available)
     outcomes, diagnoses = diagnose(outcomes, checks, probes)
     return SubmissionResult(
-        items=_items(outcomes, checks), seconds=time.monotonic() - start, load_error=load_error, output=output,
+        items=item_results(outcomes, checks), seconds=time.monotonic() - start, load_error=load_error, output=output,
         diagnoses=diagnoses, undefined=undefined, **common,
     )
 
 
-def _probe(guest, functions):
+def _probe(guest: Any, functions: Iterable[str]) -> dict[str, list[Any]]:
     """The student's replies on the fixed diagnosis probes (formulas.PROBES) of each failing function.
 
     Only functions that failed a check are called again, so a correct submission costs nothing extra.
@@ -144,21 +160,23 @@ def _probe(guest, functions):
     return {func: [guest.call(request, (func,)) for request in requests] for func, requests in asked.items()}
 
 
-def grade_batch(submissions, config: GradeConfig = DEFAULT, on_result=None, keep=None, *,
-                pool: SandboxPool | None = None, host=Host, term=None):
+def grade_batch(
+    submissions: Sequence[Submission], config: GradeConfig = DEFAULT,
+    on_result: Callable[[SubmissionResult], object] | None = None, keep: Callable[[SubmissionResult], Any] | None = None,
+    *, pool: SandboxPool | None = None, host: Any = Host, term: terms.Term | None = None, clock: Clock = utc_now,
+) -> list[Any]:
     """Grade many submissions, `config.jobs` at a time; call on_result(result) as each finishes.
-    `pool`, `host` and `term` are passed to every `grade_submission`.
+    `pool`, `host`, `term` and `clock` are passed to every `grade_submission`.
 
     Returns the results in the order of `submissions`, each passed through keep(result) first when given
     (the CLI keeps only what the gradebook needs once a student's files are written: a class of
     thousands then fits in little memory).
     """
-    kept = [None] * len(submissions)
+    kept: list[Any] = [None] * len(submissions)
     threads = ThreadPoolExecutor(max_workers=config.jobs)
     try:
         index = {
-            threads.submit(grade_submission, sub, config, term=term, pool=pool, host=host): i
-            for i, sub in enumerate(submissions)
+            threads.submit(grade_submission, sub, config, None, term, pool=pool, host=host, clock=clock): i for i, sub in enumerate(submissions)
         }
         # as_completed drops each future once it is yielded; popping it here lets its result go too.
         for future in as_completed(list(index)):

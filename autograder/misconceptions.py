@@ -7,8 +7,8 @@ each mistake: shared/research/misconceptions.md. An entry that changes its input
 computes the right values; it is recognised by the inputs after the call instead.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -7,19 +7,25 @@ The repo's tests check this oracle against sympy's.
 """
 
 from decimal import Decimal, localcontext
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
+import numpy.typing as npt
+
+#: Exact values: an object array of Fractions (0-d for a scalar input).
+Exact = npt.NDArray[np.object_]
 
 _DIGITS = 50
 
 
-def exact(x):
+def exact(x: npt.ArrayLike) -> Exact:
     """x (a number, nested list or array) as an object array of Fractions, exactly."""
-    return np.vectorize(Fraction, otypes=[object])(np.asarray(x, dtype=object))
+    out: Exact = np.vectorize(Fraction, otypes=[object])(np.asarray(x, dtype=object))
+    return out
 
 
-def _sqrt(q):
+def _sqrt(q: Fraction) -> Fraction:
     """The square root of a non-negative Fraction, to 50 significant digits, as a Fraction."""
     if q < 0:
         raise ValueError(f"square root of a negative number: {q}")
@@ -29,30 +35,33 @@ def _sqrt(q):
     return Fraction(root)
 
 
-def update_v(v_prev, g, beta2=0.999):
+def update_v(v_prev: npt.ArrayLike, g: npt.ArrayLike, beta2: float = 0.999) -> Exact:
     """v_t = beta2 * v_prev + (1 - beta2) * g**2, exactly."""
     b = Fraction(beta2)
-    return b * exact(v_prev) + (1 - b) * exact(g) ** 2
+    out: Exact = b * exact(v_prev) + (1 - b) * exact(g) ** 2
+    return out
 
 
-def bias_correct(v, t, beta2=0.999):
+def bias_correct(v: npt.ArrayLike, t: int | float, beta2: float = 0.999) -> Exact:
     """v_hat_t = v / (1 - beta2**t), exactly; t counts from 1."""
     if int(t) != t or t < 1:
         raise ValueError(f"t must be an integer >= 1, got {t!r}")
     b = Fraction(beta2)
-    return exact(v) / (1 - b ** int(t))
+    out: Exact = exact(v) / (1 - b ** int(t))
+    return out
 
 
-def effective_step(v_hat, alpha=0.001, eps=1e-8):
+def effective_step(v_hat: npt.ArrayLike, alpha: float = 0.001, eps: float = 1e-8) -> Exact:
     """alpha / (sqrt(v_hat) + eps), with the square root to 50 digits."""
     roots = np.vectorize(_sqrt, otypes=[object])(exact(v_hat))
-    return Fraction(alpha) / (roots + Fraction(eps))
+    out: Exact = Fraction(alpha) / (roots + Fraction(eps))
+    return out
 
 
-FUNCTIONS = {"update_v": update_v, "bias_correct": bias_correct, "effective_step": effective_step}
+FUNCTIONS: dict[str, Callable[..., Exact]] = {"update_v": update_v, "bias_correct": bias_correct, "effective_step": effective_step}
 
 
-def to_float(values):
+def to_float(values: npt.ArrayLike) -> float | npt.NDArray[np.float64]:
     """An exact result as float64: a float for a 0-d result, else an array."""
     out = np.vectorize(float, otypes=[np.float64])(np.asarray(values, dtype=object))
     return float(out) if out.ndim == 0 else out

@@ -213,7 +213,7 @@ def _effective_step(draw):
 
 
 @lru_cache(maxsize=256)
-def cases(seed):
+def cases(seed: int) -> tuple[Case, ...]:
     """The hidden cases one seed draws, in a fixed order; the same seed always gives the same cases."""
     draw = Draw(seed)
     drawn = tuple(_update_v(draw) + _bias_correct(draw) + _effective_step(draw))

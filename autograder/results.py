@@ -1,9 +1,33 @@
 """Grading results as plain data. CSV, results.json, feedback.md and the terminal table render these."""
 
-from dataclasses import dataclass, field
-from typing import Literal, get_args
+from __future__ import annotations
 
-from autograder.rubric import ITEMS, MAX_SCORE, RubricItem
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, get_args
+
+from autograder.rubric import ITEMS, MAX_SCORE, Group, RubricItem
+
+if TYPE_CHECKING:  # diagnosis imports results: the type only, no import cycle at run time
+    from autograder.diagnosis import Diagnosis
+
+#: The load errors the grader names itself; their message is a whole sentence written for the student.
+#: Any other `LoadError["type"]` is the name of the exception the student's file raised while loading.
+GraderLoadError = Literal["Missing", "Unsupported", "NotebookError", "Timeout", "Crashed"]
+GRADER_LOAD_ERRORS: frozenset[str] = frozenset(get_args(GraderLoadError))
+
+
+class LoadError(TypedDict):
+    """Why a submission could not be loaded, as results.json's `load_error` holds it."""
+
+    type: str  # a GraderLoadError, or the name of the student's exception ("SyntaxError", "ZeroDivisionError")
+    message: str
+    line: NotRequired[int | None]  # where the student's exception was raised, when known
+    source: NotRequired[str | None]
+
+
+def grader_load_error(kind: GraderLoadError, message: str) -> LoadError:
+    """A load error the grader names: the type checker holds `kind` to the ones every renderer knows."""
+    return {"type": kind, "message": message}
 
 
 @dataclass(frozen=True)
@@ -23,7 +47,7 @@ class Outcome:
     about: str
     message: str = ""
     diagnosis: str | None = None
-    returned: dict | None = field(default=None, compare=False, repr=False)
+    returned: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     group: str = ""  # the rubric item's check group it counts in
     kind: str = "value"  # what it judged: a Case's `expect`, or "identity"
 
@@ -38,32 +62,32 @@ class GroupResult:
     void: str = ""
 
     @property
-    def spec(self):
+    def spec(self) -> Group:
         return self.item.group(self.name)
 
     @property
-    def points(self):
+    def points(self) -> int:
         return self.spec.points
 
     @property
-    def number(self):
+    def number(self) -> str:
         return self.item.group_number(self.name)
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         return not self.void and bool(self.outcomes) and all(o.passed for o in self.outcomes)
 
     @property
-    def score(self):
+    def score(self) -> int:
         return self.points if self.passed else 0
 
     @property
-    def hidden(self):
+    def hidden(self) -> bool:
         """A group is hidden when none of its checks is public."""
         return all(o.hidden for o in self.outcomes)
 
     @property
-    def failures(self):
+    def failures(self) -> tuple[Outcome, ...]:
         return tuple(o for o in self.outcomes if not o.passed)
 
 
@@ -80,27 +104,27 @@ class ItemResult:
     void: str = ""
 
     @property
-    def groups(self):
+    def groups(self) -> tuple[GroupResult, ...]:
         return tuple(
             GroupResult(self.item, g.name, tuple(o for o in self.outcomes if o.group == g.name), self.void)
             for g in self.item.groups
         )
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         return not self.void and bool(self.outcomes) and all(o.passed for o in self.outcomes)
 
     @property
-    def score(self):
+    def score(self) -> int:
         return sum(g.score for g in self.groups)
 
     @property
-    def hidden(self):
+    def hidden(self) -> bool:
         """An item is hidden when none of its checks is public."""
         return all(o.hidden for o in self.outcomes)
 
     @property
-    def failures(self):
+    def failures(self) -> tuple[Outcome, ...]:
         return tuple(o for o in self.outcomes if not o.passed)
 
 
@@ -115,42 +139,42 @@ class SubmissionResult:
     graded_at: str
     seconds: float
     isolation: str
-    load_error: dict | None = None
+    load_error: LoadError | None = None
     output: str = ""
-    extra: dict = field(default_factory=dict)
-    diagnoses: tuple = ()  # diagnosis.Diagnosis per failing function: a known mistake, or which input fails
-    undefined: dict = field(default_factory=dict)  # function -> the notebook cell error that left it undefined
+    extra: dict[str, Any] = field(default_factory=dict)
+    diagnoses: tuple[Diagnosis, ...] = ()  # diagnosis.Diagnosis per failing function: a known mistake, or which input fails
+    undefined: dict[str, Any] = field(default_factory=dict)  # function -> the notebook cell error that left it undefined
 
     @property
-    def score(self):
+    def score(self) -> int:
         return sum(r.score for r in self.items)
 
     @property
-    def max_score(self):
+    def max_score(self) -> int:
         return MAX_SCORE
 
     @property
-    def misconceptions(self):
+    def misconceptions(self) -> list[str]:
         """The ids the diagnosis named, in function order: a catalogue id, or `formula:<func>=<formula>`."""
         return [d.id for d in self.diagnoses if d.id]
 
     @property
-    def contract_failures(self):
+    def contract_failures(self) -> tuple[Outcome, ...]:
         """The failed checks of the contract items (containers, types, inputs unchanged), apart from the maths:
         each Outcome's `kind` says what it judged ("same", "container" or "unchanged") and `group` where."""
         return tuple(o for r in self.items if r.item.kind == "contract" for o in r.failures)
 
-    def diagnosis_for(self, func):
+    def diagnosis_for(self, func: str) -> Diagnosis | None:
         return next((d for d in self.diagnoses if d.func == func), None)
 
-    def item(self, item_id):
+    def item(self, item_id: str) -> ItemResult:
         return next(r for r in self.items if r.item.id == item_id)
 
-    def scores_by_item(self):
+    def scores_by_item(self) -> dict[str, int]:
         return {r.item.id: r.score for r in self.items}
 
 
-def empty_items(message, about="the submission could not be graded"):
+def empty_items(message: str, about: str = "the submission could not be graded") -> tuple[ItemResult, ...]:
     """Every rubric item failed with one message: for a file that cannot be graded at all."""
     return tuple(
         ItemResult(item, tuple(

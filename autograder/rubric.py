@@ -58,13 +58,13 @@ class RubricItem:
             raise ValueError(f"rubric item {self.id}: its groups must be named and distinct, got {names}")
 
     @property
-    def points(self):
+    def points(self) -> int:
         return sum(g.points for g in self.groups)
 
-    def group(self, name):
+    def group(self, name: str) -> Group:
         return next(g for g in self.groups if g.name == name)
 
-    def group_number(self, name):
+    def group_number(self, name: str) -> str:
         """The group's number for Gradescope and the feedback: 1.1.2 is item 1.1's second group."""
         return f"{self.number}.{[g.name for g in self.groups].index(name) + 1}"
 

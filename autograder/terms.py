@@ -14,9 +14,12 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from autograder import randomized
 from autograder.cases import CHECKS
+from autograder.checks import Case
+from autograder.identity import IdentityCheck
 from autograder.errors import ManifestError
 
 MANIFEST = Path(__file__).with_name("term.json")
@@ -24,20 +27,20 @@ MAX_NAME = 64
 GENERATED = "by `adam-hw release --term NAME`; do not edit by hand"
 
 
-def _seed(text):
+def _seed(text: str) -> int:
     """A 48-bit seed from sha256: at most 15 digits, so JSON readers (2**53) and spreadsheets keep it exact."""
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:6], "big")
 
 
-def term_seed(name):
+def term_seed(name: str) -> int:
     return _seed(f"adam-hw term {name}")
 
 
-def student_seed(seed, student):
+def student_seed(seed: int, student: str) -> int:
     return _seed(f"adam-hw student {seed} {student}")
 
 
-def check_name(name):
+def check_name(name: object) -> str:
     """The term name, or ValueError naming what is wrong with it."""
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"a term name must be a non-empty string, got {name!r}")
@@ -53,14 +56,14 @@ class Term:
     name: str
     per_student: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         check_name(self.name)
 
     @property
-    def seed(self):
+    def seed(self) -> int:
         return term_seed(self.name)
 
-    def seed_for(self, student, per_student=None):
+    def seed_for(self, student: str, per_student: bool | None = None) -> int:
         """The seed a student's cases are drawn from; per_student=None follows the term."""
         own = self.per_student if per_student is None else per_student
         return student_seed(self.seed, student) if own else self.seed
@@ -70,22 +73,23 @@ class Term:
 class Plan:
     """What one submission is graded on, and what results.json records about it."""
 
-    checks: tuple
+    checks: tuple[Case | IdentityCheck, ...]
     term: str
     seed: int
     per_student: bool
 
     @property
-    def extra(self):
+    def extra(self) -> dict[str, Any]:
         return {"term": self.term, "seed": self.seed, "per_student": self.per_student}
 
 
-def checks_for_seed(seed):
+def checks_for_seed(seed: int) -> tuple[Case | IdentityCheck, ...]:
     """The fixed checks followed by the cases drawn from `seed`."""
-    return CHECKS + randomized.graded(seed)
+    checks: tuple[Case | IdentityCheck, ...] = CHECKS + randomized.graded(seed)
+    return checks
 
 
-def seed_of(student, term, per_student=None):
+def seed_of(student: str, term: Term, per_student: bool | None = None) -> tuple[int, bool]:
     """(seed, per_student) for one student: the one place that decides which cases a student gets, for
     grading and for `--resume` alike. `student` is the id draws are seeded from (a roster's LMS id)."""
     own = term.per_student if per_student is None else per_student
@@ -97,7 +101,7 @@ def plan(student, term, per_student=None):
     return Plan(checks_for_seed(seed), term.name, seed, own)
 
 
-def manifest(term):
+def manifest(term: Term) -> dict[str, Any]:
     """The manifest for a term, as a dict (see the module docstring)."""
     drawn = randomized.cases(term.seed)
     return {
@@ -111,11 +115,11 @@ def manifest(term):
     }
 
 
-def manifest_text(term):
+def manifest_text(term: Term) -> str:
     return json.dumps(manifest(term), indent=2) + "\n"
 
 
-def _load(path):
+def _load(path: str | Path) -> tuple[Term, dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         raise ManifestError(f"no term manifest at {path}: run `adam-hw release --term NAME`")
@@ -132,12 +136,12 @@ def _load(path):
     return term, data
 
 
-def recorded(path=MANIFEST):
+def recorded(path: str | Path = MANIFEST) -> Term:
     """The Term a manifest names, without checking the rest (for `release`, which rewrites it)."""
     return _load(path)[0]
 
 
-def read(path=MANIFEST):
+def read(path: str | Path = MANIFEST) -> Term:
     """The Term a manifest records, after checking it reproduces: ManifestError (a usage error) saying what does not."""
     term, data = _load(path)
     expected = manifest(term)
@@ -153,6 +157,6 @@ def read(path=MANIFEST):
 
 
 @lru_cache(maxsize=1)
-def current():
+def current() -> Term:
     """The term in autograder/term.json, read and checked once per process."""
     return read(MANIFEST)

@@ -1,13 +1,13 @@
 """Judging a returned value: the worker's reply is untrusted data, so judging it never raises."""
 
-from fractions import Fraction
-
 import numpy as np
 import pytest
 from hypothesis import given
 
+from autograder.cases import CHECKS
 from autograder.compare import RTOL, judge_container, judge_value, show
-from autograder.identity import _close
+from autograder.identity import IdentityCheck
+from autograder.sandbox import Reply
 from tests.strategies import json_values
 from tests.strategies import value_replies as replies
 
@@ -19,8 +19,14 @@ def test_judge_value_turns_any_reply_into_a_verdict_without_raising(reply):
 
 
 @given(replies | json_values)
-def test_the_identity_probe_comparison_never_raises(reply):
-    assert _close(reply, Fraction(1)) in (True, False)
+def test_an_identity_checks_float_probes_judge_any_reply_wrong_without_raising(reply):
+    check = next(c for c in CHECKS if isinstance(c, IdentityCheck))
+
+    def call(request, uses):
+        # The same reply at every step: the probes' expected values differ, so it can never pass.
+        return Reply("ok", value={"values": [reply] * len(request["gradients"])})
+
+    assert isinstance(check.run_numeric(call), str)
 
 
 @pytest.mark.parametrize(

@@ -199,4 +199,4 @@ def test_every_guest_of_a_sandbox_can_write_its_own_folder_one_after_another(lev
     for name in ("first", "second", "third"):  # one after another in the same sandbox: the folder is reused
         (tmp_path / f"{name}.py").write_text(WRITES_ITS_OWN_FOLDER)
     results = grade_batch(discover([tmp_path]), GradeConfig(timeout=5.0, jobs=1, isolation=level))
-    assert {r.student: (r.score, r.load_error) for r in results} == {n: (100, None) for n in ("first", "second", "third")}
+    assert {r.student: (r.score, r.load_error) for r in results} == dict.fromkeys(("first", "second", "third"), (100, None))

@@ -87,7 +87,7 @@ def test_a_missing_path_and_a_non_python_file_are_refused_by_name(tmp_path):
     with pytest.raises(UsageError, match="nobody"):
         discover([tmp_path / "nobody.py"])
     essay = _touch(tmp_path / "essay.txt")
-    with pytest.raises(UsageError, match="essay.txt"):
+    with pytest.raises(UsageError, match=r"essay\.txt"):
         discover([essay])
 
 

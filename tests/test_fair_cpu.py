@@ -2,6 +2,7 @@
 slot into a timeout, at every isolation level, while the wall-clock bound stays the outer cap."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -67,7 +68,7 @@ def test_each_sandbox_gets_its_own_cgroup_with_an_equal_share(tmp_path):
     try:
         procs = [groups.create(slot) for slot in (0, 1)]
         weight = "cpu.shares" if groups.kind == "v1" else "cpu.weight"
-        shares = [open(p.replace("cgroup.procs", weight)).read().strip() for p in procs]
+        shares = [Path(p.replace("cgroup.procs", weight)).read_text().strip() for p in procs]
         assert shares[0] == shares[1] == str(cpu.SHARE_V1 if groups.kind == "v1" else cpu.WEIGHT_V2)
         assert len(set(procs)) == 2
     finally:
@@ -88,7 +89,7 @@ def test_each_sandbox_process_runs_in_its_own_cgroup_which_its_guests_inherit(le
         groups = []
         for sandbox in (first, second):
             sandbox.wait_ready()
-            lines = open(f"/proc/{sandbox.process_pid()}/cgroup").read().splitlines()
+            lines = Path(f"/proc/{sandbox.process_pid()}/cgroup").read_text().splitlines()
             groups.append(next(line.split(":", 2)[2] for line in lines if "cpu" in line.split(":")[1].split(",")))
         assert all(f"/adam-hw-{os.getpid()}/slot-" in group for group in groups)
         assert groups[0] != groups[1]

@@ -4,6 +4,7 @@ import json
 import re
 import threading
 from decimal import Decimal
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -29,7 +30,7 @@ def _key(request):
 class RecordingHost(Host):
     """The real host, keeping each reply so a test can see what the student's code returned."""
 
-    replies = {}  # submission path -> {request as JSON: Reply}
+    replies: ClassVar[dict[str, dict]] = {}  # submission path -> {request as JSON: Reply}
     lock = threading.Lock()
 
     def __init__(self, source, *args, **kwargs):
@@ -113,7 +114,7 @@ def _not_secret():
     """Renderings anyone may see: public expected values, the page's printed figures, and every case's
     inputs (feedback shows a failing check's call, and one step's answer is the next step's input)."""
     def renderings(x):
-        return {"%.6g" % v for v in np.asarray(x, dtype=np.float64).ravel()}
+        return {f"{v:.6g}" for v in np.asarray(x, dtype=np.float64).ravel()}
 
     seen = {f.printed for f in FIGURES}
     for c in CHECKS:
@@ -129,12 +130,12 @@ def test_feedback_and_results_json_never_show_a_failing_hidden_expected_value(wr
     """The whole page a student reads, diagnosis and hints included, not only the check's own line."""
     public = _not_secret()
     leaks = []
-    for result, outcome, case, reply in _failing_hidden_value_outcomes(wrong):
+    for result, _outcome, case, reply in _failing_hidden_value_outcomes(wrong):
         theirs = _students_value(reply) or ""
         texts = {"feedback.md": BANDS.sub("", feedback.render(result)),
                  "results.json": BANDS.sub("", json.dumps(gradescope.render(result)))}
         for value in np.asarray(case.expected, dtype=np.float64).ravel():
-            expected = "%.6g" % value
+            expected = f"{value:.6g}"
             # Fewer than 4 significant digits ("10", "0.01") turn up on any page by chance.
             if expected in public or _shows(theirs, expected) or len(Decimal(expected).normalize().as_tuple().digits) < 4:
                 continue

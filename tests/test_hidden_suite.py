@@ -66,7 +66,7 @@ def runs(tmp_path_factory):
 def test_the_reference_passes_every_hidden_item(runs):
     statuses, run = runs["reference"]
     assert run.returncode == 0, run.stdout + run.stderr
-    assert statuses == {item: "PASSED" for item in ITEM_IDS}
+    assert statuses == dict.fromkeys(ITEM_IDS, "PASSED")
 
 
 @pytest.mark.parametrize("name", ["stub", "missing_pow_t"])

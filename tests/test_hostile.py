@@ -3,11 +3,13 @@ what each isolation level stops, the time bound, a grader running as a normal us
 """
 
 import csv
+import importlib.util
 import json
 import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -58,6 +60,7 @@ def _grade(names, **config):
     return {r.student: r for r in grade_batch(_subs(*names), GradeConfig(timeout=2.0, **config))}
 
 
+@pytest.mark.root
 def test_a_daemon_and_a_fork_storm_leave_no_process_and_cannot_rewrite_the_gradebook(tmp_path):
     out = tmp_path / "out"
     names = ("detached_daemon", "fork_storm", "fake_results")
@@ -77,6 +80,7 @@ def test_a_daemon_and_a_fork_storm_leave_no_process_and_cannot_rewrite_the_grade
     assert _processes_with_uid(_uids_of(run.pid)) == []
 
 
+@pytest.mark.root
 def test_a_batch_in_this_process_kills_every_process_its_submissions_started():
     results = _grade(["fork_storm", "detached_daemon", "kill_the_grader", "correct_plain"])
     assert results["fork_storm"].score == 100
@@ -173,32 +177,66 @@ def test_a_submission_ends_within_functions_plus_one_timeouts_however_it_spends_
     assert result.seconds < (3 + 1) * timeout + 1.0
 
 
-def _python_for_nobody():
-    """`adam-hw` as a command a normal user can run: this venv's Python may live under /root (pyenv), which
-    nobody can enter, so use the system's Python of the same version with this checkout and venv on its path."""
+def _readable_by_all(source, target):
+    """A copy of the file `source` at `target` that any user can read: a hard link when the file already is
+    (fast, and the path to it is what was private), else a real copy made readable."""
+    if os.stat(source).st_mode & stat.S_IROTH:
+        try:
+            os.link(source, target)
+            return target
+        except OSError:  # another file system, or links not allowed: copy instead
+            pass
+    shutil.copy2(source, target)
+    os.chmod(target, os.stat(target).st_mode | stat.S_IROTH | (stat.S_IXOTH if os.access(target, os.X_OK) else 0))
+    return target
+
+
+def _python_for_nobody(work):
+    """`adam-hw` as a command the user nobody can run, whatever folder this checkout sits in.
+
+    The checkout and its venv may be under a folder nobody cannot enter (root's home is mode 700), and so may
+    this venv's Python (pyenv under /root): so the grader and the packages it imports are copied into `work`
+    and run by the system's Python of the same version.
+    """
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     python = shutil.which(version, path="/usr/bin:/usr/local/bin:/bin")
-    assert python, f"the test needs a system {version} that the user nobody can run"
-    site = [p for p in sys.path if p.endswith("site-packages") and p.startswith(sys.prefix)]
-    path = [str(ROOT)] + site
+    if python is None:
+        pytest.skip(f"needs a system {version} (in /usr/bin, /usr/local/bin or /bin) that the user nobody can run")
+    lib = work / "lib"
+    # __pycache__ comes along: nobody cannot write one, and compiling sympy afresh in every sandbox is slow.
+    shutil.copytree(ROOT / "autograder", lib / "autograder", copy_function=_readable_by_all)
+    for name in ("numpy", "sympy", "mpmath"):
+        package = Path(next(iter(importlib.util.find_spec(name).submodule_search_locations)))
+        for folder in (package, package.with_name(f"{name}.libs")):  # numpy's wheel keeps its BLAS in numpy.libs
+            if folder.is_dir():
+                shutil.copytree(folder, lib / folder.name, copy_function=_readable_by_all)
+    for folder in [lib, *(p for p in lib.rglob("*") if p.is_dir())]:
+        folder.chmod(0o755)  # copytree gives each folder its source's mode, which may be private
+    path = [str(lib)]
     return [python, "-I", "-c", f"import sys; sys.path[:0] = {path!r}; from autograder.cli import main; sys.exit(main())"]
 
 
+@pytest.mark.root
 def test_isolation_os_without_root_is_a_usage_error_and_auto_falls_back_to_basic_as_a_normal_user():
     work = Path(tempfile.mkdtemp(prefix="adam-hw-nobody-"))
     try:
         os.chmod(work, 0o777)
+        students = work / "class"
+        students.mkdir(mode=0o755)
         for name in ("loop_in_one_function", "fork_storm", "detached_daemon", "correct_plain", "read_reference"):
-            shutil.copy(HOSTILE / f"{name}.py", work / f"{name}.py")
-        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", *_python_for_nobody()]
+            _readable_by_all(HOSTILE / f"{name}.py", students / f"{name}.py")
+        # A reference that a normal user can read, wherever this checkout is: what read_reference looks for.
+        (work / "solutions").mkdir(mode=0o755)
+        _readable_by_all(ROOT / "solutions" / "second_moment.py", work / "solutions" / "second_moment.py")
+        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", *_python_for_nobody(work)]
         refused = subprocess.run(
-            as_nobody + ["grade", str(work), "--out", str(work / "out"), "--isolation", "os"],
+            as_nobody + ["grade", str(students), "--out", str(work / "out"), "--isolation", "os"],
             capture_output=True, text=True, cwd=work,
         )
         assert refused.returncode == 2
         assert "isolation 'os' needs root" in refused.stderr
         done = subprocess.run(
-            as_nobody + ["grade", str(work), "--out", str(work / "out"), "--timeout", "2"],
+            as_nobody + ["grade", str(students), "--out", str(work / "out"), "--timeout", "2"],
             capture_output=True, text=True, cwd=work,
         )
         assert done.returncode == 0, done.stderr

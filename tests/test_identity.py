@@ -14,7 +14,7 @@ from autograder.cases import IDENTITY
 from autograder.config import GradeConfig
 from autograder.identity import ClosedFormCheck, ConstantGradientCheck, closed_form, parse_rational
 from autograder.sandbox import Host
-from tests.conftest import ROOT, SUBMISSIONS
+from tests.conftest import ROOT, SUBMISSIONS, load_reference
 from tests.strategies import json_values, value_replies
 
 # -- (a) the proof -----------------------------------------------------------------------------------------
@@ -130,10 +130,8 @@ def test_the_reference_which_rejects_symbols_passes_by_float_probes(outcomes, it
 
 def test_the_reference_really_rejects_sympy_symbols():
     # The fallback test above means something only if the reference cannot take a Symbol.
-    from tests.test_page import _reference
-
     with pytest.raises(TypeError):
-        _reference().update_v(0.0, sympy.Symbol("g"))
+        load_reference().update_v(0.0, sympy.Symbol("g"))
 
 
 @pytest.mark.parametrize("name", sorted(WRONG_FIRST_STEP) + sorted(SYMBOLIC_WRONG))

@@ -16,8 +16,8 @@ from autograder.checks import Case
 from autograder.diagnosis import Diagnosis, diagnose
 from autograder.render import gradescope
 from autograder.render.feedback import diagnosis_text, render
+from autograder.grading import item_results
 from autograder.results import SubmissionResult
-from autograder.grading import _items
 from autograder.sandbox import Reply
 from tests.conftest import SUBMISSIONS
 
@@ -108,7 +108,7 @@ def test_a_mistake_that_only_shows_for_another_beta2_is_described_that_way():
 def test_feedback_names_one_likely_mistake_per_function_with_its_hint_and_results_list_its_id():
     mistake = misconceptions.BY_ID["effective_step.eps_inside_sqrt"]
     outcomes, diagnoses = _graded(mistake.func, _mistaken(mistake))
-    result = SubmissionResult("s", "second_moment.py", "0" * 64, _items(outcomes), "now", 0.0, "test", diagnoses=diagnoses)
+    result = SubmissionResult("s", "second_moment.py", "0" * 64, item_results(outcomes), "now", 0.0, "test", diagnoses=diagnoses)
     text = render(result)
     assert text.count("**Likely mistake:") == 1
     assert diagnosis_text(diagnoses[0]) in text
@@ -141,7 +141,7 @@ def test_a_student_whose_code_only_rejects_lists_is_told_so_and_gets_no_named_mi
             return Reply("error", error={"type": "TypeError", "message": "can't multiply sequence by non-int"})
         return _answer(case, "effective_step", lambda args, kwargs: (case.expected, list(args)), "float64")
 
-    outcomes, diagnoses = diagnose([c.run(lambda request, uses, c=c: call(c)) for c in CASES], CASES)
+    _, diagnoses = diagnose([c.run(lambda request, uses, c=c: call(c)) for c in CASES], CASES)
     assert [(d.func, d.misconception) for d in diagnoses] == [("effective_step", None)]
     assert diagnoses[0].failing_inputs.startswith("Your effective_step fails exactly on the checks with Python lists")
 

@@ -47,7 +47,7 @@ ON_THE_DRAW = REFERENCE["update_v"].replace(
 STUDENTS = {
     "reference": (REFERENCE, 100),
     "untouched": ({}, 0),
-    "abs_gradient": ({**REFERENCE, "update_v": REFERENCE["update_v"].replace("g**2", "np.abs(g)")}, 53),
+    "abs_gradient": ({**REFERENCE, "update_v": REFERENCE["update_v"].replace("g**2", "np.abs(g)")}, 70),
     "warns": ({**REFERENCE, "update_v": WARNS}, 100),
     # The reference, with one test cell deleted: nbgrader puts it back (add_missing_cells), adam-hw never needs it.
     "deleted_test_cell": (REFERENCE, 100),

@@ -10,6 +10,7 @@ from hypothesis import given
 from autograder import oracle
 from autograder.compare import RTOL
 from tests import strategies as st
+from tests.conftest import load_reference
 
 SQRT_DIGITS = 40
 
@@ -92,16 +93,10 @@ def test_update_v_keeps_one_minus_beta2_exact():
 FAR_INSIDE = RTOL / 1000
 
 
-def _reference():
-    from tests.test_page import _reference as load
-
-    return load()
-
-
 @given(st.update_v_inputs, st.course_beta2s)
 def test_the_float64_reference_update_v_is_far_inside_the_tolerance(inputs, beta2):
     v_prev, g = inputs
-    got = _reference().update_v(v_prev, g, beta2)
+    got = load_reference().update_v(v_prev, g, beta2)
     assert np.allclose(got, oracle.to_float(oracle.update_v(v_prev, g, beta2)), rtol=FAR_INSIDE, atol=0)
 
 
@@ -110,10 +105,10 @@ def test_the_float64_reference_bias_correct_is_far_inside_the_tolerance(v, t, be
     expected = oracle.bias_correct(v, t, beta2)
     if not np.all(np.isfinite(oracle.to_float(expected))):
         return  # v / (1 - beta2**t) beyond float64's range: nothing a student could return
-    assert np.allclose(_reference().bias_correct(v, t, beta2), oracle.to_float(expected), rtol=FAR_INSIDE, atol=0)
+    assert np.allclose(load_reference().bias_correct(v, t, beta2), oracle.to_float(expected), rtol=FAR_INSIDE, atol=0)
 
 
 @given(st.second_moment_arrays, st.alphas, st.epsilons)
 def test_the_float64_reference_effective_step_is_far_inside_the_tolerance(v_hat, alpha, eps):
-    got = _reference().effective_step(v_hat, alpha, eps)
+    got = load_reference().effective_step(v_hat, alpha, eps)
     assert np.allclose(got, oracle.to_float(oracle.effective_step(v_hat, alpha, eps)), rtol=FAR_INSIDE, atol=0)

@@ -1,6 +1,5 @@
 """The course page's worked example: every printed figure, recomputed exactly from the page's inputs."""
 
-import importlib.util
 from decimal import Decimal
 
 import pytest
@@ -8,7 +7,7 @@ import sympy
 
 from autograder import page
 from autograder.cases import CHECKS
-from tests.conftest import ROOT
+from tests.conftest import load_reference
 
 DIGITS = 40
 
@@ -65,16 +64,9 @@ def test_the_steps_at_t1_differ_a_hundredfold():
     assert abs(_as_decimal(ratio) - page.STEP_RATIO_T1) < Decimal("1e-4")
 
 
-def _reference():
-    spec = importlib.util.spec_from_file_location("reference_second_moment", ROOT / "solutions" / "second_moment.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("parameter", sorted(page.GRADIENTS))
 def test_the_float64_reference_matches_the_exact_page_values(parameter):
-    ref = _reference()
+    ref = load_reference()
     v = page.V0
     for t, g in enumerate(page.GRADIENTS[parameter], start=1):
         v = ref.update_v(v, g, page.BETA2)

@@ -67,7 +67,7 @@ def _significant_digits(text):
 
 
 def _formats(x):
-    return {repr(float(x)), "%.6g" % x, "%.10g" % x}
+    return {repr(float(x)), f"{x:.6g}", f"{x:.10g}"}
 
 
 def _numbers(values):
@@ -164,7 +164,7 @@ def _leaks(texts, secret):
     for name, body in texts.items():
         for token in NUMBER.findall(body):
             # A number written out in full is a leak when it, or its first 10 digits, is a hidden answer.
-            for text in {token, "%.10g" % float(token)} & set(secret):
+            for text in {token, f"{float(token):.10g}"} & set(secret):
                 leaks.add((name, token, secret[text]))
     return sorted(leaks)
 

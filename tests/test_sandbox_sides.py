@@ -296,7 +296,7 @@ def test_past_the_dead_cell_limit_the_rest_are_skipped_with_a_note():
 
 def test_notebook_cells_share_what_the_submission_has_and_the_rest_are_not_run():
     host = _ScriptedHost()
-    available, error = CellReplay([Cell(n, "slow") for n in range(1, 21)]).load(host)
+    _, error = CellReplay([Cell(n, "slow") for n in range(1, 21)]).load(host)
     assert error is None and host.spent <= host.total + 0.01
     assert len(host.ran) == 12  # 11 x 0.7 s, and the twelfth is cut at the 8 s the submission has
     assert any("cell 20 was not run: your notebook had used up the 8 s it has in all" in n for n in host.notes)

@@ -1,6 +1,5 @@
 """A student's error is feedback, not a crash: what each kind of error costs and what the page says."""
 
-import textwrap
 
 import pytest
 
@@ -52,13 +51,13 @@ def test_a_syntax_error_scores_zero_and_names_its_line(graded):
 
 
 def test_a_missing_function_costs_only_its_items_and_is_named(graded):
-    result, failed, text = graded["no_bias_correct"]
+    _, failed, text = graded["no_bias_correct"]
     assert failed == BIAS_CORRECT_ITEMS
     assert "your file has no function named bias_correct" in text
 
 
 def test_an_exception_names_its_type_message_and_the_students_own_line(graded):
-    result, failed, text = graded["raises_inside"]
+    _, failed, text = graded["raises_inside"]
     assert failed == BIAS_CORRECT_ITEMS
     line = SUBMISSIONS["raises_inside"].splitlines().index("    raise ZeroDivisionError('my own message')") + 1
     assert f"raised ZeroDivisionError: my own message at line {line} (`raise ZeroDivisionError('my own message')`)" in text

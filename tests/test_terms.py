@@ -5,12 +5,15 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
 from autograder import cli, randomized, release, terms
 from autograder.cases import CHECKS
+from autograder.discover import Submission
+from autograder.grading import grade_submission
 from autograder.notebook.build import case_line
 from autograder.rubric import ITEMS_BY_ID
 from tests.conftest import ROOT, SUBMISSIONS
@@ -230,3 +233,21 @@ def test_the_seed_in_results_json_alone_rebuilds_a_students_checks_and_grade(tmp
     again = grade_submission(Submission("someone-else", path, "py"), GradeConfig(jobs=1), checks=terms.checks_for_seed(seed))
     assert [t["score"] for t in first["tests"]] == [r.score for r in again.items]
     assert first["extra_data"]["failed_checks"] == [o.check for r in again.items for o in r.failures]
+
+
+def test_grading_draws_from_the_term_it_is_given_and_stamps_the_time_of_the_clock_it_is_given(tmp_path):
+    missing = Submission("ann", tmp_path, "missing")  # graded without starting a sandbox
+    when = datetime(2027, 1, 2, 3, 4, tzinfo=UTC)
+    result = grade_submission(missing, term=terms.Term("spring-2027", per_student=True), clock=lambda: when)
+    assert result.extra == {"term": "spring-2027", "seed": terms.student_seed(terms.term_seed("spring-2027"), "ann"),
+                            "per_student": True}
+    assert result.graded_at == "2027-01-02 03:04 UTC"
+
+
+def test_grading_on_given_checks_reads_no_term(tmp_path, monkeypatch):
+    def no_term():
+        raise AssertionError("the term manifest was read")
+
+    monkeypatch.setattr(terms, "current", no_term)
+    result = grade_submission(Submission("ann", tmp_path, "missing"), checks=CHECKS)
+    assert result.extra == {}

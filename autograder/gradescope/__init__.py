@@ -20,13 +20,13 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 _SKIP_PARTS = {"__pycache__"}
 
 
-def requirements():
+def requirements() -> str:
     """The grader's runtime dependencies (no extras), one per line."""
     needs = [r for r in metadata.requires("adam-hw") or () if "extra ==" not in r]
     return "\n".join(sorted(r.split(";")[0].strip() for r in needs)) + "\n"
 
 
-def package_files():
+def package_files() -> dict[str, Path]:
     """{name in the zip: path} for every file of the autograder package (no caches, compiled or hidden files)."""
     files = {}
     for path in sorted(PACKAGE.rglob("*")):
@@ -37,14 +37,14 @@ def package_files():
     return files
 
 
-def _add(archive, name, data, executable=False):
+def _add(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
     info = zipfile.ZipInfo(name, date_time=_EPOCH)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = (0o100755 if executable else 0o100644) << 16
     archive.writestr(info, data)
 
 
-def build(out):
+def build(out: str | Path) -> list[str]:
     """Write the autograder zip to `out`; returns the names it holds. The term manifest must be valid."""
     terms.read(terms.MANIFEST)  # a stale or edited manifest must stop the build, not every student's run
     out = Path(out)

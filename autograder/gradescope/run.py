@@ -67,9 +67,9 @@ def write_results(path, result):
 
 def run(root, isolation=DEFAULT.isolation):
     root = Path(root).resolve()  # relative to where we were started, before anything changes folder
-    terms.current()  # read and check the term manifest before any student code runs
+    term = terms.current()  # read and check the term manifest before any student code runs
     submission = find_submission(root / "submission", student_id(root / "submission_metadata.json"))
-    result = grading.grade_submission(submission, GradeConfig(jobs=1, isolation=isolation))
+    result = grading.grade_submission(submission, GradeConfig(jobs=1, isolation=isolation), term=term)
     write_results(root / "results" / "results.json", result)
     return result
 

@@ -57,7 +57,8 @@ def item_of(cell_grade_id):
 
 def parse_text(text):
     """The cell specs of notebook_text.md, in order; ValueError naming the line of a bad marker."""
-    specs, kind, name, body = [], None, "", []
+    specs, kind, name = [], None, ""
+    body: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith("<!-- cell:"):
             match = MARKER.match(line)
@@ -80,7 +81,7 @@ def split_solution(source):
     functions = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            end = node.end_lineno
+            end = node.end_lineno or node.lineno
             # The closing `### END SOLUTION` is a comment, which ast does not count: keep the indented tail.
             while end < len(lines) and (not lines[end].strip() or lines[end][:1].isspace()):
                 end += 1
@@ -325,7 +326,8 @@ def tests_cells(item_id, checks=CHECKS):
     cells = []
     for group in item.groups:
         mine = [c for c in checks if c.item == item_id and c.group == group.name]
-        visible, hidden = [], []
+        visible: list[str] = []
+        hidden: list[str] = []
         for check in mine:
             if isinstance(check, IdentityCheck):
                 seen, unseen = identity_lines(check)

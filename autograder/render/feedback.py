@@ -11,6 +11,7 @@ from pathlib import Path
 from autograder import formulas
 from autograder.compare import TOLERANCE_WORDS
 from autograder.render.text import md, md_block, md_code
+from autograder.results import GRADER_LOAD_ERRORS
 from autograder.rubric import TASKS_BY_ID
 
 MAX_MESSAGES = 4
@@ -28,7 +29,7 @@ def load_text(result):
         where = f" on line {line}" if line else ""
         source = f"\n\n{md_block(error['source'])}" if error.get("source") else ""
         return f"**Your file could not be read: a SyntaxError{where}** ({message}).{source}\n\nFix it and every task can be graded."
-    if kind in ("Missing", "Unsupported", "Timeout", "Crashed"):
+    if kind in GRADER_LOAD_ERRORS:
         return f"**{message}**"
     where = f" at line {line} ({md_code(error.get('source') or '')})" if line else ""
     return f"**Your file raised {md(kind)} while it was being loaded{where}:** {message}\n\nNothing in it could be graded."

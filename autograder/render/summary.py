@@ -23,7 +23,7 @@ def render(results, out_dir, isolation, seconds):
     rows = [("item", "points", "passed")]
     for item in ITEMS:
         passed = sum(1 for r in results if r.passed(item))
-        rows.append((item.id, item.points, f"{passed}/{len(results)}"))
+        rows.append((item.id, str(item.points), f"{passed}/{len(results)}"))
     lines += [table(rows), ""]
     if results:
         scores = [r.score for r in results]

@@ -101,7 +101,7 @@ class CpuGroups:
                 self.kind, parent = "v1", _under(mount, root, own["cpu"])
                 break
         else:
-            for fstype, mount, root, options in mounts:
+            for fstype, mount, root, _options in mounts:
                 if fstype == "cgroup2" and "" in own:
                     parent = _under(mount, root, own[""])
                     if "cpu" not in (parent / "cgroup.controllers").read_text().split():

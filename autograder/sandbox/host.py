@@ -128,6 +128,7 @@ class Host:
         self._prefetched = {}  # request (as JSON) -> [(status, payload)] answered ahead by prefetch()
         self.load_error = None  # set when the submission cannot be loaded; every call is then unavailable
         self.loads = 0  # times the submission was loaded (again after a call ended its guest)
+        self.reload_error = None  # why loading it again failed, once it had loaded: later calls are skipped
         self.total = (len(self.functions) + 1) * config.timeout  # seconds the whole submission has
         self._total_spent = 0.0  # seconds every request has taken so far, loads and reloads included
         self.available = {}
@@ -158,6 +159,8 @@ class Host:
             if name in self.broken:
                 return Reply(Status.SKIPPED, detail=f"{name} {self.broken[name]} earlier, so it was not called again")
         if not self._ensure_loaded():
+            if self.load_error is None:  # it loaded once; loading it again after a call ended the guest failed
+                return Reply(Status.SKIPPED, detail=self.reload_error)
             return Reply(Status.UNAVAILABLE, error=self.load_error)
         missing = [name for name in uses if not self.available.get(name)]
         if missing:
@@ -269,12 +272,16 @@ class Host:
     def _ensure_loaded(self):
         if self._sandbox is not None:
             return True
-        if self.load_error is not None:
+        if self.load_error is not None or self.reload_error is not None:
             return False
         self.loads += 1
-        available, self.load_error = self.loader.load(self)
-        if self.load_error is not None:
+        available, error = self.loader.load(self)
+        if error is not None:
             self.kill()
+            if self.loads > 1 and self.available:  # the file did load: only this reload failed
+                self.reload_error = error.get("message", "")
+            else:
+                self.load_error = error
             return False
         self.available = {name: available.get(name) is True for name in self.functions}
         return True
