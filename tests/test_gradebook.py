@@ -39,7 +39,8 @@ def klass(tmp_path):
 
 
 def test_the_header_keeps_the_old_columns_in_order_and_adds_status_and_late():
-    assert COLUMNS == ("student", "score", "max_score", *(i.id for i in ITEMS), "status", "late")
+    expected = ("student", "score", "max_score", *(i.id for i in ITEMS), "status", "late")
+    assert expected == COLUMNS
 
 
 def test_regrading_one_student_replaces_only_their_row(klass, tmp_path):

@@ -195,7 +195,7 @@ def test_moodle_export_fills_the_grade_of_each_participant(tmp_path):
         "Participant 12345,Jane Doe,jane@example.edu,Submitted for grading,,10.00,Yes,-,-,\n"
         "Participant 12348,Bo Li,bo@example.edu,No submission,,10.00,Yes,-,-,\n", encoding="utf-8")
     filled, notes = lms.export("moodle", sheet, graded, ros, tmp_path / "upload.csv")
-    rows = list(csv.DictReader(open(tmp_path / "upload.csv", newline="", encoding="utf-8")))
+    rows = list(csv.DictReader((tmp_path / "upload.csv").read_text(encoding="utf-8").splitlines()))
     assert filled == 1
     assert [r["Grade"] for r in rows] == ["6.8", ""]
     assert any("bo-li_12348" in n for n in notes)
@@ -208,10 +208,10 @@ def test_canvas_export_with_several_assignments_and_no_choice_names_them(tmp_pat
     ros = roster.write(tmp_path / "roster.csv", [roster.Entry("a_1", "1")])
     sheet = tmp_path / "gb.csv"
     sheet.write_text("Student,ID,SIS User ID,SIS Login ID,Section,HW1 (10),HW2 (11)\n\"A\",1,,,,,\n")
-    with pytest.raises(UsageError, match="--assignment.*HW1 \\(10\\); HW2 \\(11\\)"):
+    with pytest.raises(UsageError, match=r"--assignment.*HW1 \(10\); HW2 \(11\)"):
         lms.export("canvas", sheet, graded, ros, tmp_path / "o.csv")
     lms.export("canvas", sheet, graded, ros, tmp_path / "o.csv", assignment="11")
-    assert list(csv.reader(open(tmp_path / "o.csv")))[1] == ["A", "1", "", "", "", "", "50"]
+    assert list(csv.reader((tmp_path / "o.csv").read_text().splitlines()))[1] == ["A", "1", "", "", "", "", "50"]
 
 
 def test_the_example_class_and_download_stay_as_the_readme_describes():
