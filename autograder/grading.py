@@ -26,7 +26,9 @@ from autograder.notebook.cells import NotebookError, read_cells, undefined_by_er
 from autograder.notebook.replay import CellReplay
 from autograder.discover import Submission
 from autograder.render.text import md
-from autograder.results import ItemResult, Outcome, SubmissionResult, empty_items, grader_load_error
+from autograder.results import (
+    GradebookRow, ItemResult, Outcome, SubmissionResult, empty_items, grader_load_error,
+)
 from autograder.rubric import ITEMS
 from autograder.sandbox import Host, SandboxPool, isolation
 
@@ -196,19 +198,22 @@ def grade_batch(
 class ClassRun:
     """What grade_class did: this run's rows (kept and graded now) and the whole gradebook as written."""
 
-    rows: tuple  # results.GradebookRow of every submission of this run, in the order given
+    rows: tuple[GradebookRow, ...]  # results.GradebookRow of every submission of this run, in the order given
     kept: int  # of those, kept from an earlier run by --resume
-    gradebook: tuple  # every row grades.csv now holds (other students graded earlier included)
-    notes: tuple  # records in the folder this grader could not trust (see autograder/outdir.py)
+    gradebook: tuple[GradebookRow, ...]  # every row grades.csv now holds (other students graded earlier included)
+    notes: tuple[str, ...]  # records in the folder this grader could not trust (see autograder/outdir.py)
     seconds: float
 
     @property
-    def graded(self):
+    def graded(self) -> int:
         return len(self.rows) - self.kept
 
 
-def grade_class(submissions, out, config: GradeConfig = DEFAULT, *, resume=False, late=None, term=None,
-                on_progress=None, pool: SandboxPool | None = None):
+def grade_class(
+    submissions: Sequence[Submission], out: str | Path, config: GradeConfig = DEFAULT, *, resume: bool = False,
+    late: dict[str, str] | None = None, term: terms.Term | None = None,
+    on_progress: Callable[[int, int], object] | None = None, pool: SandboxPool | None = None,
+) -> ClassRun:
     """Grade `submissions` into the gradebook folder `out` (autograder/outdir.py) and rewrite its grades.csv.
 
     - `resume`: a student whose record says these very bytes were graded on the same cases and rubric is
@@ -225,7 +230,7 @@ def grade_class(submissions, out, config: GradeConfig = DEFAULT, *, resume=False
     start = time.monotonic()
     previous = {sub.student: outdir.read_record(out, sub.student) for sub in submissions}
 
-    def late_for(student):
+    def late_for(student: str) -> str:
         old = previous[student]
         return late.get(student, old.row.late if old else "")
 
@@ -242,7 +247,7 @@ def grade_class(submissions, out, config: GradeConfig = DEFAULT, *, resume=False
             todo.append(sub)
     kept = len(rows)
 
-    def finished(result):
+    def finished(result: SubmissionResult) -> None:
         rows[result.student] = outdir.write_submission(out, result, late_for(result.student)).row
         if on_progress:
             on_progress(len(rows), len(submissions))

@@ -141,7 +141,8 @@ def write_submission(out_dir, result, late=""):
 def read_gradebook(out_dir):
     """(rows, notes): the row of every student folder with a trusted record, and a note for each folder
     that holds a record this grader cannot trust (it is left out until that student is graded again)."""
-    rows, notes = [], []
+    rows: list[GradebookRow] = []
+    notes: list[str] = []
     folder = Path(out_dir)
     if not folder.is_dir():
         return rows, notes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, get_args
 
@@ -190,7 +191,7 @@ Status = Literal["graded", "no file found", "load error"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 
 
-def status_of(result) -> Status:
+def status_of(result: SubmissionResult) -> Status:
     """The gradebook status of a SubmissionResult."""
     if result.load_error is None:
         return "graded"
@@ -208,14 +209,14 @@ class GradebookRow:
     student: str
     score: float
     max_score: float
-    items: dict
+    items: Mapping[str, float]
     status: Status
     late: str = ""
 
     @classmethod
-    def of(cls, result, late=""):
+    def of(cls, result: SubmissionResult, late: str = "") -> GradebookRow:
         return cls(result.student, result.score, result.max_score, result.scores_by_item(), status_of(result), late)
 
-    def passed(self, item):
+    def passed(self, item: RubricItem) -> bool:
         """Whether the student scored the item's full points."""
         return self.items.get(item.id) == item.points

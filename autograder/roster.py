@@ -43,14 +43,15 @@ def read(path, flag="--roster"):
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
             rows = list(csv.DictReader(f))
-            header = rows and list(rows[0].keys())
+        header: list[str] = [str(k) for k in rows[0]] if rows else []
     except (UnicodeDecodeError, csv.Error) as err:
         raise UsageError(f"{flag}: {path} is not a UTF-8 CSV file ({err})") from None
     if not rows:
         raise UsageError(f"{flag}: {path} has no students (it needs a header row with a `student` column)")
     if "student" not in header:
         raise UsageError(f"{flag}: {path} has no `student` column (columns: {', '.join(map(str, header))})")
-    entries, seen = [], {}
+    entries: list[Entry] = []
+    seen: dict[str, int] = {}
     for line, row in enumerate(rows, start=2):
         values = {key: (row.get(key) or "").strip() for key in (*COLUMNS, "group")}
         if not values["student"]:

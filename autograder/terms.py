@@ -96,7 +96,7 @@ def seed_of(student: str, term: Term, per_student: bool | None = None) -> tuple[
     return term.seed_for(student, own), own
 
 
-def plan(student, term, per_student=None):
+def plan(student: str, term: Term, per_student: bool | None = None) -> Plan:
     seed, own = seed_of(student, term, per_student)
     return Plan(checks_for_seed(seed), term.name, seed, own)
 

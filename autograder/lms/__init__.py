@@ -125,7 +125,8 @@ def graded_scores(graded, roster_path):
 
     entries = roster.read(roster_path)
     rows = {r["student"]: r for r in read_rows(Path(graded) / "grades.csv")}
-    scores, ungraded = {}, []
+    scores: dict[str, tuple[float, float]] = {}
+    ungraded: list[str] = []
     for e in entries:
         row = rows.get(e.student)
         if not e.lms_id:
@@ -137,7 +138,7 @@ def graded_scores(graded, roster_path):
     return scores, ungraded
 
 
-def points(score, max_score, possible):
+def points(score: float, max_score: float, possible: float | None) -> str:
     """The grade to enter: the score scaled to the LMS's points possible when it says, as a short number."""
     value = score if possible is None else score * possible / max_score
     return f"{value:.2f}".rstrip("0").rstrip(".")

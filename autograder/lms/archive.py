@@ -10,6 +10,7 @@ Only the members `collect` picks are ever read.
 
 import stat
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -27,9 +28,9 @@ class Member:
     path: PurePosixPath
     size: int
     mtime: tuple
-    _read: object = field(repr=False, compare=False)
+    _read: Callable[[], bytes] = field(repr=False, compare=False)
 
-    def read(self):
+    def read(self) -> bytes | None:
         """The file's bytes, or None when it is larger than MAX_FILE (read no further than that)."""
         data = self._read()
         return None if len(data) > MAX_FILE else data

@@ -37,7 +37,8 @@ def parse(member):
 
 
 def picks(members):
-    notes, by_student = [], {}
+    notes: list[str] = []
+    by_student: dict[tuple[str, str], list] = {}
     for member in members:
         parsed = parse(member)
         if parsed is None:
@@ -63,7 +64,7 @@ def assignment_column(header, assignment):
     columns = [i for i, c in enumerate(header) if c not in FIXED and ASSIGNMENT.fullmatch(c)]
     if assignment:
         wanted = [i for i in columns if assignment in (header[i], header[i].rsplit(" (", 1)[0],
-                                                        ASSIGNMENT.fullmatch(header[i]).group(1))]
+                                                        header[i].rsplit(" (", 1)[1].rstrip(")"))]
         if len(wanted) != 1:
             raise UsageError(f"--assignment {assignment!r} names {len(wanted)} of the file's assignment columns: "
                              + "; ".join(header[i] for i in columns))
@@ -94,7 +95,8 @@ def fill(header, rows, scores, assignment=None):
         row = list(row) + [""] * (len(header) - len(row))
         uid = row[id_at].strip()
         if uid in scores:
-            row[column] = points(*scores[uid], possible)
+            score, maximum = scores[uid]
+            row[column] = points(score, maximum, possible)
             filled += 1
             seen.add(uid)
         out.append(row)

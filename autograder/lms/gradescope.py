@@ -19,7 +19,7 @@ METADATA = "submission_metadata.yml"
 
 def _load(member):
     try:
-        import yaml
+        import yaml  # type: ignore[import-untyped]
     except ImportError:
         raise UsageError("reading Gradescope's submission_metadata.yml needs PyYAML: "
                          "run `.venv/bin/pip install -e '.[lms]'` in the adam-hw checkout") from None

@@ -24,7 +24,8 @@ IDENTIFIER = re.compile(r"Participant (\d+)")
 
 
 def picks(members):
-    notes, by_student = [], {}
+    notes: list[str] = []
+    by_student: dict[tuple[str, str], list] = {}
     for member in members:
         found = PREFIX.fullmatch(member.path.parts[0])
         if not found:
@@ -63,7 +64,8 @@ def fill(header, rows, scores, assignment=None):
                 possible = float(row[max_at]) if max_at is not None else None
             except ValueError:
                 possible = None
-            row[grade_at] = points(*scores[found.group(1)], possible)
+            score, maximum = scores[found.group(1)]
+            row[grade_at] = points(score, maximum, possible)
             filled += 1
             seen.add(found.group(1))
         out.append(row)

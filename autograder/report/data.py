@@ -20,7 +20,6 @@ from statistics import mean, median
 
 from autograder.cases import CHECKS
 from autograder.errors import UsageError
-from autograder.misconceptions import BY_ID
 from autograder.rubric import FUNCTIONS, ITEMS_BY_ID, items_for
 
 FIXED_COLUMNS = ("student", "score", "max_score")
