@@ -7,103 +7,137 @@ message for a bad path or option; anything else is a bug in the grader and print
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 from autograder.config import DEFAULT, GradeConfig
-from autograder.discover import UsageError
+from autograder.errors import ConfigError, UsageError
+
+#: The flag each GradeConfig field comes from, so a bad value is reported by the name the user typed.
+CONFIG_FLAGS = {"timeout": "--timeout", "jobs": "--jobs", "memory_mb": "--memory", "isolation": "--isolation"}
 
 
-def _positive_float(name):
+def _number(flag, kind):
+    """An argparse type that only parses: the range is checked once, by GradeConfig (see _config)."""
+    what = "a number of seconds" if kind is float else "a whole number"
+
     def parse(text):
         try:
-            value = float(text)
+            return kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number of seconds, got {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"{name} must be > 0, got {text}")
-        return value
+            raise argparse.ArgumentTypeError(f"{flag} must be {what}, got {text!r}") from None
 
     return parse
 
 
-def _positive_int(name):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {text}")
-        return value
+def _config(args):
+    """The run's GradeConfig, validated before anything starts; a bad value names its flag."""
+    try:
+        return GradeConfig(timeout=args.timeout, jobs=args.jobs, memory_mb=args.memory, per_student=args.per_student,
+                           isolation=args.isolation)
+    except ConfigError as err:
+        raise UsageError(f"{CONFIG_FLAGS.get(err.field, err.field)} {err.problem}") from None
 
-    return parse
+
+def _out_folder(text, flag="--out"):
+    out = Path(text)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{flag} must be a folder, got the file {text}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"{flag}: cannot create the folder {text}: {err.strerror}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag}: the folder {text} is not writable")
+    return out
 
 
 def cmd_grade(args):
+    from autograder import roster
     from autograder.discover import discover
     from autograder.sandbox.pool import default_pool
 
+    config = _config(args)  # before any sandbox starts
+    entries = roster.read(args.roster) if args.roster else None
     submissions = discover(args.paths, exclude=[args.out])
+    late, unlisted = {}, []
+    if entries is not None:
+        submissions, late, unlisted = roster.apply(entries, submissions, Path(args.roster).parent)
     if not submissions:
         raise UsageError(f"no submissions found in {' '.join(args.paths)}")
     # The sandboxes import numpy and sympy while this process imports the grader: a student waits less.
     pool = default_pool()
-    pool.prestart(args.isolation, min(args.jobs, len(submissions)))
-    from autograder import grading, outdir
+    pool.prestart(config.isolation, min(config.jobs, len(submissions)))
+    from autograder import grading, terms
     from autograder.render import summary
     from autograder.sandbox import isolation
 
     try:
-        config = GradeConfig(timeout=args.timeout, jobs=args.jobs, memory_mb=args.memory, per_student=args.per_student,
-            isolation=args.isolation,
-        )
-    except ValueError as err:  # the config's own validation names the bad value
-        raise UsageError(str(err)) from None
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out must be a folder, got the file {args.out}")
-    try:
         level = isolation(config, pool)
     except ValueError as err:  # "os" asked for without root
-        raise UsageError(str(err)) from None
-    # --resume: keep what an interrupted run already wrote for these very files; grade only the rest.
-    previous = [None] * len(submissions)
-    if args.resume:
-        from autograder import terms
-
-        term = terms.current()
-        previous = [
-            outdir.previous_result(out, sub, term.name, term.seed_for(sub.student, config.per_student))
-            for sub in submissions
-        ]
-    todo = [sub for sub, old in zip(submissions, previous) if old is None]
+        raise UsageError(f"--isolation: {err}") from None
+    term = terms.current()  # a manifest that does not reproduce is a usage error (one line, exit 2)
+    out = _out_folder(args.out)
     tty = sys.stderr.isatty()
-    done = len(submissions) - len(todo)
-    start = time.monotonic()
 
-    def on_result(result):
-        nonlocal done
-        outdir.write_submission(out, result)
-        done += 1
+    def progress(done, total):
         if tty:
-            sys.stderr.write(summary.progress(done, len(submissions)))
+            sys.stderr.write(summary.progress(done, total))
             sys.stderr.flush()
 
     try:
-        graded = grading.grade_batch(todo, config, on_result=on_result, keep=outdir.slim, pool=pool)
+        run = grading.grade_class(submissions, out, config, resume=args.resume, late=late, term=term,
+                                  on_progress=progress, pool=pool)
     except KeyboardInterrupt:
-        done_now = len(list(out.glob("*/results.json")))
-        print(f"\nadam-hw: interrupted; {done_now} students' results are written in {out}: run the same "
-              "command with --resume to grade the rest", file=sys.stderr)
+        done_now = len(list(out.glob("*/record.json")))
+        print(f"\nadam-hw: interrupted; {done_now} students' results are written in {out} (and in its grades.csv): "
+              "run the same command with --resume to grade the rest", file=sys.stderr)
         return 130
-    results = [old for old in previous if old is not None] + graded
     if tty:
         sys.stderr.write("\n")
-    outdir.write_gradebook(out, results)
-    print(summary.render(results, out, level, time.monotonic() - start))
+    print(summary.render(run.rows, out, level, run.seconds))
+    print(f"grades.csv lists {len(run.gradebook)} students: this run's {len(run.rows)} and any graded earlier into {out}")
+    if unlisted:
+        print(f"not on the roster, graded all the same: {', '.join(unlisted)}")
+    for note in run.notes:
+        print(f"note: {note}")
     if args.resume:
-        print(f"resumed: {len(submissions) - len(todo)} kept from the earlier run, {len(todo)} graded now")
+        print(f"resumed: {run.kept} kept from the earlier run, {run.graded} graded now")
+    return 0
+
+
+def cmd_collect(args):
+    from autograder import lms
+
+    entries, notes = lms.collect(args.lms, Path(args.src), _out_folder(args.out))
+    for note in notes:
+        print(f"note: {note}")
+    with_file = sum(1 for e in entries if e.file)
+    print(f"collected {with_file} submissions of {len(entries)} students into {args.out}; roster: "
+          f"{Path(args.out) / 'roster.csv'}")
+    print(f"next: adam-hw grade {args.out} --roster {Path(args.out) / 'roster.csv'} --out graded/")
+    return 0
+
+
+def cmd_export(args):
+    from autograder import lms
+
+    if Path(args.out).is_dir():
+        raise UsageError(f"--out must name a .csv file, got the folder {args.out}")
+    _out_folder(str(Path(args.out).parent))
+    filled, notes = lms.export(args.lms, Path(args.lms_csv), Path(args.grades), Path(args.roster), Path(args.out),
+                               args.assignment)
+    for note in notes:
+        print(f"note: {note}")
+    print(f"wrote {args.out}: {filled} grades filled in; import it into {args.lms.capitalize()} "
+          "(see README, LMS round trips)")
+    return 0
+
+
+def cmd_drop(args):
+    from autograder import outdir
+
+    rows, _ = outdir.drop(Path(args.dir), args.students)
+    print(f"dropped {', '.join(args.students)}; {Path(args.dir) / 'grades.csv'} now lists {len(rows)} students")
     return 0
 
 
@@ -158,6 +192,7 @@ def cmd_gradescope(args):
     out = Path(args.out)
     if out.suffix != ".zip" or out.is_dir():
         raise UsageError(f"--out must name a .zip file, got {args.out}")
+    _out_folder(str(out.parent))
     names = gradescope.build(out)
     print(f"wrote {out} ({len(names)} files): upload it as the assignment's autograder (see README, Gradescope)")
     return 0
@@ -178,9 +213,7 @@ def cmd_nbgrader_course(args):
     root = Path(args.root)
     if not (root / "solutions" / "notebook_text.md").is_file():
         raise UsageError(f"--root must hold solutions/notebook_text.md, got {args.root}")
-    target = Path(args.dir)
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"DIR must be a folder, got the file {args.dir}")
+    target = _out_folder(args.dir, flag="DIR")
     for path in course.write(target, root):
         print(f"wrote {path}")
     print(f"next: cd {target} && nbgrader generate_assignment second_moment (see README, For TAs)")
@@ -203,15 +236,15 @@ def build_parser():
     grade.add_argument("paths", nargs="+", metavar="PATH", help="a .py or .ipynb file, or a folder of them / of student folders")
     grade.add_argument("--out", required=True, metavar="DIR", help="where grades.csv and DIR/<student>/ go")
     grade.add_argument(
-        "--timeout", type=_positive_float("--timeout"), default=DEFAULT.timeout, metavar="SECONDS",
+        "--timeout", type=_number("--timeout", float), default=DEFAULT.timeout, metavar="SECONDS",
         help=f"longest one call into student code may run (default {DEFAULT.timeout:g})",
     )
     grade.add_argument(
-        "--jobs", type=_positive_int("--jobs"), default=DEFAULT.jobs, metavar="N",
+        "--jobs", type=_number("--jobs", int), default=DEFAULT.jobs, metavar="N",
         help=f"submissions graded at once (default: the number of CPUs, here {DEFAULT.jobs})",
     )
     grade.add_argument(
-        "--memory", type=_positive_int("--memory"), default=DEFAULT.memory_mb, metavar="MB",
+        "--memory", type=_number("--memory", int), default=DEFAULT.memory_mb, metavar="MB",
         help=f"memory limit of the process running student code (default {DEFAULT.memory_mb})",
     )
     grade.add_argument(
@@ -227,7 +260,38 @@ def build_parser():
         "--resume", action="store_true",
         help="after an interrupted run into the same --out: keep the results it wrote for unchanged files, grade the rest",
     )
+    grade.add_argument(
+        "--roster", metavar="CSV",
+        help="roster.csv (`adam-hw collect` writes one): every student on it gets a row, those with no "
+        "submission with status `no file found`; its lms_id seeds per-student draws and its late column fills grades.csv's",
+    )
     grade.set_defaults(run=cmd_grade)
+
+    collect = sub.add_parser("collect", help="turn an LMS's download into DIR/<student>/ folders and DIR/roster.csv")
+    collect.add_argument("lms", choices=("canvas", "moodle", "gradescope"), help="which LMS the download is from")
+    collect.add_argument("src", metavar="SRC", help="the download: a .zip file or the folder it unpacks to")
+    collect.add_argument("--out", required=True, metavar="DIR", help="where the student folders and roster.csv go")
+    collect.set_defaults(run=cmd_collect)
+
+    export = sub.add_parser("export", help="fill the LMS's own gradebook export with the grades, for re-import")
+    export.add_argument("lms", choices=("canvas", "moodle"), help="which LMS the file is from")
+    export.add_argument(
+        "lms_csv", metavar="LMS_CSV",
+        help="the LMS's export: Canvas Grades > Export (CSV), or Moodle's grading worksheet (CSV)",
+    )
+    export.add_argument("--grades", required=True, metavar="DIR", help="the `adam-hw grade --out` folder")
+    export.add_argument("--roster", required=True, metavar="CSV", help="the roster.csv `adam-hw collect` wrote")
+    export.add_argument("--out", required=True, metavar="CSV", help="the file to write and import into the LMS")
+    export.add_argument(
+        "--assignment", metavar="NAME",
+        help="Canvas: the assignment column, by its name or id (needed when the file has several)",
+    )
+    export.set_defaults(run=cmd_export)
+
+    drop = sub.add_parser("drop", help="remove students' rows (and their folders) from a gradebook folder")
+    drop.add_argument("dir", metavar="DIR", help="an `adam-hw grade --out` folder")
+    drop.add_argument("students", nargs="+", metavar="STUDENT", help="the student ids to drop, as in grades.csv")
+    drop.set_defaults(run=cmd_drop)
 
     release = sub.add_parser("release", help="write assignment/ and rubric.md from solutions/")
     release.add_argument("--check", action="store_true", help="exit 1 if the files differ from what would be written")

@@ -3,6 +3,8 @@
 import os
 from dataclasses import dataclass, field
 
+from autograder.errors import ConfigError
+
 
 def _cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -22,14 +24,15 @@ class GradeConfig:
     per_student: bool | None = None  # draw randomised cases per student; None follows autograder/term.json
 
     def __post_init__(self) -> None:
+        # The one place these values are checked: ConfigError names the field, and the CLI its flag.
         if not self.timeout > 0:
-            raise ValueError(f"timeout must be > 0 seconds, got {self.timeout}")
+            raise ConfigError("timeout", f"must be > 0 seconds, got {self.timeout:g}")
         if self.jobs < 1:
-            raise ValueError(f"jobs must be >= 1, got {self.jobs}")
+            raise ConfigError("jobs", f"must be >= 1, got {self.jobs}")
         if self.isolation not in ("auto", "os", "basic"):
-            raise ValueError(f"isolation must be auto, os or basic, got {self.isolation!r}")
+            raise ConfigError("isolation", f"must be auto, os or basic, got {self.isolation!r}")
         if self.memory_mb < 64:
-            raise ValueError(f"memory must be at least 64 MB, got {self.memory_mb}")
+            raise ConfigError("memory_mb", f"must be at least 64 MB, got {self.memory_mb}")
 
 
 DEFAULT = GradeConfig()

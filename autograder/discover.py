@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from autograder.errors import UsageError  # its old home: `from autograder.discover import UsageError` still works
 from autograder.notebook.cells import MAX_NOTEBOOK_BYTES
 from autograder.render.text import terminal
 
@@ -53,10 +54,6 @@ _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _NAME_MAX = 255  # bytes in one file name (Linux, macOS): an id is a folder in --out
 _LONG = "%2F"  # marks a shortened id; "/" is never in a file name, so no escape produces it
-
-
-class UsageError(ValueError):
-    """A bad path or option: the CLI prints it on one line and exits 2."""
 
 
 def _unsafe(char):
@@ -144,6 +141,9 @@ class Submission:
         if len(data) > limit:
             return b"", too_big
         return data, None
+    #: What per-student draws are seeded from when not the student id: the LMS id a roster gives, so a
+    #: student renamed in the LMS keeps their cases (autograder/roster.py).
+    seed_id: str | None = None
 
     def content(self):
         """The bytes that are graded: the file's own, or none (see `load`)."""

@@ -9,12 +9,14 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from autograder import terms
+from autograder import outdir, terms
 from autograder.checks import Case
 from autograder.compare import RTOL
 from autograder import formulas
@@ -24,7 +26,9 @@ from autograder.notebook.cells import NotebookError, read_cells, undefined_by_er
 from autograder.notebook.replay import CellReplay
 from autograder.discover import Submission
 from autograder.render.text import md
-from autograder.results import ItemResult, Outcome, SubmissionResult, empty_items, grader_load_error
+from autograder.results import (
+    GradebookRow, ItemResult, Outcome, SubmissionResult, empty_items, grader_load_error,
+)
 from autograder.rubric import ITEMS
 from autograder.sandbox import Host, SandboxPool, isolation
 
@@ -101,7 +105,7 @@ def grade_submission(
     """
     start = time.monotonic()
     if checks is None:
-        plan = terms.plan(submission.student, term or terms.current(), config.per_student)
+        plan = terms.plan(submission.seed_id or submission.student, term or terms.current(), config.per_student)
         extra: dict[str, Any] = plan.extra
         checks = plan.checks
     else:
@@ -188,3 +192,71 @@ def grade_batch(
         raise
     threads.shutdown()
     return kept
+
+
+@dataclass(frozen=True)
+class ClassRun:
+    """What grade_class did: this run's rows (kept and graded now) and the whole gradebook as written."""
+
+    rows: tuple[GradebookRow, ...]  # results.GradebookRow of every submission of this run, in the order given
+    kept: int  # of those, kept from an earlier run by --resume
+    gradebook: tuple[GradebookRow, ...]  # every row grades.csv now holds (other students graded earlier included)
+    notes: tuple[str, ...]  # records in the folder this grader could not trust (see autograder/outdir.py)
+    seconds: float
+
+    @property
+    def graded(self) -> int:
+        return len(self.rows) - self.kept
+
+
+def grade_class(
+    submissions: Sequence[Submission], out: str | Path, config: GradeConfig = DEFAULT, *, resume: bool = False,
+    late: dict[str, str] | None = None, term: terms.Term | None = None,
+    on_progress: Callable[[int, int], object] | None = None, pool: SandboxPool | None = None,
+) -> ClassRun:
+    """Grade `submissions` into the gradebook folder `out` (autograder/outdir.py) and rewrite its grades.csv.
+
+    - `resume`: a student whose record says these very bytes were graded on the same cases and rubric is
+      kept, not graded again; a missing, corrupt or foreign record means grading again, never an error.
+    - `late`: student -> "yes" / "no" / "" from a roster; a student it does not name keeps their record's flag.
+    - `on_progress(done, total)` after each student.
+
+    Students already in `out` but not in `submissions` keep their rows. On Ctrl-C (or a grader bug) grades.csv
+    is still written for every student finished, then the exception propagates.
+    """
+    out = Path(out)
+    term = term or terms.current()
+    late = late or {}
+    start = time.monotonic()
+    previous = {sub.student: outdir.read_record(out, sub.student) for sub in submissions}
+
+    def late_for(student: str) -> str:
+        old = previous[student]
+        return late.get(student, old.row.late if old else "")
+
+    rows, todo = {}, []
+    for sub in submissions:
+        old = previous[sub.student]
+        seed, _ = terms.seed_of(sub.seed_id or sub.student, term, config.per_student)
+        if resume and old is not None and old.fits(sub.sha256(), term.name, seed):
+            if old.row.late != late_for(sub.student):
+                old = replace(old, row=replace(old.row, late=late_for(sub.student)))
+                outdir.atomic_write(out / sub.student / outdir.RECORD, old.to_json())
+            rows[sub.student] = old.row
+        else:
+            todo.append(sub)
+    kept = len(rows)
+
+    def finished(result: SubmissionResult) -> None:
+        rows[result.student] = outdir.write_submission(out, result, late_for(result.student)).row
+        if on_progress:
+            on_progress(len(rows), len(submissions))
+
+    try:
+        grade_batch(todo, config, on_result=finished, keep=lambda result: None, term=term, pool=pool)
+    finally:
+        gradebook, notes = outdir.write_gradebook(out)
+    return ClassRun(
+        tuple(rows[sub.student] for sub in submissions), kept, tuple(gradebook), tuple(notes),
+        time.monotonic() - start,
+    )

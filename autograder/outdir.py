@@ -1,17 +1,33 @@
-"""Writing a grading run's folder: DIR/grades.csv and DIR/<student>/{results.json,feedback.md}.
+"""The output folder is the gradebook: DIR/grades.csv and DIR/<student>/{feedback.md,results.json,record.json}.
 
-Every file is written to a temporary name beside it and renamed into place, so an interrupted run never
-leaves half a file, and `previous_result` can trust any results.json it finds (`adam-hw grade --resume`).
+- Every file is written to a temporary name beside it and renamed into place, so an interrupted run never
+  leaves half a file.
+- `record.json` is the project's own small record of one student's grading (written last, so its presence
+  means the student's folder is complete): their gradebook row, and what they were graded on (the file's
+  sha256, the term and seed, the rubric). `--resume` reads it, never results.json (Gradescope's format).
+- grades.csv is rendered from every record in the folder, under a lock on the folder, whenever a run ends:
+  grading a subset (one late student, a regrade) replaces only those rows.
+- A record that is unreadable, corrupt or written by something else is not trusted: its student is graded
+  again by the next run that includes them, and left out of grades.csv (with a note) until then.
 """
 
+import fcntl
 import json
 import os
+import shutil
 import tempfile
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from autograder.errors import UsageError
 from autograder.render import feedback, gradebook, gradescope
-from autograder.results import ItemResult, Outcome, SubmissionResult
+from autograder.results import STATUSES, GradebookRow
 from autograder.rubric import ITEMS
+
+GRADES = "grades.csv"
+RECORD = "record.json"
+RECORD_FORMAT = "adam-hw gradebook record 1"
 
 
 def umask():
@@ -44,62 +60,136 @@ def atomic_write(path, text):
         raise
 
 
-def write_submission(out_dir, result):
+def rubric_key():
+    """The rubric a record was graded on: item ids, points and check groups, in order."""
+    return [[item.id, item.points, [[g.name, g.points] for g in item.groups]] for item in ITEMS]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One student's record.json: their gradebook row and what decides whether --resume may keep it."""
+
+    row: GradebookRow
+    sha256: str
+    term: str | None
+    seed: int | None
+    rubric: list
+
+    def fits(self, sha256, term, seed):
+        """Whether this record is the grading of these very bytes on these cases and this rubric."""
+        return (self.sha256, self.term, self.seed, self.rubric) == (sha256, term, seed, rubric_key())
+
+    def to_json(self):
+        return json.dumps({"format": RECORD_FORMAT, **asdict(self)}) + "\n"  # one line: written per student
+
+
+def record_of(result, late=""):
+    extra = result.extra or {}
+    return Record(GradebookRow.of(result, late), result.sha256, extra.get("term"), extra.get("seed"), rubric_key())
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def parse_record(text, student):
+    """The Record in `text` if it is one of ours, for this student, and well formed; else None."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
+        return None
+    row = data.get("row")
+    if not isinstance(row, dict) or row.get("student") != student:
+        return None
+    items = row.get("items")
+    if not (
+        _number(row.get("score")) and _number(row.get("max_score")) and row.get("status") in STATUSES
+        and isinstance(row.get("late"), str) and isinstance(items, dict)
+        and all(isinstance(k, str) and _number(v) for k, v in items.items())
+        and isinstance(data.get("sha256"), str) and isinstance(data.get("rubric"), list)
+        and (data.get("term") is None or isinstance(data.get("term"), str))
+        and (data.get("seed") is None or (_number(data.get("seed")) and float(data["seed"]).is_integer()))
+    ):
+        return None
+    gradebook_row = GradebookRow(student, row["score"], row["max_score"], items, row["status"], row["late"])
+    return Record(gradebook_row, data["sha256"], data.get("term"), data.get("seed"), data["rubric"])
+
+
+def read_record(out_dir, student):
+    """The student's Record, or None when there is none or it cannot be trusted (see the module docstring)."""
+    path = Path(out_dir) / student / RECORD
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        return parse_record(path.read_text(encoding="utf-8"), student)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def write_submission(out_dir, result, late=""):
+    """Write one student's feedback.md, results.json and, last, record.json; return the Record."""
     folder = Path(out_dir) / result.student
     atomic_write(folder / "feedback.md", feedback.render(result))
     atomic_write(folder / "results.json", json.dumps(gradescope.render(result), indent=2) + "\n")
+    record = record_of(result, late)
+    atomic_write(folder / RECORD, record.to_json())
+    return record
 
 
-def write_gradebook(out_dir, results):
-    atomic_write(Path(out_dir) / "grades.csv", gradebook.render(results))
+def read_gradebook(out_dir):
+    """(rows, notes): the row of every student folder with a trusted record, and a note for each folder
+    that holds a record this grader cannot trust (it is left out until that student is graded again)."""
+    rows: list[GradebookRow] = []
+    notes: list[str] = []
+    folder = Path(out_dir)
+    if not folder.is_dir():
+        return rows, notes
+    for path in sorted(folder.glob(f"*/{RECORD}")):
+        student = path.parent.name
+        record = read_record(folder, student)
+        if record is None:
+            notes.append(f"{path} is not a record this grader wrote: {student!r} is left out of {GRADES} "
+                         "until graded again")
+        else:
+            rows.append(record.row)
+    return rows, notes
 
 
-def previous_result(out_dir, submission, term=None, seed=None):
-    """The result an earlier run wrote for this submission, if it graded this very file (and, when given,
-    with the same term and seed, so the same hidden cases); else None.
-
-    results.json is written last and atomically, so its presence means the student's folder is complete.
-    What comes back is rebuilt from it: enough for grades.csv and the summary, which is all `--resume`
-    needs (feedback.md is already on disk).
-    """
-    path = Path(out_dir) / submission.student / "results.json"
-    if not path.is_file():
-        return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    extra = data.get("extra_data", {})
-    current = submission.sha256()  # the same bytes grading hashed, so a symbolic link is never followed
-    if extra.get("student") != submission.student or extra.get("sha256") != current:
-        return None
-    if term is not None and (extra.get("term"), extra.get("seed")) != (term, seed):
-        return None  # graded on another term's cases: grade again
-    tests = data.get("tests", [])
-    if [t.get("number") for t in tests] != [item.group_number(g.name) for item in ITEMS for g in item.groups]:
-        return None  # written for another rubric: grade again
-    return SubmissionResult(
-        student=submission.student, path=str(submission.path), sha256=current,
-        items=_bare_items([t["status"] == "passed" for t in tests]),
-        graded_at=extra.get("graded_at", ""), seconds=float(data.get("execution_time", 0.0)),
-        isolation=extra.get("isolation", ""), load_error=extra.get("load_error"),
-    )
+@contextmanager
+def locked(out_dir):
+    """Hold an exclusive lock on the gradebook folder (two runs into one --out never interleave grades.csv)."""
+    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
-def _bare_items(passed):
-    """Items rebuilt from one pass flag per check group (in rubric order): enough for the scores."""
-    passed = iter(passed)
-    return tuple(
-        ItemResult(item, tuple(
-            Outcome(f"{item.id}.{g.name}.kept", item.id, next(passed), False, "kept for the gradebook", "", group=g.name)
-            for g in item.groups
-        ))
-        for item in ITEMS
-    )
+def write_gradebook(out_dir, results=()):
+    """Write the records of `results` (SubmissionResults not yet written), then grades.csv from every record
+    in the folder. Returns (rows, notes) as read_gradebook does."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for result in results:
+        atomic_write(out / result.student / RECORD, record_of(result).to_json())
+    with locked(out):
+        rows, notes = read_gradebook(out)
+        atomic_write(out / GRADES, gradebook.render(rows))
+    return rows, notes
 
 
-def slim(result):
-    """What grades.csv and the run summary need of a result whose files are written: who, and which items
-    passed (no messages, returned values or output)."""
-    return SubmissionResult(
-        student=result.student, path=result.path, sha256=result.sha256,
-        items=_bare_items([g.passed for r in result.items for g in r.groups]), graded_at=result.graded_at,
-        seconds=result.seconds, isolation=result.isolation, load_error=result.load_error,
-    )
+def drop(out_dir, students):
+    """Remove these students' folders from the gradebook folder and rewrite grades.csv without them."""
+    out = Path(out_dir)
+    if not (out / GRADES).is_file():
+        raise UsageError(f"no {GRADES} in {out_dir}: give the folder `adam-hw grade --out` wrote")
+    for student in students:
+        folder = out / student
+        if student in (".", "..") or "/" in student or folder.is_symlink() or not (folder / RECORD).is_file():
+            raise UsageError(f"STUDENT: {student!r} has no graded folder in {out_dir} (nothing dropped)")
+    for student in students:
+        shutil.rmtree(out / student)
+    return write_gradebook(out)

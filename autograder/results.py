@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, get_args
 
@@ -182,3 +183,40 @@ def empty_items(message: str, about: str = "the submission could not be graded")
         ))
         for item in ITEMS
     )
+
+
+#: What a gradebook row says about a student's file: graded (even to zero), no file found (a roster student
+#: with no submission, or a folder without one), or load error (a file that could not be loaded at all).
+Status = Literal["graded", "no file found", "load error"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+
+
+def status_of(result: SubmissionResult) -> Status:
+    """The gradebook status of a SubmissionResult."""
+    if result.load_error is None:
+        return "graded"
+    return "no file found" if result.load_error.get("type") == "Missing" else "load error"
+
+
+@dataclass(frozen=True)
+class GradebookRow:
+    """One student's row of grades.csv: all the gradebook keeps of a result once its files are written.
+
+    `items` maps each rubric item id the student was graded on to the points scored. `late` is "yes", "no"
+    or "" (unknown): it comes from the roster, never from grading.
+    """
+
+    student: str
+    score: float
+    max_score: float
+    items: Mapping[str, float]
+    status: Status
+    late: str = ""
+
+    @classmethod
+    def of(cls, result: SubmissionResult, late: str = "") -> GradebookRow:
+        return cls(result.student, result.score, result.max_score, result.scores_by_item(), status_of(result), late)
+
+    def passed(self, item: RubricItem) -> bool:
+        """Whether the student scored the item's full points."""
+        return self.items.get(item.id) == item.points

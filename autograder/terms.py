@@ -20,6 +20,7 @@ from autograder import randomized
 from autograder.cases import CHECKS
 from autograder.checks import Case
 from autograder.identity import IdentityCheck
+from autograder.errors import ManifestError
 
 MANIFEST = Path(__file__).with_name("term.json")
 MAX_NAME = 64
@@ -88,9 +89,15 @@ def checks_for_seed(seed: int) -> tuple[Case | IdentityCheck, ...]:
     return checks
 
 
-def plan(student: str, term: Term, per_student: bool | None = None) -> Plan:
+def seed_of(student: str, term: Term, per_student: bool | None = None) -> tuple[int, bool]:
+    """(seed, per_student) for one student: the one place that decides which cases a student gets, for
+    grading and for `--resume` alike. `student` is the id draws are seeded from (a roster's LMS id)."""
     own = term.per_student if per_student is None else per_student
-    seed = term.seed_for(student, own)
+    return term.seed_for(student, own), own
+
+
+def plan(student: str, term: Term, per_student: bool | None = None) -> Plan:
+    seed, own = seed_of(student, term, per_student)
     return Plan(checks_for_seed(seed), term.name, seed, own)
 
 
@@ -115,14 +122,18 @@ def manifest_text(term: Term) -> str:
 def _load(path: str | Path) -> tuple[Term, dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"no term manifest at {path}: run `adam-hw release --term NAME`")
+        raise ManifestError(f"no term manifest at {path}: run `adam-hw release --term NAME`")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as err:
-        raise ValueError(f"{path} is not valid JSON ({err}): run `adam-hw release --term NAME`") from None
+        raise ManifestError(f"{path} is not valid JSON ({err}): run `adam-hw release --term NAME`") from None
     if not isinstance(data, dict) or not isinstance(data.get("per_student"), bool):
-        raise ValueError(f"{path} is not a term manifest: run `adam-hw release --term NAME`")
-    return Term(check_name(data.get("term")), data["per_student"]), data
+        raise ManifestError(f"{path} is not a term manifest: run `adam-hw release --term NAME`")
+    try:
+        term = Term(check_name(data.get("term")), data["per_student"])
+    except ValueError as err:
+        raise ManifestError(f"{path}: {err}: run `adam-hw release --term NAME`") from None
+    return term, data
 
 
 def recorded(path: str | Path = MANIFEST) -> Term:
@@ -131,12 +142,12 @@ def recorded(path: str | Path = MANIFEST) -> Term:
 
 
 def read(path: str | Path = MANIFEST) -> Term:
-    """The Term a manifest records, after checking it reproduces: ValueError saying what does not."""
+    """The Term a manifest records, after checking it reproduces: ManifestError (a usage error) saying what does not."""
     term, data = _load(path)
     expected = manifest(term)
     for key in ("seed", "generator", "cases", "fingerprint"):
         if data.get(key) != expected[key]:
-            raise ValueError(
+            raise ManifestError(
                 f"{path}: {key} is {data.get(key)!r} but this grader draws {expected[key]!r} for term "
                 f"{term.name!r}, so it would not grade the cases that term was graded on (was the manifest edited, "
                 "or autograder/randomized.py changed?). Grade with the commit that wrote the manifest, or run "

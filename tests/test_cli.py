@@ -86,7 +86,7 @@ def test_grading_a_class_exits_0_and_closes_with_a_summary(graded_class):
 
 def test_grades_csv_has_the_contract_header_in_rubric_order(graded_class):
     _, out = graded_class
-    assert _grades(out)[0] == ["student", "score", "max_score"] + [item.id for item in ITEMS]
+    assert _grades(out)[0] == ["student", "score", "max_score"] + [item.id for item in ITEMS] + ["status", "late"]
 
 
 def test_grades_csv_has_one_row_per_submission_sorted_by_student(graded_class):
@@ -97,7 +97,7 @@ def test_grades_csv_has_one_row_per_submission_sorted_by_student(graded_class):
 def test_grades_csv_item_columns_add_up_to_the_score(graded_class):
     _, out = graded_class
     for row in _grades(out)[1:]:
-        assert int(row[1]) == sum(int(x) for x in row[3:])
+        assert int(row[1]) == sum(int(x) for x in row[3:3 + len(ITEMS)])
         assert int(row[2]) == MAX_SCORE
 
 
@@ -226,6 +226,43 @@ def test_zero_jobs_exits_2_naming_the_value(tmp_path):
     assert "--jobs" in line and "0" in line
 
 
+def test_a_config_value_out_of_range_names_its_flag_and_starts_nothing(tmp_path):
+    line = _one_line_error(adam_hw("grade", REFERENCE, "--out", tmp_path / "out", "--memory", "10"))
+    assert line == "adam-hw: --memory must be at least 64 MB, got 10"
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_term_manifest_that_does_not_reproduce_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    """A copy of the package whose term.json was edited: the grader names the file and what to do."""
+    copy = tmp_path / "pkg"
+    shutil.copytree(ROOT / "autograder", copy / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = copy / "autograder" / "term.json"
+    data = json.loads(manifest.read_text())
+    data["fingerprint"] = "0" * len(str(data["fingerprint"]))
+    manifest.write_text(json.dumps(data))
+    run = subprocess.run(
+        [sys.executable, "-c", "import sys; from autograder.cli import main; sys.exit(main())", "grade", str(REFERENCE),
+         "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=300, cwd=copy, env={**os.environ, "PYTHONPATH": str(copy)},
+    )
+    line = _one_line_error(run)
+    assert "term.json" in line and "fingerprint" in line and "Traceback" not in run.stderr
+
+
+def test_a_roster_without_a_student_column_is_one_line_naming_the_file(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,id\nAnn,1\n", encoding="utf-8")
+    line = _one_line_error(adam_hw("grade", REFERENCE, "--out", tmp_path / "out", "--roster", roster))
+    assert "--roster" in line and str(roster) in line and "student" in line
+
+
+def test_an_out_folder_that_cannot_be_created_is_one_line_naming_the_flag(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    line = _one_line_error(adam_hw("grade", REFERENCE, "--out", blocker / "graded"))
+    assert "--out" in line
+
+
 def test_two_submissions_with_one_student_id_exit_2_naming_both_files(tmp_path):
     first = _copy(REFERENCE, tmp_path / "monday" / "a.py")
     second = _copy(REFERENCE, tmp_path / "tuesday" / "a.py")
@@ -250,3 +287,32 @@ def test_a_hanging_function_costs_only_the_items_that_need_it_and_bounded_time(t
     assert "did not finish in time" in (tmp_path / "out" / "hangs" / "feedback.md").read_text(encoding="utf-8")
     # At most about (functions + 1) x timeout for the submission, plus start-up: not a speed target.
     assert elapsed < 15, elapsed
+
+
+@pytest.mark.parametrize("command", [
+    ["nbgrader-course", "{blocked}/course"],
+    ["gradescope", "--out", "{blocked}/autograder.zip"],
+    ["collect", "canvas", str(ROOT / "examples" / "canvas-download"), "--out", "{blocked}/subs"],
+    ["report", "{tmp}/nowhere"],
+    ["drop", "{tmp}/nowhere", "ann"],
+    ["export", "canvas", "{tmp}/none.csv", "--grades", "{tmp}", "--roster", "{tmp}/roster.csv", "--out", "{tmp}/o.csv"],
+    ["collect", "moodle", "{tmp}/missing.zip", "--out", "{tmp}/subs"],
+], ids=lambda c: c[0] + ("-" + c[1] if not c[1].startswith("{") else ""))
+def test_every_command_says_what_to_fix_in_one_line_when_a_path_is_bad(tmp_path, command):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")  # a file where a folder should be created
+    args = [a.format(blocked=blocked, tmp=tmp_path) for a in command]
+    line = _one_line_error(adam_hw(*args))
+    assert line.startswith("adam-hw: ") and "Traceback" not in line
+
+
+def test_a_bad_config_value_is_reported_before_any_sandbox_starts(tmp_path, monkeypatch, capsys):
+    from autograder.cli import main
+    from autograder.sandbox import pool
+
+    def no_sandbox():
+        raise AssertionError("a sandbox pool was asked for before the config was validated")
+
+    monkeypatch.setattr(pool, "default_pool", no_sandbox)
+    assert main(["grade", str(REFERENCE), "--out", str(tmp_path / "out"), "--timeout", "0"]) == 2
+    assert capsys.readouterr().err.strip() == "adam-hw: --timeout must be > 0 seconds, got 0"

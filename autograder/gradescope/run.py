@@ -11,11 +11,13 @@ import argparse
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from autograder import grading, terms
 from autograder.config import DEFAULT, GradeConfig
 from autograder.discover import KINDS, MODULE, Submission, walk
+from autograder.errors import UsageError
 from autograder.outdir import atomic_write
 from autograder.render import gradescope
 
@@ -83,7 +85,11 @@ def main(argv=None):
         help=f"how student code is isolated, as in `adam-hw grade` (default {DEFAULT.isolation})",
     )
     args = parser.parse_args(argv)
-    result = run(args.root, args.isolation)
+    try:
+        result = run(args.root, args.isolation)
+    except UsageError as err:  # e.g. a term manifest that does not reproduce: one line naming the fix
+        print(f"run_autograder: {err}", file=sys.stderr)
+        return 2
     # For the instructor's view of this run (stdout_visibility is hidden); students see only results.json's fields.
     print(f"graded {result.path}: {result.score}/{result.max_score} (term {result.extra.get('term')}, seed {result.extra.get('seed')})")
     print(isolation_text(result))

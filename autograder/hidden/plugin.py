@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from autograder.config import DEFAULT, GradeConfig
-from autograder.discover import UsageError, discover
+from autograder.discover import discover
+from autograder.errors import UsageError
 
 
 def pytest_addoption(parser):

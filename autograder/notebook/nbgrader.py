@@ -1,6 +1,6 @@
 """Running stock nbgrader on the source notebook: `generate_assignment` in a throwaway course folder.
 
-nbgrader is an optional extra (`pip install adam-hw[nbgrader]`), needed by instructors only: it is found
+nbgrader is an optional extra (`pip install -e '.[nbgrader]'` in the checkout), needed by instructors only: it is found
 and run here, as its own command-line program, and never imported by the grader. The command runs with
 `--no-db` (no gradebook, so no alembic and no database timestamps), and what it writes is normalised the
 way nbformat saves notebooks, so the release is the same bytes on every run.
@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder.discover import UsageError
+from autograder.errors import UsageError
 
 ASSIGNMENT = "second_moment"
 NOTEBOOK = "second_moment.ipynb"
@@ -32,7 +32,7 @@ def command():
     found = shutil.which("nbgrader")
     if found:
         return [found]
-    raise NbgraderMissing("nbgrader is not installed: run `pip install 'adam-hw[nbgrader]'` (instructors only)")
+    raise NbgraderMissing("nbgrader is not installed: run `.venv/bin/pip install -e '.[nbgrader]'` in the adam-hw checkout (instructors only)")
 
 
 def environment():

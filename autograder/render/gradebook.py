@@ -1,11 +1,15 @@
-"""grades.csv: one row per submission, sorted by student; columns student, score, max_score, item ids."""
+"""grades.csv: one row per student in the gradebook folder, sorted by student.
+
+Columns: student, score, max_score, one column per rubric item id (in rubric order), then status (graded,
+no file found, load error) and late (yes, no, or empty when no roster said). Readers find columns by name.
+"""
 
 import csv
 import io
 
 from autograder.rubric import ITEMS
 
-COLUMNS = ("student", "score", "max_score") + tuple(item.id for item in ITEMS)
+COLUMNS = ("student", "score", "max_score") + tuple(item.id for item in ITEMS) + ("status", "late")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -19,17 +23,18 @@ def _number(x):
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def row(result):
-    scores = result.scores_by_item()
-    return [cell(result.student), _number(result.score), _number(result.max_score)] + [
-        _number(scores[item.id]) for item in ITEMS
-    ]
+def row(gradebook_row):
+    r = gradebook_row
+    # An item the student was not graded on (a row kept from another rubric) is left blank, not zero.
+    items = [_number(r.items[item.id]) if item.id in r.items else "" for item in ITEMS]
+    return [cell(r.student), _number(r.score), _number(r.max_score), *items, r.status, r.late]
 
 
-def render(results):
+def render(rows):
+    """grades.csv's text for `results.GradebookRow`s."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for result in sorted(results, key=lambda r: r.student):
-        writer.writerow(row(result))
+    for r in sorted(rows, key=lambda r: r.student):
+        writer.writerow(row(r))
     return out.getvalue()

@@ -12,16 +12,17 @@ def table(rows):
 
 
 def render(results, out_dir, isolation, seconds):
+    """The closing table for this run's `results.GradebookRow`s (graded now or kept by --resume)."""
     lines = []
     if len(results) <= MAX_ROWS:
         rows = [("student", "score", "failed items")]
         for r in sorted(results, key=lambda r: r.student):
-            failed = ", ".join(x.item.id for x in r.items if not x.passed) or "-"
-            rows.append((terminal(r.student), f"{r.score:g}/{r.max_score}", failed))  # discovery made ids safe; results read back too
+            failed = ", ".join(item.id for item in ITEMS if not r.passed(item)) or "-"
+            rows.append((terminal(r.student), f"{r.score:g}/{r.max_score:g}", failed))  # discovery made ids safe; results read back too
         lines += [table(rows), ""]
     rows = [("item", "points", "passed")]
     for item in ITEMS:
-        passed = sum(1 for r in results if r.item(item.id).passed)
+        passed = sum(1 for r in results if r.passed(item))
         rows.append((item.id, str(item.points), f"{passed}/{len(results)}"))
     lines += [table(rows), ""]
     if results:

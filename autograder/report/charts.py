@@ -6,7 +6,7 @@ install is named with the command that adds it.
 
 import textwrap
 
-from autograder.discover import UsageError
+from autograder.errors import UsageError
 
 WIDTH = 6.4  # inches; at DPI, half of a laptop screen: each chart sits beside its table
 DPI = 110
@@ -18,7 +18,7 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        raise UsageError("the class report needs matplotlib: pip install 'adam-hw[report]'") from None
+        raise UsageError("the class report needs matplotlib: run `.venv/bin/pip install -e '.[report]'` in the adam-hw checkout") from None
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from statistics import mean, median
 
 from autograder.cases import CHECKS
-from autograder.discover import UsageError
+from autograder.errors import UsageError
 from autograder.rubric import FUNCTIONS, ITEMS_BY_ID, items_for
 
 FIXED_COLUMNS = ("student", "score", "max_score")
@@ -84,6 +84,11 @@ def _number(text, where):
         return float(text)
     except (TypeError, ValueError):
         raise UsageError(f"{where}: expected a number, got {text!r}") from None
+
+
+def read_rows(path):
+    """grades.csv as one dict per row, keyed by column name; UsageError naming a malformed file or row."""
+    return read_table(path)[1]
 
 
 def read_table(path):

@@ -1,0 +1,169 @@
+"""LMS round trips: `adam-hw collect` turns an LMS's download into one folder per student and a roster;
+`adam-hw export` fills the LMS's own gradebook export with the grades, for re-import.
+
+One module per LMS (`canvas.py`, `moodle.py`, `gradescope.py`), each reading its download's names as the
+LMS writes them (see each module's docstring); `archive.py` reads a download safely, folder or zip.
+"""
+
+import re
+import shutil
+from collections import Counter
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import roster
+from autograder.discover import KINDS, MODULE
+from autograder.errors import UsageError
+from autograder.lms import archive
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One student's latest attempt in a download."""
+
+    student: str
+    lms_id: str
+    name: str
+    member: archive.Member | None  # None: the student is in the download but sent no .py or .ipynb
+    late: str = ""  # "yes", "no", or "" when the LMS does not say
+    group: str = ""
+
+
+def slug(text):
+    """A name as a safe, readable piece of a student id: ASCII letters, digits and `-`, lower case."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "student"
+
+
+def gradable(members):
+    """The members that could be the submission: .py and .ipynb files."""
+    return [m for m in members if m.path.suffix in KINDS]
+
+
+def named(member):
+    """Whether the file is second_moment.py / .ipynb, allowing an LMS's `-N` suffix for a resubmission."""
+    return re.fullmatch(rf"{MODULE}(-\d+)?", member.path.stem) is not None
+
+
+def latest(candidates, key):
+    """The file to grade among one student's: those named second_moment first, then the latest by key."""
+    preferred = [m for m in candidates if named(m)] or candidates
+    return max(preferred, key=key) if preferred else None
+
+
+def _parsers():
+    from autograder.lms import canvas, gradescope, moodle
+
+    return {"canvas": canvas, "moodle": moodle, "gradescope": gradescope}
+
+
+LMS_NAMES = ("canvas", "moodle", "gradescope")
+
+
+def collect(lms, src, out):
+    """Read the download at `src` (folder or zip) and write `out/<student>/second_moment.<ext>` for each
+    student's latest attempt, and `out/roster.csv`. Returns (entries, notes)."""
+    parser = _parsers()[lms]
+    picks, notes = parser.picks(archive.members(src))
+    counts = Counter(p.student for p in picks)
+    clash = sorted(s for s, n in counts.items() if n > 1)
+    if clash:
+        raise UsageError(f"SRC: two students would get the id {clash[0]!r}: is the download from one assignment?")
+    if not picks:
+        raise UsageError(f"SRC: no {lms} submissions found in {src} (is it {parser.WHAT}?)")
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or out.is_symlink()):
+        raise UsageError(f"--out must be a folder, got {out}")
+    old_roster = out / "roster.csv"
+    if out.is_dir() and any(out.iterdir()):
+        if not old_roster.is_file():
+            raise UsageError(f"--out: {out} is not empty and holds no roster.csv from an earlier collect: give a new folder")
+        for entry in roster.read(old_roster, flag="--out"):  # collecting again replaces the earlier download
+            folder = out / entry.student
+            if folder.is_dir() and not folder.is_symlink():
+                shutil.rmtree(folder)
+    entries = []
+    for pick in sorted(picks, key=lambda p: p.student):
+        data = pick.member.read() if pick.member is not None else None
+        if pick.member is not None and data is None:
+            notes.append(f"{pick.student}: {pick.member.path} is larger than {archive.MAX_FILE // 2**20} MB, "
+                         "not copied (status: no file found)")
+        if data is not None:  # else no folder: `grade --roster` gives the row status "no file found"
+            folder = out / pick.student
+            if folder.is_symlink():
+                raise UsageError(f"--out: {folder} is a symbolic link: give a new folder")
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{MODULE}{pick.member.path.suffix}").write_bytes(data)
+        original = pick.member.path.name if pick.member else ""
+        entries.append(roster.Entry(pick.student, pick.lms_id, pick.name, original, pick.late, pick.group))
+    roster.write(old_roster, entries)
+    return entries, notes
+
+
+def read_csv(path, flag):
+    """(header, rows) of an LMS's CSV export, as lists of strings."""
+    import csv
+
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{flag}: no such file: {path}")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise UsageError(f"{flag}: {path} is not a UTF-8 CSV file ({err})") from None
+    if not rows:
+        raise UsageError(f"{flag}: {path} is empty")
+    return rows[0], rows[1:]
+
+
+def graded_scores(graded, roster_path):
+    """lms_id -> (score, max_score) for every student graded (status graded or load error) in `graded`'s
+    grades.csv, through the roster; and the roster's students with no grade to export."""
+    from autograder.report.data import read_rows
+
+    entries = roster.read(roster_path)
+    rows = {r["student"]: r for r in read_rows(Path(graded) / "grades.csv")}
+    scores: dict[str, tuple[float, float]] = {}
+    ungraded: list[str] = []
+    for e in entries:
+        row = rows.get(e.student)
+        if not e.lms_id:
+            raise UsageError(f"--roster: {roster_path}: student {e.student!r} has no lms_id to match the LMS's file by")
+        if row is None or row.get("status") == "no file found":
+            ungraded.append(e.student)
+            continue
+        scores[e.lms_id] = (float(row["score"]), float(row["max_score"]))
+    return scores, ungraded
+
+
+def points(score: float, max_score: float, possible: float | None) -> str:
+    """The grade to enter: the score scaled to the LMS's points possible when it says, as a short number."""
+    value = score if possible is None else score * possible / max_score
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def export(lms, lms_csv, graded, roster_path, out, assignment=None):
+    """Write `out`: the LMS's own export `lms_csv` with this assignment's grades filled in, matched by LMS id.
+    Returns (filled, notes)."""
+    import csv
+
+    from autograder.lms import canvas, moodle
+
+    scores, ungraded = graded_scores(graded, roster_path)
+    header, rows = read_csv(lms_csv, "LMS_CSV")
+    module = {"canvas": canvas, "moodle": moodle}[lms]
+    rows, filled, unmatched = module.fill(header, rows, scores, assignment)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    notes = []
+    if ungraded:
+        notes.append(f"no grade in {graded} (left as they were): {', '.join(ungraded)}")
+    if unmatched:
+        notes.append(f"graded but not in {lms_csv} (not exported): LMS ids {', '.join(sorted(unmatched))}")
+    return filled, notes

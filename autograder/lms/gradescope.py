@@ -1,0 +1,65 @@
+"""Gradescope: "Export Submissions" of a programming assignment.
+
+The export holds `submission_metadata.yml` beside one `submission_<id>/` folder per submission (often
+inside an `assignment_<id>_export/` folder). The metadata maps each folder to its `:submitters:`, each with
+`:name:`, `:sid:` (the student id the course set) and `:email:`; a group submission lists every member.
+Every member of a group gets their own folder holding the group's file, and the roster's `group` column
+holds the members' SIDs joined with `+` (so they share one draw of hidden cases). The student id is the
+name's slug and the SID (`jane-doe_12345`); without a SID, the email's local part.
+"""
+
+from pathlib import PurePosixPath
+
+from autograder.errors import UsageError
+from autograder.lms import Pick, gradable, latest, slug
+
+WHAT = "a Gradescope \"Export Submissions\" zip with submission_metadata.yml"
+METADATA = "submission_metadata.yml"
+
+
+def _load(member):
+    try:
+        import yaml  # type: ignore[import-untyped]
+    except ImportError:
+        raise UsageError("reading Gradescope's submission_metadata.yml needs PyYAML: "
+                         "run `.venv/bin/pip install -e '.[lms]'` in the adam-hw checkout") from None
+    try:
+        data = yaml.safe_load(member.read())
+    except yaml.YAMLError as err:
+        raise UsageError(f"SRC: {member.path} is not valid YAML ({err})") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"SRC: {member.path} is not Gradescope's submission metadata (expected a mapping)")
+    return data
+
+
+def _submitters(entry, where):
+    people = entry.get(":submitters") if isinstance(entry, dict) else None
+    if not isinstance(people, list) or not people or not all(isinstance(p, dict) for p in people):
+        raise UsageError(f"SRC: {where} has no :submitters list in {METADATA}")
+    return people
+
+
+def picks(members):
+    meta = [m for m in members if m.path.name == METADATA]
+    if len(meta) != 1:
+        raise UsageError(f"SRC: expected one {METADATA} in the export, found {len(meta)}")
+    base = meta[0].path.parent
+    data = _load(meta[0])
+    files = gradable(members)
+    notes, result = [], []
+    for folder, entry in sorted(data.items(), key=lambda kv: str(kv[0])):
+        people = _submitters(entry, folder)
+        prefix = base / str(folder)
+        mine = [m for m in files if PurePosixPath(m.path).is_relative_to(prefix)]
+        chosen = latest(mine, key=lambda m: (m.mtime, str(m.path)))
+        sids = [str(p.get(":sid") or "").strip() for p in people]
+        group = "+".join(sorted(s for s in sids if s)) if len(people) > 1 else ""
+        for person, sid in zip(people, sids):
+            name = str(person.get(":name") or "").strip()
+            email = str(person.get(":email") or "").strip()
+            key = sid or email.split("@")[0] or str(folder)
+            student = f"{slug(name or key)}_{slug(key)}" if name else slug(key)
+            if chosen is None:
+                notes.append(f"{folder}: no .py or .ipynb file for {name or key}")
+            result.append(Pick(student, sid, name, chosen, "", group))
+    return result, notes

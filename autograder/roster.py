@@ -1,0 +1,104 @@
+"""roster.csv: who is enrolled, as `adam-hw collect` writes it and `adam-hw grade --roster` reads it.
+
+Columns: `student` (the id used everywhere: the folder name in the submissions and in the gradebook),
+`lms_id` (the LMS's own id for the student: Canvas user id, Moodle participant id, Gradescope SID),
+`name` (where known), `file` (the file the student submitted, as the LMS named it), `late` (`yes`, `no`,
+or empty when the LMS does not say). Only `student` is required; a hand-written roster of ids works.
+An optional `group` column (Gradescope group submissions) holds the group's LMS ids joined with `+`.
+"""
+
+import csv
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from autograder.discover import Submission
+from autograder.errors import UsageError
+from autograder.render.gradebook import cell
+
+COLUMNS = ("student", "lms_id", "name", "file", "late")
+LATE_VALUES = ("yes", "no", "")
+
+
+@dataclass(frozen=True)
+class Entry:
+    student: str
+    lms_id: str = ""
+    name: str = ""
+    file: str = ""
+    late: str = ""
+    group: str = ""
+
+    @property
+    def seed_id(self):
+        """What this student's per-student draw is seeded from: the group's or their own LMS id when the
+        roster has one (so a student renamed in the LMS keeps their cases), else the student id."""
+        return self.group or self.lms_id or self.student
+
+
+def read(path, flag="--roster"):
+    """The entries of a roster.csv, in file order; UsageError naming the file and line of a bad one."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{flag}: no such file: {path}")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+        header: list[str] = [str(k) for k in rows[0]] if rows else []
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise UsageError(f"{flag}: {path} is not a UTF-8 CSV file ({err})") from None
+    if not rows:
+        raise UsageError(f"{flag}: {path} has no students (it needs a header row with a `student` column)")
+    if "student" not in header:
+        raise UsageError(f"{flag}: {path} has no `student` column (columns: {', '.join(map(str, header))})")
+    entries: list[Entry] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows, start=2):
+        values = {key: (row.get(key) or "").strip() for key in (*COLUMNS, "group")}
+        if not values["student"]:
+            raise UsageError(f"{flag}: {path}, line {line}: the student cell is empty")
+        if values["late"].lower() not in LATE_VALUES:
+            raise UsageError(f"{flag}: {path}, line {line}: late must be yes, no or empty, got {values['late']!r}")
+        values["late"] = values["late"].lower()
+        if values["student"] in seen:
+            raise UsageError(f"{flag}: {path}: student {values['student']!r} is on lines {seen[values['student']]} and {line}")
+        seen[values["student"]] = line
+        entries.append(Entry(**values))
+    return entries
+
+
+def write(path, entries):
+    """Write roster.csv (the `group` column only when some entry has a group)."""
+    columns = COLUMNS + (("group",) if any(e.group for e in entries) else ())
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(columns)
+        for e in entries:
+            # A name from the LMS is shown, never read back as an id: quote one a spreadsheet would run.
+            writer.writerow([cell(e.name) if c == "name" else getattr(e, c) for c in columns])
+    return path
+
+
+def apply(entries, submissions, folder):
+    """(submissions, late, unlisted) for grading with a roster.
+
+    - every roster student is graded: one with no submission gets a "missing" one (status "no file found");
+    - a student with an LMS id is seeded from it (Entry.seed_id);
+    - late maps each roster student to their late flag;
+    - unlisted names the submissions found that are not on the roster (graded all the same).
+    """
+    by_student = {sub.student: sub for sub in submissions}
+    on_roster = {e.student for e in entries}
+    graded = []
+    for e in entries:
+        # A roster student with no submission: "missing", pointed at the roster's own folder (which exists,
+        # so nothing of theirs is ever looked for elsewhere); the note reaches their feedback.
+        sub = by_student.get(e.student) or Submission(
+            e.student, Path(folder), "missing", note=f"{e.student} is on the roster, but no submission of theirs was found."
+        )
+        graded.append(replace(sub, seed_id=e.seed_id if e.seed_id != e.student else sub.seed_id))
+    unlisted = sorted(s for s in by_student if s not in on_roster)
+    graded += [by_student[s] for s in unlisted]
+    late = {e.student: e.late for e in entries}
+    return sorted(graded, key=lambda s: s.student), late, unlisted

@@ -1,0 +1,73 @@
+"""Adam's second-moment estimate: the running average of squared gradients (MATH 3850, page 10).
+
+Adam gives every parameter its own step size. It keeps, for each parameter, a running average of the
+squares of that parameter's gradients, `v`. A parameter whose gradients have been large gets a large `v`
+and so a small step; one whose gradients have been small gets a small `v` and a large step, like a mixing
+board with one volume slider per instrument.
+
+You write three functions, one task each. Each takes Python numbers, lists or numpy arrays of any shape,
+works elementwise in float64, returns a numpy array (a float for a scalar input), and never changes the
+arrays it is given.
+
+    Task update_v        v_t     = beta2 * v_{t-1} + (1 - beta2) * g_t**2
+    Task bias_correct    v_hat_t = v_t / (1 - beta2**t)          (t counts steps from 1)
+    Task effective_step  step    = alpha / (sqrt(v_hat_t) + eps)
+
+A fourth task, identity, has nothing new to write: the grader checks, with exact algebra, that your
+update_v and bias_correct together undo the start-up bias (a constant gradient g gives v_hat_t = g**2).
+"""
+
+import numpy as np
+
+
+def update_v(v_prev, g, beta2=0.999):
+    """Task update_v: one step of the running average of squared gradients.
+
+    v_t = beta2 * v_prev + (1 - beta2) * g**2, elementwise.
+
+    Args:
+        v_prev: the previous average v_{t-1} (v_0 = 0 before the first step); a number, list or array.
+        g: this step's gradient g_t, the same shape as v_prev; it may be negative or zero.
+        beta2: how long the average remembers, between 0 and 1 (default 0.999, about 1000 steps).
+
+    Returns:
+        v_t as a float64 numpy array of the same shape (a float when the inputs are numbers).
+        The square makes every term positive and weighs large gradients most. Do not change v_prev or g.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("update_v: not implemented yet (task 1); write it here")
+
+
+def bias_correct(v, t, beta2=0.999):
+    """Task bias_correct: undo the pull towards zero that v_0 = 0 gives the early averages.
+
+    v_hat_t = v / (1 - beta2**t), elementwise, where t counts steps from 1 (the first update is t = 1).
+
+    Args:
+        v: the running average v_t after t updates; a number, list or array.
+        t: how many updates made v, an integer t >= 1.
+        beta2: the same beta2 that update_v used (default 0.999).
+
+    Returns:
+        v_hat_t as a float64 numpy array of the same shape (a float when v is a number). Do not change v.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("bias_correct: not implemented yet (task 2); write it here")
+
+
+def effective_step(v_hat, alpha=0.001, eps=1e-8):
+    """Task effective_step: the step size Adam gives each parameter.
+
+    step = alpha / (sqrt(v_hat) + eps), elementwise: eps is added after the square root.
+
+    Args:
+        v_hat: the bias-corrected average v_hat_t, zero or positive; a number, list or array.
+        alpha: the base learning rate (default 0.001).
+        eps: a tiny constant that keeps the division finite when v_hat is 0 (default 1e-8).
+
+    Returns:
+        The steps as a float64 numpy array of the same shape (a float when v_hat is a number).
+        A large v_hat gives a small step, a small v_hat a large one. Do not change v_hat.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("effective_step: not implemented yet (task 3); write it here")

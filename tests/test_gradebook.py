@@ -1,0 +1,166 @@
+"""The output folder is the gradebook: regrades replace only their rows, every student keeps a row, resume trusts only our record."""
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import outdir
+from autograder.render.gradebook import COLUMNS
+from autograder.report.data import read_grades
+from autograder.rubric import ITEMS
+from tests.conftest import ROOT, SUBMISSIONS
+
+ADAM_HW = Path(sys.executable).with_name("adam-hw")
+REFERENCE = ROOT / "solutions" / "second_moment.py"
+
+
+def adam_hw(*args):
+    return subprocess.run([str(ADAM_HW), *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def rows(out):
+    with open(out / "grades.csv", newline="", encoding="utf-8") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
+@pytest.fixture
+def klass(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(REFERENCE, subs / "ann.py")
+    shutil.copy(SUBMISSIONS / "wrong" / "missing_pow_t.py", subs / "bob.py")
+    shutil.copy(ROOT / "assignment" / "second_moment.py", subs / "cy.py")
+    return subs
+
+
+def test_the_header_keeps_the_old_columns_in_order_and_adds_status_and_late():
+    expected = ("student", "score", "max_score", *(i.id for i in ITEMS), "status", "late")
+    assert expected == COLUMNS
+
+
+def test_regrading_one_student_replaces_only_their_row(klass, tmp_path):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass, "--out", out).returncode == 0
+    before = rows(out)
+    shutil.copy(REFERENCE, klass / "bob.py")  # bob fixes his file and is regraded alone
+    run = adam_hw("grade", klass / "bob.py", "--out", out)
+    assert run.returncode == 0, run.stderr
+    after = rows(out)
+    assert sorted(after) == ["ann", "bob", "cy"]
+    assert after["ann"] == before["ann"] and after["cy"] == before["cy"]
+    assert float(before["bob"]["score"]) < 100 and after["bob"]["score"] == "100"
+    assert "grades.csv lists 3 students" in run.stdout
+
+
+def test_status_tells_a_missing_file_from_a_stub_and_a_file_that_does_not_load(tmp_path):
+    subs = tmp_path / "subs"
+    (subs / "dan").mkdir(parents=True)  # a folder with nothing to grade
+    shutil.copy(ROOT / "assignment" / "second_moment.py", subs / "stub.py")
+    (subs / "broken.py").write_text("def update_v(:\n", encoding="utf-8")
+    out = tmp_path / "graded"
+    assert adam_hw("grade", subs, "--out", out).returncode == 0
+    status = {s: r["status"] for s, r in rows(out).items()}
+    assert status == {"dan": "no file found", "stub": "graded", "broken": "load error"}
+
+
+def test_a_roster_gives_every_enrolled_student_a_row_and_its_late_flags(klass, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student,lms_id,name,file,late\nann,101,Ann,,no\nbob,102,Bob,,yes\nzoe,103,Zoe,,\n",
+                      encoding="utf-8")
+    out = tmp_path / "graded"
+    run = adam_hw("grade", klass, "--roster", roster, "--out", out)
+    assert run.returncode == 0, run.stderr
+    table = rows(out)
+    assert table["zoe"]["status"] == "no file found" and table["zoe"]["score"] == "0"
+    assert (table["ann"]["late"], table["bob"]["late"], table["zoe"]["late"]) == ("no", "yes", "")
+    assert table["cy"]["late"] == ""  # found but not on the roster: graded all the same, and said so
+    assert "not on the roster, graded all the same: cy" in run.stdout
+    # A regrade without the roster keeps the late flag the record had.
+    assert adam_hw("grade", klass / "bob.py", "--out", out).returncode == 0
+    assert rows(out)["bob"]["late"] == "yes"
+
+
+def test_per_student_draws_follow_the_lms_id_so_a_renamed_student_keeps_their_cases(klass, tmp_path):
+    seeds = []
+    for name in ("bob", "robert"):
+        subs = tmp_path / name
+        subs.mkdir()
+        shutil.copy(klass / "bob.py", subs / f"{name}.py")
+        roster = subs / "roster.csv"
+        roster.write_text(f"student,lms_id\n{name},4242\n", encoding="utf-8")
+        out = tmp_path / f"out-{name}"
+        assert adam_hw("grade", subs, "--roster", roster, "--per-student", "--out", out).returncode == 0
+        seeds.append(json.loads((out / name / "results.json").read_text())["extra_data"]["seed"])
+    assert seeds[0] == seeds[1]
+
+
+@pytest.mark.parametrize("damage", [
+    "{not json", "[]", '{"format": "adam-hw gradebook record 1"}', "", '{"format": "someone else"}',
+    "[" * 100_000,
+])
+def test_resume_grades_again_a_student_whose_record_is_corrupt_or_foreign_and_never_crashes(klass, tmp_path, damage):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass, "--out", out).returncode == 0
+    before = rows(out)
+    (out / "bob" / "record.json").write_text(damage, encoding="utf-8")
+    run = adam_hw("grade", klass, "--out", out, "--resume")
+    assert run.returncode == 0, run.stderr
+    assert "resumed: 2 kept from the earlier run, 1 graded now" in run.stdout
+    assert rows(out) == before
+
+
+def test_resume_never_reads_results_json(klass, tmp_path):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass, "--out", out).returncode == 0
+    (out / "ann" / "results.json").write_text("garbage", encoding="utf-8")
+    run = adam_hw("grade", klass, "--out", out, "--resume")
+    assert "resumed: 3 kept from the earlier run, 0 graded now" in run.stdout
+
+
+def test_a_corrupt_record_of_a_student_not_in_this_run_is_left_out_with_a_note(klass, tmp_path):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass, "--out", out).returncode == 0
+    (out / "cy" / "record.json").write_text("{", encoding="utf-8")
+    run = adam_hw("grade", klass / "ann.py", "--out", out)
+    assert run.returncode == 0, run.stderr
+    assert sorted(rows(out)) == ["ann", "bob"]
+    assert "cy" in run.stdout and "until graded again" in run.stdout
+
+
+def test_drop_removes_a_students_row_and_folder_and_refuses_an_unknown_one(klass, tmp_path):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass, "--out", out).returncode == 0
+    run = adam_hw("drop", out, "cy")
+    assert run.returncode == 0, run.stderr
+    assert sorted(rows(out)) == ["ann", "bob"] and not (out / "cy").exists()
+    refused = adam_hw("drop", out, "ann", "nobody")
+    assert refused.returncode == 2 and "nobody" in refused.stderr
+    assert sorted(rows(out)) == ["ann", "bob"]  # nothing dropped when one name is wrong
+
+
+def test_the_report_reads_item_columns_by_rubric_id_not_position(tmp_path):
+    reordered = ["late", "status", *reversed([i.id for i in ITEMS]), "max_score", "score", "student"]
+    cells = {"late": "yes", "status": "graded", "max_score": "100", "score": "100", "student": "ann"}
+    cells.update({i.id: str(i.points) for i in ITEMS})
+    (tmp_path / "grades.csv").write_text(",".join(reordered) + "\n" + ",".join(cells[c] for c in reordered) + "\n")
+    scores, max_score, passed, item_ids = read_grades(tmp_path / "grades.csv")
+    assert scores == (100.0,) and max_score == 100.0
+    assert item_ids == [i.id for i in ITEMS]
+    assert passed == {"ann": {i.id: True for i in ITEMS}}
+
+
+def test_a_record_round_trips_and_anything_else_is_not_trusted(klass, tmp_path):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass / "ann.py", "--out", out).returncode == 0
+    record = outdir.read_record(out, "ann")
+    assert record is not None and record.row.score == 100
+    assert outdir.parse_record(record.to_json(), "ann") == record
+    assert outdir.parse_record(record.to_json(), "bob") is None  # a record copied into another student's folder
+    data = json.loads(record.to_json())
+    data["row"]["score"] = "100"
+    assert outdir.parse_record(json.dumps(data), "ann") is None

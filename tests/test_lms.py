@@ -1,0 +1,220 @@
+"""LMS round trips: downloads shaped like Canvas's, Moodle's and Gradescope's become student folders and a roster, and grades go back into each LMS's own export."""
+
+import csv
+import io
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import lms, roster
+from autograder.errors import UsageError
+from autograder.lms import archive
+from tests.conftest import ROOT, SUBMISSIONS
+
+ADAM_HW = Path(sys.executable).with_name("adam-hw")
+CORRECT = (SUBMISSIONS / "correct" / "plain_operators.py").read_bytes()
+WRONG = (SUBMISSIONS / "wrong" / "missing_pow_t.py").read_bytes()
+NOTEBOOK = (ROOT / "assignment" / "second_moment.ipynb").read_bytes()
+
+
+def adam_hw(*args):
+    return subprocess.run([str(ADAM_HW), *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def make_zip(path, files, links=()):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+        for name, target in links:
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            z.writestr(info, target)
+    return path
+
+
+def read_roster(out):
+    return {e.student: e for e in roster.read(out / "roster.csv")}
+
+
+CANVAS = {
+    "leejane_33333_67800_second_moment.py": WRONG,
+    "leejane_33333_67892_second_moment-1.py": CORRECT,  # the resubmission: graded, not a second student
+    "kimdan_late_44444_67900_second_moment.py": CORRECT,
+    "wumei_66666_68001_Homework3.ipynb": NOTEBOOK,
+    "parkjo_55555_67950_notes.txt": b"no code, sorry\n",
+}
+
+
+def test_canvas_resubmissions_are_one_student_graded_on_the_latest_attempt(tmp_path):
+    out = tmp_path / "subs"
+    entries, _ = lms.collect("canvas", make_zip(tmp_path / "canvas.zip", CANVAS), out)
+    people = {e.student: e for e in entries}
+    assert sorted(people) == ["kimdan_44444", "leejane_33333", "parkjo_55555", "wumei_66666"]
+    assert (out / "leejane_33333" / "second_moment.py").read_bytes() == CORRECT
+    assert people["leejane_33333"].file == "leejane_33333_67892_second_moment-1.py"
+    assert (people["kimdan_44444"].late, people["leejane_33333"].late) == ("yes", "no")
+    assert people["wumei_66666"].lms_id == "66666"
+    assert (out / "wumei_66666" / "second_moment.ipynb").read_bytes() == NOTEBOOK
+    assert not (out / "parkjo_55555").exists() and people["parkjo_55555"].file == ""
+    assert read_roster(out) == people
+
+
+def test_canvas_picks_the_highest_submission_id_whatever_the_order_in_the_zip(tmp_path):
+    files = {"ab_1_20_second_moment-2.py": CORRECT, "ab_1_9_second_moment.py": WRONG, "ab_1_15_second_moment-1.py": WRONG}
+    lms.collect("canvas", make_zip(tmp_path / "c.zip", files), tmp_path / "out")
+    assert (tmp_path / "out" / "ab_1" / "second_moment.py").read_bytes() == CORRECT
+
+
+def test_moodle_folders_become_students_named_by_name_and_participant_id(tmp_path):
+    files = {
+        "Jane Doe_12345_assignsubmission_file_/second_moment.py": CORRECT,
+        "José Núñez_12346_assignsubmission_file_/work/second_moment.ipynb": NOTEBOOK,
+        "Al Smith_12347_assignsubmission_onlinetext_/onlinetext.html": b"<p>see attached</p>",
+        "Bo Li_12348_assignsubmission_file_second_moment.py": WRONG,  # "download in folders" off
+    }
+    out = tmp_path / "subs"
+    entries, _ = lms.collect("moodle", make_zip(tmp_path / "moodle.zip", files), out)
+    people = {e.student: e for e in entries}
+    assert sorted(people) == ["al-smith_12347", "bo-li_12348", "jane-doe_12345", "jose-nunez_12346"]
+    assert people["jose-nunez_12346"].name == "José Núñez" and people["jose-nunez_12346"].lms_id == "12346"
+    assert (out / "jose-nunez_12346" / "second_moment.ipynb").read_bytes() == NOTEBOOK
+    assert (out / "bo-li_12348" / "second_moment.py").read_bytes() == WRONG
+    assert not (out / "al-smith_12347").exists()
+
+
+GRADESCOPE_META = """\
+submission_1001:
+  :submitters:
+  - :name: Ana Lima
+    :sid: '9001'
+    :email: ana@example.edu
+  :created_at: 2027-02-01 10:00:00.000000000 -08:00
+  :score: 0.0
+submission_1002:
+  :submitters:
+  - :name: Ben Ng
+    :sid: '9003'
+    :email: ben@example.edu
+  - :name: Cleo Park
+    :sid: '9002'
+    :email: cleo@example.edu
+  :created_at: 2027-02-02 11:00:00.000000000 -08:00
+"""
+
+
+def test_gradescope_uses_names_and_sids_and_gives_each_group_member_the_groups_file(tmp_path):
+    files = {
+        "assignment_777_export/submission_metadata.yml": GRADESCOPE_META,
+        "assignment_777_export/submission_1001/second_moment.py": CORRECT,
+        "assignment_777_export/submission_1002/second_moment.py": WRONG,
+        "__MACOSX/assignment_777_export/._submission_metadata.yml": b"\0",
+    }
+    out = tmp_path / "subs"
+    entries, _ = lms.collect("gradescope", make_zip(tmp_path / "gs.zip", files), out)
+    people = {e.student: e for e in entries}
+    assert sorted(people) == ["ana-lima_9001", "ben-ng_9003", "cleo-park_9002"]
+    assert people["ana-lima_9001"].name == "Ana Lima" and people["ana-lima_9001"].group == ""
+    assert people["ben-ng_9003"].group == people["cleo-park_9002"].group == "9002+9003"
+    assert people["ben-ng_9003"].seed_id == people["cleo-park_9002"].seed_id  # one group, one draw
+    assert (out / "cleo-park_9002" / "second_moment.py").read_bytes() == WRONG
+    assert read_roster(out)["ben-ng_9003"].group == "9002+9003"
+
+
+def test_a_zip_cannot_write_outside_its_folder_or_plant_a_link(tmp_path):
+    files = {"../evil_1_2_second_moment.py": CORRECT, "/abs_3_4_second_moment.py": CORRECT,
+             "ok_5_6_second_moment.py": CORRECT}
+    path = make_zip(tmp_path / "bad.zip", files, links=[("lnk_7_8_second_moment.py", "/etc/passwd")])
+    entries, _ = lms.collect("canvas", path, tmp_path / "deep" / "out")
+    assert [e.student for e in entries] == ["ok_5"]
+    assert sorted(p.name for p in (tmp_path / "deep").rglob("*")) == ["ok_5", "out", "roster.csv", "second_moment.py"]
+    assert not (tmp_path / "evil_1").exists() and not Path("/abs_3").exists()
+
+
+def test_a_zip_bomb_is_refused_and_a_huge_member_is_never_read_past_the_cap(tmp_path, monkeypatch):
+    big = make_zip(tmp_path / "big.zip", {"ab_1_2_second_moment.py": b"#" * 5_000_000})  # compresses to a few KB
+    monkeypatch.setattr(archive, "MAX_TOTAL", 1_000_000)
+    with pytest.raises(UsageError, match="zip bomb"):
+        archive.members(big)
+    monkeypatch.setattr(archive, "MAX_TOTAL", 10**12)
+    monkeypatch.setattr(archive, "MAX_FILE", 1_000_000)
+    entries, notes = lms.collect("canvas", big, tmp_path / "out")
+    assert entries[0].student == "ab_1" and not (tmp_path / "out" / "ab_1").exists()
+    assert any("larger than" in n for n in notes)
+
+
+def test_a_folder_download_is_read_without_following_links(tmp_path):
+    src = tmp_path / "download"
+    src.mkdir()
+    (src / "ab_1_2_second_moment.py").write_bytes(CORRECT)
+    (src / "cd_3_4_second_moment.py").symlink_to(ROOT / "solutions" / "second_moment.py")
+    entries, _ = lms.collect("canvas", src, tmp_path / "out")
+    assert [e.student for e in entries] == ["ab_1"]
+
+
+def test_collecting_into_a_folder_that_is_not_an_earlier_collect_is_a_usage_error(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "mine.txt").write_text("keep me")
+    run = adam_hw("collect", "canvas", ROOT / "examples" / "canvas-download", "--out", tmp_path / "out")
+    assert run.returncode == 2 and "--out" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert (tmp_path / "out" / "mine.txt").read_text() == "keep me"
+
+
+def test_canvas_round_trip_collect_grade_export_fills_the_assignment_column_by_user_id(tmp_path):
+    subs, graded, upload = tmp_path / "subs", tmp_path / "graded", tmp_path / "canvas-import.csv"
+    assert adam_hw("collect", "canvas", ROOT / "examples" / "canvas-download", "--out", subs).returncode == 0
+    run = adam_hw("grade", subs, "--roster", subs / "roster.csv", "--out", graded)
+    assert run.returncode == 0, run.stderr
+    export = adam_hw("export", "canvas", ROOT / "examples" / "canvas-gradebook.csv", "--grades", graded,
+                     "--roster", subs / "roster.csv", "--out", upload, "--assignment", "Second moment")
+    assert export.returncode == 0, export.stderr
+    with open(upload, newline="", encoding="utf-8") as f:
+        table = list(csv.reader(f))
+    original = list(csv.reader(io.StringIO((ROOT / "examples" / "canvas-gradebook.csv").read_text())))
+    assert table[0] == original[0] and table[1] == original[1]  # header and Points Possible kept
+    by_id = {row[1]: row for row in table[2:]}
+    assert by_id["33333"][5] == "20" and by_id["44444"][5] == "20"  # 100/100 scaled to 20 points possible
+    assert by_id["55555"][5] == ""  # no file: left as it was
+    assert by_id["33333"][6] == "5.00"  # another assignment's column is untouched
+    assert "parkjo_55555" in export.stdout
+
+
+def test_moodle_export_fills_the_grade_of_each_participant(tmp_path):
+    graded = tmp_path / "graded"
+    graded.mkdir()
+    (graded / "grades.csv").write_text("student,score,max_score,status,late\njane-doe_12345,68,100,graded,\n"
+                                       "bo-li_12348,0,100,no file found,\n")
+    ros = roster.write(tmp_path / "roster.csv", [roster.Entry("jane-doe_12345", "12345"), roster.Entry("bo-li_12348", "12348")])
+    sheet = tmp_path / "worksheet.csv"
+    sheet.write_text(
+        "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,"
+        "Last modified (submission),Last modified (grade),Feedback comments\n"
+        "Participant 12345,Jane Doe,jane@example.edu,Submitted for grading,,10.00,Yes,-,-,\n"
+        "Participant 12348,Bo Li,bo@example.edu,No submission,,10.00,Yes,-,-,\n", encoding="utf-8")
+    filled, notes = lms.export("moodle", sheet, graded, ros, tmp_path / "upload.csv")
+    rows = list(csv.DictReader((tmp_path / "upload.csv").read_text(encoding="utf-8").splitlines()))
+    assert filled == 1
+    assert [r["Grade"] for r in rows] == ["6.8", ""]
+    assert any("bo-li_12348" in n for n in notes)
+
+
+def test_canvas_export_with_several_assignments_and_no_choice_names_them(tmp_path):
+    graded = tmp_path / "graded"
+    graded.mkdir()
+    (graded / "grades.csv").write_text("student,score,max_score\na_1,50,100\n")
+    ros = roster.write(tmp_path / "roster.csv", [roster.Entry("a_1", "1")])
+    sheet = tmp_path / "gb.csv"
+    sheet.write_text("Student,ID,SIS User ID,SIS Login ID,Section,HW1 (10),HW2 (11)\n\"A\",1,,,,,\n")
+    with pytest.raises(UsageError, match=r"--assignment.*HW1 \(10\); HW2 \(11\)"):
+        lms.export("canvas", sheet, graded, ros, tmp_path / "o.csv")
+    lms.export("canvas", sheet, graded, ros, tmp_path / "o.csv", assignment="11")
+    assert list(csv.reader((tmp_path / "o.csv").read_text().splitlines()))[1] == ["A", "1", "", "", "", "", "50"]
+
+
+def test_the_example_class_and_download_stay_as_the_readme_describes():
+    assert sorted(p.name for p in (ROOT / "examples" / "class").iterdir()) == ["ann.py", "bob.py", "cy.py", "dee"]
+    names = sorted(p.name for p in (ROOT / "examples" / "canvas-download").iterdir())
+    assert [lms.canvas.parse(archive.Member(Path(n), 0, (), None)) is not None for n in names] == [True] * 4

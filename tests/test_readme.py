@@ -1,0 +1,116 @@
+"""The README's TA and instructor commands run as written, from the checkout's top folder, on a fresh copy."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+#: The README sections whose code blocks are the TA's and the instructor's (a `###` belongs to its `##`).
+SECTIONS = ("Two commands", "For TAs", "For instructors", "New hidden cases each term", "Gradescope", "Class report")
+#: Commands the test does not run, by how they start, and why. Everything else in those sections runs.
+SKIPPED = {
+    "make demo": "creates .venv with pip, which needs the network (the copy borrows this test's environment)",
+    "make test": "creates .venv with pip, which needs the network; and it is this very test suite",
+    ".venv/bin/adam-hw collect moodle": "needs a real Moodle download (tests/test_lms.py covers the format)",
+    ".venv/bin/adam-hw collect gradescope": "needs a real Gradescope export (tests/test_lms.py covers the format)",
+    ".venv/bin/adam-hw export moodle": "needs a real Moodle grading worksheet (tests/test_lms.py covers the format)",
+}
+#: How a command may start: the venv's own commands, or a shell step; plain `adam-hw` only after activation.
+STARTS = (".venv/bin/", "make ", ". .venv/bin/activate", "cd ", "mkdir ", "cp ", "nbgrader ")
+
+
+def blocks():
+    """(section, [command lines]) for every fenced code block in SECTIONS, in README order."""
+    found, section, block = [], None, None
+    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            section = line[3:].strip()
+        elif line.startswith("```"):
+            if block is None:
+                block = []
+            else:
+                if section in SECTIONS:
+                    found.append((section, block))
+                block = None
+        elif block is not None:
+            command = line.split("  #")[0].strip()
+            if command and not command.startswith("#"):
+                block.append(command)
+    return found
+
+
+def skipped(command):
+    return next((why for start, why in SKIPPED.items() if command.startswith(start)), None)
+
+
+def test_every_ta_and_instructor_command_says_which_adam_hw_it_runs():
+    for section, commands in blocks():
+        active = False
+        for command in commands:
+            active = active or command == ". .venv/bin/activate"
+            if not active:
+                assert command.startswith(STARTS), f"{section}: {command!r} does not run as written from the checkout"
+
+
+def test_the_skip_list_names_only_commands_the_readme_has():
+    commands = [c for _, block in blocks() for c in block]
+    for start in SKIPPED:
+        assert any(c.startswith(start) for c in commands), f"{start!r} is no longer in the README: drop it from SKIPPED"
+
+
+def test_the_readme_never_suggests_installing_from_a_registry():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert not re.search(r"pip install '?adam-hw\[", text)
+    assert "pip install -e '.[nbgrader]'" in text
+
+
+def _fresh_copy(tmp_path):
+    """The checkout without its environment, outputs or history, using this test's environment as .venv."""
+    copy = tmp_path / "adam-hw"
+    anywhere = shutil.ignore_patterns("__pycache__", "*.egg-info", ".pytest_cache", ".hypothesis")
+    outputs = re.compile(r"\.venv|\.git|build|graded.*|course|canvas-(subs|graded|import\.csv)|autograder\.zip")
+
+    def ignore(folder, names):  # what the README's commands write, at the top only (examples/ has a canvas-*)
+        top = {n for n in names if Path(folder) == ROOT and outputs.fullmatch(n)}
+        return top | anywhere(folder, names)
+
+    shutil.copytree(ROOT, copy, ignore=ignore)
+    (copy / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    return copy
+
+
+@pytest.mark.slow
+def test_the_readmes_ta_and_instructor_blocks_run_as_written_on_a_fresh_copy(tmp_path, capsys):
+    copy = _fresh_copy(tmp_path)
+    # The copy's own code, not this checkout's, is what its commands import (the environment is shared).
+    env = {**os.environ, "PYTHONPATH": str(copy)}
+    env.pop("VIRTUAL_ENV", None)
+    ran, skips = 0, []
+    for section, commands in blocks():
+        script = []
+        for command in commands:
+            why = skipped(command)
+            if why:
+                skips.append(f"{command}: {why}")
+            else:
+                script.append(command)
+        if not script:
+            continue
+        run = subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(script)], cwd=copy, env=env,
+                             capture_output=True, text=True, timeout=900)
+        assert run.returncode == 0, f"README, {section}:\n" + "\n".join(script) + f"\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
+        ran += len(script)
+    with capsys.disabled():
+        print(f"\nREADME: ran {ran} commands; skipped {len(skips)}:\n  " + "\n  ".join(skips))
+    # What the commands were for: the gradebook, the LMS round trip, the report and the zip exist.
+    assert "status" in (copy / "graded" / "grades.csv").read_text().splitlines()[0]
+    assert (copy / "canvas-import.csv").is_file() and (copy / "autograder.zip").is_file()
+    assert (copy / "graded" / "report.html").is_file()
+    assert "ann" in (copy / "graded-notebooks" / "grades.csv").read_text()
+    assert ran >= 20
