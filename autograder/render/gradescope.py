@@ -38,7 +38,7 @@ def formula_groups(groups):
     """The one failed group per function that says which formula the code behaves like: its first failed
     visible group (seen at once), else its first failed group. The likely mistake and hint go under every
     failed group, since a student may see only some before the due date; the formula once is enough."""
-    chosen = {}
+    chosen: dict[str, int] = {}
     failed = [(i, g) for i, g in enumerate(groups) if not g.passed]
     for i, group in sorted(failed, key=lambda pair: pair[1].hidden):  # stable: visible first, in rubric order
         chosen.setdefault(group.item.task, i)
