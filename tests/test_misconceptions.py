@@ -14,9 +14,9 @@ from autograder import misconceptions, oracle
 from autograder.cases import CHECKS
 from autograder.checks import Case
 from autograder.diagnosis import Diagnosis, diagnose
+from autograder.grading import item_results
 from autograder.render import gradescope
 from autograder.render.feedback import diagnosis_text, render
-from autograder.grading import item_results
 from autograder.results import SubmissionResult
 from autograder.sandbox import Reply
 from tests.conftest import SUBMISSIONS

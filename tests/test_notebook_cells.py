@@ -9,7 +9,13 @@ from autograder.config import GradeConfig
 from autograder.discover import Submission
 from autograder.grading import grade_submission
 from autograder.notebook.cells import (
-    SKIP_WHEN_GRADING, Cell, NotebookError, defines, read_cells, to_python, undefined_by_errors,
+    SKIP_WHEN_GRADING,
+    Cell,
+    NotebookError,
+    defines,
+    read_cells,
+    to_python,
+    undefined_by_errors,
 )
 from autograder.render import feedback
 from tests.conftest import ROOT

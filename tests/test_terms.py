@@ -232,7 +232,8 @@ def test_the_seed_in_results_json_alone_rebuilds_a_students_checks_and_grade(tmp
     seed = first["extra_data"]["seed"]
     assert seed == terms.student_seed(terms.term_seed("2026-fall"), "ada")
     again = grade_submission(Submission("someone-else", path, "py"), GradeConfig(jobs=1), checks=terms.checks_for_seed(seed))
-    assert [t["score"] for t in first["tests"]] == [r.score for r in again.items]
+    assert [t["score"] for t in first["tests"]] == [g.score for r in again.items for g in r.groups]
+    assert first["score"] == again.score
     assert first["extra_data"]["failed_checks"] == [o.check for r in again.items for o in r.failures]
 
 
