@@ -15,9 +15,9 @@ What a Case judges (`expect`), after the grading model in rubric.md:
              array of the input's shape (no value is judged).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np

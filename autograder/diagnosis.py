@@ -121,11 +121,24 @@ def agrees(observed, predicted, rtol=RTOL):
     return bool(np.allclose(observed, predicted, rtol=rtol, atol=0.0, equal_nan=True))
 
 
+def _returned_dtype(outcome):
+    value = (outcome.returned or {}).get("value") if isinstance(outcome.returned, dict) else None
+    return str(value.get("dtype", "")) if isinstance(value, dict) else ""
+
+
 def _explains(mistake, observed):
-    """The mistake agrees with every comparable value check and accounts for at least one failure."""
+    """The mistake agrees with every comparable value check and accounts for at least one failure.
+
+    Under the grading model (#10) a value check judges values whatever the container, so a float32
+    student may pass every one and fail only the contract's container checks ("float64 out"): a
+    mistake that returns that dtype (`returns`) explains those failures, when its values agree there too.
+    """
     explained = 0
     for case, outcome in observed:
-        if case.expect not in ("value", "same"):  # "same": lists and integers in, values still comparable
+        if case.expect == "container":
+            if mistake.returns is None or outcome.passed or _returned_dtype(outcome) != mistake.returns:
+                continue
+        elif case.expect not in ("value", "same"):  # "same": lists and integers in, values still comparable
             continue
         verdict = agrees(observation(outcome), mistake.predict(case.args, case.kwargs), mistake.rtol)
         if verdict is False:
@@ -384,7 +397,10 @@ def input_kinds(case):
 def failing_inputs(func, observed):
     """Which kind of input makes func's value checks fail, in words; "" when none failed or none passed."""
     values = [(c, o) for c, o in observed if c.expect == "value"]
-    failing = [input_kinds(c) for c, o in values if not o.passed]
+    # A failed "same" check (lists or integers in) says that kind of input fails; a passed one says only
+    # that the student's function treats it like float64, right or wrong, so it is no evidence it works.
+    same_failed = [(c, o) for c, o in observed if c.expect == "same" and not o.passed]
+    failing = [input_kinds(c) for c, o in values + same_failed if not o.passed]
     passing = [input_kinds(c) for c, o in values if o.passed]
     if not failing or not passing:
         return ""  # nothing passed (a stub, a crash): no kind of input sets the failures apart
@@ -402,6 +418,6 @@ def failing_inputs(func, observed):
     only_failing = sorted(kind for kind, n in passes.items() if n == 0)
     if 0 < len(only_failing) <= 2 and all(kinds & set(only_failing) for kinds in failing):
         return f"Your {func} fails on the checks with {' or '.join(only_failing)}, and passes all the others."
-    abouts = [c.about for c, o in values if not o.passed]
+    abouts = [c.about for c, o in values + same_failed if not o.passed]
     listed = "; ".join(abouts[:MAX_LISTED]) + ("; ..." if len(abouts) > MAX_LISTED else "")
     return f"Your {func} fails on inputs of several kinds: {listed}."

@@ -16,22 +16,25 @@ from typing import Any
 
 import numpy as np
 
-from autograder import outdir, terms
+from autograder import formulas, outdir, terms
 from autograder.checks import Case
 from autograder.compare import RTOL
-from autograder import formulas
 from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose, failing_functions
+from autograder.discover import Submission
 from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
 from autograder.notebook.replay import CellReplay
-from autograder.discover import Submission
 from autograder.render.text import md
 from autograder.results import (
-    GradebookRow, ItemResult, Outcome, SubmissionResult, empty_items, grader_load_error,
+    GradebookRow,
+    ItemResult,
+    Outcome,
+    SubmissionResult,
+    empty_items,
+    grader_load_error,
 )
 from autograder.rubric import ITEMS
 from autograder.sandbox import Host, SandboxPool, isolation
-
 
 #: What a result's `graded_at` is read from: passed in, so a test or a regrade can fix the time.
 Clock = Callable[[], datetime]

@@ -28,7 +28,8 @@ class Misconception:
     `wrong(*args, **kwargs)` returns what the mistake computes (float64 array, non-finite where it
     divides by zero); `mutates` names the parameter an in-place mistake writes its result into; `rtol` is
     how closely a student's outputs must agree with the prediction (looser for float32, whose rounding
-    depends on where exactly a student converts).
+    depends on where exactly a student converts); `returns` is the dtype the mistake returns when it is not
+    float64, so a failed contract check ("float64 out") is explained by it even where the values pass.
     """
 
     id: str
@@ -39,6 +40,7 @@ class Misconception:
     wrong: Callable
     mutates: str | None = None
     rtol: float = RTOL
+    returns: str | None = None
 
     def __post_init__(self):
         if self.func not in FUNCTIONS or not self.id.startswith(self.func + "."):
@@ -145,7 +147,7 @@ UPDATE_V = (
         "at step 1 (in the 7th or 8th digit), the chain of steps drifts further, and a float32 result fails "
         "the float64 part of the contract item.",
         "The docstring asks for float64: np.asarray(x, dtype=np.float64), and no np.float32 anywhere.",
-        _update_v_float32, rtol=FLOAT32_RTOL,
+        _update_v_float32, rtol=FLOAT32_RTOL, returns="float32",
     ),
 )
 
@@ -231,7 +233,7 @@ BIAS_CORRECT = (
         "rounding shows in v̂.",
         "The docstring asks for float64: np.asarray(v, dtype=np.float64), and no np.float32 anywhere.",
         lambda v, t, beta2=PAGE_BETA2: _f(v, np.float32) / (np.float32(1) - np.float32(beta2) ** np.float32(t)),
-        rtol=FLOAT32_RTOL,
+        rtol=FLOAT32_RTOL, returns="float32",
     ),
 )
 
@@ -282,7 +284,7 @@ EFFECTIVE_STEP = (
         "float32's resolution next to most square roots.",
         "The docstring asks for float64: np.asarray(v_hat, dtype=np.float64), and no np.float32 anywhere.",
         lambda v_hat, alpha=PAGE_ALPHA, eps=PAGE_EPS: np.float32(alpha) / (np.sqrt(_f(v_hat, np.float32)) + np.float32(eps)),
-        rtol=FLOAT32_RTOL,
+        rtol=FLOAT32_RTOL, returns="float32",
     ),
 )
 

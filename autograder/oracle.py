@@ -6,8 +6,8 @@ effective_step is taken to 50 significant digits. Results are rounded to float64
 The repo's tests check this oracle against sympy's.
 """
 
-from decimal import Decimal, localcontext
 from collections.abc import Callable
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np

@@ -19,8 +19,8 @@ from typing import Any
 from autograder import randomized
 from autograder.cases import CHECKS
 from autograder.checks import Case
-from autograder.identity import IdentityCheck
 from autograder.errors import ManifestError
+from autograder.identity import IdentityCheck
 
 MANIFEST = Path(__file__).with_name("term.json")
 MAX_NAME = 64

@@ -14,8 +14,8 @@ import pytest
 from autograder import cli, gradescope
 from autograder.config import GradeConfig
 from autograder.discover import Submission
-from autograder.grading import grade_submission
 from autograder.gradescope.run import find_submission, isolation_text, student_id, write_results
+from autograder.grading import grade_submission
 from autograder.misconceptions import BY_ID
 from autograder.render import feedback
 from autograder.render import gradescope as results_json

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from autograder import outdir
+from autograder.cases import CHECKS
 from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch, grade_submission
-from autograder.cases import CHECKS
 from autograder.sandbox import GuestStartError, Host, landlock, seccomp
 from autograder.sandbox.pool import uids_taken_by
 from tests.conftest import ROOT, SUBMISSIONS

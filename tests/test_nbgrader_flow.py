@@ -158,8 +158,8 @@ def test_adam_hw_grade_gives_nbgrader_s_totals_student_by_student_for_the_course
 
 
 def test_every_setting_in_the_course_config_is_a_real_nbgrader_option():
-    from nbgrader.preprocessors import Execute, IgnorePattern, OverwriteCells
     from nbgrader.coursedir import CourseDirectory
+    from nbgrader.preprocessors import Execute, IgnorePattern, OverwriteCells
 
     classes = {cls.__name__: cls for cls in (Execute, IgnorePattern, OverwriteCells, CourseDirectory)}
     settings = re.findall(r"^c\.(\w+)\.(\w+) = ", course.CONFIG, flags=re.M)

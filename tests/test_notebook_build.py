@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from autograder import randomized, terms
+from autograder.cases import PUBLIC_CASES
 from autograder.config import GradeConfig
 from autograder.discover import Submission
 from autograder.grading import grade_submission
@@ -28,7 +29,6 @@ from autograder.notebook.build import (
     term_checks,
 )
 from autograder.notebook.nbgrader import normalise
-from autograder.cases import PUBLIC_CASES
 from autograder.rubric import FUNCTIONS, ITEMS, MAX_SCORE
 from tests.conftest import ROOT, SUBMISSIONS
 

@@ -9,7 +9,13 @@ from autograder.config import GradeConfig
 from autograder.discover import Submission
 from autograder.grading import grade_submission
 from autograder.notebook.cells import (
-    SKIP_WHEN_GRADING, Cell, NotebookError, defines, read_cells, to_python, undefined_by_errors,
+    SKIP_WHEN_GRADING,
+    Cell,
+    NotebookError,
+    defines,
+    read_cells,
+    to_python,
+    undefined_by_errors,
 )
 from autograder.render import feedback
 from tests.conftest import ROOT
@@ -65,7 +71,8 @@ def test_a_shell_escape_in_a_graded_notebook_never_runs_a_shell(tmp_path):
     marker = tmp_path / "shell_ran"
     path = tmp_path / "student.ipynb"
     path.write_bytes(_notebook(f"!touch {marker}\n", f"%%bash\ntouch {marker}\n", REFERENCE))
-    result = grade_submission(Submission("student", path, "ipynb"), GradeConfig(timeout=5.0), checks=CHECKS)
+    # The full plan (fixed cases and this term's drawn ones): only with the drawn groups can the reference earn 100.
+    result = grade_submission(Submission("student", path, "ipynb"), GradeConfig(timeout=5.0))
     assert not marker.exists()
     assert result.score == result.max_score
 
@@ -76,7 +83,7 @@ def test_the_last_definition_of_a_function_is_the_one_graded(tmp_path):
     path.write_bytes(_notebook(REFERENCE, wrong))
     result = grade_submission(Submission("student", path, "ipynb"), GradeConfig(timeout=5.0), checks=CHECKS)
     failed = {r.item.id for r in result.items if not r.passed}
-    assert failed == {"effective_step.page", "effective_step.small_v_hat", "effective_step.general"}
+    assert failed == {"effective_step.page", "effective_step.small_v_hat", "effective_step.general", "effective_step.contract"}
 
 
 def test_a_continuation_line_starting_with_not_equal_stays_python():

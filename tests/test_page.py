@@ -81,12 +81,14 @@ def test_the_float64_reference_matches_the_exact_page_values(parameter):
     ("quantity", "func"), [("v", "update_v"), ("v_hat", "bias_correct"), ("step", "effective_step")]
 )
 def test_the_page_cases_in_the_case_table_expect_the_exact_page_values(quantity, func):
+    # Page cases read item.group.name (#10): `update_v.page.p1.t2` is parameter 1's step 2 in group p1, beside
+    # the group's nearby inputs (`near_a`, ...), which have no page value to match and are not looked up here.
     by_id = {c.id: c for c in CHECKS}
     printed = {(f.parameter, f.t) for f in page.FIGURES if f.quantity == quantity}
-    assert {f"{func}.page.p{p}_t{t}" for p, t in printed} <= set(by_id)
+    assert {f"{func}.page.p{p}.t{t}" for p, t in printed} <= set(by_id)
     checked = 0
     for (q, parameter, t), exact in EXACT.items():
-        case = by_id.get(f"{func}.page.p{parameter}_t{t}")
+        case = by_id.get(f"{func}.page.p{parameter}.t{t}")
         if q == quantity and case is not None:
             assert case.expected == pytest.approx(float(sympy.N(exact, DIGITS)), rel=1e-12, abs=0), case.id
             checked += 1

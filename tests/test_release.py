@@ -173,7 +173,7 @@ def test_the_leak_finder_finds_a_hidden_answer_written_at_full_or_ten_digit_prec
     secret = _hidden_value_strings()
     texts = {"a": "v_hat = 50.22541270569214", "b": "about 50.225412706 or so", "c": "9.99999999e-05 and 0.2439"}
     assert [(name, case) for name, _, case in _leaks(texts, secret)] == [
-        ("a", "bias_correct.general.t10"), ("b", "bias_correct.general.t10"),
+        ("a", "bias_correct.general.later_steps.t10"), ("b", "bias_correct.general.later_steps.t10"),
     ]
 
 

@@ -12,7 +12,9 @@ from tests.conftest import ROOT
 
 REFERENCE = (ROOT / "solutions" / "second_moment.py").read_text(encoding="utf-8")
 ALL = {item.id for item in ITEMS}
-BIAS_CORRECT_ITEMS = {"bias_correct.page", "bias_correct.general", "identity.constant_gradient"}
+# Every item that judges bias_correct: its value items, its own small contract item (#10) and the identity
+# that runs it; update_v's and effective_step's items keep their points.
+BIAS_CORRECT_ITEMS = {"bias_correct.page", "bias_correct.general", "bias_correct.contract", "identity.constant_gradient"}
 
 SUBMISSIONS = {
     # Line 4 holds the error: a student reads "line 4" and finds it.

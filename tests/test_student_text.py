@@ -22,7 +22,7 @@ from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch
 from autograder.render import feedback, gradescope, summary, text
-from autograder.results import SubmissionResult, empty_items
+from autograder.results import GradebookRow, SubmissionResult, empty_items
 from tests.conftest import SUBMISSIONS
 
 ADAM_HW = str(Path(sys.executable).with_name("adam-hw"))
@@ -144,7 +144,7 @@ def test_report_html_shows_a_tampered_results_json_as_text(tmp_path):
 def test_the_terminal_summary_and_a_usage_error_carry_no_control_characters(tmp_path):
     result = SubmissionResult(student="\x1b[2Jada", path="ada.py", sha256="0" * 64, items=empty_items("x"),
                               graded_at="now", seconds=0.0, isolation="basic")
-    assert "\x1b" not in summary.render([result], tmp_path, "basic", 1.0)
+    assert "\x1b" not in summary.render([GradebookRow.of(result)], tmp_path, "basic", 1.0)
     run = subprocess.run([ADAM_HW, "grade", str(tmp_path / "\x1b]0;pwned\x07nobody.py"), "--out", str(tmp_path / "out")],
                          capture_output=True, timeout=120)
     assert run.returncode == 2 and b"nobody.py" in run.stderr

@@ -113,7 +113,8 @@ def test_no_draw_fails_an_item_that_the_fixed_cases_pass(path):
         fixed = [c for c in CHECKS if c.item == item and getattr(c, "expect", None) == "value"]
         if not all(_agrees(module, c) for c in fixed):
             continue
-        failing = [(seed, c.call_text) for seed in SEEDS for c in randomized.cases(seed)
+        # each drawn case where it counts: lists and integers drawn count in the contract item now (#10)
+        failing = [(seed, c.call_text) for seed in SEEDS for c in randomized.graded(seed)
                    if c.item == item and not _agrees(module, c)]
         assert failing == [], item
 
@@ -231,7 +232,8 @@ def test_the_seed_in_results_json_alone_rebuilds_a_students_checks_and_grade(tmp
     seed = first["extra_data"]["seed"]
     assert seed == terms.student_seed(terms.term_seed("2026-fall"), "ada")
     again = grade_submission(Submission("someone-else", path, "py"), GradeConfig(jobs=1), checks=terms.checks_for_seed(seed))
-    assert [t["score"] for t in first["tests"]] == [r.score for r in again.items]
+    assert [t["score"] for t in first["tests"]] == [g.score for r in again.items for g in r.groups]
+    assert first["score"] == again.score
     assert first["extra_data"]["failed_checks"] == [o.check for r in again.items for o in r.failures]
 
 

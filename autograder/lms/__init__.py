@@ -7,8 +7,8 @@ LMS writes them (see each module's docstring); `archive.py` reads a download saf
 
 import re
 import shutil
-from collections import Counter
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -15,7 +15,6 @@ assignment's column changed.
 import re
 
 from autograder.errors import UsageError
-
 from autograder.lms import Pick, gradable, latest, points, slug
 
 WHAT = "a Canvas \"Download Submissions\" zip"

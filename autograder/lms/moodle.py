@@ -15,7 +15,6 @@ changed, Last modified (submission), Last modified (grade) and Feedback comments
 import re
 
 from autograder.errors import UsageError
-
 from autograder.lms import Pick, gradable, latest, points, slug
 
 WHAT = "a Moodle \"Download all submissions\" zip"

@@ -105,18 +105,20 @@ def _generated_explanation(found):
     return (text + (" " + where if where else "")).strip()
 
 
-def diagnosis_text(found):
+def diagnosis_text(found, with_formula=True):
     """A diagnosis in a student's words: the formula the code behaves like, the likely mistake with its
     hint (from the catalogue, or generated for a formula nobody catalogued), contract slips, or which
-    kind of input fails."""
+    kind of input fails. `with_formula=False` leaves out the "behaves like" sentence (results.json gives
+    it once per function, not under every failed test)."""
     entry = found.entry
-    formula = formula_text(found)
+    formula = formula_text(found) if with_formula else ""
     slips = "\n".join(f"- {slip}" for slip in found.slips)
     if entry is not None:
         body = f"**Likely mistake: {entry.title}.** " + (formula + " " if formula else "") + entry.explanation
         body += f"\n\nHint: {entry.hint}"
     elif found.formula:
-        body = f"**Likely mistake:** {formula} {_generated_explanation(found)}\n\nHint: {_PAGE_HINT[found.func]}"
+        said = " ".join(part for part in (formula, _generated_explanation(found)) if part)
+        body = f"**Likely mistake:** {said}\n\nHint: {_PAGE_HINT[found.func]}"
     elif formula:
         body = f"**No single mistake matches.** {formula} {found.failing_inputs}".rstrip()
     elif found.failing_inputs and not (found.slips and "inputs of several kinds" in found.failing_inputs):
@@ -137,14 +139,15 @@ def undefined_text(func, info):
     )
 
 
-def function_notes(result, func):
+def function_notes(result, func, with_formula=True):
     """What the feedback says about one failing function beyond its checks: the notebook cell error that
-    left it undefined, and the likely mistake with its hint (or which kind of input fails)."""
+    left it undefined, and the likely mistake with its hint (or which kind of input fails); the formula
+    the code behaves like only `with_formula`."""
     notes = []
     if func in result.undefined:
         notes.append(undefined_text(func, result.undefined[func]))
     found = result.diagnosis_for(func)
-    text = diagnosis_text(found) if found else ""
+    text = diagnosis_text(found, with_formula) if found else ""
     if text:
         notes.append(text)
     return notes

@@ -8,7 +8,8 @@ Gradescope's settings (its autograder specification, "Controlling test case visi
   output, which is always visible, summarises only the visible tests and never the total;
 - every output is Markdown (`output_format: "md"`): a failed group holds its check messages, then, for its
   function, the notebook cell error that left it undefined and the likely mistake with its hint (on every
-  failed group of that function, since a student may see only some of them before the due date);
+  failed group of that function, since a student may see only some of them before the due date); the
+  formula the code behaves like once per function, under its first failed visible group (else first failed);
 - the top-level output holds the load error, if any, and what the student's code printed, in a code fence
   it cannot break out of (it is their own output, shown at once, as in feedback.md);
 - `stdout_visibility: hidden`: run_autograder's own stdout is for the instructor (it names the isolation).
@@ -25,15 +26,26 @@ def visibility(group):
     return AFTER_DUE_DATE if group.hidden else VISIBLE
 
 
-def test_output(result, group):
+def test_output(result, group, with_formula=True):
     """A group's feedback: its checks, then what is known about why its function fails."""
     parts = [group_text(group)]
     if not group.passed and not result.load_error:
-        parts += function_notes(result, group.item.task)
+        parts += function_notes(result, group.item.task, with_formula)
     return "\n\n".join(parts)
 
 
-def test_entry(result, group):
+def formula_groups(groups):
+    """The one failed group per function that says which formula the code behaves like: its first failed
+    visible group (seen at once), else its first failed group. The likely mistake and hint go under every
+    failed group, since a student may see only some before the due date; the formula once is enough."""
+    chosen: dict[str, int] = {}
+    failed = [(i, g) for i, g in enumerate(groups) if not g.passed]
+    for i, group in sorted(failed, key=lambda pair: pair[1].hidden):  # stable: visible first, in rubric order
+        chosen.setdefault(group.item.task, i)
+    return set(chosen.values())
+
+
+def test_entry(result, group, with_formula=True):
     item = group.item
     return {
         "name": f"{group.number} {item.task}: {item.title}: {group.spec.title}",
@@ -41,7 +53,7 @@ def test_entry(result, group):
         "score": group.score,
         "max_score": group.points,
         "status": "passed" if group.passed else "failed",
-        "output": test_output(result, group),
+        "output": test_output(result, group, with_formula),
         "output_format": "md",
         "visibility": visibility(group),
         "tags": [item.task, TASKS_BY_ID[item.task].title, item.id],
@@ -76,7 +88,9 @@ def top_output(result, tests):
 
 
 def render(result):
-    tests = [test_entry(result, g) for r in result.items for g in r.groups]
+    groups = [g for r in result.items for g in r.groups]  # `groups` builds new objects: list them once
+    first = formula_groups(groups)
+    tests = [test_entry(result, g, i in first) for i, g in enumerate(groups)]
     return {
         "score": result.score,
         "execution_time": round(result.seconds, 3),

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from autograder.misconceptions import BY_ID
 from autograder.outdir import atomic_write
-from autograder.report import charts
 from autograder.render.text import html as text_html
 from autograder.render.text import plain
+from autograder.report import charts
 from autograder.report.data import read_class
 
 CHARTS = {
