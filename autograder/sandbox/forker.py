@@ -526,7 +526,7 @@ class Forker:
         if self.drop:  # the uid is this sandbox's alone (pool.allocate_uid): all it owns is the student's
             uid = str(self.config["uid"])
             remove_sysv(lambda row: uid in (row.get("uid"), row.get("cuid")))
-            self.remove_shared_files(self.config["uid"])
+            self.remove_shared_files(self.config["uid"], keep=self.work_id)
         else:  # the grader's own uid: only objects this submission's processes created, never the TA's
             seen = {str(pid) for pid in self.seen}
             remove_sysv(lambda row: (row.get("shmid") and ("shm", row["shmid"]) not in self.before
@@ -535,8 +535,11 @@ class Forker:
                             and row.get("lspid") in seen))
 
     @staticmethod
-    def remove_shared_files(uid):
-        """What a dedicated uid left in the shared temporary folders (visible at level basic)."""
+    def remove_shared_files(uid, keep=None):
+        """What a dedicated uid left in the shared temporary folders (visible at level basic). `keep` is
+        the (device, inode) of the guests' work folder, which clear_work() has just emptied: at level os it
+        lies in /tmp and is the uid's, and removing it too would make every guest rebuild the Landlock
+        ruleset that names it (a few hundred system calls per student)."""
         for folder in SHARED_TMP:
             try:
                 entries = list(os.scandir(folder))
@@ -544,7 +547,8 @@ class Forker:
                 continue
             for entry in entries:
                 try:
-                    if entry.stat(follow_symlinks=False).st_uid == uid:
+                    info = entry.stat(follow_symlinks=False)
+                    if info.st_uid == uid and (info.st_dev, info.st_ino) != keep:
                         remove_tree(entry.path)
                 except OSError:
                     pass  # gone meanwhile
