@@ -31,14 +31,9 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
 # Lint, import order, format and types, configured in pyproject.toml ([tool.ruff], [tool.mypy]).
-# LINT_PENDING=1 until the one-time `ruff format . && ruff check --fix .` after the branches of #10-#14 land:
-# until then import order (I001) and the formatter's verdict are reported but do not fail the build.
-LINT_PENDING ?= 1
-pending = $(filter 1,$(LINT_PENDING))
-
 lint: $(STAMP)
-	$(BIN)/ruff check $(if $(pending),--extend-ignore I001) .
-	$(if $(pending),@$(BIN)/ruff format --check . 2>&1 | tail -n 1 | sed 's/^/lint (not fatal while LINT_PENDING=1): ruff format: /',$(BIN)/ruff format --check .)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # Mutation testing of the reference, judged by the hidden checks (tests/mutation/run.py): every mutant

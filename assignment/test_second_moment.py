@@ -38,7 +38,9 @@ def values(task, about, got, expected):
         pytest.fail(f"{task} ({about}): returned None; is a `return` missing?", pytrace=False)
     got = np.asarray(got, dtype=np.float64)
     if got.size != expected.size:
-        pytest.fail(f"{task} ({about}): returned shape {got.shape} for an input of shape {expected.shape}", pytrace=False)
+        pytest.fail(
+            f"{task} ({about}): returned shape {got.shape} for an input of shape {expected.shape}", pytrace=False
+        )
     return got.reshape(expected.shape), expected
 
 
@@ -54,7 +56,8 @@ def check_same(task, about, got, own):
     if not np.allclose(got, own, rtol=RTOL, atol=0.0, equal_nan=True):
         pytest.fail(
             f"{task} ({about}): gives {got.tolist()}, but {own.tolist()} for the same inputs as float64 arrays; "
-            "convert with np.asarray(x, dtype=float)", pytrace=False,
+            "convert with np.asarray(x, dtype=float)",
+            pytrace=False,
         )
 
 
@@ -65,11 +68,17 @@ def check_container(task, about, got, shape):
             return
         if isinstance(got, np.ndarray) and got.shape == () and got.dtype == np.float64:
             return
-        pytest.fail(f"{task} ({about}): returned {type(got).__name__} {np.shape(got)} for a single number; return a float", pytrace=False)
+        pytest.fail(
+            f"{task} ({about}): returned {type(got).__name__} {np.shape(got)} for a single number; return a float",
+            pytrace=False,
+        )
     if not isinstance(got, np.ndarray):
         pytest.fail(f"{task} ({about}): returned a {type(got).__name__}; return a numpy array", pytrace=False)
     if got.shape != shape or got.dtype != np.float64:
-        pytest.fail(f"{task} ({about}): returned a {got.dtype} array of shape {got.shape}; want float64, shape {shape}", pytrace=False)
+        pytest.fail(
+            f"{task} ({about}): returned a {got.dtype} array of shape {got.shape}; want float64, shape {shape}",
+            pytrace=False,
+        )
 
 
 def check_unchanged(task, about, names, before, args):

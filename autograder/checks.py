@@ -48,6 +48,7 @@ class Check(Protocol):
 
     def run(self, call: Callable[..., Any]) -> Outcome: ...
 
+
 #: Parameter names, for feedback that says which input was changed.
 PARAMETERS = {
     "update_v": ("v_prev", "g", "beta2"),
@@ -92,7 +93,9 @@ def reply_problem(reply, func):
         line = error.get("line")
         line = line if isinstance(line, int) and not isinstance(line, bool) else None
         where = f" at line {line} ({md_code(error.get('source') or '')})" if line else ""
-        if where and error.get("cell") is not None:  # a notebook: Jupyter shows no cell numbers, name the cell by its function
+        if (
+            where and error.get("cell") is not None
+        ):  # a notebook: Jupyter shows no cell numbers, name the cell by its function
             where = f" at line {line} of the cell with your {func} ({md_code(error.get('source') or '')})"
         return f"raised {kind}: {message}{where}" if message else f"raised {kind}{where}"
     if reply.status == "timeout":
@@ -131,14 +134,18 @@ class Case:
     @property
     def twin(self):
         """The same call with every list or integer input as a float64 array (or float): the `same` check's yardstick."""
+
         def as_float(x):
             if isinstance(x, bool) or not isinstance(x, (int, float, list, np.ndarray)):
                 return x
             return float(x) if isinstance(x, (int, float)) else np.asarray(x, dtype=np.float64)
+
         names = PARAMETERS[self.func]
         # t is a count, not data: it stays an integer
         args = tuple(a if names[i] == "t" else as_float(a) for i, a in enumerate(self.args))
-        return Case(self.id + ".float64", self.item, self.func, args, self.about, self.kwargs, self.hidden, "value", self.group)
+        return Case(
+            self.id + ".float64", self.item, self.func, args, self.about, self.kwargs, self.hidden, "value", self.group
+        )
 
     def requests(self):
         pairs = [(self.request(), self.uses)]
@@ -170,9 +177,15 @@ class Case:
         problem = self.judge(reply, twin)
         returned = reply.value if reply.ok else {"status": reply.status, "error": reply.error}
         return Outcome(
-            self.id, self.item, problem is None, self.hidden, self.about,
-            "" if problem is None else f"`{self.call_text}` ({self.about}) {problem}.", returned=returned,
-            group=self.group, kind=self.expect,
+            self.id,
+            self.item,
+            problem is None,
+            self.hidden,
+            self.about,
+            "" if problem is None else f"`{self.call_text}` ({self.about}) {problem}.",
+            returned=returned,
+            group=self.group,
+            kind=self.expect,
         )
 
     def judge(self, reply, twin=None):
@@ -198,7 +211,9 @@ class Case:
             return "could not be compared: your function fails on the float64 version of these inputs too"
         own, problem = as_values(twin.value.get("value"), self.expected)
         if problem:
-            return "could not be compared: your function's result for the float64 version of these inputs is not a number"
+            return (
+                "could not be compared: your function's result for the float64 version of these inputs is not a number"
+            )
         mine, problem = as_values(got, self.expected)
         if problem:
             return problem

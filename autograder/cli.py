@@ -32,8 +32,13 @@ def _number(flag, kind):
 def _config(args):
     """The run's GradeConfig, validated before anything starts; a bad value names its flag."""
     try:
-        return GradeConfig(timeout=args.timeout, jobs=args.jobs, memory_mb=args.memory, per_student=args.per_student,
-                           isolation=args.isolation)
+        return GradeConfig(
+            timeout=args.timeout,
+            jobs=args.jobs,
+            memory_mb=args.memory,
+            per_student=args.per_student,
+            isolation=args.isolation,
+        )
     except ConfigError as err:
         raise UsageError(f"{CONFIG_FLAGS.get(err.field, err.field)} {err.problem}") from None
 
@@ -85,17 +90,23 @@ def cmd_grade(args):
             sys.stderr.flush()
 
     try:
-        run = grading.grade_class(submissions, out, config, resume=args.resume, late=late, term=term,
-                                  on_progress=progress, pool=pool)
+        run = grading.grade_class(
+            submissions, out, config, resume=args.resume, late=late, term=term, on_progress=progress, pool=pool
+        )
     except KeyboardInterrupt:
         done_now = len(list(out.glob("*/record.json")))
-        print(f"\nadam-hw: interrupted; {done_now} students' results are written in {out} (and in its grades.csv): "
-              "run the same command with --resume to grade the rest", file=sys.stderr)
+        print(
+            f"\nadam-hw: interrupted; {done_now} students' results are written in {out} (and in its grades.csv): "
+            "run the same command with --resume to grade the rest",
+            file=sys.stderr,
+        )
         return 130
     if tty:
         sys.stderr.write("\n")
     print(summary.render(run.rows, out, level, run.seconds))
-    print(f"grades.csv lists {len(run.gradebook)} students: this run's {len(run.rows)} and any graded earlier into {out}")
+    print(
+        f"grades.csv lists {len(run.gradebook)} students: this run's {len(run.rows)} and any graded earlier into {out}"
+    )
     if unlisted:
         print(f"not on the roster, graded all the same: {', '.join(unlisted)}")
     for note in run.notes:
@@ -112,8 +123,10 @@ def cmd_collect(args):
     for note in notes:
         print(f"note: {note}")
     with_file = sum(1 for e in entries if e.file)
-    print(f"collected {with_file} submissions of {len(entries)} students into {args.out}; roster: "
-          f"{Path(args.out) / 'roster.csv'}")
+    print(
+        f"collected {with_file} submissions of {len(entries)} students into {args.out}; roster: "
+        f"{Path(args.out) / 'roster.csv'}"
+    )
     print(f"next: adam-hw grade {args.out} --roster {Path(args.out) / 'roster.csv'} --out graded/")
     return 0
 
@@ -124,12 +137,15 @@ def cmd_export(args):
     if Path(args.out).is_dir():
         raise UsageError(f"--out must name a .csv file, got the folder {args.out}")
     _out_folder(str(Path(args.out).parent))
-    filled, notes = lms.export(args.lms, Path(args.lms_csv), Path(args.grades), Path(args.roster), Path(args.out),
-                               args.assignment)
+    filled, notes = lms.export(
+        args.lms, Path(args.lms_csv), Path(args.grades), Path(args.roster), Path(args.out), args.assignment
+    )
     for note in notes:
         print(f"note: {note}")
-    print(f"wrote {args.out}: {filled} grades filled in; import it into {args.lms.capitalize()} "
-          "(see README, LMS round trips)")
+    print(
+        f"wrote {args.out}: {filled} grades filled in; import it into {args.lms.capitalize()} "
+        "(see README, LMS round trips)"
+    )
     return 0
 
 
@@ -181,8 +197,10 @@ def cmd_release(args):
         print(f"{status} {path}")
     recorded = term or terms.recorded(root / release.TERM_MANIFEST)
     if recorded.per_student:
-        print(f"note: term {recorded.name} draws per student; the nbgrader notebook holds the term's shared draw "
-              "(one notebook cannot hold a draw per student), so per-student draws reach `adam-hw grade` and Gradescope only")
+        print(
+            f"note: term {recorded.name} draws per student; the nbgrader notebook holds the term's shared draw "
+            "(one notebook cannot hold a draw per student), so per-student draws reach `adam-hw grade` and Gradescope only"
+        )
     return 0
 
 
@@ -233,35 +251,52 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True)
 
     grade = sub.add_parser("grade", help="grade .py and .ipynb submissions into a gradebook folder")
-    grade.add_argument("paths", nargs="+", metavar="PATH", help="a .py or .ipynb file, or a folder of them / of student folders")
+    grade.add_argument(
+        "paths", nargs="+", metavar="PATH", help="a .py or .ipynb file, or a folder of them / of student folders"
+    )
     grade.add_argument("--out", required=True, metavar="DIR", help="where grades.csv and DIR/<student>/ go")
     grade.add_argument(
-        "--timeout", type=_number("--timeout", float), default=DEFAULT.timeout, metavar="SECONDS",
+        "--timeout",
+        type=_number("--timeout", float),
+        default=DEFAULT.timeout,
+        metavar="SECONDS",
         help=f"longest one call into student code may run (default {DEFAULT.timeout:g})",
     )
     grade.add_argument(
-        "--jobs", type=_number("--jobs", int), default=DEFAULT.jobs, metavar="N",
+        "--jobs",
+        type=_number("--jobs", int),
+        default=DEFAULT.jobs,
+        metavar="N",
         help=f"submissions graded at once (default: the number of CPUs, here {DEFAULT.jobs})",
     )
     grade.add_argument(
-        "--memory", type=_number("--memory", int), default=DEFAULT.memory_mb, metavar="MB",
+        "--memory",
+        type=_number("--memory", int),
+        default=DEFAULT.memory_mb,
+        metavar="MB",
         help=f"memory limit of the process running student code (default {DEFAULT.memory_mb})",
     )
     grade.add_argument(
-        "--per-student", action=argparse.BooleanOptionalAction, default=None,
+        "--per-student",
+        action=argparse.BooleanOptionalAction,
+        default=None,
         help="draw each student's randomised cases from term + student id (default: as autograder/term.json says)",
     )
     grade.add_argument(
-        "--isolation", choices=("auto", "os", "basic"), default=DEFAULT.isolation,
+        "--isolation",
+        choices=("auto", "os", "basic"),
+        default=DEFAULT.isolation,
         help="how student code is isolated: os (root: own uid and namespaces), basic (rlimits, session, temp "
         f"folder), auto = os when possible (default {DEFAULT.isolation})",
     )
     grade.add_argument(
-        "--resume", action="store_true",
+        "--resume",
+        action="store_true",
         help="after an interrupted run into the same --out: keep the results it wrote for unchanged files, grade the rest",
     )
     grade.add_argument(
-        "--roster", metavar="CSV",
+        "--roster",
+        metavar="CSV",
         help="roster.csv (`adam-hw collect` writes one): every student on it gets a row, those with no "
         "submission with status `no file found`; its lms_id seeds per-student draws and its late column fills grades.csv's",
     )
@@ -276,14 +311,16 @@ def build_parser():
     export = sub.add_parser("export", help="fill the LMS's own gradebook export with the grades, for re-import")
     export.add_argument("lms", choices=("canvas", "moodle"), help="which LMS the file is from")
     export.add_argument(
-        "lms_csv", metavar="LMS_CSV",
+        "lms_csv",
+        metavar="LMS_CSV",
         help="the LMS's export: Canvas Grades > Export (CSV), or Moodle's grading worksheet (CSV)",
     )
     export.add_argument("--grades", required=True, metavar="DIR", help="the `adam-hw grade --out` folder")
     export.add_argument("--roster", required=True, metavar="CSV", help="the roster.csv `adam-hw collect` wrote")
     export.add_argument("--out", required=True, metavar="CSV", help="the file to write and import into the LMS")
     export.add_argument(
-        "--assignment", metavar="NAME",
+        "--assignment",
+        metavar="NAME",
         help="Canvas: the assignment column, by its name or id (needed when the file has several)",
     )
     export.set_defaults(run=cmd_export)
@@ -296,15 +333,20 @@ def build_parser():
     release = sub.add_parser("release", help="write assignment/ and rubric.md from solutions/")
     release.add_argument("--check", action="store_true", help="exit 1 if the files differ from what would be written")
     release.add_argument(
-        "--term", metavar="NAME",
+        "--term",
+        metavar="NAME",
         help="draw new randomised hidden cases for this term (seed = sha256 of NAME) and record it in autograder/term.json",
     )
     release.add_argument(
-        "--per-student", action=argparse.BooleanOptionalAction, default=None,
+        "--per-student",
+        action=argparse.BooleanOptionalAction,
+        default=None,
         help="record in the manifest that every student gets their own draw (seed from term and student id)",
     )
     release.add_argument(
-        "--root", default=str(Path(__file__).resolve().parent.parent), metavar="DIR",
+        "--root",
+        default=str(Path(__file__).resolve().parent.parent),
+        metavar="DIR",
         help="the repository holding solutions/ and assignment/ (default: this checkout)",
     )
     release.set_defaults(run=cmd_release)
@@ -312,19 +354,24 @@ def build_parser():
     course = sub.add_parser("nbgrader-course", help="write an nbgrader course folder: nbgrader_config.py and source/")
     course.add_argument("dir", metavar="DIR", help="the course folder to create or update (student work in it is kept)")
     course.add_argument(
-        "--root", default=str(Path(__file__).resolve().parent.parent), metavar="DIR",
+        "--root",
+        default=str(Path(__file__).resolve().parent.parent),
+        metavar="DIR",
         help="the repository holding solutions/ (default: this checkout)",
     )
     course.set_defaults(run=cmd_nbgrader_course)
 
-    gradescope = sub.add_parser("gradescope", help="build the Gradescope autograder zip (setup.sh, run_autograder, grader)")
+    gradescope = sub.add_parser(
+        "gradescope", help="build the Gradescope autograder zip (setup.sh, run_autograder, grader)"
+    )
     gradescope.add_argument("--out", required=True, metavar="ZIP", help="where to write the zip, e.g. autograder.zip")
     gradescope.set_defaults(run=cmd_gradescope)
 
     report = sub.add_parser("report", help="write DIR/report.md, report.html and charts for a graded class")
     report.add_argument("dir", metavar="DIR", help="an `adam-hw grade --out` folder (grades.csv and DIR/<student>/)")
     report.add_argument(
-        "--students", action="store_true",
+        "--students",
+        action="store_true",
         help="also list the students who failed each item (off by default, so the report can be shared without names)",
     )
     report.set_defaults(run=cmd_report)

@@ -32,7 +32,9 @@ def decode(got):
             return None, "sent back something the grader cannot read"
     if kind in ("array", "list"):
         shape = got.get("shape")
-        if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+        if not isinstance(shape, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+        ):
             return None, "sent back something the grader cannot read"
         try:
             arr = np.array(got.get("data"), dtype=np.float64)
@@ -68,7 +70,7 @@ def show(arr):
 #: The tolerance in a student's words, written once: README, docstrings and feedback say the same.
 TOLERANCE_WORDS = (
     "a value counts as right when it is within a relative 1e-6 of the exact value (it agrees to about "
-    "6 significant digits): the page's rounded \"≈122\" is 122.011..., so 122 would not count, while any "
+    '6 significant digits): the page\'s rounded "≈122" is 122.011..., so 122 would not count, while any '
     "correct float64 code agrees to about 16 digits"
 )
 
@@ -112,7 +114,9 @@ def how_far(arr, expected):
     for low, high in ((1.1, 2), (2, 10), (10, 1000)):
         if low <= ratio < high or low <= 1 / ratio < high:
             size = "large" if ratio > 1 else "small"
-            return f"is {low:g} to {high:g} times too {size}" if low > 1.1 else f"is too {size} by less than a factor of 2"
+            return (
+                f"is {low:g} to {high:g} times too {size}" if low > 1.1 else f"is too {size} by less than a factor of 2"
+            )
     return f"is more than 1000 times too {'large' if ratio > 1 else 'small'}"
 
 
@@ -129,7 +133,11 @@ def judge_value(got, expected):
         return f"returned {show(arr)}, which is not finite"
     if not np.allclose(arr, expected, rtol=RTOL, atol=0.0):
         dtype = str(got.get("dtype", ""))
-        why = f"; it is {dtype}: work in float64 (float32 keeps about 7 digits)" if dtype in ("float32", "float16") else ""
+        why = (
+            f"; it is {dtype}: work in float64 (float32 keeps about 7 digits)"
+            if dtype in ("float32", "float16")
+            else ""
+        )
         which = "which" if arr.size == 1 else "where the element furthest off"
         return f"returned {show(arr)}, {which} {how_far(arr, expected)}{why}"
     return None

@@ -89,7 +89,8 @@ def diagnose(outcomes, checks, probes=None):
     named = {d.func: d.id for d in diagnoses if d.id}
     annotated = [
         replace(o, diagnosis=named[cases[o.check].func])
-        if not o.passed and o.check in cases and cases[o.check].func in named else o
+        if not o.passed and o.check in cases and cases[o.check].func in named
+        else o
         for o in outcomes
     ]
     return annotated, tuple(diagnoses)
@@ -201,8 +202,11 @@ def confirmed(func, candidate, outcomes, checks):
         if func == "update_v" and isinstance(check, identity.ClosedFormCheck):
             return _agrees_unrolled(candidate, check, values, bias=None)
         if func == "bias_correct" and isinstance(check, identity.ConstantGradientCheck):
-            update_ok = all(o.passed for o in outcomes if o.check in by_id and isinstance(by_id[o.check], Case)
-                            and by_id[o.check].func == "update_v")
+            update_ok = all(
+                o.passed
+                for o in outcomes
+                if o.check in by_id and isinstance(by_id[o.check], Case) and by_id[o.check].func == "update_v"
+            )
             if update_ok:  # v_t is then the page's, and what differs is bias_correct's alone
                 return _agrees_unrolled(candidate, check, values, bias=candidate)
     return None
@@ -240,15 +244,20 @@ BETA_NAME = identity.BETA
 
 # -- contract slips: what the code does with its inputs and its result, in plain words -------------------
 
-_CONVERSION = ("only 0-dimensional arrays can be converted", "only size-1 arrays can be converted",
-               "only length-1 arrays can be converted")
+_CONVERSION = (
+    "only 0-dimensional arrays can be converted",
+    "only size-1 arrays can be converted",
+    "only length-1 arrays can be converted",
+)
 
 
 def contract_slips(func, observed):
     """Sentences about how func treats its inputs and what it returns; none repeats a score."""
     slips = []
     errors = [(o.returned or {}).get("error") or {} for _, o in observed if (o.returned or {}).get("status") == "error"]
-    conversions = [e for e in errors if e.get("type") == "TypeError" and any(c in str(e.get("message", "")) for c in _CONVERSION)]
+    conversions = [
+        e for e in errors if e.get("type") == "TypeError" and any(c in str(e.get("message", "")) for c in _CONVERSION)
+    ]
     sources = " ".join(str(e.get("source") or "") for e in conversions)
     if conversions and "math." in sources:
         slips.append(
@@ -271,8 +280,12 @@ def contract_slips(func, observed):
             f"Your {func} returns a Python list; the docstring asks for a numpy array (a float for a single "
             "number). Build the result with numpy operations, or wrap it in `np.asarray(...)`."
         )
-    if any(o.returned["value"].get("kind") == "array" and o.returned["value"].get("shape") == [1]
-           and np.ndim(c.args[0]) == 0 for c, o in values):
+    if any(
+        o.returned["value"].get("kind") == "array"
+        and o.returned["value"].get("shape") == [1]
+        and np.ndim(c.args[0]) == 0
+        for c, o in values
+    ):
         slips.append(
             f"Your {func} returns an array of shape (1,) for a single number; return a single float there "
             "(`float(x)` when the result has no dimensions, `x.ndim == 0`)."
@@ -282,8 +295,9 @@ def contract_slips(func, observed):
             f"Your {func} returns float32 values; the docstring asks for float64 (float32 keeps only about 7 "
             "significant digits)."
         )
-    changed = sorted({name for c, o in observed if c.expect == "unchanged" and not o.passed
-                      for name in _changed_arguments(c, o)})
+    changed = sorted(
+        {name for c, o in observed if c.expect == "unchanged" and not o.passed for name in _changed_arguments(c, o)}
+    )
     for name in changed:
         slips.append(
             f"Your {func} changes the `{name}` array you pass in (an in-place operation such as `{name} *= ...` or "
@@ -299,8 +313,11 @@ def _changed_arguments(case, outcome):
     names = PARAMETERS[case.func]
     changed = []
     for name, sent, seen in zip(names, case.args, after):
-        if (isinstance(sent, (list, np.ndarray)) and isinstance(seen, dict)
-                and seen.get("data") != np.asarray(sent, dtype=np.float64).tolist()):
+        if (
+            isinstance(sent, (list, np.ndarray))
+            and isinstance(seen, dict)
+            and seen.get("data") != np.asarray(sent, dtype=np.float64).tolist()
+        ):
             changed.append(name)
     return changed
 

@@ -43,10 +43,18 @@ MAX_ENTRIES = 20_000  # files and folders looked at in one student's folder
 #: Names in the --out folder that are not student folders (autograder/outdir.py and `adam-hw report`
 #: write them there), and the names of a student's own files in it. A student with one of these names
 #: is graded all the same, under an escaped id.
-RESERVED = frozenset({
-    "grades.csv", "report.md", "report.html", "report-scores.png", "report-items.png",
-    "report-misconceptions.png", "results.json", "feedback.md",
-})
+RESERVED = frozenset(
+    {
+        "grades.csv",
+        "report.md",
+        "report.html",
+        "report-scores.png",
+        "report-items.png",
+        "report-misconceptions.png",
+        "results.json",
+        "feedback.md",
+    }
+)
 _RESERVED_FOLDED = frozenset(name.casefold() for name in RESERVED)  # a TA's disk may ignore case
 #: Characters escaped in an id: control (ANSI's ESC, newline), format (bidi overrides that reorder a
 #: terminal line), surrogates (bytes that are not UTF-8) and line/paragraph separators.
@@ -122,10 +130,15 @@ class Submission:
         if self.kind == "missing":
             return b"", None
         if not stat.S_ISREG(before.st_mode):
-            return b"", f"{name} is {_what(before.st_mode)}, not a regular file, so it was not graded: submit the file itself."
+            return (
+                b"",
+                f"{name} is {_what(before.st_mode)}, not a regular file, so it was not graded: submit the file itself.",
+            )
         limit = MAX_BYTES[self.kind]
-        too_big = (f"{name} is larger than the {limit / 1e6:g} MB a {self.kind} submission may be, so it was not "
-                   "graded" + ("." if self.kind == "py" else ": clear the outputs and save again."))
+        too_big = (
+            f"{name} is larger than the {limit / 1e6:g} MB a {self.kind} submission may be, so it was not "
+            "graded" + ("." if self.kind == "py" else ": clear the outputs and save again.")
+        )
         if before.st_size > limit:
             return b"", too_big
         flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
@@ -141,6 +154,7 @@ class Submission:
         if len(data) > limit:
             return b"", too_big
         return data, None
+
     #: What per-student draws are seeded from when not the student id: the LMS id a roster gives, so a
     #: student renamed in the LMS keeps their cases (autograder/roster.py).
     seed_id: str | None = None
@@ -154,8 +168,13 @@ class Submission:
 
 
 def _what(mode):
-    for test, words in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-                        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+    for test, words in (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    ):
         if test(mode):
             return words
     return "not a file"
@@ -212,7 +231,8 @@ def _in_folder(folder):
     files, notes = walk(folder)
     candidates = [
         (wanted.index(path.name) if path.name in wanted else 2, not regular, path.relative_to(folder).parts, path)
-        for path, regular in files if path.name in wanted or path.suffix == ".ipynb"
+        for path, regular in files
+        if path.name in wanted or path.suffix == ".ipynb"
     ]
     if candidates:
         path = min(candidates)[3]

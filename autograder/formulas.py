@@ -87,6 +87,7 @@ ROUND_DIGITS = (2, 3, 4, 5, 6, 8)
 # One row of each array argument per probe (all of one length, so the candidates evaluate as one matrix).
 # Values are irregular on purpose: no two candidates that differ should agree on all of them by chance.
 
+
 @dataclass(frozen=True)
 class Probe:
     arrays: dict  # name -> tuple of floats
@@ -110,7 +111,8 @@ PROBES = {
         Probe({"v_prev": (0.0009, 13.0, 0.26, 3.3, 0.0), "g": (0.35, 4.4, -1.3, 0.0, 0.77)}, {"beta2": 0.97}),
     ),
     "bias_correct": tuple(
-        Probe({"v": v}, kw) for v, kw in (
+        Probe({"v": v}, kw)
+        for v, kw in (
             ((0.1, 2.0, 1e-5, 0.37, 41.3), {"t": 1}),
             ((0.2439, 3.7, 4.999e-5, 0.0, 1.1), {"t": 2}),
             ((0.3076561, 0.51, 6.6e-4, 12.5, 0.09), {"t": 3}),
@@ -122,7 +124,8 @@ PROBES = {
         )
     ),
     "effective_step": tuple(
-        Probe({"v_hat": v}, kw) for v, kw in (
+        Probe({"v_hat": v}, kw)
+        for v, kw in (
             ((100.0, 0.01, 0.0, 1e-16, 2.37), {}),
             ((122.0, 4.1e-9, 0.49, 1e-12, 0.0), {}),
             ((100.0, 0.0, 0.37, 1e-6, 5.5), {"alpha": 0.01, "eps": 1e-3}),
@@ -259,7 +262,9 @@ def _render(node, u):
     if kind == "pow":
         if lp <= prec:
             left = f"({left})"
-        if u and ((node[2][0] == "const" and float(node[2][1]).is_integer() and node[2][1] >= 0) or node[2] == var("t")):
+        if u and (
+            (node[2][0] == "const" and float(node[2][1]).is_integer() and node[2][1] >= 0) or node[2] == var("t")
+        ):
             return left + right.translate(_SUPERSCRIPT), prec
         if u and node[2][0] in ("add", "sub") and all(c[0] in ("var", "const") for c in node[2][1:]):
             sup = right.replace(" ", "").translate(_SUPERSCRIPT)
@@ -303,7 +308,7 @@ def _replace(node, path, new):
     if not path:
         return new
     i = path[0]
-    return node[:i] + (_replace(node[i], path[1:], new),) + node[i + 1:]
+    return node[:i] + (_replace(node[i], path[1:], new),) + node[i + 1 :]
 
 
 def _local_edits(node, func):
@@ -422,7 +427,9 @@ class Candidate:
     @property
     def pretty(self):
         changed = describe_defaults(self.func, self.defaults)
-        return render(self.tree, unicode=True) + (f" (with the default {changed.replace('=', ' = ')})" if changed else "")
+        return render(self.tree, unicode=True) + (
+            f" (with the default {changed.replace('=', ' = ')})" if changed else ""
+        )
 
     @property
     def id(self):
@@ -483,8 +490,12 @@ def build_space(func):
         if not (scalar == ref_scalar and np.all(agree(values, ref_values))) and informative(values)
     ]
     return Space(
-        func, ref_values, ref_scalar,
-        np.array([v.ravel() for v, _, _ in kept]), np.array([s for _, s, _ in kept]), [m for _, _, m in kept],
+        func,
+        ref_values,
+        ref_scalar,
+        np.array([v.ravel() for v, _, _ in kept]),
+        np.array([s for _, s, _ in kept]),
+        [m for _, _, m in kept],
     )
 
 
@@ -528,9 +539,13 @@ def requests(func):
     out = []
     for probe in PROBES[func]:
         args, kwargs = probe.args(func)
-        out.append(protocol.call_request(
-            func, [encode_input(a) for a in args], {k: encode_input(v) for k, v in kwargs.items()},
-        ))
+        out.append(
+            protocol.call_request(
+                func,
+                [encode_input(a) for a in args],
+                {k: encode_input(v) for k, v in kwargs.items()},
+            )
+        )
     return out
 
 

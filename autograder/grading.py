@@ -86,17 +86,25 @@ def item_results(outcomes: Sequence[Outcome], checks: Sequence[Any] = ()) -> tup
     earned = earners(outcomes, checks)
     return tuple(
         ItemResult(
-            item, tuple(o for o in outcomes if o.item == item.id),
-            void="" if not item.gate or item.gate in earned else
-            f"your {item.gate} passed none of its own value checks, so this item earns nothing (nothing for nothing)",
+            item,
+            tuple(o for o in outcomes if o.item == item.id),
+            void=""
+            if not item.gate or item.gate in earned
+            else f"your {item.gate} passed none of its own value checks, so this item earns nothing (nothing for nothing)",
         )
         for item in ITEMS
     )
 
 
 def grade_submission(
-    submission: Submission, config: GradeConfig = DEFAULT, checks: Sequence[Any] | None = None,
-    term: terms.Term | None = None, *, pool: SandboxPool | None = None, host: Any = Host, clock: Clock = utc_now,
+    submission: Submission,
+    config: GradeConfig = DEFAULT,
+    checks: Sequence[Any] | None = None,
+    term: terms.Term | None = None,
+    *,
+    pool: SandboxPool | None = None,
+    host: Any = Host,
+    clock: Clock = utc_now,
 ) -> SubmissionResult:
     """Grade one `discover.Submission` and return its SubmissionResult.
 
@@ -125,18 +133,27 @@ def grade_submission(
         "extra": extra,
     }
     if refused:
-        return SubmissionResult(items=empty_items(md(refused)), seconds=0.0, load_error=grader_load_error("Unsupported", refused), **common)
+        return SubmissionResult(
+            items=empty_items(md(refused)), seconds=0.0, load_error=grader_load_error("Unsupported", refused), **common
+        )
     if submission.kind == "missing":
         message = "No second_moment.py was found in this folder, so there was nothing to grade"
         message += f" ({submission.note})." if submission.note else "."
-        return SubmissionResult(items=empty_items(md(message)), seconds=0.0, load_error=grader_load_error("Missing", message), **common)
+        return SubmissionResult(
+            items=empty_items(md(message)), seconds=0.0, load_error=grader_load_error("Missing", message), **common
+        )
     cells = None
     if submission.kind == "ipynb":
         try:
             cells = read_cells(data)
         except NotebookError as err:
             message = f"Your notebook could not be read, so nothing in it was graded: {err}."
-            return SubmissionResult(items=empty_items(md(message)), seconds=0.0, load_error=grader_load_error("NotebookError", message), **common)
+            return SubmissionResult(
+                items=empty_items(md(message)),
+                seconds=0.0,
+                load_error=grader_load_error("NotebookError", message),
+                **common,
+            )
     loader = None if cells is None else CellReplay(cells)
     # The guest gets the bytes that were checked and hashed, not the path opened again.
     with host(submission.path, config, loader=loader, pool=pool, data=data) as guest:
@@ -150,8 +167,13 @@ def grade_submission(
         undefined = {} if loader is None else undefined_by_errors(cells, loader.errors, guest.available)
     outcomes, diagnoses = diagnose(outcomes, checks, probes)
     return SubmissionResult(
-        items=item_results(outcomes, checks), seconds=time.monotonic() - start, load_error=load_error, output=output,
-        diagnoses=diagnoses, undefined=undefined, **common,
+        items=item_results(outcomes, checks),
+        seconds=time.monotonic() - start,
+        load_error=load_error,
+        output=output,
+        diagnoses=diagnoses,
+        undefined=undefined,
+        **common,
     )
 
 
@@ -166,9 +188,15 @@ def _probe(guest: Any, functions: Iterable[str]) -> dict[str, list[Any]]:
 
 
 def grade_batch(
-    submissions: Sequence[Submission], config: GradeConfig = DEFAULT,
-    on_result: Callable[[SubmissionResult], object] | None = None, keep: Callable[[SubmissionResult], Any] | None = None,
-    *, pool: SandboxPool | None = None, host: Any = Host, term: terms.Term | None = None, clock: Clock = utc_now,
+    submissions: Sequence[Submission],
+    config: GradeConfig = DEFAULT,
+    on_result: Callable[[SubmissionResult], object] | None = None,
+    keep: Callable[[SubmissionResult], Any] | None = None,
+    *,
+    pool: SandboxPool | None = None,
+    host: Any = Host,
+    term: terms.Term | None = None,
+    clock: Clock = utc_now,
 ) -> list[Any]:
     """Grade many submissions, `config.jobs` at a time; call on_result(result) as each finishes.
     `pool`, `host`, `term` and `clock` are passed to every `grade_submission`.
@@ -181,7 +209,8 @@ def grade_batch(
     threads = ThreadPoolExecutor(max_workers=config.jobs)
     try:
         index = {
-            threads.submit(grade_submission, sub, config, None, term, pool=pool, host=host, clock=clock): i for i, sub in enumerate(submissions)
+            threads.submit(grade_submission, sub, config, None, term, pool=pool, host=host, clock=clock): i
+            for i, sub in enumerate(submissions)
         }
         # as_completed drops each future once it is yielded; popping it here lets its result go too.
         for future in as_completed(list(index)):
@@ -213,9 +242,15 @@ class ClassRun:
 
 
 def grade_class(
-    submissions: Sequence[Submission], out: str | Path, config: GradeConfig = DEFAULT, *, resume: bool = False,
-    late: dict[str, str] | None = None, term: terms.Term | None = None,
-    on_progress: Callable[[int, int], object] | None = None, pool: SandboxPool | None = None,
+    submissions: Sequence[Submission],
+    out: str | Path,
+    config: GradeConfig = DEFAULT,
+    *,
+    resume: bool = False,
+    late: dict[str, str] | None = None,
+    term: terms.Term | None = None,
+    on_progress: Callable[[int, int], object] | None = None,
+    pool: SandboxPool | None = None,
 ) -> ClassRun:
     """Grade `submissions` into the gradebook folder `out` (autograder/outdir.py) and rewrite its grades.csv.
 
@@ -260,6 +295,9 @@ def grade_class(
     finally:
         gradebook, notes = outdir.write_gradebook(out)
     return ClassRun(
-        tuple(rows[sub.student] for sub in submissions), kept, tuple(gradebook), tuple(notes),
+        tuple(rows[sub.student] for sub in submissions),
+        kept,
+        tuple(gradebook),
+        tuple(notes),
         time.monotonic() - start,
     )

@@ -136,8 +136,15 @@ class IdentityCheck:
         # The symbolic reply is kept (plain data) for the diagnosis, which checks a recovered formula on it.
         symbolic = replies[0] if replies and how.startswith("symbolic") and replies[0].ok else None
         return Outcome(
-            self.id, self.item, problem is None, self.hidden, f"{self.about} (checked with {how})", message,
-            group=self.group, kind="identity", returned=symbolic.value if symbolic else None,
+            self.id,
+            self.item,
+            problem is None,
+            self.hidden,
+            f"{self.about} (checked with {how})",
+            message,
+            group=self.group,
+            kind="identity",
+            returned=symbolic.value if symbolic else None,
         )
 
     def judge_chain(self, call):
@@ -152,7 +159,10 @@ class IdentityCheck:
         # does not earn the identity for a numeric version that is wrong.
         numeric = self.run_numeric(call)
         if numeric:
-            return f"your code gives the identity for sympy symbols but not for numbers: {numeric}", "symbolic algebra and float probes"
+            return (
+                f"your code gives the identity for sympy symbols but not for numbers: {numeric}",
+                "symbolic algebra and float probes",
+            )
         return None, "symbolic algebra and float probes"
 
     def judge_symbolic(self, reply):
@@ -216,8 +226,11 @@ class ClosedFormCheck(IdentityCheck):
 
     def symbolic_request(self):
         return protocol.unroll_request(
-            [protocol.symbol(f"g{i}") for i in range(1, self.steps + 1)], protocol.symbol(BETA), protocol.ZERO,
-            correct=False, gens=self.gens,
+            [protocol.symbol(f"g{i}") for i in range(1, self.steps + 1)],
+            protocol.symbol(BETA),
+            protocol.ZERO,
+            correct=False,
+            gens=self.gens,
         )
 
     def judge_step(self, t, num, den):
@@ -280,8 +293,14 @@ class ConstantGradientCheck(IdentityCheck):
             how = "float probes on the exact v_t, because your update_v is not right (charged under update_v only)"
         message = "" if problem is None else f"{self.about}: {problem}."
         return Outcome(
-            self.id, self.item, problem is None, self.hidden, f"{self.about} (checked with {how})", message,
-            group=self.group, kind="identity",
+            self.id,
+            self.item,
+            problem is None,
+            self.hidden,
+            f"{self.about} (checked with {how})",
+            message,
+            group=self.group,
+            kind="identity",
         )
 
     def requests(self):

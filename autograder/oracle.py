@@ -58,7 +58,11 @@ def effective_step(v_hat: npt.ArrayLike, alpha: float = 0.001, eps: float = 1e-8
     return out
 
 
-FUNCTIONS: dict[str, Callable[..., Exact]] = {"update_v": update_v, "bias_correct": bias_correct, "effective_step": effective_step}
+FUNCTIONS: dict[str, Callable[..., Exact]] = {
+    "update_v": update_v,
+    "bias_correct": bias_correct,
+    "effective_step": effective_step,
+}
 
 
 def to_float(values: npt.ArrayLike) -> float | npt.NDArray[np.float64]:

@@ -105,10 +105,14 @@ def parse_record(text, student):
         return None
     items = row.get("items")
     if not (
-        _number(row.get("score")) and _number(row.get("max_score")) and row.get("status") in STATUSES
-        and isinstance(row.get("late"), str) and isinstance(items, dict)
+        _number(row.get("score"))
+        and _number(row.get("max_score"))
+        and row.get("status") in STATUSES
+        and isinstance(row.get("late"), str)
+        and isinstance(items, dict)
         and all(isinstance(k, str) and _number(v) for k, v in items.items())
-        and isinstance(data.get("sha256"), str) and isinstance(data.get("rubric"), list)
+        and isinstance(data.get("sha256"), str)
+        and isinstance(data.get("rubric"), list)
         and (data.get("term") is None or isinstance(data.get("term"), str))
         and (data.get("seed") is None or (_number(data.get("seed")) and float(data["seed"]).is_integer()))
     ):
@@ -150,8 +154,9 @@ def read_gradebook(out_dir):
         student = path.parent.name
         record = read_record(folder, student)
         if record is None:
-            notes.append(f"{path} is not a record this grader wrote: {student!r} is left out of {GRADES} "
-                         "until graded again")
+            notes.append(
+                f"{path} is not a record this grader wrote: {student!r} is left out of {GRADES} until graded again"
+            )
         else:
             rows.append(record.row)
     return rows, notes

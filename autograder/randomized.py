@@ -102,8 +102,12 @@ def _update_v(draw):
     v = _running_v(grads, beta)
     cases = [
         Case(
-            f"{item}.random_seq_t{t}", item, "update_v", (v[t - 2], grads[t - 1]),
-            f"step {t} of a gradient sequence with zero and negative gradients, beta2 = {beta}", {"beta2": beta},
+            f"{item}.random_seq_t{t}",
+            item,
+            "update_v",
+            (v[t - 2], grads[t - 1]),
+            f"step {t} of a gradient sequence with zero and negative gradients, beta2 = {beta}",
+            {"beta2": beta},
         )
         for t in (3, 4, 5)
     ]
@@ -111,32 +115,57 @@ def _update_v(draw):
     n = int(np.prod(shape))
     v_prev = [draw.pick((0.0, draw.magnitude(-3, 1))) for _ in range(n)]
     beta = draw.beta2()
-    cases.append(Case(
-        f"{item}.random_vector", item, "update_v", (_array(v_prev, shape), _array(_gradients(draw, 1, shape), shape)),
-        f"1-d arrays, beta2 = {beta}", {"beta2": beta},
-    ))
+    cases.append(
+        Case(
+            f"{item}.random_vector",
+            item,
+            "update_v",
+            (_array(v_prev, shape), _array(_gradients(draw, 1, shape), shape)),
+            f"1-d arrays, beta2 = {beta}",
+            {"beta2": beta},
+        )
+    )
     shape = draw.shape(2)
     n = int(np.prod(shape))
-    cases.append(Case(
-        f"{item}.random_matrix", item, "update_v",
-        (_array([draw.magnitude(-3, 1) for _ in range(n)], shape), _array(_gradients(draw, 1, shape), shape)),
-        f"2-d arrays of shape {shape}",
-    ))
+    cases.append(
+        Case(
+            f"{item}.random_matrix",
+            item,
+            "update_v",
+            (_array([draw.magnitude(-3, 1) for _ in range(n)], shape), _array(_gradients(draw, 1, shape), shape)),
+            f"2-d arrays of shape {shape}",
+        )
+    )
     beta = draw.beta2()
-    cases.append(Case(
-        f"{item}.random_zero_d", item, "update_v", (np.array(draw.magnitude(-3, 0)), np.array(draw.gradient())),
-        f"0-d arrays, beta2 = {beta}", {"beta2": beta},
-    ))
+    cases.append(
+        Case(
+            f"{item}.random_zero_d",
+            item,
+            "update_v",
+            (np.array(draw.magnitude(-3, 0)), np.array(draw.gradient())),
+            f"0-d arrays, beta2 = {beta}",
+            {"beta2": beta},
+        )
+    )
     n = draw.between(2, 5)
-    cases.append(Case(
-        f"{item}.random_list", item, "update_v",
-        ([draw.magnitude(-2, 1) for _ in range(n)], [draw.between(-20, 20) for _ in range(n)]),
-        "Python lists (integer gradients)",
-    ))
-    cases.append(Case(
-        f"{item}.random_ints", item, "update_v", (draw.between(0, 50), -draw.between(1, 30)),
-        "Python integers, a negative gradient",
-    ))
+    cases.append(
+        Case(
+            f"{item}.random_list",
+            item,
+            "update_v",
+            ([draw.magnitude(-2, 1) for _ in range(n)], [draw.between(-20, 20) for _ in range(n)]),
+            "Python lists (integer gradients)",
+        )
+    )
+    cases.append(
+        Case(
+            f"{item}.random_ints",
+            item,
+            "update_v",
+            (draw.between(0, 50), -draw.between(1, 30)),
+            "Python integers, a negative gradient",
+        )
+    )
     return cases
 
 
@@ -146,64 +175,114 @@ def _bias_correct(draw):
     v = _running_v(_gradients(draw, 5), beta)
     cases = [
         Case(
-            f"{item}.random_seq_t{t}", item, "bias_correct", (v[t - 1], t),
-            f"t = {t} of a gradient sequence, beta2 = {beta}", {"beta2": beta},
+            f"{item}.random_seq_t{t}",
+            item,
+            "bias_correct",
+            (v[t - 1], t),
+            f"t = {t} of a gradient sequence, beta2 = {beta}",
+            {"beta2": beta},
         )
         for t in (3, 5)
     ]
     beta, t = draw.beta2(), draw.between(10, 3000)
-    cases.append(Case(
-        f"{item}.random_late", item, "bias_correct", (draw.magnitude(-4, 1), t), f"t = {t}, beta2 = {beta}",
-        {"beta2": beta},
-    ))
+    cases.append(
+        Case(
+            f"{item}.random_late",
+            item,
+            "bias_correct",
+            (draw.magnitude(-4, 1), t),
+            f"t = {t}, beta2 = {beta}",
+            {"beta2": beta},
+        )
+    )
     shape, beta, t = draw.shape(1), draw.beta2(), draw.between(3, 60)
-    cases.append(Case(
-        f"{item}.random_vector", item, "bias_correct",
-        (_array([draw.magnitude(-5, 1) for _ in range(int(np.prod(shape)))], shape), t),
-        f"a 1-d array, t = {t}, beta2 = {beta}", {"beta2": beta},
-    ))
+    cases.append(
+        Case(
+            f"{item}.random_vector",
+            item,
+            "bias_correct",
+            (_array([draw.magnitude(-5, 1) for _ in range(int(np.prod(shape)))], shape), t),
+            f"a 1-d array, t = {t}, beta2 = {beta}",
+            {"beta2": beta},
+        )
+    )
     shape, t = draw.shape(2), draw.between(2, 20)
-    cases.append(Case(
-        f"{item}.random_matrix", item, "bias_correct",
-        (_array([draw.magnitude(-5, 1) for _ in range(int(np.prod(shape)))], shape), t),
-        f"a 2-d array of shape {shape}, t = {t}",
-    ))
+    cases.append(
+        Case(
+            f"{item}.random_matrix",
+            item,
+            "bias_correct",
+            (_array([draw.magnitude(-5, 1) for _ in range(int(np.prod(shape)))], shape), t),
+            f"a 2-d array of shape {shape}, t = {t}",
+        )
+    )
     t = draw.between(3, 9)
-    cases.append(Case(
-        f"{item}.random_list", item, "bias_correct", ([draw.magnitude(-5, 1) for _ in range(draw.between(2, 5))], t),
-        f"a Python list, t = {t}",
-    ))
+    cases.append(
+        Case(
+            f"{item}.random_list",
+            item,
+            "bias_correct",
+            ([draw.magnitude(-5, 1) for _ in range(draw.between(2, 5))], t),
+            f"a Python list, t = {t}",
+        )
+    )
     return cases
 
 
 def _effective_step(draw):
     item = "effective_step.general"
     alpha, eps = draw.alpha(), draw.eps()
-    cases = [Case(
-        f"{item}.random_alpha_eps", item, "effective_step", (draw.magnitude(-4, 2),),
-        f"alpha = {alpha} and eps = {eps}", {"alpha": alpha, "eps": eps},
-    )]
+    cases = [
+        Case(
+            f"{item}.random_alpha_eps",
+            item,
+            "effective_step",
+            (draw.magnitude(-4, 2),),
+            f"alpha = {alpha} and eps = {eps}",
+            {"alpha": alpha, "eps": eps},
+        )
+    ]
     shape = draw.shape(1)
-    cases.append(Case(
-        f"{item}.random_vector", item, "effective_step",
-        (_array([draw.magnitude(-6, 2) for _ in range(int(np.prod(shape)))], shape),), "a 1-d array",
-    ))
+    cases.append(
+        Case(
+            f"{item}.random_vector",
+            item,
+            "effective_step",
+            (_array([draw.magnitude(-6, 2) for _ in range(int(np.prod(shape)))], shape),),
+            "a 1-d array",
+        )
+    )
     shape, alpha = draw.shape(2), draw.alpha()
-    cases.append(Case(
-        f"{item}.random_matrix", item, "effective_step",
-        (_array([draw.magnitude(-6, 2) for _ in range(int(np.prod(shape)))], shape),),
-        f"a 2-d array of shape {shape}, alpha = {alpha}", {"alpha": alpha},
-    ))
-    cases.append(Case(
-        f"{item}.random_list", item, "effective_step", ([draw.magnitude(-4, 2) for _ in range(draw.between(2, 5))],),
-        "a Python list",
-    ))
+    cases.append(
+        Case(
+            f"{item}.random_matrix",
+            item,
+            "effective_step",
+            (_array([draw.magnitude(-6, 2) for _ in range(int(np.prod(shape)))], shape),),
+            f"a 2-d array of shape {shape}, alpha = {alpha}",
+            {"alpha": alpha},
+        )
+    )
+    cases.append(
+        Case(
+            f"{item}.random_list",
+            item,
+            "effective_step",
+            ([draw.magnitude(-4, 2) for _ in range(draw.between(2, 5))],),
+            "a Python list",
+        )
+    )
     alpha = draw.alpha()
-    cases.append(Case(
-        f"{item}.random_ints", item, "effective_step",
-        (np.array([draw.between(0, 400) for _ in range(draw.between(2, 5))], dtype=np.int64),),
-        f"an integer array, alpha = {alpha}", {"alpha": alpha},
-    ))
+    cases.append(
+        Case(
+            f"{item}.random_ints",
+            item,
+            "effective_step",
+            (np.array([draw.between(0, 400) for _ in range(draw.between(2, 5))], dtype=np.int64),),
+            f"an integer array, alpha = {alpha}",
+            {"alpha": alpha},
+        )
+    )
     item = "effective_step.small_v_hat"
     # The default eps: ignoring a given eps is effective_step.general's to catch, and a draw must not
     # move a mistake from one item to another (a wrong submission fails the same items every term).
@@ -256,7 +335,9 @@ def regroup(case):
         raise ValueError(f"drawn case {case.id} has no place in the rubric (randomized.GROUPS)")
     item, group, expect = GROUPS[prefix]
     name = case.id.rsplit(".", 1)[1]
-    return Case(f"{item}.{group}.{name}", item, case.func, case.args, case.about, case.kwargs, case.hidden, expect, group)
+    return Case(
+        f"{item}.{group}.{name}", item, case.func, case.args, case.about, case.kwargs, case.hidden, expect, group
+    )
 
 
 @lru_cache(maxsize=256)
@@ -270,7 +351,15 @@ def fingerprint(drawn):
     digest = hashlib.sha256()
     for case in drawn:
         expected = case.expected.tolist() if isinstance(case.expected, np.ndarray) else case.expected
-        record = [case.id, case.item, case.func, [encode_input(a) for a in case.args], sorted(case.kwargs.items()),
-                  case.expect, case.hidden, expected]
+        record = [
+            case.id,
+            case.item,
+            case.func,
+            [encode_input(a) for a in case.args],
+            sorted(case.kwargs.items()),
+            case.expect,
+            case.hidden,
+            expected,
+        ]
         digest.update(repr(record).encode())
     return digest.hexdigest()

@@ -143,8 +143,12 @@ class SubmissionResult:
     load_error: LoadError | None = None
     output: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
-    diagnoses: tuple[Diagnosis, ...] = ()  # diagnosis.Diagnosis per failing function: a known mistake, or which input fails
-    undefined: dict[str, Any] = field(default_factory=dict)  # function -> the notebook cell error that left it undefined
+    diagnoses: tuple[
+        Diagnosis, ...
+    ] = ()  # diagnosis.Diagnosis per failing function: a known mistake, or which input fails
+    undefined: dict[str, Any] = field(
+        default_factory=dict
+    )  # function -> the notebook cell error that left it undefined
 
     @property
     def score(self) -> int:
@@ -178,9 +182,13 @@ class SubmissionResult:
 def empty_items(message: str, about: str = "the submission could not be graded") -> tuple[ItemResult, ...]:
     """Every rubric item failed with one message: for a file that cannot be graded at all."""
     return tuple(
-        ItemResult(item, tuple(
-            Outcome(f"{item.id}.{g.name}.load", item.id, False, False, about, message, group=g.name) for g in item.groups
-        ))
+        ItemResult(
+            item,
+            tuple(
+                Outcome(f"{item.id}.{g.name}.load", item.id, False, False, about, message, group=g.name)
+                for g in item.groups
+            ),
+        )
         for item in ITEMS
     )
 

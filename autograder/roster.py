@@ -60,7 +60,9 @@ def read(path, flag="--roster"):
             raise UsageError(f"{flag}: {path}, line {line}: late must be yes, no or empty, got {values['late']!r}")
         values["late"] = values["late"].lower()
         if values["student"] in seen:
-            raise UsageError(f"{flag}: {path}: student {values['student']!r} is on lines {seen[values['student']]} and {line}")
+            raise UsageError(
+                f"{flag}: {path}: student {values['student']!r} is on lines {seen[values['student']]} and {line}"
+            )
         seen[values["student"]] = line
         entries.append(Entry(**values))
     return entries
@@ -95,7 +97,10 @@ def apply(entries, submissions, folder):
         # A roster student with no submission: "missing", pointed at the roster's own folder (which exists,
         # so nothing of theirs is ever looked for elsewhere); the note reaches their feedback.
         sub = by_student.get(e.student) or Submission(
-            e.student, Path(folder), "missing", note=f"{e.student} is on the roster, but no submission of theirs was found."
+            e.student,
+            Path(folder),
+            "missing",
+            note=f"{e.student} is on the roster, but no submission of theirs was found.",
         )
         graded.append(replace(sub, seed_id=e.seed_id if e.seed_id != e.student else sub.seed_id))
     unlisted = sorted(s for s in by_student if s not in on_roster)

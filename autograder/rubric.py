@@ -87,7 +87,10 @@ _CONTRACT = (
 
 ITEMS = (
     RubricItem(
-        "update_v.page", "update_v", "1.1", "page example, both parameters, and nearby inputs",
+        "update_v.page",
+        "update_v",
+        "1.1",
+        "page example, both parameters, and nearby inputs",
         "Your update_v reproduces the page's worked values (v_1, v_2 for parameter 1 and v_1 for parameter 2; "
         "v_3 and parameter 2's later steps, which the page does not work, are checked too), and the same "
         "formula at nearby inputs (other gradients and other v_prev at beta2 = 0.999), so a table of the "
@@ -100,30 +103,43 @@ ITEMS = (
         depends=("update_v",),
     ),
     RubricItem(
-        "update_v.general", "update_v", "1.2", "other betas, zero and negative gradients, shapes",
+        "update_v.general",
+        "update_v",
+        "1.2",
+        "other betas, zero and negative gradients, shapes",
         "It also works for a beta2 other than 0.999, zero and negative gradients, later steps, 2-d and 0-d "
         "float64 arrays, and on the cases drawn for this term.",
         (
             Group("other_beta", 3, "a beta2 other than 0.999"),
             Group("zero_negative", 3, "zero and negative gradients, later steps"),
             Group("shapes", 2, "2-d and 0-d float64 arrays"),
-            Group("drawn_sequence", 2, "this term's drawn gradient sequence (later steps, zero and negative gradients)"),
+            Group(
+                "drawn_sequence", 2, "this term's drawn gradient sequence (later steps, zero and negative gradients)"
+            ),
             Group("drawn_arrays", 2, "this term's drawn arrays (1-d, 2-d, 0-d)"),
         ),
         depends=("update_v",),
     ),
     RubricItem(
-        "update_v.contract", "update_v", "1.3", "lists and integers in, float64 out, inputs unchanged",
+        "update_v.contract",
+        "update_v",
+        "1.3",
+        "lists and integers in, float64 out, inputs unchanged",
         _CONTRACT,
         (
             Group("inputs", 2, "Python lists and integers in"),
             Group("outputs", 1, "float64 out: a float for a number, an array of the input's shape"),
             Group("inputs_unchanged", 1, "leaves v_prev and g unchanged"),
         ),
-        kind="contract", gate="update_v", depends=("update_v",),
+        kind="contract",
+        gate="update_v",
+        depends=("update_v",),
     ),
     RubricItem(
-        "bias_correct.page", "bias_correct", "2.1", "page example, t = 1 and 2, and nearby inputs",
+        "bias_correct.page",
+        "bias_correct",
+        "2.1",
+        "page example, t = 1 and 2, and nearby inputs",
         "Your bias_correct turns the page's v_1 and v_2 into v_hat_1 = 100 and v_hat_2 = 122.011 (the page's "
         "~122) and parameter 2's v_1 into v_hat_1 = 0.01; it also checks parameter 2 at t = 2, which the "
         "page does not work, and nearby v at the same t and beta2.",
@@ -134,7 +150,10 @@ ITEMS = (
         depends=("bias_correct",),
     ),
     RubricItem(
-        "bias_correct.general", "bias_correct", "2.2", "later steps, other betas, shapes",
+        "bias_correct.general",
+        "bias_correct",
+        "2.2",
+        "later steps, other betas, shapes",
         "It also works for t = 3 and later, a beta2 other than 0.999, float64 arrays of several shapes, and on "
         "the cases drawn for this term.",
         (
@@ -146,17 +165,25 @@ ITEMS = (
         depends=("bias_correct",),
     ),
     RubricItem(
-        "bias_correct.contract", "bias_correct", "2.3", "lists in, float64 out, input unchanged",
+        "bias_correct.contract",
+        "bias_correct",
+        "2.3",
+        "lists in, float64 out, input unchanged",
         _CONTRACT,
         (
             Group("inputs", 1, "a Python list in"),
             Group("outputs", 1, "float64 out: a float for a number, an array of the input's shape"),
             Group("inputs_unchanged", 1, "leaves v unchanged"),
         ),
-        kind="contract", gate="bias_correct", depends=("bias_correct",),
+        kind="contract",
+        gate="bias_correct",
+        depends=("bias_correct",),
     ),
     RubricItem(
-        "effective_step.page", "effective_step", "3.1", "page example and nearby inputs",
+        "effective_step.page",
+        "effective_step",
+        "3.1",
+        "page example and nearby inputs",
         "Your effective_step gives the page's steps 0.0001 and 0.01 at t = 1 (a 100x gap) and 0.0000905 at "
         "t = 2, and the same formula at nearby v_hat.",
         (
@@ -166,7 +193,10 @@ ITEMS = (
         depends=("effective_step",),
     ),
     RubricItem(
-        "effective_step.small_v_hat", "effective_step", "3.2", "tiny and zero v_hat",
+        "effective_step.small_v_hat",
+        "effective_step",
+        "3.2",
+        "tiny and zero v_hat",
         "It stays finite and right when v_hat is 0 or tiny (1e-16), where epsilon matters.",
         (
             Group("zero", 4, "v_hat = 0"),
@@ -176,7 +206,10 @@ ITEMS = (
         depends=("effective_step",),
     ),
     RubricItem(
-        "effective_step.general", "effective_step", "3.3", "other alpha and eps, shapes",
+        "effective_step.general",
+        "effective_step",
+        "3.3",
+        "other alpha and eps, shapes",
         "It uses the alpha and eps it is given and works on float64 arrays of several shapes, and on the cases "
         "drawn for this term.",
         (
@@ -187,31 +220,46 @@ ITEMS = (
         depends=("effective_step",),
     ),
     RubricItem(
-        "effective_step.contract", "effective_step", "3.4", "lists and integers in, float64 out, input unchanged",
+        "effective_step.contract",
+        "effective_step",
+        "3.4",
+        "lists and integers in, float64 out, input unchanged",
         _CONTRACT,
         (
             Group("inputs", 1, "Python lists and integer arrays in"),
             Group("outputs", 1, "float64 out: a float for a number, an array of the input's shape"),
             Group("inputs_unchanged", 1, "leaves v_hat unchanged"),
         ),
-        kind="contract", gate="effective_step", depends=("effective_step",),
+        kind="contract",
+        gate="effective_step",
+        depends=("effective_step",),
     ),
     RubricItem(
-        "identity.closed_form", "identity", "4.1", "unrolled v_t equals the closed form",
+        "identity.closed_form",
+        "identity",
+        "4.1",
+        "unrolled v_t equals the closed form",
         "Run from v_0 = 0 over any gradients g_1..g_T, your update_v gives "
         "(1 - beta2) * sum_i beta2^(T-i) * g_i^2 exactly (checked with symbolic algebra, and at numbers: "
         "what your code gives for symbols must agree with what it gives for numbers). A property of "
         "update_v alone, so it is small.",
         (Group("closed_form", 6, "the closed form, for symbols and for numbers"),),
-        kind="identity", gate="update_v", depends=("update_v",),
+        kind="identity",
+        gate="update_v",
+        depends=("update_v",),
     ),
     RubricItem(
-        "identity.constant_gradient", "identity", "4.2", "constant gradient: v_hat_t = g^2 at every t",
+        "identity.constant_gradient",
+        "identity",
+        "4.2",
+        "constant gradient: v_hat_t = g^2 at every t",
         "Feeding the same gradient g through update_v and bias_correct gives v_hat_t = g^2 at every step t, "
         "for any beta2: the bias correction is exact. Your bias_correct is judged on the exact v_t when your "
         "update_v is not right (follow-through: an update_v slip is charged under update_v only).",
         (Group("constant_gradient", 10, "v_hat_t = g^2 for t = 1..6, for symbols and for numbers"),),
-        kind="identity", gate="bias_correct", depends=("bias_correct", "update_v"),
+        kind="identity",
+        gate="bias_correct",
+        depends=("bias_correct", "update_v"),
     ),
 )
 
@@ -228,34 +276,48 @@ def items_for(task_id):
 #: The grading model, in the words rubric.md and the README use; each principle has a test named after it
 #: (tests/test_grading_model.py).
 PRINCIPLES = (
-    ("The maths decides the grade.",
-     "Value items judge values: a number, a 0-d array, a shape-(1,) array for a single number, a list or a "
-     "float64 array are all compared as values, on float64 inputs. Containers and types (lists and integers "
-     "in, float64 out, a float for a number, the input's shape kept) and \"inputs unchanged\" are judged "
-     "apart, in one small contract item per function, 10 of the 100 points together; a slip there costs only "
-     "those points. A function that fails on lists loses its contract item; its values on arrays still count."),
-    ("A slip costs once (follow-through).",
-     "An item that builds on another function judges the student's own logic: bias_correct's items are given "
-     "the exact v_t; the constant-gradient identity judges bias_correct on the exact v_t when update_v is not "
-     "right (and says so); the closed form is a property of update_v alone and is small (6 points), so one "
-     "update_v slip costs at most update_v's 30 points."),
-    ("Partial credit within an item.",
-     "An item's points are split over named check groups; a group's points are earned when every check in "
-     "it passes. The cases drawn for the term count as one group per kind, so a draw cannot swing a grade. "
-     "nbgrader's notebook has one test cell per group with the same points."),
-    ("Hard-coding the page does not pay.",
-     "Every group that uses the page's inputs also holds nearby inputs at the same beta2, so a table of the "
-     "page's answers earns nothing."),
-    ("Nothing for nothing.",
-     "A function that earns none of its value groups and passes no value check beyond the page (it raises, "
-     "or returns a constant, NaN, its input or a table of the page) earns none of its items: contract and "
-     "identity included."),
-    ("Symbols and numbers must agree.",
-     "The identity items run the student's code on sympy symbols where it takes them, and always on numbers "
-     "too: code that gives the identity for symbols but not for numbers fails them."),
-    ("Every requirement is visible.",
-     "Every kind of hidden check has a public check of the same kind with its own values; groups with a "
-     "public check are visible on Gradescope at once, the others after the due date."),
+    (
+        "The maths decides the grade.",
+        "Value items judge values: a number, a 0-d array, a shape-(1,) array for a single number, a list or a "
+        "float64 array are all compared as values, on float64 inputs. Containers and types (lists and integers "
+        'in, float64 out, a float for a number, the input\'s shape kept) and "inputs unchanged" are judged '
+        "apart, in one small contract item per function, 10 of the 100 points together; a slip there costs only "
+        "those points. A function that fails on lists loses its contract item; its values on arrays still count.",
+    ),
+    (
+        "A slip costs once (follow-through).",
+        "An item that builds on another function judges the student's own logic: bias_correct's items are given "
+        "the exact v_t; the constant-gradient identity judges bias_correct on the exact v_t when update_v is not "
+        "right (and says so); the closed form is a property of update_v alone and is small (6 points), so one "
+        "update_v slip costs at most update_v's 30 points.",
+    ),
+    (
+        "Partial credit within an item.",
+        "An item's points are split over named check groups; a group's points are earned when every check in "
+        "it passes. The cases drawn for the term count as one group per kind, so a draw cannot swing a grade. "
+        "nbgrader's notebook has one test cell per group with the same points.",
+    ),
+    (
+        "Hard-coding the page does not pay.",
+        "Every group that uses the page's inputs also holds nearby inputs at the same beta2, so a table of the "
+        "page's answers earns nothing.",
+    ),
+    (
+        "Nothing for nothing.",
+        "A function that earns none of its value groups and passes no value check beyond the page (it raises, "
+        "or returns a constant, NaN, its input or a table of the page) earns none of its items: contract and "
+        "identity included.",
+    ),
+    (
+        "Symbols and numbers must agree.",
+        "The identity items run the student's code on sympy symbols where it takes them, and always on numbers "
+        "too: code that gives the identity for symbols but not for numbers fails them.",
+    ),
+    (
+        "Every requirement is visible.",
+        "Every kind of hidden check has a public check of the same kind with its own values; groups with a "
+        "public check are visible on Gradescope at once, the others after the due date.",
+    ),
 )
 
 

@@ -45,7 +45,9 @@ def check_name(name: object) -> str:
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"a term name must be a non-empty string, got {name!r}")
     if len(name) > MAX_NAME or not name.isprintable() or name != name.strip():
-        raise ValueError(f"a term name must be printable, without outer spaces, at most {MAX_NAME} characters, got {name!r}")
+        raise ValueError(
+            f"a term name must be printable, without outer spaces, at most {MAX_NAME} characters, got {name!r}"
+        )
     return name
 
 

@@ -63,8 +63,16 @@ def main():
             target.parent.mkdir(parents=True)
             target.write_text(_fill(release, answers), encoding="utf-8")
         ours = _timed(
-            [str(Path(sys.executable).with_name("adam-hw")), "grade", "submitted", "--out", str(Path(tmp) / "graded"),
-             "--jobs", str(args.jobs)], folder,
+            [
+                str(Path(sys.executable).with_name("adam-hw")),
+                "grade",
+                "submitted",
+                "--out",
+                str(Path(tmp) / "graded"),
+                "--jobs",
+                str(args.jobs),
+            ],
+            folder,
         )
         theirs = _timed(nbgrader.command() + ["autograde", "second_moment"], folder)
         nbgrader.run(["export"], cwd=folder)

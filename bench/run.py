@@ -45,8 +45,10 @@ def sources():
     wrong = sorted((SUBMISSIONS / "wrong").glob("*.py"))
     stub = ROOT / "assignment" / "second_moment.py"
     rotation = [("correct", p) for p in correct] * 3 + [("mistake", p) for p in wrong] + [("stub", stub)]
-    hostile = [("hang", SUBMISSIONS / "hostile" / "loop_in_one_function.py"),
-               ("memory_bomb", SUBMISSIONS / "hostile" / "memory_bomb.py")]
+    hostile = [
+        ("hang", SUBMISSIONS / "hostile" / "loop_in_one_function.py"),
+        ("memory_bomb", SUBMISSIONS / "hostile" / "memory_bomb.py"),
+    ]
     return rotation, hostile
 
 
@@ -87,8 +89,19 @@ def stub_text(text):
 def run_grader(paths, out, jobs, extra=()):
     """`adam-hw grade` in a fresh Python: (wall seconds, grader peak MB, stdout)."""
     stats = out.with_suffix(".stats.json")
-    command = [sys.executable, "-c", GRADER, str(stats), "grade", *map(str, paths), "--out", str(out),
-               "--jobs", str(jobs), *extra]
+    command = [
+        sys.executable,
+        "-c",
+        GRADER,
+        str(stats),
+        "grade",
+        *map(str, paths),
+        "--out",
+        str(out),
+        "--jobs",
+        str(jobs),
+        *extra,
+    ]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -116,10 +129,22 @@ def bench_py(work, sizes, jobs):
         write_py(folder, make_class(n))
         seconds, peak_mb, _ = run_grader([folder], out, jobs)
         median, p95 = per_submission(out)
-        rows.append({"n": n, "jobs": jobs, "seconds": round(seconds, 2), "per_second": round(n / seconds, 1),
-                     "median_s": round(median, 3), "p95_s": round(p95, 3), "grader_peak_mb": round(peak_mb, 1)})
-        print(f"  .py  N={n:<5} {seconds:7.2f} s  {n / seconds:6.1f}/s  median {median:.3f} s  "
-              f"p95 {p95:.3f} s  grader peak {peak_mb:.0f} MB", flush=True)
+        rows.append(
+            {
+                "n": n,
+                "jobs": jobs,
+                "seconds": round(seconds, 2),
+                "per_second": round(n / seconds, 1),
+                "median_s": round(median, 3),
+                "p95_s": round(p95, 3),
+                "grader_peak_mb": round(peak_mb, 1),
+            }
+        )
+        print(
+            f"  .py  N={n:<5} {seconds:7.2f} s  {n / seconds:6.1f}/s  median {median:.3f} s  "
+            f"p95 {p95:.3f} s  grader peak {peak_mb:.0f} MB",
+            flush=True,
+        )
     return rows
 
 
@@ -130,7 +155,9 @@ def bench_one(work):
     times = []
     for i in range(3):
         start = time.perf_counter()
-        subprocess.run([adam_hw, "grade", str(one), "--out", str(work / f"one-out{i}")], check=True, capture_output=True)
+        subprocess.run(
+            [adam_hw, "grade", str(one), "--out", str(work / f"one-out{i}")], check=True, capture_output=True
+        )
         times.append(time.perf_counter() - start)
     print(f"  one .py end to end: best {min(times):.2f} s, median {statistics.median(times):.2f} s", flush=True)
     return {"best_s": round(min(times), 3), "median_s": round(statistics.median(times), 3)}
@@ -145,7 +172,9 @@ def bench_notebooks(work, n, jobs, hostile=True):
     folder = work / ("course" if hostile else "course-ordinary")
     course.write(folder, ROOT)
     with open(folder / "nbgrader_config.py", "a", encoding="utf-8") as f:
-        f.write(f"\n# bench: the same per-cell timeout as adam-hw's per-call timeout\nc.Execute.timeout = {TIMEOUT:g}\n")
+        f.write(
+            f"\n# bench: the same per-cell timeout as adam-hw's per-call timeout\nc.Execute.timeout = {TIMEOUT:g}\n"
+        )
     nbgrader.run(["generate_assignment", "second_moment", "--force"], cwd=folder)
     release = (folder / "release" / "second_moment" / "second_moment.ipynb").read_text(encoding="utf-8")
     students = make_class(n, hostile)
@@ -157,15 +186,23 @@ def bench_notebooks(work, n, jobs, hostile=True):
     out = work / ("nb-out" if hostile else "nb-ordinary-out")
     ours, peak_mb, _ = run_grader([folder / "submitted"], out, jobs)
     median, p95 = per_submission(out)
-    print(f"  .ipynb{label} adam-hw   N={n:<4} {ours:7.2f} s  {n / ours:6.1f}/s  median {median:.3f} s  p95 {p95:.3f} s",
-          flush=True)
+    print(
+        f"  .ipynb{label} adam-hw   N={n:<4} {ours:7.2f} s  {n / ours:6.1f}/s  median {median:.3f} s  p95 {p95:.3f} s",
+        flush=True,
+    )
 
     def limit_memory():
         resource.setrlimit(resource.RLIMIT_AS, (NOTEBOOK_MEMORY, NOTEBOOK_MEMORY))
 
     start = time.perf_counter()
-    done = subprocess.run(nbgrader.command() + ["autograde", "second_moment"], cwd=folder, env=nbgrader.environment(),
-                          capture_output=True, text=True, preexec_fn=limit_memory)
+    done = subprocess.run(
+        nbgrader.command() + ["autograde", "second_moment"],
+        cwd=folder,
+        env=nbgrader.environment(),
+        capture_output=True,
+        text=True,
+        preexec_fn=limit_memory,
+    )
     theirs = time.perf_counter() - start
     if done.returncode != 0:
         print(f"  (nbgrader autograde exited {done.returncode}; its export is still compared)")
@@ -175,22 +212,38 @@ def bench_notebooks(work, n, jobs, hostile=True):
     adam = totals(out / "grades.csv", "student", "score")
     nbg = totals(folder / "grades.csv", "student_id", "score")
     disagree = {s: (adam.get(s), nbg.get(s)) for s in sorted(set(adam) | set(nbg)) if adam.get(s) != nbg.get(s)}
-    print(f"  totals agree for {len(adam) - len(disagree)}/{len(adam)} students; ratio nbgrader/adam-hw "
-          f"{theirs / ours:.1f}x", flush=True)
+    print(
+        f"  totals agree for {len(adam) - len(disagree)}/{len(adam)} students; ratio nbgrader/adam-hw "
+        f"{theirs / ours:.1f}x",
+        flush=True,
+    )
     for student, (a, b) in list(disagree.items())[:10]:
         print(f"    {student}: adam-hw {a}, nbgrader {b}")
-    return {"n": n, "jobs": jobs, "hostile": hostile, "adam_hw_s": round(ours, 2), "nbgrader_s": round(theirs, 2),
-            "ratio": round(theirs / ours, 1), "median_s": round(median, 3), "p95_s": round(p95, 3),
-            "grader_peak_mb": round(peak_mb, 1), "totals_agree": not disagree,
-            "disagreements": {s: list(v) for s, v in disagree.items()}}
+    return {
+        "n": n,
+        "jobs": jobs,
+        "hostile": hostile,
+        "adam_hw_s": round(ours, 2),
+        "nbgrader_s": round(theirs, 2),
+        "ratio": round(theirs / ours, 1),
+        "median_s": round(median, 3),
+        "p95_s": round(p95, 3),
+        "grader_peak_mb": round(peak_mb, 1),
+        "totals_agree": not disagree,
+        "disagreements": {s: list(v) for s, v in disagree.items()},
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="200,400,2000", help="class sizes for .py (default 200,400,2000)")
     parser.add_argument("--notebooks", type=int, default=40, help="notebooks graded by both (0: skip nbgrader)")
-    parser.add_argument("--ordinary", action=argparse.BooleanOptionalAction, default=True,
-                        help="also compare on notebooks without the hang and the memory bomb (default on)")
+    parser.add_argument(
+        "--ordinary",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also compare on notebooks without the hang and the memory bomb (default on)",
+    )
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--work", default=str(ROOT / "build" / "bench"), help="scratch folder (emptied first)")
     parser.add_argument("--json", default=None, help="where the figures go (default WORK/bench.json)")
@@ -199,18 +252,27 @@ def main(argv=None):
     work = Path(args.work)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    print(f"adam-hw bench on {os.cpu_count()} CPUs, {platform.python_version()}, --jobs {args.jobs}, "
-          f"timeout {TIMEOUT:g} s, load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"adam-hw bench on {os.cpu_count()} CPUs, {platform.python_version()}, --jobs {args.jobs}, "
+        f"timeout {TIMEOUT:g} s, load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     figures = {"cpus": os.cpu_count(), "load_average_at_start": round(os.getloadavg()[0], 2)}
     figures["one"] = bench_one(work)
     figures["py"] = bench_py(work, sizes, args.jobs)
     if len(sizes) >= 2 and sizes[-1] >= 10 * sizes[0]:
         small, big = figures["py"][0], figures["py"][-1]
         growth = big["seconds"] / small["seconds"]
-        figures["growth"] = {"from": small["n"], "to": big["n"], "time_ratio": round(growth, 2),
-                             "size_ratio": big["n"] / small["n"]}
-        print(f"  growth: N={small['n']} -> {big['n']} took {growth:.2f}x the time "
-              f"({big['n'] / small['n']:g}x the submissions)")
+        figures["growth"] = {
+            "from": small["n"],
+            "to": big["n"],
+            "time_ratio": round(growth, 2),
+            "size_ratio": big["n"] / small["n"],
+        }
+        print(
+            f"  growth: N={small['n']} -> {big['n']} took {growth:.2f}x the time "
+            f"({big['n'] / small['n']:g}x the submissions)"
+        )
     if args.notebooks:
         figures["notebooks"] = bench_notebooks(work, args.notebooks, args.jobs)
         if args.ordinary:

@@ -66,8 +66,11 @@ update_v_inputs = shapes.flatmap(lambda s: st.tuples(arrays_of(second_moments, s
 #: Any JSON the worker could send: a hostile submission can write its own replies, so the grader must
 #: survive all of it (ints far beyond the float range included).
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(10**400), max_value=10**400)
-    | st.floats() | st.text(max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**400), max_value=10**400)
+    | st.floats()
+    | st.text(max_size=5),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
     max_leaves=12,
 )
@@ -76,7 +79,13 @@ json_values = st.recursive(
 value_replies = st.fixed_dictionaries(
     {"kind": st.sampled_from(["scalar", "array", "list", "too_big", "other", "rational"])},
     optional={
-        "value": json_values, "shape": json_values, "data": json_values, "dtype": json_values,
-        "type": json_values, "gens": json_values, "num": json_values, "den": json_values,
+        "value": json_values,
+        "shape": json_values,
+        "data": json_values,
+        "dtype": json_values,
+        "type": json_values,
+        "gens": json_values,
+        "num": json_values,
+        "den": json_values,
     },
 )

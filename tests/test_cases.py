@@ -30,7 +30,11 @@ def test_every_case_belongs_to_an_item_of_its_own_function():
 @pytest.mark.parametrize("func", FUNCTIONS)
 def test_each_function_has_hidden_cases_beyond_the_defaults_shapes_and_types(func):
     cases = _hidden(func)
-    defaults = {"update_v": {"beta2": 0.999}, "bias_correct": {"beta2": 0.999}, "effective_step": {"alpha": 0.001, "eps": 1e-8}}[func]
+    defaults = {
+        "update_v": {"beta2": 0.999},
+        "bias_correct": {"beta2": 0.999},
+        "effective_step": {"alpha": 0.001, "eps": 1e-8},
+    }[func]
     for name, default in defaults.items():
         assert any(c.kwargs.get(name, default) != default for c in cases), f"{func}: no case with another {name}"
     ndims = {c.args[0].ndim for c in cases if isinstance(c.args[0], np.ndarray)}

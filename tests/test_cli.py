@@ -25,7 +25,7 @@ REFERENCE = ROOT / "solutions" / "second_moment.py"
 STUB = ROOT / "assignment" / "second_moment.py"
 TEST_FIELDS = {"name", "number", "score", "max_score", "status", "output", "visibility"}
 
-HANGS = '''
+HANGS = """
 import numpy as np
 
 
@@ -40,7 +40,7 @@ def bias_correct(v, t, beta2=0.999):
 
 def effective_step(v_hat, alpha=0.001, eps=1e-8):
     return alpha / (np.sqrt(np.asarray(v_hat, dtype=float)) + eps)
-'''
+"""
 
 
 def adam_hw(*args, timeout=300):
@@ -97,7 +97,7 @@ def test_grades_csv_has_one_row_per_submission_sorted_by_student(graded_class):
 def test_grades_csv_item_columns_add_up_to_the_score(graded_class):
     _, out = graded_class
     for row in _grades(out)[1:]:
-        assert int(row[1]) == sum(int(x) for x in row[3:3 + len(ITEMS)])
+        assert int(row[1]) == sum(int(x) for x in row[3 : 3 + len(ITEMS)])
         assert int(row[2]) == MAX_SCORE
 
 
@@ -137,7 +137,11 @@ def test_results_json_is_in_gradescopes_format_with_one_test_per_check_group(gra
 def test_a_wrong_submission_loses_only_the_items_its_mistake_breaks(graded_class):
     _, out = graded_class
     failed = {t["number"] for t in _results(out, "bob")["tests"] if t["status"] == "failed"}
-    assert {ITEM_OF_NUMBER[n] for n in failed} == {"bias_correct.page", "bias_correct.general", "identity.constant_gradient"}
+    assert {ITEM_OF_NUMBER[n] for n in failed} == {
+        "bias_correct.page",
+        "bias_correct.general",
+        "identity.constant_gradient",
+    }
 
 
 def test_every_student_gets_a_feedback_page_with_each_items_result_and_points(graded_class):
@@ -166,7 +170,9 @@ def test_a_terminal_sees_a_progress_bar_and_a_pipe_does_not(tmp_path, graded_cla
     leader, follower = pty.openpty()
     with subprocess.Popen(
         [str(ADAM_HW), "grade", str(tmp_path / "class"), "--out", str(tmp_path / "out")],
-        stdout=subprocess.PIPE, stderr=follower, text=True,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        text=True,
     ) as proc:
         os.close(follower)
         stdout = proc.stdout.read()
@@ -241,9 +247,20 @@ def test_a_term_manifest_that_does_not_reproduce_is_one_line_and_exit_2(tmp_path
     data["fingerprint"] = "0" * len(str(data["fingerprint"]))
     manifest.write_text(json.dumps(data))
     run = subprocess.run(
-        [sys.executable, "-c", "import sys; from autograder.cli import main; sys.exit(main())", "grade", str(REFERENCE),
-         "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, timeout=300, cwd=copy, env={**os.environ, "PYTHONPATH": str(copy)},
+        [
+            sys.executable,
+            "-c",
+            "import sys; from autograder.cli import main; sys.exit(main())",
+            "grade",
+            str(REFERENCE),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=copy,
+        env={**os.environ, "PYTHONPATH": str(copy)},
     )
     line = _one_line_error(run)
     assert "term.json" in line and "fingerprint" in line and "Traceback" not in run.stderr
@@ -283,21 +300,40 @@ def test_a_hanging_function_costs_only_the_items_that_need_it_and_bounded_time(t
     tests = _results(tmp_path / "out", "hangs")["tests"]
     failed = {ITEM_OF_NUMBER[t["number"]] for t in tests if t["status"] == "failed"}
     # Nothing for nothing: a bias_correct that never returns earns its contract item no points either.
-    assert failed == {"bias_correct.page", "bias_correct.general", "bias_correct.contract", "identity.constant_gradient"}
+    assert failed == {
+        "bias_correct.page",
+        "bias_correct.general",
+        "bias_correct.contract",
+        "identity.constant_gradient",
+    }
     assert "did not finish in time" in (tmp_path / "out" / "hangs" / "feedback.md").read_text(encoding="utf-8")
     # At most about (functions + 1) x timeout for the submission, plus start-up: not a speed target.
     assert elapsed < 15, elapsed
 
 
-@pytest.mark.parametrize("command", [
-    ["nbgrader-course", "{blocked}/course"],
-    ["gradescope", "--out", "{blocked}/autograder.zip"],
-    ["collect", "canvas", str(ROOT / "examples" / "canvas-download"), "--out", "{blocked}/subs"],
-    ["report", "{tmp}/nowhere"],
-    ["drop", "{tmp}/nowhere", "ann"],
-    ["export", "canvas", "{tmp}/none.csv", "--grades", "{tmp}", "--roster", "{tmp}/roster.csv", "--out", "{tmp}/o.csv"],
-    ["collect", "moodle", "{tmp}/missing.zip", "--out", "{tmp}/subs"],
-], ids=lambda c: c[0] + ("-" + c[1] if not c[1].startswith("{") else ""))
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["nbgrader-course", "{blocked}/course"],
+        ["gradescope", "--out", "{blocked}/autograder.zip"],
+        ["collect", "canvas", str(ROOT / "examples" / "canvas-download"), "--out", "{blocked}/subs"],
+        ["report", "{tmp}/nowhere"],
+        ["drop", "{tmp}/nowhere", "ann"],
+        [
+            "export",
+            "canvas",
+            "{tmp}/none.csv",
+            "--grades",
+            "{tmp}",
+            "--roster",
+            "{tmp}/roster.csv",
+            "--out",
+            "{tmp}/o.csv",
+        ],
+        ["collect", "moodle", "{tmp}/missing.zip", "--out", "{tmp}/subs"],
+    ],
+    ids=lambda c: c[0] + ("-" + c[1] if not c[1].startswith("{") else ""),
+)
 def test_every_command_says_what_to_fix_in_one_line_when_a_path_is_bad(tmp_path, command):
     blocked = tmp_path / "a-file"
     blocked.write_text("")  # a file where a folder should be created

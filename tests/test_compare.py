@@ -47,7 +47,9 @@ def test_a_value_inside_the_tolerance_passes_and_one_outside_fails():
     near = {"kind": "array", "dtype": "float64", "shape": [2], "data": (expected * (1 + RTOL / 10)).tolist()}
     far = {"kind": "array", "dtype": "float64", "shape": [2], "data": (expected * (1 + RTOL * 10)).tolist()}
     assert judge_value(near, expected) is None
-    assert judge_value(far, expected).startswith(f"returned {show(far['data'])}, where the element furthest off agrees to 3")
+    assert judge_value(far, expected).startswith(
+        f"returned {show(far['data'])}, where the element furthest off agrees to 3"
+    )
 
 
 @pytest.mark.parametrize(

@@ -62,11 +62,17 @@ def test_landlock_reads_only_what_it_was_given_and_writes_only_its_own_folder(tm
             "devnull": attempt(lambda: open("/dev/null", "w").write("x")),
         }}))
     """
-    got = _confined(tmp_path, body, read=[sys.prefix, sys.base_prefix, "/usr", "/lib", "/etc/ld.so.cache", allowed],
-                    write=[work])
+    got = _confined(
+        tmp_path, body, read=[sys.prefix, sys.base_prefix, "/usr", "/lib", "/etc/ld.so.cache", allowed], write=[work]
+    )
     assert got == {
-        "read allowed": "ok", "read secret": 13, "list secret": 13, "write allowed": 13, "write work": "ok",
-        "mkdir work": "ok", "devnull": "ok",
+        "read allowed": "ok",
+        "read secret": 13,
+        "list secret": 13,
+        "write allowed": 13,
+        "write work": "ok",
+        "mkdir work": "ok",
+        "devnull": "ok",
     }
 
 
@@ -84,11 +90,13 @@ def test_a_hidden_folder_inside_a_readable_one_is_carved_out_but_a_named_path_in
     assert str(prefix / "lib" / "os.py") in granted and str(site / "numpy") in granted
     assert not any(path.startswith(str(site / "autograder")) or path in (str(prefix), str(site)) for path in granted)
     body = f"""
-        print(json.dumps([attempt(lambda: open(p).read()) for p in {[str(prefix / "lib" / "os.py"),
-            str(site / "numpy" / "core.py"), str(site / "autograder" / "oracle.py")]!r}]))
+        print(json.dumps([attempt(lambda: open(p).read()) for p in {
+        [str(prefix / "lib" / "os.py"), str(site / "numpy" / "core.py"), str(site / "autograder" / "oracle.py")]!r
+    }]))
     """
-    assert _confined(tmp_path, body, read=[sys.base_prefix, sys.prefix, "/usr", "/lib", prefix, site / "numpy"],
-                     hidden=[site]) == ["ok", "ok", 13]
+    assert _confined(
+        tmp_path, body, read=[sys.base_prefix, sys.prefix, "/usr", "/lib", prefix, site / "numpy"], hidden=[site]
+    ) == ["ok", "ok", 13]
 
 
 @needs_landlock
@@ -125,8 +133,13 @@ def test_the_ruleset_of_an_abi_handles_only_the_rights_that_abi_knows():
 
 @needs_seccomp
 def test_seccomp_refuses_every_socket_family_but_unix_with_eacces(tmp_path):
-    families = {"AF_INET": int(socket.AF_INET), "AF_INET6": int(socket.AF_INET6), "AF_NETLINK": int(socket.AF_NETLINK),
-                "AF_PACKET": int(socket.AF_PACKET), "AF_UNIX": int(socket.AF_UNIX)}
+    families = {
+        "AF_INET": int(socket.AF_INET),
+        "AF_INET6": int(socket.AF_INET6),
+        "AF_NETLINK": int(socket.AF_NETLINK),
+        "AF_PACKET": int(socket.AF_PACKET),
+        "AF_UNIX": int(socket.AF_UNIX),
+    }
     body = f"""
         FAMILIES = {families!r}
         kinds = {{"AF_NETLINK": socket.SOCK_RAW, "AF_PACKET": socket.SOCK_RAW}}
@@ -136,7 +149,14 @@ def test_seccomp_refuses_every_socket_family_but_unix_with_eacces(tmp_path):
         print(json.dumps(got))
     """
     got = _confined(tmp_path, body, use_landlock=False, use_seccomp=True)
-    assert got == {"AF_INET": 13, "AF_INET6": 13, "AF_NETLINK": 13, "AF_PACKET": 13, "AF_UNIX": "ok", "socketpair": "ok"}
+    assert got == {
+        "AF_INET": 13,
+        "AF_INET6": 13,
+        "AF_NETLINK": 13,
+        "AF_PACKET": 13,
+        "AF_UNIX": "ok",
+        "socketpair": "ok",
+    }
 
 
 @needs_seccomp
@@ -165,7 +185,7 @@ def test_the_seccomp_filter_checks_the_architecture_before_reading_a_system_call
     assert any(insn[3] == seccomp.X32_SYSCALL_BIT for insn in seccomp.program("x86_64"))
 
 
-WRITES_ITS_OWN_FOLDER = '''
+WRITES_ITS_OWN_FOLDER = """
 import os, tempfile
 import numpy as np
 with open("scratch.txt", "w") as f:  # its own work folder (the current one)
@@ -186,11 +206,12 @@ def bias_correct(v, t, beta2=0.999):
 
 def effective_step(v_hat, alpha=0.001, eps=1e-8):
     return alpha / (np.sqrt(np.asarray(v_hat, dtype=float)) + eps)
-'''
+"""
 
 
-@pytest.mark.parametrize("level", ["basic", pytest.param("os", marks=pytest.mark.skipif(
-    os.geteuid() != 0, reason="level os needs root"))])
+@pytest.mark.parametrize(
+    "level", ["basic", pytest.param("os", marks=pytest.mark.skipif(os.geteuid() != 0, reason="level os needs root"))]
+)
 def test_every_guest_of_a_sandbox_can_write_its_own_folder_one_after_another(level, tmp_path):
     from autograder.config import GradeConfig
     from autograder.discover import discover
@@ -199,4 +220,6 @@ def test_every_guest_of_a_sandbox_can_write_its_own_folder_one_after_another(lev
     for name in ("first", "second", "third"):  # one after another in the same sandbox: the folder is reused
         (tmp_path / f"{name}.py").write_text(WRITES_ITS_OWN_FOLDER)
     results = grade_batch(discover([tmp_path]), GradeConfig(timeout=5.0, jobs=1, isolation=level))
-    assert {r.student: (r.score, r.load_error) for r in results} == dict.fromkeys(("first", "second", "third"), (100, None))
+    assert {r.student: (r.score, r.load_error) for r in results} == dict.fromkeys(
+        ("first", "second", "third"), (100, None)
+    )

@@ -143,8 +143,11 @@ def test_a_regular_file_wins_over_a_link_or_fifo_of_the_same_name(tmp_path):
 
 @pytest.mark.parametrize("where", ["class file", "in a folder", "given directly"])
 def test_a_fifo_is_a_submission_refused_at_once_without_blocking(tmp_path, where):
-    path = {"class file": tmp_path / "class" / "fi.py", "in a folder": tmp_path / "class" / "fi" / "second_moment.py",
-            "given directly": tmp_path / "fi.py"}[where]
+    path = {
+        "class file": tmp_path / "class" / "fi.py",
+        "in a folder": tmp_path / "class" / "fi" / "second_moment.py",
+        "given directly": tmp_path / "fi.py",
+    }[where]
     path.parent.mkdir(parents=True, exist_ok=True)
     os.mkfifo(path)
     (found,) = discover([path if where == "given directly" else tmp_path / "class"])
@@ -160,7 +163,10 @@ def test_a_device_node_is_refused_without_being_opened(tmp_path):
     path.parent.mkdir()
     os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # /dev/null's numbers
     (found,) = discover([tmp_path / "class"])
-    assert found.load() == (b"", "dev.py is a character device, not a regular file, so it was not graded: submit the file itself.")
+    assert found.load() == (
+        b"",
+        "dev.py is a character device, not a regular file, so it was not graded: submit the file itself.",
+    )
 
 
 def test_a_py_file_larger_than_the_cap_is_refused_and_never_read_whole(tmp_path):
@@ -231,31 +237,57 @@ def test_every_id_in_the_corpus_is_unchanged(root):
     for name in names:
         assert student_id(name) == (name.replace(".", "%2E") if name in RESERVED else name)
     hostile = corpus / "hostile"
-    expected = sorted([p.stem for p in hostile.iterdir() if p.suffix in (".py", ".ipynb") and p.stem not in RESERVED]
-                      + ["mallory", "report%2Ehtml"])
+    expected = sorted(
+        [p.stem for p in hostile.iterdir() if p.suffix in (".py", ".ipynb") and p.stem not in RESERVED]
+        + ["mallory", "report%2Ehtml"]
+    )
     assert [s.student for s in discover([hostile])] == expected
 
 
-@pytest.mark.parametrize("name", [
-    "ada", "Zoë", "José", "jos\u00e9", "李雷", "o'brien", "a b", "=1+1", "+SUM(1,2)", "-2+3", "@cmd",
-    "<script>alert(1)</script>", "**Score: 100 / 100**", "a,b", 'say "hi"', "100%", "%zz", "x" * 255,
-    "grades", "report", "Grades.csv.bak",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ada",
+        "Zoë",
+        "José",
+        "jos\u00e9",
+        "李雷",
+        "o'brien",
+        "a b",
+        "=1+1",
+        "+SUM(1,2)",
+        "-2+3",
+        "@cmd",
+        "<script>alert(1)</script>",
+        "**Score: 100 / 100**",
+        "a,b",
+        'say "hi"',
+        "100%",
+        "%zz",
+        "x" * 255,
+        "grades",
+        "report",
+        "Grades.csv.bak",
+    ],
+)
 def test_a_valid_name_is_its_own_id(name):
     assert student_id(name) == name
 
 
-@pytest.mark.parametrize(("name", "escaped"), [
-    (os.fsdecode(b"jos\xe9"), "jos%E9"),
-    ("\x1b[31mred\x1b[0m", "%1B[31mred%1B[0m"),
-    ("a\nb", "a%0Ab"),
-    ("evil\u202etxt", "evil%E2%80%AEtxt"),
-    ("jos%E9", "jos%25E9"),
-    ("grades.csv", "grades%2Ecsv"),
-    ("Report.HTML", "Report%2EHTML"),
-    (".", "%2E"),
-    ("..", "%2E%2E"),
-])
+@pytest.mark.parametrize(
+    ("name", "escaped"),
+    [
+        (os.fsdecode(b"jos\xe9"), "jos%E9"),
+        ("\x1b[31mred\x1b[0m", "%1B[31mred%1B[0m"),
+        ("a\nb", "a%0Ab"),
+        ("evil\u202etxt", "evil%E2%80%AEtxt"),
+        ("jos%E9", "jos%25E9"),
+        ("grades.csv", "grades%2Ecsv"),
+        ("Report.HTML", "Report%2EHTML"),
+        (".", "%2E"),
+        ("..", "%2E%2E"),
+    ],
+)
 def test_an_unsafe_reserved_or_escape_like_name_is_escaped(name, escaped):
     assert student_id(name) == escaped
 
@@ -264,8 +296,14 @@ def _unsafe(text):
     return any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in text)
 
 
-@given(st.lists(st.binary(min_size=1, max_size=300).filter(lambda b: b"/" not in b and b"\0" not in b),
-                min_size=2, max_size=6, unique=True))
+@given(
+    st.lists(
+        st.binary(min_size=1, max_size=300).filter(lambda b: b"/" not in b and b"\0" not in b),
+        min_size=2,
+        max_size=6,
+        unique=True,
+    )
+)
 def test_ids_are_safe_file_names_and_no_two_names_share_one(names):
     names = [os.fsdecode(b) for b in names]
     ids = [student_id(n) for n in names]
@@ -281,8 +319,12 @@ def test_ids_are_safe_file_names_and_no_two_names_share_one(names):
 @given(st.text(min_size=1, max_size=80))
 def test_a_text_name_keeps_its_id_unless_it_is_unsafe_or_looks_escaped(name):
     sid = student_id(name)
-    kept = not _unsafe(name) and not re.search("%[0-9A-Fa-f]{2}", name) and name.casefold() not in {
-        r.casefold() for r in RESERVED} and name not in (".", "..")
+    kept = (
+        not _unsafe(name)
+        and not re.search("%[0-9A-Fa-f]{2}", name)
+        and name.casefold() not in {r.casefold() for r in RESERVED}
+        and name not in (".", "..")
+    )
     assert (sid == name) == kept
 
 

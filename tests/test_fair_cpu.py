@@ -29,7 +29,9 @@ def test_a_cpu_hog_beside_slow_but_correct_classmates_costs_them_nothing(level, 
     (folder / "aaa_hog.py").write_bytes((HOSTILE / "cpu_hog.py").read_bytes())
     for i in range(NEIGHBOURS):
         (folder / f"slow_{i}.py").write_bytes((HOSTILE / "slow_but_correct.py").read_bytes())
-    results = {r.student: r for r in grade_batch(discover([folder]), GradeConfig(timeout=TIMEOUT, jobs=2, isolation=level))}
+    results = {
+        r.student: r for r in grade_batch(discover([folder]), GradeConfig(timeout=TIMEOUT, jobs=2, isolation=level))
+    }
     assert {s: r.score for s, r in results.items() if s != "aaa_hog"} == {f"slow_{i}": 100 for i in range(NEIGHBOURS)}
     assert results["aaa_hog"].score == 0
 

@@ -74,14 +74,16 @@ def _shows(text, rendering):
 
 
 #: The coarse bands' own words (compare.how_far): their numbers are fixed, not the case's answer.
-BANDS = re.compile(r"\d+ to \d+ times|by less than a factor of 2|more than 1000 times|3 or more significant digits|"
-                   r"the 6 the grader asks for|within 10%|agree to 3 digits")
+BANDS = re.compile(
+    r"\d+ to \d+ times|by less than a factor of 2|more than 1000 times|3 or more significant digits|"
+    r"the 6 the grader asks for|within 10%|agree to 3 digits"
+)
 
 
 def _problem(outcome, case):
     """The part of a check's message that is about the result: its call and inputs are not secret."""
     prefix = f"`{case.call_text}` ({case.about}) "
-    text = outcome.message[len(prefix):] if outcome.message.startswith(prefix) else outcome.message
+    text = outcome.message[len(prefix) :] if outcome.message.startswith(prefix) else outcome.message
     return BANDS.sub("", text)
 
 
@@ -113,6 +115,7 @@ def test_a_failing_hidden_case_message_never_shows_its_expected_value(wrong):
 def _not_secret():
     """Renderings anyone may see: public expected values, the page's printed figures, and every case's
     inputs (feedback shows a failing check's call, and one step's answer is the next step's input)."""
+
     def renderings(x):
         return {f"{v:.6g}" for v in np.asarray(x, dtype=np.float64).ravel()}
 
@@ -132,12 +135,20 @@ def test_feedback_and_results_json_never_show_a_failing_hidden_expected_value(wr
     leaks = []
     for result, _outcome, case, reply in _failing_hidden_value_outcomes(wrong):
         theirs = _students_value(reply) or ""
-        texts = {"feedback.md": BANDS.sub("", feedback.render(result)),
-                 "results.json": BANDS.sub("", json.dumps(gradescope.render(result)))}
+        texts = {
+            "feedback.md": BANDS.sub("", feedback.render(result)),
+            "results.json": BANDS.sub("", json.dumps(gradescope.render(result))),
+        }
         for value in np.asarray(case.expected, dtype=np.float64).ravel():
             expected = f"{value:.6g}"
             # Fewer than 4 significant digits ("10", "0.01") turn up on any page by chance.
-            if expected in public or _shows(theirs, expected) or len(Decimal(expected).normalize().as_tuple().digits) < 4:
+            if (
+                expected in public
+                or _shows(theirs, expected)
+                or len(Decimal(expected).normalize().as_tuple().digits) < 4
+            ):
                 continue
-            leaks += [(result.student, case.id, expected, name) for name, text in texts.items() if _shows(text, expected)]
+            leaks += [
+                (result.student, case.id, expected, name) for name, text in texts.items() if _shows(text, expected)
+            ]
     assert leaks == []

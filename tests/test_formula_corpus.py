@@ -46,7 +46,8 @@ def _grade_source(tmp_path, body):
 
     path = tmp_path / "second_moment.py"
     path.write_text(
-        "import numpy as np\n\n\n" + body
+        "import numpy as np\n\n\n"
+        + body
         + "\n\ndef bias_correct(v, t, beta2=0.999):\n    return v / (1 - beta2**t)\n"
         + "\n\ndef effective_step(v_hat, alpha=0.001, eps=1e-8):\n    return alpha / (np.sqrt(v_hat) + eps)\n"
     )

@@ -86,21 +86,43 @@ def test_every_candidate_is_recovered_as_itself_or_as_a_class_that_lists_it(func
         member = space.members[row][0]
         assert found is not None
         named = [found.named] if found.named else list(found.one_of)
-        assert any(np.array_equal(space.values[space.members.index(next(m for m in space.members if c in m))], space.values[row], equal_nan=True) for c in named) or member in named
+        assert (
+            any(
+                np.array_equal(
+                    space.values[space.members.index(next(m for m in space.members if c in m))],
+                    space.values[row],
+                    equal_nan=True,
+                )
+                for c in named
+            )
+            or member in named
+        )
 
 
 NAMED = [
     ("update_v", lambda v, g, beta2=0.999: beta2 * v + 1 - beta2 * g**2, "beta2*v_prev+1-beta2*g**2"),
     ("update_v", lambda v, g, beta2=0.999: beta2 * v + g**2, "beta2*v_prev+g**2"),
-    ("update_v", lambda v, g, beta2=0.999: beta2 * v + (1 - beta2) * np.mean(g**2), "beta2*v_prev+(1-beta2)*mean(g**2)"),
+    (
+        "update_v",
+        lambda v, g, beta2=0.999: beta2 * v + (1 - beta2) * np.mean(g**2),
+        "beta2*v_prev+(1-beta2)*mean(g**2)",
+    ),
     ("bias_correct", lambda v, t, beta2=0.999: v / (1 - beta2 * t), "v/(1-beta2*t)"),
     ("bias_correct", lambda v, t, beta2=0.999: v / 1 - beta2**t, "v/1-beta2**t"),
     ("bias_correct", lambda v, t, beta2=0.999: v // (1 - beta2**t), "floor(v/(1-beta2**t))"),
     ("effective_step", lambda v, alpha=0.001, eps=1e-8: alpha / np.sqrt(v + eps**2), "alpha/sqrt(v_hat+eps**2)"),
     ("effective_step", lambda v, alpha=0.001, eps=1e-8: alpha / (v**1 / 2 + eps), "alpha/(v_hat/2+eps)"),
     ("effective_step", lambda v, alpha=0.001, eps=1e-8: np.sqrt(v) + eps, "sqrt(v_hat)+eps"),
-    ("effective_step", lambda v, alpha=0.01, eps=1e-8: alpha / (np.sqrt(v) + eps), "alpha/(sqrt(v_hat)+eps) [alpha=0.01]"),
-    ("effective_step", lambda v, alpha=0.001, eps=1e-8: np.round(alpha / (np.sqrt(v) + eps), 6), "round(alpha/(sqrt(v_hat)+eps),6)"),
+    (
+        "effective_step",
+        lambda v, alpha=0.01, eps=1e-8: alpha / (np.sqrt(v) + eps),
+        "alpha/(sqrt(v_hat)+eps) [alpha=0.01]",
+    ),
+    (
+        "effective_step",
+        lambda v, alpha=0.001, eps=1e-8: np.round(alpha / (np.sqrt(v) + eps), 6),
+        "round(alpha/(sqrt(v_hat)+eps),6)",
+    ),
 ]
 
 
@@ -109,12 +131,16 @@ def test_a_mistake_from_the_issue_is_named_by_its_formula(func, wrong, text):
     found = formulas.recover(func, _replies(func, wrong))
     assert found is not None and found.named is not None
     # the name may be another spelling of the same formula ((1-b)*mean(x) or mean((1-b)*x)): same values
-    assert same_formula(func, text.replace(" [", "#").split("#")[0] if "[" not in text else _default(text), found.named.id)
+    assert same_formula(
+        func, text.replace(" [", "#").split("#")[0] if "[" not in text else _default(text), found.named.id
+    )
     assert found.named.id.startswith(f"formula:{func}=")
 
 
 def test_the_formula_reads_as_unicode_beside_the_page():
-    found = formulas.recover("effective_step", _replies("effective_step", lambda v, alpha=0.001, eps=1e-8: alpha / np.sqrt(v + eps**2)))
+    found = formulas.recover(
+        "effective_step", _replies("effective_step", lambda v, alpha=0.001, eps=1e-8: alpha / np.sqrt(v + eps**2))
+    )
     assert found.named.pretty == "α / √(v̂ + ε²)"
     assert found.reference_pretty == "α / (√v̂ + ε)"
 
@@ -150,8 +176,10 @@ def test_a_catalogued_mistake_recovered_by_probes_gets_the_catalogue_entry():
 
 def test_probe_requests_are_the_same_for_every_call():
     assert formulas.requests("update_v") == formulas.requests("update_v")
-    assert all(r["args"][0] == encode_input(np.array(formulas.PROBES["update_v"][i].arrays["v_prev"]))
-               for i, r in enumerate(formulas.requests("update_v")))
+    assert all(
+        r["args"][0] == encode_input(np.array(formulas.PROBES["update_v"][i].arrays["v_prev"]))
+        for i, r in enumerate(formulas.requests("update_v"))
+    )
 
 
 @pytest.mark.parametrize("constant", [0.0, np.nan, np.inf, 1.0])

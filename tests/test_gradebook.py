@@ -70,8 +70,9 @@ def test_status_tells_a_missing_file_from_a_stub_and_a_file_that_does_not_load(t
 
 def test_a_roster_gives_every_enrolled_student_a_row_and_its_late_flags(klass, tmp_path):
     roster = tmp_path / "roster.csv"
-    roster.write_text("student,lms_id,name,file,late\nann,101,Ann,,no\nbob,102,Bob,,yes\nzoe,103,Zoe,,\n",
-                      encoding="utf-8")
+    roster.write_text(
+        "student,lms_id,name,file,late\nann,101,Ann,,no\nbob,102,Bob,,yes\nzoe,103,Zoe,,\n", encoding="utf-8"
+    )
     out = tmp_path / "graded"
     run = adam_hw("grade", klass, "--roster", roster, "--out", out)
     assert run.returncode == 0, run.stderr
@@ -99,10 +100,17 @@ def test_per_student_draws_follow_the_lms_id_so_a_renamed_student_keeps_their_ca
     assert seeds[0] == seeds[1]
 
 
-@pytest.mark.parametrize("damage", [
-    "{not json", "[]", '{"format": "adam-hw gradebook record 1"}', "", '{"format": "someone else"}',
-    "[" * 100_000,
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "{not json",
+        "[]",
+        '{"format": "adam-hw gradebook record 1"}',
+        "",
+        '{"format": "someone else"}',
+        "[" * 100_000,
+    ],
+)
 def test_resume_grades_again_a_student_whose_record_is_corrupt_or_foreign_and_never_crashes(klass, tmp_path, damage):
     out = tmp_path / "graded"
     assert adam_hw("grade", klass, "--out", out).returncode == 0

@@ -78,9 +78,18 @@ def _run(bundle, root, files, metadata=None, args=(), env_root=None, cwd=None):
         (root / "submission" / name).write_text(text)
     if metadata is not None:
         (root / "submission_metadata.json").write_text(json.dumps(metadata))
-    env = {"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(env_root or root), "LANG": "C.UTF-8"}
+    env = {
+        "PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin",
+        "AUTOGRADER_ROOT": str(env_root or root),
+        "LANG": "C.UTF-8",
+    }
     proc = subprocess.run(
-        [str(root / "run_autograder"), *args], env=env, capture_output=True, text=True, timeout=300, cwd=cwd,
+        [str(root / "run_autograder"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads((root / "results" / "results.json").read_text()), proc
@@ -125,9 +134,11 @@ def test_gradescope_out_must_be_a_zip(tmp_path, capsys):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "path", "score"),
-    [("correct", SUBMISSIONS / "correct" / "plain_operators.py", MAX_SCORE),
-     ("partly_wrong", SUBMISSIONS / "wrong" / "missing_pow_t.py", 70),
-     ("stub", ROOT / "assignment" / "second_moment.py", 0)],
+    [
+        ("correct", SUBMISSIONS / "correct" / "plain_operators.py", MAX_SCORE),
+        ("partly_wrong", SUBMISSIONS / "wrong" / "missing_pow_t.py", 70),
+        ("stub", ROOT / "assignment" / "second_moment.py", 0),
+    ],
 )
 def test_run_autograder_writes_the_graders_results(bundle, tmp_path, name, path, score):
     results, proc = _run(bundle, tmp_path / "autograder", {"second_moment.py": path.read_text()})
@@ -221,7 +232,6 @@ def test_a_group_submission_gets_one_stable_id_whatever_the_order(tmp_path):
     assert student_id(tmp_path / "missing.json") == "submission"
 
 
-
 @pytest.mark.slow
 def test_setup_sh_builds_a_venv_that_run_autograder_uses_without_the_projects_python(bundle, tmp_path):
     """setup.sh with apt-get stubbed (this is not Gradescope's image) but a real venv and pip install."""
@@ -234,8 +244,15 @@ def test_setup_sh_builds_a_venv_that_run_autograder_uses_without_the_projects_py
     (root / "source").mkdir(parents=True)
     with zipfile.ZipFile(bundle) as archive:
         archive.extractall(root / "source")
-    env = {"PATH": f"{fakebin}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(root), "LANG": "C.UTF-8", "HOME": os.environ.get("HOME", str(tmp_path))}  # pip's cache
-    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True, timeout=600)
+    env = {
+        "PATH": f"{fakebin}:/usr/bin:/bin",
+        "AUTOGRADER_ROOT": str(root),
+        "LANG": "C.UTF-8",
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+    }  # pip's cache
+    setup = subprocess.run(
+        ["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True, timeout=600
+    )
     assert setup.returncode == 0, setup.stderr
     assert "install -y -q python3 python3-venv python3-pip" in (fakebin / "apt.log").read_text()
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
@@ -250,7 +267,9 @@ def test_setup_sh_builds_a_venv_that_run_autograder_uses_without_the_projects_py
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0, reason="run_autograder locks the bundle away from the sandbox uid only as root")
-def test_run_autograder_as_root_makes_the_bundle_unreadable_to_the_sandbox_uid_and_says_which_layers_held(bundle, tmp_path):
+def test_run_autograder_as_root_makes_the_bundle_unreadable_to_the_sandbox_uid_and_says_which_layers_held(
+    bundle, tmp_path
+):
     root = tmp_path / "autograder"
     attack = (SUBMISSIONS / "hostile" / "walk_for_oracle.py").read_text()
     results, proc = _run(bundle, root, {"second_moment.py": attack}, args=("--isolation", "basic"))
@@ -267,8 +286,9 @@ def test_run_autograder_as_root_makes_the_bundle_unreadable_to_the_sandbox_uid_a
 
 def test_a_relative_autograder_root_is_read_from_where_run_autograder_starts(bundle, tmp_path):
     path = SUBMISSIONS / "wrong" / "missing_pow_t.py"
-    results, proc = _run(bundle, tmp_path / "autograder", {"second_moment.py": path.read_text()},
-                         env_root="autograder", cwd=tmp_path)
+    results, proc = _run(
+        bundle, tmp_path / "autograder", {"second_moment.py": path.read_text()}, env_root="autograder", cwd=tmp_path
+    )
     _assert_valid(results)
     assert 0 < results["score"] == _grader_score(path) < MAX_SCORE  # the bug wrote elsewhere and scored 0
     assert not (tmp_path / "autograder" / "source" / "autograder" / "results").exists()
@@ -298,7 +318,7 @@ def test_what_the_code_printed_is_in_a_code_block_it_cannot_close(tmp_path):
     path = tmp_path / "second_moment.py"
     path.write_text('print("hello ```\\n# not a heading")\n' + source)
     output = results_json.render(_graded(path))["output"]
-    block = output[output.index("What your code printed"):]
+    block = output[output.index("What your code printed") :]
     assert "hello ```" in block and "\n````\n" in block  # a fence longer than the student's backticks
     assert block.count("````") == 2
 
@@ -334,7 +354,10 @@ def test_a_syntax_error_in_a_notebook_cell_is_named_where_its_function_is_missin
     for test in tests:
         if test["tags"][0] == "bias_correct":
             assert test["status"] == "failed"
-            assert "bias_correct was never defined:** cell 4, where you wrote it, stopped with SyntaxError on line 2" in test["output"]
+            assert (
+                "bias_correct was never defined:** cell 4, where you wrote it, stopped with SyntaxError on line 2"
+                in test["output"]
+            )
         else:
             assert "never defined" not in test["output"]
     assert "cell 4, where you wrote it, stopped with SyntaxError" in feedback.render(result)

@@ -51,7 +51,10 @@ def test_right_maths_in_the_wrong_container_loses_only_contract_points(student, 
 
 def test_a_shape_1_array_and_a_list_count_as_the_values_they_hold():
     assert judge_value({"kind": "array", "shape": [1], "dtype": "float64", "data": [0.1]}, 0.1) is None
-    assert judge_value({"kind": "list", "shape": [2], "dtype": "float64", "data": [0.1, 1e-05]}, np.array([0.1, 1e-05])) is None
+    assert (
+        judge_value({"kind": "list", "shape": [2], "dtype": "float64", "data": [0.1, 1e-05]}, np.array([0.1, 1e-05]))
+        is None
+    )
     assert judge_value({"kind": "array", "shape": [], "dtype": "float64", "data": 0.1}, 0.1) is None
 
 
@@ -80,8 +83,10 @@ def test_an_update_v_slip_costs_update_v_s_points_only(student, graded):
 
 
 def test_each_function_s_maths_is_worth_the_same():
-    worth = {f: sum(i.points for i in ITEMS if (i.kind == "value" and i.task == f) or (i.kind == "identity" and i.gate == f))
-             for f in FUNCTIONS}
+    worth = {
+        f: sum(i.points for i in ITEMS if (i.kind == "value" and i.task == f) or (i.kind == "identity" and i.gate == f))
+        for f in FUNCTIONS
+    }
     assert len(set(worth.values())) == 1, worth
 
 
@@ -117,7 +122,9 @@ def test_drawn_cases_count_as_one_group_per_kind_so_a_draw_cannot_swing_a_grade(
 def test_a_group_with_a_public_check_is_visible_and_a_hidden_one_waits_for_the_due_date(graded):
     public_groups = {(c.item, c.group) for c in PUBLIC_CASES}
     tests = gradescope.render(graded["correct_docstring"])["tests"]
-    numbers = {ITEMS_BY_ID[i].group_number(g): (i, g) for i in ITEMS_BY_ID for g in [x.name for x in ITEMS_BY_ID[i].groups]}
+    numbers = {
+        ITEMS_BY_ID[i].group_number(g): (i, g) for i in ITEMS_BY_ID for g in [x.name for x in ITEMS_BY_ID[i].groups]
+    }
     assert len(tests) == sum(len(i.groups) for i in ITEMS)
     for test in tests:
         visible = numbers[test["number"]] in public_groups
@@ -132,7 +139,10 @@ def test_a_term_released_before_the_regrouping_verifies_and_draws_the_same_calls
     term = terms.read(ROOT / "autograder" / "term.json")  # written before the regrouping: still verifies
     drawn, placed = randomized.cases(term.seed), randomized.graded(term.seed)
     assert [(c.func, repr(c.args), c.kwargs) for c in drawn] == [(c.func, repr(c.args), c.kwargs) for c in placed]
-    assert terms.manifest(term)["fingerprint"] == json.loads((ROOT / "autograder" / "term.json").read_text())["fingerprint"]
+    assert (
+        terms.manifest(term)["fingerprint"]
+        == json.loads((ROOT / "autograder" / "term.json").read_text())["fingerprint"]
+    )
 
 
 # -- hard-coding the page does not pay ---------------------------------------------------------------------
@@ -253,6 +263,9 @@ def test_the_five_files_that_used_to_pass_every_public_check_now_fail_one(studen
     (tmp_path / "second_moment.py").write_bytes((FAIR / f"{student}.py").read_bytes())
     (tmp_path / "test_second_moment.py").write_bytes((ROOT / "assignment" / "test_second_moment.py").read_bytes())
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"], cwd=tmp_path, capture_output=True, text=True,
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 1, done.stdout

@@ -26,9 +26,24 @@ ITEM_IDS = [item.id for item in ITEMS]
 def hidden_suite(submission, *options, cwd):
     """{item id: PASSED or FAILED} from one run of the hidden suite, and the run itself."""
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "autograder.hidden", "--submission", str(submission),
-         "-q", "-rA", "-p", "no:cacheprovider", *options],
-        cwd=cwd, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "autograder.hidden",
+            "--submission",
+            str(submission),
+            "-q",
+            "-rA",
+            "-p",
+            "no:cacheprovider",
+            *options,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     found = re.findall(r"^(PASSED|FAILED|ERROR) \S+::test_rubric_item\[([\w.]+)\]", run.stdout, re.M)
     statuses = {item: status for status, item in found}
@@ -39,7 +54,9 @@ def _grade(folder, out):
     """{student: the item ids it failed}, from one `adam-hw grade` run over the folder."""
     run = subprocess.run(
         [str(ADAM_HW), "grade", str(folder), "--out", str(out), "--jobs", "1"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr
     with open(out / "grades.csv", newline="", encoding="utf-8") as f:
@@ -88,7 +105,10 @@ def test_minus_k_selects_one_tasks_items(runs):
 def test_the_hidden_suite_without_a_submission_is_a_usage_error(tmp_path):
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "autograder.hidden", "-q", "-p", "no:cacheprovider"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 4  # pytest's own exit code for a usage error
     assert "--submission" in run.stdout + run.stderr

@@ -66,7 +66,8 @@ def test_a_daemon_and_a_fork_storm_leave_no_process_and_cannot_rewrite_the_grade
     names = ("detached_daemon", "fork_storm", "fake_results")
     run = subprocess.Popen(
         [ADAM_HW, "grade", *(str(HOSTILE / f"{n}.py") for n in names), "--out", str(out), "--timeout", "2"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     stdout, _ = run.communicate()
     assert run.returncode == 0
@@ -109,7 +110,9 @@ def listener():
     server.close()
 
 
-@pytest.mark.skipif(not seccomp.supported(), reason="no seccomp filter for this machine: level basic leaves the network open")
+@pytest.mark.skipif(
+    not seccomp.supported(), reason="no seccomp filter for this machine: level basic leaves the network open"
+)
 def test_the_network_is_cut_at_level_os_and_at_level_basic(listener):
     assert _grade(["phone_home"])["phone_home"].score == 0
     basic = _grade(["phone_home"], isolation="basic")["phone_home"]
@@ -123,8 +126,12 @@ def test_level_basic_still_bounds_time_kills_escapees_and_ignores_forged_results
         isolation="basic",
     )
     assert {s: r.score for s, r in results.items()} == {
-        "loop_in_one_function": 67, "fork_storm": 100, "detached_daemon": 0, "fake_results": 0,
-        "os_exit_in_function": 67, "memory_bomb": 67,
+        "loop_in_one_function": 67,
+        "fork_storm": 100,
+        "detached_daemon": 0,
+        "fake_results": 0,
+        "os_exit_in_function": 67,
+        "memory_bomb": 67,
     }
     assert all(r.isolation.startswith("basic:") for r in results.values())
     assert _descendants(os.getpid()) == []
@@ -213,7 +220,12 @@ def _python_for_nobody(work):
     for folder in [lib, *(p for p in lib.rglob("*") if p.is_dir())]:
         folder.chmod(0o755)  # copytree gives each folder its source's mode, which may be private
     path = [str(lib)]
-    return [python, "-I", "-c", f"import sys; sys.path[:0] = {path!r}; from autograder.cli import main; sys.exit(main())"]
+    return [
+        python,
+        "-I",
+        "-c",
+        f"import sys; sys.path[:0] = {path!r}; from autograder.cli import main; sys.exit(main())",
+    ]
 
 
 @pytest.mark.root
@@ -231,20 +243,30 @@ def test_isolation_os_without_root_is_a_usage_error_and_auto_falls_back_to_basic
         as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", *_python_for_nobody(work)]
         refused = subprocess.run(
             as_nobody + ["grade", str(students), "--out", str(work / "out"), "--isolation", "os"],
-            capture_output=True, text=True, cwd=work,
+            capture_output=True,
+            text=True,
+            cwd=work,
         )
         assert refused.returncode == 2
         assert "isolation 'os' needs root" in refused.stderr
         done = subprocess.run(
             as_nobody + ["grade", str(students), "--out", str(work / "out"), "--timeout", "2"],
-            capture_output=True, text=True, cwd=work,
+            capture_output=True,
+            text=True,
+            cwd=work,
         )
         assert done.returncode == 0, done.stderr
         assert "isolation: basic:" in done.stdout
-        grades = {line.split(",")[0]: line.split(",")[1] for line in (work / "out" / "grades.csv").read_text().splitlines()[1:]}
+        grades = {
+            line.split(",")[0]: line.split(",")[1]
+            for line in (work / "out" / "grades.csv").read_text().splitlines()[1:]
+        }
         # read_reference copies the reference unless Landlock keeps a normal user's guest off the checkout.
         assert grades == {
-            "correct_plain": "100", "detached_daemon": "0", "fork_storm": "100", "loop_in_one_function": "67",
+            "correct_plain": "100",
+            "detached_daemon": "0",
+            "fork_storm": "100",
+            "loop_in_one_function": "67",
             "read_reference": "0" if landlock.abi() else "100",
         }
         extra = json.loads((work / "out" / "fork_storm" / "results.json").read_text())["extra_data"]
@@ -298,7 +320,9 @@ def test_resume_grades_again_a_file_that_changed_since_the_interrupted_run(tmp_p
     out = tmp_path / "out"
     subprocess.run([ADAM_HW, "grade", str(subs), "--out", str(out)], check=True, capture_output=True)
     shutil.copy(SUBMISSIONS / "wrong" / "no_square.py", subs / "ann.py")
-    done = subprocess.run([ADAM_HW, "grade", str(subs), "--out", str(out), "--resume"], check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [ADAM_HW, "grade", str(subs), "--out", str(out), "--resume"], check=True, capture_output=True, text=True
+    )
     assert "resumed: 0 kept from the earlier run, 1 graded now" in done.stdout
     assert (out / "grades.csv").read_text().splitlines()[1].split(",")[1] != "100"
 
@@ -308,15 +332,26 @@ def test_resume_grades_again_a_result_drawn_from_other_hidden_cases(tmp_path):
     subs.mkdir()
     shutil.copy(SUBMISSIONS / "correct" / "plain_operators.py", subs / "ann.py")
     out = tmp_path / "out"
-    subprocess.run([ADAM_HW, "grade", str(subs), "--out", str(out), "--no-per-student"], check=True, capture_output=True)
-    same = subprocess.run([ADAM_HW, "grade", str(subs), "--out", str(out), "--no-per-student", "--resume"],
-                          check=True, capture_output=True, text=True)
+    subprocess.run(
+        [ADAM_HW, "grade", str(subs), "--out", str(out), "--no-per-student"], check=True, capture_output=True
+    )
+    same = subprocess.run(
+        [ADAM_HW, "grade", str(subs), "--out", str(out), "--no-per-student", "--resume"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     assert "resumed: 1 kept from the earlier run, 0 graded now" in same.stdout
-    other = subprocess.run([ADAM_HW, "grade", str(subs), "--out", str(out), "--per-student", "--resume"],
-                           check=True, capture_output=True, text=True)
+    other = subprocess.run(
+        [ADAM_HW, "grade", str(subs), "--out", str(out), "--per-student", "--resume"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     assert "resumed: 0 kept from the earlier run, 1 graded now" in other.stdout
     extra = json.loads((out / "ann" / "results.json").read_text())["extra_data"]
     assert extra["per_student"] is True
+
 
 class _BrokenSetUpHost(Host):
     """A grader bug in the guest's set-up: a limit the guest cannot apply (not a number)."""

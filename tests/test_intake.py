@@ -91,8 +91,11 @@ def test_a_class_of_odd_submissions_is_graded_to_the_end_with_a_row_and_a_reason
     request.addfinalizer(lambda: subprocess.run(["rm", "-rf", str(tmp_path / "class" / "deep")], check=True))
     cls, expected = _odd_class(tmp_path)
     out = tmp_path / "out"
-    run = subprocess.run([ADAM_HW, "grade", str(cls), "--out", str(out), "--timeout", "3", "--jobs", "2"],
-                         capture_output=True, timeout=600)
+    run = subprocess.run(
+        [ADAM_HW, "grade", str(cls), "--out", str(out), "--timeout", "3", "--jobs", "2"],
+        capture_output=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr.decode(errors="replace")
     assert b"\x1b" not in run.stdout + run.stderr  # no file name reaches the TA's terminal as control
     with open(out / "grades.csv", newline="", encoding="utf-8") as f:
@@ -106,8 +109,12 @@ def test_a_class_of_odd_submissions_is_graded_to_the_end_with_a_row_and_a_reason
     assert "\x1b" not in "".join(p.read_text(encoding="utf-8") for p in out.rglob("*.md"))
     report = subprocess.run([ADAM_HW, "report", str(out)], capture_output=True, timeout=300)
     assert report.returncode == 0, report.stderr.decode(errors="replace")
-    again = subprocess.run([ADAM_HW, "grade", str(cls), "--out", str(out), "--timeout", "3", "--resume"],
-                           capture_output=True, timeout=600, text=True)
+    again = subprocess.run(
+        [ADAM_HW, "grade", str(cls), "--out", str(out), "--timeout", "3", "--resume"],
+        capture_output=True,
+        timeout=600,
+        text=True,
+    )
     assert again.returncode == 0, again.stderr
     assert f"resumed: {len(expected)} kept from the earlier run, 0 graded now" in again.stdout
 
@@ -116,8 +123,12 @@ def test_two_submissions_for_one_student_stop_the_run_before_anything_is_written
     _write(tmp_path / "mon" / "ada.py")
     _write(tmp_path / "tue" / "ada" / "second_moment.py")
     os.mkfifo(tmp_path / "mon" / "piped.py")
-    run = subprocess.run([ADAM_HW, "grade", str(tmp_path / "mon"), str(tmp_path / "tue"), "--out", str(tmp_path / "out")],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [ADAM_HW, "grade", str(tmp_path / "mon"), str(tmp_path / "tue"), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 2 and "two submissions for student 'ada'" in run.stderr
     assert not (tmp_path / "out").exists()
 

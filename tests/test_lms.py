@@ -64,7 +64,11 @@ def test_canvas_resubmissions_are_one_student_graded_on_the_latest_attempt(tmp_p
 
 
 def test_canvas_picks_the_highest_submission_id_whatever_the_order_in_the_zip(tmp_path):
-    files = {"ab_1_20_second_moment-2.py": CORRECT, "ab_1_9_second_moment.py": WRONG, "ab_1_15_second_moment-1.py": WRONG}
+    files = {
+        "ab_1_20_second_moment-2.py": CORRECT,
+        "ab_1_9_second_moment.py": WRONG,
+        "ab_1_15_second_moment-1.py": WRONG,
+    }
     lms.collect("canvas", make_zip(tmp_path / "c.zip", files), tmp_path / "out")
     assert (tmp_path / "out" / "ab_1" / "second_moment.py").read_bytes() == CORRECT
 
@@ -125,8 +129,11 @@ def test_gradescope_uses_names_and_sids_and_gives_each_group_member_the_groups_f
 
 
 def test_a_zip_cannot_write_outside_its_folder_or_plant_a_link(tmp_path):
-    files = {"../evil_1_2_second_moment.py": CORRECT, "/abs_3_4_second_moment.py": CORRECT,
-             "ok_5_6_second_moment.py": CORRECT}
+    files = {
+        "../evil_1_2_second_moment.py": CORRECT,
+        "/abs_3_4_second_moment.py": CORRECT,
+        "ok_5_6_second_moment.py": CORRECT,
+    }
     path = make_zip(tmp_path / "bad.zip", files, links=[("lnk_7_8_second_moment.py", "/etc/passwd")])
     entries, _ = lms.collect("canvas", path, tmp_path / "deep" / "out")
     assert [e.student for e in entries] == ["ok_5"]
@@ -168,8 +175,19 @@ def test_canvas_round_trip_collect_grade_export_fills_the_assignment_column_by_u
     assert adam_hw("collect", "canvas", ROOT / "examples" / "canvas-download", "--out", subs).returncode == 0
     run = adam_hw("grade", subs, "--roster", subs / "roster.csv", "--out", graded)
     assert run.returncode == 0, run.stderr
-    export = adam_hw("export", "canvas", ROOT / "examples" / "canvas-gradebook.csv", "--grades", graded,
-                     "--roster", subs / "roster.csv", "--out", upload, "--assignment", "Second moment")
+    export = adam_hw(
+        "export",
+        "canvas",
+        ROOT / "examples" / "canvas-gradebook.csv",
+        "--grades",
+        graded,
+        "--roster",
+        subs / "roster.csv",
+        "--out",
+        upload,
+        "--assignment",
+        "Second moment",
+    )
     assert export.returncode == 0, export.stderr
     with open(upload, newline="", encoding="utf-8") as f:
         table = list(csv.reader(f))
@@ -185,15 +203,20 @@ def test_canvas_round_trip_collect_grade_export_fills_the_assignment_column_by_u
 def test_moodle_export_fills_the_grade_of_each_participant(tmp_path):
     graded = tmp_path / "graded"
     graded.mkdir()
-    (graded / "grades.csv").write_text("student,score,max_score,status,late\njane-doe_12345,68,100,graded,\n"
-                                       "bo-li_12348,0,100,no file found,\n")
-    ros = roster.write(tmp_path / "roster.csv", [roster.Entry("jane-doe_12345", "12345"), roster.Entry("bo-li_12348", "12348")])
+    (graded / "grades.csv").write_text(
+        "student,score,max_score,status,late\njane-doe_12345,68,100,graded,\nbo-li_12348,0,100,no file found,\n"
+    )
+    ros = roster.write(
+        tmp_path / "roster.csv", [roster.Entry("jane-doe_12345", "12345"), roster.Entry("bo-li_12348", "12348")]
+    )
     sheet = tmp_path / "worksheet.csv"
     sheet.write_text(
         "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,"
         "Last modified (submission),Last modified (grade),Feedback comments\n"
         "Participant 12345,Jane Doe,jane@example.edu,Submitted for grading,,10.00,Yes,-,-,\n"
-        "Participant 12348,Bo Li,bo@example.edu,No submission,,10.00,Yes,-,-,\n", encoding="utf-8")
+        "Participant 12348,Bo Li,bo@example.edu,No submission,,10.00,Yes,-,-,\n",
+        encoding="utf-8",
+    )
     filled, notes = lms.export("moodle", sheet, graded, ros, tmp_path / "upload.csv")
     rows = list(csv.DictReader((tmp_path / "upload.csv").read_text(encoding="utf-8").splitlines()))
     assert filled == 1
@@ -207,7 +230,7 @@ def test_canvas_export_with_several_assignments_and_no_choice_names_them(tmp_pat
     (graded / "grades.csv").write_text("student,score,max_score\na_1,50,100\n")
     ros = roster.write(tmp_path / "roster.csv", [roster.Entry("a_1", "1")])
     sheet = tmp_path / "gb.csv"
-    sheet.write_text("Student,ID,SIS User ID,SIS Login ID,Section,HW1 (10),HW2 (11)\n\"A\",1,,,,,\n")
+    sheet.write_text('Student,ID,SIS User ID,SIS Login ID,Section,HW1 (10),HW2 (11)\n"A",1,,,,,\n')
     with pytest.raises(UsageError, match=r"--assignment.*HW1 \(10\); HW2 \(11\)"):
         lms.export("canvas", sheet, graded, ros, tmp_path / "o.csv")
     lms.export("canvas", sheet, graded, ros, tmp_path / "o.csv", assignment="11")

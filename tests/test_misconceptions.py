@@ -87,7 +87,9 @@ def test_a_student_making_exactly_one_mistake_loses_points_and_gets_that_diagnos
 
 
 def test_a_correct_student_gets_no_diagnosis():
-    outcomes, diagnoses = _graded("update_v", lambda args, kwargs: (oracle.to_float(oracle.update_v(*args, **kwargs)), list(args)))
+    outcomes, diagnoses = _graded(
+        "update_v", lambda args, kwargs: (oracle.to_float(oracle.update_v(*args, **kwargs)), list(args))
+    )
     assert all(o.passed for o in outcomes)
     assert diagnoses == ()
 
@@ -95,16 +97,23 @@ def test_a_correct_student_gets_no_diagnosis():
 def test_a_mistake_outside_the_catalogue_is_described_by_the_kind_of_input_that_fails():
     def clipped(args, kwargs):
         v_prev, g = args
-        return oracle.to_float(oracle.update_v(v_prev, np.maximum(np.asarray(g, dtype=float), 0.0), **kwargs)), list(args)
+        return oracle.to_float(oracle.update_v(v_prev, np.maximum(np.asarray(g, dtype=float), 0.0), **kwargs)), list(
+            args
+        )
 
     _, diagnoses = _graded("update_v", clipped)
     assert len(diagnoses) == 1 and diagnoses[0].misconception is None
-    assert diagnoses[0].failing_inputs == "Your update_v fails exactly on the checks with a negative gradient, and passes every other check."
+    assert (
+        diagnoses[0].failing_inputs
+        == "Your update_v fails exactly on the checks with a negative gradient, and passes every other check."
+    )
 
 
 def test_a_mistake_that_only_shows_for_another_beta2_is_described_that_way():
     def beta_ignored(args, kwargs):
-        return oracle.to_float(oracle.bias_correct(*args)) * (1 + 1e-3 * (kwargs.get("beta2", 0.999) != 0.999)), list(args)
+        return oracle.to_float(oracle.bias_correct(*args)) * (1 + 1e-3 * (kwargs.get("beta2", 0.999) != 0.999)), list(
+            args
+        )
 
     _, diagnoses = _graded("bias_correct", beta_ignored)
     assert diagnoses[0].failing_inputs == (
@@ -115,7 +124,9 @@ def test_a_mistake_that_only_shows_for_another_beta2_is_described_that_way():
 def test_feedback_names_one_likely_mistake_per_function_with_its_hint_and_results_list_its_id():
     mistake = misconceptions.BY_ID["effective_step.eps_inside_sqrt"]
     outcomes, diagnoses = _graded(mistake.func, _mistaken(mistake))
-    result = SubmissionResult("s", "second_moment.py", "0" * 64, item_results(outcomes), "now", 0.0, "test", diagnoses=diagnoses)
+    result = SubmissionResult(
+        "s", "second_moment.py", "0" * 64, item_results(outcomes), "now", 0.0, "test", diagnoses=diagnoses
+    )
     text = render(result)
     assert text.count("**Likely mistake:") == 1
     assert diagnosis_text(diagnoses[0]) in text
@@ -125,8 +136,11 @@ def test_feedback_names_one_likely_mistake_per_function_with_its_hint_and_result
 
 def test_no_diagnosis_shows_a_hidden_checks_expected_value():
     hidden = {
-        f"{x:.6g}" for c in CASES if c.hidden and c.expect == "value"
-        for x in np.ravel(c.expected) if np.isfinite(x) and len(f"{x:.6g}".strip("-0.e")) >= 4
+        f"{x:.6g}"
+        for c in CASES
+        if c.hidden and c.expect == "value"
+        for x in np.ravel(c.expected)
+        if np.isfinite(x) and len(f"{x:.6g}".strip("-0.e")) >= 4
     }
     for mistake in misconceptions.CATALOGUE:
         text = diagnosis_text(Diagnosis(mistake.func, mistake.id))

@@ -48,7 +48,10 @@ def test_squaring_mutated_into_doubling_loses_points_with_the_hidden_checks(tmp_
 
 def _runs(*outcomes):
     return [
-        ({"operator_name": key.rsplit("#", 1)[0], "occurrence": int(key.rsplit("#", 1)[1]), "start_pos": [1, 0]}, outcome)
+        (
+            {"operator_name": key.rsplit("#", 1)[0], "occurrence": int(key.rsplit("#", 1)[1]), "start_pos": [1, 0]},
+            outcome,
+        )
         for key, outcome in outcomes
     ]
 
@@ -66,7 +69,9 @@ def test_a_listed_mutant_that_is_now_killed_makes_the_list_stale():
 
 def test_killed_and_listed_mutants_make_a_full_score():
     key = "core/ReplaceComparisonOperator_Eq_LtE#0"
-    lines, ok = run.judge(_runs((key, "survived"), ("core/NumberReplacer#0", "killed")), {key: EQUIVALENT[key]}, partial=True)
+    lines, ok = run.judge(
+        _runs((key, "survived"), ("core/NumberReplacer#0", "killed")), {key: EQUIVALENT[key]}, partial=True
+    )
     assert ok
     assert lines[-1].endswith("killed / non-equivalent: 1 / 1 = 100%")
 
@@ -74,7 +79,10 @@ def test_killed_and_listed_mutants_make_a_full_score():
 def test_the_make_target_runs_cosmic_ray_end_to_end_on_a_few_mutants(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "tests.mutation.run", "--only", "2", "--work", str(tmp_path / "work")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "killed / total: " in done.stdout and " / 2 mutants" in done.stdout

@@ -40,7 +40,9 @@ assert TERM.name != terms.current().name
 # Wrong only at a beta2 this term draws: only that term's hidden cases can catch it.
 DRAWN = next(c for c in randomized.graded(TERM.seed) if c.func == "update_v" and "beta2" in c.kwargs)
 ON_THE_DRAW = REFERENCE["update_v"].replace(
-    "    v = beta2", f"    if beta2 == {DRAWN.kwargs['beta2']!r}:\n        return g\n    v = beta2", 1,
+    "    v = beta2",
+    f"    if beta2 == {DRAWN.kwargs['beta2']!r}:\n        return g\n    v = beta2",
+    1,
 )
 
 #: student -> (what goes in each solution cell, the score both graders must give)
@@ -51,14 +53,19 @@ STUDENTS = {
     "warns": ({**REFERENCE, "update_v": WARNS}, 100),
     # The reference, with one test cell deleted: nbgrader puts it back (add_missing_cells), adam-hw never needs it.
     "deleted_test_cell": (REFERENCE, 100),
-    "wrong_on_the_terms_draw": ({**REFERENCE, "update_v": ON_THE_DRAW}, 100 - ITEMS_BY_ID[DRAWN.item].group(DRAWN.group).points),
+    "wrong_on_the_terms_draw": (
+        {**REFERENCE, "update_v": ON_THE_DRAW},
+        100 - ITEMS_BY_ID[DRAWN.item].group(DRAWN.group).points,
+    ),
 }
 
 
 def _submission(release, answers, student):
     notebook = json.loads(release)
     if student == "deleted_test_cell":
-        notebook["cells"] = [c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != DELETED_CELL]
+        notebook["cells"] = [
+            c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != DELETED_CELL
+        ]
     for cell in notebook["cells"]:
         name = cell["metadata"].get("nbgrader", {}).get("grade_id")
         if name in answers:
@@ -96,8 +103,12 @@ sys.exit(1 if failed else 0)
 
 def _nbgrader_flow(folder, step):
     done = subprocess.run(
-        [sys.executable, "-c", FLOW, str(folder), step], cwd=folder, env=nbgrader.environment(),
-        capture_output=True, text=True, timeout=600,
+        [sys.executable, "-c", FLOW, str(folder), step],
+        cwd=folder,
+        env=nbgrader.environment(),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
 

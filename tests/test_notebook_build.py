@@ -57,7 +57,9 @@ def _cell(notebook, cell_id):
 
 
 def test_the_committed_source_notebook_is_what_the_builder_makes():
-    assert render(build(TEXT, SOLUTION, TERM_CHECKS)) == (ROOT / "solutions" / "second_moment.ipynb").read_text(encoding="utf-8")
+    assert render(build(TEXT, SOLUTION, TERM_CHECKS)) == (ROOT / "solutions" / "second_moment.ipynb").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_every_check_group_has_one_locked_test_cell_with_its_points():
@@ -83,7 +85,9 @@ def test_each_function_sits_in_a_solution_cell_exactly_as_the_reference_writes_i
 def test_no_test_cell_ends_in_a_bare_expression(notebook):
     for item, source in _test_cells(notebook).items():
         body = ast.parse(source).body  # a cell whose checks are all hidden is only comments in the release
-        assert not body or not isinstance(body[-1], ast.Expr), f"{item}: ends in an expression nbgrader would read as a score"
+        assert not body or not isinstance(body[-1], ast.Expr), (
+            f"{item}: ends in an expression nbgrader would read as a score"
+        )
 
 
 def test_every_test_cell_has_its_public_checks_visible_and_hidden_ones_between_the_markers():
@@ -113,8 +117,17 @@ def test_both_notebooks_are_valid_and_save_back_unchanged(notebook):
 
 def test_the_prose_teaches_the_page():
     prose = "\n".join(_source(c) for c in SOURCE["cells"] if c["cell_type"] == "markdown")
-    for phrase in ("mixing board", "\\beta_2", "\\epsilon", "Exercise A", "absolute value", "diagonal preconditioning",
-                   "7,850", "61{,}622{,}500", "See it in action"):
+    for phrase in (
+        "mixing board",
+        "\\beta_2",
+        "\\epsilon",
+        "Exercise A",
+        "absolute value",
+        "diagonal preconditioning",
+        "7,850",
+        "61{,}622{,}500",
+        "See it in action",
+    ):
         assert phrase in prose, phrase
 
 
@@ -181,7 +194,9 @@ def test_a_solution_wrong_only_on_one_terms_draw_fails_that_terms_notebook_as_ad
     beta2 = drawn.kwargs["beta2"]
     assert all(c.kwargs.get("beta2") != beta2 for c in term_checks(fall) if hasattr(c, "kwargs"))
     path = tmp_path / "second_moment.py"
-    path.write_text(SOLUTION.replace("    v = beta2", f"    if beta2 == {beta2!r}:\n        return g\n    v = beta2", 1))
+    path.write_text(
+        SOLUTION.replace("    v = beta2", f"    if beta2 == {beta2!r}:\n        return g\n    v = beta2", 1)
+    )
     assert f"beta2 == {beta2!r}" in path.read_text()
     for term, failed in ((spring, [drawn.item]), (fall, [])):
         notebook = build(TEXT, SOLUTION, term_checks(term))

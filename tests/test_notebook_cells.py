@@ -24,13 +24,17 @@ REFERENCE = (ROOT / "solutions" / "second_moment.py").read_text(encoding="utf-8"
 
 
 def _notebook(*cells):
-    return json.dumps({
-        "cells": [
-            c if isinstance(c, dict) else {"cell_type": "code", "metadata": {}, "outputs": [], "source": c}
-            for c in cells
-        ],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
-    }).encode()
+    return json.dumps(
+        {
+            "cells": [
+                c if isinstance(c, dict) else {"cell_type": "code", "metadata": {}, "outputs": [], "source": c}
+                for c in cells
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    ).encode()
 
 
 def test_a_valid_python_cell_is_sent_unchanged():
@@ -54,15 +58,27 @@ def test_a_timing_cell_magic_runs_its_body_and_a_shell_cell_magic_is_skipped():
 
 
 def test_nbgrader_test_cells_are_skipped_but_solution_cells_are_kept():
-    test_cell = {"cell_type": "code", "metadata": {"nbgrader": {"grade": True, "solution": False}}, "source": "assert False"}
-    graded_solution = {"cell_type": "code", "metadata": {"nbgrader": {"grade": True, "solution": True}}, "source": "y = 2"}
+    test_cell = {
+        "cell_type": "code",
+        "metadata": {"nbgrader": {"grade": True, "solution": False}},
+        "source": "assert False",
+    }
+    graded_solution = {
+        "cell_type": "code",
+        "metadata": {"nbgrader": {"grade": True, "solution": True}},
+        "source": "y = 2",
+    }
     markdown = {"cell_type": "markdown", "metadata": {}, "source": "# title"}
     cells = read_cells(_notebook("x = 1", test_cell, markdown, graded_solution))
     assert [(c.number, c.source) for c in cells] == [(1, "x = 1"), (4, "y = 2")]
 
 
 def test_a_notebook_that_is_not_json_names_the_problem():
-    for data, phrase in ((b'{"cells": [', "not valid JSON"), (b"[1, 2]", "not a Jupyter notebook"), (b"\xff\xfe", "not UTF-8")):
+    for data, phrase in (
+        (b'{"cells": [', "not valid JSON"),
+        (b"[1, 2]", "not a Jupyter notebook"),
+        (b"\xff\xfe", "not UTF-8"),
+    ):
         with pytest.raises(NotebookError, match=phrase):
             read_cells(data)
 
@@ -83,7 +99,12 @@ def test_the_last_definition_of_a_function_is_the_one_graded(tmp_path):
     path.write_bytes(_notebook(REFERENCE, wrong))
     result = grade_submission(Submission("student", path, "ipynb"), GradeConfig(timeout=5.0), checks=CHECKS)
     failed = {r.item.id for r in result.items if not r.passed}
-    assert failed == {"effective_step.page", "effective_step.small_v_hat", "effective_step.general", "effective_step.contract"}
+    assert failed == {
+        "effective_step.page",
+        "effective_step.small_v_hat",
+        "effective_step.general",
+        "effective_step.contract",
+    }
 
 
 def test_a_continuation_line_starting_with_not_equal_stays_python():
@@ -105,7 +126,11 @@ def test_after_three_cells_hang_the_rest_are_skipped_so_a_notebook_costs_a_bound
 
 def test_a_hostile_notebook_file_is_a_clear_zero_not_a_grader_crash():
     many = _notebook(*["x = 1\n"] * 1001)
-    for data, phrase in ((b"[" * 200_000 + b"]" * 200_000, "nested too deeply"), (b" " * 50_000_001, "MB"), (many, "1001 code cells")):
+    for data, phrase in (
+        (b"[" * 200_000 + b"]" * 200_000, "nested too deeply"),
+        (b" " * 50_000_001, "MB"),
+        (many, "1001 code cells"),
+    ):
         with pytest.raises(NotebookError, match=phrase):
             read_cells(data)
 
@@ -122,8 +147,12 @@ def test_the_released_demonstration_cell_is_left_out_and_every_other_code_cell_i
 
 def test_the_skip_mark_on_a_solution_or_unlocked_cell_is_ignored():
     flagged = {SKIP_WHEN_GRADING: True}
-    solution = {"cell_type": "code", "outputs": [], "source": "a = 1\n",
-                "metadata": {**flagged, "nbgrader": {"solution": True, "locked": True, "grade": False}}}
+    solution = {
+        "cell_type": "code",
+        "outputs": [],
+        "source": "a = 1\n",
+        "metadata": {**flagged, "nbgrader": {"solution": True, "locked": True, "grade": False}},
+    }
     unlocked = {"cell_type": "code", "outputs": [], "source": "b = 2\n", "metadata": flagged}
     assert [c.source for c in read_cells(_notebook(solution, unlocked))] == ["a = 1\n", "b = 2\n"]
 
@@ -139,10 +168,15 @@ def test_an_unreadable_notebook_is_explained_in_feedback_not_reported_as_an_exce
 
 
 def test_a_missing_function_is_traced_to_the_erroring_cell_that_defines_it():
-    cells = [Cell(2, "import numpy as np\n"), Cell(3, "x = 1\ndef  update_v (v, g):\n    return v +\n"),
-             Cell(4, "if True:\n    def bias_correct(v, t):\n        return v\n1 / 0\n")]
-    errors = {3: {"type": "SyntaxError", "line": 3, "message": "invalid syntax" * 100},
-              4: {"type": "ZeroDivisionError", "line": True, "message": "division by zero"}}
+    cells = [
+        Cell(2, "import numpy as np\n"),
+        Cell(3, "x = 1\ndef  update_v (v, g):\n    return v +\n"),
+        Cell(4, "if True:\n    def bias_correct(v, t):\n        return v\n1 / 0\n"),
+    ]
+    errors = {
+        3: {"type": "SyntaxError", "line": 3, "message": "invalid syntax" * 100},
+        4: {"type": "ZeroDivisionError", "line": True, "message": "division by zero"},
+    }
     available = {"update_v": False, "bias_correct": True, "effective_step": False}
     linked = undefined_by_errors(cells, errors, available)
     assert set(linked) == {"update_v"}  # bias_correct exists; no cell defines effective_step

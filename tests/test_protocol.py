@@ -18,8 +18,11 @@ CALL = protocol.call_request("update_v", [0.5, [1.0, 2.0]], {"beta2": 0.9})
 UNROLL = protocol.unroll_request([protocol.symbol("g")] * 2, protocol.symbol("b"), protocol.ZERO, True, ["g", "b"])
 REQUESTS = [
     protocol.load_request("/w/second_moment.py", ["update_v", "bias_correct", "effective_step"]),
-    CALL, UNROLL, protocol.unroll_request([0.1, 0.2], 0.9, 0.0, False),
-    protocol.exec_cell_request(3, "x = 1"), protocol.functions_request(["update_v"]),
+    CALL,
+    UNROLL,
+    protocol.unroll_request([0.1, 0.2], 0.9, 0.0, False),
+    protocol.exec_cell_request(3, "x = 1"),
+    protocol.functions_request(["update_v"]),
 ]
 VALUE_CASES = [c for c in CHECKS if isinstance(c, Case)]
 
@@ -39,36 +42,66 @@ def _judge_everything(reply):
     diagnose(outcomes, list(VALUE_CASES) + list(IDENTITY))
 
 
-@pytest.mark.parametrize(("line", "reason"), [
-    (b"[" * 200_000, "nested too deeply"),
-    (b"\xff\xfe", "not JSON"),
-    (b"1" * 5000, "not JSON"),  # past Python's digit limit for int()
-    (b'"ok"', "not an object"),
-    (b" " * (protocol.MAX_REPLY_BYTES + 1), "larger than"),
-])
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (b"[" * 200_000, "nested too deeply"),
+        (b"\xff\xfe", "not JSON"),
+        (b"1" * 5000, "not JSON"),  # past Python's digit limit for int()
+        (b'"ok"', "not an object"),
+        (b" " * (protocol.MAX_REPLY_BYTES + 1), "larger than"),
+    ],
+)
 def test_a_reply_that_is_not_a_bounded_json_object_is_refused(line, reason):
     with pytest.raises(protocol.ProtocolError, match=reason):
         protocol.parse(line)
 
 
-@pytest.mark.parametrize(("request_", "reply"), [
-    (REQUESTS[0], {"ok": True, "functions": []}),  # the forged load reply that raised AttributeError
-    (REQUESTS[0], {"ok": True, "functions": {"update_v": True}}),  # not the functions asked about
-    (CALL, {"ok": False, "error": "boom"}),  # an error that is not an object (diagnosis.observation crashed)
-    (CALL, {"ok": False, "error": {"type": "E", "message": "m", "line": "3", "source": None}}),
-    (CALL, {"ok": True, "value": {"kind": "scalar", "type": "float", "dtype": "float64", "value": True},
-            "args_after": [None, None]}),
-    (CALL, {"ok": True, "value": {"kind": "array", "type": "ndarray", "dtype": "f8", "shape": [2],
-                                  "data": [[0.0] * 10_001]}, "args_after": [None, None]}),
-    (CALL, {"ok": True, "value": {"kind": "other", "type": "x", "repr": "y" * 10_000}, "args_after": [None, None]}),
-    (CALL, {"ok": True, "value": {"kind": "other", "type": "x", "repr": "y"}, "args_after": [None]}),
-    (CALL, {"ok": True, "value": {"kind": "array", "type": "ndarray", "dtype": "f8", "shape": [1],
-                                  "data": json.loads("[" * 50 + "1.0" + "]" * 50)}, "args_after": [None, None]}),
-    (UNROLL, {"ok": True, "values": [{"kind": "rational", "gens": ["g"], "num": [], "den": []}] * 2}),
-    (UNROLL, {"ok": True, "values": []}),
-    (REQUESTS[4], {"ok": True, "functions": {}}),
-    (REQUESTS[4], {"ok": "yes"}),
-])
+@pytest.mark.parametrize(
+    ("request_", "reply"),
+    [
+        (REQUESTS[0], {"ok": True, "functions": []}),  # the forged load reply that raised AttributeError
+        (REQUESTS[0], {"ok": True, "functions": {"update_v": True}}),  # not the functions asked about
+        (CALL, {"ok": False, "error": "boom"}),  # an error that is not an object (diagnosis.observation crashed)
+        (CALL, {"ok": False, "error": {"type": "E", "message": "m", "line": "3", "source": None}}),
+        (
+            CALL,
+            {
+                "ok": True,
+                "value": {"kind": "scalar", "type": "float", "dtype": "float64", "value": True},
+                "args_after": [None, None],
+            },
+        ),
+        (
+            CALL,
+            {
+                "ok": True,
+                "value": {"kind": "array", "type": "ndarray", "dtype": "f8", "shape": [2], "data": [[0.0] * 10_001]},
+                "args_after": [None, None],
+            },
+        ),
+        (CALL, {"ok": True, "value": {"kind": "other", "type": "x", "repr": "y" * 10_000}, "args_after": [None, None]}),
+        (CALL, {"ok": True, "value": {"kind": "other", "type": "x", "repr": "y"}, "args_after": [None]}),
+        (
+            CALL,
+            {
+                "ok": True,
+                "value": {
+                    "kind": "array",
+                    "type": "ndarray",
+                    "dtype": "f8",
+                    "shape": [1],
+                    "data": json.loads("[" * 50 + "1.0" + "]" * 50),
+                },
+                "args_after": [None, None],
+            },
+        ),
+        (UNROLL, {"ok": True, "values": [{"kind": "rational", "gens": ["g"], "num": [], "den": []}] * 2}),
+        (UNROLL, {"ok": True, "values": []}),
+        (REQUESTS[4], {"ok": True, "functions": {}}),
+        (REQUESTS[4], {"ok": "yes"}),
+    ],
+)
 def test_a_reply_that_is_not_what_its_request_calls_for_is_refused(request_, reply):
     with pytest.raises(protocol.ProtocolError):
         protocol.check_reply(request_, reply)
@@ -76,13 +109,21 @@ def test_a_reply_that_is_not_what_its_request_calls_for_is_refused(request_, rep
 
 def test_every_reply_the_real_guest_sends_is_accepted(tmp_path):
     path = tmp_path / "second_moment.py"
-    path.write_text("def update_v(v, g, beta2=0.999):\n    return beta2 * v + (1 - beta2) * g**2\n"
-                    "def bias_correct(v, t, beta2=0.999):\n    return v / (1 - beta2**t)\n"
-                    "def effective_step(v_hat, alpha=0.001, eps=1e-8):\n    raise ValueError('no')\n")
+    path.write_text(
+        "def update_v(v, g, beta2=0.999):\n    return beta2 * v + (1 - beta2) * g**2\n"
+        "def bias_correct(v, t, beta2=0.999):\n    return v / (1 - beta2**t)\n"
+        "def effective_step(v_hat, alpha=0.001, eps=1e-8):\n    raise ValueError('no')\n"
+    )
     guest = Guest(str(path))
-    requests = [REQUESTS[0], protocol.call_request("update_v", [0.5, 2.0], {}), UNROLL, REQUESTS[3],
-                protocol.call_request("effective_step", [0.5], {}), protocol.call_request("nope", [], {}),
-                protocol.exec_cell_request(1, "raise KeyError(1)")]
+    requests = [
+        REQUESTS[0],
+        protocol.call_request("update_v", [0.5, 2.0], {}),
+        UNROLL,
+        REQUESTS[3],
+        protocol.call_request("effective_step", [0.5], {}),
+        protocol.call_request("nope", [], {}),
+        protocol.exec_cell_request(1, "raise KeyError(1)"),
+    ]
     for request in requests:
         line = guest.handle(json.loads(protocol.dumps(request)))
         assert isinstance(_validated(request, line.encode()), dict), (request, line)
@@ -92,7 +133,9 @@ def test_every_reply_the_real_guest_sends_is_accepted(tmp_path):
 def test_any_bytes_as_a_reply_are_accepted_or_refused_and_never_raise_anything_else(request_, line):
     reply = _validated(request_, line)
     if isinstance(reply, dict):
-        _judge_everything(Reply(Status.OK, value=reply) if reply.get("ok") else Reply(Status.ERROR, error=reply["error"]))
+        _judge_everything(
+            Reply(Status.OK, value=reply) if reply.get("ok") else Reply(Status.ERROR, error=reply["error"])
+        )
 
 
 @given(

@@ -17,9 +17,16 @@ def _pytest_in(folder):
     # and leaving no .pytest_cache behind; -rA lists every outcome, COLUMNS keeps its lines whole.
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "-p", "no:adam_hw"],
-        cwd=folder, capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "500"},
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "500"},
     )
-    outcomes = {name: status for status, name in re.findall(r"^(PASSED|FAILED|ERROR) test_second_moment\.py::(\w+)", run.stdout, re.M)}
+    outcomes = {
+        name: status
+        for status, name in re.findall(r"^(PASSED|FAILED|ERROR) test_second_moment\.py::(\w+)", run.stdout, re.M)
+    }
     return run, outcomes
 
 

@@ -102,9 +102,17 @@ def test_the_readmes_ta_and_instructor_blocks_run_as_written_on_a_fresh_copy(tmp
                 script.append(command)
         if not script:
             continue
-        run = subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(script)], cwd=copy, env=env,
-                             capture_output=True, text=True, timeout=900)
-        assert run.returncode == 0, f"README, {section}:\n" + "\n".join(script) + f"\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
+        run = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", "\n".join(script)],
+            cwd=copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert run.returncode == 0, (
+            f"README, {section}:\n" + "\n".join(script) + f"\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
+        )
         ran += len(script)
     with capsys.disabled():
         print(f"\nREADME: ran {ran} commands; skipped {len(skips)}:\n  " + "\n  ".join(skips))

@@ -135,11 +135,13 @@ def test_the_generated_stub_file_is_the_stripped_solution():
         pytest.param("def update_v(v):\n    return v\n    ### END SOLUTION\n", "without", id="end without begin"),
         pytest.param(
             "def update_v(v):\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    return v\n    ### END SOLUTION\n",
-            "unexpected", id="nested",
+            "unexpected",
+            id="nested",
         ),
         pytest.param("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n", "unexpected", id="outside a function"),
         pytest.param(
-            "def _helper(v):\n    ### BEGIN SOLUTION\n    return v\n    ### END SOLUTION\n", "'_helper', which is not a task",
+            "def _helper(v):\n    ### BEGIN SOLUTION\n    return v\n    ### END SOLUTION\n",
+            "'_helper', which is not a task",
             id="in a function that is not a task",
         ),
     ],
@@ -173,7 +175,8 @@ def test_the_leak_finder_finds_a_hidden_answer_written_at_full_or_ten_digit_prec
     secret = _hidden_value_strings()
     texts = {"a": "v_hat = 50.22541270569214", "b": "about 50.225412706 or so", "c": "9.99999999e-05 and 0.2439"}
     assert [(name, case) for name, _, case in _leaks(texts, secret)] == [
-        ("a", "bias_correct.general.later_steps.t10"), ("b", "bias_correct.general.later_steps.t10"),
+        ("a", "bias_correct.general.later_steps.t10"),
+        ("b", "bias_correct.general.later_steps.t10"),
     ]
 
 
@@ -193,7 +196,8 @@ def test_nothing_under_assignment_imports_the_grader_or_the_solutions():
             elif isinstance(node, ast.ImportFrom):
                 modules = [node.module or ""]
             elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in (
-                "__import__", "import_module",
+                "__import__",
+                "import_module",
             ):
                 modules = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
             else:
@@ -206,7 +210,8 @@ def test_nothing_under_assignment_imports_the_grader_or_the_solutions():
 def test_release_check_exits_1_naming_a_hand_edited_assignment_file(tmp_path):
     copy = tmp_path / "repo"
     shutil.copytree(
-        ROOT, copy,
+        ROOT,
+        copy,
         ignore=shutil.ignore_patterns(".venv", ".git", "build", "__pycache__", ".pytest_cache", ".hypothesis", "tests"),
     )
     stub = copy / "assignment" / "second_moment.py"

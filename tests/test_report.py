@@ -119,9 +119,9 @@ def test_report_names_a_folder_that_is_not_a_gradebook(tmp_path, capsys):
 def test_report_html_escapes_what_it_shows(tmp_path):
     (tmp_path / "grades.csv").write_text("student,score,max_score,update_v.page\nada,15,100,15\n")
     (tmp_path / "ada").mkdir()
-    (tmp_path / "ada" / "results.json").write_text(json.dumps(
-        {"extra_data": {"term": "<script>x</script>", "misconceptions": ["update_v.<b>odd</b>"]}}
-    ))
+    (tmp_path / "ada" / "results.json").write_text(
+        json.dumps({"extra_data": {"term": "<script>x</script>", "misconceptions": ["update_v.<b>odd</b>"]}})
+    )
     assert cli.main(["report", str(tmp_path)]) == 0
     page = (tmp_path / "report.html").read_text()
     assert "<script>x" not in page and "&lt;script&gt;x" in page and "<b>odd" not in page
@@ -135,9 +135,9 @@ def _class(folder, students, named=None):
         points = [0 if i.id in failed else i.points for i in ITEMS]
         lines.append(",".join([student, str(sum(points)), "100"] + [str(p) for p in points]))
         (folder / student).mkdir(parents=True)
-        (folder / student / "results.json").write_text(json.dumps(
-            {"extra_data": {"term": "2031-spring", "misconceptions": named.get(student, [])}}
-        ))
+        (folder / student / "results.json").write_text(
+            json.dumps({"extra_data": {"term": "2031-spring", "misconceptions": named.get(student, [])}})
+        )
     (folder / "grades.csv").write_text("\n".join(lines) + "\n")
     return folder
 
@@ -164,7 +164,11 @@ def test_reteach_first_counts_an_item_against_the_function_whose_failure_caused_
     assert cli.main(["report", str(folder)]) == 0
     items = _section((folder / "report.md").read_text(), "Rubric items")
     reteach = next(line for line in items.splitlines() if line.startswith("Reteach first"))
-    assert reteach.index("bias_correct.page") < reteach.index("bias_correct.general") < reteach.index("identity.constant_gradient")
+    assert (
+        reteach.index("bias_correct.page")
+        < reteach.index("bias_correct.general")
+        < reteach.index("identity.constant_gradient")
+    )
     assert "`identity.constant_gradient`, failed on its own by 1 student)" in reteach
     assert f"{_row('identity.constant_gradient')} | 1/8 | 12% | 1 |" in items
 
@@ -212,8 +216,12 @@ def test_item_columns_are_found_by_rubric_id_whatever_else_grades_csv_holds(tmp_
     # A status and a late column, and the items in another order: the report reads them by name.
     header = lines[0].split(",")
     order = [0, 1, 2] + list(reversed(range(3, len(header))))
-    rows = [[cells[k] for k in order] + extra for cells, extra in
-            zip((line.split(",") for line in lines), (["status", "late"], ["graded", "no"], ["graded", "yes"]))]
+    rows = [
+        [cells[k] for k in order] + extra
+        for cells, extra in zip(
+            (line.split(",") for line in lines), (["status", "late"], ["graded", "no"], ["graded", "yes"])
+        )
+    ]
     (folder / "grades.csv").write_text("\n".join(",".join(r) for r in rows) + "\n")
     assert cli.main(["report", str(folder)]) == 0
     items = _section((folder / "report.md").read_text(), "Rubric items")

@@ -28,7 +28,8 @@ LEVELS = [pytest.param("os", marks=root_only), "basic"]
 # so the whole marker is never built in its own memory.
 HALF_A, HALF_B = "CLASSMATE-SECRET-", "a81f3c9e"
 CLASSMATE = CORRECT + f'\nSECRET = "{HALF_A}{HALF_B}"\nprint(SECRET)\n'
-SCANNER = f'''
+SCANNER = (
+    f'''
 import ctypes
 
 def _scan():
@@ -55,7 +56,9 @@ def _scan():
     print(f"scanned={{scanned}} found={{found}} control={{control}}")
 
 _scan()
-''' + CORRECT
+'''
+    + CORRECT
+)
 
 
 def _write(folder, name, text):
@@ -65,9 +68,13 @@ def _write(folder, name, text):
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_a_memory_scan_finds_nothing_of_the_classmate_graded_before_it_in_the_same_sandbox(tmp_path, level, monkeypatch):
-    subs = [Submission(name, _write(tmp_path, f"{name}.py", text), "py")
-            for name, text in (("a_classmate", CLASSMATE), ("b_scanner", SCANNER))]
+def test_a_memory_scan_finds_nothing_of_the_classmate_graded_before_it_in_the_same_sandbox(
+    tmp_path, level, monkeypatch
+):
+    subs = [
+        Submission(name, _write(tmp_path, f"{name}.py", text), "py")
+        for name, text in (("a_classmate", CLASSMATE), ("b_scanner", SCANNER))
+    ]
     # Without Landlock (a machine that lacks it), which would keep the scan from reading /proc/self/maps:
     # what is tested here is that there is nothing to find, not that the scan is refused.
     monkeypatch.setattr(sandbox_pool, "layers", lambda: (0, False, []))
@@ -94,10 +101,13 @@ def test_forged_replies_cost_their_calls_and_the_batch_completes():
     assert "sent back something the grader cannot read" in messages
 
 
-@pytest.mark.parametrize(("name", "before"), [
-    ("slow_import_flooding_replies.py", HOSTILE / "correct_plain.py"),
-    ("sleepy_cells.ipynb", SUBMISSIONS / "notebooks" / "correct.ipynb"),
-])
+@pytest.mark.parametrize(
+    ("name", "before"),
+    [
+        ("slow_import_flooding_replies.py", HOSTILE / "correct_plain.py"),
+        ("sleepy_cells.ipynb", SUBMISSIONS / "notebooks" / "correct.ipynb"),
+    ],
+)
 def test_a_student_takes_at_most_functions_plus_one_timeouts_whatever_forces_reloads(name, before):
     timeout = 3.0
     config = GradeConfig(timeout=timeout, jobs=1)
@@ -136,9 +146,15 @@ def test_shared_memory_and_deep_folders_outlive_no_student(level):
     subs.append(Submission("sysv_again", HOSTILE / "sysv_shared_memory.py", "py"))
     pool = SandboxPool()
     try:
-        results = {r.student: r for r in grade_batch(subs, GradeConfig(timeout=5.0, jobs=1, isolation=level), pool=pool)}
+        results = {
+            r.student: r for r in grade_batch(subs, GradeConfig(timeout=5.0, jobs=1, isolation=level), pool=pool)
+        }
         assert {s: r.score for s, r in results.items()} == {
-            "sysv_shared_memory": 100, "deep_folders": 100, "correct_plain": 100, "sysv_again": 100}
+            "sysv_shared_memory": 100,
+            "deep_folders": 100,
+            "correct_plain": 100,
+            "sysv_again": 100,
+        }
         assert "segments left by earlier students: 0" in results["sysv_again"].output
         if os.geteuid() == 0:  # shared memory is capped at --memory (1 GB: four segments of 256 MB)
             made = int(results["sysv_shared_memory"].output.split("segments made: ")[1].split()[0])
@@ -186,9 +202,15 @@ def test_uids_are_never_shared_by_live_sandboxes_however_many_come_and_go():
 @root_only
 def test_a_uid_held_by_another_grader_on_the_same_machine_is_not_handed_out():
     held = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from autograder.sandbox.pool import allocate_uid; "
-                               "print(allocate_uid()[0], flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from autograder.sandbox.pool import allocate_uid; "
+            "print(allocate_uid()[0], flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     try:
         theirs = int(held.stdout.readline())

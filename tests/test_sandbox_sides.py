@@ -19,7 +19,7 @@ from autograder.sandbox.host import read_output
 from tests.conftest import ROOT
 
 FUNCTIONS = ("update_v", "bias_correct", "effective_step")
-CORRECT = '''\
+CORRECT = """\
 import numpy as np
 
 def update_v(v_prev, g, beta2=0.999):
@@ -30,7 +30,7 @@ def bias_correct(v, t, beta2=0.999):
 
 def effective_step(v_hat, alpha=0.001, eps=1e-8):
     return alpha / (np.sqrt(np.asarray(v_hat, dtype=float)) + eps)
-'''
+"""
 
 
 def _submission(tmp_path, text, name="second_moment.py"):
@@ -83,8 +83,16 @@ def test_the_guest_reports_a_students_exception_with_its_line(tmp_path):
     guest = Guest(_submission(tmp_path, "def update_v(v, g, beta2=0.9):\n    x = 1\n    return 1 / 0\n"))
     _answer(guest, protocol.load_request(guest.submission_path, FUNCTIONS))
     reply = _answer(guest, protocol.call_request("update_v", [1.0, 2.0], {}))
-    assert reply == {"ok": False, "error": {"type": "ZeroDivisionError", "message": "division by zero", "line": 3,
-                                            "source": "return 1 / 0", "cell": None}}
+    assert reply == {
+        "ok": False,
+        "error": {
+            "type": "ZeroDivisionError",
+            "message": "division by zero",
+            "line": 3,
+            "source": "return 1 / 0",
+            "cell": None,
+        },
+    }
 
 
 def test_the_guest_reports_a_syntax_error_at_load_as_the_students(tmp_path):
@@ -94,8 +102,13 @@ def test_the_guest_reports_a_syntax_error_at_load_as_the_students(tmp_path):
 
 
 def test_the_guest_unrolls_update_v_and_bias_correct_on_symbols_as_exact_polynomials(tmp_path):
-    guest = Guest(_submission(tmp_path, "def update_v(v, g, beta2):\n    return beta2 * v + (1 - beta2) * g**2\n"
-                                        "def bias_correct(v, t, beta2):\n    return v / (1 - beta2**t)\n"))
+    guest = Guest(
+        _submission(
+            tmp_path,
+            "def update_v(v, g, beta2):\n    return beta2 * v + (1 - beta2) * g**2\n"
+            "def bias_correct(v, t, beta2):\n    return v / (1 - beta2**t)\n",
+        )
+    )
     _answer(guest, protocol.load_request(guest.submission_path, FUNCTIONS))
     request = protocol.unroll_request([protocol.symbol("g")] * 2, protocol.symbol("b"), protocol.ZERO, True, ["g", "b"])
     reply = _answer(guest, request)
@@ -105,7 +118,9 @@ def test_the_guest_unrolls_update_v_and_bias_correct_on_symbols_as_exact_polynom
 
 def test_the_guest_runs_notebook_cells_in_one_module_and_names_the_failing_cell(tmp_path):
     guest = Guest()
-    assert _answer(guest, protocol.exec_cell_request(1, "def update_v(v, g, beta2=0.9):\n    return v\n")) == {"ok": True}
+    assert _answer(guest, protocol.exec_cell_request(1, "def update_v(v, g, beta2=0.9):\n    return v\n")) == {
+        "ok": True
+    }
     failed = _answer(guest, protocol.exec_cell_request(2, "x = 1\nraise ValueError('no')\n"))
     assert failed["error"]["cell"] == 2 and failed["error"]["line"] == 2
     assert _answer(guest, protocol.functions_request(FUNCTIONS))["functions"]["update_v"] is True
@@ -118,9 +133,15 @@ def test_an_unknown_request_or_an_unencodable_answer_is_a_guest_error_not_an_exc
 
 def test_the_guest_says_ready_first_and_answers_one_line_per_request(tmp_path):
     guest = Guest(_submission(tmp_path, CORRECT))
-    requests = io.StringIO("".join(protocol.dumps(r).decode() for r in (
-        protocol.load_request(guest.submission_path, FUNCTIONS), protocol.call_request("bias_correct", [0.5, 1], {}),
-    )))
+    requests = io.StringIO(
+        "".join(
+            protocol.dumps(r).decode()
+            for r in (
+                protocol.load_request(guest.submission_path, FUNCTIONS),
+                protocol.call_request("bias_correct", [0.5, 1], {}),
+            )
+        )
+    )
     replies = io.StringIO()
     guest.serve(requests, replies)
     lines = [json.loads(line) for line in replies.getvalue().splitlines()]
@@ -128,8 +149,17 @@ def test_the_guest_says_ready_first_and_answers_one_line_per_request(tmp_path):
     assert len(lines) == 3 and lines[2]["value"]["value"] == pytest.approx(0.5 / 0.001)
 
 
-@pytest.mark.parametrize(("value", "kind"), [(1.5, "scalar"), ([1, 2], "list"), (1 + 2j, "other"), (None, "other"),
-                                             (True, "other"), (list(range(20_000)), "too_big")])
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        (1.5, "scalar"),
+        ([1, 2], "list"),
+        (1 + 2j, "other"),
+        (None, "other"),
+        (True, "other"),
+        (list(range(20_000)), "too_big"),
+    ],
+)
 def test_encode_value_describes_what_a_function_returned_as_plain_data(value, kind):
     assert encode_value(value)["kind"] == kind
 

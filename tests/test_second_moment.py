@@ -94,9 +94,13 @@ def test_every_function_works_elementwise_on_any_shape(inputs, beta2, t, alpha, 
     v_prev, g = inputs
     outputs = {
         "update_v": (reference.update_v(v_prev, g, beta2), lambda i: reference.update_v(v_prev[i], g[i], beta2)),
-        "bias_correct": (reference.bias_correct(v_prev, t, beta2), lambda i: reference.bias_correct(v_prev[i], t, beta2)),
+        "bias_correct": (
+            reference.bias_correct(v_prev, t, beta2),
+            lambda i: reference.bias_correct(v_prev[i], t, beta2),
+        ),
         "effective_step": (
-            reference.effective_step(v_prev, alpha, eps), lambda i: reference.effective_step(v_prev[i], alpha, eps)
+            reference.effective_step(v_prev, alpha, eps),
+            lambda i: reference.effective_step(v_prev[i], alpha, eps),
         ),
     }
     for whole, one in outputs.values():

@@ -1,6 +1,5 @@
 """A student's error is feedback, not a crash: what each kind of error costs and what the page says."""
 
-
 import pytest
 
 from autograder.config import GradeConfig
@@ -14,14 +13,20 @@ REFERENCE = (ROOT / "solutions" / "second_moment.py").read_text(encoding="utf-8"
 ALL = {item.id for item in ITEMS}
 # Every item that judges bias_correct: its value items, its own small contract item (#10) and the identity
 # that runs it; update_v's and effective_step's items keep their points.
-BIAS_CORRECT_ITEMS = {"bias_correct.page", "bias_correct.general", "bias_correct.contract", "identity.constant_gradient"}
+BIAS_CORRECT_ITEMS = {
+    "bias_correct.page",
+    "bias_correct.general",
+    "bias_correct.contract",
+    "identity.constant_gradient",
+}
 
 SUBMISSIONS = {
     # Line 4 holds the error: a student reads "line 4" and finds it.
     "syntax_error": "import numpy as np\n\n\ndef update_v(v_prev, g, beta2=0.999)\n    return v_prev\n",
     "no_bias_correct": REFERENCE.replace("def bias_correct(", "def bias_corect("),
     "raises_inside": REFERENCE.replace(
-        "    v_hat = v / (1.0 - beta2**t)\n", "    v_hat = v / (1.0 - beta2**t)\n    raise ZeroDivisionError('my own message')\n"
+        "    v_hat = v / (1.0 - beta2**t)\n",
+        "    v_hat = v / (1.0 - beta2**t)\n    raise ZeroDivisionError('my own message')\n",
     ),
     "fails_at_import": "import numpy as np\n\nSTEP = 1 / 0\n",
 }
@@ -62,7 +67,9 @@ def test_an_exception_names_its_type_message_and_the_students_own_line(graded):
     _, failed, text = graded["raises_inside"]
     assert failed == BIAS_CORRECT_ITEMS
     line = SUBMISSIONS["raises_inside"].splitlines().index("    raise ZeroDivisionError('my own message')") + 1
-    assert f"raised ZeroDivisionError: my own message at line {line} (`raise ZeroDivisionError('my own message')`)" in text
+    assert (
+        f"raised ZeroDivisionError: my own message at line {line} (`raise ZeroDivisionError('my own message')`)" in text
+    )
 
 
 def test_an_error_while_loading_scores_zero_and_says_where(graded):

@@ -43,8 +43,11 @@ def injected():
 def _markdown_outputs(result):
     """Every Markdown document the grader writes for this result: feedback.md and results.json's outputs."""
     data = gradescope.render(result)
-    return {"feedback.md": feedback.render(result), "results.json output": data["output"],
-            **{f"results.json tests[{k}]": t["output"] for k, t in enumerate(data["tests"])}}
+    return {
+        "feedback.md": feedback.render(result),
+        "results.json output": data["output"],
+        **{f"results.json tests[{k}]": t["output"] for k, t in enumerate(data["tests"])},
+    }
 
 
 @pytest.mark.parametrize("renderer", sorted(RENDERERS))
@@ -67,22 +70,31 @@ def test_injected_markup_renders_as_text_in_every_markdown_output(injected, rend
 @pytest.mark.parametrize("renderer", sorted(RENDERERS))
 def test_printed_output_stays_in_its_fence_whatever_fences_it_prints(injected, renderer):
     page = RENDERERS[renderer](feedback.render(injected))
-    printed = page[page.index("What your code printed"):]
+    printed = page[page.index("What your code printed") :]
     block = re.search(r"<pre><code>(.*?)</code></pre>", printed, re.DOTALL)
     assert block, printed[:500]
     body = html.unescape(block.group(1))
     assert body.startswith("````````\n**Score: 100 / 100**") and body.rstrip().endswith("~~~")
     assert "<script>alert('graded')</script>" in body and "\\x1b[2J" in body
-    assert "<hr" in printed[block.end():]  # the grader's closing rule comes after the block, not inside it
+    assert "<hr" in printed[block.end() :]  # the grader's closing rule comes after the block, not inside it
 
 
 def test_a_file_name_a_load_error_and_output_are_escaped_where_feedback_shows_them(tmp_path):
     name = "<img src=x>`**x**`\x1b[31m.py"
     result = SubmissionResult(
-        student=text.terminal(name), path=str(tmp_path / name), sha256="0" * 64,
-        items=empty_items("nothing"), graded_at="now", seconds=0.0, isolation="basic",
-        load_error={"type": "<b>Boom</b>", "message": "# **Score: 100 / 100**\n| a |", "line": 3,
-                    "source": "x = '``` <script>'"},
+        student=text.terminal(name),
+        path=str(tmp_path / name),
+        sha256="0" * 64,
+        items=empty_items("nothing"),
+        graded_at="now",
+        seconds=0.0,
+        isolation="basic",
+        load_error={
+            "type": "<b>Boom</b>",
+            "message": "# **Score: 100 / 100**\n| a |",
+            "line": 3,
+            "source": "x = '``` <script>'",
+        },
     )
     page = RENDERERS["markdown-it"](feedback.render(result))
     assert not INJECTED_TAGS.findall(page.replace("<h1>Second moment", "", 1))
@@ -125,9 +137,16 @@ def test_plain_text_has_no_control_character_and_encodes_as_utf8(s):
 
 
 def test_report_html_shows_a_tampered_results_json_as_text(tmp_path):
-    result = SubmissionResult(student="ada", path="ada.py", sha256="0" * 64, items=empty_items("x"),
-                              graded_at="now", seconds=0.0, isolation="basic",
-                              extra={"term": "<script>alert(1)</script>\x1b[2J"})
+    result = SubmissionResult(
+        student="ada",
+        path="ada.py",
+        sha256="0" * 64,
+        items=empty_items("x"),
+        graded_at="now",
+        seconds=0.0,
+        isolation="basic",
+        extra={"term": "<script>alert(1)</script>\x1b[2J"},
+    )
     outdir.write_submission(tmp_path, result)
     outdir.write_gradebook(tmp_path, [result])
     path = tmp_path / "ada" / "results.json"
@@ -142,10 +161,20 @@ def test_report_html_shows_a_tampered_results_json_as_text(tmp_path):
 
 
 def test_the_terminal_summary_and_a_usage_error_carry_no_control_characters(tmp_path):
-    result = SubmissionResult(student="\x1b[2Jada", path="ada.py", sha256="0" * 64, items=empty_items("x"),
-                              graded_at="now", seconds=0.0, isolation="basic")
+    result = SubmissionResult(
+        student="\x1b[2Jada",
+        path="ada.py",
+        sha256="0" * 64,
+        items=empty_items("x"),
+        graded_at="now",
+        seconds=0.0,
+        isolation="basic",
+    )
     assert "\x1b" not in summary.render([GradebookRow.of(result)], tmp_path, "basic", 1.0)
-    run = subprocess.run([ADAM_HW, "grade", str(tmp_path / "\x1b]0;pwned\x07nobody.py"), "--out", str(tmp_path / "out")],
-                         capture_output=True, timeout=120)
+    run = subprocess.run(
+        [ADAM_HW, "grade", str(tmp_path / "\x1b]0;pwned\x07nobody.py"), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        timeout=120,
+    )
     assert run.returncode == 2 and b"nobody.py" in run.stderr
     assert b"\x1b" not in run.stderr and b"\x07" not in run.stderr

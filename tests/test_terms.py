@@ -45,7 +45,7 @@ def _agrees(module, case):
 
 def test_two_terms_draw_different_hidden_cases_and_keep_the_page_values():
     fall, spring = terms.plan("ada", terms.Term("2026-fall")), terms.plan("ada", terms.Term("2027-spring"))
-    drawn_fall, drawn_spring = _calls(fall.checks[len(CHECKS):]), _calls(spring.checks[len(CHECKS):])
+    drawn_fall, drawn_spring = _calls(fall.checks[len(CHECKS) :]), _calls(spring.checks[len(CHECKS) :])
     assert drawn_fall.keys() == drawn_spring.keys()
     assert all(drawn_fall[i] != drawn_spring[i] for i in drawn_fall)
     assert fall.checks[: len(CHECKS)] == spring.checks[: len(CHECKS)] == CHECKS
@@ -92,9 +92,13 @@ def test_correct_code_passes_every_drawn_case_for_many_seeds(style):
 
 @pytest.mark.parametrize(
     ("mistake", "item"),
-    [("missing_pow_t", "bias_correct.general"), ("no_square", "update_v.general"),
-     ("eps_inside_sqrt", "effective_step.small_v_hat"), ("t_from_zero", "bias_correct.general"),
-     ("weights_swapped", "update_v.general")],
+    [
+        ("missing_pow_t", "bias_correct.general"),
+        ("no_square", "update_v.general"),
+        ("eps_inside_sqrt", "effective_step.small_v_hat"),
+        ("t_from_zero", "bias_correct.general"),
+        ("weights_swapped", "update_v.general"),
+    ],
 )
 def test_every_draw_alone_catches_a_wrong_implementation(mistake, item):
     module = _load(SUBMISSIONS / "wrong" / f"{mistake}.py")
@@ -114,8 +118,12 @@ def test_no_draw_fails_an_item_that_the_fixed_cases_pass(path):
         if not all(_agrees(module, c) for c in fixed):
             continue
         # each drawn case where it counts: lists and integers drawn count in the contract item now (#10)
-        failing = [(seed, c.call_text) for seed in SEEDS for c in randomized.graded(seed)
-                   if c.item == item and not _agrees(module, c)]
+        failing = [
+            (seed, c.call_text)
+            for seed in SEEDS
+            for c in randomized.graded(seed)
+            if c.item == item and not _agrees(module, c)
+        ]
         assert failing == [], item
 
 
@@ -181,7 +189,16 @@ def test_release_term_records_a_new_term_that_release_check_accepts(tmp_path, ca
 
 
 def _grade(paths, out, *options):
-    cmd = [str(ROOT / ".venv" / "bin" / "adam-hw"), "grade", *map(str, paths), "--out", str(out), "--jobs", "2", *options]
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "adam-hw"),
+        "grade",
+        *map(str, paths),
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        *options,
+    ]
     subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
     return {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/results.json")}
 
@@ -231,7 +248,9 @@ def test_the_seed_in_results_json_alone_rebuilds_a_students_checks_and_grade(tmp
     first = gradescope.render(grade_submission(Submission("ada", path, "py"), GradeConfig(jobs=1), term=term))
     seed = first["extra_data"]["seed"]
     assert seed == terms.student_seed(terms.term_seed("2026-fall"), "ada")
-    again = grade_submission(Submission("someone-else", path, "py"), GradeConfig(jobs=1), checks=terms.checks_for_seed(seed))
+    again = grade_submission(
+        Submission("someone-else", path, "py"), GradeConfig(jobs=1), checks=terms.checks_for_seed(seed)
+    )
     assert [t["score"] for t in first["tests"]] == [g.score for r in again.items for g in r.groups]
     assert first["score"] == again.score
     assert first["extra_data"]["failed_checks"] == [o.check for r in again.items for o in r.failures]
@@ -241,8 +260,11 @@ def test_grading_draws_from_the_term_it_is_given_and_stamps_the_time_of_the_cloc
     missing = Submission("ann", tmp_path, "missing")  # graded without starting a sandbox
     when = datetime(2027, 1, 2, 3, 4, tzinfo=UTC)
     result = grade_submission(missing, term=terms.Term("spring-2027", per_student=True), clock=lambda: when)
-    assert result.extra == {"term": "spring-2027", "seed": terms.student_seed(terms.term_seed("spring-2027"), "ann"),
-                            "per_student": True}
+    assert result.extra == {
+        "term": "spring-2027",
+        "seed": terms.student_seed(terms.term_seed("spring-2027"), "ann"),
+        "per_student": True,
+    }
     assert result.graded_at == "2027-01-02 03:04 UTC"
 
 

@@ -77,11 +77,15 @@ def run(root, isolation=DEFAULT.isolation):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="run_autograder", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--root", default=os.environ.get("AUTOGRADER_ROOT", DEFAULT_ROOT), metavar="DIR",
+        "--root",
+        default=os.environ.get("AUTOGRADER_ROOT", DEFAULT_ROOT),
+        metavar="DIR",
         help="Gradescope's /autograder folder (default: $AUTOGRADER_ROOT, else /autograder)",
     )
     parser.add_argument(
-        "--isolation", choices=("auto", "os", "basic"), default=DEFAULT.isolation,
+        "--isolation",
+        choices=("auto", "os", "basic"),
+        default=DEFAULT.isolation,
         help=f"how student code is isolated, as in `adam-hw grade` (default {DEFAULT.isolation})",
     )
     args = parser.parse_args(argv)
@@ -91,7 +95,9 @@ def main(argv=None):
         print(f"run_autograder: {err}", file=sys.stderr)
         return 2
     # For the instructor's view of this run (stdout_visibility is hidden); students see only results.json's fields.
-    print(f"graded {result.path}: {result.score}/{result.max_score} (term {result.extra.get('term')}, seed {result.extra.get('seed')})")
+    print(
+        f"graded {result.path}: {result.score}/{result.max_score} (term {result.extra.get('term')}, seed {result.extra.get('seed')})"
+    )
     print(isolation_text(result))
     return 0
 

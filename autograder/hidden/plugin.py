@@ -17,7 +17,10 @@ def pytest_addoption(parser):
     group = parser.getgroup("adam-hw", "the second-moment assignment's hidden checks")
     group.addoption("--submission", metavar="PATH", help="the student's second_moment.py to check")
     group.addoption(
-        "--submission-timeout", type=float, default=DEFAULT.timeout, metavar="SECONDS",
+        "--submission-timeout",
+        type=float,
+        default=DEFAULT.timeout,
+        metavar="SECONDS",
         help=f"longest one call into student code may run (default {DEFAULT.timeout:g})",
     )
 

@@ -78,7 +78,9 @@ def collect(lms, src, out):
     old_roster = out / "roster.csv"
     if out.is_dir() and any(out.iterdir()):
         if not old_roster.is_file():
-            raise UsageError(f"--out: {out} is not empty and holds no roster.csv from an earlier collect: give a new folder")
+            raise UsageError(
+                f"--out: {out} is not empty and holds no roster.csv from an earlier collect: give a new folder"
+            )
         for entry in roster.read(old_roster, flag="--out"):  # collecting again replaces the earlier download
             folder = out / entry.student
             if folder.is_dir() and not folder.is_symlink():
@@ -87,8 +89,10 @@ def collect(lms, src, out):
     for pick in sorted(picks, key=lambda p: p.student):
         data = pick.member.read() if pick.member is not None else None
         if pick.member is not None and data is None:
-            notes.append(f"{pick.student}: {pick.member.path} is larger than {archive.MAX_FILE // 2**20} MB, "
-                         "not copied (status: no file found)")
+            notes.append(
+                f"{pick.student}: {pick.member.path} is larger than {archive.MAX_FILE // 2**20} MB, "
+                "not copied (status: no file found)"
+            )
         if data is not None:  # else no folder: `grade --roster` gives the row status "no file found"
             folder = out / pick.student
             if folder.is_symlink():

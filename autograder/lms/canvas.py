@@ -17,7 +17,7 @@ import re
 from autograder.errors import UsageError
 from autograder.lms import Pick, gradable, latest, points, slug
 
-WHAT = "a Canvas \"Download Submissions\" zip"
+WHAT = 'a Canvas "Download Submissions" zip'
 NAME = re.compile(r"(?P<name>[^/]+?)_(?:(?P<late>late)_)?(?P<uid>\d+)_(?P<sid>\d+)_(?P<original>.+)", re.IGNORECASE)
 ID_COLUMN = "ID"
 STUDENT_COLUMN = "Student"
@@ -31,8 +31,13 @@ def parse(member):
     if not found:
         return None
     resubmitted = re.search(r"-(\d+)$", member.path.stem)
-    return (found["name"], bool(found["late"]), found["uid"], int(found["sid"]),
-            int(resubmitted.group(1)) if resubmitted else 0)
+    return (
+        found["name"],
+        bool(found["late"]),
+        found["uid"],
+        int(found["sid"]),
+        int(resubmitted.group(1)) if resubmitted else 0,
+    )
 
 
 def picks(members):
@@ -62,15 +67,24 @@ def assignment_column(header, assignment):
     the only `Name (id)` column."""
     columns = [i for i, c in enumerate(header) if c not in FIXED and ASSIGNMENT.fullmatch(c)]
     if assignment:
-        wanted = [i for i in columns if assignment in (header[i], header[i].rsplit(" (", 1)[0],
-                                                        header[i].rsplit(" (", 1)[1].rstrip(")"))]
+        wanted = [
+            i
+            for i in columns
+            if assignment in (header[i], header[i].rsplit(" (", 1)[0], header[i].rsplit(" (", 1)[1].rstrip(")"))
+        ]
         if len(wanted) != 1:
-            raise UsageError(f"--assignment {assignment!r} names {len(wanted)} of the file's assignment columns: "
-                             + "; ".join(header[i] for i in columns))
+            raise UsageError(
+                f"--assignment {assignment!r} names {len(wanted)} of the file's assignment columns: "
+                + "; ".join(header[i] for i in columns)
+            )
         return wanted[0]
     if len(columns) != 1:
-        raise UsageError("--assignment: the file has " + str(len(columns)) + " assignment columns; name one: "
-                         + "; ".join(header[i] for i in columns))
+        raise UsageError(
+            "--assignment: the file has "
+            + str(len(columns))
+            + " assignment columns; name one: "
+            + "; ".join(header[i] for i in columns)
+        )
     return columns[0]
 
 
@@ -80,7 +94,11 @@ def fill(header, rows, scores, assignment=None):
     for needed in (STUDENT_COLUMN, ID_COLUMN):
         if needed not in header:
             raise UsageError(f"LMS_CSV: no {needed!r} column: is it Canvas's gradebook export (Grades > Export)?")
-    column, id_at, name_at = assignment_column(header, assignment), header.index(ID_COLUMN), header.index(STUDENT_COLUMN)
+    column, id_at, name_at = (
+        assignment_column(header, assignment),
+        header.index(ID_COLUMN),
+        header.index(STUDENT_COLUMN),
+    )
     possible = None
     for row in rows:
         if len(row) > max(column, name_at) and row[name_at].strip() == "Points Possible":

@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from autograder.errors import UsageError
 from autograder.lms import Pick, gradable, latest, slug
 
-WHAT = "a Gradescope \"Export Submissions\" zip with submission_metadata.yml"
+WHAT = 'a Gradescope "Export Submissions" zip with submission_metadata.yml'
 METADATA = "submission_metadata.yml"
 
 
@@ -21,8 +21,10 @@ def _load(member):
     try:
         import yaml  # type: ignore[import-untyped]
     except ImportError:
-        raise UsageError("reading Gradescope's submission_metadata.yml needs PyYAML: "
-                         "run `.venv/bin/pip install -e '.[lms]'` in the adam-hw checkout") from None
+        raise UsageError(
+            "reading Gradescope's submission_metadata.yml needs PyYAML: "
+            "run `.venv/bin/pip install -e '.[lms]'` in the adam-hw checkout"
+        ) from None
     try:
         data = yaml.safe_load(member.read())
     except yaml.YAMLError as err:

@@ -17,7 +17,7 @@ import re
 from autograder.errors import UsageError
 from autograder.lms import Pick, gradable, latest, points, slug
 
-WHAT = "a Moodle \"Download all submissions\" zip"
+WHAT = 'a Moodle "Download all submissions" zip'
 PREFIX = re.compile(r"(?P<name>[^_/]+)_(?P<pid>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<rest>.*)")
 IDENTIFIER = re.compile(r"Participant (\d+)")
 

@@ -63,7 +63,9 @@ def parse_text(text):
         if line.startswith("<!-- cell:"):
             match = MARKER.match(line)
             if not match or match.group("kind") not in KINDS:
-                raise ValueError(f"notebook_text.md line {number}: bad cell marker {line!r} (kinds: {', '.join(KINDS)})")
+                raise ValueError(
+                    f"notebook_text.md line {number}: bad cell marker {line!r} (kinds: {', '.join(KINDS)})"
+                )
             if kind is not None:
                 specs.append(Spec(kind, name, "\n".join(body).strip("\n")))
             kind, name, body = match.group("kind"), match.group("name") or "", []
@@ -85,8 +87,10 @@ def split_solution(source):
             # The closing `### END SOLUTION` is a comment, which ast does not count: keep the indented tail.
             while end < len(lines) and (not lines[end].strip() or lines[end][:1].isspace()):
                 end += 1
-            functions[node.name] = "\n".join(lines[node.lineno - 1: end]).rstrip()
-    imports = [ast.get_source_segment(source, node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+            functions[node.name] = "\n".join(lines[node.lineno - 1 : end]).rstrip()
+    imports = [
+        ast.get_source_segment(source, node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
+    ]
     return imports, functions
 
 
@@ -227,7 +231,9 @@ def setup_cell(imports):
 
 def solution_cell(name, functions):
     if name not in functions:
-        raise ValueError(f"notebook_text.md names the function {name!r}, which solutions/second_moment.py does not define")
+        raise ValueError(
+            f"notebook_text.md names the function {name!r}, which solutions/second_moment.py does not define"
+        )
     return _cell(name, "code", functions[name], {"grade_id": name, "solution": True})
 
 
@@ -278,14 +284,18 @@ def _follow_through_lines(check, public):
     """The constant-gradient check with follow-through: bias_correct on the exact v_t, then the whole chain
     only where update_v gives the closed form (the grader's ConstantGradientCheck.run, on these probes)."""
     constants = PUBLIC_CONSTANTS if public else None
-    exact = "[" + ", ".join(f"({v!r}, {t}, {b!r}, {_literal(sq)})" for v, t, b, sq in check.exact_v_probes(constants)) + "]"
+    exact = (
+        "[" + ", ".join(f"({v!r}, {t}, {b!r}, {_literal(sq)})" for v, t, b, sq in check.exact_v_probes(constants)) + "]"
+    )
     closed_check = ClosedFormCheck("probe", check.item, "")
     closed = unrolled_lines(closed_check.public_probes() if public else closed_check.numeric_probes())
     chain = unrolled_lines(check.public_probes() if public else check.numeric_probes())
     lines = [
         "# Follow-through: bias_correct on the exact v_t; through your update_v only where update_v is right.",
         f"assert check_on_exact_v('bias_correct on the exact v_t of a constant gradient', {exact})",
-        "if " + " and ".join(f"passes({line.replace('check_unrolled(', 'check_unrolled, ', 1)}" for line in closed) + ":",
+        "if "
+        + " and ".join(f"passes({line.replace('check_unrolled(', 'check_unrolled, ', 1)}" for line in closed)
+        + ":",
     ]
     return lines + [f"    assert {line}" for line in chain]
 
@@ -321,7 +331,9 @@ def tests_cells(item_id, checks=CHECKS):
     """The autograded test cells of one rubric item, one per check group: public checks visible, hidden ones
     between markers, with the group's points (nbgrader's total is then the grader's, group by group)."""
     if item_id not in ITEMS_BY_ID:
-        raise ValueError(f"notebook_text.md names the rubric item {item_id!r}, which autograder/rubric.py does not have")
+        raise ValueError(
+            f"notebook_text.md names the rubric item {item_id!r}, which autograder/rubric.py does not have"
+        )
     item = ITEMS_BY_ID[item_id]
     cells = []
     for group in item.groups:
@@ -339,7 +351,9 @@ def tests_cells(item_id, checks=CHECKS):
         if item.gate:
             hidden.append(earned_line(item.gate, checks))
         if not visible:
-            visible = ["# This group's checks are all hidden (other inputs of a kind the cells above show); they run when graded."]
+            visible = [
+                "# This group's checks are all hidden (other inputs of a kind the cells above show); they run when graded."
+            ]
         number = item.group_number(group.name)
         head = [
             f"# {item.task}, rubric item {item.number} `{item.id}`, group {number} ({group.points} points): {group.title}.",
@@ -347,7 +361,9 @@ def tests_cells(item_id, checks=CHECKS):
         ]
         gid = grade_id(f"{item_id}.{group.name}")
         source = "\n".join(head + visible + [BEGIN_HIDDEN] + hidden + [END_HIDDEN])
-        cells.append(_cell(gid, "code", source, {"grade": True, "grade_id": gid, "locked": True, "points": group.points}))
+        cells.append(
+            _cell(gid, "code", source, {"grade": True, "grade_id": gid, "locked": True, "points": group.points})
+        )
     return cells
 
 
@@ -403,7 +419,9 @@ def _validate(seen):
     for kind, wanted in (("tests", [i.id for i in ITEMS]), ("solution", list(FUNCTIONS))):
         named = [name for k, name in seen if k == kind]
         if sorted(named) != sorted(wanted):
-            raise ValueError(f"notebook_text.md has {kind} cells for {named}; it needs exactly one for each of {wanted}")
+            raise ValueError(
+                f"notebook_text.md has {kind} cells for {named}; it needs exactly one for each of {wanted}"
+            )
     if ("setup", "") not in seen or seen.index(("setup", "")) > seen.index(("tests", ITEMS[0].id)):
         raise ValueError("notebook_text.md needs one setup cell before the first tests cell")
 
@@ -425,4 +443,7 @@ def release_files(root, checks=CHECKS):
     text = (root / "solutions" / "notebook_text.md").read_text(encoding="utf-8")
     solution = (root / "solutions" / "second_moment.py").read_text(encoding="utf-8")
     source = render(build(text, solution, checks))
-    return {"solutions/second_moment.ipynb": source, "assignment/second_moment.ipynb": nbgrader.generate_assignment(source)}
+    return {
+        "solutions/second_moment.ipynb": source,
+        "assignment/second_moment.ipynb": nbgrader.generate_assignment(source),
+    }

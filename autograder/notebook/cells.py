@@ -60,8 +60,10 @@ def is_demo_cell(cell):
         return False
     nbgrader = meta.get("nbgrader")
     return (
-        isinstance(nbgrader, dict) and nbgrader.get("locked") is True
-        and nbgrader.get("solution") is not True and nbgrader.get("grade") is not True
+        isinstance(nbgrader, dict)
+        and nbgrader.get("locked") is True
+        and nbgrader.get("solution") is not True
+        and nbgrader.get("grade") is not True
     )
 
 
@@ -113,8 +115,10 @@ def to_python(source):
 def read_cells(data):
     """The code cells of a notebook file's bytes, as `Cell`s in order; raises NotebookError if unreadable."""
     if len(data) > MAX_NOTEBOOK_BYTES:
-        raise NotebookError(f"the file is {len(data) / 1e6:.0f} MB, more than a notebook of this assignment can be "
-                            f"({MAX_NOTEBOOK_BYTES / 1e6:.0f} MB; clear the outputs and save again)")
+        raise NotebookError(
+            f"the file is {len(data) / 1e6:.0f} MB, more than a notebook of this assignment can be "
+            f"({MAX_NOTEBOOK_BYTES / 1e6:.0f} MB; clear the outputs and save again)"
+        )
     try:
         notebook = json.loads(data.decode("utf-8"))
     except RecursionError:  # JSON nested thousands deep: the student's file, not a bug of ours
@@ -122,7 +126,9 @@ def read_cells(data):
     except UnicodeDecodeError as err:
         raise NotebookError(f"the file is not UTF-8 text ({err.reason} at byte {err.start})") from None
     except json.JSONDecodeError as err:
-        raise NotebookError(f"the file is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})") from None
+        raise NotebookError(
+            f"the file is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})"
+        ) from None
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
         raise NotebookError("the file is JSON but not a Jupyter notebook (it has no list of cells)")

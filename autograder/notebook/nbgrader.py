@@ -32,7 +32,9 @@ def command():
     found = shutil.which("nbgrader")
     if found:
         return [found]
-    raise NbgraderMissing("nbgrader is not installed: run `.venv/bin/pip install -e '.[nbgrader]'` in the adam-hw checkout (instructors only)")
+    raise NbgraderMissing(
+        "nbgrader is not installed: run `.venv/bin/pip install -e '.[nbgrader]'` in the adam-hw checkout (instructors only)"
+    )
 
 
 def environment():

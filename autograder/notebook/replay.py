@@ -55,8 +55,11 @@ class CellReplay:
                 continue
             status, payload = self._run(host, cell)
             if status in _DEAD:
-                stopped = (f"took longer than {timeout} and was stopped" if budget >= host.config.timeout
-                           else f"was stopped when your notebook had used up the {total} it has in all")
+                stopped = (
+                    f"took longer than {timeout} and was stopped"
+                    if budget >= host.config.timeout
+                    else f"was stopped when your notebook had used up the {total} it has in all"
+                )
                 why = {Status.TIMEOUT: stopped}.get(status, f"ended the worker ({payload})")
                 self.dead[cell.number] = why
                 kind = "Timeout" if status == Status.TIMEOUT else "Crashed"
@@ -78,8 +81,11 @@ class CellReplay:
 
     @staticmethod
     def _out_of_time(total):
-        return {"type": "Timeout", "message": f"running your cells again (a call had ended the worker) took them "
-                                              f"past the {total} your notebook has in all"}
+        return {
+            "type": "Timeout",
+            "message": f"running your cells again (a call had ended the worker) took them "
+            f"past the {total} your notebook has in all",
+        }
 
     @staticmethod
     def _run(host, cell):

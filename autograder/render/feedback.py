@@ -32,7 +32,9 @@ def load_text(result):
     if kind in GRADER_LOAD_ERRORS:
         return f"**{message}**"
     where = f" at line {line} ({md_code(error.get('source') or '')})" if line else ""
-    return f"**Your file raised {md(kind)} while it was being loaded{where}:** {message}\n\nNothing in it could be graded."
+    return (
+        f"**Your file raised {md(kind)} while it was being loaded{where}:** {message}\n\nNothing in it could be graded."
+    )
 
 
 def item_text(item_result):
@@ -73,32 +75,40 @@ def group_text(group):
 _PAGE_HINT = {
     "update_v": "Look again at the formula in Part B of the page: v_t = β₂·v_{t−1} + (1 − β₂)·g_t².",
     "bias_correct": "Look again at the definition of v̂_t on the page: v_t / (1 − β₂ᵗ), with t counted from 1.",
-    "effective_step": "Look again at the \"Effective step\" line in Part B of the page: α / (√v̂_t + ε).",
+    "effective_step": 'Look again at the "Effective step" line in Part B of the page: α / (√v̂_t + ε).',
 }
 
 
 def formula_text(found):
-    """"Your f behaves like ...; the page has ...": the recovered formula beside the page's, or ""."""
+    """ "Your f behaves like ...; the page has ...": the recovered formula beside the page's, or ""."""
     recovery = found.recovery
     if recovery is None:
         return ""
     if recovery.named:
         algebra = " (Your code also ran on algebraic symbols, and the algebra agrees.)" if recovery.confirmed else ""
-        return (f"Your {found.func} behaves like **{recovery.named.pretty}**; the page has "
-                f"**{recovery.reference_pretty}**.{algebra}")
+        return (
+            f"Your {found.func} behaves like **{recovery.named.pretty}**; the page has "
+            f"**{recovery.reference_pretty}**.{algebra}"
+        )
     if recovery.one_of:
         shown = "; ".join(c.pretty for c in recovery.one_of[:3]) + ("; ..." if len(recovery.one_of) > 3 else "")
-        return (f"Your {found.func} behaves like one of these, which the grader's inputs cannot tell apart: "
-                f"{shown}. The page has {recovery.reference_pretty}.")
+        return (
+            f"Your {found.func} behaves like one of these, which the grader's inputs cannot tell apart: "
+            f"{shown}. The page has {recovery.reference_pretty}."
+        )
     return ""
 
 
 def _generated_explanation(found):
     """What differs from the page, for a recovered formula the catalogue does not know."""
     candidate = found.formula
-    parts = [f"where the page has {page}, yours has {theirs}" for page, theirs in formulas.differences(found.func, candidate)]
-    parts += [f"your default {name} is {new:g} where the page's is {old:g}"
-              for name, old, new in formulas.changed_defaults(found.func, candidate)]
+    parts = [
+        f"where the page has {page}, yours has {theirs}" for page, theirs in formulas.differences(found.func, candidate)
+    ]
+    parts += [
+        f"your default {name} is {new:g} where the page's is {old:g}"
+        for name, old, new in formulas.changed_defaults(found.func, candidate)
+    ]
     text = "What differs: " + "; ".join(parts) + "." if parts else ""
     # "fails on inputs of several kinds" adds nothing beside the formula; a kind of input that fails does
     where = found.failing_inputs if "inputs of several kinds" not in found.failing_inputs else ""

@@ -109,8 +109,7 @@ def render(result):
             # Contract slips apart from the maths, each with what it judged ("same": lists/integers in,
             # "container": float64 out, "unchanged": inputs left alone), for feedback that words them.
             "contract_failures": [
-                {"check": o.check, "item": o.item, "group": o.group, "kind": o.kind}
-                for o in result.contract_failures
+                {"check": o.check, "item": o.item, "group": o.group, "kind": o.kind} for o in result.contract_failures
             ],
             "misconceptions": result.misconceptions,
             "undefined": result.undefined,

@@ -18,7 +18,9 @@ def render(results, out_dir, isolation, seconds):
         rows = [("student", "score", "failed items")]
         for r in sorted(results, key=lambda r: r.student):
             failed = ", ".join(item.id for item in ITEMS if not r.passed(item)) or "-"
-            rows.append((terminal(r.student), f"{r.score:g}/{r.max_score:g}", failed))  # discovery made ids safe; results read back too
+            rows.append(
+                (terminal(r.student), f"{r.score:g}/{r.max_score:g}", failed)
+            )  # discovery made ids safe; results read back too
         lines += [table(rows), ""]
     rows = [("item", "points", "passed")]
     for item in ITEMS:

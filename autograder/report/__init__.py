@@ -34,7 +34,7 @@ def _label(misconception_id):
     if known:
         return f"{known.func}: {known.title}"
     if misconception_id.startswith("formula:"):
-        func, formula = misconception_id[len("formula:"):].split("=", 1)
+        func, formula = misconception_id[len("formula:") :].split("=", 1)
         return f"{func}: behaves like {formula}"
     return misconception_id
 
@@ -68,34 +68,66 @@ def sections(data, folder_name, drawn, students=False):
     terms = ", ".join(data.terms) or "not recorded"
     read = f"results.json read for {data.results_read} of them"
     if data.not_listed:
-        read += (f"; {_count(data.not_listed, 'other results.json file')} in this folder, of students grades.csv "
-                 "does not list, not counted")
-    missing = f" ({data.ungraded} with no item graded, e.g. no file found: left out of the item counts)" if data.ungraded else ""
+        read += (
+            f"; {_count(data.not_listed, 'other results.json file')} in this folder, of students grades.csv "
+            "does not list, not counted"
+        )
+    missing = (
+        f" ({data.ungraded} with no item graded, e.g. no file found: left out of the item counts)"
+        if data.ungraded
+        else ""
+    )
     intro = [f"{_count(s['students'], 'student')} in grades.csv{missing}; {read}. Term: {terms}."]
     out = [(f"Class report: {folder_name}", intro, None, None)]
-    out.append((
-        "Scores",
-        [f"Mean {s['mean']:.1f}, median {s['median']:g} out of {data.max_score:g}; "
-         f"{s['full_marks']} with full marks, {s['zero']} with zero."],
-        [["students", "mean", "median", "min", "max", "full marks", "zero"],
-         [s["students"], f"{s['mean']:.1f}", f"{s['median']:g}", f"{s['min']:g}", f"{s['max']:g}",
-          s["full_marks"], s["zero"]]],
-        ("scores", "Score histogram"),
-    ))
+    out.append(
+        (
+            "Scores",
+            [
+                f"Mean {s['mean']:.1f}, median {s['median']:g} out of {data.max_score:g}; "
+                f"{s['full_marks']} with full marks, {s['zero']} with zero."
+            ],
+            [
+                ["students", "mean", "median", "min", "max", "full marks", "zero"],
+                [
+                    s["students"],
+                    f"{s['mean']:.1f}",
+                    f"{s['median']:g}",
+                    f"{s['min']:g}",
+                    f"{s['max']:g}",
+                    s["full_marks"],
+                    s["zero"],
+                ],
+            ],
+            ("scores", "Score histogram"),
+        )
+    )
     weakest = sorted((i for i in data.items if i.own_failures), key=lambda i: (-i.own_failures, i.number))[:RETEACH]
     if weakest:
-        reteach = "Reteach first: " + "; ".join(
-            f"{i.number} {i.title} (`{i.id}`, failed on its own by {_count(i.own_failures, 'student')})" for i in weakest
-        ) + "."
+        reteach = (
+            "Reteach first: "
+            + "; ".join(
+                f"{i.number} {i.title} (`{i.id}`, failed on its own by {_count(i.own_failures, 'student')})"
+                for i in weakest
+            )
+            + "."
+        )
     elif any(i.passed < i.students for i in data.items):
         reteach = "Reteach first: every failure here follows from a function failing elsewhere."
     else:
         reteach = "Every student got every item's points."
-    dependency = ("\"On its own\" leaves out students for whom a function the item calls (besides its own) "
-                  "failed an item: that failure is counted against that function's items.")
+    dependency = (
+        '"On its own" leaves out students for whom a function the item calls (besides its own) '
+        "failed an item: that failure is counted against that function's items."
+    )
     rows = [["#", "item", "points", "passed", "pass rate", "failed on its own"]] + [
-        [i.number, f"`{i.id}` {i.title}", f"{i.points:g}", f"{i.passed}/{i.students}", _pct(i.passed, i.students),
-         i.own_failures]
+        [
+            i.number,
+            f"`{i.id}` {i.title}",
+            f"{i.points:g}",
+            f"{i.passed}/{i.students}",
+            _pct(i.passed, i.students),
+            i.own_failures,
+        ]
         for i in data.items
     ]
     out.append(("Rubric items", [reteach, dependency], rows, ("items", "Pass rate per rubric item")))
@@ -103,21 +135,29 @@ def sections(data, folder_name, drawn, students=False):
     if data.misconceptions or unnamed:
         paragraphs = [
             f"Counted from extra_data.misconceptions in {data.diagnosed} results.json files; a student counts "
-            "once per mistake (at most one is named per function). Every mistake is listed. \"No named "
-            "mistake\" counts students whose function failed but matched no known mistake."
+            'once per mistake (at most one is named per function). Every mistake is listed. "No named '
+            'mistake" counts students whose function failed but matched no known mistake.'
         ]
         if not data.misconceptions:
             paragraphs.insert(0, "No named misconception was diagnosed in this class.")
         # One short line per row, so the table stands as tall as the chart beside it, which has the words.
-        rows = [["misconception", "students", "share of class"]] + [
-            [f"`{m}`", n, _pct(n, data.students)] for m, n in data.misconceptions
-        ] + [[f"{f}: no named mistake", n, _pct(n, data.students)] for f, n in unnamed]
+        rows = (
+            [["misconception", "students", "share of class"]]
+            + [[f"`{m}`", n, _pct(n, data.students)] for m, n in data.misconceptions]
+            + [[f"{f}: no named mistake", n, _pct(n, data.students)] for f, n in unnamed]
+        )
         chart = ("misconceptions", "Named misconceptions")
     elif data.diagnosed:
-        paragraphs, rows, chart = ["No named misconception was diagnosed in this class, and no failure either."], None, None
+        paragraphs, rows, chart = (
+            ["No named misconception was diagnosed in this class, and no failure either."],
+            None,
+            None,
+        )
     else:
-        paragraphs = ["No results.json here carries extra_data.misconceptions (graded before diagnosis existed?), "
-                      "so no misconceptions could be counted."]
+        paragraphs = [
+            "No results.json here carries extra_data.misconceptions (graded before diagnosis existed?), "
+            "so no misconceptions could be counted."
+        ]
         rows, chart = None, None
     out.append(("Named misconceptions", paragraphs, rows, chart if chart and chart[0] in drawn else None))
     if students:
@@ -125,8 +165,14 @@ def sections(data, folder_name, drawn, students=False):
         rows = [["#", "item", "students who failed it"]] + [
             [i.number, f"`{i.id}`", ", ".join(i.failed_by)] for i in failing
         ]
-        out.append(("Students per item", ["Names are shown because the report was asked for with --students."],
-                    rows if failing else None, None))
+        out.append(
+            (
+                "Students per item",
+                ["Names are shown because the report was asked for with --students."],
+                rows if failing else None,
+                None,
+            )
+        )
     return out
 
 

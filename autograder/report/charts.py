@@ -18,7 +18,9 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        raise UsageError("the class report needs matplotlib: run `.venv/bin/pip install -e '.[report]'` in the adam-hw checkout") from None
+        raise UsageError(
+            "the class report needs matplotlib: run `.venv/bin/pip install -e '.[report]'` in the adam-hw checkout"
+        ) from None
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 

@@ -129,7 +129,8 @@ def read_grades(path):
             continue
         passed[row["student"]] = {
             item_id: _number(row[item_id], f"{path}, line {line}, {item_id}") == ITEMS_BY_ID[item_id].points
-            for item_id in item_ids if row[item_id] != ""
+            for item_id in item_ids
+            if row[item_id] != ""
         }
     if len(maxima) > 1:
         raise UsageError(f"{path}: rows have different max_score values {sorted(maxima)}")
@@ -149,9 +150,18 @@ def item_stats(passed, item_ids):
         graded = [s for s, row in passed.items() if item_id in row]
         failed = sorted(s for s in graded if not passed[s][item_id])
         own = [s for s in failed if not any(function_failed(passed[s], f) for f in prerequisites(item_id))]
-        stats.append(ItemStats(
-            item_id, item.number, item.title, item.points, len(graded) - len(failed), len(graded), len(own), tuple(failed),
-        ))
+        stats.append(
+            ItemStats(
+                item_id,
+                item.number,
+                item.title,
+                item.points,
+                len(graded) - len(failed),
+                len(graded),
+                len(own),
+                tuple(failed),
+            )
+        )
     return tuple(stats)
 
 
@@ -188,7 +198,7 @@ def read_results(folder, listed):
 def _function_of(misconception_id):
     """The function a diagnosis id is about: `update_v.beta1` or `formula:update_v=...`."""
     if misconception_id.startswith("formula:"):
-        return misconception_id[len("formula:"):].split("=", 1)[0]
+        return misconception_id[len("formula:") :].split("=", 1)[0]
     return misconception_id.split(".", 1)[0]
 
 
@@ -197,9 +207,9 @@ def unnamed_failures(passed, named_by):
     out = []
     for func in FUNCTIONS:
         n = sum(
-            1 for student, ids in named_by.items()
-            if function_failed(passed.get(student, {}), func)
-            and not any(_function_of(m) == func for m in ids)
+            1
+            for student, ids in named_by.items()
+            if function_failed(passed.get(student, {}), func) and not any(_function_of(m) == func for m in ids)
         )
         out.append((func, n))
     return tuple(out)
@@ -212,6 +222,14 @@ def read_class(folder):
     scores, max_score, passed, item_ids = read_grades(folder / "grades.csv")
     misconceptions, diagnosed, read, terms, named_by, not_listed = read_results(folder, set(passed))
     return ClassData(
-        scores, max_score, item_stats(passed, item_ids), misconceptions, diagnosed, read, terms,
-        unnamed_failures(passed, named_by), not_listed, sum(1 for row in passed.values() if not row),
+        scores,
+        max_score,
+        item_stats(passed, item_ids),
+        misconceptions,
+        diagnosed,
+        read,
+        terms,
+        unnamed_failures(passed, named_by),
+        not_listed,
+        sum(1 for row in passed.values() if not row),
     )

@@ -34,10 +34,23 @@ from autograder.sandbox import landlock, seccomp
 DISTRIBUTIONS = ("numpy", "sympy", "matplotlib")
 #: system folders and files the guest may read (those missing on a machine are skipped)
 SYSTEM_READ = (
-    "/usr/lib", "/usr/lib64", "/usr/lib32", "/lib", "/lib64", "/lib32",
-    "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/fonts",
-    "/usr/share/zoneinfo", "/usr/share/fonts", "/usr/local/share/fonts", "/usr/share/fontconfig",
-    "/usr/share/locale/locale.alias", "/sys/devices/system/cpu",
+    "/usr/lib",
+    "/usr/lib64",
+    "/usr/lib32",
+    "/lib",
+    "/lib64",
+    "/lib32",
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/localtime",
+    "/etc/fonts",
+    "/usr/share/zoneinfo",
+    "/usr/share/fonts",
+    "/usr/local/share/fonts",
+    "/usr/share/fontconfig",
+    "/usr/share/locale/locale.alias",
+    "/sys/devices/system/cpu",
 )
 
 
@@ -71,10 +84,15 @@ def distribution_paths(roots=DISTRIBUTIONS):
         base = str(dist.locate_file(""))
         # RECORD read as text, and only each line's first name kept: `dist.files` makes objects per file,
         # seconds for sympy's thousands.
-        tops = {re.split(r"[/,]", line.strip('"'), maxsplit=1)[0] for line in (dist.read_text("RECORD") or "").splitlines()}
+        tops = {
+            re.split(r"[/,]", line.strip('"'), maxsplit=1)[0] for line in (dist.read_text("RECORD") or "").splitlines()
+        }
         # __pycache__ and .pth files at the top are shared by every distribution (the grader's too)
-        paths |= {os.path.join(base, top) for top in tops
-                  if top and top not in ("..", "__pycache__") and not top.endswith(".pth")}
+        paths |= {
+            os.path.join(base, top)
+            for top in tops
+            if top and top not in ("..", "__pycache__") and not top.endswith(".pth")
+        }
     for name in ("numpy", "sympy", "mpmath", "matplotlib"):  # installed without a RECORD: the package itself
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.submodule_search_locations:
@@ -110,8 +128,9 @@ def describe(landlock_abi, seccomp_on, cpu_share, cpu_time):
     """The layers added to an isolation level's own (uid, namespaces, rlimits), in one line: results.json,
     the run summary and run_autograder's output carry it."""
     layers = [
-        landlock.describe(landlock_abi) if landlock_abi else f"no landlock ({landlock.unavailable_reason()}: "
-        "files not confined beyond the uid and namespaces)",
+        landlock.describe(landlock_abi)
+        if landlock_abi
+        else f"no landlock ({landlock.unavailable_reason()}: files not confined beyond the uid and namespaces)",
         seccomp.DESCRIPTION if seccomp_on else "no seccomp filter (network not cut beyond the namespaces)",
         cpu_share,
         cpu_time,

@@ -134,7 +134,9 @@ class CpuGroups:
         self._weight_file(folder).write_text(str(unit))
         self._slots.append(folder)
         # The whole grader's sandboxes weigh as much as that many ordinary processes, not as one.
-        self._weight_file(self.base).write_text(str(min(unit * len(self._slots), 262144 if self.kind == "v1" else 10000)))
+        self._weight_file(self.base).write_text(
+            str(min(unit * len(self._slots), 262144 if self.kind == "v1" else 10000))
+        )
         return str(folder / "cgroup.procs")
 
     def close(self):

@@ -434,8 +434,9 @@ class Forker:
         os.chdir(self.work)
         os.environ.clear()
         # Matplotlib's cache and config: the student's own folder, wiped with it (never a shared one).
-        os.environ.update(self.config["env"], HOME=self.work, TMPDIR=self.work,
-                          MPLCONFIGDIR=os.path.join(self.work, ".matplotlib"))
+        os.environ.update(
+            self.config["env"], HOME=self.work, TMPDIR=self.work, MPLCONFIGDIR=os.path.join(self.work, ".matplotlib")
+        )
         tempfile.tempdir = None  # this process cached /tmp when it made its home: the guest's is TMPDIR
         rlimits = dict(request["rlimits"])
         rlimits["RLIMIT_NPROC"] = NPROC if self.drop else own_processes() + NPROC
@@ -454,8 +455,11 @@ class Forker:
         path = os.path.join(self.work, request["name"])
         if self.drop:
             os.chown(self.work, self.config["uid"], self.config["uid"])
-        self.before = {(kind, row.get("shmid") or row.get("semid") or row.get("msqid"))
-                       for kind in ("shm", "sem", "msg") for row in _sysv_objects(kind)}
+        self.before = {
+            (kind, row.get("shmid") or row.get("semid") or row.get("msqid"))
+            for kind in ("shm", "sem", "msg")
+            for row in _sysv_objects(kind)
+        }
         out_fd = os.open(self.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         out_r = os.open(self.output, os.O_RDONLY)
         req_r, req_w = os.pipe()
@@ -529,10 +533,12 @@ class Forker:
             self.remove_shared_files(self.config["uid"], keep=self.work_id)
         else:  # the grader's own uid: only objects this submission's processes created, never the TA's
             seen = {str(pid) for pid in self.seen}
-            remove_sysv(lambda row: (row.get("shmid") and ("shm", row["shmid"]) not in self.before
-                                     and row.get("cpid") in seen)
-                        or (row.get("msqid") and ("msg", row["msqid"]) not in self.before
-                            and row.get("lspid") in seen))
+            remove_sysv(
+                lambda row: (
+                    (row.get("shmid") and ("shm", row["shmid"]) not in self.before and row.get("cpid") in seen)
+                    or (row.get("msqid") and ("msg", row["msqid"]) not in self.before and row.get("lspid") in seen)
+                )
+            )
 
     @staticmethod
     def remove_shared_files(uid, keep=None):

@@ -103,9 +103,7 @@ def encode_symbolic(x, gens):
         polys = [sympy.Poly(part, *gens) for part in (num, den)]
     except Exception as err:  # student objects can fail here in any way: report, never raise
         return {"kind": "not_polynomial", "why": f"{type(err).__name__}: {err}"[:300]}
-    num_terms, den_terms = (
-        [[list(m), str(sympy.Rational(c))] for m, c in p.terms()] for p in polys
-    )
+    num_terms, den_terms = ([[list(m), str(sympy.Rational(c))] for m, c in p.terms()] for p in polys)
     return {"kind": "rational", "gens": [str(g) for g in gens], "num": num_terms, "den": den_terms}
 
 
@@ -148,14 +146,22 @@ class Guest:
         theirs = {self.submission_path} | set(self.cell_files)
         if isinstance(err, SyntaxError) and err.filename in theirs:
             return protocol.error_info(
-                type(err).__name__, str(err.msg)[:500], err.lineno, (err.text or "").strip()[:200],
-                self.cell_files.get(err.filename), with_cell=True,
+                type(err).__name__,
+                str(err.msg)[:500],
+                err.lineno,
+                (err.text or "").strip()[:200],
+                self.cell_files.get(err.filename),
+                with_cell=True,
             )
         for frame in reversed(traceback.extract_tb(err.__traceback__)):
             if frame.filename in theirs:
                 return protocol.error_info(
-                    type(err).__name__, str(err)[:500], frame.lineno, (frame.line or "")[:200],
-                    self.cell_files.get(frame.filename), with_cell=True,
+                    type(err).__name__,
+                    str(err)[:500],
+                    frame.lineno,
+                    (frame.line or "")[:200],
+                    self.cell_files.get(frame.filename),
+                    with_cell=True,
                 )
         return protocol.error_info(type(err).__name__, str(err)[:500])
 

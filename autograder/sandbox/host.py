@@ -69,7 +69,7 @@ def _key(request):
 def _write_all(fd, data):
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
     os.lseek(fd, 0, os.SEEK_SET)
 
 
@@ -96,15 +96,20 @@ class ModuleLoad:
     def load(self, host):
         """(available, load_error): which graded functions are defined, or why the file did not load."""
         timeout = host.config.timeout
-        again = (f"loading your file again (a call had ended the worker) took it past the {host.total:g} s "
-                 f"your submission has in all")
+        again = (
+            f"loading your file again (a call had ended the worker) took it past the {host.total:g} s "
+            f"your submission has in all"
+        )
         if host.load_budget() <= 0:
             return None, {"type": "Timeout", "message": again}
         reload = host.loads > 1
         host.start()
         status, payload = host.load_roundtrip(protocol.load_request(str(host.submission), host.functions))
         if status == Status.TIMEOUT:
-            return None, {"type": "Timeout", "message": again if reload else f"loading your file took longer than {timeout:g} s"}
+            return None, {
+                "type": "Timeout",
+                "message": again if reload else f"loading your file took longer than {timeout:g} s",
+            }
         if status == Status.CRASHED:
             return None, {"type": "Crashed", "message": f"your file ended the process while loading ({payload})"}
         if status == Status.PROTOCOL:
@@ -117,8 +122,15 @@ class ModuleLoad:
 class Host:
     """The grader's side of one submission (see the module docstring). Use it as a context manager."""
 
-    def __init__(self, source, config: GradeConfig, functions=FUNCTIONS, loader=None, pool: SandboxPool | None = None,
-                 data: bytes | None = None):
+    def __init__(
+        self,
+        source,
+        config: GradeConfig,
+        functions=FUNCTIONS,
+        loader=None,
+        pool: SandboxPool | None = None,
+        data: bytes | None = None,
+    ):
         self.config = config
         self.functions = tuple(functions)
         self.loader = loader or ModuleLoad()

@@ -58,15 +58,27 @@ FILE_RIGHTS = FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_TRUNCATE | FS_IOCTL
 READ = FS_READ_FILE | FS_READ_DIR
 # Its own folders: anything but running programs and making device nodes (which needs root anyway).
 WRITE = (
-    READ | FS_WRITE_FILE | FS_REMOVE_DIR | FS_REMOVE_FILE | FS_MAKE_DIR | FS_MAKE_REG | FS_MAKE_SOCK
-    | FS_MAKE_FIFO | FS_MAKE_SYM | FS_REFER | FS_TRUNCATE
+    READ
+    | FS_WRITE_FILE
+    | FS_REMOVE_DIR
+    | FS_REMOVE_FILE
+    | FS_MAKE_DIR
+    | FS_MAKE_REG
+    | FS_MAKE_SOCK
+    | FS_MAKE_FIFO
+    | FS_MAKE_SYM
+    | FS_REFER
+    | FS_TRUNCATE
 )
 DEVICE = FS_READ_FILE | FS_WRITE_FILE | FS_IOCTL_DEV  # /dev/null and friends
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
-                ("scoped", ctypes.c_uint64)]
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class _PathBeneathAttr(ctypes.Structure):
@@ -182,8 +194,17 @@ def describe(version):
     """The layer in words, for the report of layers in force."""
     if version < 1:
         return "landlock: not available"
-    extras = [name for abi_needed, name in ((2, "refer"), (3, "truncate"), (4, "tcp"), (5, "ioctl_dev"),
-                                            (6, "signal and abstract-socket scopes")) if version >= abi_needed]
+    extras = [
+        name
+        for abi_needed, name in (
+            (2, "refer"),
+            (3, "truncate"),
+            (4, "tcp"),
+            (5, "ioctl_dev"),
+            (6, "signal and abstract-socket scopes"),
+        )
+        if version >= abi_needed
+    ]
     return f"landlock ABI {version} (files{', ' + ', '.join(extras) if extras else ''})"
 
 

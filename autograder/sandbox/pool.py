@@ -158,8 +158,11 @@ def sandbox_modules():
     return [
         (name, (here / f"{stem}.py").read_text(encoding="utf-8"))
         for name, stem in (
-            ("adam_hw_protocol", "protocol"), ("adam_hw_guest", "guest"), ("adam_hw_landlock", "landlock"),
-            ("adam_hw_seccomp", "seccomp"), ("adam_hw_forker", "forker"),
+            ("adam_hw_protocol", "protocol"),
+            ("adam_hw_guest", "guest"),
+            ("adam_hw_landlock", "landlock"),
+            ("adam_hw_seccomp", "seccomp"),
+            ("adam_hw_forker", "forker"),
         )
     ]
 
@@ -234,14 +237,27 @@ class SandboxProcess:
         command = [sys.executable, "-I", "-S", "-c", BOOT, json.dumps(config)]
         if level == "os":
             command = [
-                shutil.which("unshare") or "unshare", "--mount", "--pid", "--net", "--ipc", "--fork",
-                "--mount-proc", "--kill-child", "--", *command,
+                shutil.which("unshare") or "unshare",
+                "--mount",
+                "--pid",
+                "--net",
+                "--ipc",
+                "--fork",
+                "--mount-proc",
+                "--kill-child",
+                "--",
+                *command,
             ]
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr,
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
             pass_fds=(theirs.fileno(),) + (() if self._uid_lock is None else (self._uid_lock,)),
-            env=ENV, cwd="/", start_new_session=True,
+            env=ENV,
+            cwd="/",
+            start_new_session=True,
         )
         theirs.close()
         self._sock = ours

@@ -112,7 +112,10 @@ def results(session):
     """[(mutation dict, outcome)] for every mutant: outcome is killed, survived or incompetent."""
     dump = subprocess.run(
         [str(Path(sys.executable).with_name("cosmic-ray")), "dump", str(session)],
-        cwd=ROOT, check=True, capture_output=True, text=True,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     out = []
     for line in dump.splitlines():
@@ -135,7 +138,9 @@ def judge(runs, equivalent, partial=False):
         entry = equivalent.get(key)
         if entry is None:
             ok = False
-            lines.append(f"SURVIVED, not listed as equivalent: {key} line {mutation['start_pos'][0]}: {_line(mutation)}")
+            lines.append(
+                f"SURVIVED, not listed as equivalent: {key} line {mutation['start_pos'][0]}: {_line(mutation)}"
+            )
         elif entry["line"] != _line(mutation):
             ok = False
             lines.append(f"STALE entry {key}: it now mutates to {_line(mutation)!r}, listed as {entry['line']!r}")
@@ -165,7 +170,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", type=int, help="run only the first N mutants (a quick check of the set-up)")
     parser.add_argument("--report", action="store_true", help="judge the last run's session again without rerunning it")
-    parser.add_argument("--work", type=Path, default=WORK, help=f"folder for the mutated copy and the session (default {WORK.relative_to(ROOT)})")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=WORK,
+        help=f"folder for the mutated copy and the session (default {WORK.relative_to(ROOT)})",
+    )
     args = parser.parse_args(argv)
     if args.only is not None and args.only < 1:
         parser.error(f"--only must be >= 1, got {args.only}")

@@ -27,8 +27,15 @@ from autograder.render import feedback
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "tests" / "submissions" / "uncatalogued"
 NAMESPACE = {
-    "sqrt": np.sqrt, "abs": np.abs, "mean": np.mean, "sum": np.sum, "maximum": np.maximum, "max": np.maximum,
-    "floor": np.floor, "round": np.round, "__builtins__": {},
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "mean": np.mean,
+    "sum": np.sum,
+    "maximum": np.maximum,
+    "max": np.maximum,
+    "floor": np.floor,
+    "round": np.round,
+    "__builtins__": {},
 }
 #: A phrase the feedback must hold for each kind of contract slip (the argument is filled in).
 CONTRACT_PHRASES = {
@@ -44,8 +51,12 @@ CONTRACT_PHRASES = {
 def _inputs(func, rng, defaults):
     sig = formulas.SIGNATURES[func]
     arrays = {a: rng.uniform(0.001, 3, 5) * (rng.choice([1, -1], 5) if a == "g" else 1) for a in sig.arrays}
-    scalars = {"t": int(rng.integers(1, 9)), "beta2": float(rng.uniform(0.5, 0.99)),
-               "alpha": float(rng.uniform(0.001, 0.5)), "eps": float(rng.uniform(1e-4, 0.1))}
+    scalars = {
+        "t": int(rng.integers(1, 9)),
+        "beta2": float(rng.uniform(0.5, 0.99)),
+        "alpha": float(rng.uniform(0.001, 0.5)),
+        "eps": float(rng.uniform(1e-4, 0.1)),
+    }
     passed = {k: scalars[k] for k in sig.scalars}
     if defaults:  # the first draws leave the defaults out, so a changed default shows
         passed = {k: v for k, v in passed.items() if k == "t"}
@@ -62,6 +73,7 @@ def _expected_function(func, text):
     def run(arrays, passed):
         env = {**arrays, **{k: passed.get(k, defaults.get(k)) for k in sig.scalars}}
         return eval(formula, NAMESPACE, env)  # noqa: S307 - our own table's formulas, not student text
+
     return run
 
 
@@ -70,9 +82,11 @@ def _named_function(func, name):
     sig = formulas.SIGNATURES[func]
     if name in misconceptions.BY_ID:
         entry = misconceptions.BY_ID[name]
-        return lambda arrays, passed: entry.wrong(*[arrays[a] for a in sig.arrays],
-                                                  *([passed["t"]] if "t" in sig.scalars else []),
-                                                  **{k: v for k, v in passed.items() if k != "t"})
+        return lambda arrays, passed: entry.wrong(
+            *[arrays[a] for a in sig.arrays],
+            *([passed["t"]] if "t" in sig.scalars else []),
+            **{k: v for k, v in passed.items() if k != "t"},
+        )
     m = re.fullmatch(rf"formula:{func}=(.+?)(?: \[(.*)\])?", name)
     defaults = dict(sig.defaults)
     for part in (m.group(2) or "").split(", ") if m.group(2) else []:
@@ -82,6 +96,7 @@ def _named_function(func, name):
     def run(arrays, passed):
         env = {**arrays, **{k: passed.get(k, defaults.get(k)) for k in sig.scalars}}
         return eval(m.group(1), NAMESPACE, env)  # noqa: S307 - the grader's own canonical form
+
     return run
 
 
@@ -119,7 +134,9 @@ def judge(entry, result):
         found = result.diagnosis_for(func)
         recovery = found.recovery if found else None
         if recovery and recovery.one_of:
-            reasons.append(f"{func}: one of {len(recovery.one_of)} formulas ({', '.join(c.text for c in recovery.one_of[:3])})")
+            reasons.append(
+                f"{func}: one of {len(recovery.one_of)} formulas ({', '.join(c.text for c in recovery.one_of[:3])})"
+            )
         else:
             reasons.append(f"{func}: {wanted[func]} is outside the search space (no candidate matches)")
     return "unnamed", "; ".join(reasons)
@@ -135,9 +152,14 @@ def summary(verdicts):
     wrong = {k: v for k, v in verdicts.items() if v[0] != "correct"}
     named = sum(v[0] == "named" for v in wrong.values())
     false = sum(v[0] == "false" for v in verdicts.values())
-    return {"wrong_files": len(wrong), "named": named, "named_pct": round(100 * named / max(len(wrong), 1), 1),
-            "false": false, "unnamed": {k: v[1] for k, v in wrong.items() if v[0] == "unnamed"},
-            "false_files": {k: v[1] for k, v in verdicts.items() if v[0] == "false"}}
+    return {
+        "wrong_files": len(wrong),
+        "named": named,
+        "named_pct": round(100 * named / max(len(wrong), 1), 1),
+        "false": false,
+        "unnamed": {k: v[1] for k, v in wrong.items() if v[0] == "unnamed"},
+        "false_files": {k: v[1] for k, v in verdicts.items() if v[0] == "false"},
+    }
 
 
 def main(argv=None):
@@ -146,8 +168,10 @@ def main(argv=None):
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     figures = summary(measure(args.folder))
-    print(f"named {figures['named']} of {figures['wrong_files']} wrong files ({figures['named_pct']}%), "
-          f"false {figures['false']}")
+    print(
+        f"named {figures['named']} of {figures['wrong_files']} wrong files ({figures['named_pct']}%), "
+        f"false {figures['false']}"
+    )
     for name, why in {**figures["false_files"], **figures["unnamed"]}.items():
         print(f"  {name}: {why}")
     if args.json:
