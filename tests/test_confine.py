@@ -89,10 +89,9 @@ def test_a_hidden_folder_inside_a_readable_one_is_carved_out_but_a_named_path_in
     granted = {path for path, _ in rules}
     assert str(prefix / "lib" / "os.py") in granted and str(site / "numpy") in granted
     assert not any(path.startswith(str(site / "autograder")) or path in (str(prefix), str(site)) for path in granted)
+    paths = [str(prefix / "lib" / "os.py"), str(site / "numpy" / "core.py"), str(site / "autograder" / "oracle.py")]
     body = f"""
-        print(json.dumps([attempt(lambda: open(p).read()) for p in {
-        [str(prefix / "lib" / "os.py"), str(site / "numpy" / "core.py"), str(site / "autograder" / "oracle.py")]!r
-    }]))
+        print(json.dumps([attempt(lambda: open(p).read()) for p in {paths!r}]))
     """
     assert _confined(
         tmp_path, body, read=[sys.base_prefix, sys.prefix, "/usr", "/lib", prefix, site / "numpy"], hidden=[site]
