@@ -132,19 +132,22 @@ class IdentityCheck:
             return replies[-1]
 
         problem, how = self.judge_chain(recording)
-        message = "" if problem is None else f"{self.about}: {problem}."
         # The symbolic reply is kept (plain data) for the diagnosis, which checks a recovered formula on it.
         symbolic = replies[0] if replies and how.startswith("symbolic") and replies[0].ok else None
+        return self.outcome(problem, how, returned=symbolic.value if symbolic else None)
+
+    def outcome(self, problem, how, returned=None):
+        """This check's Outcome: passed when there is no problem, saying how it was checked."""
         return Outcome(
             self.id,
             self.item,
             problem is None,
             self.hidden,
             f"{self.about} (checked with {how})",
-            message,
+            "" if problem is None else f"{self.about}: {problem}.",
             group=self.group,
             kind="identity",
-            returned=symbolic.value if symbolic else None,
+            returned=returned,
         )
 
     def judge_chain(self, call):
@@ -291,17 +294,7 @@ class ConstantGradientCheck(IdentityCheck):
             problem, how = self.judge_chain(call)
         else:
             how = "float probes on the exact v_t, because your update_v is not right (charged under update_v only)"
-        message = "" if problem is None else f"{self.about}: {problem}."
-        return Outcome(
-            self.id,
-            self.item,
-            problem is None,
-            self.hidden,
-            f"{self.about} (checked with {how})",
-            message,
-            group=self.group,
-            kind="identity",
-        )
+        return self.outcome(problem, how)
 
     def requests(self):
         """The exact-v_t calls go whatever the replies: sent ahead in one write, not one round trip each."""
