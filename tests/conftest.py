@@ -8,6 +8,8 @@ from types import ModuleType
 import pytest
 from hypothesis import settings
 
+from autograder.sandbox import landlock
+
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = ROOT / "tests" / "submissions"
 
@@ -27,6 +29,9 @@ def load_reference() -> ModuleType:
     return module
 
 
+# Tests that apply Landlock themselves: skipped, saying why, on a kernel without it.
+needs_landlock = pytest.mark.skipif(landlock.abi() < 1, reason=f"no Landlock here: {landlock.unavailable_reason()}")
+
 NEEDS_ROOT = (
     "needs root: isolation level 'os' (a uid of its own, mount/pid/net namespaces) or becoming the user nobody; "
     "run `make test` as root, as CI and Gradescope do"
@@ -34,12 +39,16 @@ NEEDS_ROOT = (
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `root` skip, saying why, for a developer without root (they still run on CI)."""
+    """Tests marked `root` skip, saying why (the marker's own reason, else NEEDS_ROOT), for a developer
+    without root (they still run on CI)."""
     if os.geteuid() == 0:
         return
     for item in items:
-        if item.get_closest_marker("root"):
-            item.add_marker(pytest.mark.skip(reason=NEEDS_ROOT))
+        marker = item.get_closest_marker("root")
+        if marker:
+            item.add_marker(
+                pytest.mark.skip(reason="needs root: " + marker.kwargs["reason"] if marker.kwargs else NEEDS_ROOT)
+            )
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """Landlock and seccomp on their own: each applied in a throwaway Python process, then attacked from it."""
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -10,9 +9,8 @@ import textwrap
 import pytest
 
 from autograder.sandbox import landlock, seccomp
-from tests.conftest import ROOT
+from tests.conftest import ROOT, needs_landlock
 
-needs_landlock = pytest.mark.skipif(landlock.abi() < 1, reason=f"no Landlock here: {landlock.unavailable_reason()}")
 needs_seccomp = pytest.mark.skipif(not seccomp.supported(), reason="no seccomp filter for this machine")
 
 
@@ -208,9 +206,7 @@ def effective_step(v_hat, alpha=0.001, eps=1e-8):
 """
 
 
-@pytest.mark.parametrize(
-    "level", ["basic", pytest.param("os", marks=pytest.mark.skipif(os.geteuid() != 0, reason="level os needs root"))]
-)
+@pytest.mark.parametrize("level", ["basic", pytest.param("os", marks=pytest.mark.root(reason="level os needs root"))])
 def test_every_guest_of_a_sandbox_can_write_its_own_folder_one_after_another(level, tmp_path):
     from autograder.config import GradeConfig
     from autograder.discover import discover

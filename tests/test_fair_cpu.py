@@ -19,7 +19,7 @@ NEIGHBOURS = 3  # graded one after another in the other slot while the hog holds
 
 
 def _levels():
-    return ["basic", pytest.param("os", marks=pytest.mark.skipif(os.geteuid() != 0, reason="level os needs root"))]
+    return ["basic", pytest.param("os", marks=pytest.mark.root(reason="level os needs root"))]
 
 
 @pytest.mark.parametrize("level", _levels())
@@ -62,7 +62,7 @@ def test_a_guest_that_waits_for_a_cpu_is_credited_and_one_that_sleeps_is_not():
     assert cpu.StarvationClock(None).starved() == 0.0 and not cpu.StarvationClock(None).readable
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="a cgroup of its own needs root")
+@pytest.mark.root(reason="a cgroup of its own needs root")
 def test_each_sandbox_gets_its_own_cgroup_with_an_equal_share(tmp_path):
     groups = cpu.CpuGroups(name=f"adam-hw-test-{os.getpid()}")
     if not groups.available:
@@ -78,7 +78,7 @@ def test_each_sandbox_gets_its_own_cgroup_with_an_equal_share(tmp_path):
     assert not groups.base.exists()
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="a cgroup of its own needs root")
+@pytest.mark.root(reason="a cgroup of its own needs root")
 @pytest.mark.parametrize("level", ["basic", "os"])
 def test_each_sandbox_process_runs_in_its_own_cgroup_which_its_guests_inherit(level):
     probe = cpu.CpuGroups(name=f"adam-hw-probe-{os.getpid()}")

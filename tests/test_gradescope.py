@@ -266,7 +266,7 @@ def test_setup_sh_builds_a_venv_that_run_autograder_uses_without_the_projects_py
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(os.geteuid() != 0, reason="run_autograder locks the bundle away from the sandbox uid only as root")
+@pytest.mark.root(reason="run_autograder locks the bundle away from the sandbox uid only as root")
 def test_run_autograder_as_root_makes_the_bundle_unreadable_to_the_sandbox_uid_and_says_which_layers_held(
     bundle, tmp_path
 ):

@@ -25,10 +25,9 @@ from autograder.discover import discover
 from autograder.grading import grade_batch, grade_submission
 from autograder.sandbox import GuestStartError, Host, landlock, seccomp
 from autograder.sandbox.pool import uids_taken_by
-from tests.conftest import ROOT, SUBMISSIONS
+from tests.conftest import ROOT, SUBMISSIONS, needs_landlock
 
 HOSTILE = SUBMISSIONS / "hostile"
-needs_landlock = pytest.mark.skipif(landlock.abi() < 1, reason=f"no Landlock here: {landlock.unavailable_reason()}")
 ADAM_HW = str(Path(sys.executable).with_name("adam-hw"))
 FORMULA_IDS = ("=1+1", "+SUM(1,2)", "-2+3", "@cmd")
 
