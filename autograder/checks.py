@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from autograder import oracle
+from autograder import functions, oracle
 from autograder.compare import RTOL, as_values, judge_container, judge_value, show
 from autograder.render.text import md, md_code
 from autograder.results import Outcome
@@ -47,14 +47,6 @@ class Check(Protocol):
         """The (request, uses) pairs it will send whatever the replies, so they can go in one write."""
 
     def run(self, call: Callable[..., Any]) -> Outcome: ...
-
-
-#: Parameter names, for feedback that says which input was changed.
-PARAMETERS = {
-    "update_v": ("v_prev", "g", "beta2"),
-    "bias_correct": ("v", "t", "beta2"),
-    "effective_step": ("v_hat", "alpha", "eps"),
-}
 
 
 def encode_input(x):
@@ -140,9 +132,9 @@ class Case:
                 return x
             return float(x) if isinstance(x, (int, float)) else np.asarray(x, dtype=np.float64)
 
-        names = PARAMETERS[self.func]
-        # t is a count, not data: it stays an integer
-        args = tuple(a if names[i] == "t" else as_float(a) for i, a in enumerate(self.args))
+        kinds = [p.kind for p in functions.BY_NAME[self.func].parameters]
+        # a count (t) is not data: it stays an integer
+        args = tuple(a if kinds[i] == "count" else as_float(a) for i, a in enumerate(self.args))
         return Case(
             self.id + ".float64", self.item, self.func, args, self.about, self.kwargs, self.hidden, "value", self.group
         )
@@ -227,7 +219,7 @@ class Case:
     def _changed_inputs(self, after):
         if not isinstance(after, list) or len(after) != len(self.args):
             return "sent back something the grader cannot read"
-        names = PARAMETERS[self.func]
+        names = functions.BY_NAME[self.func].names  # for feedback that says which input was changed
         for name, sent, seen in zip(names, self.args, after):
             if not isinstance(sent, (list, np.ndarray)):
                 continue
