@@ -14,7 +14,6 @@ from fractions import Fraction
 import numpy as np
 
 from autograder import formulas, functions, identity, misconceptions
-from autograder.checks import Case
 from autograder.compare import RTOL, decode
 from autograder.rubric import FUNCTIONS
 
@@ -53,9 +52,14 @@ class Diagnosis:
         return self.formula.id if self.formula else None
 
 
+def _calls(checks):
+    """{check id: the one fixed call it makes} of the checks whose returned values diagnosis may read."""
+    return {c.id: c.fixed_call for c in checks if c.fixed_call is not None}
+
+
 def failing_functions(outcomes, checks):
     """The functions with at least one failed call check, in task order (the ones worth probing)."""
-    cases = {c.id: c for c in checks if isinstance(c, Case)}
+    cases = _calls(checks)
     failed = {cases[o.check].func for o in outcomes if o.check in cases and not o.passed}
     return [f for f in FUNCTIONS if f in failed]
 
@@ -66,7 +70,7 @@ def diagnose(outcomes, checks, probes=None):
     `probes` maps a function to the worker's replies on its diagnosis probes (formulas.requests), for
     the functions that failed; without them no formula is recovered.
     """
-    cases = {c.id: c for c in checks if isinstance(c, Case)}
+    cases = _calls(checks)
     probes = probes or {}
     diagnoses = []
     for func in FUNCTIONS:
@@ -194,26 +198,22 @@ def confirmed(func, candidate, outcomes, checks):
     True or False, or None when there is nothing symbolic to compare (the code took no symbols, or the
     candidate is about a function the unrolled identity does not isolate)."""
     by_id = {c.id: c for c in checks}
+    calls = _calls(checks)
     for outcome in outcomes:
         check = by_id.get(outcome.check)
         values = (outcome.returned or {}).get("values") if isinstance(outcome.returned, dict) else None
-        if not isinstance(values, list):
+        unrolled = check.unrolled if check is not None else None
+        if not isinstance(values, list) or unrolled is None or unrolled.function != func:
             continue
-        if func == "update_v" and isinstance(check, identity.ClosedFormCheck):
-            return _agrees_unrolled(candidate, check, values, bias=None)
-        if func == "bias_correct" and isinstance(check, identity.ConstantGradientCheck):
-            update_ok = all(
-                o.passed
-                for o in outcomes
-                if o.check in by_id and isinstance(by_id[o.check], Case) and by_id[o.check].func == "update_v"
-            )
-            if update_ok:  # v_t is then the page's, and what differs is bias_correct's alone
-                return _agrees_unrolled(candidate, check, values, bias=candidate)
+        if not unrolled.corrected:
+            return _agrees_unrolled(candidate, unrolled.gens, values, bias=None)
+        update_ok = all(o.passed for o in outcomes if o.check in calls and calls[o.check].func == "update_v")
+        if update_ok:  # v_t is then the page's, and what differs is bias_correct's alone
+            return _agrees_unrolled(candidate, unrolled.gens, values, bias=candidate)
     return None
 
 
-def _agrees_unrolled(candidate, check, values, bias):
-    gens = check.gens
+def _agrees_unrolled(candidate, gens, values, bias):
     point = {BETA_NAME: _POINT_BETA}
     point.update({name: _POINT_G[i % len(_POINT_G)] for i, name in enumerate(gens) if name != BETA_NAME})
     v = 0.0

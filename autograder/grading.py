@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from autograder import formulas, outdir, terms
-from autograder.checks import Case
+from autograder.checks import Case, Check
 from autograder.compare import RTOL
 from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose, failing_functions
@@ -44,10 +44,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def counts_alone(check: Case) -> bool:
-    """A value check that earns its function a place on its own: beyond the page, and not passed by
-    returning an input unchanged."""
-    return not check.item.endswith(".page") and not _trivial(check)
+def counts_alone(check: Check) -> bool:
+    """A value check that earns its function a place on its own: one fixed call beyond the page, not passed
+    by returning an input unchanged."""
+    call = check.fixed_call
+    return call is not None and not check.item.endswith(".page") and not _trivial(call)
 
 
 def _trivial(check: Case) -> bool:

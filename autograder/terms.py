@@ -18,9 +18,8 @@ from typing import Any
 
 from autograder import randomized
 from autograder.cases import CHECKS
-from autograder.checks import Case
+from autograder.checks import Check
 from autograder.errors import ManifestError
-from autograder.identity import IdentityCheck
 
 MANIFEST = Path(__file__).with_name("term.json")
 MAX_NAME = 64
@@ -75,7 +74,7 @@ class Term:
 class Plan:
     """What one submission is graded on, and what results.json records about it."""
 
-    checks: tuple[Case | IdentityCheck, ...]
+    checks: tuple[Check, ...]
     term: str
     seed: int
     per_student: bool
@@ -85,9 +84,9 @@ class Plan:
         return {"term": self.term, "seed": self.seed, "per_student": self.per_student}
 
 
-def checks_for_seed(seed: int) -> tuple[Case | IdentityCheck, ...]:
+def checks_for_seed(seed: int) -> tuple[Check, ...]:
     """The fixed checks followed by the cases drawn from `seed`."""
-    checks: tuple[Case | IdentityCheck, ...] = CHECKS + randomized.graded(seed)
+    checks: tuple[Check, ...] = CHECKS + randomized.graded(seed)
     return checks
 
 
