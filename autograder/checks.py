@@ -20,7 +20,7 @@ What a Case judges (`expect`), after the grading model in rubric.md:
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -34,6 +34,7 @@ from autograder.sandbox import protocol
 EXPECTS = ("value", "unchanged", "same", "container")
 
 
+@runtime_checkable
 class Check(Protocol):
     """What the grader needs of any check: where it counts, who sees it, how to run it, how it reads in the
     notebook and what the diagnosis may read of it. Read-only, so frozen dataclasses implement it."""
