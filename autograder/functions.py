@@ -81,6 +81,12 @@ class Function:
         """The parameters with a default (beta2, alpha, eps), in order."""
         return tuple(p for p in self.parameters if p.default is not None)
 
+    @property
+    def signature(self) -> str:
+        """The def line's call as students read it: `effective_step(v_hat, alpha=0.001, eps=1e-8)`."""
+        parts = [p.name if p.default is None else f"{p.name}={p.shown}" for p in self.parameters]
+        return f"{self.name}({', '.join(parts)})"
+
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
             if p.name == name:

@@ -115,3 +115,23 @@ def test_running_v_is_update_v_applied_step_by_step():
         v = REFERENCE.update_v(v, g, 0.9)
         expected.append(v)
     assert functions.running_v(gradients, 0.9) == expected
+
+
+def test_the_students_readme_shows_each_signature_from_the_table():
+    from autograder.release import student_readme
+
+    readme = student_readme()
+    assert [f.signature for f in functions.TABLE] == [
+        "update_v(v_prev, g, beta2=0.999)",
+        "bias_correct(v, t, beta2=0.999)",
+        "effective_step(v_hat, alpha=0.001, eps=1e-8)",
+    ]
+    assert all(f"`{f.signature}`" in readme for f in functions.TABLE)
+    assert "{signature:" not in readme
+
+
+@pytest.mark.parametrize("mistake", [m for m in misconceptions.CATALOGUE if ".ignores_" in m.id], ids=lambda m: m.id)
+def test_a_hard_coded_default_mistake_names_the_defaults_the_table_gives(mistake):
+    # The catalogue's words are written for students with the page's numbers in them; this keeps them true.
+    for p in functions.BY_NAME[mistake.func].hyperparameters:
+        assert p.shown in mistake.title or p.shown in mistake.explanation, (mistake.id, p.name)

@@ -125,7 +125,10 @@ def public_tests(cases=PUBLIC_CASES):
 
 
 def student_readme():
-    return _template("README.md").replace("{generated}", GENERATED).replace("{tolerance}", TOLERANCE_WORDS)
+    text = _template("README.md").replace("{generated}", GENERATED).replace("{tolerance}", TOLERANCE_WORDS)
+    for function in functions.TABLE:  # each function's parameters and defaults, from the one table
+        text = text.replace(f"{{signature:{function.name}}}", function.signature)
+    return text
 
 
 def _term(root, term=None):
