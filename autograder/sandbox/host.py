@@ -57,6 +57,8 @@ def _pipe_room(fd):
         return max(1, min(PIPELINE_BYTES, fcntl.fcntl(fd, F_GETPIPE_SZ) - 4096))
     except OSError:
         return 4096 - 512
+
+
 #: Seconds a grader-side question (which functions a notebook defined) gets beyond the load budget: it runs
 #: no student code unless a module-level __getattr__ is defined, and must be answered even once the
 #: budget is spent. Part of the "small constant" in the time bound.
