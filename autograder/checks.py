@@ -25,7 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from autograder import functions, oracle
-from autograder.compare import RTOL, as_values, judge_container, judge_value, show
+from autograder.compare import RTOL, as_values, close, judge_container, judge_value, show
 from autograder.notebook import lines
 from autograder.render.text import md, md_code
 from autograder.results import Outcome
@@ -234,7 +234,10 @@ class Case:
         # Built once: the same checks serve every student of a term (terms.checks_for_seed), and the host
         # keeps each request's encoding (host._line), so a case is encoded once per grading run, not per student.
         return protocol.call_request(
-            self.func, [encode_input(a) for a in self.args], {k: encode_input(v) for k, v in self.kwargs.items()}
+            self.func,
+            [encode_input(a) for a in self.args],
+            {k: encode_input(v) for k, v in self.kwargs.items()},
+            inputs_after=self.expect == "unchanged",
         )
 
     def run(self, call):
@@ -283,7 +286,7 @@ class Case:
         mine, problem = as_values(got, self.expected)
         if problem:
             return problem
-        if not np.allclose(mine, own, rtol=RTOL, atol=0.0, equal_nan=True):
+        if not close(mine, own, equal_nan=True):
             return (
                 "gives other values than for the same inputs as float64 arrays (convert lists and integers "
                 "with np.asarray(x, dtype=float) first)"
