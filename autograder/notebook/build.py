@@ -2,7 +2,8 @@
 
 solutions/second_moment.py gives the three functions (with their BEGIN/END SOLUTION markers) and its
 imports; solutions/notebook_text.md gives the prose and the order of the cells (its head explains the
-cell markers); autograder.cases and autograder.identity give every value a test cell checks, and
+cell markers); the checks (autograder.cases, and the term's draw) give every line a test cell holds,
+each through its own `notebook_lines()` (the checks.Check protocol; no kind is asked for), and
 autograder.rubric their points. Nothing here is typed twice, and the output is byte-for-byte the same on
 every run (fixed cell ids, no outputs, no timestamps), so `adam-hw release --check` can compare it.
 
