@@ -164,7 +164,7 @@ def grade_submission(
         probes = _probe(guest, failing_functions(outcomes, checks))
         output = guest.output()
         load_error = guest.load_error
-        undefined = {} if loader is None else undefined_by_errors(cells, loader.errors, guest.available)
+        undefined = {} if loader is None else undefined_by_errors(loader.cells, loader.errors, guest.available)
     outcomes, diagnoses = diagnose(outcomes, checks, probes)
     return SubmissionResult(
         items=item_results(outcomes, checks),
