@@ -13,8 +13,8 @@ identity is then probed with float inputs against the closed form computed exact
 import math
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 
 from autograder.checks import reply_problem
 from autograder.results import Outcome
