@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
-from autograder.config import DEFAULT, GradeConfig
+from autograder.config import DEFAULT, ISOLATIONS, GradeConfig
 from autograder.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:  # the commands import what they use when they run: `adam-hw --help` stays quick
@@ -292,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument(
         "--isolation",
-        choices=("auto", "os", "basic"),
+        choices=ISOLATIONS,
         default=DEFAULT.isolation,
         help="how student code is isolated: os (root: own uid and namespaces), basic (rlimits, session, temp "
         f"folder), auto = os when possible (default {DEFAULT.isolation})",

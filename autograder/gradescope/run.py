@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder import grading, terms
-from autograder.config import DEFAULT, GradeConfig
+from autograder.config import DEFAULT, ISOLATIONS, GradeConfig, Isolation
 from autograder.discover import KINDS, MODULE, Submission, walk
 from autograder.errors import UsageError
 from autograder.outdir import atomic_write
@@ -67,7 +67,7 @@ def write_results(path: str | Path, result: SubmissionResult) -> None:
     atomic_write(path, json.dumps(gradescope.render(result), indent=2) + "\n")
 
 
-def run(root: str | Path, isolation: str = DEFAULT.isolation) -> SubmissionResult:
+def run(root: str | Path, isolation: Isolation = DEFAULT.isolation) -> SubmissionResult:
     root = Path(root).resolve()  # relative to where we were started, before anything changes folder
     term = terms.current()  # read and check the term manifest before any student code runs
     submission = find_submission(root / "submission", student_id(root / "submission_metadata.json"))
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--isolation",
-        choices=("auto", "os", "basic"),
+        choices=ISOLATIONS,
         default=DEFAULT.isolation,
         help=f"how student code is isolated, as in `adam-hw grade` (default {DEFAULT.isolation})",
     )
