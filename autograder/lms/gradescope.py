@@ -21,7 +21,7 @@ METADATA = "submission_metadata.yml"
 
 def _load(member: Member) -> dict[object, object]:
     try:
-        import yaml  # type: ignore[import-untyped]  # PyYAML ships no hints (types-PyYAML is not a dependency)
+        import yaml
     except ImportError:
         raise UsageError(
             "reading Gradescope's submission_metadata.yml needs PyYAML: "

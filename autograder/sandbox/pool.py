@@ -27,10 +27,13 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from autograder.config import ISOLATIONS, Isolation
 from autograder.sandbox import confine, cpu, landlock, protocol, seccomp
+
+if TYPE_CHECKING:  # the sandbox process runs forker.py from its text; the grader never imports it
+    from autograder.sandbox.forker import SandboxConfig
 
 LEVELS = ISOLATIONS
 #: The level a sandbox runs at, once "auto" is resolved.
@@ -228,7 +231,7 @@ class SandboxProcess:
         self._uid_lock: int | None
         self.uid, self._uid_lock = allocate_uid() if os.geteuid() == 0 else (None, None)
         ours, theirs = socket.socketpair()
-        config = {
+        config: SandboxConfig = {
             "level": level,
             "control": theirs.fileno(),
             "uid": self.uid,
