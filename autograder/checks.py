@@ -188,7 +188,10 @@ class Case:
         # Built once: the same checks serve every student of a term (terms.checks_for_seed), and the host
         # keeps each request's encoding (host._line), so a case is encoded once per grading run, not per student.
         return protocol.call_request(
-            self.func, [encode_input(a) for a in self.args], {k: encode_input(v) for k, v in self.kwargs.items()}
+            self.func,
+            [encode_input(a) for a in self.args],
+            {k: encode_input(v) for k, v in self.kwargs.items()},
+            inputs_after=self.expect == "unchanged",
         )
 
     def run(self, call):

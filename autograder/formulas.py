@@ -677,8 +677,9 @@ class SpaceCache:
 # -- asking the student's code ----------------------------------------------------------------------------
 
 
+@functools.cache
 def requests(func):
-    """The worker requests that call func on each diagnosis probe (the same for every student)."""
+    """The worker requests that call func on each diagnosis probe: the same for every student, so built once."""
     out = []
     for probe in PROBES[func]:
         args, kwargs = probe.args(func)
@@ -687,9 +688,10 @@ def requests(func):
                 func,
                 [encode_input(a) for a in args],
                 {k: encode_input(v) for k, v in kwargs.items()},
+                inputs_after=False,
             )
         )
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -326,7 +326,7 @@ class ConstantGradientCheck(IdentityCheck):
 
     @staticmethod
     def _exact_v_request(v, t, beta2):
-        return protocol.call_request("bias_correct", [v, t], {"beta2": beta2})
+        return protocol.call_request("bias_correct", [v, t], {"beta2": beta2}, inputs_after=False)
 
     def judge_on_exact_v(self, call):
         """bias_correct(exact v_t, t) must be g^2 at every t, whatever the student's update_v does."""

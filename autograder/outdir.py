@@ -137,7 +137,7 @@ def write_submission(out_dir: str | Path, result: SubmissionResult, late: str = 
     """Write one student's feedback.md, results.json and, last, record.json; return the Record."""
     folder = Path(out_dir) / result.student
     atomic_write(folder / "feedback.md", feedback.render(result))
-    atomic_write(folder / "results.json", json.dumps(gradescope.render(result), indent=2) + "\n")
+    atomic_write(folder / "results.json", gradescope.text(result))
     record = record_of(result, late)
     atomic_write(folder / RECORD, record.to_json())
     return record

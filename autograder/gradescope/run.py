@@ -64,7 +64,7 @@ def write_results(path: str | Path, result: SubmissionResult) -> None:
         path.unlink()
     elif path.is_dir():
         shutil.rmtree(path)
-    atomic_write(path, json.dumps(gradescope.render(result), indent=2) + "\n")
+    atomic_write(path, gradescope.text(result))
 
 
 def run(root: str | Path, isolation: Isolation = DEFAULT.isolation) -> SubmissionResult:

@@ -15,6 +15,7 @@ Gradescope's settings (its autograder specification, "Controlling test case visi
 - `stdout_visibility: hidden`: run_autograder's own stdout is for the instructor (it names the isolation).
 """
 
+import json
 from collections.abc import Sequence
 from typing import Literal, TypedDict
 
@@ -151,3 +152,18 @@ def render(result: SubmissionResult) -> Results:
         },
         "tests": tests,
     }
+
+
+def text(result: SubmissionResult) -> str:
+    """results.json's text: one line per field and per test, so it stays readable, while json's C encoder
+    writes each line (with `indent`, json falls back to its pure-Python encoder: a good part of the grader's
+    own time per student)."""
+    results = render(result)
+    lines: list[str] = []
+    for key, value in results.items():
+        if key == "tests" and results["tests"]:
+            body = ",\n".join("    " + json.dumps(test) for test in results["tests"])
+            lines.append(f'  "tests": [\n{body}\n  ]')
+        else:
+            lines.append(f"  {json.dumps(key)}: {json.dumps(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"

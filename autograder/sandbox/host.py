@@ -15,6 +15,7 @@ most (functions + 1) x timeout plus a small constant (GRACE, and starting guests
 process the submission started is dead.
 """
 
+import collections
 import io
 import os
 import select
@@ -161,7 +162,8 @@ class Host:
         self.available = {}
         self.level, self.isolation = self.pool.resolve(config.isolation)
         self._sandbox = None  # the borrowed sandbox process while a guest serves this submission
-        self._buffer = bytearray()
+        self._lines = collections.deque()  # complete reply lines read ahead (a pipelined batch's)
+        self._partial = bytearray()  # the start of the next line
         self._source = Path(source)
         self._data = data  # the file's bytes as the grader read and checked them (discover.Submission.load)
         self._name = "second_moment" + (self._source.suffix or ".py")
@@ -366,7 +368,7 @@ class Host:
         self._guest_host_pid = sandbox.guest_pid(self._guest_pid) if self._guest_pid else None
         self._requests = os.fdopen(req_w, "wb")
         self._replies = rep_r
-        self._buffer = bytearray()
+        self._lines, self._partial = collections.deque(), bytearray()
         # The guest says it is ready before it loads any student code, so a guest that dies before that
         # is the grader's own failure (loud), never a student's zero; and no student can fake one.
         status, payload = self._receive(self.config.timeout)
@@ -402,7 +404,7 @@ class Host:
         # and reading /proc for each of them was a good part of the grader's time per student.
         clock = None
         tree, since = None, None
-        while b"\n" not in self._buffer:
+        while not self._lines:
             now = time.monotonic()
             remaining = deadline - now
             if remaining <= 0:
@@ -433,12 +435,14 @@ class Host:
             chunk = os.read(self._replies, 1 << 16)
             if not chunk:
                 return Status.CRASHED, self._death()
-            self._buffer += chunk
-            if len(self._buffer) > protocol.MAX_REPLY_BYTES:
+            self._partial += chunk
+            if b"\n" in chunk:  # every line this chunk completes, split once (a batch's replies come together)
+                *complete, self._partial = self._partial.split(b"\n")
+                self._lines.extend(complete)
+            if len(self._partial) > protocol.MAX_REPLY_BYTES:
                 self.kill()
                 return Status.PROTOCOL, "the worker sent an oversized reply"
-        line, _, rest = bytes(self._buffer).partition(b"\n")
-        self._buffer = bytearray(rest)
+        line = self._lines.popleft()
         try:
             payload = protocol.parse(line)
             if request is None:
