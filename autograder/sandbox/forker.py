@@ -478,7 +478,12 @@ class Forker:
         tempfile.tempdir = None  # this process cached /tmp when it made its home: the guest's is TMPDIR
         rlimits = dict(request["rlimits"])
         rlimits["RLIMIT_NPROC"] = NPROC if self.drop else own_processes() + NPROC
-        guest_config = {"fds": [req_r, rep_w], "site": [], "rlimits": rlimits, "submission_path": path}
+        guest_config: guest.GuestConfig = {
+            "fds": [req_r, rep_w],
+            "site": [],
+            "rlimits": rlimits,
+            "submission_path": path,
+        }
         sys.argv[:] = [path]
         self.confine()
         guest.main(guest_config)
