@@ -108,7 +108,7 @@ def grade_submission(
     # Only a regular file of the student's own is read (discover.Submission.load): a symbolic link (it
     # could point at the reference solution), a FIFO, a device or a huge file is graded as nothing.
     data, refused = submission.load()
-    common = {
+    common: dict[str, Any] = {  # what every SubmissionResult of this submission holds
         "student": submission.student,
         "path": str(submission.path),
         "sha256": hashlib.sha256(data).hexdigest(),

@@ -17,8 +17,8 @@ from autograder.config import GradeConfig
 from autograder.notebook.cells import Cell
 from autograder.results import LoadError, grader_load_error
 from autograder.sandbox import protocol
-from autograder.sandbox.host import GRACE
-from autograder.sandbox.protocol import Status
+from autograder.sandbox.host import GRACE, Payload, answer
+from autograder.sandbox.protocol import Message, Status
 
 MAX_DEAD_CELLS = 3  # notebook cells that may hang or crash before the rest are skipped
 _DEAD = (Status.TIMEOUT, Status.CRASHED, Status.PROTOCOL)
@@ -33,20 +33,13 @@ class CellHost(Protocol):
 
     def load_budget(self) -> float: ...
 
-    def load_roundtrip(self, request: dict[str, Any], grace: float = 0.0) -> tuple[Status, object]: ...
+    def load_roundtrip(self, request: Message, grace: float = 0.0) -> tuple[Status, Payload]: ...
 
     def start(self) -> None: ...
 
     def kill(self) -> None: ...
 
     def note(self, text: str) -> None: ...
-
-
-def _reply(payload: object) -> dict[str, Any]:
-    """The guest's reply to an answered request: a dict whose fields protocol.check_reply has checked."""
-    if not isinstance(payload, dict):
-        raise TypeError(f"an answered request carries the guest's reply, got {payload!r}")
-    return payload
 
 
 class CellReplay:
@@ -101,7 +94,7 @@ class CellReplay:
                 note(f"cell {cell.number} {why}; the cells after it still ran{repeat}")
                 finished = self._restart_with(host, finished)
                 continue
-            reply = _reply(payload)
+            reply = answer(payload)
             if reply.get("ok") is not True:
                 found = reply.get("error")
                 error: dict[str, object] = found if isinstance(found, dict) else {}
@@ -110,9 +103,9 @@ class CellReplay:
                 self.errors.setdefault(cell.number, error)
             finished.append(cell)
         status, payload = host.load_roundtrip(protocol.functions_request(host.functions), grace=GRACE)
-        if status != Status.OK or _reply(payload).get("ok") is not True:
+        if status != Status.OK or answer(payload).get("ok") is not True:
             return None, grader_load_error("Crashed", f"the worker stopped after running your cells ({status})")
-        return _reply(payload).get("functions", {}), None
+        return answer(payload).get("functions", {}), None
 
     @staticmethod
     def _out_of_time(total: str) -> LoadError:
@@ -122,7 +115,7 @@ class CellReplay:
         )
 
     @staticmethod
-    def _run(host: CellHost, cell: Cell) -> tuple[Status, object]:
+    def _run(host: CellHost, cell: Cell) -> tuple[Status, Payload]:
         return host.load_roundtrip(protocol.exec_cell_request(cell.number, cell.source))
 
     def _restart_with(self, host: CellHost, cells: list[Cell]) -> list[Cell]:

@@ -340,7 +340,7 @@ def _check_functions(found: object, asked: Iterable[str]) -> None:
         raise ProtocolError("the functions found are not the ones asked about, each true or false")
 
 
-def parse(line: bytes | str, what: str = "reply") -> Message:
+def parse(line: bytes | bytearray | str, what: str = "reply") -> Message:
     """One line of JSON as an object, within MAX_REPLY_BYTES and the parser's depth; ProtocolError otherwise."""
     if len(line) > MAX_REPLY_BYTES:
         raise ProtocolError(f"the {what} is larger than {MAX_REPLY_BYTES // (1024 * 1024)} MB")
