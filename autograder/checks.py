@@ -18,7 +18,7 @@ What a Case judges (`expect`), after the grading model in rubric.md:
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from autograder.compare import RTOL, as_values, judge_container, judge_value, sh
 from autograder.render.text import md, md_code
 from autograder.results import Outcome
 from autograder.sandbox import protocol
+
+if TYPE_CHECKING:  # what a check's `call` answers with
+    from autograder.sandbox.host import Reply
 
 EXPECTS = ("value", "unchanged", "same", "container")
 
@@ -82,7 +85,7 @@ def render_call(func, args, kwargs):
     return f"{func}({', '.join(parts)})"
 
 
-def reply_problem(reply, func):
+def reply_problem(reply: "Reply", func: str) -> str:
     """What went wrong with a reply that is not a result, in a student's words."""
     if reply.status == "error":
         error = reply.error or {}
