@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from autograder import oracle
-from autograder.compare import RTOL, as_values, judge_container, judge_value, show
+from autograder.compare import RTOL, as_values, close, judge_container, judge_value, show
 from autograder.render.text import md, md_code
 from autograder.results import Outcome
 from autograder.sandbox import protocol
@@ -243,7 +243,7 @@ class Case:
         mine, problem = as_values(got, self.expected)
         if mine is None:
             return problem
-        if not np.allclose(mine, own, rtol=RTOL, atol=0.0, equal_nan=True):
+        if not close(mine, own, equal_nan=True):
             return (
                 "gives other values than for the same inputs as float64 arrays (convert lists and integers "
                 "with np.asarray(x, dtype=float) first)"

@@ -124,13 +124,14 @@ def how_far(arr: npt.ArrayLike, expected: npt.ArrayLike) -> str:
     return f"is more than 1000 times too {'large' if ratio > 1 else 'small'}"
 
 
-def close(arr: Floats, expected: npt.ArrayLike, rtol: float = RTOL) -> bool:
-    """np.allclose(arr, expected, rtol, atol=0) for a finite `arr`, at a fraction of its cost (it runs for
-    every value check of every student)."""
-    expected = np.asarray(expected, dtype=np.float64)
-    if not np.isfinite(expected).all():
-        return bool(np.allclose(arr, expected, rtol=rtol, atol=0.0))
-    return bool((np.abs(arr - expected) <= rtol * np.abs(expected)).all())
+def close(arr: npt.ArrayLike, expected: npt.ArrayLike, rtol: float = RTOL, equal_nan: bool = False) -> bool:
+    """np.allclose(arr, expected, rtol, atol=0, equal_nan), at a fraction of its cost where both are finite
+    (it runs for every value check of every student, and in the diagnosis)."""
+    arr, expected = np.asarray(arr, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    if not (np.isfinite(arr).all() and np.isfinite(expected).all()):
+        return bool(np.allclose(arr, expected, rtol=rtol, atol=0.0, equal_nan=equal_nan))
+    with np.errstate(over="ignore"):  # 1e308 - (-1e308) is inf, which is simply not close
+        return bool((np.abs(arr - expected) <= rtol * np.abs(expected)).all())
 
 
 def judge_value(got: object, expected: npt.ArrayLike) -> str | None:
@@ -142,7 +143,7 @@ def judge_value(got: object, expected: npt.ArrayLike) -> str | None:
     arr, problem = as_values(got, expected)
     if arr is None:
         return problem
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         return f"returned {show(arr)}, which is not finite"
     if not close(arr, expected):
         dtype = str(got.get("dtype", "")) if isinstance(got, dict) else ""  # a dict: it decoded
