@@ -31,7 +31,7 @@ from autograder.results import (
     grader_load_error,
 )
 from autograder.rubric import ITEMS
-from autograder.sandbox import Host, SandboxPool, isolation
+from autograder.sandbox import Host, Reply, SandboxPool, isolation
 
 #: What a result's `graded_at` is read from: passed in, so a test or a regrade can fix the time.
 Clock = Callable[[], datetime]
@@ -87,7 +87,7 @@ def grade_submission(
     term: terms.Term | None = None,
     *,
     pool: SandboxPool | None = None,
-    host: Any = Host,
+    host: Callable[..., Host] = Host,
     clock: Clock = utc_now,
 ) -> SubmissionResult:
     """Grade one `discover.Submission` and return its SubmissionResult.
@@ -161,7 +161,7 @@ def grade_submission(
     )
 
 
-def _probe(guest: Any, functions: Iterable[str]) -> dict[str, list[Any]]:
+def _probe(guest: Host, functions: Iterable[str]) -> dict[str, list[Reply]]:
     """The student's replies on the fixed diagnosis probes (formulas.PROBES) of each failing function.
 
     Only functions that failed a check are called again, so a correct submission costs nothing extra.
@@ -178,7 +178,7 @@ def grade_batch(
     keep: Callable[[SubmissionResult], Any] | None = None,
     *,
     pool: SandboxPool | None = None,
-    host: Any = Host,
+    host: Callable[..., Host] = Host,
     term: terms.Term | None = None,
     clock: Clock = utc_now,
 ) -> list[Any]:

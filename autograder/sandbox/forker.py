@@ -47,7 +47,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict
 
 if TYPE_CHECKING:  # the type checker reads the grader's package, whichever way they are loaded below
     from autograder.sandbox import guest, landlock, protocol, seccomp
@@ -72,8 +72,8 @@ IPC_RMID = 0
 SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
 MAX_CONTROL_BYTES = 1 << 20  # a request from the grader is a few hundred bytes
 
-#: A request from the grader or a reply to it: one JSON object (protocol.py).
-Message = dict[str, Any]
+#: A request from the grader or a reply to it: one JSON object.
+Message = protocol.Message
 
 
 class SandboxConfig(TypedDict):

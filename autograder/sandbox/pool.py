@@ -27,10 +27,11 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from autograder.config import ISOLATIONS, Isolation
 from autograder.sandbox import confine, cpu, landlock, protocol, seccomp
+from autograder.sandbox.protocol import Message
 
 if TYPE_CHECKING:  # the sandbox process runs forker.py from its text; the grader never imports it
     from autograder.sandbox.forker import SandboxConfig
@@ -38,8 +39,6 @@ if TYPE_CHECKING:  # the sandbox process runs forker.py from its text; the grade
 LEVELS = ISOLATIONS
 #: The level a sandbox runs at, once "auto" is resolved.
 Level = Literal["os", "basic"]
-#: A message to or from the sandbox process: one JSON object (protocol.py).
-Message = dict[str, Any]
 # Each level's own layers; layers_text() adds Landlock, seccomp and the CPU layers this machine allows.
 DESCRIPTIONS = {
     "os": "os: a dedicated uid per worker, new mount/pid/net/ipc namespaces, only system folders visible, "
