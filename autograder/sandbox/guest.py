@@ -86,7 +86,7 @@ def encode_value(x: object) -> protocol.Message:
     if kind == "array" and not isinstance(x, np.ndarray):
         return {"kind": "other", "type": _type_name(x), "repr": repr(x)[:200]}
     try:
-        arr = np.array(x, copy=True, subok=False)
+        arr = np.asarray(x)  # read only, and encoded now: no copy (a subclass is seen as a plain array)
         if arr.dtype.kind == "c":  # astype(float64) would silently drop the imaginary part
             return {"kind": "other", "type": _type_name(x), "dtype": str(arr.dtype), "repr": repr(x)[:200]}
         if arr.dtype.kind not in "iuf":
@@ -100,7 +100,7 @@ def encode_value(x: object) -> protocol.Message:
         "type": _type_name(x),
         "dtype": str(arr.dtype),
         "shape": list(arr.shape),
-        "data": arr.astype(np.float64).tolist(),
+        "data": arr.astype(np.float64, copy=False).tolist(),
     }
 
 
