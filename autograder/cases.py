@@ -8,9 +8,12 @@ gradients, several shapes, lists, integers, and checks that inputs are left unch
 A case is public (`hidden=False`) only when students see it in assignment/test_second_moment.py.
 """
 
-import numpy as np
+from collections.abc import Sequence
 
-from autograder.checks import Case
+import numpy as np
+import numpy.typing as npt
+
+from autograder.checks import Case, Check, Expect
 from autograder.functions import PAGE_V, PAGE_V_HAT
 from autograder.identity import ClosedFormCheck, ConstantGradientCheck
 from autograder.rubric import ITEMS, ITEMS_BY_ID
@@ -20,14 +23,22 @@ V = PAGE_V  # V[1] ~ [0.1, 0.2439, 0.3076561], V[2] ~ [1e-05, 4.999e-05, 1.3994e
 V_HAT = PAGE_V_HAT
 
 
-def _case(id, func, args, about, kwargs=None, hidden=True, expect="value"):
+def _case(
+    id: str,
+    func: str,
+    args: tuple[object, ...],
+    about: str,
+    kwargs: dict[str, object] | None = None,
+    hidden: bool = True,
+    expect: Expect = "value",
+) -> Case:
     """A Case whose id reads item.group.name: the item and group come from the id."""
     parts = id.split(".")
     item, group = ".".join(parts[:2]), parts[2]
     return Case(id, item, func, args, about, kwargs or {}, hidden, expect, group)
 
 
-def _arr(x):
+def _arr(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     return np.array(x, dtype=np.float64)
 
 
@@ -422,11 +433,11 @@ CHECKS = UPDATE_V + BIAS_CORRECT + EFFECTIVE_STEP + IDENTITY
 PUBLIC_CASES = tuple(c for c in CHECKS if not c.hidden)
 
 
-def checks_for(item_id, checks=CHECKS):
+def checks_for(item_id: str, checks: Sequence[Check] = CHECKS) -> tuple[Check, ...]:
     return tuple(c for c in checks if c.item == item_id)
 
 
-def validate(checks=CHECKS):
+def validate(checks: Sequence[Check] = CHECKS) -> None:
     """ValueError unless ids are unique and every check names a real item and group, and every group has a check."""
     ids = [c.id for c in checks]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -440,7 +451,7 @@ def validate(checks=CHECKS):
         raise ValueError(f"checks name no group of their item: {bad}")
 
 
-def validate_fixed():
+def validate_fixed() -> None:
     """Besides `validate`: every group holds a fixed check, except the groups the term's draw fills."""
     validate(CHECKS)
     empty = [

@@ -17,12 +17,15 @@ What a Case judges (`expect`), after the grading model in rubric.md:
              array of the input's shape (no value is judged).
 """
 
-from collections.abc import Callable
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args, runtime_checkable
 
 import numpy as np
+import numpy.typing as npt
 
 from autograder import functions, oracle
 from autograder.compare import RTOL, as_values, close, judge_container, judge_value, show
@@ -30,8 +33,16 @@ from autograder.notebook import lines
 from autograder.render.text import md, md_code
 from autograder.results import Outcome
 from autograder.sandbox import protocol
+from autograder.sandbox.protocol import Message
 
-EXPECTS = ("value", "unchanged", "same", "container")
+if TYPE_CHECKING:  # what a check's `call` answers with
+    from autograder.sandbox.host import Reply
+
+#: What a Case judges (see the module docstring).
+Expect = Literal["value", "unchanged", "same", "container"]
+EXPECTS: tuple[Expect, ...] = get_args(Expect)
+#: How a check sends a request: `call(request, uses)` answers with the host's Reply (host.Host.call).
+Call = Callable[[Message, Sequence[str]], "Reply"]
 
 
 @runtime_checkable
@@ -62,12 +73,12 @@ class Check(Protocol):
         """The student's functions it calls."""
 
     @property
-    def fixed_call(self) -> "Case | None":
+    def fixed_call(self) -> Case | None:
         """The one call on fixed inputs this check makes, whose returned value (`Outcome.returned`) the
         diagnosis compares with the catalogue's mistakes; None when it makes no such single call."""
 
     @property
-    def unrolled(self) -> "Unrolled | None":
+    def unrolled(self) -> Unrolled | None:
         """What its symbolic reply (`Outcome.returned["values"]`) pins down, for the diagnosis to confirm a
         recovered formula with; None when it keeps no symbolic reply."""
 
@@ -91,14 +102,14 @@ class Unrolled:
     corrected: bool
 
 
-def encode_input(x):
+def encode_input(x: object) -> object:
     """An input as the worker's JSON: numbers and lists as they are, numpy arrays with their dtype."""
     if isinstance(x, np.ndarray):
         return protocol.nd(x.tolist(), str(x.dtype))
     return x
 
 
-def render_input(x, short=False):
+def render_input(x: object, short: bool = False) -> str:
     """An input as Python source; `short` rounds floats to 10 digits for reading (not for code)."""
     if isinstance(x, np.ndarray):
         kind = "" if x.dtype == np.float64 else f", dtype=np.{x.dtype}"
@@ -111,12 +122,12 @@ def render_input(x, short=False):
     return repr(x)
 
 
-def render_call(func, args, kwargs):
+def render_call(func: str, args: Sequence[object], kwargs: Mapping[str, object]) -> str:
     parts = [render_input(a, True) for a in args] + [f"{k}={render_input(v, True)}" for k, v in kwargs.items()]
     return f"{func}({', '.join(parts)})"
 
 
-def reply_problem(reply, func):
+def reply_problem(reply: Reply, func: str) -> str:
     """What went wrong with a reply that is not a result, in a student's words."""
     if reply.status == "error":
         error = reply.error or {}
@@ -152,24 +163,24 @@ class Case:
     id: str
     item: str
     func: str
-    args: tuple
+    args: tuple[Any, ...]  # numbers, lists and numpy arrays, as the student's function receives them
     about: str
-    kwargs: dict = field(default_factory=dict)
+    kwargs: dict[str, Any] = field(default_factory=dict)
     hidden: bool = True
-    expect: str = "value"
+    expect: Expect = "value"
     group: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.expect not in EXPECTS:
             raise ValueError(f"case {self.id}: expect must be one of {EXPECTS}, got {self.expect!r}")
         if not self.id.startswith(self.item + "."):
             raise ValueError(f"case {self.id}: its id must start with its item id {self.item!r}")
 
     @cached_property
-    def twin(self):
+    def twin(self) -> Case:
         """The same call with every list or integer input as a float64 array (or float): the `same` check's yardstick."""
 
-        def as_float(x):
+        def as_float(x: object) -> object:
             if isinstance(x, bool) or not isinstance(x, (int, float, list, np.ndarray)):
                 return x
             return float(x) if isinstance(x, (int, float)) else np.asarray(x, dtype=np.float64)
@@ -182,29 +193,29 @@ class Case:
         )
 
     @property
-    def fixed_call(self):
+    def fixed_call(self) -> Case | None:
         return self
 
     @property
-    def unrolled(self):
+    def unrolled(self) -> Unrolled | None:
         return None
 
-    def notebook_lines(self):
+    def notebook_lines(self) -> tuple[list[str], list[str]]:
         line = lines.case_line(self)
         return ([], [line]) if self.hidden else ([line], [])
 
-    def requests(self):
+    def requests(self) -> list[tuple[Message, tuple[str, ...]]]:
         pairs = [(self.request(), self.uses)]
         if self.expect == "same":
             pairs.append((self.twin.request(), self.uses))
         return pairs
 
     @property
-    def uses(self):
+    def uses(self) -> tuple[str, ...]:
         return (self.func,)
 
     @cached_property
-    def passed_by_an_input(self):
+    def passed_by_an_input(self) -> bool:
         """Whether returning one of the inputs unchanged would pass this value check (t = 1000 barely
         corrects v): such a check alone earns its function nothing (grading.counts_alone)."""
         expected = np.asarray(self.expected, dtype=np.float64)
@@ -218,19 +229,19 @@ class Case:
         return False
 
     @cached_property
-    def expected(self):
+    def expected(self) -> float | npt.NDArray[np.float64]:
         """The oracle's answer at exactly these inputs, as float64."""
         return oracle.to_float(oracle.FUNCTIONS[self.func](*self.args, **self.kwargs))
 
     @property
-    def call_text(self):
+    def call_text(self) -> str:
         return render_call(self.func, self.args, self.kwargs)
 
-    def request(self):
+    def request(self) -> Message:
         return self._request
 
     @cached_property
-    def _request(self):
+    def _request(self) -> Message:
         # Built once: the same checks serve every student of a term (terms.checks_for_seed), and the host
         # keeps each request's encoding (host._line), so a case is encoded once per grading run, not per student.
         return protocol.call_request(
@@ -240,7 +251,7 @@ class Case:
             inputs_after=self.expect == "unchanged",
         )
 
-    def run(self, call):
+    def run(self, call: Call) -> Outcome:
         reply = call(self.request(), self.uses)
         twin = call(self.twin.request(), self.uses) if self.expect == "same" else None
         problem = self.judge(reply, twin)
@@ -257,34 +268,35 @@ class Case:
             kind=self.expect,
         )
 
-    def judge(self, reply, twin=None):
+    def judge(self, reply: Reply, twin: Reply | None = None) -> str | None:
         """None when the reply passes this case, else the problem in words (no hidden expected value)."""
         if not reply.ok:
             return reply_problem(reply, self.func)
+        value = reply.value or {}  # the guest's reply: always there when ok
         if self.expect == "unchanged":
-            return self._changed_inputs(reply.value.get("args_after"))
+            return self._changed_inputs(value.get("args_after"))
         if self.expect == "container":
-            return judge_container(reply.value.get("value"), self.expected)
+            return judge_container(value.get("value"), self.expected)
         if self.expect == "same":
-            return self._same_as_twin(reply.value.get("value"), twin)
-        problem = judge_value(reply.value.get("value"), self.expected)
+            return self._same_as_twin(value.get("value"), twin)
+        problem = judge_value(value.get("value"), self.expected)
         if problem and not self.hidden:
             problem += f"; expected {show(self.expected)}"
         return problem
 
-    def _same_as_twin(self, got, twin):
+    def _same_as_twin(self, got: object, twin: Reply | None) -> str | None:
         """Lists and integers in must give what the student's own function gives for float64 in."""
         if twin is None:
             return "sent back something the grader cannot read"
         if not twin.ok:
             return "could not be compared: your function fails on the float64 version of these inputs too"
-        own, problem = as_values(twin.value.get("value"), self.expected)
-        if problem:
+        own, problem = as_values((twin.value or {}).get("value"), self.expected)
+        if own is None:
             return (
                 "could not be compared: your function's result for the float64 version of these inputs is not a number"
             )
         mine, problem = as_values(got, self.expected)
-        if problem:
+        if mine is None:
             return problem
         if not close(mine, own, equal_nan=True):
             return (
@@ -293,7 +305,7 @@ class Case:
             )
         return None
 
-    def _changed_inputs(self, after):
+    def _changed_inputs(self, after: object) -> str | None:
         if not isinstance(after, list) or len(after) != len(self.args):
             return "sent back something the grader cannot read"
         names = functions.BY_NAME[self.func].names  # for feedback that says which input was changed

@@ -7,20 +7,27 @@ message for a bad path or option; anything else is a bug in the grader and print
 import argparse
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
-from autograder.config import DEFAULT, GradeConfig
+from autograder.config import DEFAULT, ISOLATIONS, GradeConfig
 from autograder.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:  # the commands import what they use when they run: `adam-hw --help` stays quick
+    from autograder.terms import Term
+
+Number = TypeVar("Number", int, float)
 
 #: The flag each GradeConfig field comes from, so a bad value is reported by the name the user typed.
 CONFIG_FLAGS = {"timeout": "--timeout", "jobs": "--jobs", "memory_mb": "--memory", "isolation": "--isolation"}
 
 
-def _number(flag, kind):
+def _number(flag: str, kind: Callable[[str], Number]) -> Callable[[str], Number]:
     """An argparse type that only parses: the range is checked once, by GradeConfig (see _config)."""
     what = "a number of seconds" if kind is float else "a whole number"
 
-    def parse(text):
+    def parse(text: str) -> Number:
         try:
             return kind(text)
         except ValueError:
@@ -29,7 +36,7 @@ def _number(flag, kind):
     return parse
 
 
-def _config(args):
+def _config(args: argparse.Namespace) -> GradeConfig:
     """The run's GradeConfig, validated before anything starts; a bad value names its flag."""
     try:
         return GradeConfig(
@@ -43,7 +50,7 @@ def _config(args):
         raise UsageError(f"{CONFIG_FLAGS.get(err.field, err.field)} {err.problem}") from None
 
 
-def _out_folder(text, flag="--out"):
+def _out_folder(text: str, flag: str = "--out") -> Path:
     out = Path(text)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{flag} must be a folder, got the file {text}")
@@ -56,7 +63,7 @@ def _out_folder(text, flag="--out"):
     return out
 
 
-def cmd_grade(args):
+def cmd_grade(args: argparse.Namespace) -> int:
     from autograder import roster
     from autograder.discover import discover
     from autograder.sandbox.pool import default_pool
@@ -64,7 +71,8 @@ def cmd_grade(args):
     config = _config(args)  # before any sandbox starts
     entries = roster.read(args.roster) if args.roster else None
     submissions = discover(args.paths, exclude=[args.out])
-    late, unlisted = {}, []
+    late: dict[str, str] = {}
+    unlisted: list[str] = []
     if entries is not None:
         submissions, late, unlisted = roster.apply(entries, submissions, Path(args.roster).parent)
     if not submissions:
@@ -84,7 +92,7 @@ def cmd_grade(args):
     out = _out_folder(args.out)
     tty = sys.stderr.isatty()
 
-    def progress(done, total):
+    def progress(done: int, total: int) -> None:
         if tty:
             sys.stderr.write(summary.progress(done, total))
             sys.stderr.flush()
@@ -116,7 +124,7 @@ def cmd_grade(args):
     return 0
 
 
-def cmd_collect(args):
+def cmd_collect(args: argparse.Namespace) -> int:
     from autograder import lms
 
     entries, notes = lms.collect(args.lms, Path(args.src), _out_folder(args.out))
@@ -131,7 +139,7 @@ def cmd_collect(args):
     return 0
 
 
-def cmd_export(args):
+def cmd_export(args: argparse.Namespace) -> int:
     from autograder import lms
 
     if Path(args.out).is_dir():
@@ -149,7 +157,7 @@ def cmd_export(args):
     return 0
 
 
-def cmd_drop(args):
+def cmd_drop(args: argparse.Namespace) -> int:
     from autograder import outdir
 
     rows, _ = outdir.drop(Path(args.dir), args.students)
@@ -157,7 +165,7 @@ def cmd_drop(args):
     return 0
 
 
-def _release_term(args, root):
+def _release_term(args: argparse.Namespace, root: Path) -> "Term | None":
     """The Term `release` should record: None keeps the manifest's; --term / --per-student change it."""
     from autograder import terms
     from autograder.release import TERM_MANIFEST
@@ -177,7 +185,7 @@ def _release_term(args, root):
         raise UsageError(f"--term: {err}") from None
 
 
-def cmd_release(args):
+def cmd_release(args: argparse.Namespace) -> int:
     from autograder import release, terms
 
     root = Path(args.root)
@@ -188,8 +196,8 @@ def cmd_release(args):
         stale = release.check(root, term)
         if stale:
             print("assignment files differ from what solutions/ generates (run `adam-hw release`):")
-            for path in stale:
-                print(f"  {path}")
+            for rel in stale:
+                print(f"  {rel}")
             return 1
         print("release is up to date")
         return 0
@@ -204,7 +212,7 @@ def cmd_release(args):
     return 0
 
 
-def cmd_gradescope(args):
+def cmd_gradescope(args: argparse.Namespace) -> int:
     from autograder import gradescope
 
     out = Path(args.out)
@@ -216,7 +224,7 @@ def cmd_gradescope(args):
     return 0
 
 
-def cmd_report(args):
+def cmd_report(args: argparse.Namespace) -> int:
     from autograder import report
 
     written = report.write(Path(args.dir), students=args.students)
@@ -225,7 +233,7 @@ def cmd_report(args):
     return 0
 
 
-def cmd_nbgrader_course(args):
+def cmd_nbgrader_course(args: argparse.Namespace) -> int:
     from autograder.notebook import course
 
     root = Path(args.root)
@@ -241,11 +249,11 @@ def cmd_nbgrader_course(args):
 class _Parser(argparse.ArgumentParser):
     """argparse, but a bad option is one line (the contract: exit 2 with a one-line message), not the usage block."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     # Subcommands' parsers are made by add_parser with the parent's class, so they get _Parser too.
     parser = _Parser(prog="adam-hw", description="Grade and release the second-moment assignment.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -284,7 +292,7 @@ def build_parser():
     )
     grade.add_argument(
         "--isolation",
-        choices=("auto", "os", "basic"),
+        choices=ISOLATIONS,
         default=DEFAULT.isolation,
         help="how student code is isolated: os (root: own uid and namespaces), basic (rlimits, session, temp "
         f"folder), auto = os when possible (default {DEFAULT.isolation})",
@@ -378,11 +386,12 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        code: int = args.run(args)  # one of the cmd_* above
+        return code
     except UsageError as err:
         from autograder.render.text import terminal
 

@@ -7,14 +7,18 @@ more than RTOL, and float32 work misses by about 1e-5.
 """
 
 import numpy as np
+import numpy.typing as npt
 
 from autograder.render.text import md
 
 RTOL = 1e-6
 MAX_SHOWN = 6
 
+#: A value as the grader compares it.
+Floats = npt.NDArray[np.float64]
 
-def decode(got):
+
+def decode(got: object) -> tuple[Floats | None, str | None]:
     """The worker's description of a value as a float64 array, or (None, problem) when it is not a number.
 
     Returns (array, problem); exactly one of them is None.
@@ -57,7 +61,7 @@ def decode(got):
     return None, f"returned a {type_name}, not a number or a numpy array"
 
 
-def show(arr):
+def show(arr: npt.ArrayLike) -> str:
     """A short, readable rendering of a value for feedback."""
     arr = np.asarray(arr, dtype=np.float64)
     if arr.ndim == 0:
@@ -75,7 +79,7 @@ TOLERANCE_WORDS = (
 )
 
 
-def as_values(got, expected):
+def as_values(got: object, expected: npt.ArrayLike) -> tuple[Floats | None, str | None]:
     """(student's values shaped like `expected`, problem): the container is not judged here.
 
     A number, a 0-d array, a shape-(1,) array for a single number, a list or an array all count as values;
@@ -83,7 +87,7 @@ def as_values(got, expected):
     the shape is the contract item's job).
     """
     arr, problem = decode(got)
-    if problem:
+    if arr is None:
         return None, problem
     expected = np.asarray(expected, dtype=np.float64)
     if arr.size != expected.size:
@@ -93,7 +97,7 @@ def as_values(got, expected):
     return arr.reshape(expected.shape), None
 
 
-def how_far(arr, expected):
+def how_far(arr: npt.ArrayLike, expected: npt.ArrayLike) -> str:
     """How far off the worst element is, in coarse bands that never give the expected value away."""
     arr, expected = np.asarray(arr, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     with np.errstate(all="ignore"):
@@ -120,7 +124,7 @@ def how_far(arr, expected):
     return f"is more than 1000 times too {'large' if ratio > 1 else 'small'}"
 
 
-def close(arr, expected, rtol=RTOL, equal_nan=False):
+def close(arr: npt.ArrayLike, expected: npt.ArrayLike, rtol: float = RTOL, equal_nan: bool = False) -> bool:
     """np.allclose(arr, expected, rtol, atol=0, equal_nan), at a fraction of its cost where both are finite
     (it runs for every value check of every student, and in the diagnosis)."""
     arr, expected = np.asarray(arr, dtype=np.float64), np.asarray(expected, dtype=np.float64)
@@ -130,19 +134,19 @@ def close(arr, expected, rtol=RTOL, equal_nan=False):
         return bool((np.abs(arr - expected) <= rtol * np.abs(expected)).all())
 
 
-def judge_value(got, expected):
+def judge_value(got: object, expected: npt.ArrayLike) -> str | None:
     """None when `got` (worker data) has `expected`'s values within RTOL; else what is wrong, in words.
 
     Only values are judged (see `as_values`). The words describe the student's value and how far off it
     is in coarse bands, never the expected value, so they are safe to show for a hidden check.
     """
     arr, problem = as_values(got, expected)
-    if problem:
+    if arr is None:
         return problem
     if not np.isfinite(arr).all():
         return f"returned {show(arr)}, which is not finite"
     if not close(arr, expected):
-        dtype = str(got.get("dtype", ""))
+        dtype = str(got.get("dtype", "")) if isinstance(got, dict) else ""  # a dict: it decoded
         why = (
             f"; it is {dtype}: work in float64 (float32 keeps about 7 digits)"
             if dtype in ("float32", "float16")
@@ -153,7 +157,7 @@ def judge_value(got, expected):
     return None
 
 
-def judge_container(got, expected):
+def judge_container(got: object, expected: npt.ArrayLike) -> str | None:
     """None when `got` is the container the docstring promises for `expected`'s shape; else the slip, in words.
 
     A float (or a 0-d array) for a single number; a float64 numpy array of the input's shape otherwise.

@@ -2,8 +2,14 @@
 
 import os
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from autograder.errors import ConfigError
+
+#: How student code is isolated: "os" (root: own uid and namespaces), "basic" (what any user can do), or
+#: "auto": "os" when possible. The CLI's choices and the sandbox pool's levels are these.
+Isolation = Literal["auto", "os", "basic"]
+ISOLATIONS: tuple[Isolation, ...] = get_args(Isolation)
 
 
 def _cpus() -> int:
@@ -19,8 +25,7 @@ class GradeConfig:
     memory_mb: int = 1024  # address space of the worker that runs student code
     file_size_mb: int = 16  # largest file (its captured output included) the worker may write
     output_keep_kb: int = 4  # of the student's printed output, keep this much from the start and the end
-    # "os" (root: own uid and namespaces), "basic" (what any user can do), or "auto": "os" when possible.
-    isolation: str = "auto"
+    isolation: Isolation = "auto"
     per_student: bool | None = None  # draw randomised cases per student; None follows autograder/term.json
 
     def __post_init__(self) -> None:
@@ -29,7 +34,7 @@ class GradeConfig:
             raise ConfigError("timeout", f"must be > 0 seconds, got {self.timeout:g}")
         if self.jobs < 1:
             raise ConfigError("jobs", f"must be >= 1, got {self.jobs}")
-        if self.isolation not in ("auto", "os", "basic"):
+        if self.isolation not in ISOLATIONS:
             raise ConfigError("isolation", f"must be auto, os or basic, got {self.isolation!r}")
         if self.memory_mb < 64:
             raise ConfigError("memory_mb", f"must be at least 64 MB, got {self.memory_mb}")

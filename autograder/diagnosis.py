@@ -8,14 +8,26 @@ in-place mistake is recognised from the inputs after the call. When nothing matc
 which kind of input fails instead. Diagnosis only adds words: it never changes a score.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autograder import formulas, functions, identity, misconceptions
-from autograder.compare import RTOL, close, decode
+from autograder.compare import RTOL, Floats, close, decode
+from autograder.results import Outcome
 from autograder.rubric import FUNCTIONS
+
+if TYPE_CHECKING:  # the types only: checks and the host are the grader's, run by grading.py
+    from autograder.checks import Case, Check
+    from autograder.sandbox.host import Reply
+
+#: A function's fixed-call checks with what each one's call returned.
+Observed = Sequence[tuple["Case", Outcome]]
 
 #: Errors that are how plain Python spells a division by zero; a mistake predicting inf or nan agrees.
 NONFINITE_ERRORS = ("ZeroDivisionError", "FloatingPointError")
@@ -33,38 +45,40 @@ class Diagnosis:
     misconception: str | None = None
     failing_inputs: str = ""
     recovery: formulas.Recovery | None = None  # the formula the student's code behaves like (formulas.py)
-    slips: tuple = ()  # contract slips in plain words (a list returned, math.sqrt on an array, ...)
+    slips: tuple[str, ...] = ()  # contract slips in plain words (a list returned, math.sqrt on an array, ...)
 
     @property
-    def entry(self):
+    def entry(self) -> misconceptions.Misconception | None:
         return misconceptions.BY_ID[self.misconception] if self.misconception else None
 
     @property
-    def formula(self):
+    def formula(self) -> formulas.Candidate | None:
         """The recovered formula when the search named exactly one, else None."""
         return self.recovery.named if self.recovery else None
 
     @property
-    def id(self):
+    def id(self) -> str | None:
         """The catalogue's id, else the recovered formula's stable `formula:...` id, else None."""
         if self.misconception:
             return self.misconception
         return self.formula.id if self.formula else None
 
 
-def _calls(checks):
+def _calls(checks: Iterable[Check]) -> dict[str, Case]:
     """{check id: the one fixed call it makes} of the checks whose returned values diagnosis may read."""
-    return {c.id: c.fixed_call for c in checks if c.fixed_call is not None}
+    return {c.id: call for c in checks if (call := c.fixed_call) is not None}
 
 
-def failing_functions(outcomes, checks):
+def failing_functions(outcomes: Iterable[Outcome], checks: Iterable[Check]) -> list[str]:
     """The functions with at least one failed call check, in task order (the ones worth probing)."""
     cases = _calls(checks)
     failed = {cases[o.check].func for o in outcomes if o.check in cases and not o.passed}
     return [f for f in FUNCTIONS if f in failed]
 
 
-def diagnose(outcomes, checks, probes=None):
+def diagnose(
+    outcomes: Sequence[Outcome], checks: Sequence[Check], probes: Mapping[str, Sequence[Reply]] | None = None
+) -> tuple[list[Outcome], tuple[Diagnosis, ...]]:
     """(outcomes with `diagnosis` set on the failures it explains, the Diagnosis of each failing function).
 
     `probes` maps a function to the worker's replies on its diagnosis probes (formulas.requests), for
@@ -72,7 +86,7 @@ def diagnose(outcomes, checks, probes=None):
     """
     cases = _calls(checks)
     probes = probes or {}
-    diagnoses = []
+    diagnoses: list[Diagnosis] = []
     for func in FUNCTIONS:
         observed = [(cases[o.check], o) for o in outcomes if o.check in cases and cases[o.check].func == func]
         if all(o.passed for _, o in observed):
@@ -85,7 +99,9 @@ def diagnose(outcomes, checks, probes=None):
             # the student's own algebra saying otherwise leaves no name rather than a wrong one
             recovery = None if verdict is False else replace(recovery, confirmed=bool(verdict))
         if found is None and recovery and recovery.named:
-            found = _match_probes(func, replies)  # a catalogued mistake the checks' inputs did not pin down
+            found = _match_probes(
+                func, replies or ()
+            )  # (a recovery means replies) a catalogued mistake the checks' inputs did not pin down
         words = failing_inputs(func, observed)
         slips = contract_slips(func, observed)
         if found or words or recovery or slips:
@@ -103,7 +119,7 @@ def diagnose(outcomes, checks, probes=None):
 # -- recognising a known mistake ---------------------------------------------------------------------------
 
 
-def observation(outcome):
+def observation(outcome: Outcome) -> Floats | str | None:
     """The student's returned value as a float64 array, ERROR for a division-by-zero error, None if unusable."""
     returned = outcome.returned
     if not isinstance(returned, dict):
@@ -115,7 +131,7 @@ def observation(outcome):
     return None if problem else arr
 
 
-def agrees(observed, predicted, rtol=RTOL):
+def agrees(observed: Floats | str | None, predicted: Floats, rtol: float = RTOL) -> bool | None:
     """True or False when the student's value and a prediction can be compared; None when they cannot."""
     if observed is None:
         return None
@@ -126,12 +142,12 @@ def agrees(observed, predicted, rtol=RTOL):
     return close(observed, predicted, rtol, equal_nan=True)
 
 
-def _returned_dtype(outcome):
+def _returned_dtype(outcome: Outcome) -> str:
     value = (outcome.returned or {}).get("value") if isinstance(outcome.returned, dict) else None
     return str(value.get("dtype", "")) if isinstance(value, dict) else ""
 
 
-def _explains(mistake, observed):
+def _explains(mistake: misconceptions.Misconception, observed: Observed) -> bool:
     """The mistake agrees with every comparable value check and accounts for at least one failure.
 
     Under the grading model (#10) a value check judges values whatever the container, so a float32
@@ -153,14 +169,14 @@ def _explains(mistake, observed):
     return explained > 0
 
 
-def _match_values(func, observed):
+def _match_values(func: str, observed: Observed) -> misconceptions.Misconception | None:
     for mistake in misconceptions.for_function(func):
         if mistake.mutates is None and _explains(mistake, observed):
             return mistake
     return None
 
 
-def _match_probes(func, replies):
+def _match_probes(func: str, replies: Sequence[Reply]) -> misconceptions.Misconception | None:
     """A catalogued mistake whose outputs on the diagnosis probes are exactly the student's."""
     found = formulas.observed_values(func, replies)
     if found is None:
@@ -183,7 +199,7 @@ _POINT_G = (Fraction(7, 5), Fraction(-3, 4), Fraction(11, 6), Fraction(2, 9), Fr
 _POINT_BETA = Fraction(5, 7)
 
 
-def _at(poly, gens, point):
+def _at(poly: identity.Poly, gens: Sequence[str], point: Mapping[str, Fraction]) -> Fraction:
     total = Fraction(0)
     for mono, coeff in poly.items():
         term = coeff
@@ -193,7 +209,9 @@ def _at(poly, gens, point):
     return total
 
 
-def confirmed(func, candidate, outcomes, checks):
+def confirmed(
+    func: str, candidate: formulas.Candidate, outcomes: Sequence[Outcome], checks: Sequence[Check]
+) -> bool | None:
     """Whether the student's code, run on sympy symbols by the identity checks, agrees with the candidate:
     True or False, or None when there is nothing symbolic to compare (the code took no symbols, or the
     candidate is about a function the unrolled identity does not isolate)."""
@@ -213,7 +231,9 @@ def confirmed(func, candidate, outcomes, checks):
     return None
 
 
-def _agrees_unrolled(candidate, gens, values, bias):
+def _agrees_unrolled(
+    candidate: formulas.Candidate, gens: Sequence[str], values: list[Any], bias: formulas.Candidate | None
+) -> bool | None:
     point = {BETA_NAME: _POINT_BETA}
     point.update({name: _POINT_G[i % len(_POINT_G)] for i, name in enumerate(gens) if name != BETA_NAME})
     v = 0.0
@@ -251,9 +271,9 @@ _CONVERSION = (
 )
 
 
-def contract_slips(func, observed):
+def contract_slips(func: str, observed: Observed) -> tuple[str, ...]:
     """Sentences about how func treats its inputs and what it returns; none repeats a score."""
-    slips = []
+    slips: list[str] = []
     errors = [(o.returned or {}).get("error") or {} for _, o in observed if (o.returned or {}).get("status") == "error"]
     conversions = [
         e for e in errors if e.get("type") == "TypeError" and any(c in str(e.get("message", "")) for c in _CONVERSION)
@@ -274,23 +294,25 @@ def contract_slips(func, observed):
             f"Your {func} turns an array into a single Python number somewhere, so every array input raises "
             "TypeError. Keep arrays as arrays (numpy functions work elementwise)."
         )
-    values = [(c, o) for c, o in observed if c.expect == "value" and isinstance((o.returned or {}).get("value"), dict)]
-    if any(o.returned["value"].get("kind") == "list" for _, o in values):
+    # each with the value it returned (a dict: the guest's description of it)
+    values = [
+        (c, value)
+        for c, o in observed
+        if c.expect == "value" and isinstance(value := (o.returned or {}).get("value"), dict)
+    ]
+    if any(value.get("kind") == "list" for _, value in values):
         slips.append(
             f"Your {func} returns a Python list; the docstring asks for a numpy array (a float for a single "
             "number). Build the result with numpy operations, or wrap it in `np.asarray(...)`."
         )
     if any(
-        o.returned["value"].get("kind") == "array"
-        and o.returned["value"].get("shape") == [1]
-        and np.ndim(c.args[0]) == 0
-        for c, o in values
+        value.get("kind") == "array" and value.get("shape") == [1] and np.ndim(c.args[0]) == 0 for c, value in values
     ):
         slips.append(
             f"Your {func} returns an array of shape (1,) for a single number; return a single float there "
             "(`float(x)` when the result has no dimensions, `x.ndim == 0`)."
         )
-    if any(str(o.returned["value"].get("dtype", "")) in ("float32", "float16") for _, o in values):
+    if any(str(value.get("dtype", "")) in ("float32", "float16") for _, value in values):
         slips.append(
             f"Your {func} returns float32 values; the docstring asks for float64 (float32 keeps only about 7 "
             "significant digits)."
@@ -306,12 +328,12 @@ def contract_slips(func, observed):
     return tuple(slips)
 
 
-def _changed_arguments(case, outcome):
+def _changed_arguments(case: Case, outcome: Outcome) -> list[str]:
     after = (outcome.returned or {}).get("args_after")
     if not isinstance(after, list):
         return []
     names = functions.BY_NAME[case.func].names
-    changed = []
+    changed: list[str] = []
     for name, sent, seen in zip(names, case.args, after):
         if (
             isinstance(sent, (list, np.ndarray))
@@ -322,7 +344,7 @@ def _changed_arguments(case, outcome):
     return changed
 
 
-def _match_mutation(func, observed):
+def _match_mutation(func: str, observed: Observed) -> misconceptions.Misconception | None:
     """An in-place mistake: on every failed unchanged-inputs check, its input now holds the result."""
     failed = [(c, o) for c, o in observed if c.expect == "unchanged" and not o.passed]
     if not failed:
@@ -336,7 +358,7 @@ def _match_mutation(func, observed):
     return None
 
 
-def _holds_result(mistake, index, case, outcome):
+def _holds_result(mistake: misconceptions.Misconception, index: int, case: Case, outcome: Outcome) -> bool:
     after = (outcome.returned or {}).get("args_after")
     if not isinstance(after, list) or len(after) <= index:
         return False
@@ -347,11 +369,11 @@ def _holds_result(mistake, index, case, outcome):
 # -- when nothing matches: which kind of input fails ---------------------------------------------------------
 
 
-def _values(x):
+def _values(x: object) -> Floats:
     return np.asarray(x, dtype=np.float64).ravel()
 
 
-def _is_int(x):
+def _is_int(x: object) -> bool:
     if isinstance(x, bool):
         return False
     if isinstance(x, int):
@@ -361,8 +383,8 @@ def _is_int(x):
     return isinstance(x, np.ndarray) and x.dtype.kind in "iu"
 
 
-def _shape_kinds(data):
-    kinds = set()
+def _shape_kinds(data: Iterable[object]) -> set[str]:
+    kinds: set[str] = set()
     for x in data:
         if isinstance(x, list):
             kinds.add("Python lists")
@@ -375,9 +397,9 @@ def _shape_kinds(data):
     return kinds
 
 
-def _other_than_default(func, bound):
+def _other_than_default(func: str, bound: Mapping[str, Any]) -> set[str]:
     """Words for each parameter with a default that this call changes: "a beta2 other than 0.999"."""
-    kinds = set()
+    kinds: set[str] = set()
     for p in functions.BY_NAME[func].hyperparameters:
         if bound[p.name] != p.default:
             article = "an" if p.name[0] in "aeiou" else "a"
@@ -385,7 +407,7 @@ def _other_than_default(func, bound):
     return kinds
 
 
-def input_kinds(case):
+def input_kinds(case: Case) -> set[str]:
     """The kinds of input a check sends, in the words the feedback uses (no expected values)."""
     function = functions.BY_NAME[case.func]
     bound = function.bind(case.args, case.kwargs)
@@ -411,7 +433,7 @@ def input_kinds(case):
     return kinds
 
 
-def failing_inputs(func, observed):
+def failing_inputs(func: str, observed: Observed) -> str:
     """Which kind of input makes func's value checks fail, in words; "" when none failed or none passed."""
     values = [(c, o) for c, o in observed if c.expect == "value"]
     # A failed "same" check (lists or integers in) says that kind of input fails; a passed one says only

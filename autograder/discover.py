@@ -24,6 +24,7 @@ import re
 import stat
 import unicodedata
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -37,7 +38,7 @@ MODULE = "second_moment"
 SubmissionKind = Literal["py", "ipynb", "missing"]
 KINDS: dict[str, SubmissionKind] = {".py": "py", ".ipynb": "ipynb"}
 #: Largest file read, per kind. A hand-written second_moment.py is a few kB; a notebook carries outputs.
-MAX_BYTES = {"py": 2_000_000, "ipynb": MAX_NOTEBOOK_BYTES}
+MAX_BYTES: dict[str, int] = {"py": 2_000_000, "ipynb": MAX_NOTEBOOK_BYTES}
 MAX_DEPTH = 16  # folders below a student's folder that are searched (nbgrader's layout needs 1)
 MAX_ENTRIES = 20_000  # files and folders looked at in one student's folder
 #: Names in the --out folder that are not student folders (autograder/outdir.py and `adam-hw report`
@@ -64,11 +65,11 @@ _NAME_MAX = 255  # bytes in one file name (Linux, macOS): an id is a folder in -
 _LONG = "%2F"  # marks a shortened id; "/" is never in a file name, so no escape produces it
 
 
-def _unsafe(char):
+def _unsafe(char: str) -> bool:
     return unicodedata.category(char) in _UNSAFE_CATEGORIES
 
 
-def student_id(name):
+def student_id(name: str) -> str:
     """The student id for a file or folder name (a str as os gives it, undecodable bytes as surrogates).
 
     A name that is valid UTF-8 without control or format characters, holds no "%" followed by two hex
@@ -112,7 +113,7 @@ class Submission:
     kind: SubmissionKind
     note: str = ""
 
-    def load(self):
+    def load(self) -> tuple[bytes, str | None]:
         """(the bytes that are graded, None), or (b"", why nothing is graded) for anything that is not a
         regular file of at most MAX_BYTES: a symbolic link (never followed: it could point at the reference
         solution on the grading machine), a FIFO (it would block), a device, a socket, a huge file.
@@ -159,15 +160,15 @@ class Submission:
     #: student renamed in the LMS keeps their cases (autograder/roster.py).
     seed_id: str | None = None
 
-    def content(self):
+    def content(self) -> bytes:
         """The bytes that are graded: the file's own, or none (see `load`)."""
         return self.load()[0]
 
-    def sha256(self):
+    def sha256(self) -> str:
         return hashlib.sha256(self.content()).hexdigest()
 
 
-def _what(mode):
+def _what(mode: int) -> str:
     for test, words in (
         (stat.S_ISFIFO, "a FIFO (named pipe)"),
         (stat.S_ISCHR, "a character device"),
@@ -180,11 +181,11 @@ def _what(mode):
     return "not a file"
 
 
-def _skipped(name):
+def _skipped(name: str) -> bool:
     return name.startswith(".") or name == "__pycache__"
 
 
-def walk(folder):
+def walk(folder: str | Path) -> tuple[list[tuple[Path, bool]], list[str]]:
     """(files, notes) below a student's folder: files is [(path, regular)] for every entry that is not a
     folder (a symbolic link, FIFO or device is listed with regular False, never opened), in breadth-first
     order by name; notes says where the walk stopped short, in a student's words.
@@ -192,7 +193,10 @@ def walk(folder):
     The walk uses a queue (no recursion, whatever the depth), never enters a symbolic link, skips hidden
     names and __pycache__, and stops at MAX_DEPTH folders down and after MAX_ENTRIES entries.
     """
-    files, notes, queue, seen, links, deep = [], [], deque([(Path(folder), 0)]), 0, 0, 0
+    files: list[tuple[Path, bool]] = []
+    notes: list[str] = []
+    queue = deque([(Path(folder), 0)])
+    seen, links, deep = 0, 0, 0
     while queue and seen <= MAX_ENTRIES:
         here, depth = queue.popleft()
         try:
@@ -224,7 +228,7 @@ def walk(folder):
     return files, notes
 
 
-def _in_folder(folder):
+def _in_folder(folder: Path) -> Submission:
     """The file to grade in one student's folder, preferring second_moment.py, then second_moment.ipynb,
     then any notebook; among several, a regular file before anything else, then the first by path."""
     wanted = (f"{MODULE}.py", f"{MODULE}.ipynb")
@@ -240,7 +244,7 @@ def _in_folder(folder):
     return Submission(student_id(folder.name), folder, "missing", "; ".join(notes))
 
 
-def _top_level(raw):
+def _top_level(raw: str | Path) -> list[Submission | Path]:
     """The submissions a path the TA typed stands for. The TA's own path may be a symbolic link (to a
     folder of submissions); below it, nothing is followed."""
     path = Path(raw)
@@ -255,8 +259,8 @@ def _top_level(raw):
     return [Submission(student_id(path.stem), path, KINDS[path.suffix])]
 
 
-def _in_class_folder(path):
-    found = []
+def _in_class_folder(path: Path) -> list[Submission | Path]:
+    found: list[Submission | Path] = []
     try:
         with os.scandir(path) as entries:
             listed = sorted(entries, key=lambda e: e.name)
@@ -281,14 +285,14 @@ def _in_class_folder(path):
     return found
 
 
-def discover(paths, exclude=()):
+def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[Submission]:
     """The submissions under `paths`, sorted by student id. Raises UsageError for a bad path or a clash.
 
     Folders in `exclude` are never taken for a student: the grader's own --out folder, when a TA keeps
     it beside the submissions, would otherwise come back on the next run as a student with nothing to grade.
     """
     skip = {Path(p).resolve() for p in exclude}
-    found = []
+    found: list[Submission] = []
     for raw in paths:
         for item in _top_level(raw):
             if isinstance(item, Path):  # a student's folder: searched only if it is not --out
@@ -296,7 +300,7 @@ def discover(paths, exclude=()):
                     found.append(_in_folder(item))
             else:
                 found.append(item)
-    by_id = {}
+    by_id: dict[str, Submission] = {}
     for sub in found:
         if sub.student in by_id:
             raise UsageError(

@@ -14,7 +14,7 @@ class UsageError(ValueError):
 class ConfigError(UsageError):
     """A GradeConfig field with a bad value. `field` is the dataclass field, so the CLI can name its flag."""
 
-    def __init__(self, field, problem):
+    def __init__(self, field: str, problem: str) -> None:
         self.field = field
         self.problem = problem
         super().__init__(f"{field} {problem}")

@@ -15,6 +15,8 @@ returns them all ("one of ..."), and when none or the page's formula agrees, not
 changes a score: it only puts words beside a failure the checks already found.
 """
 
+from __future__ import annotations
+
 import functools
 import hashlib
 import json
@@ -24,16 +26,21 @@ import stat
 import tempfile
 import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from autograder import functions
 from autograder.checks import encode_input
 from autograder.compare import decode
 from autograder.sandbox import protocol
+
+if TYPE_CHECKING:  # the host imports this module's caller (diagnosis): the type only
+    from autograder.sandbox.host import Reply
 
 MAX_EDITS = 2
 #: A student's value and a candidate's agree within this (relative); correct float64 orderings agree
@@ -51,13 +58,19 @@ CLASS_BITS = 30
 
 BINARY = ("add", "sub", "mul", "div", "pow", "max")
 UNARY = ("sqrt", "abs", "mean", "sum", "floor")
+#: A tree: a tuple whose first item names the node (its children are trees, a name, a value or digits).
+Node = tuple[Any, ...]
+#: A formula's scalar parameters and their default values.
+Defaults = dict[str, float]
+Floats = npt.NDArray[np.float64]
+Path_ = tuple[int, ...]  # where a subtree is: the child indices from the root
 
 
-def var(name):
+def var(name: str) -> Node:
     return ("var", name)
 
 
-def const(value):
+def const(value: float) -> Node:
     return ("const", float(value))
 
 
@@ -65,9 +78,9 @@ def const(value):
 class Signature:
     """One function's parameters: the array ones, the scalar ones and their defaults on the page."""
 
-    arrays: tuple
-    scalars: tuple
-    defaults: dict
+    arrays: tuple[str, ...]
+    scalars: tuple[str, ...]
+    defaults: Defaults
 
 
 SIGNATURES = {f.name: Signature(f.arrays, f.scalars, f.defaults) for f in functions.TABLE}
@@ -95,12 +108,12 @@ ROUND_DIGITS = (2, 3, 4, 5, 6, 8)
 
 @dataclass(frozen=True)
 class Probe:
-    arrays: dict  # name -> tuple of floats
-    kwargs: dict  # scalar arguments passed; the others take the function's default
+    arrays: dict[str, tuple[float, ...]]  # name -> one row of values
+    kwargs: Mapping[str, float]  # scalar arguments passed; the others take the function's default
 
-    def args(self, func):
+    def args(self, func: str) -> tuple[list[object], dict[str, float]]:
         sig = SIGNATURES[func]
-        positional = [np.array(self.arrays[name], dtype=np.float64) for name in sig.arrays]
+        positional: list[object] = [np.array(self.arrays[name], dtype=np.float64) for name in sig.arrays]
         if "t" in sig.scalars:
             positional.append(self.kwargs["t"])
         return positional, {k: v for k, v in self.kwargs.items() if k != "t"}
@@ -145,7 +158,7 @@ PROBES = {
 # -- evaluation: one candidate on every probe at once --------------------------------------------------
 
 
-def _env(func, defaults):
+def _env(func: str, defaults: Defaults) -> dict[str, Any]:
     """The probes as matrices: each array argument (probes x length), each scalar (probes x 1)."""
     sig, probes = SIGNATURES[func], PROBES[func]
     env = {name: np.array([p.arrays[name] for p in probes], dtype=np.float64) for name in sig.arrays}
@@ -154,7 +167,7 @@ def _env(func, defaults):
     return env
 
 
-def _evaluate(node, env):
+def _evaluate(node: Node, env: dict[str, Any]) -> Any:
     kind = node[0]
     if kind == "var":
         return env[node[1]]
@@ -186,7 +199,7 @@ def _evaluate(node, env):
     return np.maximum(a, b)
 
 
-def _is_scalar(node, arrays):
+def _is_scalar(node: Node, arrays: Sequence[str]) -> bool:
     """Whether the student's function would return one number for array inputs (every array reduced)."""
     kind = node[0]
     if kind == "var":
@@ -198,10 +211,11 @@ def _is_scalar(node, arrays):
     return all(_is_scalar(child, arrays) for child in node[1:] if isinstance(child, tuple))
 
 
-_ENVS = {}
+#: (func, defaults) -> the probes as matrices (names) and their "_shape": see _env
+_ENVS: dict[tuple[str, tuple[tuple[str, float], ...]], dict[str, Any]] = {}
 
 
-def evaluate(func, tree, defaults):
+def evaluate(func: str, tree: Node, defaults: Defaults) -> tuple[Floats, bool]:
     """The candidate's values on every probe: (probes x length) float64, and whether it returns one number."""
     sig = SIGNATURES[func]
     key = (func, tuple(sorted(defaults.items())))
@@ -211,11 +225,11 @@ def evaluate(func, tree, defaults):
         _ENVS[key] = env
     env = _ENVS[key]
     with np.errstate(all="ignore"):
-        out = np.broadcast_to(_evaluate(tree, env), env["_shape"]).astype(np.float64)
+        out: Floats = np.broadcast_to(_evaluate(tree, env), env["_shape"]).astype(np.float64)
     return out, _is_scalar(tree, sig.arrays)
 
 
-def contains_array(node, arrays):
+def contains_array(node: Node, arrays: Sequence[str]) -> bool:
     if node[0] == "var":
         return node[1] in arrays
     return any(contains_array(c, arrays) for c in node[1:] if isinstance(c, tuple))
@@ -230,21 +244,22 @@ _UNICODE_NAME = {"beta2": "β₂", "alpha": "α", "eps": "ε", "v_hat": "v̂", "
 _SUPERSCRIPT = str.maketrans("0123456789t+-−", "⁰¹²³⁴⁵⁶⁷⁸⁹ᵗ⁺⁻⁻")
 
 
-def _number(value):
+def _number(value: float) -> str:
     text = f"{value:.10g}"
     return text
 
 
-def render(node, unicode=False):
+def render(node: Node, unicode: bool = False) -> str:
     """The tree as text: Python-like ASCII (stable, for ids) or readable Unicode (for feedback)."""
     return _render(node, unicode)[0]
 
 
-def _render(node, u):
+def _render(node: Node, u: bool) -> tuple[str, int]:
     """(text, precedence) of a node; precedence 9 for atoms."""
     kind = node[0]
     if kind == "var":
-        return (_UNICODE_NAME.get(node[1], node[1]) if u else node[1]), 9
+        name: str = node[1]
+        return (_UNICODE_NAME.get(name, name) if u else name), 9
     if kind == "const":
         return _number(node[1]), 9
     if kind == "round":
@@ -291,7 +306,7 @@ def _render(node, u):
     return left + op + right, prec
 
 
-def describe_defaults(func, defaults):
+def describe_defaults(func: str, defaults: Defaults) -> str:
     sig = SIGNATURES[func]
     changed = {k: v for k, v in defaults.items() if sig.defaults.get(k) != v}
     return ", ".join(f"{k}={_number(v)}" for k, v in sorted(changed.items()))
@@ -300,7 +315,7 @@ def describe_defaults(func, defaults):
 # -- the edits ------------------------------------------------------------------------------------------
 
 
-def _subtrees(node, path=()):
+def _subtrees(node: Node, path: Path_ = ()) -> Iterator[tuple[Path_, Node]]:
     yield path, node
     if node[0] in ("var", "const"):
         return
@@ -309,18 +324,18 @@ def _subtrees(node, path=()):
             yield from _subtrees(child, path + (i,))
 
 
-def _replace(node, path, new):
+def _replace(node: Node, path: Path_, new: Node) -> Node:
     if not path:
         return new
     i = path[0]
     return node[:i] + (_replace(node[i], path[1:], new),) + node[i + 1 :]
 
 
-def _local_edits(node, func):
+def _local_edits(node: Node, func: str) -> list[Node]:
     """Trees a student might write in place of `node`, one edit each."""
     sig = SIGNATURES[func]
     kind = node[0]
-    out = []
+    out: list[Node] = []
     arrayish = contains_array(node, sig.arrays)
     if kind == "var":
         name = node[1]
@@ -377,10 +392,10 @@ def _local_edits(node, func):
     return out
 
 
-def _global_edits(tree, defaults, func):
+def _global_edits(tree: Node, defaults: Defaults, func: str) -> list[tuple[Node, Defaults]]:
     """Edits of the whole function: a parameter hard-coded everywhere, a default changed, rounding."""
     sig = SIGNATURES[func]
-    out = []
+    out: list[tuple[Node, Defaults]] = []
     for name in sig.scalars:
         if name in OTHER_VALUES:
             for value in OTHER_VALUES[name]:
@@ -396,7 +411,7 @@ def _global_edits(tree, defaults, func):
     return out
 
 
-def _substitute(node, name, new):
+def _substitute(node: Node, name: str, new: Node) -> Node:
     if node == var(name):
         return new
     if node[0] in ("var", "const"):
@@ -404,7 +419,7 @@ def _substitute(node, name, new):
     return (node[0],) + tuple(_substitute(c, name, new) if isinstance(c, tuple) else c for c in node[1:])
 
 
-def _one_edit(tree, defaults, func):
+def _one_edit(tree: Node, defaults: Defaults, func: str) -> Iterator[tuple[Node, Defaults]]:
     for path, node in _subtrees(tree):
         for new in _local_edits(node, func):
             yield _replace(tree, path, new), defaults
@@ -419,25 +434,25 @@ class Candidate:
     """One formula in the search space: the tree, its defaults, and how many edits from the page."""
 
     func: str
-    tree: tuple
-    defaults: dict
+    tree: Node
+    defaults: Defaults
     edits: int
 
     @property
-    def text(self):
+    def text(self) -> str:
         """Stable ASCII form, for ids: `alpha/sqrt(v_hat+eps**2)`, with changed defaults in brackets."""
         changed = describe_defaults(self.func, self.defaults)
         return render(self.tree).replace(" ", "") + (f" [{changed}]" if changed else "")
 
     @property
-    def pretty(self):
+    def pretty(self) -> str:
         changed = describe_defaults(self.func, self.defaults)
         return render(self.tree, unicode=True) + (
             f" (with the default {changed.replace('=', ' = ')})" if changed else ""
         )
 
     @property
-    def id(self):
+    def id(self) -> str:
         return f"formula:{self.func}={self.text}"
 
 
@@ -446,14 +461,14 @@ class Space:
     """The candidate classes of one function: a matrix of probe values, one row per class."""
 
     func: str
-    reference: np.ndarray
+    reference: Floats
     reference_scalar: bool
-    values: np.ndarray  # classes x (probes * length)
-    scalar: np.ndarray  # classes: whether the class returns one number per probe
-    members: list  # per class: its candidates, fewest edits first
+    values: Floats  # classes x (probes * length)
+    scalar: npt.NDArray[np.bool_]  # classes: whether the class returns one number per probe
+    members: Sequence[list[Candidate]]  # per class: its candidates, fewest edits first
 
 
-def _key(values, scalar):
+def _key(values: Floats, scalar: bool) -> tuple[bool, bytes, bytes, bytes]:
     """Probe values rounded to CLASS_BITS bits of mantissa: equal keys, one class."""
     with np.errstate(all="ignore"):
         mantissa, exponent = np.frexp(np.nan_to_num(values.ravel(), nan=0.5, posinf=0.75, neginf=-0.75))
@@ -462,22 +477,22 @@ def _key(values, scalar):
     return (scalar, rounded.tobytes(), exponent.tobytes(), flags.tobytes())
 
 
-def _simplest_first(members):
+def _simplest_first(members: list[Candidate]) -> list[Candidate]:
     fewest = min(c.edits for c in members)
     # shortest first; among equals the order of generation, which puts operator swaps before reordered operands
     best = sorted((c for c in members if c.edits == fewest), key=lambda c: len(c.text))
     return best + [c for c in members if c.edits != fewest]
 
 
-def build_space(func):
+def build_space(func: str) -> Space:
     sig = SIGNATURES[func]
     ref_tree, ref_defaults = REFERENCE[func], dict(sig.defaults)
     ref_values, ref_scalar = evaluate(func, ref_tree, ref_defaults)
     seen = {(ref_tree, tuple(sorted(ref_defaults.items())))}
     frontier = [(ref_tree, ref_defaults)]
-    classes = {}
+    classes: dict[tuple[bool, bytes, bytes, bytes], tuple[Floats, bool, list[Candidate]]] = {}
     for depth in range(1, MAX_EDITS + 1):
-        next_frontier = []
+        next_frontier: list[tuple[Node, Defaults]] = []
         for tree, defaults in frontier:
             for new_tree, new_defaults in _one_edit(tree, defaults, func):
                 key = (new_tree, tuple(sorted(new_defaults.items())))
@@ -504,7 +519,7 @@ def build_space(func):
     )
 
 
-def informative(values):
+def informative(values: Floats) -> bool:
     """Whether probe values can say anything about a formula: most are finite and they are not all one
     value. A constant 0 or NaN agrees with a stub returning 0, a lookup table or an overflow, not with a
     formula, so such candidates are never named."""
@@ -512,7 +527,7 @@ def informative(values):
     return finite.size * 2 > values.size and np.unique(finite).size > 2
 
 
-def agree(observed, predicted, rtol=RTOL):
+def agree(observed: npt.ArrayLike, predicted: npt.ArrayLike, rtol: float = RTOL) -> npt.NDArray[np.bool_]:
     """Elementwise agreement (broadcasting): equal non-finites, or within rtol of each other."""
     observed, predicted = np.asarray(observed), np.asarray(predicted)
     with np.errstate(all="ignore"):
@@ -520,15 +535,15 @@ def agree(observed, predicted, rtol=RTOL):
         same_inf = np.isinf(observed) & (observed == predicted)
         scale = np.maximum(np.abs(observed), np.abs(predicted))
         close = np.abs(observed - predicted) <= rtol * scale + 1e-300
-        ok = both_nan | same_inf | (np.isfinite(observed) & np.isfinite(predicted) & close)
+        ok: npt.NDArray[np.bool_] = both_nan | same_inf | (np.isfinite(observed) & np.isfinite(predicted) & close)
     return ok
 
 
-_SPACES = {}
+_SPACES: dict[str, Space] = {}
 _LOCK = threading.Lock()
 
 
-def space(func):
+def space(func: str) -> Space:
     """The candidate classes of func: kept for the process, and on disk for the next ones (`SpaceCache`),
     since building them takes seconds; built on first use where no cache holds them."""
     with _LOCK:
@@ -543,7 +558,7 @@ def space(func):
         return _SPACES[func]
 
 
-def warm():
+def warm() -> None:
     """Build (or read back) every function's space now: Gradescope's setup.sh does, so each student's
     container finds them in the image's cache."""
     for func in SIGNATURES:
@@ -556,7 +571,7 @@ CACHE_FORMAT = "adam-hw formula space 2"
 
 
 @functools.cache
-def fingerprint():
+def fingerprint() -> str:
     """What a built space depends on: this module's source (the edits, the evaluation), its tables, the
     probes and numpy's version. A cached space is used only under the same fingerprint."""
     digest = hashlib.sha256()
@@ -570,22 +585,29 @@ def fingerprint():
     return digest.hexdigest()[:24]
 
 
-def _tuples(x):
+def _tuples(x: object) -> Any:
     """A tree back from JSON: its lists as tuples again (trees are tuples, so they hash and compare)."""
     return tuple(_tuples(e) for e in x) if isinstance(x, list) else x
 
 
-class _Members(Sequence):
+class _Members(Sequence[list[Candidate]]):
     """A cached space's classes of candidates, each decoded from its JSON only when looked at: a
     diagnosis looks at a handful of the thousands of classes."""
 
-    def __init__(self, func, texts):
-        self._func, self._texts, self._decoded = func, texts, {}
+    def __init__(self, func: str, texts: list[str]) -> None:
+        self._func, self._texts = func, texts
+        self._decoded: dict[int, list[Candidate]] = {}
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._texts)
 
-    def __getitem__(self, i):
+    @overload
+    def __getitem__(self, i: int) -> list[Candidate]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[list[Candidate]]: ...
+
+    def __getitem__(self, i: int | slice) -> list[Candidate] | list[list[Candidate]]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         i = range(len(self))[i]  # an IndexError here, as for a list
@@ -604,21 +626,21 @@ class SpaceCache:
     grader's and nobody else may write to it; whatever goes wrong reading a file means building again,
     and a folder that cannot be written means building every time, never an error."""
 
-    def __init__(self, folder):
+    def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
 
     @classmethod
-    def default(cls):
+    def default(cls) -> SpaceCache:
         folder = os.environ.get("ADAM_HW_CACHE")
         if not folder:
             base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
             folder = os.path.join(base, "adam-hw")
         return cls(folder)
 
-    def path(self, func):
+    def path(self, func: str) -> Path:
         return self.folder / f"formulas-{func}-{fingerprint()}.npz"
 
-    def _trusted(self, path):
+    def _trusted(self, path: Path) -> bool:
         """Whether `path` and its folder are ours and writable by nobody else (the student's uid included)."""
         try:
             for info in (os.stat(self.folder), os.lstat(path)):
@@ -628,7 +650,7 @@ class SpaceCache:
         except OSError:
             return False
 
-    def load(self, func):
+    def load(self, func: str) -> Space | None:
         path = self.path(func)
         if not self._trusted(path):
             return None
@@ -651,7 +673,7 @@ class SpaceCache:
             return None
         return found
 
-    def save(self, built):
+    def save(self, built: Space) -> None:
         members = [json.dumps([[c.tree, c.defaults, c.edits] for c in m]) for m in built.members]
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -674,9 +696,9 @@ class SpaceCache:
 
 
 @functools.cache
-def requests(func):
+def requests(func: str) -> tuple[protocol.Message, ...]:
     """The worker requests that call func on each diagnosis probe: the same for every student, so built once."""
-    out = []
+    out: list[protocol.Message] = []
     for probe in PROBES[func]:
         args, kwargs = probe.args(func)
         out.append(
@@ -696,23 +718,29 @@ class Recovery:
 
     func: str
     named: Candidate | None = None
-    one_of: tuple = ()
+    one_of: tuple[Candidate, ...] = ()
     confirmed: bool = False  # the student's code also ran on sympy symbols, and that algebra agrees
 
     @property
-    def reference_pretty(self):
+    def reference_pretty(self) -> str:
         return render(REFERENCE[self.func], unicode=True)
 
 
-def observed_values(func, replies):
+def observed_values(func: str, replies: Sequence[Reply]) -> tuple[Floats, bool] | None:
     """The student's probe values as one float64 vector and whether each probe gave one number;
     None when any probe did not return plain float64 numbers of a usable shape (an error, float32, a list)."""
     length = len(next(iter(PROBES[func][0].arrays.values())))
-    rows, scalars = [], set()
+    rows: list[Floats] = []
+    scalars: set[bool] = set()
     for reply in replies:
         value = reply.value.get("value") if reply.ok and isinstance(reply.value, dict) else None
-        arr, problem = decode(value)
-        if problem or value.get("kind") == "list" or str(value.get("dtype", "float64")) != "float64":
+        arr, _ = decode(value)  # why it is not a number does not matter here
+        if (
+            arr is None  # decode reads only a dict
+            or not isinstance(value, dict)
+            or value.get("kind") == "list"
+            or str(value.get("dtype", "float64")) != "float64"
+        ):
             return None
         if arr.shape == ():
             scalars.add(True)
@@ -727,7 +755,7 @@ def observed_values(func, replies):
     return np.concatenate(rows), scalars.pop()
 
 
-def recover(func, replies):
+def recover(func: str, replies: Sequence[Reply]) -> Recovery | None:
     """Match the student's probe replies (worker Replies, in `requests(func)` order) against the space."""
     found = observed_values(func, replies)
     if found is None:
@@ -745,7 +773,7 @@ def recover(func, replies):
             break
     else:
         return None
-    best = sorted(matches, key=lambda i: (sp.members[i][0].edits, len(sp.members[i][0].text)))
+    best = sorted((int(i) for i in matches), key=lambda i: (sp.members[i][0].edits, len(sp.members[i][0].text)))
     # Classes that agree with the simplest match within the tolerance are one function as far as any
     # probe can tell (sqrt(|g|)**2 and |g|): name the simplest. Otherwise they are told apart: a class.
     same = np.all(agree(sp.values[best[0]][None, :], sp.values[best], 2 * rtol), axis=1)
@@ -757,14 +785,14 @@ def recover(func, replies):
 # -- what differs from the page -----------------------------------------------------------------------------
 
 
-def differences(func, candidate):
+def differences(func: str, candidate: Candidate) -> list[tuple[str, str]]:
     """[(the page's part, the student's part)] in Unicode, smallest differing parts first found."""
-    pairs = []
+    pairs: list[tuple[Node, Node]] = []
     _diff(REFERENCE[func], candidate.tree, pairs)
     return [(render(a, unicode=True), render(b, unicode=True)) for a, b in pairs]
 
 
-def _diff(a, b, out):
+def _diff(a: Node, b: Node, out: list[tuple[Node, Node]]) -> None:
     if a == b:
         return
     if a[0] == b[0] and len(a) == len(b) and a[0] not in ("var", "const"):
@@ -778,7 +806,7 @@ def _diff(a, b, out):
     out.append((a, b))
 
 
-def changed_defaults(func, candidate):
+def changed_defaults(func: str, candidate: Candidate) -> list[tuple[str, float, float]]:
     """[(parameter, the page's default, the student's)] where the candidate's defaults differ."""
     sig = SIGNATURES[func]
     return [(k, sig.defaults[k], v) for k, v in sorted(candidate.defaults.items()) if sig.defaults.get(k) != v]
@@ -787,9 +815,9 @@ def changed_defaults(func, candidate):
 # -- checking a recovered formula against the student's own algebra ----------------------------------------
 
 
-def at_point(func, tree, defaults, **values):
+def at_point(func: str, tree: Node, defaults: Defaults, **values: float) -> float:
     """The candidate at one point of plain numbers (a reduction over one number is that number)."""
-    env = {name: np.array([[float(value)]]) for name, value in values.items()}
+    env: dict[str, Any] = {name: np.array([[float(value)]]) for name, value in values.items()}
     for name, value in defaults.items():
         env.setdefault(name, np.array([[float(value)]]))
     env["_shape"] = (1, 1)

@@ -31,7 +31,7 @@ from autograder.results import (
     grader_load_error,
 )
 from autograder.rubric import ITEMS
-from autograder.sandbox import Host, SandboxPool, default_pool, isolation
+from autograder.sandbox import Host, Reply, SandboxPool, default_pool, isolation
 
 #: What a result's `graded_at` is read from: passed in, so a test or a regrade can fix the time.
 Clock = Callable[[], datetime]
@@ -88,7 +88,7 @@ def grade_submission(
     term: terms.Term | None = None,
     *,
     pool: SandboxPool | None = None,
-    host: Any = Host,
+    host: Callable[..., Host] = Host,
     clock: Clock = utc_now,
     hand_back: bool = False,
 ) -> SubmissionResult:
@@ -112,7 +112,7 @@ def grade_submission(
     # Only a regular file of the student's own is read (discover.Submission.load): a symbolic link (it
     # could point at the reference solution), a FIFO, a device or a huge file is graded as nothing.
     data, refused = submission.load()
-    common = {
+    common: dict[str, Any] = {  # what every SubmissionResult of this submission holds
         "student": submission.student,
         "path": str(submission.path),
         "sha256": hashlib.sha256(data).hexdigest(),
@@ -152,7 +152,7 @@ def grade_submission(
         probes = _probe(guest, failing_functions(outcomes, checks))
         output = guest.output()
         load_error = guest.load_error
-        undefined = {} if loader is None else undefined_by_errors(cells, loader.errors, guest.available)
+        undefined = {} if loader is None else undefined_by_errors(loader.cells, loader.errors, guest.available)
     outcomes, diagnoses = diagnose(outcomes, checks, probes)
     return SubmissionResult(
         items=item_results(outcomes, checks),
@@ -165,7 +165,7 @@ def grade_submission(
     )
 
 
-def _probe(guest: Any, functions: Iterable[str]) -> dict[str, list[Any]]:
+def _probe(guest: Host, functions: Iterable[str]) -> dict[str, list[Reply]]:
     """The student's replies on the fixed diagnosis probes (formulas.PROBES) of each failing function.
 
     Only functions that failed a check are called again, so a correct submission costs nothing extra.
@@ -182,7 +182,7 @@ def grade_batch(
     keep: Callable[[SubmissionResult], Any] | None = None,
     *,
     pool: SandboxPool | None = None,
-    host: Any = Host,
+    host: Callable[..., Host] = Host,
     term: terms.Term | None = None,
     clock: Clock = utc_now,
 ) -> list[Any]:

@@ -10,16 +10,24 @@ code that cannot take sympy objects (say `np.asarray(g, dtype=float)`) is not pe
 identity is then probed with float inputs against the closed form computed exactly from those inputs.
 """
 
+from __future__ import annotations
+
 import math
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from autograder.checks import Unrolled, reply_problem
 from autograder.notebook import lines
 from autograder.results import Outcome
 from autograder.sandbox import protocol
+from autograder.sandbox.protocol import Message
+
+if TYPE_CHECKING:  # what `call` answers with; the host is the grader's, run by grading.py
+    from autograder.sandbox.host import Reply
 
 BETA = "beta2"
 NUMERIC_RTOL = 1e-9  # float64 through a handful of steps stays within ~1e-13 of exact
@@ -30,9 +38,13 @@ _COEFFICIENT = re.compile(r"-?[0-9]{1,4000}(/[0-9]{1,4000})?")
 
 # -- polynomials as {exponent tuple: Fraction} ------------------------------------------------------------
 
+Poly = dict[tuple[int, ...], Fraction]
+#: How a check sends a request: `call(request, uses)` answers with the host's Reply (host.Host.call).
+Call = Callable[[Message, Sequence[str]], "Reply"]
 
-def _poly_mul(p, q):
-    out = {}
+
+def _poly_mul(p: Poly, q: Poly) -> Poly:
+    out: Poly = {}
     for ma, ca in p.items():
         for mb, cb in q.items():
             m = tuple(a + b for a, b in zip(ma, mb))
@@ -40,19 +52,19 @@ def _poly_mul(p, q):
     return {m: c for m, c in out.items() if c != 0}
 
 
-def _poly_equal(p, q):
+def _poly_equal(p: Poly, q: Poly) -> bool:
     """Equal up to a relative 1e-12 of the largest coefficient (exact when both are exact rationals)."""
     keys = set(p) | set(q)
     scale = max([abs(c) for c in p.values()] + [abs(c) for c in q.values()] + [Fraction(0)])
     tol = scale * Fraction(1, 10**12)
-    return all(abs(p.get(k, 0) - q.get(k, 0)) <= tol for k in keys)
+    return all(abs(p.get(k, Fraction(0)) - q.get(k, Fraction(0))) <= tol for k in keys)
 
 
-def _parse_poly(terms, n):
+def _parse_poly(terms: object, n: int) -> Poly | None:
     """The worker's [[exponents], "p/q"] list as a polynomial, or None when it is not well formed."""
     if not isinstance(terms, list) or len(terms) > MAX_TERMS:
         return None
-    poly = {}
+    poly: Poly = {}
     for term in terms:
         if not (isinstance(term, list) and len(term) == 2 and isinstance(term[0], list) and isinstance(term[1], str)):
             return None
@@ -69,7 +81,7 @@ def _parse_poly(terms, n):
     return {m: c for m, c in poly.items() if c != 0}
 
 
-def parse_rational(value, gens):
+def parse_rational(value: object, gens: Sequence[str]) -> tuple[Poly, Poly] | None:
     """(numerator, denominator) polynomials from the worker's description, or None if malformed."""
     if not isinstance(value, dict) or value.get("kind") != "rational" or value.get("gens") != list(gens):
         return None
@@ -79,13 +91,13 @@ def parse_rational(value, gens):
     return num, den
 
 
-def _monomial(gens, **powers):
+def _monomial(gens: Sequence[str], **powers: int) -> tuple[int, ...]:
     return tuple(powers.get(g, 0) for g in gens)
 
 
-def closed_form(t, gens):
+def closed_form(t: int, gens: Sequence[str]) -> Poly:
     """(1 - b) * sum_{i=1..t} b^(t-i) * g_i^2 as a polynomial in gens = (g1..gT, beta2)."""
-    poly = {}
+    poly: Poly = {}
     for i in range(1, t + 1):
         g = f"g{i}"
         # (1 - b) b^(t-i) g_i^2 = b^(t-i) g_i^2 - b^(t-i+1) g_i^2
@@ -94,9 +106,9 @@ def closed_form(t, gens):
     return poly
 
 
-def render_poly(poly, gens, limit=8):
+def render_poly(poly: Poly, gens: Sequence[str], limit: int = 8) -> str:
     """A polynomial in readable form, for feedback about the student's own expression."""
-    parts = []
+    parts: list[str] = []
     for mono, coeff in sorted(poly.items(), reverse=True)[:limit]:
         factors = [g if e == 1 else f"{g}^{e}" for g, e in zip(gens, mono) if e]
         if factors and coeff in (1, -1):  # "-g1*beta2", not "-1*g1*beta2"
@@ -111,6 +123,10 @@ def render_poly(poly, gens, limit=8):
 # -- the two graded checks --------------------------------------------------------------------------------
 
 
+#: A float probe: the unroll request and the exact value due at each step.
+Probe = tuple[Message, list[Fraction]]
+
+
 @dataclass(frozen=True)
 class IdentityCheck:
     """Base for the two identity checks: a symbolic request, then numeric probes if sympy objects fail."""
@@ -121,25 +137,56 @@ class IdentityCheck:
     steps: int = 5
     hidden: bool = True
     group: str = ""
-    uses = ("update_v", "bias_correct")
+    uses: ClassVar[tuple[str, ...]] = ("update_v", "bias_correct")
 
     @property
-    def fixed_call(self):
+    def fixed_call(self) -> None:
         return None  # it unrolls the student's functions over many steps, not one call
 
-    def requests(self):
+    # -- what each kind of identity check defines ---------------------------------------------------------
+
+    @property
+    def gens(self) -> tuple[str, ...]:
+        """The symbols of the symbolic request: the variables of the polynomials it sends back."""
+        raise NotImplementedError
+
+    def symbolic_request(self) -> Message:
+        raise NotImplementedError
+
+    def judge_step(self, t: int, num: Poly, den: Poly) -> str | None:
+        """None when num / den is the identity's value at step t, else the problem in words."""
+        raise NotImplementedError
+
+    # What one float probe is made from is each kind's own (ClosedFormCheck: a gradient sequence and beta2;
+    # ConstantGradientCheck: one gradient and beta2).
+    def graded_inputs(self) -> Sequence[Any]:
+        raise NotImplementedError
+
+    def make_probes(self, inputs: Iterable[Any]) -> Iterator[Probe]:
+        raise NotImplementedError
+
+    def numeric_problem(self, request: Message, t: int) -> str:
+        raise NotImplementedError
+
+    def public_probes(self) -> list[Probe]:
+        """The probes students see (their own values, not the graded ones): the public check of this kind."""
+        raise NotImplementedError
+
+    # -- running it ------------------------------------------------------------------------------------------
+
+    def requests(self) -> list[tuple[Message, tuple[str, ...]]]:
         """The symbolic request and the float probes: `judge_chain` sends them all unless the symbolic
         reply already shows a problem, so they go ahead in one write (a spare reply is never read)."""
         return [(self._symbolic, self.uses)] + [(request, self.uses) for request, _ in self.numeric_probes()]
 
     @cached_property
-    def _symbolic(self):
+    def _symbolic(self) -> Message:
         return self.symbolic_request()
 
-    def run(self, call):
-        replies = []
+    def run(self, call: Call) -> Outcome:
+        replies: list[Reply] = []
 
-        def recording(request, uses):
+        def recording(request: Message, uses: Sequence[str]) -> Reply:
             replies.append(call(request, uses))
             return replies[-1]
 
@@ -148,7 +195,7 @@ class IdentityCheck:
         symbolic = replies[0] if replies and how.startswith("symbolic") and replies[0].ok else None
         return self.outcome(problem, how, returned=symbolic.value if symbolic else None)
 
-    def outcome(self, problem, how, returned=None):
+    def outcome(self, problem: str | None, how: str, returned: dict[str, Any] | None = None) -> Outcome:
         """This check's Outcome: passed when there is no problem, saying how it was checked."""
         return Outcome(
             self.id,
@@ -162,7 +209,7 @@ class IdentityCheck:
             returned=returned,
         )
 
-    def judge_chain(self, call):
+    def judge_chain(self, call: Call) -> tuple[str | None, str]:
         """(problem, how): symbols when the code takes them, and always numbers, which must agree."""
         reply = call(self._symbolic, self.uses)
         problem, fallback = self.judge_symbolic(reply)
@@ -180,13 +227,13 @@ class IdentityCheck:
             )
         return None, "symbolic algebra and float probes"
 
-    def judge_symbolic(self, reply):
+    def judge_symbolic(self, reply: Reply) -> tuple[str | None, bool]:
         """(problem, fallback): fallback is True when the code could not take symbols at all."""
         if reply.status == "error":
             return None, True
         if not reply.ok:
             return reply_problem(reply, "your code"), False
-        values = reply.value.get("values")
+        values = (reply.value or {}).get("values")
         if not isinstance(values, list) or len(values) != self.steps:
             return "your code sent back something the grader cannot read", False
         if any(isinstance(v, dict) and v.get("kind") == "not_polynomial" for v in values):
@@ -200,7 +247,7 @@ class IdentityCheck:
                 return problem, False
         return None, False
 
-    def numeric_probes(self, inputs=None):
+    def numeric_probes(self, inputs: Iterable[Any] | None = None) -> list[Probe]:
         """[(request, the exact value at each step)]: the graded float probes, or those of `inputs`. The
         graded ones are built once (their exact values are sums of Fractions) and serve every student."""
         if inputs is None:
@@ -208,15 +255,15 @@ class IdentityCheck:
         return list(self.make_probes(inputs))
 
     @cached_property
-    def _graded_probes(self):
+    def _graded_probes(self) -> list[Probe]:
         return list(self.make_probes(self.graded_inputs()))
 
-    def run_numeric(self, call):
+    def run_numeric(self, call: Call) -> str | None:
         for request, expected_steps in self.numeric_probes():
             reply = call(request, self.uses)
             if not reply.ok:
                 return reply_problem(reply, "your code")
-            values = reply.value.get("values")
+            values = (reply.value or {}).get("values")
             if not isinstance(values, list) or len(values) != len(expected_steps):
                 return "your code sent back something the grader cannot read"
             for t, (value, expected) in enumerate(zip(values, expected_steps), start=1):
@@ -225,7 +272,7 @@ class IdentityCheck:
         return None
 
 
-def _close(value, expected):
+def _close(value: object, expected: Fraction) -> bool:
     if not isinstance(value, dict) or value.get("kind") not in ("scalar", "array", "list"):
         return False
     got = value.get("value") if value.get("kind") == "scalar" else value.get("data")
@@ -240,17 +287,21 @@ def _close(value, expected):
     return abs(Fraction(got) - expected) <= abs(expected) * Fraction(NUMERIC_RTOL)
 
 
+#: A ClosedFormCheck's float probe: a gradient sequence and beta2.
+Sequence_ = tuple[tuple[float, ...], float]
+
+
 @dataclass(frozen=True)
 class ClosedFormCheck(IdentityCheck):
     """Unrolled from v_0 = 0, the student's update_v equals the closed form at every step t <= steps."""
 
-    uses = ("update_v",)
+    uses: ClassVar[tuple[str, ...]] = ("update_v",)
 
     @property
-    def gens(self):
+    def gens(self) -> tuple[str, ...]:
         return tuple(f"g{i}" for i in range(1, self.steps + 1)) + (BETA,)
 
-    def symbolic_request(self):
+    def symbolic_request(self) -> Message:
         return protocol.unroll_request(
             [protocol.symbol(f"g{i}") for i in range(1, self.steps + 1)],
             protocol.symbol(BETA),
@@ -260,16 +311,16 @@ class ClosedFormCheck(IdentityCheck):
         )
 
     @property
-    def unrolled(self):
+    def unrolled(self) -> Unrolled:
         return Unrolled("update_v", self.gens, corrected=False)
 
-    def notebook_lines(self):
+    def notebook_lines(self) -> tuple[list[str], list[str]]:
         """Its public probes visible, the graded ones hidden, each as a check_unrolled line."""
         visible = lines.unrolled_lines(self.public_probes())
         hidden = lines.unrolled_lines(self.numeric_probes())
         return [f"assert {line}" for line in visible], [f"assert {line}" for line in hidden]
 
-    def judge_step(self, t, num, den):
+    def judge_step(self, t: int, num: Poly, den: Poly) -> str | None:
         expected = closed_form(t, self.gens)
         if _poly_equal(num, _poly_mul(expected, den)):
             return None
@@ -280,11 +331,10 @@ class ClosedFormCheck(IdentityCheck):
             )
         return f"after {t} step(s) from v_0 = 0 your update_v does not give (1 - beta2) * sum_i beta2^({t}-i) * g_i^2"
 
-    @staticmethod
-    def graded_inputs():
+    def graded_inputs(self) -> Sequence[Sequence_]:
         return _NUMERIC_SEQUENCES
 
-    def make_probes(self, sequences):
+    def make_probes(self, sequences: Iterable[Sequence_]) -> Iterator[Probe]:
         for gradients, beta2 in sequences:
             b = Fraction(beta2)
             expected = [
@@ -294,34 +344,40 @@ class ClosedFormCheck(IdentityCheck):
             request = protocol.unroll_request(gradients, beta2, 0.0, correct=False)
             yield request, expected
 
-    def public_probes(self):
+    def public_probes(self) -> list[Probe]:
         """The probes students see (their own values, not the graded ones): the public check of this kind."""
         return self.numeric_probes(PUBLIC_SEQUENCES)
 
-    def numeric_problem(self, request, t):
+    def numeric_problem(self, request: Message, t: int) -> str:
         return (
             f"run from v_0 = 0 over the gradients {request['gradients']} with beta2 = {request['beta2']}, "
             f"your update_v after step {t} is not (1 - beta2) * sum_i beta2^({t}-i) * g_i^2"
         )
 
 
+#: A ConstantGradientCheck's float probe: one gradient and beta2.
+Constant = tuple[float, float]
+
+
 @dataclass(frozen=True)
 class ConstantGradientCheck(IdentityCheck):
     """A constant gradient g through update_v then bias_correct gives v_hat_t = g^2 at every t <= steps."""
 
-    gens = ("g", BETA)
+    @property
+    def gens(self) -> tuple[str, ...]:
+        return ("g", BETA)
 
-    def symbolic_request(self):
+    def symbolic_request(self) -> Message:
         return protocol.unroll_request(
             [protocol.symbol("g")] * self.steps, protocol.symbol(BETA), protocol.ZERO, correct=True, gens=self.gens
         )
 
     @property
-    def unrolled(self):
+    def unrolled(self) -> Unrolled:
         # Its outcome keeps no symbolic reply today (`run` gives none), so the diagnosis never reads this.
         return Unrolled("bias_correct", self.gens, corrected=True)
 
-    def notebook_lines(self):
+    def notebook_lines(self) -> tuple[list[str], list[str]]:
         """Follow-through, as `run` grades it: bias_correct on the exact v_t, then the whole chain only where
         update_v passes the closed form's probes; the public probes visible, the graded ones hidden."""
         closed = _UPDATE_V_PROBE
@@ -331,12 +387,12 @@ class ConstantGradientCheck(IdentityCheck):
         hidden = lines.follow_through_lines(self.exact_v_probes(), closed.numeric_probes(), self.numeric_probes())
         return visible, hidden
 
-    def judge_step(self, t, num, den):
+    def judge_step(self, t: int, num: Poly, den: Poly) -> str | None:
         if _poly_equal(num, _poly_mul({(2, 0): Fraction(1)}, den)):
             return None
         return f"with the same gradient g at every step, your v_hat at t = {t} is not g^2"
 
-    def run(self, call):
+    def run(self, call: Call) -> Outcome:
         """Follow-through: bias_correct is judged on the exact v_t; the chain through update_v only where
         the student's update_v is right (an update_v slip is charged under update_v alone)."""
         problem = self.judge_on_exact_v(call)
@@ -348,42 +404,41 @@ class ConstantGradientCheck(IdentityCheck):
             how = "float probes on the exact v_t, because your update_v is not right (charged under update_v only)"
         return self.outcome(problem, how)
 
-    def requests(self):
+    def requests(self) -> list[tuple[Message, tuple[str, ...]]]:
         """Sent ahead in one write, not one round trip each: the exact-v_t calls (they go whatever the
         replies), then what `run` sends when they pass: update_v's float probes and the chain."""
         exact = [(request, ("bias_correct",)) for request in self._exact_v_requests]
         return exact + _UPDATE_V_PROBE.requests()[1:] + super().requests()
 
     @staticmethod
-    def _exact_v_request(v, t, beta2):
+    def _exact_v_request(v: float, t: int, beta2: float) -> Message:
         return protocol.call_request("bias_correct", [v, t], {"beta2": beta2}, inputs_after=False)
 
-    def judge_on_exact_v(self, call):
+    def judge_on_exact_v(self, call: Call) -> str | None:
         """bias_correct(exact v_t, t) must be g^2 at every t, whatever the student's update_v does."""
         for (v, t, beta2, square), request in zip(self.exact_v_probes(), self._exact_v_requests):
             reply = call(request, ("bias_correct",))
             if not reply.ok:
                 return reply_problem(reply, "bias_correct")
-            if not _close(reply.value.get("value"), square):
+            if not _close((reply.value or {}).get("value"), square):
                 return (
                     f"given the exact v_t = {v:.6g} of a constant gradient (beta2 = {beta2}), your bias_correct "
                     f"at t = {t} does not give the gradient squared"
                 )
         return None
 
-    @staticmethod
-    def graded_inputs():
+    def graded_inputs(self) -> Sequence[Constant]:
         return _CONSTANT_GRADIENTS
 
-    def make_probes(self, constants):
+    def make_probes(self, constants: Iterable[Constant]) -> Iterator[Probe]:
         for g, beta2 in constants:
             request = protocol.unroll_request([g] * self.steps, beta2, 0.0, correct=True)
             yield request, [Fraction(g) ** 2] * self.steps
 
-    def public_probes(self):
+    def public_probes(self) -> list[Probe]:
         return self.numeric_probes(PUBLIC_CONSTANTS)
 
-    def exact_v_probes(self, constants=None):
+    def exact_v_probes(self, constants: Iterable[Constant] | None = None) -> list[tuple[float, int, float, Fraction]]:
         """[(v_t, t, beta2, g^2)] with the exact v_t of a constant gradient: bias_correct judged on its own."""
         if constants is None:
             return self._graded_exact_v
@@ -394,14 +449,14 @@ class ConstantGradientCheck(IdentityCheck):
         ]
 
     @cached_property
-    def _graded_exact_v(self):
+    def _graded_exact_v(self) -> list[tuple[float, int, float, Fraction]]:
         return self.exact_v_probes(_CONSTANT_GRADIENTS)
 
     @cached_property
-    def _exact_v_requests(self):
+    def _exact_v_requests(self) -> list[Message]:
         return [self._exact_v_request(v, t, beta2) for v, t, beta2, _ in self.exact_v_probes()]
 
-    def numeric_problem(self, request, t):
+    def numeric_problem(self, request: Message, t: int) -> str:
         g, beta2 = request["gradients"][0], request["beta2"]
         return f"with the gradient {g} at every step and beta2 = {beta2}, your v_hat at t = {t} is not ({g})^2"
 
@@ -411,12 +466,12 @@ _UPDATE_V_PROBE = ClosedFormCheck("probe", "update_v", "")
 
 # Float probes for code that cannot take symbols: several gradient sequences (signs, zeros, decreasing)
 # and betas, so that no mistake matches the closed form on all of them.
-_NUMERIC_SEQUENCES = (
+_NUMERIC_SEQUENCES: tuple[Sequence_, ...] = (
     ((10.0, 12.0, 8.0, 0.0, -3.0), 0.999),
     ((0.1, -0.2, 0.3, 0.25, 0.0), 0.9),
     ((2.0, -1.0, 0.5, 4.0, 3.0), 0.5),
 )
-_CONSTANT_GRADIENTS = ((3.0, 0.999), (-0.5, 0.9), (0.001, 0.5))
+_CONSTANT_GRADIENTS: tuple[Constant, ...] = ((3.0, 0.999), (-0.5, 0.9), (0.001, 0.5))
 # What students run themselves (assignment/test_second_moment.py and the notebook): the same kinds, other values.
-PUBLIC_SEQUENCES = (((2.0, -1.0, 0.0, 0.5, 4.0), 0.8),)
-PUBLIC_CONSTANTS = ((2.5, 0.999), (-2.0, 0.8))
+PUBLIC_SEQUENCES: tuple[Sequence_, ...] = (((2.0, -1.0, 0.0, 0.5, 4.0), 0.8),)
+PUBLIC_CONSTANTS: tuple[Constant, ...] = ((2.5, 0.999), (-2.0, 0.8))

@@ -7,10 +7,12 @@ each mistake: shared/research/misconceptions.md. An entry that changes its input
 computes the right values; it is recognised by the inputs after the call instead.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from autograder import functions
 from autograder.compare import RTOL
@@ -38,24 +40,24 @@ class Misconception:
     title: str
     explanation: str
     hint: str
-    wrong: Callable
+    wrong: Callable[..., npt.ArrayLike]  # called with the function's own parameters
     mutates: str | None = None
     rtol: float = RTOL
     returns: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.func not in FUNCTIONS or not self.id.startswith(self.func + "."):
             raise ValueError(
                 f"misconception {self.id!r}: its id must start with one of {FUNCTIONS}, got func {self.func!r}"
             )
 
-    def predict(self, args, kwargs):
+    def predict(self, args: Sequence[object], kwargs: Mapping[str, object]) -> npt.NDArray[np.float64]:
         """What this mistake returns on these inputs, as a float64 array."""
         with np.errstate(all="ignore"):
             return np.asarray(self.wrong(*args, **kwargs), dtype=np.float64)
 
 
-def _f(x, dtype=np.float64):
+def _f(x: npt.ArrayLike, dtype: npt.DTypeLike = np.float64) -> npt.NDArray[Any]:
     return np.asarray(x, dtype=dtype)
 
 
@@ -65,17 +67,19 @@ def _f(x, dtype=np.float64):
 PAGE_BETA2 = functions.UPDATE_V.default("beta2")
 
 
-def _update_v(v_prev, g, beta2=PAGE_BETA2):
+def _update_v(v_prev: npt.ArrayLike, g: npt.ArrayLike, beta2: float = PAGE_BETA2) -> npt.NDArray[np.float64]:
     return beta2 * _f(v_prev) + (1 - beta2) * _f(g) ** 2
 
 
-def _int_truncation(v_prev, g, beta2=PAGE_BETA2):
+def _int_truncation(v_prev: npt.ArrayLike, g: npt.ArrayLike, beta2: float = PAGE_BETA2) -> npt.NDArray[np.float64]:
     out = _update_v(v_prev, g, beta2)
     # np.zeros_like(np.asarray(v_prev)) keeps an integer dtype; assigning floats into it truncates.
     return np.trunc(out) if np.asarray(v_prev).dtype.kind in "iub" else out
 
 
-def _update_v_float32(v_prev, g, beta2=PAGE_BETA2):
+def _update_v_float32(
+    v_prev: npt.ArrayLike, g: npt.ArrayLike, beta2: float = PAGE_BETA2
+) -> npt.NDArray[np.floating[Any]]:  # float32, as the mistake computes it
     b = np.float32(beta2)
     return b * _f(v_prev, np.float32) + (np.float32(1) - b) * _f(g, np.float32) ** 2
 
@@ -361,12 +365,12 @@ CATALOGUE = UPDATE_V + BIAS_CORRECT + EFFECTIVE_STEP
 BY_ID = {m.id: m for m in CATALOGUE}
 
 
-def for_function(func):
+def for_function(func: str) -> tuple[Misconception, ...]:
     """The catalogue's entries for one function, in catalogue order (the order ties are broken in)."""
     return tuple(m for m in CATALOGUE if m.func == func)
 
 
-def _validate():
+def _validate() -> None:
     ids = [m.id for m in CATALOGUE]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

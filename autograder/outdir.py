@@ -16,13 +16,14 @@ import json
 import os
 import shutil
 import threading
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from autograder.errors import UsageError
 from autograder.render import feedback, gradebook, gradescope
-from autograder.results import STATUSES, GradebookRow
+from autograder.results import STATUSES, GradebookRow, SubmissionResult
 from autograder.rubric import ITEMS
 
 GRADES = "grades.csv"
@@ -30,7 +31,7 @@ RECORD = "record.json"
 RECORD_FORMAT = "adam-hw gradebook record 1"
 
 
-def atomic_write(path, text):
+def atomic_write(path: str | Path, text: str) -> None:
     """Write text to path via a temporary file renamed into place, with the mode a plain open() gives
     (0666 less the umask, applied by the kernel): the TA's colleagues can read the gradebook and report."""
     path = Path(path)
@@ -52,7 +53,7 @@ def atomic_write(path, text):
         raise
 
 
-def rubric_key():
+def rubric_key() -> list[object]:
     """The rubric a record was graded on: item ids, points and check groups, in order."""
     return [[item.id, item.points, [[g.name, g.points] for g in item.groups]] for item in ITEMS]
 
@@ -65,26 +66,26 @@ class Record:
     sha256: str
     term: str | None
     seed: int | None
-    rubric: list
+    rubric: list[object]  # as rubric_key() gives it, or as JSON read it back
 
-    def fits(self, sha256, term, seed):
+    def fits(self, sha256: str, term: str | None, seed: int | None) -> bool:
         """Whether this record is the grading of these very bytes on these cases and this rubric."""
         return (self.sha256, self.term, self.seed, self.rubric) == (sha256, term, seed, rubric_key())
 
-    def to_json(self):
+    def to_json(self) -> str:
         return json.dumps({"format": RECORD_FORMAT, **asdict(self)}) + "\n"  # one line: written per student
 
 
-def record_of(result, late=""):
+def record_of(result: SubmissionResult, late: str = "") -> Record:
     extra = result.extra or {}
     return Record(GradebookRow.of(result, late), result.sha256, extra.get("term"), extra.get("seed"), rubric_key())
 
 
-def _number(value):
+def _number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def parse_record(text, student):
+def parse_record(text: str, student: str) -> Record | None:
     """The Record in `text` if it is one of ours, for this student, and well formed; else None."""
     try:
         data = json.loads(text)
@@ -113,7 +114,7 @@ def parse_record(text, student):
     return Record(gradebook_row, data["sha256"], data.get("term"), data.get("seed"), data["rubric"])
 
 
-def read_record(out_dir, student):
+def read_record(out_dir: str | Path, student: str) -> Record | None:
     """The student's Record, or None when there is none or it cannot be trusted (see the module docstring)."""
     path = Path(out_dir) / student / RECORD
     try:
@@ -124,7 +125,7 @@ def read_record(out_dir, student):
         return None
 
 
-def write_submission(out_dir, result, late=""):
+def write_submission(out_dir: str | Path, result: SubmissionResult, late: str = "") -> Record:
     """Write one student's feedback.md, results.json and, last, record.json; return the Record."""
     folder = Path(out_dir) / result.student
     atomic_write(folder / "feedback.md", feedback.render(result))
@@ -134,7 +135,7 @@ def write_submission(out_dir, result, late=""):
     return record
 
 
-def read_gradebook(out_dir):
+def read_gradebook(out_dir: str | Path) -> tuple[list[GradebookRow], list[str]]:
     """(rows, notes): the row of every student folder with a trusted record, and a note for each folder
     that holds a record this grader cannot trust (it is left out until that student is graded again)."""
     rows: list[GradebookRow] = []
@@ -155,7 +156,7 @@ def read_gradebook(out_dir):
 
 
 @contextmanager
-def locked(out_dir):
+def locked(out_dir: str | Path) -> Iterator[None]:
     """Hold an exclusive lock on the gradebook folder (two runs into one --out never interleave grades.csv)."""
     fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -165,7 +166,9 @@ def locked(out_dir):
         os.close(fd)
 
 
-def write_gradebook(out_dir, results=()):
+def write_gradebook(
+    out_dir: str | Path, results: Iterable[SubmissionResult] = ()
+) -> tuple[list[GradebookRow], list[str]]:
     """Write the records of `results` (SubmissionResults not yet written), then grades.csv from every record
     in the folder. Returns (rows, notes) as read_gradebook does."""
     out = Path(out_dir)
@@ -178,7 +181,7 @@ def write_gradebook(out_dir, results=()):
     return rows, notes
 
 
-def drop(out_dir, students):
+def drop(out_dir: str | Path, students: Sequence[str]) -> tuple[list[GradebookRow], list[str]]:
     """Remove these students' folders from the gradebook folder and rewrite grades.csv without them."""
     out = Path(out_dir)
     if not (out / GRADES).is_file():

@@ -16,62 +16,67 @@ with a manifest made by another version fails loudly instead of silently grading
 """
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
-from autograder.checks import Case, encode_input
+from autograder.checks import Case, Expect, encode_input
 from autograder.functions import running_v
 
 VERSION = 2
+
+T = TypeVar("T")
 
 
 class Draw:
     """A deterministic stream of choices from one seed."""
 
-    def __init__(self, seed):
+    def __init__(self, seed: int) -> None:
         self._seed = int(seed)
         self._count = 0
 
-    def below(self, n):
+    def below(self, n: int) -> int:
         """An integer in [0, n)."""
         digest = hashlib.sha256(f"{self._seed}:{self._count}".encode()).digest()
         self._count += 1
         return int.from_bytes(digest[:8], "big") % n
 
-    def between(self, low, high):
+    def between(self, low: int, high: int) -> int:
         """An integer in [low, high]."""
         return low + self.below(high - low + 1)
 
-    def pick(self, options):
+    def pick(self, options: Sequence[T]) -> T:
         return options[self.below(len(options))]
 
-    def magnitude(self, low_exp, high_exp, digits=3):
+    def magnitude(self, low_exp: int, high_exp: int, digits: int = 3) -> float:
         """A positive number with `digits` significant digits, between 10**low_exp and 10**(high_exp + 1)."""
         mantissa = self.between(10 ** (digits - 1), 10**digits - 1)
         exponent = self.between(low_exp, high_exp) - (digits - 1)
         return float(f"{mantissa}e{exponent}")
 
-    def gradient(self, low_exp=-2, high_exp=1):
+    def gradient(self, low_exp: int = -2, high_exp: int = 1) -> float:
         """A gradient of either sign."""
         return self.pick((1.0, -1.0)) * self.magnitude(low_exp, high_exp)
 
-    def beta2(self):
+    def beta2(self) -> float:
         """0.5 <= beta2 < 1 with few digits: 0.97, 0.999, 0.9953 ..."""
         places = self.between(2, 4)
         return float(f"{1 - self.between(1, 50 if places == 2 else 99) / 10**places:.{places}f}")
 
-    def alpha(self):
+    def alpha(self) -> float:
         return float(f"{self.between(1, 9)}e-{self.between(1, 4)}")
 
-    def eps(self):
+    def eps(self) -> float:
         return float(f"{self.between(1, 9)}e-{self.between(3, 10)}")
 
-    def shape(self, ndim):
+    def shape(self, ndim: int) -> tuple[int, ...]:
         return tuple(self.between(2, 4) for _ in range(ndim)) if ndim > 1 else (self.between(2, 6),)
 
 
-def _gradients(draw, n, shape=(), first=0):
+def _gradients(draw: Draw, n: int, shape: tuple[int, ...] = (), first: int = 0) -> list[float]:
     """n gradients (or arrays of them), one of them zero and another negative, both at or after `first`."""
     size = int(np.prod(shape)) if shape else 1
     flat = [draw.gradient() for _ in range(n * size)]
@@ -83,11 +88,11 @@ def _gradients(draw, n, shape=(), first=0):
     return flat
 
 
-def _array(values, shape):
+def _array(values: Sequence[float], shape: tuple[int, ...]) -> npt.NDArray[np.float64]:
     return np.array(values, dtype=np.float64).reshape(shape)
 
 
-def _update_v(draw):
+def _update_v(draw: Draw) -> list[Case]:
     item = "update_v.general"
     beta = draw.beta2()
     grads = _gradients(draw, 5, first=2)  # the zero and the negative land on graded steps
@@ -161,7 +166,7 @@ def _update_v(draw):
     return cases
 
 
-def _bias_correct(draw):
+def _bias_correct(draw: Draw) -> list[Case]:
     item = "bias_correct.general"
     beta = draw.beta2()
     v = running_v(_gradients(draw, 5), beta)
@@ -221,7 +226,7 @@ def _bias_correct(draw):
     return cases
 
 
-def _effective_step(draw):
+def _effective_step(draw: Draw) -> list[Case]:
     item = "effective_step.general"
     alpha, eps = draw.alpha(), draw.eps()
     cases = [
@@ -298,7 +303,7 @@ def cases(seed: int) -> tuple[Case, ...]:
 #: draw gives it. The draw itself, its ids and so the fingerprint of every released term are unchanged:
 #: a term.json written before the regrouping verifies and draws the very same cases; only where they
 #: count moved (lists and integers to the contract items, one group per kind of drawn case).
-GROUPS = {
+GROUPS: dict[str, tuple[str, str, Expect]] = {
     "update_v.general.random_seq_t": ("update_v.general", "drawn_sequence", "value"),
     "update_v.general.random_vector": ("update_v.general", "drawn_arrays", "value"),
     "update_v.general.random_matrix": ("update_v.general", "drawn_arrays", "value"),
@@ -319,7 +324,7 @@ GROUPS = {
 }
 
 
-def regroup(case):
+def regroup(case: Case) -> Case:
     """A drawn case placed in its item and group: the same call, id item.group.name (e.g.
     update_v.contract.inputs.random_list)."""
     prefix = next((p for p in GROUPS if case.id.startswith(p)), None)
@@ -333,12 +338,12 @@ def regroup(case):
 
 
 @lru_cache(maxsize=256)
-def graded(seed):
+def graded(seed: int) -> tuple[Case, ...]:
     """The cases one seed draws, each where it counts (`regroup`)."""
     return tuple(regroup(case) for case in cases(seed))
 
 
-def fingerprint(drawn):
+def fingerprint(drawn: Iterable[Case]) -> str:
     """sha256 of every case's id, call and expected value: equal fingerprints mean the very same cases."""
     digest = hashlib.sha256()
     for case in drawn:

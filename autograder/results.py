@@ -27,6 +27,16 @@ class LoadError(TypedDict):
     source: NotRequired[str | None]
 
 
+class CellError(TypedDict):
+    """Why a notebook left a graded function undefined: what the cell it is written in stopped with, as
+    results.json's `undefined` holds it (every field checked and cut short, see notebook.cells)."""
+
+    cell: int
+    type: str  # the student's exception's name, or "Timeout" / "Crashed"
+    line: int | None
+    message: str
+
+
 def grader_load_error(kind: GraderLoadError, message: str) -> LoadError:
     """A load error the grader names: the type checker holds `kind` to the ones every renderer knows."""
     return {"type": kind, "message": message}
@@ -147,7 +157,7 @@ class SubmissionResult:
     diagnoses: tuple[
         Diagnosis, ...
     ] = ()  # diagnosis.Diagnosis per failing function: a known mistake, or which input fails
-    undefined: dict[str, Any] = field(
+    undefined: dict[str, CellError] = field(
         default_factory=dict
     )  # function -> the notebook cell error that left it undefined
 

@@ -8,6 +8,7 @@ An optional `group` column (Gradescope group submissions) holds the group's LMS 
 """
 
 import csv
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -29,13 +30,13 @@ class Entry:
     group: str = ""
 
     @property
-    def seed_id(self):
+    def seed_id(self) -> str:
         """What this student's per-student draw is seeded from: the group's or their own LMS id when the
         roster has one (so a student renamed in the LMS keeps their cases), else the student id."""
         return self.group or self.lms_id or self.student
 
 
-def read(path, flag="--roster"):
+def read(path: str | Path, flag: str = "--roster") -> list[Entry]:
     """The entries of a roster.csv, in file order; UsageError naming the file and line of a bad one."""
     path = Path(path)
     if not path.is_file():
@@ -68,7 +69,7 @@ def read(path, flag="--roster"):
     return entries
 
 
-def write(path, entries):
+def write(path: str | Path, entries: Sequence[Entry]) -> Path:
     """Write roster.csv (the `group` column only when some entry has a group)."""
     columns = COLUMNS + (("group",) if any(e.group for e in entries) else ())
     path = Path(path)
@@ -82,7 +83,9 @@ def write(path, entries):
     return path
 
 
-def apply(entries, submissions, folder):
+def apply(
+    entries: Sequence[Entry], submissions: Iterable[Submission], folder: str | Path
+) -> tuple[list[Submission], dict[str, str], list[str]]:
     """(submissions, late, unlisted) for grading with a roster.
 
     - every roster student is graded: one with no submission gets a "missing" one (status "no file found");

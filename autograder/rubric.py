@@ -4,6 +4,7 @@ This module is the single source of the rubric; `rubric.md` is rendered from it 
 """
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from autograder import functions
 from autograder.compare import TOLERANCE_WORDS
@@ -29,7 +30,8 @@ class Group:
 
 #: What an item judges: the maths ("value"), the container and types around it ("contract"), or a property
 #: of the student's own functions together ("identity").
-KINDS = ("value", "contract", "identity")
+Kind = Literal["value", "contract", "identity"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,12 @@ class RubricItem:
     number: str
     title: str
     description: str
-    groups: tuple
-    kind: str = "value"
+    groups: tuple[Group, ...]
+    kind: Kind = "value"
     gate: str = ""
-    depends: tuple = ()
+    depends: tuple[str, ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"rubric item {self.id}: kind must be one of {KINDS}, got {self.kind!r}")
         names = [g.name for g in self.groups]
@@ -272,7 +274,7 @@ TASKS_BY_ID = {task.id: task for task in TASKS}
 MAX_SCORE = sum(item.points for item in ITEMS)
 
 
-def items_for(task_id):
+def items_for(task_id: str) -> tuple[RubricItem, ...]:
     """The rubric items of one task, in rubric order."""
     return tuple(item for item in ITEMS if item.task == task_id)
 
@@ -325,7 +327,7 @@ PRINCIPLES = (
 )
 
 
-def render_markdown():
+def render_markdown() -> str:
     """rubric.md: the grading model, every item with its groups, points and what it checks, and which
     item depends on which function, in the words students read."""
     lines = [

@@ -352,17 +352,12 @@ def test_resume_grades_again_a_result_drawn_from_other_hidden_cases(tmp_path):
     assert extra["per_student"] is True
 
 
-class _BrokenSetUpHost(Host):
-    """A grader bug in the guest's set-up: a limit the guest cannot apply (not a number)."""
-
-    def _limits(self):
-        return {**super()._limits(), "RLIMIT_CORE": "none"}
-
-
 def test_a_worker_that_dies_while_setting_up_is_a_loud_grader_error_not_a_students_zero():
     case = CHECKS[0]
+    # A grader bug in the guest's set-up: a limit the guest cannot apply (not a number).
+    broken = {"RLIMIT_CORE": "none"}
     with pytest.raises(GuestStartError, match="before any student code ran"):
-        with _BrokenSetUpHost(SUBMISSIONS / "correct" / "plain_operators.py", GradeConfig(timeout=3.0)) as host:
+        with Host(SUBMISSIONS / "correct" / "plain_operators.py", GradeConfig(timeout=3.0), rlimits=broken) as host:
             host.call(case.request(), case.uses)
 
 

@@ -332,6 +332,14 @@ def test_notebook_cells_share_what_the_submission_has_and_the_rest_are_not_run()
     assert any("cell 20 was not run: your notebook had used up the 8 s it has in all" in n for n in host.notes)
 
 
+def test_after_a_hanging_cell_the_cells_that_run_out_of_time_are_noted_and_the_notebook_still_loads():
+    host = _ScriptedHost()
+    cells = [Cell(1, "a = 1"), Cell(2, "hang")] + [Cell(n, "slow") for n in range(3, 21)]
+    available, error = CellReplay(cells).load(host)
+    assert error is None and available == {"update_v": True}
+    assert any("cell 20 was not run: your notebook had used up the 8 s it has in all" in n for n in host.notes)
+
+
 def test_replaying_cells_after_a_call_ended_the_guest_is_charged_to_the_same_time():
     host = _ScriptedHost()
     replay = CellReplay([Cell(n, "slow") for n in range(1, 8)])

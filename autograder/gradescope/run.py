@@ -12,19 +12,21 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograder import grading, terms
-from autograder.config import DEFAULT, GradeConfig
+from autograder.config import DEFAULT, ISOLATIONS, GradeConfig, Isolation
 from autograder.discover import KINDS, MODULE, Submission, walk
 from autograder.errors import UsageError
 from autograder.outdir import atomic_write
 from autograder.render import gradescope
+from autograder.results import SubmissionResult
 
 DEFAULT_ROOT = "/autograder"
 
 
-def find_submission(folder, student):
+def find_submission(folder: str | Path, student: str) -> Submission:
     """The file to grade: second_moment.py, else second_moment.ipynb, else the only notebook or .py uploaded."""
     folder = Path(folder)
     # No link followed, no recursion (a 1,500-deep upload), a regular file first: a link or a FIFO that is
@@ -41,7 +43,7 @@ def find_submission(folder, student):
     return Submission(student, folder, "missing")
 
 
-def student_id(metadata_path):
+def student_id(metadata_path: str | Path) -> str:
     """Gradescope's user id(s) from submission_metadata.json (sorted, joined by '+' for a group), or 'submission'.
 
     This id is what a per-student term seed is derived from, so it must not depend on upload order.
@@ -55,7 +57,7 @@ def student_id(metadata_path):
     return "+".join(ids) or "submission"
 
 
-def write_results(path, result):
+def write_results(path: str | Path, result: SubmissionResult) -> None:
     """results.json, replacing whatever is at that path (a forged file, a symlink, a folder)."""
     path = Path(path)
     if path.is_symlink() or path.is_file():
@@ -65,7 +67,7 @@ def write_results(path, result):
     atomic_write(path, gradescope.text(result))
 
 
-def run(root, isolation=DEFAULT.isolation):
+def run(root: str | Path, isolation: Isolation = DEFAULT.isolation) -> SubmissionResult:
     root = Path(root).resolve()  # relative to where we were started, before anything changes folder
     term = terms.current()  # read and check the term manifest before any student code runs
     submission = find_submission(root / "submission", student_id(root / "submission_metadata.json"))
@@ -74,7 +76,7 @@ def run(root, isolation=DEFAULT.isolation):
     return result
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run_autograder", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--root",
@@ -84,7 +86,7 @@ def main(argv=None):
     )
     parser.add_argument(
         "--isolation",
-        choices=("auto", "os", "basic"),
+        choices=ISOLATIONS,
         default=DEFAULT.isolation,
         help=f"how student code is isolated, as in `adam-hw grade` (default {DEFAULT.isolation})",
     )
@@ -102,7 +104,7 @@ def main(argv=None):
     return 0
 
 
-def isolation_text(result):
+def isolation_text(result: SubmissionResult) -> str:
     """The isolation the student's code ran under, and each layer's state when the result records them."""
     lines = [f"isolation: {result.isolation}"]
     layers = result.extra.get("layers")

@@ -5,15 +5,19 @@ grades the submission once, through the same sandboxed worker as `adam-hw grade`
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from autograder.config import DEFAULT, GradeConfig
-from autograder.discover import discover
+from autograder.discover import Submission, discover
 from autograder.errors import UsageError
 
+if TYPE_CHECKING:  # the fixture imports the grader when it runs, not when pytest loads the plugin
+    from autograder.results import SubmissionResult
 
-def pytest_addoption(parser):
+
+def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("adam-hw", "the second-moment assignment's hidden checks")
     group.addoption("--submission", metavar="PATH", help="the student's second_moment.py to check")
     group.addoption(
@@ -28,7 +32,7 @@ def pytest_addoption(parser):
 HIDDEN = Path(__file__).resolve().parent
 
 
-def _submission(config):
+def _submission(config: pytest.Config) -> Submission:
     """The one submission --submission names; pytest.UsageError (exit 4, one message) when there is none."""
     path = config.getoption("--submission")
     if not path:
@@ -42,7 +46,7 @@ def _submission(config):
     return submission
 
 
-def pytest_collection_modifyitems(config, items):
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Checked once here, before any test runs, so a bad --submission is one usage error rather than
     # the same error in every test; only when the hidden checks were collected (the plugin is global).
     if any(Path(str(item.path)).resolve().parent == HIDDEN for item in items):
@@ -50,7 +54,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def graded(request):
+def graded(request: pytest.FixtureRequest) -> "SubmissionResult":
     """The SubmissionResult of the submission named by --submission, graded once per session."""
     from autograder.grading import grade_submission
 

@@ -6,11 +6,12 @@ Pass and fail agree with `adam-hw grade` item by item: both read the same Submis
 import pytest
 
 from autograder.render.feedback import item_text
+from autograder.results import SubmissionResult
 from autograder.rubric import ITEMS
 
 
 @pytest.mark.parametrize("item_id", [item.id for item in ITEMS])
-def test_rubric_item(graded, item_id):
+def test_rubric_item(graded: SubmissionResult, item_id: str) -> None:
     result = graded.item(item_id)
     if not result.passed:
         pytest.fail(f"{item_id}: {item_text(result)}", pytrace=False)

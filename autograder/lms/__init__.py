@@ -9,13 +9,18 @@ import re
 import shutil
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol, get_args
 
 from autograder import roster
 from autograder.discover import KINDS, MODULE
 from autograder.errors import UsageError
 from autograder.lms import archive
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
 
 
 @dataclass(frozen=True)
@@ -30,38 +35,65 @@ class Pick:
     group: str = ""
 
 
-def slug(text):
+def slug(text: str) -> str:
     """A name as a safe, readable piece of a student id: ASCII letters, digits and `-`, lower case."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "student"
 
 
-def gradable(members):
+def gradable(members: Iterable[archive.Member]) -> list[archive.Member]:
     """The members that could be the submission: .py and .ipynb files."""
     return [m for m in members if m.path.suffix in KINDS]
 
 
-def named(member):
+def named(member: archive.Member) -> bool:
     """Whether the file is second_moment.py / .ipynb, allowing an LMS's `-N` suffix for a resubmission."""
     return re.fullmatch(rf"{MODULE}(-\d+)?", member.path.stem) is not None
 
 
-def latest(candidates, key):
+def latest(
+    candidates: Sequence[archive.Member], key: Callable[[archive.Member], "SupportsRichComparison"]
+) -> archive.Member | None:
     """The file to grade among one student's: those named second_moment first, then the latest by key."""
     preferred = [m for m in candidates if named(m)] or candidates
     return max(preferred, key=key) if preferred else None
 
 
-def _parsers():
+class Download(Protocol):
+    """What each LMS's module (canvas, moodle, gradescope) provides to read its download."""
+
+    WHAT: str  # the download in words, for "is it ...?"
+
+    def picks(self, members: Sequence[archive.Member]) -> tuple[list[Pick], list[str]]:
+        """(each student's latest attempt, notes) from the download's members."""
+        ...
+
+
+class Export(Protocol):
+    """What an LMS's module with a gradebook export (canvas, moodle) provides to fill it in."""
+
+    def fill(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        scores: Mapping[str, tuple[float, float]],
+        assignment: str | None = None,
+    ) -> tuple[list[list[str]], int, set[str]]:
+        """(rows, filled, unmatched LMS ids) with the assignment's grades filled in from `scores`."""
+        ...
+
+
+def _parsers() -> dict["LmsName", Download]:
     from autograder.lms import canvas, gradescope, moodle
 
     return {"canvas": canvas, "moodle": moodle, "gradescope": gradescope}
 
 
-LMS_NAMES = ("canvas", "moodle", "gradescope")
+LmsName = Literal["canvas", "moodle", "gradescope"]
+LMS_NAMES: tuple[LmsName, ...] = get_args(LmsName)
 
 
-def collect(lms, src, out):
+def collect(lms: LmsName, src: str | Path, out: str | Path) -> tuple[list[roster.Entry], list[str]]:
     """Read the download at `src` (folder or zip) and write `out/<student>/second_moment.<ext>` for each
     student's latest attempt, and `out/roster.csv`. Returns (entries, notes)."""
     parser = _parsers()[lms]
@@ -85,7 +117,7 @@ def collect(lms, src, out):
             folder = out / entry.student
             if folder.is_dir() and not folder.is_symlink():
                 shutil.rmtree(folder)
-    entries = []
+    entries: list[roster.Entry] = []
     for pick in sorted(picks, key=lambda p: p.student):
         data = pick.member.read() if pick.member is not None else None
         if pick.member is not None and data is None:
@@ -93,7 +125,9 @@ def collect(lms, src, out):
                 f"{pick.student}: {pick.member.path} is larger than {archive.MAX_FILE // 2**20} MB, "
                 "not copied (status: no file found)"
             )
-        if data is not None:  # else no folder: `grade --roster` gives the row status "no file found"
+        if (
+            pick.member is not None and data is not None
+        ):  # else no folder: `grade --roster` gives the row status "no file found"
             folder = out / pick.student
             if folder.is_symlink():
                 raise UsageError(f"--out: {folder} is a symbolic link: give a new folder")
@@ -105,7 +139,7 @@ def collect(lms, src, out):
     return entries, notes
 
 
-def read_csv(path, flag):
+def read_csv(path: str | Path, flag: str) -> tuple[list[str], list[list[str]]]:
     """(header, rows) of an LMS's CSV export, as lists of strings."""
     import csv
 
@@ -122,7 +156,7 @@ def read_csv(path, flag):
     return rows[0], rows[1:]
 
 
-def graded_scores(graded, roster_path):
+def graded_scores(graded: str | Path, roster_path: str | Path) -> tuple[dict[str, tuple[float, float]], list[str]]:
     """lms_id -> (score, max_score) for every student graded (status graded or load error) in `graded`'s
     grades.csv, through the roster; and the roster's students with no grade to export."""
     from autograder.report.data import read_rows
@@ -148,7 +182,14 @@ def points(score: float, max_score: float, possible: float | None) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def export(lms, lms_csv, graded, roster_path, out, assignment=None):
+def export(
+    lms: Literal["canvas", "moodle"],
+    lms_csv: str | Path,
+    graded: str | Path,
+    roster_path: str | Path,
+    out: str | Path,
+    assignment: str | None = None,
+) -> tuple[int, list[str]]:
     """Write `out`: the LMS's own export `lms_csv` with this assignment's grades filled in, matched by LMS id.
     Returns (filled, notes)."""
     import csv
@@ -157,7 +198,8 @@ def export(lms, lms_csv, graded, roster_path, out, assignment=None):
 
     scores, ungraded = graded_scores(graded, roster_path)
     header, rows = read_csv(lms_csv, "LMS_CSV")
-    module = {"canvas": canvas, "moodle": moodle}[lms]
+    exports: dict[str, Export] = {"canvas": canvas, "moodle": moodle}
+    module = exports[lms]
     rows, filled, unmatched = module.fill(header, rows, scores, assignment)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -165,7 +207,7 @@ def export(lms, lms_csv, graded, roster_path, out, assignment=None):
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
-    notes = []
+    notes: list[str] = []
     if ungraded:
         notes.append(f"no grade in {graded} (left as they were): {', '.join(ungraded)}")
     if unmatched:

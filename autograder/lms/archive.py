@@ -27,7 +27,7 @@ class Member:
 
     path: PurePosixPath
     size: int
-    mtime: tuple
+    mtime: tuple[float, ...]  # compared only with the same download's: a zip's date_time, a file's (st_mtime,)
     _read: Callable[[], bytes] = field(repr=False, compare=False)
 
     def read(self) -> bytes | None:
@@ -36,7 +36,7 @@ class Member:
         return None if len(data) > MAX_FILE else data
 
 
-def _safe(name):
+def _safe(name: str) -> PurePosixPath | None:
     """The member's path as safe relative parts, or None when it must be skipped."""
     name = name.replace("\\", "/")
     path = PurePosixPath(name)
@@ -47,7 +47,7 @@ def _safe(name):
     return path
 
 
-def _zip_members(src):
+def _zip_members(src: Path) -> list[Member]:
     try:
         archive = zipfile.ZipFile(src)
     except (zipfile.BadZipFile, OSError) as err:
@@ -58,7 +58,7 @@ def _zip_members(src):
     total = sum(i.file_size for i in infos)
     if total > MAX_TOTAL:
         raise UsageError(f"SRC: {src} unpacks to {total} bytes, more than {MAX_TOTAL}: refused as a zip bomb")
-    members = []
+    members: list[Member] = []
     for info in infos:
         mode = info.external_attr >> 16
         kind = stat.S_IFMT(mode)  # 0 when the zip was made where modes are not recorded (Windows, writestr)
@@ -68,7 +68,7 @@ def _zip_members(src):
         if path is None:
             continue
 
-        def read(info=info):
+        def read(info: zipfile.ZipInfo = info) -> bytes:
             with archive.open(info) as f:
                 return f.read(MAX_FILE + 1)  # never more, whatever the header says
 
@@ -76,8 +76,8 @@ def _zip_members(src):
     return members
 
 
-def _folder_members(src):
-    members = []
+def _folder_members(src: Path) -> list[Member]:
+    members: list[Member] = []
     root = Path(src)
     stack = [root]
     while stack:
@@ -90,7 +90,7 @@ def _folder_members(src):
             elif child.is_file():
                 info = child.stat()
 
-                def read(child=child):
+                def read(child: Path = child) -> bytes:
                     with child.open("rb") as f:
                         return f.read(MAX_FILE + 1)
 
@@ -99,7 +99,7 @@ def _folder_members(src):
     return members
 
 
-def members(src):
+def members(src: str | Path) -> list[Member]:
     """Every regular file of the download at `src` (a folder or a .zip), safe to read (see the module docstring)."""
     src = Path(src)
     if src.is_dir():

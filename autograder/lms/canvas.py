@@ -13,9 +13,11 @@ assignment's column changed.
 """
 
 import re
+from collections.abc import Mapping, Sequence
 
 from autograder.errors import UsageError
 from autograder.lms import Pick, gradable, latest, points, slug
+from autograder.lms.archive import Member
 
 WHAT = 'a Canvas "Download Submissions" zip'
 NAME = re.compile(r"(?P<name>[^/]+?)_(?:(?P<late>late)_)?(?P<uid>\d+)_(?P<sid>\d+)_(?P<original>.+)", re.IGNORECASE)
@@ -23,9 +25,11 @@ ID_COLUMN = "ID"
 STUDENT_COLUMN = "Student"
 FIXED = ("Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Section")
 ASSIGNMENT = re.compile(r".+ \((\d+)\)")
+#: A download file's name: (name, late, Canvas user id, submission id, resubmission N).
+Parsed = tuple[str, bool, str, int, int]
 
 
-def parse(member):
+def parse(member: Member) -> Parsed | None:
     """(name, late, uid, submission id, N) of a download file's name, or None when it is not Canvas's."""
     found = NAME.fullmatch(member.path.name)
     if not found:
@@ -40,9 +44,17 @@ def parse(member):
     )
 
 
-def picks(members):
+def _parsed(member: Member) -> Parsed:
+    """parse() of a member already grouped by picks(), which keeps only the ones that parse."""
+    parsed = parse(member)
+    if parsed is None:
+        raise ValueError(f"{member.path} is not a Canvas download name")
+    return parsed
+
+
+def picks(members: Sequence[Member]) -> tuple[list[Pick], list[str]]:
     notes: list[str] = []
-    by_student: dict[tuple[str, str], list] = {}
+    by_student: dict[tuple[str, str], list[Member]] = {}
     for member in members:
         parsed = parse(member)
         if parsed is None:
@@ -50,19 +62,19 @@ def picks(members):
             continue
         name, _, uid, _, _ = parsed
         by_student.setdefault((slug(name), uid), []).append(member)
-    found = []
+    found: list[Pick] = []
     for (name, uid), files in by_student.items():
-        chosen = latest(gradable(files), key=lambda m: parse(m)[3:])
+        chosen = latest(gradable(files), key=lambda m: _parsed(m)[3:])
         if chosen is None:
             notes.append(f"{name}_{uid}: no .py or .ipynb file among {', '.join(m.path.name for m in files)}")
         elif len(files) > 1:
             notes.append(f"{name}_{uid}: {len(files)} files, graded the latest: {chosen.path.name}")
-        late = any(parse(m)[1] for m in files) if chosen is None else parse(chosen)[1]
+        late = any(_parsed(m)[1] for m in files) if chosen is None else _parsed(chosen)[1]
         found.append(Pick(f"{name}_{uid}", uid, "", chosen, "yes" if late else "no"))
     return found, notes
 
 
-def assignment_column(header, assignment):
+def assignment_column(header: Sequence[str], assignment: str | None) -> int:
     """The index of the assignment's column: `assignment` names it (whole, or its name or id), or it is
     the only `Name (id)` column."""
     columns = [i for i, c in enumerate(header) if c not in FIXED and ASSIGNMENT.fullmatch(c)]
@@ -88,7 +100,12 @@ def assignment_column(header, assignment):
     return columns[0]
 
 
-def fill(header, rows, scores, assignment=None):
+def fill(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    scores: Mapping[str, tuple[float, float]],
+    assignment: str | None = None,
+) -> tuple[list[list[str]], int, set[str]]:
     """(rows, filled, unmatched LMS ids) with the assignment's column set from `scores` (Canvas user id ->
     (score, max_score)), scaled to the Points Possible row when there is one."""
     for needed in (STUDENT_COLUMN, ID_COLUMN):
@@ -106,10 +123,10 @@ def fill(header, rows, scores, assignment=None):
                 possible = float(row[column])
             except ValueError:
                 possible = None
-    filled, seen = 0, set()
-    out = []
-    for row in rows:
-        row = list(row) + [""] * (len(header) - len(row))
+    filled, seen = 0, set[str]()
+    out: list[list[str]] = []
+    for given in rows:
+        row = list(given) + [""] * (len(header) - len(given))
         uid = row[id_at].strip()
         if uid in scores:
             score, maximum = scores[uid]

@@ -8,18 +8,20 @@ holds the members' SIDs joined with `+` (so they share one draw of hidden cases)
 name's slug and the SID (`jane-doe_12345`); without a SID, the email's local part.
 """
 
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 from autograder.errors import UsageError
 from autograder.lms import Pick, gradable, latest, slug
+from autograder.lms.archive import Member
 
 WHAT = 'a Gradescope "Export Submissions" zip with submission_metadata.yml'
 METADATA = "submission_metadata.yml"
 
 
-def _load(member):
+def _load(member: Member) -> dict[object, object]:
     try:
-        import yaml  # type: ignore[import-untyped]
+        import yaml
     except ImportError:
         raise UsageError(
             "reading Gradescope's submission_metadata.yml needs PyYAML: "
@@ -34,21 +36,22 @@ def _load(member):
     return data
 
 
-def _submitters(entry, where):
+def _submitters(entry: object, where: object) -> list[dict[object, object]]:
     people = entry.get(":submitters") if isinstance(entry, dict) else None
     if not isinstance(people, list) or not people or not all(isinstance(p, dict) for p in people):
         raise UsageError(f"SRC: {where} has no :submitters list in {METADATA}")
     return people
 
 
-def picks(members):
+def picks(members: Sequence[Member]) -> tuple[list[Pick], list[str]]:
     meta = [m for m in members if m.path.name == METADATA]
     if len(meta) != 1:
         raise UsageError(f"SRC: expected one {METADATA} in the export, found {len(meta)}")
     base = meta[0].path.parent
     data = _load(meta[0])
     files = gradable(members)
-    notes, result = [], []
+    notes: list[str] = []
+    result: list[Pick] = []
     for folder, entry in sorted(data.items(), key=lambda kv: str(kv[0])):
         people = _submitters(entry, folder)
         prefix = base / str(folder)

@@ -13,18 +13,20 @@ changed, Last modified (submission), Last modified (grade) and Feedback comments
 """
 
 import re
+from collections.abc import Mapping, Sequence
 
 from autograder.errors import UsageError
 from autograder.lms import Pick, gradable, latest, points, slug
+from autograder.lms.archive import Member
 
 WHAT = 'a Moodle "Download all submissions" zip'
 PREFIX = re.compile(r"(?P<name>[^_/]+)_(?P<pid>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<rest>.*)")
 IDENTIFIER = re.compile(r"Participant (\d+)")
 
 
-def picks(members):
+def picks(members: Sequence[Member]) -> tuple[list[Pick], list[str]]:
     notes: list[str] = []
-    by_student: dict[tuple[str, str], list] = {}
+    by_student: dict[tuple[str, str], list[Member]] = {}
     for member in members:
         found = PREFIX.fullmatch(member.path.parts[0])
         if not found:
@@ -33,7 +35,7 @@ def picks(members):
         files = by_student.setdefault((found["name"], found["pid"]), [])
         if found["plugin"] == "file":  # an online-text part is not code, but says the student took part
             files.append(member)
-    result = []
+    result: list[Pick] = []
     for (name, pid), files in sorted(by_student.items()):
         chosen = latest(gradable(files), key=lambda m: (m.mtime, str(m.path)))
         if chosen is None:
@@ -44,7 +46,12 @@ def picks(members):
     return result, notes
 
 
-def fill(header, rows, scores, assignment=None):
+def fill(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    scores: Mapping[str, tuple[float, float]],
+    assignment: str | None = None,
+) -> tuple[list[list[str]], int, set[str]]:
     """(rows, filled, unmatched participant ids) with the Grade column set from `scores` (participant id ->
     (score, max_score)), scaled to each row's Maximum Grade."""
     for needed in ("Identifier", "Grade"):
@@ -54,9 +61,10 @@ def fill(header, rows, scores, assignment=None):
         raise UsageError("--assignment is for Canvas: a Moodle grading worksheet holds one assignment")
     id_at, grade_at = header.index("Identifier"), header.index("Grade")
     max_at = header.index("Maximum Grade") if "Maximum Grade" in header else None
-    filled, seen, out = 0, set(), []
-    for row in rows:
-        row = list(row) + [""] * (len(header) - len(row))
+    filled, seen = 0, set[str]()
+    out: list[list[str]] = []
+    for given in rows:
+        row = list(given) + [""] * (len(header) - len(given))
         found = IDENTIFIER.fullmatch(row[id_at].strip())
         if found and found.group(1) in scores:
             try:

@@ -14,10 +14,14 @@ The steps, in order: parse_text (markers -> cell specs), then one small builder 
 import ast
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from autograder import terms
 from autograder.cases import CHECKS
+from autograder.checks import Check
 from autograder.compare import RTOL, TOLERANCE_WORDS
 from autograder.identity import NUMERIC_RTOL
 from autograder.notebook.cells import SKIP_WHEN_GRADING
@@ -28,6 +32,9 @@ NBGRADER_SCHEMA = 3
 MARKER = re.compile(r"^<!-- cell: (?P<kind>\w+)(?: (?P<name>[\w.]+))? -->$")
 KINDS = ("markdown", "setup", "solution", "tests", "exercise", "code", "demo")
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+#: A notebook cell, or the whole notebook, as the JSON nbformat writes.
+Cell = dict[str, Any]
+Notebook = dict[str, Any]
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -40,12 +47,12 @@ class Spec:
     body: str
 
 
-def grade_id(item_id):
+def grade_id(item_id: str) -> str:
     """nbgrader's id for a rubric item's test cell (nbgrader ids allow no dots)."""
     return item_id.replace(".", "-")
 
 
-def item_of(cell_grade_id):
+def item_of(cell_grade_id: str) -> str:
     """The id a test cell's grade_id stands for (item.group for a check group's cell): the inverse of grade_id."""
     return cell_grade_id.replace("-", ".")
 
@@ -53,9 +60,11 @@ def item_of(cell_grade_id):
 # -- reading the sources ----------------------------------------------------------------------------------
 
 
-def parse_text(text):
+def parse_text(text: str) -> list[Spec]:
     """The cell specs of notebook_text.md, in order; ValueError naming the line of a bad marker."""
-    specs, kind, name = [], None, ""
+    specs: list[Spec] = []
+    kind: str | None = None
+    name = ""
     body: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith("<!-- cell:"):
@@ -74,11 +83,11 @@ def parse_text(text):
     return specs
 
 
-def split_solution(source):
+def split_solution(source: str) -> tuple[list[str], dict[str, str]]:
     """(imports, {function name: its source}) from second_moment.py, markers and comments kept."""
     tree = ast.parse(source)
     lines = source.splitlines()
-    functions = {}
+    functions: dict[str, str] = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             end = node.end_lineno or node.lineno
@@ -87,12 +96,14 @@ def split_solution(source):
                 end += 1
             functions[node.name] = "\n".join(lines[node.lineno - 1 : end]).rstrip()
     imports = [
-        ast.get_source_segment(source, node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
+        ast.get_source_segment(source, node) or ""  # an import statement always has its source
+        for node in tree.body
+        if isinstance(node, (ast.Import, ast.ImportFrom))
     ]
     return imports, functions
 
 
-def _python_block(spec):
+def _python_block(spec: Spec) -> str:
     match = re.fullmatch(r"```python\n(.*)\n```", spec.body, flags=re.S)
     if not match:
         raise ValueError(f"the {spec.kind} cell {spec.name!r} in notebook_text.md must be one ```python block")
@@ -102,11 +113,17 @@ def _python_block(spec):
 # -- the cells --------------------------------------------------------------------------------------------
 
 
-def _cell(cell_id, kind, source, nbgrader=None):
+def _cell(cell_id: str, kind: str, source: str, nbgrader: Mapping[str, object] | None = None) -> Cell:
     # Sources as lists of lines, as Jupyter saves them, so opening and saving the notebook changes nothing.
-    cell = {"cell_type": kind, "id": cell_id, "metadata": {}, "source": source.splitlines(True)}
+    cell: Cell = {"cell_type": kind, "id": cell_id, "metadata": {}, "source": source.splitlines(True)}
     if nbgrader is not None:
-        meta = {"grade": False, "locked": False, "solution": False, "task": False, "schema_version": NBGRADER_SCHEMA}
+        meta: dict[str, object] = {
+            "grade": False,
+            "locked": False,
+            "solution": False,
+            "task": False,
+            "schema_version": NBGRADER_SCHEMA,
+        }
         meta.update(nbgrader)
         cell["metadata"]["nbgrader"] = dict(sorted(meta.items()))
         if meta["locked"]:
@@ -222,12 +239,12 @@ def earned(func, groups):
     raise AssertionError(f"{{func.__name__}} passed none of its own value checks, so this earns nothing (nothing for nothing)")'''
 
 
-def setup_cell(imports):
+def setup_cell(imports: Sequence[str]) -> Cell:
     source = SETUP.format(imports="\n".join(imports), rtol=RTOL, identity_rtol=NUMERIC_RTOL, tolerance=TOLERANCE_WORDS)
     return _cell("setup", "code", source, {"grade_id": "setup", "locked": True})
 
 
-def solution_cell(name, functions):
+def solution_cell(name: str, functions: Mapping[str, str]) -> Cell:
     if name not in functions:
         raise ValueError(
             f"notebook_text.md names the function {name!r}, which solutions/second_moment.py does not define"
@@ -235,19 +252,22 @@ def solution_cell(name, functions):
     return _cell(name, "code", functions[name], {"grade_id": name, "solution": True})
 
 
-def earned_line(func, checks):
+def earned_line(func: str, checks: Sequence[Check]) -> str:
     """The hidden line that makes nbgrader apply "nothing for nothing" exactly as the grader does."""
     from autograder.grading import counts_alone  # the grader's own rule, not a copy of it
 
-    groups = []
+    groups: list[str] = []
     for item in ITEMS:
         if item.kind != "value" or item.task != func:
             continue
         for group in item.groups:
             mine = [
-                (c, c.fixed_call)
+                (c, call)
                 for c in checks
-                if c.item == item.id and c.group == group.name and c.fixed_call and c.fixed_call.expect == "value"
+                if c.item == item.id
+                and c.group == group.name
+                and (call := c.fixed_call) is not None
+                and call.expect == "value"
             ]
             if mine:
                 rows = [
@@ -258,7 +278,7 @@ def earned_line(func, checks):
     return f"assert earned({func}, [{', '.join(groups)}])"
 
 
-def tests_cells(item_id, checks=CHECKS):
+def tests_cells(item_id: str, checks: Sequence[Check] = CHECKS) -> list[Cell]:
     """The autograded test cells of one rubric item, one per check group: public checks visible, hidden ones
     between markers, with the group's points (nbgrader's total is then the grader's, group by group)."""
     if item_id not in ITEMS_BY_ID:
@@ -266,7 +286,7 @@ def tests_cells(item_id, checks=CHECKS):
             f"notebook_text.md names the rubric item {item_id!r}, which autograder/rubric.py does not have"
         )
     item = ITEMS_BY_ID[item_id]
-    cells = []
+    cells: list[Cell] = []
     for group in item.groups:
         mine = [c for c in checks if c.item == item_id and c.group == group.name]
         visible: list[str] = []
@@ -293,16 +313,16 @@ def tests_cells(item_id, checks=CHECKS):
     return cells
 
 
-def exercise_cell(spec):
+def exercise_cell(spec: Spec) -> Cell:
     """A plain, ungraded code cell that runs as it is: Run All reaches the end before it is filled in."""
     return _cell(spec.name, "code", _python_block(spec))
 
 
-def code_cell(spec):
+def code_cell(spec: Spec) -> Cell:
     return _cell(spec.name, "code", _python_block(spec))
 
 
-def demo_cell(spec):
+def demo_cell(spec: Spec) -> Cell:
     """A locked cell that shows the student's functions at work and defines nothing graded: nbgrader puts
     back its source before autograding, so `adam-hw grade` may leave it out (cells.SKIP_WHEN_GRADING)."""
     cell = _cell(spec.name, "code", _python_block(spec), {"grade_id": spec.name, "locked": True})
@@ -310,11 +330,12 @@ def demo_cell(spec):
     return cell
 
 
-def build(text, solution, checks=CHECKS):
+def build(text: str, solution: str, checks: Sequence[Check] = CHECKS) -> Notebook:
     """The nbgrader source notebook (a dict) from notebook_text.md and second_moment.py; `checks` are the
     fixed checks and the term's drawn ones (the release passes them: nbgrader grades the term's draw)."""
     imports, functions = split_solution(solution)
-    cells, seen = [], []
+    cells: list[Cell] = []
+    seen: list[tuple[str, str]] = []
     for number, spec in enumerate(parse_text(text), start=1):
         if spec.kind == "markdown":
             cells.append(_cell(f"text-{number:02d}", "markdown", spec.body))
@@ -340,7 +361,7 @@ def build(text, solution, checks=CHECKS):
     }
 
 
-def _validate(seen):
+def _validate(seen: list[tuple[str, str]]) -> None:
     """Every rubric item has exactly one test cell and every function one solution cell, after the setup."""
     for kind, wanted in (("tests", [i.id for i in ITEMS]), ("solution", list(FUNCTIONS))):
         named = [name for k, name in seen if k == kind]
@@ -352,17 +373,17 @@ def _validate(seen):
         raise ValueError("notebook_text.md needs one setup cell before the first tests cell")
 
 
-def render(notebook):
+def render(notebook: Notebook) -> str:
     """The notebook as file text, the way nbformat writes it (so Jupyter saves it back without a diff)."""
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def term_checks(term):
+def term_checks(term: terms.Term) -> tuple[Check, ...]:
     """The checks a term grades with a shared seed: the fixed ones, then that term's draw."""
     return terms.checks_for_seed(term.seed)
 
 
-def release_files(root, checks=CHECKS):
+def release_files(root: Path, checks: Sequence[Check] = CHECKS) -> dict[str, str]:
     """{path relative to root: text} of the two generated notebooks: the nbgrader source and its release."""
     from autograder.notebook import nbgrader  # needs nbgrader installed: instructors only
 

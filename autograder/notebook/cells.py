@@ -14,7 +14,10 @@ they are skipped, since only the final three functions are graded; so is our loc
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from autograder.results import CellError
 
 #: Cell metadata key the notebook builder sets on its locked demonstration cell (see is_demo_cell).
 SKIP_WHEN_GRADING = "adam_hw_skip_when_grading"
@@ -41,7 +44,7 @@ class Cell:
     note: str = ""  # what was changed to make it Python, for the student's feedback
 
 
-def _source(cell):
+def _source(cell: dict[str, object]) -> str:
     source = cell.get("source", "")
     if isinstance(source, list) and all(isinstance(s, str) for s in source):
         return "".join(source)
@@ -50,7 +53,7 @@ def _source(cell):
     raise NotebookError("a cell's source is neither text nor a list of lines")
 
 
-def is_demo_cell(cell):
+def is_demo_cell(cell: dict[str, object]) -> bool:
     """Our locked demonstration cell (it plots with the student's functions and defines nothing graded).
     nbgrader puts back a locked cell's source before autograding, so leaving it out changes no total, and
     saves each notebook its plotting time and a hanging function its first timeout. Only a locked cell
@@ -67,14 +70,14 @@ def is_demo_cell(cell):
     )
 
 
-def is_test_cell(cell):
+def is_test_cell(cell: dict[str, object]) -> bool:
     """nbgrader's autograded test cell: graded, and not one the student writes in."""
     meta = cell.get("metadata")
     nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
     return isinstance(nbgrader, dict) and nbgrader.get("grade") is True and nbgrader.get("solution") is not True
 
 
-def _compiles(source):
+def _compiles(source: str) -> bool:
     try:
         compile(source, "<cell>", "exec")
     except (SyntaxError, ValueError):
@@ -82,7 +85,7 @@ def _compiles(source):
     return True
 
 
-def to_python(source):
+def to_python(source: str) -> tuple[str | None, str]:
     """(python source, note): the cell as Python, or (None, note) when it is a non-Python cell magic."""
     if _compiles(source):
         return source, ""
@@ -112,7 +115,7 @@ def to_python(source):
     return "\n".join(out) + "\n", note
 
 
-def read_cells(data):
+def read_cells(data: bytes) -> list[Cell]:
     """The code cells of a notebook file's bytes, as `Cell`s in order; raises NotebookError if unreadable."""
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise NotebookError(
@@ -151,12 +154,14 @@ def read_cells(data):
 MAX_ERROR_TEXT = 300  # an error's message comes from the student's process: kept short, and only as text
 
 
-def defines(source, name):
+def defines(source: str, name: str) -> bool:
     """True when a cell's source has a `def name(` line (at any indent): the cell the function is written in."""
     return re.search(rf"^[ \t]*(async[ \t]+)?def[ \t]+{re.escape(name)}[ \t]*\(", source, flags=re.M) is not None
 
 
-def undefined_by_errors(cells, errors, available):
+def undefined_by_errors(
+    cells: Sequence[Cell], errors: Mapping[int, object], available: Mapping[str, object]
+) -> dict[str, CellError]:
     """{function: what stopped its cell} for each graded function the notebook left undefined because the
     cell it is written in raised, hung or crashed (its SyntaxError, say), so feedback can name the cause
     instead of only "no function named bias_correct".
@@ -165,7 +170,7 @@ def undefined_by_errors(cells, errors, available):
     process, so every field is checked and cut short here); `available` maps each function to whether the
     notebook defined it once every cell had run.
     """
-    linked = {}
+    linked: dict[str, CellError] = {}
     for name, present in available.items():
         if present:
             continue

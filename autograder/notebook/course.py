@@ -41,14 +41,14 @@ c.Execute.interrupt_on_timeout = True
 '''
 
 
-def course_term(root):
+def course_term(root: str | Path) -> terms.Term:
     """The term the course's hidden tests are drawn for: the one root's manifest records (the term
     `adam-hw release` last wrote), else the one this grader grades with."""
     manifest = Path(root) / "autograder" / "term.json"
     return terms.recorded(manifest) if manifest.is_file() else terms.current()
 
 
-def files(root, term=None):
+def files(root: str | Path, term: terms.Term | None = None) -> dict[str, str]:
     """{path inside the course folder: text}; the hidden tests are `term`'s (default: course_term)."""
     text = (Path(root) / "solutions" / "notebook_text.md").read_text(encoding="utf-8")
     solution = (Path(root) / "solutions" / "second_moment.py").read_text(encoding="utf-8")
@@ -58,9 +58,9 @@ def files(root, term=None):
     }
 
 
-def write(course, root, term=None):
+def write(course: str | Path, root: str | Path, term: terms.Term | None = None) -> list[Path]:
     """Write the course folder; returns the paths written. Existing student work in it is left alone."""
-    written = []
+    written: list[Path] = []
     for rel, text in files(root, term).items():
         path = Path(course) / rel
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.errors import UsageError
@@ -24,7 +25,7 @@ class NbgraderMissing(UsageError):
     """nbgrader is not installed where this Python can run it (the CLI says so on one line and exits 2)."""
 
 
-def command():
+def command() -> list[str]:
     """How to run nbgrader: the `nbgrader` script beside this Python, else the one on PATH."""
     beside = Path(sys.executable).with_name("nbgrader")
     if beside.is_file():
@@ -37,14 +38,14 @@ def command():
     )
 
 
-def environment():
+def environment() -> dict[str, str]:
     """The environment for nbgrader: this Python's bin folder first on PATH (nbgrader runs `alembic` from it)."""
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return env
 
 
-def run(args, cwd):
+def run(args: Sequence[str], cwd: str | Path) -> subprocess.CompletedProcess[str]:
     """Run `nbgrader ARGS` in cwd; RuntimeError with its output if it fails."""
     done = subprocess.run(command() + list(args), cwd=cwd, env=environment(), capture_output=True, text=True)
     if done.returncode != 0:
@@ -52,12 +53,12 @@ def run(args, cwd):
     return done
 
 
-def normalise(text):
+def normalise(text: str) -> str:
     """A notebook's text as build.render writes it: sorted keys, one-space indent, a final newline."""
     return json.dumps(json.loads(text), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def generate_assignment(source_text):
+def generate_assignment(source_text: str) -> str:
     """The student's notebook: nbgrader's release of the source notebook (solutions and hidden tests removed)."""
     with tempfile.TemporaryDirectory(prefix="adam-hw-nbgrader-") as tmp:
         course = Path(tmp)

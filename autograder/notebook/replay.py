@@ -10,12 +10,36 @@ reruns after a restart and replays after a call ended the guest included: a note
 file costs, (functions + 1) x timeout plus a small constant.
 """
 
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
+
+from autograder.config import GradeConfig
+from autograder.notebook.cells import Cell
+from autograder.results import LoadError, grader_load_error
 from autograder.sandbox import protocol
-from autograder.sandbox.host import GRACE
-from autograder.sandbox.protocol import Status
+from autograder.sandbox.host import GRACE, Payload, answer
+from autograder.sandbox.protocol import Message, Status
 
 MAX_DEAD_CELLS = 3  # notebook cells that may hang or crash before the rest are skipped
 _DEAD = (Status.TIMEOUT, Status.CRASHED, Status.PROTOCOL)
+
+
+class CellHost(Protocol):
+    """What a replay needs of the host it loads into (`sandbox.host.Host`, or a scripted one in tests)."""
+
+    config: GradeConfig
+    functions: Sequence[str]
+    total: float  # seconds the whole submission has
+
+    def load_budget(self) -> float: ...
+
+    def load_roundtrip(self, request: Message, grace: float = 0.0) -> tuple[Status, Payload]: ...
+
+    def start(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+    def note(self, text: str) -> None: ...
 
 
 class CellReplay:
@@ -23,22 +47,24 @@ class CellReplay:
 
     preload = ("matplotlib.pyplot",)  # notebooks plot; imported once per sandbox process, not per guest
 
-    def __init__(self, cells):
+    def __init__(self, cells: Iterable[Cell]) -> None:
         self.cells = tuple(cells)
-        self.dead = {}  # cell number -> why it is not run again (it hung or ended the guest)
-        self.errors = {}  # cell number -> the error it raised, or {"type", "message"} if it hung or crashed
+        self.dead: dict[int, str] = {}  # cell number -> why it is not run again (it hung or ended the guest)
+        # cell number -> the error it raised, or {"type", "message"} if it hung or crashed
+        self.errors: dict[int, dict[str, object]] = {}
         self._ran = False
 
-    def load(self, host):
+    def load(self, host: CellHost) -> tuple[dict[str, Any] | None, LoadError | None]:
         """(available, load_error), as for `host.ModuleLoad.load`, after running every cell."""
         # After a later call kills the guest the cells run again: note what they did only the first time.
+        note: Callable[[str], None]
         again, note = self._ran, (lambda text: None) if self._ran else host.note
         self._ran = True
         timeout, total = f"{host.config.timeout:g} s", f"{host.total:g} s"
         if again and host.load_budget() <= 0:
             return None, self._out_of_time(total)
         host.start()
-        finished = []
+        finished: list[Cell] = []
         for cell in self.cells:
             if cell.note:
                 note(f"cell {cell.number}: {cell.note}")
@@ -64,34 +90,35 @@ class CellReplay:
                 self.dead[cell.number] = why
                 kind = "Timeout" if status == Status.TIMEOUT else "Crashed"
                 self.errors.setdefault(cell.number, {"type": kind, "message": why})
-                again = " (earlier cells were run again, so their output may repeat)" if finished else ""
-                note(f"cell {cell.number} {why}; the cells after it still ran{again}")
+                repeat = " (earlier cells were run again, so their output may repeat)" if finished else ""
+                note(f"cell {cell.number} {why}; the cells after it still ran{repeat}")
                 finished = self._restart_with(host, finished)
                 continue
-            if payload.get("ok") is not True:
-                error = payload.get("error") if isinstance(payload.get("error"), dict) else {}
+            reply = answer(payload)
+            if reply.get("ok") is not True:
+                found = reply.get("error")
+                error: dict[str, object] = found if isinstance(found, dict) else {}
                 where = f" (line {error['line']})" if error.get("line") else ""
                 note(f"cell {cell.number} raised {error.get('type', 'an error')}{where}: {error.get('message', '')}")
                 self.errors.setdefault(cell.number, error)
             finished.append(cell)
         status, payload = host.load_roundtrip(protocol.functions_request(host.functions), grace=GRACE)
-        if status != Status.OK or payload.get("ok") is not True:
-            return None, {"type": "Crashed", "message": f"the worker stopped after running your cells ({status})"}
-        return payload.get("functions", {}), None
+        if status != Status.OK or answer(payload).get("ok") is not True:
+            return None, grader_load_error("Crashed", f"the worker stopped after running your cells ({status})")
+        return answer(payload).get("functions", {}), None
 
     @staticmethod
-    def _out_of_time(total):
-        return {
-            "type": "Timeout",
-            "message": f"running your cells again (a call had ended the worker) took them "
-            f"past the {total} your notebook has in all",
-        }
+    def _out_of_time(total: str) -> LoadError:
+        return grader_load_error(
+            "Timeout",
+            f"running your cells again (a call had ended the worker) took them past the {total} your notebook has in all",
+        )
 
     @staticmethod
-    def _run(host, cell):
+    def _run(host: CellHost, cell: Cell) -> tuple[Status, Payload]:
         return host.load_roundtrip(protocol.exec_cell_request(cell.number, cell.source))
 
-    def _restart_with(self, host, cells):
+    def _restart_with(self, host: CellHost, cells: list[Cell]) -> list[Cell]:
         """A fresh guest with `cells` run again; returns those that still finished (a cell that now hangs
         is dropped, and the restart begins again without it)."""
         while True:

@@ -10,14 +10,15 @@ from pathlib import Path
 
 from autograder import formulas
 from autograder.compare import TOLERANCE_WORDS
+from autograder.diagnosis import Diagnosis
 from autograder.render.text import md, md_block, md_code
-from autograder.results import GRADER_LOAD_ERRORS
+from autograder.results import GRADER_LOAD_ERRORS, CellError, GroupResult, ItemResult, SubmissionResult
 from autograder.rubric import TASKS_BY_ID
 
 MAX_MESSAGES = 4
 
 
-def load_text(result):
+def load_text(result: SubmissionResult) -> str:
     """Why nothing could be graded. The error's type, message and source line are the student's (or hold
     their file's name): each is escaped, never trusted as Markdown."""
     error = result.load_error
@@ -37,7 +38,7 @@ def load_text(result):
     )
 
 
-def item_text(item_result):
+def item_text(item_result: ItemResult) -> str:
     """The feedback for one rubric item: one line when it passed, else each check group's points and the
     first few problems of the groups that failed."""
     item = item_result.item
@@ -57,7 +58,7 @@ def item_text(item_result):
     return "\n".join(lines)
 
 
-def group_text(group):
+def group_text(group: GroupResult) -> str:
     """The feedback for one check group (Gradescope shows one test per group)."""
     if group.passed:
         return f"Passed: {group.spec.title}."
@@ -79,7 +80,7 @@ _PAGE_HINT = {
 }
 
 
-def formula_text(found):
+def formula_text(found: Diagnosis) -> str:
     """ "Your f behaves like ...; the page has ...": the recovered formula beside the page's, or ""."""
     recovery = found.recovery
     if recovery is None:
@@ -99,9 +100,11 @@ def formula_text(found):
     return ""
 
 
-def _generated_explanation(found):
+def _generated_explanation(found: Diagnosis) -> str:
     """What differs from the page, for a recovered formula the catalogue does not know."""
     candidate = found.formula
+    if candidate is None:  # called only for a recovered formula
+        return ""
     parts = [
         f"where the page has {page}, yours has {theirs}" for page, theirs in formulas.differences(found.func, candidate)
     ]
@@ -115,7 +118,7 @@ def _generated_explanation(found):
     return (text + (" " + where if where else "")).strip()
 
 
-def diagnosis_text(found, with_formula=True):
+def diagnosis_text(found: Diagnosis, with_formula: bool = True) -> str:
     """A diagnosis in a student's words: the formula the code behaves like, the likely mistake with its
     hint (from the catalogue, or generated for a formula nobody catalogued), contract slips, or which
     kind of input fails. `with_formula=False` leaves out the "behaves like" sentence (results.json gives
@@ -138,7 +141,7 @@ def diagnosis_text(found, with_formula=True):
     return "\n\n".join(part for part in (body, slips) if part)
 
 
-def undefined_text(func, info):
+def undefined_text(func: str, info: CellError) -> str:
     """Why a notebook has no `func`: the cell it is written in raised, hung or crashed."""
     where = f" on line {info['line']}" if info.get("line") else ""
     # The error's type and message come from the student's process: escaped, never trusted as Markdown.
@@ -149,7 +152,7 @@ def undefined_text(func, info):
     )
 
 
-def function_notes(result, func, with_formula=True):
+def function_notes(result: SubmissionResult, func: str, with_formula: bool = True) -> list[str]:
     """What the feedback says about one failing function beyond its checks: the notebook cell error that
     left it undefined, and the likely mistake with its hint (or which kind of input fails); the formula
     the code behaves like only `with_formula`."""
@@ -163,13 +166,13 @@ def function_notes(result, func, with_formula=True):
     return notes
 
 
-def summary_text(result):
+def summary_text(result: SubmissionResult) -> str:
     failed = [r.item.id for r in result.items if not r.passed]
     head = f"Score: {result.score:g} / {result.max_score}."
     return head + (f" Items to revisit: {', '.join(failed)}." if failed else " Every item passed.")
 
 
-def render(result):
+def render(result: SubmissionResult) -> str:
     short_sha = f"{result.sha256[:4]}…{result.sha256[-2:]}"
     lines = [
         "# Second moment (page 10): your results",

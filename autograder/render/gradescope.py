@@ -16,19 +16,52 @@ Gradescope's settings (its autograder specification, "Controlling test case visi
 """
 
 import json
+from collections.abc import Sequence
+from typing import Literal, TypedDict
 
 from autograder.render.feedback import function_notes, group_text, load_text
 from autograder.render.text import md_block
+from autograder.results import GroupResult, SubmissionResult
 from autograder.rubric import TASKS_BY_ID
 
-VISIBLE, AFTER_DUE_DATE = "visible", "after_due_date"
+Visibility = Literal["visible", "after_due_date"]
+VISIBLE: Visibility = "visible"
+AFTER_DUE_DATE: Visibility = "after_due_date"
 
 
-def visibility(group):
+class GradescopeTest(TypedDict):
+    """One entry of results.json's `tests`: one check group."""
+
+    name: str
+    number: str
+    score: int
+    max_score: int
+    status: Literal["passed", "failed"]
+    output: str
+    output_format: Literal["md"]
+    visibility: Visibility
+    tags: list[str]
+
+
+class Results(TypedDict):
+    """results.json as Gradescope reads it."""
+
+    score: int
+    execution_time: float
+    output: str
+    output_format: Literal["md"]
+    test_output_format: Literal["md"]
+    visibility: Visibility
+    stdout_visibility: Literal["hidden"]
+    extra_data: dict[str, object]
+    tests: list[GradescopeTest]
+
+
+def visibility(group: GroupResult) -> Visibility:
     return AFTER_DUE_DATE if group.hidden else VISIBLE
 
 
-def test_output(result, group, with_formula=True):
+def test_output(result: SubmissionResult, group: GroupResult, with_formula: bool = True) -> str:
     """A group's feedback: its checks, then what is known about why its function fails."""
     parts = [group_text(group)]
     if not group.passed and not result.load_error:
@@ -36,7 +69,7 @@ def test_output(result, group, with_formula=True):
     return "\n\n".join(parts)
 
 
-def formula_groups(groups):
+def formula_groups(groups: Sequence[GroupResult]) -> set[int]:
     """The one failed group per function that says which formula the code behaves like: its first failed
     visible group (seen at once), else its first failed group. The likely mistake and hint go under every
     failed group, since a student may see only some before the due date; the formula once is enough."""
@@ -47,7 +80,7 @@ def formula_groups(groups):
     return set(chosen.values())
 
 
-def test_entry(result, group, with_formula=True):
+def test_entry(result: SubmissionResult, group: GroupResult, with_formula: bool = True) -> GradescopeTest:
     item = group.item
     return {
         "name": f"{group.number} {item.task}: {item.title}: {group.spec.title}",
@@ -62,7 +95,7 @@ def test_entry(result, group, with_formula=True):
     }
 
 
-def visible_summary(tests):
+def visible_summary(tests: Sequence[GradescopeTest]) -> str:
     """The summary a student may see at once: the visible tests only (never the total, which would give
     away the hidden tests' results before the due date)."""
     shown = [t for t in tests if t["visibility"] == VISIBLE]
@@ -80,7 +113,7 @@ def visible_summary(tests):
     return head
 
 
-def top_output(result, tests):
+def top_output(result: SubmissionResult, tests: Sequence[GradescopeTest]) -> str:
     parts = [visible_summary(tests)]
     if result.load_error:
         parts.append(load_text(result))
@@ -89,7 +122,7 @@ def top_output(result, tests):
     return "\n\n".join(parts)
 
 
-def render(result):
+def render(result: SubmissionResult) -> Results:
     groups = [g for r in result.items for g in r.groups]  # `groups` builds new objects: list them once
     first = formula_groups(groups)
     tests = [test_entry(result, g, i in first) for i, g in enumerate(groups)]
@@ -121,14 +154,15 @@ def render(result):
     }
 
 
-def text(result):
+def text(result: SubmissionResult) -> str:
     """results.json's text: one line per field and per test, so it stays readable, while json's C encoder
     writes each line (with `indent`, json falls back to its pure-Python encoder: a good part of the grader's
     own time per student)."""
-    lines = []
-    for key, value in render(result).items():
-        if key == "tests" and value:
-            body = ",\n".join("    " + json.dumps(test) for test in value)
+    results = render(result)
+    lines: list[str] = []
+    for key, value in results.items():
+        if key == "tests" and results["tests"]:
+            body = ",\n".join("    " + json.dumps(test) for test in results["tests"])
             lines.append(f'  "tests": [\n{body}\n  ]')
         else:
             lines.append(f"  {json.dumps(key)}: {json.dumps(value)}")

@@ -1,17 +1,21 @@
 """The table that closes a grading run on the terminal, and the progress line while it runs."""
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from autograder.render.text import terminal
+from autograder.results import GradebookRow
 from autograder.rubric import ITEMS
 
 MAX_ROWS = 40
 
 
-def table(rows):
+def table(rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
-def render(results, out_dir, isolation, seconds):
+def render(results: Sequence[GradebookRow], out_dir: Path, isolation: str, seconds: float) -> str:
     """The closing table for this run's `results.GradebookRow`s (graded now or kept by --resume)."""
     lines = []
     if len(results) <= MAX_ROWS:
@@ -38,6 +42,6 @@ def render(results, out_dir, isolation, seconds):
     return "\n".join(lines)
 
 
-def progress(done, total, width=30):
+def progress(done: int, total: int, width: int = 30) -> str:
     filled = int(width * done / total) if total else width
     return f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"

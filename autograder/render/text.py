@@ -39,7 +39,7 @@ _AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(?=://)|@|(?<=www)\.", re.IGNORECASE)
 _MD_BLOCK_START = re.compile(r"^(\s*\d*)([#>+\-*=.)])")
 
 
-def _escape_char(char):
+def _escape_char(char: str) -> str:
     code = ord(char)
     if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as os.fsdecode keeps it
         return f"\\x{code - 0xDC00:02x}"
@@ -48,7 +48,7 @@ def _escape_char(char):
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
-def plain(text, keep=_KEPT):
+def plain(text: object, keep: frozenset[str] = _KEPT) -> str:
     """`text` with every control, format and separator character (and lone surrogate) written as an escape."""
     text = str(text)
     return "".join(
@@ -56,12 +56,12 @@ def plain(text, keep=_KEPT):
     )
 
 
-def terminal(text):
+def terminal(text: object) -> str:
     """`text` on one printable line: safe to print on the TA's terminal."""
     return plain(text, keep=frozenset())
 
 
-def md(text):
+def md(text: object) -> str:
     """Inline Markdown that renders as the text itself, on one line."""
     one_line = " ".join(plain(text).split("\n")).replace("\t", " ")
     escaped = _MD_INLINE.sub(r"\\\1", one_line)
@@ -71,11 +71,11 @@ def md(text):
     return _MD_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped, count=1)
 
 
-def _longest_run(text, char="`"):
+def _longest_run(text: str, char: str = "`") -> int:
     return max((len(m) for m in re.findall(re.escape(char) + "+", text)), default=0)
 
 
-def md_code(text):
+def md_code(text: object) -> str:
     """An inline code span that shows the text itself, on one line, whatever backticks it holds."""
     body = " ".join(plain(text).split("\n")).replace("\t", " ")
     if not body.strip():  # all spaces (or nothing): CommonMark keeps such a span as it is
@@ -87,13 +87,13 @@ def md_code(text):
     return f"{ticks}{pad}{body}{pad}{ticks}"
 
 
-def md_block(text, info=""):
+def md_block(text: object, info: str = "") -> str:
     """A fenced code block that shows the text itself: no line of it can close the fence."""
     body = plain(text).rstrip("\n")
     fence = "`" * max(3, _longest_run(body) + 1)
     return f"{fence}{info}\n{body}\n{fence}" if body else f"{fence}{info}\n{fence}"
 
 
-def html(text):
+def html(text: object) -> str:
     """The text escaped for HTML, in an element or in a quoted attribute value."""
     return _html.escape(plain(text), quote=True)

@@ -11,6 +11,7 @@ failed each item.
 
 import base64
 import html
+from collections.abc import Container, Sequence
 from pathlib import Path
 
 from autograder.misconceptions import BY_ID
@@ -18,7 +19,7 @@ from autograder.outdir import atomic_write
 from autograder.render.text import html as text_html
 from autograder.render.text import plain
 from autograder.report import charts
-from autograder.report.data import read_class
+from autograder.report.data import ClassData, read_class
 
 CHARTS = {
     "scores": "report-scores.png",
@@ -27,8 +28,15 @@ CHARTS = {
 }
 RETEACH = 3  # items named under "reteach first"
 
+#: A chart beside a section: its key in CHARTS and its title.
+Chart = tuple[str, str]
+#: A table's rows, the header first; each cell is rendered as text (escaped), whatever it holds.
+Rows = Sequence[Sequence[object]]
+#: One section of the report: (heading, paragraphs, table rows, chart), shared by Markdown and HTML.
+Section = tuple[str, list[str], Rows | None, Chart | None]
 
-def _label(misconception_id):
+
+def _label(misconception_id: str) -> str:
     """A chart label: the function and the mistake in words (the table beside it has the id)."""
     known = BY_ID.get(misconception_id)
     if known:
@@ -43,26 +51,28 @@ def _label(misconception_id):
 RARE = 2
 
 
-def _grouped(misconceptions):
+def _grouped(
+    misconceptions: Sequence[tuple[str, int]],
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """The catalogue's ids and the common recovered formulas as they are; rare formulas as one row."""
     kept = [(m, n) for m, n in misconceptions if not (m.startswith("formula:") and n < RARE)]
     rare = [(m, n) for m, n in misconceptions if m.startswith("formula:") and n < RARE]
     return kept, rare
 
 
-def _cell(text):
+def _cell(text: object) -> str:
     return plain(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _pct(part, whole):
+def _pct(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "n/a"
 
 
-def _count(n, noun):
+def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def sections(data, folder_name, drawn, students=False):
+def sections(data: ClassData, folder_name: str, drawn: Container[str], students: bool = False) -> list[Section]:
     """The report as (heading, paragraphs, table rows, chart) sections, shared by Markdown and HTML."""
     s = data.summary()
     terms = ", ".join(data.terms) or "not recorded"
@@ -78,7 +88,7 @@ def sections(data, folder_name, drawn, students=False):
         else ""
     )
     intro = [f"{_count(s['students'], 'student')} in grades.csv{missing}; {read}. Term: {terms}."]
-    out = [(f"Class report: {folder_name}", intro, None, None)]
+    out: list[Section] = [(f"Class report: {folder_name}", intro, None, None)]
     out.append(
         (
             "Scores",
@@ -119,7 +129,7 @@ def sections(data, folder_name, drawn, students=False):
         '"On its own" leaves out students for whom a function the item calls (besides its own) '
         "failed an item: that failure is counted against that function's items."
     )
-    rows = [["#", "item", "points", "passed", "pass rate", "failed on its own"]] + [
+    rows: Rows | None = [["#", "item", "points", "passed", "pass rate", "failed on its own"]] + [
         [
             i.number,
             f"`{i.id}` {i.title}",
@@ -132,6 +142,8 @@ def sections(data, folder_name, drawn, students=False):
     ]
     out.append(("Rubric items", [reteach, dependency], rows, ("items", "Pass rate per rubric item")))
     unnamed = [(f, n) for f, n in data.unnamed if n]
+    paragraphs: list[str]
+    chart: Chart | None
     if data.misconceptions or unnamed:
         paragraphs = [
             f"Counted from extra_data.misconceptions in {data.diagnosed} results.json files; a student counts "
@@ -176,8 +188,8 @@ def sections(data, folder_name, drawn, students=False):
     return out
 
 
-def render_markdown(parts):
-    lines = []
+def render_markdown(parts: Sequence[Section]) -> str:
+    lines: list[str] = []
     for level, (heading, paragraphs, rows, chart) in enumerate(parts):
         lines += [("# " if level == 0 else "## ") + heading, ""]
         for p in paragraphs:
@@ -192,13 +204,13 @@ def render_markdown(parts):
     return plain("\n".join(lines))  # no control character (a term, an id read back) reaches the TA's file
 
 
-def _inline(text):
+def _inline(text: object) -> str:
     """Escaped HTML, with `code` spans kept as <code>."""
     pieces = text_html(str(text)).split("`")
     return "".join(f"<code>{p}</code>" if k % 2 else p for k, p in enumerate(pieces))
 
 
-def render_html(parts, folder):
+def render_html(parts: Sequence[Section], folder: Path) -> str:
     """One compact page: each section's words and table beside its chart (stacked on a narrow screen)."""
     body = []
     for level, (heading, paragraphs, rows, chart) in enumerate(parts):
@@ -229,7 +241,7 @@ def render_html(parts, folder):
     )
 
 
-def write(folder, students=False):
+def write(folder: str | Path, students: bool = False) -> list[Path]:
     """Write the charts, report.md and report.html into `folder`; returns the paths written. With
     students=True the report also lists who failed each item (then it is no longer anonymous)."""
     folder = Path(folder)

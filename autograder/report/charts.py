@@ -5,8 +5,16 @@ install is named with the command that adds it.
 """
 
 import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from autograder.errors import UsageError
+from autograder.report.data import ClassData
+
+if TYPE_CHECKING:  # matplotlib is an optional extra, imported when a chart is drawn
+    from matplotlib.figure import Figure
 
 WIDTH = 6.4  # inches; at DPI, half of a laptop screen: each chart sits beside its table
 DPI = 110
@@ -14,7 +22,7 @@ BAR_HEIGHT = 0.27  # inches per bar of a horizontal bar chart: every bar is draw
 PASS, FAIL, BAR, UNNAMED = "#2e7d32", "#c62828", "#1565c0", "#9e9e9e"
 
 
-def _pyplot():
+def _pyplot() -> ModuleType:
     try:
         import matplotlib
     except ImportError:
@@ -27,7 +35,7 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path):
+def _save(fig: "Figure", path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     fig.clf()
@@ -35,7 +43,7 @@ def _save(fig, path):
     return path
 
 
-def score_histogram(data, path):
+def score_histogram(data: ClassData, path: Path) -> Path:
     """How many students got each score, in bins of 10 points, with the mean marked."""
     plt = _pyplot()
     top = data.max_score or 100
@@ -59,7 +67,7 @@ def score_histogram(data, path):
     return _save(fig, path)
 
 
-def item_pass_rates(data, path):
+def item_pass_rates(data: ClassData, path: Path) -> Path:
     """One bar per rubric item, in rubric order from the top: the share of students who got its points."""
     plt = _pyplot()
     items = list(reversed(data.items))
@@ -77,7 +85,7 @@ def item_pass_rates(data, path):
     return _save(fig, path)
 
 
-def misconception_counts(data, labels, path):
+def misconception_counts(data: ClassData, labels: Mapping[str, str], path: Path) -> Path:
     """One bar per named misconception, most common at the top, then (grey) each function's failures that
     no known mistake explains: how many students. Every one is drawn; none is cut for a tie."""
     plt = _pyplot()

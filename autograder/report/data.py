@@ -14,9 +14,11 @@ is wrong is bias_correct's failure, not the identity's (see `prerequisites`).
 import csv
 import json
 from collections import Counter
+from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean, median
+from typing import TypedDict
 
 from autograder.cases import CHECKS
 from autograder.errors import UsageError
@@ -26,7 +28,7 @@ FIXED_COLUMNS = ("student", "score", "max_score")
 NO_FILE = "no file found"  # grades.csv's status for a roster student with no submission
 
 
-def prerequisites(item_id):
+def prerequisites(item_id: str) -> tuple[str, ...]:
     """The functions an item's checks call besides its own task's: an earlier function it builds on."""
     item = ITEMS_BY_ID.get(item_id)
     used = {name for check in CHECKS if check.item == item_id for name in check.uses}
@@ -42,31 +44,45 @@ class ItemStats:
     passed: int
     students: int
     own_failures: int = 0  # students who failed it while every prerequisite function passed
-    failed_by: tuple = ()  # the students who failed it, sorted (shown only when asked for)
+    failed_by: tuple[str, ...] = ()  # the students who failed it, sorted (shown only when asked for)
 
     @property
-    def rate(self):
+    def rate(self) -> float:
         return self.passed / self.students if self.students else 0.0
+
+
+class Summary(TypedDict):
+    """The class's scores in a few numbers (0 for each when the class is empty)."""
+
+    students: int
+    mean: float
+    median: float
+    min: float
+    max: float
+    full_marks: int
+    zero: int
 
 
 @dataclass(frozen=True)
 class ClassData:
-    scores: tuple  # one per row of grades.csv
+    scores: tuple[float, ...]  # one per row of grades.csv
     max_score: float
-    items: tuple  # ItemStats, in grades.csv's column order
-    misconceptions: tuple  # (id, students who made it), most common first
+    items: tuple[ItemStats, ...]  # in grades.csv's column order
+    misconceptions: tuple[tuple[str, int], ...]  # (id, students who made it), most common first
     diagnosed: int  # results.json files that carry the misconceptions key at all
     results_read: int  # results.json files read for students grades.csv lists
-    terms: tuple  # the terms the class was graded under
-    unnamed: tuple = ()  # (function, students whose function failed with no named mistake), in task order
+    terms: tuple[str, ...]  # the terms the class was graded under
+    unnamed: tuple[
+        tuple[str, int], ...
+    ] = ()  # (function, students whose function failed with no named mistake), in task order
     not_listed: int = 0  # results.json files of students grades.csv does not list (not counted)
     ungraded: int = 0  # rows graded on no item (status "no file found"): left out of the item counts
 
     @property
-    def students(self):
+    def students(self) -> int:
         return len(self.scores)
 
-    def summary(self):
+    def summary(self) -> Summary:
         s = self.scores
         return {
             "students": len(s),
@@ -79,19 +95,19 @@ class ClassData:
         }
 
 
-def _number(text, where):
+def _number(text: str, where: str) -> float:
     try:
         return float(text)
     except (TypeError, ValueError):
         raise UsageError(f"{where}: expected a number, got {text!r}") from None
 
 
-def read_rows(path):
+def read_rows(path: Path) -> list[dict[str, str]]:
     """grades.csv as one dict per row, keyed by column name; UsageError naming a malformed file or row."""
     return read_table(path)[1]
 
 
-def read_table(path):
+def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """(header, rows) of grades.csv, each row a dict keyed by column name."""
     if not path.is_file():
         raise UsageError(f"no grades.csv in {path.parent}: give the folder `adam-hw grade --out` wrote")
@@ -109,7 +125,7 @@ def read_table(path):
     return header, [dict(zip(header, row)) for row in rows[1:]]
 
 
-def read_grades(path):
+def read_grades(path: Path) -> tuple[tuple[float, ...], float, dict[str, dict[str, bool]], list[str]]:
     """(scores, max_score, {student: {item id: passed}}, item ids) from grades.csv, with UsageError naming a
     malformed file or cell.
 
@@ -120,7 +136,9 @@ def read_grades(path):
     """
     header, body = read_table(path)
     item_ids = [item_id for item_id in ITEMS_BY_ID if item_id in header]
-    scores, maxima, passed = [], set(), {}
+    scores: list[float] = []
+    maxima: set[float] = set()
+    passed: dict[str, dict[str, bool]] = {}
     for line, row in enumerate(body, start=2):
         scores.append(_number(row["score"], f"{path}, line {line}, score"))
         maxima.add(_number(row["max_score"], f"{path}, line {line}, max_score"))
@@ -137,14 +155,14 @@ def read_grades(path):
     return tuple(scores), (maxima.pop() if maxima else 0.0), passed, item_ids
 
 
-def function_failed(passed, func):
+def function_failed(passed: Mapping[str, bool], func: str) -> bool:
     """A student's function failed when any item of its own task did."""
     return any(not passed.get(item.id, True) for item in items_for(func))
 
 
-def item_stats(passed, item_ids):
+def item_stats(passed: Mapping[str, Mapping[str, bool]], item_ids: Iterable[str]) -> tuple[ItemStats, ...]:
     """ItemStats for each rubric item grades.csv has a column for, in rubric order."""
-    stats = []
+    stats: list[ItemStats] = []
     for item_id in item_ids:
         item = ITEMS_BY_ID[item_id]
         graded = [s for s, row in passed.items() if item_id in row]
@@ -165,10 +183,15 @@ def item_stats(passed, item_ids):
     return tuple(stats)
 
 
-def read_results(folder, listed):
+def read_results(
+    folder: Path, listed: Container[str]
+) -> tuple[tuple[tuple[str, int], ...], int, int, tuple[str, ...], dict[str, set[str]], int]:
     """(misconception counts, files with the key, files read, terms, {student: named ids}, not listed) from
     DIR/*/results.json, for the students in `listed` (grades.csv's)."""
-    counts, diagnosed, read, terms, named_by, not_listed = Counter(), 0, 0, set(), {}, 0
+    counts: Counter[str] = Counter()
+    terms: set[str] = set()
+    named_by: dict[str, set[str]] = {}
+    diagnosed, read, not_listed = 0, 0, 0
     for path in sorted(folder.glob("*/results.json")):
         if path.parent.name not in listed:
             not_listed += 1  # e.g. a student dropped from the gradebook: their old file is not this class
@@ -195,16 +218,18 @@ def read_results(folder, listed):
     return ranked, diagnosed, read, tuple(sorted(terms)), named_by, not_listed
 
 
-def _function_of(misconception_id):
+def _function_of(misconception_id: str) -> str:
     """The function a diagnosis id is about: `update_v.beta1` or `formula:update_v=...`."""
     if misconception_id.startswith("formula:"):
         return misconception_id[len("formula:") :].split("=", 1)[0]
     return misconception_id.split(".", 1)[0]
 
 
-def unnamed_failures(passed, named_by):
+def unnamed_failures(
+    passed: Mapping[str, Mapping[str, bool]], named_by: Mapping[str, Collection[str]]
+) -> tuple[tuple[str, int], ...]:
     """(function, students) for each function: diagnosed students whose function failed with no named mistake."""
-    out = []
+    out: list[tuple[str, int]] = []
     for func in FUNCTIONS:
         n = sum(
             1
@@ -215,7 +240,7 @@ def unnamed_failures(passed, named_by):
     return tuple(out)
 
 
-def read_class(folder):
+def read_class(folder: str | Path) -> ClassData:
     folder = Path(folder)
     if not folder.is_dir():
         raise UsageError(f"no such folder: {folder}")

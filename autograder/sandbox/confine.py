@@ -25,6 +25,7 @@ import re
 import site
 import sys
 import sysconfig
+from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
@@ -54,9 +55,9 @@ SYSTEM_READ = (
 )
 
 
-def _requirement_names(dist):
+def _requirement_names(dist: metadata.Distribution) -> list[str]:
     """Names of what `dist` needs when installed without extras."""
-    names = []
+    names: list[str] = []
     for req in dist.requires or []:
         if "extra ==" in req.replace('extra=="', 'extra == "'):
             continue
@@ -66,10 +67,12 @@ def _requirement_names(dist):
     return names
 
 
-def distribution_paths(roots=DISTRIBUTIONS):
+def distribution_paths(roots: Iterable[str] = DISTRIBUTIONS) -> list[str]:
     """The top-level entries (packages, modules, .libs and .dist-info folders) of the installed
     distributions `roots` and everything they require, followed recursively."""
-    seen, todo, paths = set(), list(roots), set()
+    seen: set[str] = set()
+    todo = list(roots)
+    paths: set[str] = set()
     while todo:
         name = todo.pop()
         key = re.sub(r"[-_.]+", "-", name).lower()
@@ -100,7 +103,7 @@ def distribution_paths(roots=DISTRIBUTIONS):
     return sorted(paths)
 
 
-def site_dirs():
+def site_dirs() -> list[str]:
     """Every site-packages / dist-packages folder this interpreter (or its base) could import from."""
     dirs = set(site.getsitepackages()) | {site.getusersitepackages()}
     for scheme_vars in ({}, {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}):
@@ -110,13 +113,13 @@ def site_dirs():
     return sorted(d for d in dirs if d)
 
 
-def grader_dirs():
+def grader_dirs() -> list[str]:
     """The grader's own folders: its package, and the folder holding it (a checkout, Gradescope's bundle)."""
     package = Path(__file__).resolve().parent.parent
     return [str(package), str(package.parent)]
 
 
-def landlock_rules(extra_hidden=()):
+def landlock_rules(extra_hidden: Iterable[str] = ()) -> list[tuple[str, int]]:
     """[(path, rights)] for every guest (the work folder is added by the sandbox, per submission)."""
     stdlib = {sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib"), os.path.dirname(os.__file__)}
     read = [*SYSTEM_READ, *sorted({sys.base_prefix, sys.base_exec_prefix} | stdlib), *distribution_paths()]
@@ -124,7 +127,7 @@ def landlock_rules(extra_hidden=()):
     return landlock.plan(read=read, write=[], hidden=hidden)
 
 
-def describe(landlock_abi, seccomp_on, cpu_share, cpu_time):
+def describe(landlock_abi: int, seccomp_on: bool, cpu_share: str, cpu_time: str) -> str:
     """The layers added to an isolation level's own (uid, namespaces, rlimits), in one line: results.json,
     the run summary and run_autograder's output carry it."""
     layers = [

@@ -24,14 +24,15 @@ escaped process could burn.
 
 import os
 from pathlib import Path
+from typing import Literal
 
 SHARE_V1 = 1024  # a nice-0 task's weight: a sandbox competes like one ordinary process
 WEIGHT_V2 = 100
 
 
-def _mounts():
+def _mounts() -> list[tuple[str, str, str, set[str]]]:
     """[(fstype, mount point, root in hierarchy, super options)] from /proc/self/mountinfo."""
-    found = []
+    found: list[tuple[str, str, str, set[str]]] = []
     with open("/proc/self/mountinfo", encoding="utf-8") as f:
         for line in f:
             left, _, right = line.partition(" - ")
@@ -41,9 +42,9 @@ def _mounts():
     return found
 
 
-def _own_groups():
+def _own_groups() -> dict[str, str]:
     """{controller or "" (v2): this process's cgroup path} from /proc/self/cgroup."""
-    groups = {}
+    groups: dict[str, str] = {}
     with open("/proc/self/cgroup", encoding="utf-8") as f:
         for line in f:
             _, controllers, path = line.rstrip("\n").split(":", 2)
@@ -52,13 +53,13 @@ def _own_groups():
     return groups
 
 
-def _under(mount, root, path):
+def _under(mount: str, root: str, path: str) -> Path:
     """The folder of cgroup `path` in a hierarchy mounted at `mount` (whose own root is `root`)."""
     rel = os.path.relpath(path, root) if path.startswith(root) else path.lstrip("/")
     return Path(mount) / ("" if rel == "." else rel)
 
 
-def _remove_stale(parent):
+def _remove_stale(parent: Path) -> None:
     """Empty groups of grader processes that are gone (killed before they could remove their own)."""
     for folder in parent.glob("adam-hw-*"):
         pid = folder.name.removeprefix("adam-hw-")
@@ -74,11 +75,11 @@ def _remove_stale(parent):
 class CpuGroups:
     """One cgroup per sandbox with an equal CPU share; `available` says whether this machine allows it."""
 
-    def __init__(self, name=None):
-        self.kind = None  # "v1" or "v2"
-        self.base = None  # our folder: <hierarchy>/<our cgroup>/adam-hw-<pid>
+    def __init__(self, name: str | None = None) -> None:
+        self.kind: Literal["v1", "v2"] | None = None
+        self.base: Path | None = None  # our folder: <hierarchy>/<our cgroup>/adam-hw-<pid>
         self.reason = ""
-        self._slots = []
+        self._slots: list[Path] = []
         self._name = name or f"adam-hw-{os.getpid()}"
         if os.geteuid() != 0:
             self.reason = "not root: no cgroup of its own"
@@ -90,10 +91,10 @@ class CpuGroups:
             self.reason = f"cgroups refused: {err.strerror} ({err.filename or ''})"
 
     @property
-    def available(self):
+    def available(self) -> bool:
         return self.base is not None
 
-    def _setup(self):
+    def _setup(self) -> None:
         own = _own_groups()
         mounts = _mounts()
         for fstype, mount, root, options in mounts:  # v1 first: on a hybrid machine v2 has no controllers
@@ -121,25 +122,24 @@ class CpuGroups:
             (base / "cgroup.subtree_control").write_text("+cpu")
         self.base = base
 
-    def _weight_file(self, folder):
+    def _weight_file(self, folder: Path) -> Path:
         return folder / ("cpu.shares" if self.kind == "v1" else "cpu.weight")
 
-    def create(self, slot):
+    def create(self, slot: int) -> str | None:
         """A new group for sandbox `slot` with an equal share; returns its cgroup.procs path (None if none)."""
-        if not self.available:
+        base = self.base
+        if base is None:  # not available
             return None
-        folder = self.base / f"slot-{slot}"
+        folder = base / f"slot-{slot}"
         folder.mkdir(exist_ok=True)
         unit = SHARE_V1 if self.kind == "v1" else WEIGHT_V2
         self._weight_file(folder).write_text(str(unit))
         self._slots.append(folder)
         # The whole grader's sandboxes weigh as much as that many ordinary processes, not as one.
-        self._weight_file(self.base).write_text(
-            str(min(unit * len(self._slots), 262144 if self.kind == "v1" else 10000))
-        )
+        self._weight_file(base).write_text(str(min(unit * len(self._slots), 262144 if self.kind == "v1" else 10000)))
         return str(folder / "cgroup.procs")
 
-    def close(self):
+    def close(self) -> None:
         """Remove the groups (each is empty once its sandbox has exited)."""
         for folder in self._slots + ([self.base] if self.base else []):
             try:
@@ -150,14 +150,14 @@ class CpuGroups:
                 self.reason = f"could not remove {folder}: {err.strerror}"
         self._slots = []
 
-    def describe(self):
+    def describe(self) -> str:
         if self.available:
             what = "cpu.shares" if self.kind == "v1" else "cpu.weight"
             return f"cgroup {self.kind} CPU share per sandbox ({what})"
         return f"no CPU share per sandbox ({self.reason})"
 
 
-def waited(pid):
+def waited(pid: int) -> float | None:
     """Seconds process `pid` has spent runnable but waiting for a CPU (/proc/<pid>/schedstat), or None."""
     try:
         with open(f"/proc/{pid}/schedstat", "rb") as f:
@@ -166,7 +166,7 @@ def waited(pid):
         return None
 
 
-def host_pid(sandbox_pid, guest_pid):
+def host_pid(sandbox_pid: int, guest_pid: int) -> int | None:
     """The grader's view of a guest that a sandbox in its own pid namespace calls `guest_pid`: the child of
     the sandbox process (`sandbox_pid`, host view) whose innermost pid is `guest_pid`. None if not found."""
     try:
@@ -187,19 +187,19 @@ def host_pid(sandbox_pid, guest_pid):
 class StarvationClock:
     """How long a guest process waited for a CPU since `start()`; zero where it cannot be read."""
 
-    def __init__(self, pid):
+    def __init__(self, pid: int | None) -> None:
         self.pid = pid
         self._start = waited(pid) if pid else None
         self.readable = self._start is not None
 
-    def starved(self):
-        if not self.readable:
+    def starved(self) -> float:
+        if self._start is None or self.pid is None:  # not readable: _start was read from this pid
             return 0.0
         now = waited(self.pid)
         return 0.0 if now is None else max(0.0, now - self._start)
 
 
-def _times(pid):
+def _times(pid: int) -> tuple[float, float] | None:
     """(utime + stime, cutime + cstime) of `pid` in seconds, or None once it is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
@@ -210,7 +210,7 @@ def _times(pid):
     return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
 
 
-def tree_cpu(root):
+def tree_cpu(root: int) -> float:
     """CPU seconds of every process below `root` (a sandbox process: it reaps all its submission's processes,
     escaped ones included), plus what the reaped ones used (its own and its descendants' children times)."""
     total, todo, first = 0.0, [root], True
@@ -232,9 +232,11 @@ def tree_cpu(root):
 class TreeClock:
     """CPU seconds a sandbox's submission has used since `start`, over all its processes (None: unknown)."""
 
-    def __init__(self, root):
+    def __init__(self, root: int | None) -> None:
         self.root = root
         self._start = tree_cpu(root) if root else None
 
-    def used(self):
-        return None if self._start is None else tree_cpu(self.root) - self._start
+    def used(self) -> float | None:
+        if self._start is None or self.root is None:  # unknown: _start was read from this root
+            return None
+        return tree_cpu(self.root) - self._start

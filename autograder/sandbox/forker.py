@@ -46,14 +46,19 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict
 
-try:  # inside the sandbox: loaded from source beside this module (see pool.BOOT)
-    import adam_hw_guest as guest
-    import adam_hw_landlock as landlock
-    import adam_hw_protocol as protocol
-    import adam_hw_seccomp as seccomp
-except ModuleNotFoundError:  # imported from the grader's package (its unit tests)
+if TYPE_CHECKING:  # the type checker reads the grader's package, whichever way they are loaded below
     from autograder.sandbox import guest, landlock, protocol, seccomp
+else:
+    try:  # inside the sandbox: loaded from source beside this module (see pool.BOOT)
+        import adam_hw_guest as guest
+        import adam_hw_landlock as landlock
+        import adam_hw_protocol as protocol
+        import adam_hw_seccomp as seccomp
+    except ModuleNotFoundError:  # imported from the grader's package (its unit tests)
+        from autograder.sandbox import guest, landlock, protocol, seccomp
 
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
@@ -67,13 +72,34 @@ IPC_RMID = 0
 SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
 MAX_CONTROL_BYTES = 1 << 20  # a request from the grader is a few hundred bytes
 
+#: A request from the grader or a reply to it: one JSON object.
+Message = protocol.Message
+
+
+class SandboxConfig(TypedDict):
+    """What the grader starts a sandbox process with (pool.SandboxProcess), as JSON on its command line."""
+
+    level: Literal["os", "basic"]
+    control: int  # the socket to the grader
+    uid: int | None  # as root: the dedicated uid every guest drops to
+    site: list[str]  # the folders numpy and sympy import from
+    keep: list[str]  # level os: folders bound back read-only
+    hide: list[str]  # level os: the grader's own folders, covered
+    env: dict[str, str]
+    tmp_mb: int
+    modules: NotRequired[list[tuple[str, str]]]  # the sources pool.BOOT makes modules of (it takes them out)
+    landlock_abi: int
+    landlock_rules: list[tuple[str, int]]
+    seccomp: bool
+    cgroup: str | None  # its cgroup.procs (cpu.py), or None
+
 
 @functools.cache
-def _libc():
+def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
-def _mount(source, target, fstype=None, flags=0, data=None):
+def _mount(source: str | None, target: str, fstype: str | None = None, flags: int = 0, data: str | None = None) -> None:
     """mount(2) itself: no mount(8) to start a dozen times, and no path resolution of its own (which would
     turn /proc/self/fd/N back into a folder name that by then names the empty tmpfs over it)."""
     args = [None if x is None else x.encode() for x in (source, target, fstype)]
@@ -82,17 +108,17 @@ def _mount(source, target, fstype=None, flags=0, data=None):
         raise OSError(errno, f"mount {source} on {target} failed: {os.strerror(errno)}")
 
 
-def _tmpfs(path, size_mb, mode="755"):
+def _tmpfs(path: str, size_mb: int, mode: str = "755") -> None:
     _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size_mb}m,nr_inodes=4096,mode={mode}")
 
 
-def _bind_readonly(fd, path):
+def _bind_readonly(fd: int, path: str) -> None:
     """Bind the folder open as `fd` onto `path`, read-only (a bind mount takes its flags on a remount)."""
     _mount(f"/proc/self/fd/{fd}", path, flags=MS_BIND)
     _mount(None, path, flags=MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
-def setup_os(config):
+def setup_os(config: SandboxConfig) -> str:
     """Level "os": a private view of the file system in this mount namespace (see the module docstring)."""
     _mount(None, "/", flags=MS_REC | MS_PRIVATE)  # nothing done here reaches the grader's own view
     # Handles on what must stay visible, taken before the folders above them are hidden.
@@ -121,7 +147,7 @@ def setup_os(config):
     return "/tmp"
 
 
-def setup_basic(drop):
+def setup_basic(drop: bool) -> str:
     _libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     home = tempfile.mkdtemp(prefix="adam-hw-")
     if drop:
@@ -129,7 +155,7 @@ def setup_basic(drop):
     return home
 
 
-def private_matplotlib(home):
+def private_matplotlib(home: str) -> None:
     """Matplotlib's folder for this sandbox process alone (a preloaded pyplot builds its font cache here),
     never a shared one such as /tmp/adam-hw-matplotlib, which any student could fill with a FIFO."""
     path = os.path.join(home, "matplotlib")
@@ -137,7 +163,7 @@ def private_matplotlib(home):
     os.environ["MPLCONFIGDIR"] = path
 
 
-def import_shared(site):
+def import_shared(site: list[str]) -> None:
     """What every guest and typical submissions import, loaded once here before any fork, while this
     process can still read the standard library: as root at level "basic" the dedicated uid may not (e.g.
     a Python installed under /root)."""
@@ -146,7 +172,7 @@ def import_shared(site):
         importlib.import_module(name)  # encodings.idna: socket needs it for any host name
 
 
-def warm_sympy(steps=6):
+def warm_sympy(steps: int = 6) -> None:
     """Run once the algebra the identity checks make every guest do (Adam's v_t on real symbols, then
     together / fraction / Poly), so sympy's caches are warm in every fork: it halves a submission's time."""
     import sympy
@@ -165,7 +191,7 @@ def warm_sympy(steps=6):
     sympy.Rational(-3, 1000)
 
 
-def preload(names):
+def preload(names: Iterable[str]) -> None:
     """Import modules here, once, for every later guest (a notebook's plotting cell imports matplotlib:
     a second per notebook otherwise). Only modules the grader names; one that is not installed is skipped."""
     fresh = [name for name in names if name not in sys.modules]
@@ -187,7 +213,7 @@ def preload(names):
         gc.freeze()
 
 
-def own_processes():
+def own_processes() -> int:
     uid, count = os.getuid(), 0
     for pid in os.listdir("/proc"):
         try:
@@ -197,9 +223,9 @@ def own_processes():
     return count
 
 
-def descendants(root):
+def descendants(root: int) -> list[int]:
     """Every process below `root` (level "basic": this process is their subreaper)."""
-    children = {}
+    children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -209,7 +235,8 @@ def descendants(root):
         except (OSError, ValueError, IndexError):
             continue  # gone meanwhile
         children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [root]
+    found: list[int] = []
+    todo = [root]
     while todo:
         for pid in children.get(todo.pop(), []):
             found.append(pid)
@@ -217,7 +244,7 @@ def descendants(root):
     return found
 
 
-def describe(code):
+def describe(code: int | None) -> str:
     """A wait status in words: "exit code 1", "killed by signal SIGKILL"."""
     if code is None:
         return "still running"
@@ -226,7 +253,7 @@ def describe(code):
     return f"exit code {os.waitstatus_to_exitcode(code)}"
 
 
-def remove_tree(path):
+def remove_tree(path: str) -> None:
     """`rm -rf path`, without recursion or long paths (a student's folders may nest 100,000 deep: past
     Python's stack and PATH_MAX), never following a symbolic link, and making a folder the student locked
     (mode 000) enterable first. Called only once every process that could change the tree is dead."""
@@ -239,7 +266,7 @@ def remove_tree(path):
     here = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.chdir(path)
-        names = []  # the folders entered below `path`, in order: the way back up
+        names: list[str] = []  # the folders entered below `path`, in order: the way back up
         while True:
             entered = None
             with os.scandir(".") as entries:
@@ -263,7 +290,7 @@ def remove_tree(path):
     os.rmdir(path)
 
 
-def _copy_fd(source_fd, path):
+def _copy_fd(source_fd: int, path: str) -> None:
     """Write what `source_fd` holds (from its start) to a new file at `path`."""
     out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
@@ -277,7 +304,7 @@ def _copy_fd(source_fd, path):
         os.close(out)
 
 
-def _sysv_objects(kind):
+def _sysv_objects(kind: str) -> list[dict[str, str]]:
     """[{column: value}] for the SysV IPC objects of `kind` ("shm", "sem", "msg") this process can see."""
     try:
         with open(f"/proc/sysvipc/{kind}") as f:
@@ -288,7 +315,7 @@ def _sysv_objects(kind):
     return [dict(zip(names, row.split())) for row in rows]
 
 
-def remove_sysv(owned):
+def remove_sysv(owned: Callable[[dict[str, str]], object]) -> None:
     """Remove the SysV shared memory, semaphores and message queues for which owned(row) is true."""
     libc = _libc()
     for kind, key, remove in (
@@ -304,7 +331,7 @@ def remove_sysv(owned):
 class Forker:
     """The sandbox process's state once set up: where guests live, and the guest of the current submission."""
 
-    def __init__(self, config, control, home):
+    def __init__(self, config: SandboxConfig, control: socket.socket, home: str) -> None:
         self.config = config
         self.level = config["level"]
         self.control = control
@@ -314,24 +341,34 @@ class Forker:
         self.home = home
         self.work = os.path.join(home, "work")
         self.output = os.path.join(home, "output.txt")
-        self.current = None  # pid of the guest serving the current submission
-        self.status = None  # its wait status, once reaped
-        self.seen = set()  # every pid of the current submission seen so far (its IPC objects are removed)
-        self.before = set()  # the SysV objects that existed when it started (never removed at level basic)
+        self.current: int | None = None  # pid of the guest serving the current submission
+        self.status: int | None = None  # its wait status, once reaped
+        self.seen: set[int] = set()  # every pid of the current submission seen so far (its IPC objects are removed)
+        # the SysV objects that existed when it started (never removed at level basic)
+        self.before: set[tuple[str, str | None]] = set()
         self._buffer = b""
-        self.rules = []  # (O_PATH fd, rights) of Landlock's planned rules, opened by open_rules()
-        self.ruleset = None  # the guests' Landlock ruleset (landlock.Ruleset), for the work folder below
-        self.work_id = None  # (device, inode) of the work folder that ruleset grants
+        self.rules: list[tuple[int, int]] = []  # (O_PATH fd, rights) of Landlock's planned rules (open_rules())
+        self.ruleset: landlock.Ruleset | None = None  # the guests' Landlock ruleset, for the work folder below
+        self.work_id: tuple[int, int] | None = None  # (device, inode) of the work folder that ruleset grants
 
-    def send(self, message, fds=()):
+    @property
+    def uid(self) -> int:
+        """The dedicated uid every guest drops to: asked for only when `drop` (as root, where the pool
+        always allocates one)."""
+        uid = self.config["uid"]
+        if uid is None:
+            raise RuntimeError("a guest drops to a dedicated uid only as root, and the pool gave none")
+        return uid
+
+    def send(self, message: Message, fds: Sequence[int] = ()) -> None:
         data = protocol.dumps(message)
         socket.send_fds(self.control, [data], list(fds)) if fds else self.control.sendall(data)
 
     # -- one submission's guest ---------------------------------------------------------------------------
 
-    def receive(self):
+    def receive(self) -> tuple[Message | None, list[int]]:
         """The next request and the file descriptors sent with it; (None, []) once the grader hangs up."""
-        fds = []
+        fds: list[int] = []
         while b"\n" not in self._buffer:
             data, got, _, _ = socket.recv_fds(self.control, 1 << 16, 4)
             fds += got
@@ -339,9 +376,10 @@ class Forker:
                 return None, fds
             self._buffer += data
         line, _, self._buffer = self._buffer.partition(b"\n")
-        return json.loads(line), fds
+        request: Message = json.loads(line)  # the grader's request: a JSON object (pool.SandboxProcess.request)
+        return request, fds
 
-    def isolate_ipc(self, memory):
+    def isolate_ipc(self, memory: int) -> None:
         """As root: this guest's own IPC namespace (its SysV objects and POSIX queues end with it, and no
         other student's are visible), with shared memory capped at the memory limit. Without the right to
         do so (a container without CAP_SYS_ADMIN), finish() removes what the dedicated uid created."""
@@ -355,7 +393,7 @@ class Forker:
             except OSError:
                 pass  # a read-only /proc/sys: the limits stay the system's
 
-    def fresh_work(self):
+    def fresh_work(self) -> None:
         """An empty work folder for the next guest. The folder itself is kept (only emptied) while it is
         the one the cached Landlock ruleset names, so that ruleset serves every guest: building one costs
         a few hundred system calls, restricting with it one."""
@@ -368,7 +406,7 @@ class Forker:
             self.ruleset.close()
         self.ruleset = self.confine_rules()
 
-    def clear_work(self):
+    def clear_work(self) -> bool:
         """Empty the work folder, keeping it if it is the one the ruleset names (True), else remove it."""
         try:
             info = os.lstat(self.work)
@@ -382,7 +420,7 @@ class Forker:
         remove_tree(self.work)
         return False
 
-    def open_rules(self):
+    def open_rules(self) -> None:
         """Open each planned Landlock rule's path once, in this process's view of the file system (level os
         hides some: nothing to grant there); every guest builds its ruleset from these."""
         if not self.config.get("landlock_abi"):
@@ -393,7 +431,7 @@ class Forker:
             except OSError:
                 pass
 
-    def confine_rules(self):
+    def confine_rules(self) -> "landlock.Ruleset | None":
         """The guests' Landlock ruleset (None without Landlock): the planned rules and the work folder."""
         if not self.config.get("landlock_abi"):
             return None
@@ -403,7 +441,7 @@ class Forker:
         ruleset.allow(self.work, landlock.WRITE)
         return ruleset
 
-    def confine(self):
+    def confine(self) -> None:
         """The last step before the guest runs: Landlock, then the seccomp filter (the grader checked that
         both work on this machine, so a failure here is the grader's, and loud)."""
         if self.ruleset is not None:
@@ -412,7 +450,7 @@ class Forker:
         if self.config.get("seccomp"):
             seccomp.install()
 
-    def become_student(self, request, req_r, rep_w, out_fd, path, source_fd):
+    def become_student(self, request: Message, req_r: int, rep_w: int, out_fd: int, path: str, source_fd: int) -> None:
         """In the forked child: shed everything of the sandbox's, drop privileges, then run the guest."""
         os.setsid()
         _copy_fd(source_fd, path)  # the submission reaches memory only here, in the student's own process
@@ -426,7 +464,7 @@ class Forker:
         for low, high in zip(kept, kept[1:] + [os.sysconf("SC_OPEN_MAX")]):
             os.closerange(low + 1, high)  # the control socket above all: the student must never reach it
         if self.drop:
-            uid = self.config["uid"]
+            uid = self.uid
             os.setgroups([])
             os.setresgid(uid, uid, uid)
             os.setresuid(uid, uid, uid)
@@ -440,12 +478,17 @@ class Forker:
         tempfile.tempdir = None  # this process cached /tmp when it made its home: the guest's is TMPDIR
         rlimits = dict(request["rlimits"])
         rlimits["RLIMIT_NPROC"] = NPROC if self.drop else own_processes() + NPROC
-        guest_config = {"fds": [req_r, rep_w], "site": [], "rlimits": rlimits, "submission_path": path}
+        guest_config: guest.GuestConfig = {
+            "fds": [req_r, rep_w],
+            "site": [],
+            "rlimits": rlimits,
+            "submission_path": path,
+        }
         sys.argv[:] = [path]
         self.confine()
         guest.main(guest_config)
 
-    def spawn(self, request, fds):
+    def spawn(self, request: Message, fds: list[int]) -> None:
         self.finish_current()
         if len(fds) != 1:
             raise ValueError(f"a spawn request comes with the submission's memfd, got {len(fds)} descriptors")
@@ -454,7 +497,7 @@ class Forker:
         self.fresh_work()
         path = os.path.join(self.work, request["name"])
         if self.drop:
-            os.chown(self.work, self.config["uid"], self.config["uid"])
+            os.chown(self.work, self.uid, self.uid)
         # Without a uid of its own (not root), finish() removes only the objects made after this point.
         self.before = (
             set()
@@ -490,7 +533,7 @@ class Forker:
 
     # -- ending a submission ------------------------------------------------------------------------------
 
-    def reap(self):
+    def reap(self) -> bool:
         """Reap every child that has ended; False once there are no children left at all."""
         while True:
             try:
@@ -503,7 +546,7 @@ class Forker:
             if pid == self.current:
                 self.status = code
 
-    def kill_all(self):
+    def kill_all(self) -> None:
         """SIGKILL every process of the submission, again and again until none is left (fork storms race)."""
         while True:
             if self.level == "os":
@@ -523,7 +566,7 @@ class Forker:
                 return
             time.sleep(0.001)
 
-    def finish_current(self):
+    def finish_current(self) -> None:
         """Kill every process of the submission, then remove everything it left."""
         if self.current is None:
             return
@@ -533,9 +576,9 @@ class Forker:
         if os.path.exists(self.output):
             os.unlink(self.output)  # the grader still holds it open, to read what the student printed
         if self.drop:  # the uid is this sandbox's alone (pool.allocate_uid): all it owns is the student's
-            uid = str(self.config["uid"])
+            uid = str(self.uid)
             remove_sysv(lambda row: uid in (row.get("uid"), row.get("cuid")))
-            self.remove_shared_files(self.config["uid"], keep=self.work_id)
+            self.remove_shared_files(self.uid, keep=self.work_id)
         else:  # the grader's own uid: only objects this submission's processes created, never the TA's
             seen = {str(pid) for pid in self.seen}
             remove_sysv(
@@ -546,7 +589,7 @@ class Forker:
             )
 
     @staticmethod
-    def remove_shared_files(uid, keep=None):
+    def remove_shared_files(uid: int, keep: tuple[int, int] | None = None) -> None:
         """What a dedicated uid left in the shared temporary folders (visible at level basic). `keep` is
         the (device, inode) of the guests' work folder, which clear_work() has just emptied: at level os it
         lies in /tmp and is the uid's, and removing it too would make every guest rebuild the Landlock
@@ -564,11 +607,11 @@ class Forker:
                 except OSError:
                     pass  # gone meanwhile
 
-    def finish(self, request):
+    def finish(self, request: Message) -> None:
         self.finish_current()
         self.send(protocol.finished_reply(describe(self.status)))
 
-    def serve(self):
+    def serve(self) -> None:
         self.send(protocol.READY)
         while True:
             # Wake now and then to reap children that ended on their own (as init, orphans are ours too).
@@ -588,14 +631,14 @@ class Forker:
             remove_tree(self.home)
 
 
-def join_cgroup(procs):
+def join_cgroup(procs: str | None) -> None:
     """Into this sandbox's own cgroup (cpu.py: an equal CPU share), with every guest forked from here."""
     if procs:
         with open(procs, "w") as f:
             f.write("0")
 
 
-def main(config):
+def main(config: SandboxConfig) -> None:
     """Run as the sandbox process: isolate this process, import what guests share, then serve the grader."""
     control = socket.socket(fileno=config["control"])
     join_cgroup(config.get("cgroup"))

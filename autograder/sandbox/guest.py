@@ -19,22 +19,38 @@ import resource
 import signal
 import sys
 import traceback
+from collections.abc import Callable, Iterable, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NotRequired, TextIO, TypedDict
 
-try:  # inside the sandbox: loaded from source beside this module (see pool.BOOT)
-    import adam_hw_protocol as protocol
-except ModuleNotFoundError:  # imported from the grader's package (its unit tests)
+if TYPE_CHECKING:  # the type checker reads the grader's package, whichever way it is loaded below
     from autograder.sandbox import protocol
+else:
+    try:  # inside the sandbox: loaded from source beside this module (see pool.BOOT)
+        import adam_hw_protocol as protocol
+    except ModuleNotFoundError:  # imported from the grader's package (its unit tests)
+        from autograder.sandbox import protocol
 
 MAX_ELEMENTS = 10_000  # no probe needs more; a larger answer is reported by size, not sent
 
 
-def _limit(name, value):
+class GuestConfig(TypedDict):
+    """What the sandbox process (forker.py) starts a guest with."""
+
+    fds: list[int]  # the request pipe (read) and the reply pipe (write)
+    site: list[str]  # import path
+    rlimits: dict[str, int]
+    submission_path: str | None  # the student's file, so errors can name their line
+    recursion: NotRequired[int]
+
+
+def _limit(name: str, value: int | None) -> None:
     if value is None or not hasattr(resource, name):
         return
     resource.setrlimit(getattr(resource, name), (value, value))
 
 
-def confine(config):
+def confine(config: GuestConfig) -> None:
     """Everything that limits this process before any student code runs, in one place: the resource
     limits (memory, processes, file size, core dumps) the grader asked for."""
     for name, value in config["rlimits"].items():
@@ -43,18 +59,18 @@ def confine(config):
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
-def _sympy():
+def _sympy() -> Any:  # the sympy module, which ships no hints
     import sympy
 
     return sympy
 
 
-def _type_name(x):
+def _type_name(x: object) -> str:
     t = type(x)
     return t.__name__ if t.__module__ in ("builtins", "numpy") else f"{t.__module__}.{t.__name__}"
 
 
-def encode_value(x):
+def encode_value(x: object) -> protocol.Message:
     """What a student's function returned, as plain JSON data (never the object itself)."""
     import numpy as np
 
@@ -62,7 +78,7 @@ def encode_value(x):
         return {"kind": "other", "type": _type_name(x), "dtype": str(np.asarray(x).dtype), "repr": repr(x)[:200]}
     if isinstance(x, (bool, np.bool_)) or x is None:
         return {"kind": "other", "type": _type_name(x), "repr": repr(x)[:200]}
-    if type(x) in (int, float):
+    if type(x) is int or type(x) is float:
         return {"kind": "scalar", "type": type(x).__name__, "dtype": "float64", "value": float(x)}
     if isinstance(x, np.generic) and x.dtype.kind in "iuf":
         return {"kind": "scalar", "type": _type_name(x), "dtype": str(x.dtype), "value": float(x)}
@@ -88,7 +104,7 @@ def encode_value(x):
     }
 
 
-def encode_symbolic(x, gens):
+def encode_symbolic(x: object, gens: Sequence[Any]) -> protocol.Message:
     """A symbolic result as numerator and denominator polynomials in gens, with exact rational coefficients."""
     import numpy as np
 
@@ -110,12 +126,12 @@ def encode_symbolic(x, gens):
 class Guest:
     """One submission's module and the answers about it (see the module docstring)."""
 
-    def __init__(self, submission_path=None):
+    def __init__(self, submission_path: str | None = None) -> None:
         self.submission_path = submission_path
-        self.module = None  # the student's module, once loaded (or built up by notebook cells)
-        self.symbols = {}
-        self.cell_files = {}  # "<cell N>" -> N: the file names a notebook's cells are compiled under
-        self.ops = {
+        self.module: ModuleType | None = None  # the student's module, once loaded (or built up by notebook cells)
+        self.symbols: dict[str, Any] = {}  # name -> the real sympy symbol
+        self.cell_files: dict[str, int] = {}  # "<cell N>" -> N: the file names a notebook's cells are compiled under
+        self.ops: dict[str, Callable[[protocol.Message], protocol.Message]] = {
             protocol.GuestOp.LOAD: self.op_load,
             protocol.GuestOp.CALL: self.op_call,
             protocol.GuestOp.UNROLL: self.op_unroll,
@@ -123,7 +139,7 @@ class Guest:
             protocol.GuestOp.FUNCTIONS: self.op_functions,
         }
 
-    def decode(self, x):
+    def decode(self, x: object) -> object:
         """An input from the grader: numbers and lists as they are, {"nd": ...} arrays, {"sym": ...} symbols."""
         import numpy as np
 
@@ -141,7 +157,7 @@ class Guest:
             return [self.decode(e) for e in x]
         return x
 
-    def describe_error(self, err):
+    def describe_error(self, err: BaseException) -> protocol.ErrorInfo:
         """A student's exception as data: its type, message and the line of their file it came from."""
         theirs = {self.submission_path} | set(self.cell_files)
         if isinstance(err, SyntaxError) and err.filename in theirs:
@@ -150,7 +166,7 @@ class Guest:
                 str(err.msg)[:500],
                 err.lineno,
                 (err.text or "").strip()[:200],
-                self.cell_files.get(err.filename),
+                self.cell_files.get(err.filename or ""),
                 with_cell=True,
             )
         for frame in reversed(traceback.extract_tb(err.__traceback__)):
@@ -165,16 +181,18 @@ class Guest:
                 )
         return protocol.error_info(type(err).__name__, str(err)[:500])
 
-    def handle(self, request):
+    def handle(self, request: protocol.Message) -> str:
         """The reply to one request as one line of JSON text; never raises for anything student code does."""
         try:
             return json.dumps(self.ops[request["op"]](request))
         except BaseException as err:  # e.g. a student's object that breaks encoding: still just data
             return json.dumps(protocol.error_reply(self.describe_error(err), guest=True))
 
-    def op_load(self, request):
+    def op_load(self, request: protocol.Message) -> protocol.Message:
         path = request["path"]
         spec = importlib.util.spec_from_file_location("second_moment", path)
+        if spec is None or spec.loader is None:  # never for a .py file; said plainly rather than as an AttributeError
+            raise ImportError(f"no loader for {path}")
         module = importlib.util.module_from_spec(spec)
         sys.modules["second_moment"] = module
         try:
@@ -184,10 +202,11 @@ class Guest:
         self.module = module
         return self.op_functions(request)
 
-    def _student(self, name):
-        return getattr(self.module, name)
+    def _student(self, name: str) -> Callable[..., object]:
+        function: Callable[..., object] = getattr(self.module, name)  # a missing one raises: the student's error
+        return function
 
-    def op_call(self, request):
+    def op_call(self, request: protocol.Message) -> protocol.Message:
         import numpy as np
 
         args = [self.decode(a) for a in request["args"]]
@@ -200,7 +219,7 @@ class Guest:
         after = [encode_value(a) if wanted and isinstance(a, (list, np.ndarray)) else None for a in args]
         return protocol.ok_reply(value=encode_value(result), args_after=after)
 
-    def op_unroll(self, request):
+    def op_unroll(self, request: protocol.Message) -> protocol.Message:
         """Run update_v from v_0 over the gradients (and bias_correct after each step, if asked)."""
         gradients = [self.decode(g) for g in request["gradients"]]
         beta2 = self.decode(request["beta2"])
@@ -208,7 +227,7 @@ class Guest:
         symbolic = any(isinstance(x, dict) and "sym" in x for x in request["gradients"] + [request["beta2"]])
         if symbolic:
             gens = [self.symbols[name] for name in request["gens"]]
-        values = []
+        values: list[protocol.Message] = []
         try:
             for t, g in enumerate(gradients, start=1):
                 v = self._student("update_v")(v, g, beta2=beta2)
@@ -219,7 +238,7 @@ class Guest:
             return protocol.error_reply(self.describe_error(err))
         return protocol.ok_reply(values=values)
 
-    def op_exec_cell(self, request):
+    def op_exec_cell(self, request: protocol.Message) -> protocol.Message:
         """Run one notebook cell in the module the notebook builds up (created by the first cell)."""
         if self.module is None:
             self.module = type(sys)("second_moment")
@@ -238,12 +257,12 @@ class Guest:
             sys.stderr.flush()
         return protocol.ok_reply()
 
-    def op_functions(self, request):
+    def op_functions(self, request: protocol.Message) -> protocol.Message:
         """Which of the graded functions the submission (or the notebook's cells, once all ran) defines."""
         found = {name: callable(getattr(self.module, name, None)) for name in request["functions"]}
         return protocol.ok_reply(functions=found)
 
-    def serve(self, requests, replies):
+    def serve(self, requests: Iterable[str], replies: TextIO) -> None:
         """Answer each line of `requests` (a text file) with one line on `replies`, after saying ready."""
         replies.write(json.dumps(protocol.READY) + "\n")  # set-up is over; no student code has run yet
         replies.flush()
@@ -257,7 +276,7 @@ class Guest:
                 return
 
 
-def _flush_output():
+def _flush_output() -> None:
     """What the student printed reaches the output file now: the process may be killed at any moment later."""
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -266,7 +285,7 @@ def _flush_output():
             pass
 
 
-def main(config):
+def main(config: GuestConfig) -> None:
     """Run as the guest of one submission: confine this process, then serve the grader until it hangs up.
 
     config: "fds" (the request and reply pipes), "rlimits", "site" (import path), "recursion", and

@@ -17,20 +17,26 @@ sandbox then ends the submission while the grader goes on, and the pool waits fo
 serves anyone else.
 """
 
+from __future__ import annotations
+
 import collections
 import fcntl
 import io
 import os
 import select
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO, Protocol
 
 from autograder.config import GradeConfig
+from autograder.results import LoadError, grader_load_error
 from autograder.rubric import FUNCTIONS
 from autograder.sandbox import cpu, protocol
-from autograder.sandbox.pool import SandboxLost, SandboxPool, default_pool
-from autograder.sandbox.protocol import Status
+from autograder.sandbox.pool import Level, SandboxLost, SandboxPool, SandboxProcess, default_pool
+from autograder.sandbox.protocol import Message, Status
 
 # Of each function a request does not use, this much of a timeout is kept back from CPU-starvation credit.
 RESERVE = 0.5
@@ -46,7 +52,7 @@ PIPELINE_BYTES = 256 * 1024
 F_SETPIPE_SZ, F_GETPIPE_SZ = 1031, 1032  # fcntl.F_SETPIPE_SZ and F_GETPIPE_SZ (Linux), named in Python 3.10+
 
 
-def _pipe_room(fd):
+def _pipe_room(fd: int) -> int:
     """Bytes that can be written to the empty pipe `fd` without blocking: PIPELINE_BYTES where the kernel
     grants a pipe that large, else what it holds, less a page of margin."""
     try:
@@ -65,6 +71,18 @@ def _pipe_room(fd):
 GRACE = 0.5
 
 
+#: What came back for a request: the checked reply (Status.OK), why the guest died or what was wrong with
+#: its reply (CRASHED, PROTOCOL), or nothing (TIMEOUT).
+Payload = Message | str | None
+
+
+def answer(payload: Payload) -> Message:
+    """The reply that came with Status.OK: an object protocol.check_reply has checked."""
+    if not isinstance(payload, dict):
+        raise TypeError(f"a request answered ok carries the guest's reply, got {payload!r}")
+    return payload
+
+
 class GuestStartError(RuntimeError):
     """The guest died or hung while setting up, before loading the submission: a bug or a bad set-up of
     the grader (a memory limit too small to start Python, say), never something a student did."""
@@ -75,20 +93,20 @@ class Reply:
     """What became of one request: plain data only. `status` says which (see `protocol.Status`)."""
 
     status: Status
-    value: dict | None = None
-    error: dict | None = None
+    value: Message | None = None  # the guest's reply, when ok
+    error: Mapping[str, Any] | None = None  # the student's exception (protocol.ErrorInfo), or the load error
     detail: str = ""
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.status == Status.OK
 
 
-_LINES: dict = {}  # id(request) -> (request, its encoding): see _line
+_LINES: dict[int, tuple[Message, bytes]] = {}  # id(request) -> (request, its encoding): see _line
 _LINES_KEPT = 4096
 
 
-def _line(request):
+def _line(request: Message) -> bytes:
     """The request as the line written to the guest, which is also how a prefetched reply is found.
 
     Kept per request object (the request held too, so its id is not reused): the checks are the same
@@ -104,14 +122,14 @@ def _line(request):
     return line
 
 
-def _write_all(fd, data):
+def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
     os.lseek(fd, 0, os.SEEK_SET)
 
 
-def read_output(fd, keep):
+def read_output(fd: int, keep: int) -> bytes:
     """What a guest printed (its output file, open as `fd`): all of it, or its first and last `keep` bytes
     and how much was cut. Read here, in the grader: the sandbox process never holds a student's output."""
     size = os.fstat(fd).st_size
@@ -121,17 +139,28 @@ def read_output(fd, keep):
     return head + f"\n[... {size - 2 * keep} bytes of output cut ...]\n".encode() + tail
 
 
-def isolation(config: GradeConfig, pool: SandboxPool | None = None):
+def isolation(config: GradeConfig, pool: SandboxPool | None = None) -> str:
     """The isolation level this config gets here, in words (results.json's extra_data["isolation"])."""
     return (pool or default_pool()).resolve(config.isolation)[1]
+
+
+class Loader(Protocol):
+    """What gets a submission into the guest: `ModuleLoad`, or `notebook.replay.CellReplay`."""
+
+    @property
+    def preload(self) -> tuple[str, ...]:
+        """Modules the sandbox process imports once for every guest (see protocol.spawn_request)."""
+
+    def load(self, host: Host) -> tuple[Mapping[str, object] | None, LoadError | None]:
+        """(available, load_error): which graded functions are defined, or why the submission did not load."""
 
 
 class ModuleLoad:
     """Gets a .py submission into the guest: import it, time-boxed, and see which functions it defines."""
 
-    preload = ()  # modules the sandbox process imports once for every guest (see protocol.spawn_request)
+    preload: tuple[str, ...] = ()  # modules the sandbox process imports once for every guest
 
-    def load(self, host):
+    def load(self, host: Host) -> tuple[Mapping[str, object] | None, LoadError | None]:
         """(available, load_error): which graded functions are defined, or why the file did not load."""
         timeout = host.config.timeout
         again = (
@@ -139,22 +168,24 @@ class ModuleLoad:
             f"your submission has in all"
         )
         if host.load_budget() <= 0:
-            return None, {"type": "Timeout", "message": again}
+            return None, grader_load_error("Timeout", again)
         reload = host.loads > 1
         host.start()
         status, payload = host.load_roundtrip(protocol.load_request(str(host.submission), host.functions))
         if status == Status.TIMEOUT:
-            return None, {
-                "type": "Timeout",
-                "message": again if reload else f"loading your file took longer than {timeout:g} s",
-            }
+            return None, grader_load_error(
+                "Timeout", again if reload else f"loading your file took longer than {timeout:g} s"
+            )
         if status == Status.CRASHED:
-            return None, {"type": "Crashed", "message": f"your file ended the process while loading ({payload})"}
+            return None, grader_load_error("Crashed", f"your file ended the process while loading ({payload})")
         if status == Status.PROTOCOL:
             return None, {"type": "Error", "message": str(payload)[:300]}
-        if payload.get("ok") is not True:
-            return None, payload["error"]
-        return payload.get("functions", {}), None
+        reply = answer(payload)
+        if reply.get("ok") is not True:
+            error: LoadError = reply["error"]  # protocol.ErrorInfo, checked by protocol.check_error
+            return None, error
+        functions: dict[str, object] = reply.get("functions", {})  # checked by protocol.check_reply
+        return functions, None
 
 
 class Host:
@@ -162,54 +193,69 @@ class Host:
 
     def __init__(
         self,
-        source,
+        source: str | Path,
         config: GradeConfig,
-        functions=FUNCTIONS,
-        loader=None,
+        functions: Iterable[str] = FUNCTIONS,
+        loader: Loader | None = None,
         pool: SandboxPool | None = None,
         data: bytes | None = None,
         hand_back: bool = False,
-    ):
+        rlimits: Mapping[str, int] | None = None,
+    ) -> None:
         self.config = config
         # close() returns at once, the sandbox ending the submission meanwhile; the pool waits for that
         # before the sandbox serves anyone else, and SandboxPool.settle() for all of them (grade_batch).
         self.hand_back = hand_back
         self.functions = tuple(functions)
-        self.loader = loader or ModuleLoad()
+        self.loader: Loader = loader or ModuleLoad()
         self.pool = pool or default_pool()
-        self.broken = {}  # function name -> why its later calls are skipped ("timed out", "crashed ...")
-        self._spent = {}  # function name -> seconds its calls have taken so far
-        self._prefetched = {}  # request (as JSON) -> [(status, payload)] answered ahead by prefetch()
-        self.load_error = None  # set when the submission cannot be loaded; every call is then unavailable
+        # The guest's resource limits beyond (or instead of) those the config gives: see _limits.
+        self._rlimits = dict(rlimits or {})
+        self.broken: dict[str, str] = {}  # function name -> why its later calls are skipped ("timed out", ...)
+        self._spent: dict[str, float] = {}  # function name -> seconds its calls have taken so far
+        # request (as JSON) -> [(status, payload)] answered ahead by prefetch()
+        self._prefetched: dict[bytes, list[tuple[Status, Payload]]] = {}
+        # set when the submission cannot be loaded; every call is then unavailable
+        self.load_error: LoadError | None = None
         self.loads = 0  # times the submission was loaded (again after a call ended its guest)
-        self.reload_error = None  # why loading it again failed, once it had loaded: later calls are skipped
+        # why loading it again failed, once it had loaded: later calls are skipped
+        self.reload_error: str | None = None
         self.total = (len(self.functions) + 1) * config.timeout  # seconds the whole submission has
         self._total_spent = 0.0  # seconds every request has taken so far, loads and reloads included
-        self.available = {}
+        self.available: dict[str, bool] = {}
+        self.level: Level
         self.level, self.isolation = self.pool.resolve(config.isolation)
-        self._sandbox = None  # the borrowed sandbox process while a guest serves this submission
+        # the borrowed sandbox process while a guest serves this submission
+        self._sandbox: SandboxProcess | None = None
         self._batch_bytes = 4096 - 512  # what one write of prefetched requests may hold (see _pipe_room)
-        self._lines = collections.deque()  # complete reply lines read ahead (a pipelined batch's)
+        self._lines: collections.deque[bytearray] = collections.deque()  # complete reply lines read ahead
         self._partial = bytearray()  # the start of the next line
         self._source = Path(source)
         self._data = data  # the file's bytes as the grader read and checked them (discover.Submission.load)
         self._name = "second_moment" + (self._source.suffix or ".py")
-        self.submission = None  # the file's path inside the sandbox, once a guest has it
-        self._guest_pid = None
-        self._guest_host_pid = None  # the same guest as the grader sees it (level os: another pid namespace)
+        self.submission: Path | None = None  # the file's path inside the sandbox, once a guest has it
+        self._guest_pid: int | None = None
+        # the same guest as the grader sees it (level os: another pid namespace)
+        self._guest_host_pid: int | None = None
         self._starved = 0.0  # seconds the last reply's wait was extended because the guest waited for a CPU
-        self._uses = ()  # the functions the request being answered runs (none: a load, a cell)
+        self._uses: Sequence[str] = ()  # the functions the request being answered runs (none: a load, a cell)
         self._output = io.BytesIO()  # grader notes, and each ended guest's output
+        # the guest's pipes and output, while it runs (set by start)
+        self._requests: BinaryIO
+        self._replies: int
+        self._printed: int
 
-    def __enter__(self):
+    def __enter__(self) -> Host:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.close()
 
     # -- requests -------------------------------------------------------------------------------------
 
-    def call(self, request, uses):
+    def call(self, request: Message, uses: Sequence[str]) -> Reply:
         """Send one request that runs the student's functions `uses`; return a Reply, never raise for them.
         A reply `prefetch` already has is returned as it came (the request ran before anything broke)."""
         line = _line(request)
@@ -222,7 +268,7 @@ class Host:
                 return Reply(Status.SKIPPED, detail=f"{name} {self.broken[name]} earlier, so it was not called again")
         if not self._ensure_loaded():
             if self.load_error is None:  # it loaded once; loading it again after a call ended the guest failed
-                return Reply(Status.SKIPPED, detail=self.reload_error)
+                return Reply(Status.SKIPPED, detail=self.reload_error or "")
             return Reply(Status.UNAVAILABLE, error=self.load_error)
         missing = [name for name in uses if not self.available.get(name)]
         if missing:
@@ -234,7 +280,7 @@ class Host:
         self._charge(uses, time.monotonic() - start, self._starved)
         return self._reply(status, payload, uses)
 
-    def prefetch(self, pairs):
+    def prefetch(self, pairs: Iterable[tuple[Message, Sequence[str]]]) -> None:
         """Send many (request, uses) at once and keep the replies for `call`, which then answers them
         without a round trip each. The guest runs them in order, exactly as if they were sent one by one,
         under the same time budget; if one hangs or crashes, it is answered as such, its functions are
@@ -243,7 +289,8 @@ class Host:
         while pending:
             if not self._ensure_loaded():
                 return  # `call` answers the rest: skipped, or unavailable
-            batch, size = [], 0
+            batch: list[tuple[Message, Sequence[str], bytes]] = []
+            size = 0
             while pending:
                 request, uses = pending[0]
                 if any(name in self.broken or not self.available.get(name) for name in uses):
@@ -260,7 +307,7 @@ class Host:
             answered = self._pipeline(batch)
             pending.extendleft((request, uses) for request, uses, _ in reversed(batch[answered:]))
 
-    def _pipeline(self, batch):
+    def _pipeline(self, batch: Sequence[tuple[Message, Sequence[str], bytes]]) -> int:
         """One write of the batch's requests (small enough never to block), then their replies in order.
         Returns how many got a reply: all of them, or up to the one that ended the guest (a hang, a crash,
         a forged reply), whose functions are then broken."""
@@ -283,7 +330,7 @@ class Host:
                 return answered
         return len(batch)
 
-    def _store(self, sent, status, payload):
+    def _store(self, sent: tuple[Message, Sequence[str], bytes], status: Status, payload: Payload) -> None:
         """Keep a prefetched reply for `call`; a hang or a crash breaks its functions now, so what is sent
         next leaves them out (the reply itself still says timed out or crashed)."""
         _, uses, line = sent
@@ -291,42 +338,44 @@ class Host:
         if status in (Status.TIMEOUT, Status.CRASHED):
             self._break(status, payload, uses)
 
-    def _budget(self, uses):
+    def _budget(self, uses: Sequence[str]) -> float:
         """Each function has `timeout` seconds in all, over every call: a function that takes just under
         the timeout on each of its many calls (a memory bomb, a sleep) still costs at most one timeout."""
         left = self.config.timeout - max(self._spent.get(name, 0.0) for name in uses)
         return max(0.0, min(left, self.total - self._total_spent))
 
-    def _charge(self, uses, seconds, starved=0.0):
+    def _charge(self, uses: Sequence[str], seconds: float, starved: float = 0.0) -> None:
         """`seconds` of wall-clock time against the submission's total; to the functions, less the time
         their guest spent waiting for a CPU (cpu.py)."""
         self._total_spent += seconds
         for name in uses:
             self._spent[name] = self._spent.get(name, 0.0) + seconds - starved
 
-    def _reserve(self):
+    def _reserve(self) -> float:
         """Wall time kept back from starvation credit for the functions the current request does not use, so
         a starved endless loop cannot take the quick calls of the others with it (RESERVE of a timeout each)."""
         others = [f for f in self.functions if f not in self._uses and f not in self.broken]
         timeout = self.config.timeout
         return sum(min(RESERVE * timeout, max(0.0, timeout - self._spent.get(f, 0.0))) for f in others)
 
-    def _break(self, status, payload, uses):
+    def _break(self, status: Status, payload: Payload, uses: Sequence[str]) -> None:
         why = "timed out" if status == Status.TIMEOUT else f"crashed the worker ({payload})"
         for name in uses:
             self.broken[name] = why
 
-    def _reply(self, status, payload, uses):
+    def _reply(self, status: Status, payload: Payload, uses: Sequence[str]) -> Reply:
         if status in (Status.TIMEOUT, Status.CRASHED):
             self._break(status, payload, uses)
             return Reply(status, detail=str(payload or ""))
         if status == Status.PROTOCOL:
-            return Reply(Status.PROTOCOL, detail=payload)
-        if payload.get("ok") is True:
-            return Reply(Status.OK, value=payload)
-        return Reply(Status.ERROR, error=payload.get("error") if isinstance(payload.get("error"), dict) else None)
+            return Reply(Status.PROTOCOL, detail=str(payload))
+        reply = answer(payload)
+        if reply.get("ok") is True:
+            return Reply(Status.OK, value=reply)
+        error = reply.get("error")
+        return Reply(Status.ERROR, error=error if isinstance(error, dict) else None)
 
-    def output(self):
+    def output(self) -> str:
         """What the student's code printed, cut to the first and last few KB."""
         data = self._output.getvalue()
         if self._sandbox is not None:
@@ -337,7 +386,7 @@ class Host:
             data = data[:keep] + f"\n[... {cut} bytes of output cut ...]\n".encode() + data[-keep:]
         return data.decode("utf-8", errors="replace")
 
-    def close(self):
+    def close(self) -> None:
         """End the submission: every process it started is dead when this returns; with `hand_back`, once
         its sandbox serves anyone else (see SandboxPool.acquire and settle)."""
         if not self.hand_back or self._sandbox is None:
@@ -353,12 +402,12 @@ class Host:
             return  # closed, and the guest's session killed, by finish_later
         self.pool.release(sandbox)
 
-    def _keep(self):
+    def _keep(self) -> int:
         return self.config.output_keep_kb * 1024
 
     # -- the guest, for loaders -----------------------------------------------------------------------
 
-    def _ensure_loaded(self):
+    def _ensure_loaded(self) -> bool:
         if self._sandbox is not None:
             return True
         if self.load_error is not None or self.reload_error is not None:
@@ -372,14 +421,16 @@ class Host:
             else:
                 self.load_error = error
             return False
+        if available is None:  # a loader that says neither what loaded nor why not: the grader's bug
+            raise TypeError(f"{type(self.loader).__name__}.load returned neither functions nor a load error")
         self.available = {name: available.get(name) is True for name in self.functions}
         return True
 
-    def load_budget(self):
+    def load_budget(self) -> float:
         """Seconds the next load (or notebook cell) may take: one timeout, within what the submission has left."""
         return max(0.0, min(self.config.timeout, self.total - self._total_spent))
 
-    def load_roundtrip(self, request, grace=0.0):
+    def load_roundtrip(self, request: Message, grace: float = 0.0) -> tuple[Status, Payload]:
         """A request that loads (imports the file, runs a cell): answered within load_budget() (plus `grace`),
         and its time charged to the submission."""
         start = time.monotonic()
@@ -387,21 +438,23 @@ class Host:
         self._total_spent += time.monotonic() - start
         return status, payload
 
-    def note(self, text):
+    def note(self, text: str) -> None:
         """A line from the grader (about a notebook's cells, say), shown with what the student's code printed."""
         self._output.write(f"[grader] {text}\n".encode())
         self._output.flush()
 
-    def _limits(self):
+    def _limits(self) -> dict[str, int]:
+        """The guest's resource limits: the config's, then any the host was made with (`rlimits`)."""
         return {
             "RLIMIT_AS": self.config.memory_mb * 1024 * 1024,
             "RLIMIT_FSIZE": self.config.file_size_mb * 1024 * 1024,
             "RLIMIT_CORE": 0,
             # A last bound on what any one process of the submission can burn: all the submission has.
             "RLIMIT_CPU": int(self.total) + 2,
+            **self._rlimits,
         }
 
-    def start(self):
+    def start(self) -> None:
         """A fresh guest for this submission, ready for requests. Raises GuestStartError if it cannot start.
         A sandbox process lost on the way (at level basic a student can kill one) is replaced once."""
         request = protocol.spawn_request(self._name, self._limits(), self.loader.preload)
@@ -433,13 +486,15 @@ class Host:
         # is the grader's own failure (loud), never a student's zero; and no student can fake one.
         status, payload = self._receive(self.config.timeout)
         if status != Status.OK:
-            why = self.kill() if status == Status.OK else payload
+            why = payload
             raise GuestStartError(
                 f"the worker could not start, before any student code ran ({status}: {why}); "
                 f"it printed: {self.output()[-2000:]!r}"
             )
 
-    def roundtrip(self, request, timeout=None, line=None):
+    def roundtrip(
+        self, request: Message, timeout: float | None = None, line: bytes | None = None
+    ) -> tuple[Status, Payload]:
         """(status, payload): ok with the decoded reply, or timeout / crashed / protocol with a reason.
         The reply must come within `timeout` seconds (default: the config's). `line`: the request, encoded."""
         try:
@@ -449,7 +504,7 @@ class Host:
             return Status.CRASHED, self._death()
         return self._receive(self.config.timeout if timeout is None else timeout, request)
 
-    def _receive(self, timeout, request=None):
+    def _receive(self, timeout: float, request: Message | None = None) -> tuple[Status, Payload]:
         """The next reply, within `timeout` seconds: (status, payload) as for roundtrip. The reply must be
         what `request` calls for (see protocol.check_reply; None: the guest's ready line). Anything else
         is a protocol status, and the guest is killed: what it sends next cannot be trusted either."""
@@ -462,8 +517,9 @@ class Host:
         # must not use more than one CPU (cpu.TreeClock, read only on this slow path).
         # The clock starts only once the grader has to wait: most replies are already there (prefetched),
         # and reading /proc for each of them was a good part of the grader's time per student.
-        clock = None
-        tree, since = None, None
+        clock: cpu.StarvationClock | None = None
+        tree: cpu.TreeClock | None = None
+        since = 0.0
         while not self._lines:
             now = time.monotonic()
             remaining = deadline - now
@@ -471,7 +527,7 @@ class Host:
                 starved = clock.starved() if clock is not None else 0.0
                 left = self.total - self._total_spent - (now - start) - self._reserve()
                 credit = min(starved - self._starved, left, CREDIT_STEP)
-                if tree is None and clock is not None and clock.readable:
+                if tree is None and clock is not None and clock.readable and self._sandbox is not None:
                     tree, since = cpu.TreeClock(self._sandbox.process_pid()), now
                 elif tree is not None and (tree.used() or 0.0) > HOG_CPUS * (now - since):
                     credit = 0.0
@@ -514,11 +570,11 @@ class Host:
             return Status.PROTOCOL, f"the worker sent something that is not a reply: {err}"
         return Status.OK, payload
 
-    def _death(self):
+    def _death(self) -> str:
         """Why the guest died, once every process of the submission is dead."""
         return self.kill() or "the sandbox process ended"
 
-    def kill(self):
+    def kill(self) -> str | None:
         """Kill every process of the submission and wait for them; returns how the guest ended."""
         if self._sandbox is None:
             return None
@@ -534,4 +590,5 @@ class Host:
             self._output.write(read_output(self._printed, self._keep()))
             os.close(self._printed)
         self.pool.release(sandbox)
-        return reply["status"]
+        status: str = reply["status"]  # checked by protocol.check_sandbox_reply
+        return status

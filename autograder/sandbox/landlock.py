@@ -25,6 +25,8 @@ import errno
 import os
 import platform
 import stat
+from collections.abc import Iterable
+from typing import Any
 
 # Landlock's numbers are in the kernel's generic syscall table: the same on x86_64 and aarch64.
 _SYSCALLS = {"x86_64": (444, 445, 446), "aarch64": (444, 445, 446), "arm64": (444, 445, 446)}
@@ -86,10 +88,10 @@ class _PathBeneathAttr(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
-_libc = None
+_libc: ctypes.CDLL | None = None
 
 
-def _syscall(index, *args):
+def _syscall(index: int, *args: Any) -> int:
     """landlock_create_ruleset (0), _add_rule (1) or _restrict_self (2); raises OSError on failure."""
     global _libc
     numbers = _SYSCALLS.get(platform.machine())
@@ -98,14 +100,14 @@ def _syscall(index, *args):
     if _libc is None:
         _libc = ctypes.CDLL(None, use_errno=True)
         _libc.syscall.restype = ctypes.c_long
-    result = _libc.syscall(ctypes.c_long(numbers[index]), *args)
+    result: int = _libc.syscall(ctypes.c_long(numbers[index]), *args)  # restype c_long: an int
     if result < 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
     return result
 
 
-def abi():
+def abi() -> int:
     """The kernel's Landlock ABI version, or 0 where Landlock is missing or disabled."""
     try:
         return _syscall(0, None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION))
@@ -113,7 +115,7 @@ def abi():
         return 0
 
 
-def unavailable_reason():
+def unavailable_reason() -> str:
     """Why `abi()` is 0, in words (for the layers report)."""
     try:
         _syscall(0, None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION))
@@ -126,14 +128,14 @@ def unavailable_reason():
     return ""
 
 
-def fs_rights(version):
+def fs_rights(version: int) -> int:
     return _FS_BY_ABI.get(version, _FS_BY_ABI[5]) if version >= 1 else 0
 
 
 class Ruleset:
     """A Landlock ruleset for one ABI: add folders and files with the rights they keep, then `restrict()`."""
 
-    def __init__(self, version):
+    def __init__(self, version: int) -> None:
         if version < 1:
             raise ValueError(f"Landlock ABI must be at least 1, got {version}")
         self.version = version
@@ -149,11 +151,11 @@ class Ruleset:
         self.fd = _syscall(0, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
         self.rules = 0
 
-    def allow(self, path_or_fd, rights):
+    def allow(self, path_or_fd: str | int, rights: int) -> bool:
         """Grant `rights` beneath a folder (or on a file), given by path or by an open (O_PATH) fd. A path
         that does not exist is skipped and False returned; a file only keeps the rights a file can have."""
-        own = isinstance(path_or_fd, str)
-        if own:
+        own = isinstance(path_or_fd, str)  # an fd we open here, and close
+        if isinstance(path_or_fd, str):
             try:
                 fd = os.open(path_or_fd, os.O_PATH | os.O_CLOEXEC)
             except OSError:
@@ -174,7 +176,7 @@ class Ruleset:
             if own:
                 os.close(fd)
 
-    def restrict(self):
+    def restrict(self) -> None:
         """Confine this process (and everything it starts later) to the rules. Sets no_new_privs first,
         which Landlock requires of a process without CAP_SYS_ADMIN."""
         PR_SET_NO_NEW_PRIVS = 38
@@ -184,13 +186,13 @@ class Ruleset:
             raise OSError(err, f"prctl(PR_SET_NO_NEW_PRIVS): {os.strerror(err)}")
         _syscall(2, ctypes.c_int(self.fd), ctypes.c_uint32(0))
 
-    def close(self):
+    def close(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
 
 
-def describe(version):
+def describe(version: int) -> str:
     """The layer in words, for the report of layers in force."""
     if version < 1:
         return "landlock: not available"
@@ -211,24 +213,29 @@ def describe(version):
 # -- planning the rules (run by the grader, which may read everything) ----------------------------------
 
 
-def _inside(path, folder):
+def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def plan(read, write, hidden, devices=("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")):
+def plan(
+    read: Iterable[str],
+    write: Iterable[str],
+    hidden: Iterable[str],
+    devices: Iterable[str] = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"),
+) -> list[tuple[str, int]]:
     """[(path, rights)]: `read` folders and files readable, `write` folders fully the guest's, device files
     usable, and nothing of `hidden` unless named itself. Landlock can only grant, so a read folder that holds
     a hidden one is replaced by its entries (recursively) minus the hidden one: a Python's prefix minus its
     site-packages, /usr/lib minus dist-packages. A path named in `read` is granted even inside a hidden folder
     (numpy in a virtualenv inside the checkout). Paths are made real first, since Landlock sees inodes."""
-    hidden = sorted({os.path.realpath(h) for h in hidden})
-    rules = []
+    hidden_real = sorted({os.path.realpath(h) for h in hidden})
+    rules: list[tuple[str, int]] = []
 
-    def grant(path, rights):
+    def grant(path: str, rights: int) -> None:
         real = os.path.realpath(path)
-        if not os.path.exists(real) or real in hidden:
+        if not os.path.exists(real) or real in hidden_real:
             return
-        holding = [h for h in hidden if _inside(h, real)]
+        holding = [h for h in hidden_real if _inside(h, real)]
         if not holding or not os.path.isdir(real):
             rules.append((real, rights))
             return
@@ -246,7 +253,7 @@ def plan(read, write, hidden, devices=("/dev/null", "/dev/zero", "/dev/urandom",
             rules.append((path, DEVICE))
     for path in write:
         rules.append((os.path.realpath(path), WRITE))  # its own folders: granted even inside a hidden one
-    merged = {}
+    merged: dict[str, int] = {}
     for path, rights in rules:  # one rule per path (/lib and /usr/lib are one folder on most systems)
         merged[path] = merged.get(path, 0) | rights
     return list(merged.items())

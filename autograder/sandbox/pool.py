@@ -26,11 +26,20 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
+from autograder.config import ISOLATIONS, Isolation
 from autograder.sandbox import confine, cpu, landlock, protocol, seccomp
+from autograder.sandbox.protocol import Message
 
-LEVELS = ("auto", "os", "basic")
+if TYPE_CHECKING:  # the sandbox process runs forker.py from its text; the grader never imports it
+    from autograder.sandbox.forker import SandboxConfig
+
+LEVELS = ISOLATIONS
+#: The level a sandbox runs at, once "auto" is resolved.
+Level = Literal["os", "basic"]
 # Each level's own layers; layers_text() adds Landlock, seccomp and the CPU layers this machine allows.
 DESCRIPTIONS = {
     "os": "os: a dedicated uid per worker, new mount/pid/net/ipc namespaces, only system folders visible, "
@@ -68,7 +77,7 @@ ENV = {
 }
 
 
-def _lock_dir():
+def _lock_dir() -> str:
     for path in LOCK_DIRS:
         if not os.path.isdir(os.path.dirname(path)):
             continue
@@ -84,7 +93,7 @@ def _lock_dir():
     raise RuntimeError(f"no folder owned by root for the sandbox uids' lock files among {', '.join(LOCK_DIRS)}")
 
 
-def _uid_in_use(uid):
+def _uid_in_use(uid: int) -> bool:
     """Whether anything of `uid` is alive: a process, or a SysV IPC object it owns."""
     for entry in os.listdir("/proc"):
         try:
@@ -104,7 +113,7 @@ def _uid_in_use(uid):
     return False
 
 
-def allocate_uid():
+def allocate_uid() -> tuple[int, int]:
     """(uid, lock fd): a dedicated sandbox uid that nothing else holds or uses, as root.
 
     Each uid has a lock file; holding an flock on it is holding the uid. The sandbox process inherits the
@@ -131,13 +140,13 @@ def allocate_uid():
     raise RuntimeError(f"all {UID_COUNT} sandbox uids are in use")
 
 
-def uids_taken_by(pid):
+def uids_taken_by(pid: int) -> list[int]:
     """The sandbox uids the grader process `pid` took (their lock files name it), for checking none is left."""
     try:
         folder = _lock_dir()
     except RuntimeError:
         return []
-    found = []
+    found: list[int] = []
     for name in os.listdir(folder):
         try:
             with open(os.path.join(folder, name)) as f:
@@ -153,7 +162,7 @@ class SandboxLost(RuntimeError):
 
 
 @functools.cache
-def sandbox_modules():
+def sandbox_modules() -> list[tuple[str, str]]:
     """[(name inside the sandbox, source)] of the modules the sandbox process runs, read once when first needed."""
     here = Path(__file__).parent
     return [
@@ -169,22 +178,22 @@ def sandbox_modules():
 
 
 @functools.cache
-def layers():
+def layers() -> tuple[int, bool, list[tuple[str, int]]]:
     """(Landlock ABI, seccomp works, Landlock's planned rules): the confinement every guest gets here."""
     version = landlock.abi()
     return version, seccomp.supported(), confine.landlock_rules() if version else []
 
 
-def layers_text(groups):
+def layers_text(groups: cpu.CpuGroups | None) -> str:
     """The layers every guest gets here beyond its level's own, in words (results.json, summary, run_autograder)."""
     version, filtered, _ = layers()
     share = groups.describe() if groups is not None else "no CPU share per sandbox"
     return confine.describe(version, filtered, share, "time a guest waits for a CPU is not charged to it")
 
 
-def _site_dirs():
+def _site_dirs() -> list[str]:
     """The folders holding numpy, sympy and mpmath (and matplotlib when installed): the children's import path."""
-    dirs = []
+    dirs: list[str] = []
     for name in ("numpy", "sympy", "mpmath", "matplotlib"):
         spec = importlib.util.find_spec(name)
         if spec is None or not spec.submodule_search_locations:
@@ -195,13 +204,13 @@ def _site_dirs():
     return dirs
 
 
-def _keep_dirs():
+def _keep_dirs() -> list[str]:
     """Folders level "os" binds back read-only: the standard library and the site folders above."""
     stdlib = str(Path(os.__file__).parent)
     return [stdlib] + [d for d in _site_dirs() if not d.startswith(stdlib + "/")]
 
 
-def _hide_dirs():
+def _hide_dirs() -> list[str]:
     """The grader's own folders: the package (hidden cases) and, from a checkout, the repository."""
     package = Path(__file__).resolve().parent.parent
     dirs = [str(package)]
@@ -213,14 +222,16 @@ def _hide_dirs():
 class SandboxProcess:
     """One sandbox process (see the module docstring). Not thread-safe: one host uses it at a time."""
 
-    def __init__(self, level, cgroup=None):
+    def __init__(self, level: Level, cgroup: str | None = None) -> None:
         self.level = level
         self.cgroup = cgroup  # its cgroup.procs (cpu.py: an equal CPU share), or None
         version, filtered, rules = layers()
         # As root each guest runs as this sandbox's own uid, held until the sandbox process is gone.
+        self.uid: int | None
+        self._uid_lock: int | None
         self.uid, self._uid_lock = allocate_uid() if os.geteuid() == 0 else (None, None)
         ours, theirs = socket.socketpair()
-        config = {
+        config: SandboxConfig = {
             "level": level,
             "control": theirs.fileno(),
             "uid": self.uid,
@@ -264,21 +275,24 @@ class SandboxProcess:
         self._sock = ours
         self._buffer = b""
         self._ready = False  # its set-up runs while the grader goes on; the first request waits for it
-        self._forker = None  # level os: the sandbox process's pid as the grader sees it, once looked up
-        self._finishing = None  # (guest pid,) while a finish asked by finish_later is not yet answered
+        self._forker: int | None = None  # level os: the sandbox process's pid as the grader sees it, once looked up
+        # (guest pid,) while a finish asked by finish_later is not yet answered
+        self._finishing: tuple[int | None] | None = None
 
-    def wait_ready(self):
+    def wait_ready(self) -> None:
         """Block until the sandbox has set itself up; SandboxLost (naming the cause) if it could not."""
         if not self._ready:
             self._ready = True
             self._receive(START_TIMEOUT)
 
-    def request(self, message, timeout=REPLY_TIMEOUT, fds=()):
+    def request(
+        self, message: Message, timeout: float = REPLY_TIMEOUT, fds: Sequence[int] = ()
+    ) -> tuple[Message, list[int]]:
         """Send one message (with `fds` beside it) and return (reply, fds). Raises SandboxLost."""
         self._send(message, fds)
         return self._receive(timeout, message)
 
-    def _send(self, message, fds=()):
+    def _send(self, message: Message, fds: Sequence[int] = ()) -> None:
         self.wait_ready()
         try:
             if fds:
@@ -288,7 +302,7 @@ class SandboxProcess:
         except OSError as err:
             raise SandboxLost(f"the sandbox process is gone ({err}){self._why()}") from None
 
-    def finish_later(self, guest_pid):
+    def finish_later(self, guest_pid: int | None) -> None:
         """Ask the sandbox to end its submission (kill every process of it, remove what it left) without
         waiting: `settle()` waits, and the pool settles a sandbox before it serves anyone else. Raises
         SandboxLost (the guest's session killed, as `lost` does) if the sandbox is already gone."""
@@ -300,10 +314,10 @@ class SandboxProcess:
         self._finishing = (guest_pid,)
 
     @property
-    def finishing(self):
+    def finishing(self) -> bool:
         return self._finishing is not None
 
-    def settle(self):
+    def settle(self) -> None:
         """Wait until the submission asked to finish by `finish_later` is over. SandboxLost if the sandbox
         died or stopped answering meanwhile (it is then closed, and its guest's session killed)."""
         if self._finishing is None:
@@ -315,7 +329,7 @@ class SandboxProcess:
             self.lost(guest_pid)
             raise
 
-    def lost(self, guest_pid):
+    def lost(self, guest_pid: int | None) -> None:
         """Close a sandbox that died or stopped answering. Level os: that ends its pid namespace, so every
         process in it. Level basic: a student who killed it (same uid) may have left the guest's session
         running without a subreaper to find it, so that session is killed from here."""
@@ -326,9 +340,9 @@ class SandboxProcess:
             except OSError:
                 pass  # already gone
 
-    def _receive(self, timeout, request=None):
+    def _receive(self, timeout: float, request: Message | None = None) -> tuple[Message, list[int]]:
         try:
-            fds = []
+            fds: list[int] = []
             deadline = time.monotonic() + timeout
             while b"\n" not in self._buffer:
                 remaining = deadline - time.monotonic()
@@ -357,17 +371,17 @@ class SandboxProcess:
             raise SandboxLost(f"the sandbox process sent {len(fds)} file descriptors, not {wanted}")
         return reply, fds
 
-    def _why(self):
+    def _why(self) -> str:
         """The sandbox's own error output, if it wrote any (a failed set-up names its cause there)."""
         self._stderr.seek(0)
         text = self._stderr.read()[-2000:].decode("utf-8", "replace").strip()
         return f": {text}" if text else ""
 
     @property
-    def alive(self):
+    def alive(self) -> bool:
         return self._proc.poll() is None
 
-    def process_pid(self):
+    def process_pid(self) -> int | None:
         """The sandbox process's pid as the grader sees it (level os: unshare's one child), or None."""
         if self.level != "os":
             return self._proc.pid
@@ -379,14 +393,14 @@ class SandboxProcess:
                 return None
         return self._forker
 
-    def guest_pid(self, reported):
+    def guest_pid(self, reported: int) -> int | None:
         """The grader's pid for a guest the sandbox calls `reported` (level os: its own pid namespace)."""
         if self.level != "os":
             return reported
         forker = self.process_pid()
         return None if forker is None else cpu.host_pid(forker, reported)
 
-    def close(self):
+    def close(self) -> None:
         self._sock.close()  # the sandbox kills what is left of its submission and exits on end of file
         try:
             self._proc.wait(timeout=REPLY_TIMEOUT)
@@ -402,16 +416,16 @@ class SandboxProcess:
 class SandboxPool:
     """Idle sandbox processes by level, shared by every host of one grading run."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._idle = {"os": [], "basic": []}
-        self._levels = {}  # level asked for -> (level used, description)
+        self._idle: dict[Level, list[SandboxProcess]] = {"os": [], "basic": []}
+        self._levels: dict[str, tuple[Level, str]] = {}  # level asked for -> (level used, description)
         self._resolving = threading.Lock()
-        self._groups = None  # cpu.CpuGroups, made with the first sandbox
+        self._groups: cpu.CpuGroups | None = None  # made with the first sandbox
         self._made = 0  # sandboxes started: each gets its own cgroup
         atexit.register(self.close)
 
-    def resolve(self, asked="auto"):
+    def resolve(self, asked: Isolation = "auto") -> tuple[Level, str]:
         """(level, description) for a level asked for; "os" without root is a ValueError."""
         if asked not in LEVELS:
             raise ValueError(f"isolation must be one of {', '.join(LEVELS)}, got {asked!r}")
@@ -420,18 +434,18 @@ class SandboxPool:
                 self._levels[asked] = self._probe(asked)
             return self._levels[asked]
 
-    def _cpu_groups(self):
+    def _cpu_groups(self) -> cpu.CpuGroups:
         with self._lock:
             if self._groups is None:
                 self._groups = cpu.CpuGroups()
             return self._groups
 
-    def _probe(self, asked):
+    def _probe(self, asked: Isolation) -> tuple[Level, str]:
         found = self._probe_level(asked)
         return found[0], f"{found[1]}; {layers_text(self._cpu_groups())}"
 
-    def _probe_level(self, asked):
-        basic = ("basic", DESCRIPTIONS["basic-root" if os.geteuid() == 0 else "basic"])
+    def _probe_level(self, asked: Isolation) -> tuple[Level, str]:
+        basic: tuple[Level, str] = ("basic", DESCRIPTIONS["basic-root" if os.geteuid() == 0 else "basic"])
         if asked == "basic":
             found = basic
         elif os.geteuid() != 0 or not shutil.which("unshare"):
@@ -452,23 +466,23 @@ class SandboxPool:
                 found = ("basic", basic[1] + f"; namespaces failed: {err}"[:400])
         return found
 
-    def _new(self, level):
+    def _new(self, level: Level) -> SandboxProcess:
         groups = self._cpu_groups()
         with self._lock:
             self._made += 1
             slot = self._made
         return SandboxProcess(level, cgroup=groups.create(slot))
 
-    def prestart(self, asked, count):
+    def prestart(self, asked: Isolation, count: int) -> None:
         """Start `count` sandboxes for the level `asked` now, without waiting: their set-up (imports,
         mounts) overlaps the grader's own start. resolve() later checks that they came up."""
         if asked not in LEVELS or count < 1:
             return
-        level = "basic" if asked == "basic" or os.geteuid() != 0 or not shutil.which("unshare") else "os"
+        level: Level = "basic" if asked == "basic" or os.geteuid() != 0 or not shutil.which("unshare") else "os"
         for _ in range(count):
             self.release(self._new(level))
 
-    def acquire(self, level):
+    def acquire(self, level: Level) -> SandboxProcess:
         """An idle sandbox of `level` (one whose last submission is over, preferably; else it is waited
         for), or a new one."""
         while True:
@@ -487,7 +501,7 @@ class SandboxPool:
             return sandbox
         return self._new(level)
 
-    def settle(self):
+    def settle(self) -> None:
         """Wait until every submission handed back (`Host(hand_back=True)`) is over: every process of it dead."""
         with self._lock:
             finishing = [s for level in self._idle.values() for s in level if s.finishing]
@@ -500,11 +514,11 @@ class SandboxPool:
                 continue  # closed by settle
             self.release(sandbox)
 
-    def release(self, sandbox):
+    def release(self, sandbox: SandboxProcess) -> None:
         with self._lock:
             self._idle[sandbox.level].append(sandbox)
 
-    def close(self):
+    def close(self) -> None:
         with self._lock:
             idle = [s for level in self._idle.values() for s in level]
             for level in self._idle.values():
@@ -516,6 +530,6 @@ class SandboxPool:
 
 
 @functools.cache
-def default_pool():
+def default_pool() -> SandboxPool:
     """The pool a grader process shares when none is passed in: made on first use, closed at exit."""
     return SandboxPool()

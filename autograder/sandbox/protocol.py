@@ -12,10 +12,15 @@ and does nothing at import.
 """
 
 import json
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from typing import Any, NotRequired, TypedDict
 
 #: The name this module has inside the sandbox, where the package is not importable.
 SANDBOX_NAME = "adam_hw_protocol"
+
+#: One message: a JSON object. What each holds is written by the builders below and checked by check_*.
+Message = dict[str, Any]
 
 
 class GuestOp(StrEnum):
@@ -52,12 +57,12 @@ class Status(StrEnum):
 # -- inputs: how the grader writes a value the guest turns into a Python object --------------------------
 
 
-def nd(data, dtype):
+def nd(data: object, dtype: str) -> dict[str, object]:
     """A numpy array: its nested list and dtype name."""
     return {"nd": data, "dtype": dtype}
 
 
-def symbol(name):
+def symbol(name: str) -> dict[str, str]:
     """A real sympy symbol of that name."""
     return {"sym": name}
 
@@ -69,28 +74,36 @@ ZERO = {"zero": True}
 # -- grader -> guest -----------------------------------------------------------------------------------
 
 
-def load_request(path, functions):
+def load_request(path: str, functions: Iterable[str]) -> Message:
     return {"op": GuestOp.LOAD, "path": path, "functions": list(functions)}
 
 
-def call_request(func, args, kwargs, inputs_after=True):
+def call_request(func: str, args: Iterable[object], kwargs: Mapping[str, object], inputs_after: bool = True) -> Message:
     """Call func(*args, **kwargs). `inputs_after`: send back the array and list inputs as they are after the
     call (an unchanged-inputs check needs them; other checks save encoding them, and the reply has None)."""
     return {"op": GuestOp.CALL, "func": func, "args": list(args), "kwargs": dict(kwargs), "inputs_after": inputs_after}
 
 
-def unroll_request(gradients, beta2, v0, correct, gens=None):
-    request = {"op": GuestOp.UNROLL, "gradients": list(gradients), "beta2": beta2, "v0": v0, "correct": correct}
+def unroll_request(
+    gradients: Iterable[object], beta2: object, v0: object, correct: bool, gens: Iterable[str] | None = None
+) -> Message:
+    request: Message = {
+        "op": GuestOp.UNROLL,
+        "gradients": list(gradients),
+        "beta2": beta2,
+        "v0": v0,
+        "correct": correct,
+    }
     if gens is not None:
         request["gens"] = list(gens)
     return request
 
 
-def exec_cell_request(cell, source):
+def exec_cell_request(cell: int, source: str) -> Message:
     return {"op": GuestOp.EXEC_CELL, "cell": cell, "source": source}
 
 
-def functions_request(functions):
+def functions_request(functions: Iterable[str]) -> Message:
     return {"op": GuestOp.FUNCTIONS, "functions": list(functions)}
 
 
@@ -100,24 +113,41 @@ def functions_request(functions):
 READY = {"ready": True}
 
 
-def ok_reply(**fields):
+def ok_reply(**fields: object) -> Message:
     """A request answered: `functions` for load/functions, `value` and `args_after` for call, `values` for
     unroll, nothing more for exec_cell."""
     return {"ok": True, **fields}
 
 
-def error_reply(error, guest=False):
+class ErrorInfo(TypedDict):
+    """A student's exception as data (`error_info`)."""
+
+    type: str
+    message: str
+    line: int | None
+    source: str | None
+    cell: NotRequired[int | None]  # a notebook cell's number, for an exec_cell request
+
+
+def error_reply(error: ErrorInfo, guest: bool = False) -> Message:
     """The student's code raised (`error` from `error_info`); `guest` marks an error while encoding the
     answer rather than in the student's function itself."""
-    reply = {"ok": False, "error": error}
+    reply: Message = {"ok": False, "error": error}
     if guest:
         reply["worker"] = True
     return reply
 
 
-def error_info(type_name, message, line=None, source=None, cell=None, with_cell=False):
+def error_info(
+    type_name: str,
+    message: str,
+    line: int | None = None,
+    source: str | None = None,
+    cell: int | None = None,
+    with_cell: bool = False,
+) -> ErrorInfo:
     """A student's exception as data: its type, message and the line of their file (or cell) it came from."""
-    info = {"type": type_name, "message": message, "line": line, "source": source}
+    info: ErrorInfo = {"type": type_name, "message": message, "line": line, "source": source}
     if with_cell:
         info["cell"] = cell
     return info
@@ -126,17 +156,17 @@ def error_info(type_name, message, line=None, source=None, cell=None, with_cell=
 # -- grader -> sandbox process and back ----------------------------------------------------------------
 
 
-def spawn_request(name, rlimits, preload=()):
+def spawn_request(name: str, rlimits: Mapping[str, int], preload: Iterable[str] = ()) -> Message:
     """A guest for one submission: its file name, its resource limits, and the modules the sandbox process
     imports once for every later guest (a notebook's matplotlib). The file itself is not in the request:
     it travels as a memfd beside it, which only the forked guest reads."""
-    request = {"op": SandboxOp.SPAWN, "name": name, "rlimits": dict(rlimits)}
+    request: Message = {"op": SandboxOp.SPAWN, "name": name, "rlimits": dict(rlimits)}
     if preload:
         request["preload"] = list(preload)
     return request
 
 
-def finish_request():
+def finish_request() -> Message:
     return {"op": SandboxOp.FINISH}
 
 
@@ -144,12 +174,12 @@ def finish_request():
 SPAWNED_FDS = 3
 
 
-def spawned_reply(path, pid):
+def spawned_reply(path: str, pid: int) -> Message:
     """The guest is forked (its pipes and output travel beside this line); `path` is the submission in it."""
     return {"ok": True, "path": path, "pid": pid}
 
 
-def finished_reply(status):
+def finished_reply(status: str) -> Message:
     """How the guest ended ("exit code 0", "killed by signal SIGKILL"), once nothing of it is left."""
     return {"ok": True, "status": status}
 
@@ -157,7 +187,7 @@ def finished_reply(status):
 # -- the wire ------------------------------------------------------------------------------------------
 
 
-def dumps(message):
+def dumps(message: Mapping[str, object]) -> bytes:
     """One message as one line of bytes."""
     return (json.dumps(message) + "\n").encode()
 
@@ -179,28 +209,32 @@ class ProtocolError(ValueError):
     """A reply that is not what its request calls for (malformed, oversized, forged): the reason in words."""
 
 
-def _text(x, what, optional=False):
+def _text(x: object, what: str, optional: bool = False) -> None:
     if x is None and optional:
         return
     if not isinstance(x, str) or len(x) > MAX_TEXT:
         raise ProtocolError(f"{what} is not a short text")
 
 
-def _number(x):
+def _number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def _int(x, what, optional=False):
+def _int(x: object, what: str, optional: bool = False) -> None:
     if x is None and optional:
         return
     if not isinstance(x, int) or isinstance(x, bool) or abs(x) > 2**62:
         raise ProtocolError(f"{what} is not a whole number")
 
 
-_OUTLINES = {}  # (required, optional) -> (required as a set, every allowed key as a set)
+# (required, optional) -> (required as a set, every allowed key as a set)
+_OUTLINES: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[frozenset[str], frozenset[str]]] = {}
 
 
-def _keys(message, required, optional=(), what="the reply"):
+def _keys(
+    message: object, required: tuple[str, ...], optional: tuple[str, ...] = (), what: str = "the reply"
+) -> Message:
+    """`message` if it is an object with every `required` key and no key beyond `optional`."""
     if not isinstance(message, dict):
         raise ProtocolError(f"{what} is not an object")
     outline = _OUTLINES.get((required, optional))
@@ -208,14 +242,15 @@ def _keys(message, required, optional=(), what="the reply"):
         outline = _OUTLINES[(required, optional)] = (frozenset(required), frozenset(required) | frozenset(optional))
     keys = message.keys()
     if keys >= outline[0] and keys <= outline[1]:
-        return
+        return message
     missing = set(required) - message.keys()
     extra = message.keys() - set(required) - set(optional)
     if missing or extra:
         raise ProtocolError(f"{what} has fields {sorted(message)}, not {sorted(required)}")
+    return message
 
 
-def _data(x, depth=0):
+def _data(x: object, depth: int = 0) -> int:
     """Nested lists of numbers (a returned array's values); returns how many numbers."""
     if _number(x):
         return 1
@@ -226,7 +261,7 @@ def _data(x, depth=0):
     return sum(_data(e, depth + 1) for e in x)
 
 
-def check_value(value):
+def check_value(value: object) -> None:
     """A returned value as `guest.encode_value` describes it."""
     if not isinstance(value, dict):
         raise ProtocolError("a value is not an object")
@@ -262,7 +297,7 @@ def check_value(value):
         _text(value["dtype"], "a value's dtype", optional=kind == "other")
 
 
-def _check_terms(terms, width):
+def _check_terms(terms: object, width: int) -> None:
     if not isinstance(terms, list) or len(terms) > MAX_ELEMENTS:
         raise ProtocolError("a polynomial is not a list of terms")
     for term in terms:
@@ -273,7 +308,7 @@ def _check_terms(terms, width):
         _text(term[1], "a coefficient")
 
 
-def check_unrolled(value, gens):
+def check_unrolled(value: object, gens: Iterable[str] | None) -> None:
     """One step of an unroll: a value, or (on symbols) a rational function of `gens` or why it is not one."""
     if isinstance(value, dict) and value.get("kind") == "rational":
         _keys(value, ("kind", "gens", "num", "den"), what="a rational function")
@@ -288,9 +323,9 @@ def check_unrolled(value, gens):
         check_value(value)
 
 
-def check_error(error):
+def check_error(error: object) -> None:
     """A student's exception as `error_info` describes it."""
-    _keys(error, ("type", "message", "line", "source"), ("cell",), what="an error")
+    error = _keys(error, ("type", "message", "line", "source"), ("cell",), what="an error")
     _text(error["type"], "an error's type")
     _text(error["message"], "an error's message")
     _int(error["line"], "an error's line", optional=True)
@@ -298,14 +333,14 @@ def check_error(error):
     _int(error.get("cell"), "an error's cell", optional=True)
 
 
-def _check_functions(found, asked):
+def _check_functions(found: object, asked: Iterable[str]) -> None:
     if not isinstance(found, dict) or len(found) > MAX_FUNCTIONS:
         raise ProtocolError("the functions found are not an object")
     if set(found) != set(asked) or not all(isinstance(v, bool) for v in found.values()):
         raise ProtocolError("the functions found are not the ones asked about, each true or false")
 
 
-def parse(line, what="reply"):
+def parse(line: bytes | bytearray | str, what: str = "reply") -> Message:
     """One line of JSON as an object, within MAX_REPLY_BYTES and the parser's depth; ProtocolError otherwise."""
     if len(line) > MAX_REPLY_BYTES:
         raise ProtocolError(f"the {what} is larger than {MAX_REPLY_BYTES // (1024 * 1024)} MB")
@@ -317,16 +352,16 @@ def parse(line, what="reply"):
         raise ProtocolError(f"the {what} is not JSON") from None
     if not isinstance(message, dict):
         raise ProtocolError(f"the {what} is not an object")
-    return message
+    return message  # an object: its fields are checked by check_ready, check_reply or check_sandbox_reply
 
 
-def check_ready(message):
+def check_ready(message: Message) -> Message:
     if message != READY:
         raise ProtocolError("the first line is not the guest's ready line")
     return message
 
 
-def check_reply(request, reply):
+def check_reply(request: Mapping[str, Any], reply: object) -> Message:
     """`reply` (parsed) if it is what the guest answers to `request`; ProtocolError otherwise."""
     if not isinstance(reply, dict):
         raise ProtocolError("the reply is not an object")
@@ -365,7 +400,7 @@ def check_reply(request, reply):
     return reply
 
 
-def check_sandbox_reply(request, reply):
+def check_sandbox_reply(request: Mapping[str, Any], reply: Message) -> Message:
     """`reply` (parsed) if it is what the sandbox process answers to `request`; ProtocolError otherwise."""
     op = request["op"]
     if op == SandboxOp.SPAWN:

@@ -45,21 +45,24 @@ PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
 
+#: One BPF instruction: (code, jt, jf, k), as struct sock_filter packs it.
+Insn = tuple[int, int, int, int]
 
-def _stmt(code, k):
+
+def _stmt(code: int, k: int) -> Insn:
     return (code, 0, 0, k)
 
 
-def _jump(code, k, jt, jf):
+def _jump(code: int, k: int, jt: int, jf: int) -> Insn:
     return (code, jt, jf, k)
 
 
-def supported():
+def supported() -> bool:
     """True where this module knows the machine's system call numbers."""
     return platform.machine() in _ARCHES
 
 
-def program(machine=None):
+def program(machine: str | None = None) -> list[Insn]:
     """The filter as a list of (code, jt, jf, k) BPF instructions for `machine` (default: this one)."""
     arch, socket_nr, _, *uring = _ARCHES[machine or platform.machine()]
     deny_socket = RET_ERRNO | errno.EACCES
@@ -89,7 +92,7 @@ class _SockFprog(ctypes.Structure):
 
 
 @functools.cache
-def prepared():
+def prepared() -> tuple[_SockFprog, ctypes.Array[ctypes.c_char], ctypes.CDLL]:
     """The filter ready for prctl, built once: the sandbox process calls this before it forks any guest, so
     each guest only makes the two prctl calls. Raises OSError (ENOSYS) where the machine is unknown."""
     if not supported():
@@ -101,7 +104,7 @@ def prepared():
     return fprog, buffer, ctypes.CDLL(None, use_errno=True)  # the buffer kept alive with the structure
 
 
-def install():
+def install() -> None:
     """Apply the filter to this process and its future children. Raises OSError where the kernel refuses
     (no seccomp, or a machine whose numbers are unknown: ENOSYS)."""
     fprog, _, libc = prepared()
