@@ -174,6 +174,7 @@ def test_without_landlock_level_basic_says_the_files_are_not_confined():
     assert "no landlock" in result.isolation and "files not confined" in result.isolation
 
 
+@pytest.mark.alone
 @pytest.mark.parametrize(("name", "score"), [("all_functions_hang", 0), ("slow_every_call", 67)])
 def test_a_submission_ends_within_functions_plus_one_timeouts_however_it_spends_them(name, score):
     timeout = 1.0  # slow_every_call sleeps 0.8 s a call: each call is in time, their sum is not
