@@ -13,10 +13,16 @@ DEMO := tests/submissions/correct/plain_operators.py tests/submissions/correct/n
 
 .PHONY: demo test lint mutation bench bench-smoke release release-check clean
 
+UV_VERSION := 0.13.8
+
+# pip brings in uv, and uv installs the project: the same packages from the same index, several times faster
+# (downloads in parallel; pip fetched the ~120 packages one by one). --compile-bytecode as pip did: the
+# sandboxes import numpy, sympy and matplotlib under uids that cannot write __pycache__.
+# (uv reads UV_INDEX_URL, not pip.conf: set it where a mirror replaces PyPI.)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[test]'
 	touch $(STAMP)
 
 demo: $(STAMP)
