@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from autograder import oracle
-from autograder.compare import RTOL, as_values, judge_container, judge_value, show
+from autograder.compare import RTOL, as_values, close, judge_container, judge_value, show
 from autograder.render.text import md, md_code
 from autograder.results import Outcome
 from autograder.sandbox import protocol
@@ -131,7 +131,7 @@ class Case:
         if not self.id.startswith(self.item + "."):
             raise ValueError(f"case {self.id}: its id must start with its item id {self.item!r}")
 
-    @property
+    @cached_property
     def twin(self):
         """The same call with every list or integer input as a float64 array (or float): the `same` check's yardstick."""
 
@@ -158,6 +158,20 @@ class Case:
         return (self.func,)
 
     @cached_property
+    def passed_by_an_input(self):
+        """Whether returning one of the inputs unchanged would pass this value check (t = 1000 barely
+        corrects v): such a check alone earns its function nothing (grading.counts_alone)."""
+        expected = np.asarray(self.expected, dtype=np.float64)
+        for arg in self.args:
+            try:
+                arg = np.asarray(arg, dtype=np.float64)
+            except (TypeError, ValueError):
+                continue
+            if arg.shape == expected.shape and np.allclose(arg, expected, rtol=RTOL, atol=0.0):
+                return True
+        return False
+
+    @cached_property
     def expected(self):
         """The oracle's answer at exactly these inputs, as float64."""
         return oracle.to_float(oracle.FUNCTIONS[self.func](*self.args, **self.kwargs))
@@ -167,8 +181,17 @@ class Case:
         return render_call(self.func, self.args, self.kwargs)
 
     def request(self):
+        return self._request
+
+    @cached_property
+    def _request(self):
+        # Built once: the same checks serve every student of a term (terms.checks_for_seed), and the host
+        # keeps each request's encoding (host._line), so a case is encoded once per grading run, not per student.
         return protocol.call_request(
-            self.func, [encode_input(a) for a in self.args], {k: encode_input(v) for k, v in self.kwargs.items()}
+            self.func,
+            [encode_input(a) for a in self.args],
+            {k: encode_input(v) for k, v in self.kwargs.items()},
+            inputs_after=self.expect == "unchanged",
         )
 
     def run(self, call):
@@ -217,7 +240,7 @@ class Case:
         mine, problem = as_values(got, self.expected)
         if problem:
             return problem
-        if not np.allclose(mine, own, rtol=RTOL, atol=0.0, equal_nan=True):
+        if not close(mine, own, equal_nan=True):
             return (
                 "gives other values than for the same inputs as float64 arrays (convert lists and integers "
                 "with np.asarray(x, dtype=float) first)"

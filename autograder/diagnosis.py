@@ -15,7 +15,7 @@ import numpy as np
 
 from autograder import formulas, identity, misconceptions
 from autograder.checks import PARAMETERS, Case
-from autograder.compare import RTOL, decode
+from autograder.compare import RTOL, close, decode
 from autograder.rubric import FUNCTIONS
 
 #: Errors that are how plain Python spells a division by zero; a mistake predicting inf or nan agrees.
@@ -119,7 +119,7 @@ def agrees(observed, predicted, rtol=RTOL):
         return not bool(np.all(np.isfinite(predicted)))
     if observed.shape != predicted.shape:
         return None
-    return bool(np.allclose(observed, predicted, rtol=rtol, atol=0.0, equal_nan=True))
+    return close(observed, predicted, rtol, equal_nan=True)
 
 
 def _returned_dtype(outcome):

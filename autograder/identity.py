@@ -14,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from autograder.checks import reply_problem
 from autograder.results import Outcome
@@ -122,7 +123,13 @@ class IdentityCheck:
     uses = ("update_v", "bias_correct")
 
     def requests(self):
-        return []  # what it sends depends on the replies (symbols first, numbers after)
+        """The symbolic request and the float probes: `judge_chain` sends them all unless the symbolic
+        reply already shows a problem, so they go ahead in one write (a spare reply is never read)."""
+        return [(self._symbolic, self.uses)] + [(request, self.uses) for request, _ in self.numeric_probes()]
+
+    @cached_property
+    def _symbolic(self):
+        return self.symbolic_request()
 
     def run(self, call):
         replies = []
@@ -152,7 +159,7 @@ class IdentityCheck:
 
     def judge_chain(self, call):
         """(problem, how): symbols when the code takes them, and always numbers, which must agree."""
-        reply = call(self.symbolic_request(), self.uses)
+        reply = call(self._symbolic, self.uses)
         problem, fallback = self.judge_symbolic(reply)
         if fallback:
             return self.run_numeric(call), "float probes (your code does not take sympy symbols, which is fine)"
@@ -187,6 +194,17 @@ class IdentityCheck:
             if problem:
                 return problem, False
         return None, False
+
+    def numeric_probes(self, inputs=None):
+        """[(request, the exact value at each step)]: the graded float probes, or those of `inputs`. The
+        graded ones are built once (their exact values are sums of Fractions) and serve every student."""
+        if inputs is None:
+            return self._graded_probes
+        return list(self.make_probes(inputs))
+
+    @cached_property
+    def _graded_probes(self):
+        return list(self.make_probes(self.graded_inputs()))
 
     def run_numeric(self, call):
         for request, expected_steps in self.numeric_probes():
@@ -247,8 +265,12 @@ class ClosedFormCheck(IdentityCheck):
             )
         return f"after {t} step(s) from v_0 = 0 your update_v does not give (1 - beta2) * sum_i beta2^({t}-i) * g_i^2"
 
-    def numeric_probes(self, sequences=None):
-        for gradients, beta2 in sequences or _NUMERIC_SEQUENCES:
+    @staticmethod
+    def graded_inputs():
+        return _NUMERIC_SEQUENCES
+
+    def make_probes(self, sequences):
+        for gradients, beta2 in sequences:
             b = Fraction(beta2)
             expected = [
                 (1 - b) * sum(b ** (t - i) * Fraction(g) ** 2 for i, g in enumerate(gradients[:t], start=1))
@@ -290,24 +312,26 @@ class ConstantGradientCheck(IdentityCheck):
         problem = self.judge_on_exact_v(call)
         if problem:
             how = "float probes on the exact v_t"
-        elif ClosedFormCheck("probe", self.item, "").run_numeric(call) is None:
+        elif _UPDATE_V_PROBE.run_numeric(call) is None:
             problem, how = self.judge_chain(call)
         else:
             how = "float probes on the exact v_t, because your update_v is not right (charged under update_v only)"
         return self.outcome(problem, how)
 
     def requests(self):
-        """The exact-v_t calls go whatever the replies: sent ahead in one write, not one round trip each."""
-        return [(self._exact_v_request(v, t, beta2), ("bias_correct",)) for v, t, beta2, _ in self.exact_v_probes()]
+        """Sent ahead in one write, not one round trip each: the exact-v_t calls (they go whatever the
+        replies), then what `run` sends when they pass: update_v's float probes and the chain."""
+        exact = [(request, ("bias_correct",)) for request in self._exact_v_requests]
+        return exact + _UPDATE_V_PROBE.requests()[1:] + super().requests()
 
     @staticmethod
     def _exact_v_request(v, t, beta2):
-        return protocol.call_request("bias_correct", [v, t], {"beta2": beta2})
+        return protocol.call_request("bias_correct", [v, t], {"beta2": beta2}, inputs_after=False)
 
     def judge_on_exact_v(self, call):
         """bias_correct(exact v_t, t) must be g^2 at every t, whatever the student's update_v does."""
-        for v, t, beta2, square in self.exact_v_probes():
-            reply = call(self._exact_v_request(v, t, beta2), ("bias_correct",))
+        for (v, t, beta2, square), request in zip(self.exact_v_probes(), self._exact_v_requests):
+            reply = call(request, ("bias_correct",))
             if not reply.ok:
                 return reply_problem(reply, "bias_correct")
             if not _close(reply.value.get("value"), square):
@@ -317,8 +341,12 @@ class ConstantGradientCheck(IdentityCheck):
                 )
         return None
 
-    def numeric_probes(self, constants=None):
-        for g, beta2 in constants or _CONSTANT_GRADIENTS:
+    @staticmethod
+    def graded_inputs():
+        return _CONSTANT_GRADIENTS
+
+    def make_probes(self, constants):
+        for g, beta2 in constants:
             request = protocol.unroll_request([g] * self.steps, beta2, 0.0, correct=True)
             yield request, [Fraction(g) ** 2] * self.steps
 
@@ -326,16 +354,30 @@ class ConstantGradientCheck(IdentityCheck):
         return self.numeric_probes(PUBLIC_CONSTANTS)
 
     def exact_v_probes(self, constants=None):
-        """(v_t, t, beta2, g^2) with the exact v_t of a constant gradient: bias_correct judged on its own."""
-        for g, beta2 in constants or _CONSTANT_GRADIENTS:
-            b = Fraction(beta2)
-            for t in range(1, self.steps + 1):
-                yield float((1 - b**t) * Fraction(g) ** 2), t, beta2, Fraction(g) ** 2
+        """[(v_t, t, beta2, g^2)] with the exact v_t of a constant gradient: bias_correct judged on its own."""
+        if constants is None:
+            return self._graded_exact_v
+        return [
+            (float((1 - Fraction(beta2) ** t) * Fraction(g) ** 2), t, beta2, Fraction(g) ** 2)
+            for g, beta2 in constants
+            for t in range(1, self.steps + 1)
+        ]
+
+    @cached_property
+    def _graded_exact_v(self):
+        return self.exact_v_probes(_CONSTANT_GRADIENTS)
+
+    @cached_property
+    def _exact_v_requests(self):
+        return [self._exact_v_request(v, t, beta2) for v, t, beta2, _ in self.exact_v_probes()]
 
     def numeric_problem(self, request, t):
         g, beta2 = request["gradients"][0], request["beta2"]
         return f"with the gradient {g} at every step and beta2 = {beta2}, your v_hat at t = {t} is not ({g})^2"
 
+
+#: update_v's float probes, which ConstantGradientCheck runs to know whether the chain through it can be judged.
+_UPDATE_V_PROBE = ClosedFormCheck("probe", "update_v", "")
 
 # Float probes for code that cannot take symbols: several gradient sequences (signs, zeros, decreasing)
 # and betas, so that no mistake matches the closed form on all of them.

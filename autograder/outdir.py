@@ -15,7 +15,7 @@ import fcntl
 import json
 import os
 import shutil
-import tempfile
+import threading
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,28 +30,20 @@ RECORD = "record.json"
 RECORD_FORMAT = "adam-hw gradebook record 1"
 
 
-def umask():
-    """This process's umask, read without changing it (os.umask sets as it reads, which races with threads)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    current = os.umask(0o022)  # no /proc (not Linux): the classic read, put straight back
-    os.umask(current)
-    return current
-
-
 def atomic_write(path, text):
-    """Write text to path via a temporary file renamed into place, with the mode a plain open() would give
-    (0666 less the umask): mkstemp's 0600 would keep a TA's colleagues out of the gradebook and report."""
+    """Write text to path via a temporary file renamed into place, with the mode a plain open() gives
+    (0666 less the umask, applied by the kernel): the TA's colleagues can read the gradebook and report."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    # One temporary name per process and thread: two writers never share one, and O_EXCL never follows a link.
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     try:
-        os.fchmod(fd, 0o666 & ~umask())
+        fd = os.open(tmp, flags, 0o666)
+    except FileExistsError:  # left by a run of the same pid that was killed mid-write
+        os.unlink(tmp)
+        fd = os.open(tmp, flags, 0o666)
+    try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
         os.replace(tmp, path)
@@ -136,7 +128,7 @@ def write_submission(out_dir, result, late=""):
     """Write one student's feedback.md, results.json and, last, record.json; return the Record."""
     folder = Path(out_dir) / result.student
     atomic_write(folder / "feedback.md", feedback.render(result))
-    atomic_write(folder / "results.json", json.dumps(gradescope.render(result), indent=2) + "\n")
+    atomic_write(folder / "results.json", gradescope.text(result))
     record = record_of(result, late)
     atomic_write(folder / RECORD, record.to_json())
     return record

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, get_args
 
 from autograder.rubric import ITEMS, MAX_SCORE, Group, RubricItem
@@ -104,7 +105,7 @@ class ItemResult:
     outcomes: tuple[Outcome, ...]
     void: str = ""
 
-    @property
+    @cached_property  # results are immutable, and renderers ask for groups and scores many times over
     def groups(self) -> tuple[GroupResult, ...]:
         return tuple(
             GroupResult(self.item, g.name, tuple(o for o in self.outcomes if o.group == g.name), self.void)
@@ -115,7 +116,7 @@ class ItemResult:
     def passed(self) -> bool:
         return not self.void and bool(self.outcomes) and all(o.passed for o in self.outcomes)
 
-    @property
+    @cached_property
     def score(self) -> int:
         return sum(g.score for g in self.groups)
 
@@ -150,7 +151,7 @@ class SubmissionResult:
         default_factory=dict
     )  # function -> the notebook cell error that left it undefined
 
-    @property
+    @cached_property
     def score(self) -> int:
         return sum(r.score for r in self.items)
 

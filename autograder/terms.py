@@ -85,8 +85,11 @@ class Plan:
         return {"term": self.term, "seed": self.seed, "per_student": self.per_student}
 
 
+@lru_cache(maxsize=8)
 def checks_for_seed(seed: int) -> tuple[Case | IdentityCheck, ...]:
-    """The fixed checks followed by the cases drawn from `seed`."""
+    """The fixed checks followed by the cases drawn from `seed`. Kept for the next students of the same
+    seed (a class without per-student draws has one): checks are immutable, and their expected values and
+    requests are then computed once, not per student."""
     checks: tuple[Case | IdentityCheck, ...] = CHECKS + randomized.graded(seed)
     return checks
 

@@ -2,6 +2,8 @@
 
 import importlib.util
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from types import ModuleType
 
@@ -54,3 +56,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def root():
     return ROOT
+
+
+def pytest_configure(config):
+    """The formula spaces (autograder/formulas.py) are built once per test session, into a folder of its
+    own, and every grader the tests start (in this process or as `adam-hw`) reads them from there: the
+    tests neither read a developer's ~/.cache nor leave anything in it."""
+    if "ADAM_HW_CACHE" not in os.environ:
+        os.environ["ADAM_HW_CACHE"] = config._adam_hw_cache = tempfile.mkdtemp(prefix="adam-hw-test-cache-")
+
+
+def pytest_unconfigure(config):
+    made = getattr(config, "_adam_hw_cache", None)
+    if made:
+        shutil.rmtree(made, ignore_errors=True)
+        del os.environ["ADAM_HW_CACHE"]

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from autograder.cases import CHECKS
-from autograder.compare import RTOL, judge_container, judge_value, show
+from autograder.compare import RTOL, close, judge_container, judge_value, show
 from autograder.identity import IdentityCheck
 from autograder.sandbox import Reply
 from tests.strategies import json_values
@@ -65,3 +66,18 @@ def test_a_value_inside_the_tolerance_passes_and_one_outside_fails():
 )
 def test_values_are_judged_first_and_the_container_apart(reply, expected, words):
     assert words in (judge_value(reply, expected) or judge_container(reply, expected))
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(allow_nan=True, allow_infinity=True), st.floats(allow_nan=True, allow_infinity=True)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.booleans(),
+)
+def test_close_is_np_allclose_with_no_absolute_tolerance(pairs, equal_nan):
+    """compare.close is the fast path of every value check: it must agree with np.allclose(atol=0) exactly."""
+    a, b = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    with np.errstate(all="ignore"):
+        assert close(a, b, RTOL, equal_nan) == bool(np.allclose(a, b, rtol=RTOL, atol=0.0, equal_nan=equal_nan))

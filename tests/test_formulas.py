@@ -187,3 +187,75 @@ def test_probe_requests_are_the_same_for_every_call():
 def test_a_constant_answer_is_never_named_as_a_formula(func, constant):
     """A stub returning 0, a lookup table or NaN everywhere says nothing about a formula."""
     assert formulas.recover(func, _replies(func, lambda *a, **k: np.full(5, constant))) is None
+
+
+# -- the built spaces on disk (formulas.SpaceCache) ------------------------------------------------------------
+
+
+def _same_space(a, b):
+    return (
+        a.func == b.func
+        and a.reference_scalar == b.reference_scalar
+        and a.values.tobytes() == b.values.tobytes()
+        and a.scalar.tolist() == b.scalar.tolist()
+        and list(a.members) == list(b.members)
+    )
+
+
+def test_a_cached_space_reads_back_as_the_space_that_was_built(tmp_path):
+    cache = formulas.SpaceCache(tmp_path / "cache")
+    built = formulas.build_space("bias_correct")
+    assert cache.load("bias_correct") is None  # nothing cached yet
+    cache.save(built)
+    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
+    read = cache.load("bias_correct")
+    assert _same_space(read, built)
+    # and a student's probes recover the same candidate from either
+    wrong = lambda v, t, beta2=0.999: v / (1 - beta2 * t)  # noqa: E731
+    replies = _replies("bias_correct", wrong)
+    formulas._SPACES.pop("bias_correct", None)
+    try:
+        formulas._SPACES["bias_correct"] = read
+        from_cache = formulas.recover("bias_correct", replies)
+        formulas._SPACES["bias_correct"] = built
+        assert from_cache == formulas.recover("bias_correct", replies) and from_cache.named is not None
+    finally:
+        formulas._SPACES.pop("bias_correct", None)
+
+
+def test_a_cache_anyone_else_may_write_or_a_corrupt_file_is_not_read(tmp_path):
+    cache = formulas.SpaceCache(tmp_path / "cache")
+    cache.save(formulas.build_space("bias_correct"))
+    path = cache.path("bias_correct")
+    path.chmod(0o666)  # a file another uid could have replaced
+    assert cache.load("bias_correct") is None
+    path.chmod(0o600)
+    (tmp_path / "cache").chmod(0o777)  # a folder another uid could write into
+    assert cache.load("bias_correct") is None
+    (tmp_path / "cache").chmod(0o700)
+    assert cache.load("bias_correct") is not None
+    path.write_bytes(path.read_bytes()[:1000])  # cut short
+    assert cache.load("bias_correct") is None
+    path.write_bytes(b"not a zip file at all")
+    assert cache.load("bias_correct") is None
+
+
+def test_a_folder_that_cannot_be_written_means_building_again_never_an_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    cache = formulas.SpaceCache(blocker / "cache")  # its parent is a file: mkdir fails
+    cache.save(formulas.build_space("effective_step"))
+    assert cache.load("effective_step") is None
+
+
+def test_the_cache_file_is_named_by_what_the_space_depends_on(tmp_path, monkeypatch):
+    cache = formulas.SpaceCache(tmp_path)
+    before = cache.path("update_v")
+    formulas.fingerprint.cache_clear()
+    monkeypatch.setattr(formulas, "PROBES", {**formulas.PROBES, "update_v": formulas.PROBES["update_v"][:2]})
+    try:
+        assert cache.path("update_v") != before  # other probes: another file, never a stale space
+    finally:
+        monkeypatch.undo()
+        formulas.fingerprint.cache_clear()
+    assert cache.path("update_v") == before

@@ -62,7 +62,7 @@ def write_results(path, result):
         path.unlink()
     elif path.is_dir():
         shutil.rmtree(path)
-    atomic_write(path, json.dumps(gradescope.render(result), indent=2) + "\n")
+    atomic_write(path, gradescope.text(result))
 
 
 def run(root, isolation=DEFAULT.isolation):

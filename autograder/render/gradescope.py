@@ -15,6 +15,8 @@ Gradescope's settings (its autograder specification, "Controlling test case visi
 - `stdout_visibility: hidden`: run_autograder's own stdout is for the instructor (it names the isolation).
 """
 
+import json
+
 from autograder.render.feedback import function_notes, group_text, load_text
 from autograder.render.text import md_block
 from autograder.rubric import TASKS_BY_ID
@@ -117,3 +119,17 @@ def render(result):
         },
         "tests": tests,
     }
+
+
+def text(result):
+    """results.json's text: one line per field and per test, so it stays readable, while json's C encoder
+    writes each line (with `indent`, json falls back to its pure-Python encoder: a good part of the grader's
+    own time per student)."""
+    lines = []
+    for key, value in render(result).items():
+        if key == "tests" and value:
+            body = ",\n".join("    " + json.dumps(test) for test in value)
+            lines.append(f'  "tests": [\n{body}\n  ]')
+        else:
+            lines.append(f"  {json.dumps(key)}: {json.dumps(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"

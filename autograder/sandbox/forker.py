@@ -602,6 +602,8 @@ def main(config):
     # copying, page by page) it in each guest.
     gc.collect()
     gc.freeze()
+    if config.get("seccomp"):
+        seccomp.prepared()  # built once here, so every guest only installs it
     forker = Forker(config, control, home)
     forker.open_rules()
     forker.serve()

@@ -196,7 +196,8 @@ class Guest:
             result = self._student(request["func"])(*args, **kwargs)
         except BaseException as err:  # any failure of student code is reported as data
             return protocol.error_reply(self.describe_error(err))
-        after = [encode_value(a) if isinstance(a, (list, np.ndarray)) else None for a in args]
+        wanted = request.get("inputs_after", True)
+        after = [encode_value(a) if wanted and isinstance(a, (list, np.ndarray)) else None for a in args]
         return protocol.ok_reply(value=encode_value(result), args_after=after)
 
     def op_unroll(self, request):

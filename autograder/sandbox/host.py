@@ -15,8 +15,8 @@ most (functions + 1) x timeout plus a small constant (GRACE, and starting guests
 process the submission started is dead.
 """
 
+import collections
 import io
-import json
 import os
 import select
 import signal
@@ -62,8 +62,24 @@ class Reply:
         return self.status == Status.OK
 
 
-def _key(request):
-    return json.dumps(request, sort_keys=True)
+_LINES: dict = {}  # id(request) -> (request, its encoding): see _line
+_LINES_KEPT = 4096
+
+
+def _line(request):
+    """The request as the line written to the guest, which is also how a prefetched reply is found.
+
+    Kept per request object (the request held too, so its id is not reused): the checks are the same
+    objects for every student of a term and build each request once (checks.Case.request), so each is
+    encoded once per run rather than once or twice per student."""
+    kept = _LINES.get(id(request))
+    if kept is not None and kept[0] is request:
+        return kept[1]
+    line = protocol.dumps(request)
+    if len(_LINES) >= _LINES_KEPT:
+        _LINES.clear()
+    _LINES[id(request)] = (request, line)
+    return line
 
 
 def _write_all(fd, data):
@@ -146,7 +162,8 @@ class Host:
         self.available = {}
         self.level, self.isolation = self.pool.resolve(config.isolation)
         self._sandbox = None  # the borrowed sandbox process while a guest serves this submission
-        self._buffer = bytearray()
+        self._lines = collections.deque()  # complete reply lines read ahead (a pipelined batch's)
+        self._partial = bytearray()  # the start of the next line
         self._source = Path(source)
         self._data = data  # the file's bytes as the grader read and checked them (discover.Submission.load)
         self._name = "second_moment" + (self._source.suffix or ".py")
@@ -177,13 +194,14 @@ class Host:
         missing = [name for name in uses if not self.available.get(name)]
         if missing:
             return Reply(Status.MISSING, detail=", ".join(missing))
-        waiting = self._prefetched.get(_key(request))
+        line = _line(request)
+        waiting = self._prefetched.get(line)
         if waiting:
             status, payload = waiting.pop(0)
         else:
             start = time.monotonic()
             self._uses = uses
-            status, payload = self.roundtrip(request, timeout=self._budget(uses))
+            status, payload = self.roundtrip(request, timeout=self._budget(uses), line=line)
             self._uses = ()
             self._charge(uses, time.monotonic() - start, self._starved)
         return self._reply(status, payload, uses)
@@ -199,7 +217,7 @@ class Host:
         for request, uses in pairs:
             if any(name in self.broken or not self.available.get(name) for name in uses):
                 continue
-            line = protocol.dumps(request)
+            line = _line(request)
             if batch and size + len(line) > PIPELINE_BYTES:
                 if not self._pipeline(batch):
                     return
@@ -215,17 +233,17 @@ class Host:
             self._requests.write(b"".join(line for _, _, line in batch))
             self._requests.flush()
         except BrokenPipeError:
-            self._prefetched.setdefault(_key(batch[0][0]), []).append((Status.CRASHED, self._death()))
+            self._prefetched.setdefault(batch[0][2], []).append((Status.CRASHED, self._death()))
             return False
         start = time.monotonic()
-        for request, uses, _ in batch:
+        for request, uses, line in batch:
             self._uses = uses
             status, payload = self._receive(self._budget(uses), request)
             self._uses = ()
             now = time.monotonic()
             self._charge(uses, now - start, self._starved)
             start = now
-            self._prefetched.setdefault(_key(request), []).append((status, payload))
+            self._prefetched.setdefault(line, []).append((status, payload))
             if status in (Status.TIMEOUT, Status.CRASHED, Status.PROTOCOL) or self._sandbox is None:
                 return False
         return True
@@ -350,7 +368,7 @@ class Host:
         self._guest_host_pid = sandbox.guest_pid(self._guest_pid) if self._guest_pid else None
         self._requests = os.fdopen(req_w, "wb")
         self._replies = rep_r
-        self._buffer = bytearray()
+        self._lines, self._partial = collections.deque(), bytearray()
         # The guest says it is ready before it loads any student code, so a guest that dies before that
         # is the grader's own failure (loud), never a student's zero; and no student can fake one.
         status, payload = self._receive(self.config.timeout)
@@ -361,11 +379,11 @@ class Host:
                 f"it printed: {self.output()[-2000:]!r}"
             )
 
-    def roundtrip(self, request, timeout=None):
+    def roundtrip(self, request, timeout=None, line=None):
         """(status, payload): ok with the decoded reply, or timeout / crashed / protocol with a reason.
-        The reply must come within `timeout` seconds (default: the config's)."""
+        The reply must come within `timeout` seconds (default: the config's). `line`: the request, encoded."""
         try:
-            self._requests.write(protocol.dumps(request))
+            self._requests.write(protocol.dumps(request) if line is None else line)
             self._requests.flush()
         except BrokenPipeError:
             return Status.CRASHED, self._death()
@@ -382,16 +400,18 @@ class Host:
         # wait goes on by that much, a little at a time, within what the submission has left in all. Not
         # for a hog starved by its own processes: from the first extension on, its processes together
         # must not use more than one CPU (cpu.TreeClock, read only on this slow path).
-        clock = cpu.StarvationClock(self._guest_host_pid if request is not None else None)
+        # The clock starts only once the grader has to wait: most replies are already there (prefetched),
+        # and reading /proc for each of them was a good part of the grader's time per student.
+        clock = None
         tree, since = None, None
-        while b"\n" not in self._buffer:
+        while not self._lines:
             now = time.monotonic()
             remaining = deadline - now
             if remaining <= 0:
-                starved = clock.starved()
+                starved = clock.starved() if clock is not None else 0.0
                 left = self.total - self._total_spent - (now - start) - self._reserve()
                 credit = min(starved - self._starved, left, CREDIT_STEP)
-                if tree is None and clock.readable:
+                if tree is None and clock is not None and clock.readable:
                     tree, since = cpu.TreeClock(self._sandbox.process_pid()), now
                 elif tree is not None and (tree.used() or 0.0) > HOG_CPUS * (now - since):
                     credit = 0.0
@@ -403,18 +423,26 @@ class Host:
                     continue
                 self.kill()
                 return Status.TIMEOUT, None
-            ready, _, _ = select.select([self._replies], [], [], remaining)
-            if not ready:
-                continue
+            if clock is None:
+                ready, _, _ = select.select([self._replies], [], [], 0)
+                if not ready:
+                    clock = cpu.StarvationClock(self._guest_host_pid if request is not None else None)
+                    continue
+            else:
+                ready, _, _ = select.select([self._replies], [], [], remaining)
+                if not ready:
+                    continue
             chunk = os.read(self._replies, 1 << 16)
             if not chunk:
                 return Status.CRASHED, self._death()
-            self._buffer += chunk
-            if len(self._buffer) > protocol.MAX_REPLY_BYTES:
+            self._partial += chunk
+            if b"\n" in chunk:  # every line this chunk completes, split once (a batch's replies come together)
+                *complete, self._partial = self._partial.split(b"\n")
+                self._lines.extend(complete)
+            if len(self._partial) > protocol.MAX_REPLY_BYTES:
                 self.kill()
                 return Status.PROTOCOL, "the worker sent an oversized reply"
-        line, _, rest = bytes(self._buffer).partition(b"\n")
-        self._buffer = bytearray(rest)
+        line = self._lines.popleft()
         try:
             payload = protocol.parse(line)
             if request is None:

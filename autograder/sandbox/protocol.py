@@ -73,8 +73,10 @@ def load_request(path, functions):
     return {"op": GuestOp.LOAD, "path": path, "functions": list(functions)}
 
 
-def call_request(func, args, kwargs):
-    return {"op": GuestOp.CALL, "func": func, "args": list(args), "kwargs": dict(kwargs)}
+def call_request(func, args, kwargs, inputs_after=True):
+    """Call func(*args, **kwargs). `inputs_after`: send back the array and list inputs as they are after the
+    call (an unchanged-inputs check needs them; other checks save encoding them, and the reply has None)."""
+    return {"op": GuestOp.CALL, "func": func, "args": list(args), "kwargs": dict(kwargs), "inputs_after": inputs_after}
 
 
 def unroll_request(gradients, beta2, v0, correct, gens=None):

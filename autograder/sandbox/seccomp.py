@@ -16,6 +16,7 @@ Like landlock.py, no imports from the grader: the sandbox runs this file's text.
 
 import ctypes
 import errno
+import functools
 import os
 import platform
 import struct
@@ -87,16 +88,23 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def install():
-    """Apply the filter to this process and its future children. Raises OSError where the kernel refuses
-    (no seccomp, or a machine whose numbers are unknown: ENOSYS)."""
+@functools.cache
+def prepared():
+    """The filter ready for prctl, built once: the sandbox process calls this before it forks any guest, so
+    each guest only makes the two prctl calls. Raises OSError (ENOSYS) where the machine is unknown."""
     if not supported():
         raise OSError(errno.ENOSYS, f"no seccomp filter for {platform.machine()}")
     prog = program()
     raw = b"".join(struct.pack("HBBI", *insn) for insn in prog)
     buffer = ctypes.create_string_buffer(raw, len(raw))
     fprog = _SockFprog(len(prog), ctypes.cast(buffer, ctypes.c_void_p))
-    libc = ctypes.CDLL(None, use_errno=True)
+    return fprog, buffer, ctypes.CDLL(None, use_errno=True)  # the buffer kept alive with the structure
+
+
+def install():
+    """Apply the filter to this process and its future children. Raises OSError where the kernel refuses
+    (no seccomp, or a machine whose numbers are unknown: ENOSYS)."""
+    fprog, _, libc = prepared()
     for args in ((PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0)):
         if libc.prctl(*args) != 0:
             err = ctypes.get_errno()
