@@ -34,11 +34,12 @@ demo: $(STAMP)
 	@echo "Feedback for one student: $(DEMO_OUT)/eps_inside_sqrt/feedback.md"
 
 # The suite on $(TEST_WORKERS) workers (pytest-xdist), each test file whole on one worker so that a module's
-# fixtures run once; then the tests marked `alone` (time bounds, CPU shares), by themselves.
+# fixtures run once, in the order collected (conftest puts the longest files first, which xdist would
+# otherwise reorder by test count); then the tests marked `alone` (time bounds, CPU shares), by themselves.
 # TEST_WORKERS=0 runs everything in one process.
 TEST_WORKERS ?= 2
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not alone"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not alone"
 	$(BIN)/python -m pytest -m alone
 
 # Lint, import order, format and types, configured in pyproject.toml ([tool.ruff], [tool.mypy]).
