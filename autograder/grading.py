@@ -31,7 +31,7 @@ from autograder.results import (
     grader_load_error,
 )
 from autograder.rubric import ITEMS
-from autograder.sandbox import Host, SandboxPool, isolation
+from autograder.sandbox import Host, SandboxPool, default_pool, isolation
 
 #: What a result's `graded_at` is read from: passed in, so a test or a regrade can fix the time.
 Clock = Callable[[], datetime]
@@ -89,6 +89,7 @@ def grade_submission(
     pool: SandboxPool | None = None,
     host: Any = Host,
     clock: Clock = utc_now,
+    hand_back: bool = False,
 ) -> SubmissionResult:
     """Grade one `discover.Submission` and return its SubmissionResult.
 
@@ -97,6 +98,8 @@ def grade_submission(
     `extra`. Given `checks`, the submission is graded on exactly those and no term is read.
     `clock` stamps `graded_at`. `pool` lends the sandbox processes (default: `sandbox.default_pool()`); `host` makes the grader's side
     of the submission, called as `sandbox.Host` is (a test may pass one that records every reply).
+    Every process of the submission is dead when this returns; with `hand_back`, once its sandbox serves
+    anyone else (grade_batch, which settles them all before it returns: the next student starts meanwhile).
     """
     start = time.monotonic()
     if checks is None:
@@ -140,7 +143,7 @@ def grade_submission(
             )
     loader = None if cells is None else CellReplay(cells)
     # The guest gets the bytes that were checked and hashed, not the path opened again.
-    with host(submission.path, config, loader=loader, pool=pool, data=data) as guest:
+    with host(submission.path, config, loader=loader, pool=pool, data=data, hand_back=hand_back) as guest:
         # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
         guest.prefetch([pair for check in checks for pair in check.requests()])
@@ -193,7 +196,9 @@ def grade_batch(
     threads = ThreadPoolExecutor(max_workers=config.jobs)
     try:
         index = {
-            threads.submit(grade_submission, sub, config, None, term, pool=pool, host=host, clock=clock): i
+            threads.submit(
+                grade_submission, sub, config, None, term, pool=pool, host=host, clock=clock, hand_back=True
+            ): i
             for i, sub in enumerate(submissions)
         }
         # as_completed drops each future once it is yielded; popping it here lets its result go too.
@@ -207,6 +212,7 @@ def grade_batch(
         threads.shutdown(wait=False, cancel_futures=True)
         raise
     threads.shutdown()
+    (pool or default_pool()).settle()  # every student's processes are dead before this returns
     return kept
 
 

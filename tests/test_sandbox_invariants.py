@@ -14,7 +14,7 @@ import pytest
 from autograder.config import GradeConfig
 from autograder.discover import Submission, discover
 from autograder.grading import grade_batch, grade_submission
-from autograder.sandbox import SandboxPool
+from autograder.sandbox import Host, SandboxPool, protocol
 from autograder.sandbox import pool as sandbox_pool
 from autograder.sandbox.pool import SandboxProcess, allocate_uid, uids_taken_by
 from tests.conftest import ROOT, SUBMISSIONS
@@ -247,3 +247,33 @@ def test_a_student_who_kills_every_process_it_can_reaches_only_its_own_at_level_
     subs = discover([HOSTILE / "kill_every_process_it_can.py"]) + correct
     results = grade_batch(subs, GradeConfig(timeout=3.0, jobs=2, isolation="basic"))
     assert [r.score for r in results] == [0] + [100] * 6
+
+
+# -- handing a sandbox back (grade_batch) -----------------------------------------------------------------------
+
+
+def _children(pid):
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        found += Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+    return found
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_handed_back_sandbox_serves_no_one_until_its_submission_is_over(level):
+    """grade_batch's hosts hand their sandbox back at once, so the next student starts while the last one's
+    processes are being killed; the pool still gives that sandbox to no one before all of them are dead."""
+    pool = SandboxPool()
+    try:
+        config = GradeConfig(timeout=5.0, isolation=level)
+        with Host(HOSTILE / "detached_daemon.py", config, pool=pool, hand_back=True) as host:
+            host.call(protocol.call_request("update_v", [0.0, 1.0], {}), ("update_v",))  # loads the file
+            sandbox = host._sandbox
+            forker = sandbox.process_pid()
+            assert _children(forker)  # the guest, and the daemon it left behind
+        assert sandbox.finishing  # close() returned without waiting
+        assert pool.acquire(sandbox.level) is sandbox
+        assert not sandbox.finishing and _children(forker) == []
+        pool.release(sandbox)
+    finally:
+        pool.close()

@@ -12,14 +12,16 @@ skipped at once. Each function has one timeout in all over its calls; each load 
 timeout; and the whole submission (functions + 1) x timeout, which every request is charged to, loads,
 a notebook's cells and every reload after a call ended the guest included. So one submission costs at
 most (functions + 1) x timeout plus a small constant (GRACE, and starting guests) however it spends it. `close()` returns only once every
-process the submission started is dead.
+process the submission started is dead, or, for a host made with `hand_back` (grade_batch's), at once: the
+sandbox then ends the submission while the grader goes on, and the pool waits for that before the sandbox
+serves anyone else.
 """
 
 import collections
+import fcntl
 import io
 import os
 import select
-import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +38,27 @@ RESERVE = 0.5
 STARVED_SHARE = 0.25
 CREDIT_STEP = 0.25  # seconds of credit at a time, so the hog check below runs again before the next
 HOG_CPUS = 1.5  # CPUs a submission's processes may use together while credited (one process uses at most 1)
-PIPELINE_BYTES = 16 * 1024  # requests written at once: well under a pipe's buffer, so the write never blocks
+# Requests written at once: at most what the (empty) request pipe holds, so the write never blocks. The
+# grader asks for a pipe this large, so a student's whole prefetch goes in one write and the guest never
+# waits for the next batch; where the kernel gives less (a user over fs/pipe-user-pages-soft gets one
+# page), the batches are that much smaller.
+PIPELINE_BYTES = 256 * 1024
+F_SETPIPE_SZ, F_GETPIPE_SZ = 1031, 1032  # fcntl.F_SETPIPE_SZ and F_GETPIPE_SZ (Linux), named in Python 3.10+
+
+
+def _pipe_room(fd):
+    """Bytes that can be written to the empty pipe `fd` without blocking: PIPELINE_BYTES where the kernel
+    grants a pipe that large, else what it holds, less a page of margin."""
+    try:
+        fcntl.fcntl(fd, F_SETPIPE_SZ, PIPELINE_BYTES)
+    except OSError:  # EPERM past fs/pipe-max-size, or EBUSY: keep the pipe as it is
+        pass
+    try:
+        return max(1, min(PIPELINE_BYTES, fcntl.fcntl(fd, F_GETPIPE_SZ) - 4096))
+    except OSError:
+        return 4096 - 512
+
+
 #: Seconds a grader-side question (which functions a notebook defined) gets beyond the load budget: it runs
 #: no student code unless a module-level __getattr__ is defined, and must be answered even once the
 #: budget is spent. Part of the "small constant" in the time bound.
@@ -146,8 +168,12 @@ class Host:
         loader=None,
         pool: SandboxPool | None = None,
         data: bytes | None = None,
+        hand_back: bool = False,
     ):
         self.config = config
+        # close() returns at once, the sandbox ending the submission meanwhile; the pool waits for that
+        # before the sandbox serves anyone else, and SandboxPool.settle() for all of them (grade_batch).
+        self.hand_back = hand_back
         self.functions = tuple(functions)
         self.loader = loader or ModuleLoad()
         self.pool = pool or default_pool()
@@ -162,6 +188,7 @@ class Host:
         self.available = {}
         self.level, self.isolation = self.pool.resolve(config.isolation)
         self._sandbox = None  # the borrowed sandbox process while a guest serves this submission
+        self._batch_bytes = 4096 - 512  # what one write of prefetched requests may hold (see _pipe_room)
         self._lines = collections.deque()  # complete reply lines read ahead (a pipelined batch's)
         self._partial = bytearray()  # the start of the next line
         self._source = Path(source)
@@ -218,7 +245,7 @@ class Host:
             if any(name in self.broken or not self.available.get(name) for name in uses):
                 continue
             line = _line(request)
-            if batch and size + len(line) > PIPELINE_BYTES:
+            if batch and size + len(line) > self._batch_bytes:
                 if not self._pipeline(batch):
                     return
                 batch, size = [], 0
@@ -292,7 +319,20 @@ class Host:
         return data.decode("utf-8", errors="replace")
 
     def close(self):
-        self.kill()
+        """End the submission: every process it started is dead when this returns; with `hand_back`, once
+        its sandbox serves anyone else (see SandboxPool.acquire and settle)."""
+        if not self.hand_back or self._sandbox is None:
+            self.kill()
+            return
+        self._requests.close()
+        os.close(self._replies)
+        os.close(self._printed)  # what the guest printed was read by output(), before the end
+        sandbox, self._sandbox = self._sandbox, None
+        try:
+            sandbox.finish_later(self._guest_pid)
+        except SandboxLost:
+            return  # closed, and the guest's session killed, by finish_later
+        self.pool.release(sandbox)
 
     def _keep(self):
         return self.config.output_keep_kb * 1024
@@ -362,6 +402,7 @@ class Host:
         finally:
             os.close(source)
         req_w, rep_r, self._printed = fds
+        self._batch_bytes = _pipe_room(req_w)
         self._sandbox = sandbox
         self.submission = Path(reply["path"])
         self._guest_pid = reply.get("pid")  # its own session; a real pid at level basic (no pid namespace)
@@ -458,17 +499,6 @@ class Host:
         """Why the guest died, once every process of the submission is dead."""
         return self.kill() or "the sandbox process ended"
 
-    def _lost(self, sandbox):
-        """A sandbox that died or stopped answering. Level os: closing it ends its pid namespace, so every
-        process in it. Level basic: a student who killed it (same uid) may have left the guest's session
-        running without a subreaper to find it, so that session is killed from here."""
-        sandbox.close()
-        if sandbox.level == "basic" and self._guest_pid:
-            try:
-                os.killpg(self._guest_pid, signal.SIGKILL)
-            except OSError:
-                pass  # already gone
-
     def kill(self):
         """Kill every process of the submission and wait for them; returns how the guest ended."""
         if self._sandbox is None:
@@ -479,7 +509,7 @@ class Host:
         try:
             reply = sandbox.request(protocol.finish_request())[0]
         except SandboxLost as err:
-            self._lost(sandbox)
+            sandbox.lost(self._guest_pid)
             return str(err)[:300]
         finally:  # every process of the guest is dead (or its sandbox is): its output is complete
             self._output.write(read_output(self._printed, self._keep()))

@@ -18,6 +18,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -264,6 +265,7 @@ class SandboxProcess:
         self._buffer = b""
         self._ready = False  # its set-up runs while the grader goes on; the first request waits for it
         self._forker = None  # level os: the sandbox process's pid as the grader sees it, once looked up
+        self._finishing = None  # (guest pid,) while a finish asked by finish_later is not yet answered
 
     def wait_ready(self):
         """Block until the sandbox has set itself up; SandboxLost (naming the cause) if it could not."""
@@ -273,6 +275,10 @@ class SandboxProcess:
 
     def request(self, message, timeout=REPLY_TIMEOUT, fds=()):
         """Send one message (with `fds` beside it) and return (reply, fds). Raises SandboxLost."""
+        self._send(message, fds)
+        return self._receive(timeout, message)
+
+    def _send(self, message, fds=()):
         self.wait_ready()
         try:
             if fds:
@@ -281,7 +287,44 @@ class SandboxProcess:
                 self._sock.sendall(protocol.dumps(message))
         except OSError as err:
             raise SandboxLost(f"the sandbox process is gone ({err}){self._why()}") from None
-        return self._receive(timeout, message)
+
+    def finish_later(self, guest_pid):
+        """Ask the sandbox to end its submission (kill every process of it, remove what it left) without
+        waiting: `settle()` waits, and the pool settles a sandbox before it serves anyone else. Raises
+        SandboxLost (the guest's session killed, as `lost` does) if the sandbox is already gone."""
+        try:
+            self._send(protocol.finish_request())
+        except SandboxLost:
+            self.lost(guest_pid)
+            raise
+        self._finishing = (guest_pid,)
+
+    @property
+    def finishing(self):
+        return self._finishing is not None
+
+    def settle(self):
+        """Wait until the submission asked to finish by `finish_later` is over. SandboxLost if the sandbox
+        died or stopped answering meanwhile (it is then closed, and its guest's session killed)."""
+        if self._finishing is None:
+            return
+        (guest_pid,), self._finishing = self._finishing, None
+        try:
+            self._receive(REPLY_TIMEOUT, protocol.finish_request())
+        except SandboxLost:
+            self.lost(guest_pid)
+            raise
+
+    def lost(self, guest_pid):
+        """Close a sandbox that died or stopped answering. Level os: that ends its pid namespace, so every
+        process in it. Level basic: a student who killed it (same uid) may have left the guest's session
+        running without a subreaper to find it, so that session is killed from here."""
+        self.close()
+        if self.level == "basic" and guest_pid:
+            try:
+                os.killpg(guest_pid, signal.SIGKILL)
+            except OSError:
+                pass  # already gone
 
     def _receive(self, timeout, request=None):
         try:
@@ -426,12 +469,36 @@ class SandboxPool:
             self.release(self._new(level))
 
     def acquire(self, level):
-        with self._lock:
-            while self._idle[level]:
-                sandbox = self._idle[level].pop()
-                if sandbox.alive:
-                    return sandbox
+        """An idle sandbox of `level` (one whose last submission is over, preferably; else it is waited
+        for), or a new one."""
+        while True:
+            with self._lock:
+                idle = self._idle[level]
+                if not idle:
+                    break
+                sandbox = next((s for s in reversed(idle) if not s.finishing), idle[-1])
+                idle.remove(sandbox)
+            if not sandbox.alive:
+                continue
+            try:
+                sandbox.settle()
+            except SandboxLost:
+                continue  # closed by settle; its submission's processes are dead
+            return sandbox
         return self._new(level)
+
+    def settle(self):
+        """Wait until every submission handed back (`Host(hand_back=True)`) is over: every process of it dead."""
+        with self._lock:
+            finishing = [s for level in self._idle.values() for s in level if s.finishing]
+            for level in self._idle.values():
+                level[:] = [s for s in level if not s.finishing]
+        for sandbox in finishing:
+            try:
+                sandbox.settle()
+            except SandboxLost:
+                continue  # closed by settle
+            self.release(sandbox)
 
     def release(self, sandbox):
         with self._lock:
