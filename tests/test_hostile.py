@@ -278,6 +278,7 @@ def test_isolation_os_without_root_is_a_usage_error_and_auto_falls_back_to_basic
         shutil.rmtree(work, ignore_errors=True)
 
 
+@pytest.mark.alone  # the signal must land while the grader is mid-class: a starved test process can miss it
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "ctrl-c"])
 def test_resume_after_an_interrupted_run_grades_only_what_is_missing_and_gives_the_same_gradebook(tmp_path, stop):
     subs = tmp_path / "subs"
