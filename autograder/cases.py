@@ -11,25 +11,13 @@ A case is public (`hidden=False`) only when students see it in assignment/test_s
 import numpy as np
 
 from autograder.checks import Case
+from autograder.functions import PAGE_V, PAGE_V_HAT
 from autograder.identity import ClosedFormCheck, ConstantGradientCheck
-from autograder.page import GRADIENTS
 from autograder.rubric import ITEMS, ITEMS_BY_ID
 
-
-def _page_v():
-    """The page's v_t for each parameter, computed in float64 the way a correct student computes them."""
-    out = {}
-    for param, grads in GRADIENTS.items():
-        v, seq = 0.0, []
-        for g in grads:
-            v = 0.999 * v + (1 - 0.999) * g**2
-            seq.append(v)
-        out[param] = seq
-    return out
-
-
-V = _page_v()  # V[1] ~ [0.1, 0.2439, 0.3076561], V[2] ~ [1e-05, 4.999e-05, 1.3994e-04]
-V_HAT = {p: [v / (1 - 0.999**t) for t, v in enumerate(vs, start=1)] for p, vs in V.items()}
+# The page's v_t and v_hat_t in float64, as a correct student computes them (autograder/functions.py).
+V = PAGE_V  # V[1] ~ [0.1, 0.2439, 0.3076561], V[2] ~ [1e-05, 4.999e-05, 1.3994e-04]
+V_HAT = PAGE_V_HAT
 
 
 def _case(id, func, args, about, kwargs=None, hidden=True, expect="value"):

@@ -4,7 +4,9 @@ A check knows its rubric item and group, whether students may see it (`hidden`),
 the requests it sends to the worker and how to judge the replies. `run(call)` takes the worker's `call`
 function and returns an `Outcome`; expected values stay in this process. Every kind of check (a `Case`
 here, the identity checks in autograder/identity.py) has the same shape, the `Check` protocol, so the
-grader, the release and the notebook builder never ask which kind they hold.
+grader, the diagnosis, the release and the notebook builder never ask which kind they hold: what differs
+between kinds (how a check reads in the notebook, what the diagnosis may read of its replies) is asked of
+the check itself.
 
 What a Case judges (`expect`), after the grading model in rubric.md:
   value      the values it returns, whatever the container (number, 0-d, shape (1,), list or array);
@@ -18,12 +20,13 @@ What a Case judges (`expect`), after the grading model in rubric.md:
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from autograder import oracle
+from autograder import functions, oracle
 from autograder.compare import RTOL, as_values, close, judge_container, judge_value, show
+from autograder.notebook import lines
 from autograder.render.text import md, md_code
 from autograder.results import Outcome
 from autograder.sandbox import protocol
@@ -31,30 +34,61 @@ from autograder.sandbox import protocol
 EXPECTS = ("value", "unchanged", "same", "container")
 
 
+@runtime_checkable
 class Check(Protocol):
-    """What the grader needs of any check: where it counts, who sees it, and how to run it."""
-
-    id: str
-    item: str
-    group: str
-    about: str
-    hidden: bool
+    """What the grader needs of any check: where it counts, who sees it, how to run it, how it reads in the
+    notebook and what the diagnosis may read of it. Read-only, so frozen dataclasses implement it."""
 
     @property
-    def uses(self) -> tuple: ...
+    def id(self) -> str: ...
 
-    def requests(self) -> list:
+    @property
+    def item(self) -> str:
+        """The rubric item it counts towards."""
+
+    @property
+    def group(self) -> str:
+        """The item's check group it belongs to (all of a group must pass)."""
+
+    @property
+    def about(self) -> str:
+        """What it checks, in plain words for the student."""
+
+    @property
+    def hidden(self) -> bool: ...
+
+    @property
+    def uses(self) -> tuple[str, ...]:
+        """The student's functions it calls."""
+
+    @property
+    def fixed_call(self) -> "Case | None":
+        """The one call on fixed inputs this check makes, whose returned value (`Outcome.returned`) the
+        diagnosis compares with the catalogue's mistakes; None when it makes no such single call."""
+
+    @property
+    def unrolled(self) -> "Unrolled | None":
+        """What its symbolic reply (`Outcome.returned["values"]`) pins down, for the diagnosis to confirm a
+        recovered formula with; None when it keeps no symbolic reply."""
+
+    def requests(self) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
         """The (request, uses) pairs it will send whatever the replies, so they can go in one write."""
 
-    def run(self, call: Callable[..., Any]) -> Outcome: ...
+    def run(self, call: Callable[..., Any]) -> Outcome:
+        """Send its requests through `call(request, uses)` and judge the replies."""
+
+    def notebook_lines(self) -> tuple[list[str], list[str]]:
+        """(visible, hidden) lines of it in its group's nbgrader test cell (autograder/notebook/lines.py)."""
 
 
-#: Parameter names, for feedback that says which input was changed.
-PARAMETERS = {
-    "update_v": ("v_prev", "g", "beta2"),
-    "bias_correct": ("v", "t", "beta2"),
-    "effective_step": ("v_hat", "alpha", "eps"),
-}
+@dataclass(frozen=True)
+class Unrolled:
+    """The student's update_v (then bias_correct, when `corrected`) unrolled from v_0 = 0 on the sympy symbols
+    `gens`, which pins down `function`'s formula: what a check's symbolic reply holds."""
+
+    function: str
+    gens: tuple[str, ...]
+    corrected: bool
 
 
 def encode_input(x):
@@ -140,12 +174,24 @@ class Case:
                 return x
             return float(x) if isinstance(x, (int, float)) else np.asarray(x, dtype=np.float64)
 
-        names = PARAMETERS[self.func]
-        # t is a count, not data: it stays an integer
-        args = tuple(a if names[i] == "t" else as_float(a) for i, a in enumerate(self.args))
+        kinds = [p.kind for p in functions.BY_NAME[self.func].parameters]
+        # a count (t) is not data: it stays an integer
+        args = tuple(a if kinds[i] == "count" else as_float(a) for i, a in enumerate(self.args))
         return Case(
             self.id + ".float64", self.item, self.func, args, self.about, self.kwargs, self.hidden, "value", self.group
         )
+
+    @property
+    def fixed_call(self):
+        return self
+
+    @property
+    def unrolled(self):
+        return None
+
+    def notebook_lines(self):
+        line = lines.case_line(self)
+        return ([], [line]) if self.hidden else ([line], [])
 
     def requests(self):
         pairs = [(self.request(), self.uses)]
@@ -250,7 +296,7 @@ class Case:
     def _changed_inputs(self, after):
         if not isinstance(after, list) or len(after) != len(self.args):
             return "sent back something the grader cannot read"
-        names = PARAMETERS[self.func]
+        names = functions.BY_NAME[self.func].names  # for feedback that says which input was changed
         for name, sent, seen in zip(names, self.args, after):
             if not isinstance(sent, (list, np.ndarray)):
                 continue

@@ -13,8 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from autograder import formulas, identity, misconceptions
-from autograder.checks import PARAMETERS, Case
+from autograder import formulas, functions, identity, misconceptions
 from autograder.compare import RTOL, close, decode
 from autograder.rubric import FUNCTIONS
 
@@ -53,9 +52,14 @@ class Diagnosis:
         return self.formula.id if self.formula else None
 
 
+def _calls(checks):
+    """{check id: the one fixed call it makes} of the checks whose returned values diagnosis may read."""
+    return {c.id: c.fixed_call for c in checks if c.fixed_call is not None}
+
+
 def failing_functions(outcomes, checks):
     """The functions with at least one failed call check, in task order (the ones worth probing)."""
-    cases = {c.id: c for c in checks if isinstance(c, Case)}
+    cases = _calls(checks)
     failed = {cases[o.check].func for o in outcomes if o.check in cases and not o.passed}
     return [f for f in FUNCTIONS if f in failed]
 
@@ -66,7 +70,7 @@ def diagnose(outcomes, checks, probes=None):
     `probes` maps a function to the worker's replies on its diagnosis probes (formulas.requests), for
     the functions that failed; without them no formula is recovered.
     """
-    cases = {c.id: c for c in checks if isinstance(c, Case)}
+    cases = _calls(checks)
     probes = probes or {}
     diagnoses = []
     for func in FUNCTIONS:
@@ -194,26 +198,22 @@ def confirmed(func, candidate, outcomes, checks):
     True or False, or None when there is nothing symbolic to compare (the code took no symbols, or the
     candidate is about a function the unrolled identity does not isolate)."""
     by_id = {c.id: c for c in checks}
+    calls = _calls(checks)
     for outcome in outcomes:
         check = by_id.get(outcome.check)
         values = (outcome.returned or {}).get("values") if isinstance(outcome.returned, dict) else None
-        if not isinstance(values, list):
+        unrolled = check.unrolled if check is not None else None
+        if not isinstance(values, list) or unrolled is None or unrolled.function != func:
             continue
-        if func == "update_v" and isinstance(check, identity.ClosedFormCheck):
-            return _agrees_unrolled(candidate, check, values, bias=None)
-        if func == "bias_correct" and isinstance(check, identity.ConstantGradientCheck):
-            update_ok = all(
-                o.passed
-                for o in outcomes
-                if o.check in by_id and isinstance(by_id[o.check], Case) and by_id[o.check].func == "update_v"
-            )
-            if update_ok:  # v_t is then the page's, and what differs is bias_correct's alone
-                return _agrees_unrolled(candidate, check, values, bias=candidate)
+        if not unrolled.corrected:
+            return _agrees_unrolled(candidate, unrolled.gens, values, bias=None)
+        update_ok = all(o.passed for o in outcomes if o.check in calls and calls[o.check].func == "update_v")
+        if update_ok:  # v_t is then the page's, and what differs is bias_correct's alone
+            return _agrees_unrolled(candidate, unrolled.gens, values, bias=candidate)
     return None
 
 
-def _agrees_unrolled(candidate, check, values, bias):
-    gens = check.gens
+def _agrees_unrolled(candidate, gens, values, bias):
     point = {BETA_NAME: _POINT_BETA}
     point.update({name: _POINT_G[i % len(_POINT_G)] for i, name in enumerate(gens) if name != BETA_NAME})
     v = 0.0
@@ -310,7 +310,7 @@ def _changed_arguments(case, outcome):
     after = (outcome.returned or {}).get("args_after")
     if not isinstance(after, list):
         return []
-    names = PARAMETERS[case.func]
+    names = functions.BY_NAME[case.func].names
     changed = []
     for name, sent, seen in zip(names, case.args, after):
         if (
@@ -330,7 +330,7 @@ def _match_mutation(func, observed):
     for mistake in misconceptions.for_function(func):
         if mistake.mutates is None:
             continue
-        index = PARAMETERS[func].index(mistake.mutates)
+        index = functions.BY_NAME[func].names.index(mistake.mutates)
         if all(_holds_result(mistake, index, c, o) for c, o in failed):
             return mistake
     return None
@@ -375,39 +375,39 @@ def _shape_kinds(data):
     return kinds
 
 
+def _other_than_default(func, bound):
+    """Words for each parameter with a default that this call changes: "a beta2 other than 0.999"."""
+    kinds = set()
+    for p in functions.BY_NAME[func].hyperparameters:
+        if bound[p.name] != p.default:
+            article = "an" if p.name[0] in "aeiou" else "a"
+            kinds.add(f"{article} {p.name} other than {p.shown}")
+    return kinds
+
+
 def input_kinds(case):
     """The kinds of input a check sends, in the words the feedback uses (no expected values)."""
-    args, kwargs = case.args, case.kwargs
+    function = functions.BY_NAME[case.func]
+    bound = function.bind(case.args, case.kwargs)
+    kinds = _shape_kinds(bound[name] for name in function.arrays) | _other_than_default(case.func, bound)
     if case.func == "update_v":
-        v_prev, g = args[0], args[1]
-        kinds = _shape_kinds((v_prev, g))
+        v_prev, g = bound["v_prev"], bound["g"]
         if np.any(_values(g) < 0):
             kinds.add("a negative gradient")
         if np.any(_values(g) == 0):
             kinds.add("a zero gradient")
         if np.any(_values(v_prev) != 0):
             kinds.add("a non-zero v_prev (a step after the first)")
-        if kwargs.get("beta2", 0.999) != 0.999:
-            kinds.add("a beta2 other than 0.999")
-        return kinds
-    if case.func == "bias_correct":
-        v, t = args[0], args[1]
-        kinds = _shape_kinds((v,))
+    elif case.func == "bias_correct":
+        t = bound["t"]
         kinds.add("t = 1" if t == 1 else "t = 2" if t == 2 else "t >= 3")
-        if kwargs.get("beta2", 0.999) != 0.999:
-            kinds.add("a beta2 other than 0.999")
-        return kinds
-    v_hat = args[0]
-    kinds = _shape_kinds((v_hat,))
-    values = _values(v_hat)
-    if np.any(values == 0):
-        kinds.add("a zero v_hat")
-    if np.any((values > 0) & (values < 1e-8)):
-        kinds.add("a tiny v_hat (below 1e-8)")
-    if kwargs.get("alpha", 0.001) != 0.001:
-        kinds.add("an alpha other than 0.001")
-    if kwargs.get("eps", 1e-8) != 1e-8:
-        kinds.add("an eps other than 1e-8")
+    else:
+        values = _values(bound["v_hat"])
+        eps = function.parameter("eps")
+        if np.any(values == 0):
+            kinds.add("a zero v_hat")
+        if np.any((values > 0) & (values < function.default("eps"))):
+            kinds.add(f"a tiny v_hat (below {eps.shown})")
     return kinds
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import page
+from autograder import functions
 from autograder.checks import encode_input
 from autograder.compare import decode
 from autograder.sandbox import protocol
@@ -70,11 +70,7 @@ class Signature:
     defaults: dict
 
 
-SIGNATURES = {
-    "update_v": Signature(("v_prev", "g"), ("beta2",), {"beta2": page.BETA2}),
-    "bias_correct": Signature(("v",), ("t", "beta2"), {"beta2": page.BETA2}),
-    "effective_step": Signature(("v_hat",), ("alpha", "eps"), {"alpha": page.ALPHA, "eps": page.EPS}),
-}
+SIGNATURES = {f.name: Signature(f.arrays, f.scalars, f.defaults) for f in functions.TABLE}
 
 B2, ONE = var("beta2"), const(1)
 REFERENCE = {

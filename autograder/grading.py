@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import formulas, outdir, terms
-from autograder.checks import Case
+from autograder.checks import Check
 from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose, failing_functions
 from autograder.discover import Submission
@@ -41,10 +41,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def counts_alone(check: Case) -> bool:
-    """A value check that earns its function a place on its own: beyond the page, and not passed by
-    returning an input unchanged."""
-    return not check.item.endswith(".page") and not check.passed_by_an_input
+def counts_alone(check: Check) -> bool:
+    """A value check that earns its function a place on its own: one fixed call beyond the page, not passed
+    by returning an input unchanged."""
+    call = check.fixed_call
+    return call is not None and not check.item.endswith(".page") and not call.passed_by_an_input
 
 
 def earners(outcomes: Sequence[Outcome], checks: Sequence[Any] = ()) -> set[str]:

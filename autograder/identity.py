@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 
-from autograder.checks import reply_problem
+from autograder.checks import Unrolled, reply_problem
+from autograder.notebook import lines
 from autograder.results import Outcome
 from autograder.sandbox import protocol
 
@@ -121,6 +122,10 @@ class IdentityCheck:
     hidden: bool = True
     group: str = ""
     uses = ("update_v", "bias_correct")
+
+    @property
+    def fixed_call(self):
+        return None  # it unrolls the student's functions over many steps, not one call
 
     def requests(self):
         """The symbolic request and the float probes: `judge_chain` sends them all unless the symbolic
@@ -254,6 +259,16 @@ class ClosedFormCheck(IdentityCheck):
             gens=self.gens,
         )
 
+    @property
+    def unrolled(self):
+        return Unrolled("update_v", self.gens, corrected=False)
+
+    def notebook_lines(self):
+        """Its public probes visible, the graded ones hidden, each as a check_unrolled line."""
+        visible = lines.unrolled_lines(self.public_probes())
+        hidden = lines.unrolled_lines(self.numeric_probes())
+        return [f"assert {line}" for line in visible], [f"assert {line}" for line in hidden]
+
     def judge_step(self, t, num, den):
         expected = closed_form(t, self.gens)
         if _poly_equal(num, _poly_mul(expected, den)):
@@ -300,6 +315,21 @@ class ConstantGradientCheck(IdentityCheck):
         return protocol.unroll_request(
             [protocol.symbol("g")] * self.steps, protocol.symbol(BETA), protocol.ZERO, correct=True, gens=self.gens
         )
+
+    @property
+    def unrolled(self):
+        # Its outcome keeps no symbolic reply today (`run` gives none), so the diagnosis never reads this.
+        return Unrolled("bias_correct", self.gens, corrected=True)
+
+    def notebook_lines(self):
+        """Follow-through, as `run` grades it: bias_correct on the exact v_t, then the whole chain only where
+        update_v passes the closed form's probes; the public probes visible, the graded ones hidden."""
+        closed = _UPDATE_V_PROBE
+        visible = lines.follow_through_lines(
+            self.exact_v_probes(PUBLIC_CONSTANTS), closed.public_probes(), self.public_probes()
+        )
+        hidden = lines.follow_through_lines(self.exact_v_probes(), closed.numeric_probes(), self.numeric_probes())
+        return visible, hidden
 
     def judge_step(self, t, num, den):
         if _poly_equal(num, _poly_mul({(2, 0): Fraction(1)}, den)):

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from autograder import functions
 from autograder.compare import RTOL
 from autograder.rubric import FUNCTIONS
 
 #: float32 keeps about 7 digits; a few float32 operations stay well within this of the float32 result.
 FLOAT32_RTOL = 1e-4
-# The page's constants, as a student who hard-codes them writes them.
-PAGE_BETA2, BETA1, PAGE_ALPHA, PAGE_EPS = 0.999, 0.9, 0.001, 1e-8
+#: Adam's first-moment beta1 (not a parameter of these functions): a known mistake borrows it for the second.
+BETA1 = 0.9
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ def _f(x, dtype=np.float64):
 
 
 # -- update_v ------------------------------------------------------------------------------------------
+# Each mistake takes its function's parameters and defaults (autograder/functions.py); one that hard-codes
+# a constant writes the page's default, as a student who hard-codes it does.
+PAGE_BETA2 = functions.UPDATE_V.default("beta2")
 
 
 def _update_v(v_prev, g, beta2=PAGE_BETA2):
@@ -179,6 +183,7 @@ UPDATE_V = (
 # -- bias_correct --------------------------------------------------------------------------------------
 
 
+_BIAS_BETA2 = functions.BIAS_CORRECT.default("beta2")
 _CORRECTION_HINT = "Look again at the definition of v̂_t on the page: v_t / (1 - beta_2^t), with t counted from 1."
 
 BIAS_CORRECT = (
@@ -189,7 +194,7 @@ BIAS_CORRECT = (
         "You returned v unchanged. Because v starts at 0, the early averages are far too small (v_1 is only "
         "0.1% of g^2); dividing by 1 - beta2^t is what undoes that.",
         _CORRECTION_HINT,
-        lambda v, t, beta2=PAGE_BETA2: _f(v) * 1.0,
+        lambda v, t, beta2=_BIAS_BETA2: _f(v) * 1.0,
     ),
     Misconception(
         "bias_correct.one_minus_beta_pow_t",
@@ -199,7 +204,7 @@ BIAS_CORRECT = (
         "the first step looked right; at t = 2 yours is 1999 times too big ((1 - beta2^2) / (1 - beta2)^2 = 1999 "
         "for beta2 = 0.999).",
         _CORRECTION_HINT + " The power t belongs to beta_2 alone.",
-        lambda v, t, beta2=PAGE_BETA2: _f(v) / (1 - beta2) ** t,
+        lambda v, t, beta2=_BIAS_BETA2: _f(v) / (1 - beta2) ** t,
     ),
     Misconception(
         "bias_correct.missing_pow_t",
@@ -208,7 +213,7 @@ BIAS_CORRECT = (
         "You divided by 1 - beta2 at every step, forgetting the power t. That is right only at t = 1; later the "
         "correction should fade towards 1, and yours stays at 1000.",
         _CORRECTION_HINT,
-        lambda v, t, beta2=PAGE_BETA2: _f(v) / (1 - beta2),
+        lambda v, t, beta2=_BIAS_BETA2: _f(v) / (1 - beta2),
     ),
     Misconception(
         "bias_correct.t_from_zero",
@@ -216,7 +221,7 @@ BIAS_CORRECT = (
         "t counted from 0",
         "You used beta2^(t - 1), as if the first step were t = 0. At the first step that divides by zero.",
         _CORRECTION_HINT + " The first update is t = 1, and bias_correct receives that t as it is.",
-        lambda v, t, beta2=PAGE_BETA2: _f(v) / (1 - beta2 ** (t - 1)),
+        lambda v, t, beta2=_BIAS_BETA2: _f(v) / (1 - beta2 ** (t - 1)),
     ),
     Misconception(
         "bias_correct.t_plus_one",
@@ -225,7 +230,7 @@ BIAS_CORRECT = (
         "You used beta2^(t + 1): the t you receive already counts from 1, so adding one over-counts and "
         "under-corrects (v̂_1 comes out near half of g^2).",
         _CORRECTION_HINT + " Use the t you are given, unchanged.",
-        lambda v, t, beta2=PAGE_BETA2: _f(v) / (1 - beta2 ** (t + 1)),
+        lambda v, t, beta2=_BIAS_BETA2: _f(v) / (1 - beta2 ** (t + 1)),
     ),
     Misconception(
         "bias_correct.multiplies",
@@ -234,7 +239,7 @@ BIAS_CORRECT = (
         "You multiplied v by 1 - beta2^t. That shrinks v further instead of scaling it back up: the "
         "correction is a division.",
         _CORRECTION_HINT,
-        lambda v, t, beta2=PAGE_BETA2: _f(v) * (1 - beta2**t),
+        lambda v, t, beta2=_BIAS_BETA2: _f(v) * (1 - beta2**t),
     ),
     Misconception(
         "bias_correct.beta1",
@@ -243,7 +248,7 @@ BIAS_CORRECT = (
         "You corrected with 0.9^t, the first moment's correction. v was averaged with beta2, so it must be "
         "corrected with beta2^t.",
         _CORRECTION_HINT + " Use the beta2 argument.",
-        lambda v, t, beta2=PAGE_BETA2: _f(v) / (1 - BETA1**t),
+        lambda v, t, beta2=_BIAS_BETA2: _f(v) / (1 - BETA1**t),
     ),
     Misconception(
         "bias_correct.twice",
@@ -252,7 +257,7 @@ BIAS_CORRECT = (
         "You divided by 1 - beta2^t twice (or by its square). One division exactly undoes the start-up bias; "
         "a second one blows v̂ up by another factor of 1000 at t = 1.",
         _CORRECTION_HINT + " Divide once.",
-        lambda v, t, beta2=PAGE_BETA2: _f(v) / (1 - beta2**t) ** 2,
+        lambda v, t, beta2=_BIAS_BETA2: _f(v) / (1 - beta2**t) ** 2,
     ),
     Misconception(
         "bias_correct.sqrt_correction",
@@ -261,7 +266,7 @@ BIAS_CORRECT = (
         "You divided by sqrt(1 - beta2^t). The square root belongs in effective_step, applied to v̂; the "
         "correction itself is 1 - beta2^t with no root.",
         _CORRECTION_HINT,
-        lambda v, t, beta2=PAGE_BETA2: _f(v) / np.sqrt(1 - beta2**t),
+        lambda v, t, beta2=_BIAS_BETA2: _f(v) / np.sqrt(1 - beta2**t),
     ),
     Misconception(
         "bias_correct.ignores_beta2",
@@ -270,7 +275,7 @@ BIAS_CORRECT = (
         "You wrote 0.999 where the beta2 argument belongs, so v averaged with another beta2 is corrected "
         "with the wrong factor.",
         "Use the parameter beta2 in 1 - beta_2^t; 0.999 is only its default.",
-        lambda v, t, beta2=PAGE_BETA2: _f(v) / (1 - PAGE_BETA2**t),
+        lambda v, t, beta2=_BIAS_BETA2: _f(v) / (1 - _BIAS_BETA2**t),
     ),
     Misconception(
         "bias_correct.float32",
@@ -279,7 +284,7 @@ BIAS_CORRECT = (
         "You computed in float32, which keeps only about 7 significant digits; 1 - beta2^t is small, so the "
         "rounding shows in v̂.",
         "The docstring asks for float64: np.asarray(v, dtype=np.float64), and no np.float32 anywhere.",
-        lambda v, t, beta2=PAGE_BETA2: _f(v, np.float32) / (np.float32(1) - np.float32(beta2) ** np.float32(t)),
+        lambda v, t, beta2=_BIAS_BETA2: _f(v, np.float32) / (np.float32(1) - np.float32(beta2) ** np.float32(t)),
         rtol=FLOAT32_RTOL,
         returns="float32",
     ),
@@ -287,6 +292,7 @@ BIAS_CORRECT = (
 
 # -- effective_step ------------------------------------------------------------------------------------
 
+PAGE_ALPHA, PAGE_EPS = functions.EFFECTIVE_STEP.default("alpha"), functions.EFFECTIVE_STEP.default("eps")
 _STEP_HINT = 'Look again at the "Effective step" line in Part B of the page: alpha / (sqrt(v̂_t) + epsilon).'
 
 EFFECTIVE_STEP = (

@@ -13,6 +13,8 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
+from autograder.functions import BIAS_CORRECT, EFFECTIVE_STEP, UPDATE_V
+
 #: Exact values: an object array of Fractions (0-d for a scalar input).
 Exact = npt.NDArray[np.object_]
 
@@ -35,14 +37,14 @@ def _sqrt(q: Fraction) -> Fraction:
     return Fraction(root)
 
 
-def update_v(v_prev: npt.ArrayLike, g: npt.ArrayLike, beta2: float = 0.999) -> Exact:
+def update_v(v_prev: npt.ArrayLike, g: npt.ArrayLike, beta2: float = UPDATE_V.default("beta2")) -> Exact:
     """v_t = beta2 * v_prev + (1 - beta2) * g**2, exactly."""
     b = Fraction(beta2)
     out: Exact = b * exact(v_prev) + (1 - b) * exact(g) ** 2
     return out
 
 
-def bias_correct(v: npt.ArrayLike, t: int | float, beta2: float = 0.999) -> Exact:
+def bias_correct(v: npt.ArrayLike, t: int | float, beta2: float = BIAS_CORRECT.default("beta2")) -> Exact:
     """v_hat_t = v / (1 - beta2**t), exactly; t counts from 1."""
     if int(t) != t or t < 1:
         raise ValueError(f"t must be an integer >= 1, got {t!r}")
@@ -51,7 +53,9 @@ def bias_correct(v: npt.ArrayLike, t: int | float, beta2: float = 0.999) -> Exac
     return out
 
 
-def effective_step(v_hat: npt.ArrayLike, alpha: float = 0.001, eps: float = 1e-8) -> Exact:
+def effective_step(
+    v_hat: npt.ArrayLike, alpha: float = EFFECTIVE_STEP.default("alpha"), eps: float = EFFECTIVE_STEP.default("eps")
+) -> Exact:
     """alpha / (sqrt(v_hat) + eps), with the square root to 50 digits."""
     roots = np.vectorize(_sqrt, otypes=[object])(exact(v_hat))
     out: Exact = Fraction(alpha) / (roots + Fraction(eps))

@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from autograder.checks import Case, encode_input
+from autograder.functions import running_v
 
 VERSION = 2
 
@@ -86,20 +87,11 @@ def _array(values, shape):
     return np.array(values, dtype=np.float64).reshape(shape)
 
 
-def _running_v(gradients, beta2):
-    """v_1..v_T from v_0 = 0, in float64, the way a correct student's loop computes them."""
-    v, out = 0.0, []
-    for g in gradients:
-        v = beta2 * v + (1 - beta2) * g**2
-        out.append(v)
-    return out
-
-
 def _update_v(draw):
     item = "update_v.general"
     beta = draw.beta2()
     grads = _gradients(draw, 5, first=2)  # the zero and the negative land on graded steps
-    v = _running_v(grads, beta)
+    v = running_v(grads, beta)
     cases = [
         Case(
             f"{item}.random_seq_t{t}",
@@ -172,7 +164,7 @@ def _update_v(draw):
 def _bias_correct(draw):
     item = "bias_correct.general"
     beta = draw.beta2()
-    v = _running_v(_gradients(draw, 5), beta)
+    v = running_v(_gradients(draw, 5), beta)
     cases = [
         Case(
             f"{item}.random_seq_t{t}",

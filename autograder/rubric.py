@@ -5,6 +5,7 @@ This module is the single source of the rubric; `rubric.md` is rendered from it 
 
 from dataclasses import dataclass
 
+from autograder import functions
 from autograder.compare import TOLERANCE_WORDS
 
 
@@ -76,8 +77,11 @@ TASKS = (
     Task("identity", 4, "identity: bias correction is exact (checked with algebra)"),
 )
 
-#: The three functions students write, in task order.
-FUNCTIONS = ("update_v", "bias_correct", "effective_step")
+#: The three functions students write, in task order (the table in autograder/functions.py).
+FUNCTIONS = functions.NAMES
+# The defaults the items' words name.
+_BETA2 = functions.UPDATE_V.parameter("beta2").shown
+_BIAS_BETA2 = functions.BIAS_CORRECT.parameter("beta2").shown
 
 _CONTRACT = (
     "Lists and integers in give the same values as float64 arrays in; a float64 array comes back with "
@@ -93,7 +97,7 @@ ITEMS = (
         "page example, both parameters, and nearby inputs",
         "Your update_v reproduces the page's worked values (v_1, v_2 for parameter 1 and v_1 for parameter 2; "
         "v_3 and parameter 2's later steps, which the page does not work, are checked too), and the same "
-        "formula at nearby inputs (other gradients and other v_prev at beta2 = 0.999), so a table of the "
+        f"formula at nearby inputs (other gradients and other v_prev at beta2 = {_BETA2}), so a table of the "
         "page's answers earns nothing.",
         (
             Group("p1", 4, "parameter 1 (gradients 10, 12, 8) and nearby inputs"),
@@ -107,10 +111,10 @@ ITEMS = (
         "update_v",
         "1.2",
         "other betas, zero and negative gradients, shapes",
-        "It also works for a beta2 other than 0.999, zero and negative gradients, later steps, 2-d and 0-d "
+        f"It also works for a beta2 other than {_BETA2}, zero and negative gradients, later steps, 2-d and 0-d "
         "float64 arrays, and on the cases drawn for this term.",
         (
-            Group("other_beta", 3, "a beta2 other than 0.999"),
+            Group("other_beta", 3, f"a beta2 other than {_BETA2}"),
             Group("zero_negative", 3, "zero and negative gradients, later steps"),
             Group("shapes", 2, "2-d and 0-d float64 arrays"),
             Group(
@@ -154,11 +158,11 @@ ITEMS = (
         "bias_correct",
         "2.2",
         "later steps, other betas, shapes",
-        "It also works for t = 3 and later, a beta2 other than 0.999, float64 arrays of several shapes, and on "
+        f"It also works for t = 3 and later, a beta2 other than {_BIAS_BETA2}, float64 arrays of several shapes, and on "
         "the cases drawn for this term.",
         (
             Group("later_steps", 3, "t = 3 and later (10, 1000)"),
-            Group("other_beta", 3, "a beta2 other than 0.999, and a 2-d array"),
+            Group("other_beta", 3, f"a beta2 other than {_BIAS_BETA2}, and a 2-d array"),
             Group("drawn_sequence", 2, "this term's drawn steps and betas"),
             Group("drawn_arrays", 2, "this term's drawn arrays (1-d, 2-d)"),
         ),

@@ -18,9 +18,8 @@ from typing import Any
 
 from autograder import randomized
 from autograder.cases import CHECKS
-from autograder.checks import Case
+from autograder.checks import Check
 from autograder.errors import ManifestError
-from autograder.identity import IdentityCheck
 
 MANIFEST = Path(__file__).with_name("term.json")
 MAX_NAME = 64
@@ -75,7 +74,7 @@ class Term:
 class Plan:
     """What one submission is graded on, and what results.json records about it."""
 
-    checks: tuple[Case | IdentityCheck, ...]
+    checks: tuple[Check, ...]
     term: str
     seed: int
     per_student: bool
@@ -86,11 +85,11 @@ class Plan:
 
 
 @lru_cache(maxsize=8)
-def checks_for_seed(seed: int) -> tuple[Case | IdentityCheck, ...]:
+def checks_for_seed(seed: int) -> tuple[Check, ...]:
     """The fixed checks followed by the cases drawn from `seed`. Kept for the next students of the same
     seed (a class without per-student draws has one): checks are immutable, and their expected values and
     requests are then computed once, not per student."""
-    checks: tuple[Case | IdentityCheck, ...] = CHECKS + randomized.graded(seed)
+    checks: tuple[Check, ...] = CHECKS + randomized.graded(seed)
     return checks
 
 

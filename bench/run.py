@@ -5,6 +5,8 @@ submission that hangs and one memory bomb, all taken from tests/submissions/ and
 and as nbgrader notebooks, then measures with the real command line:
   - .py classes of each size in --sizes: submissions per second, median and 95th-percentile seconds per
     submission (results.json's execution_time), the grader's own peak memory, and how time grows;
+  - the formula search space: how long it takes to have it, and whether it was built or read from the
+    cache (built once per machine and version, before the classes are timed);
   - one .py end to end (`adam-hw grade one.py`, imports and sandbox start included), best and median of 3;
   - the notebooks with `adam-hw grade` and with real `nbgrader autograde` (same per-cell timeout), the
     ratio of their times, and whether every student's total agrees; then again on an ordinary class
@@ -148,6 +150,21 @@ def bench_py(work, sizes, jobs):
     return rows
 
 
+def formula_space():
+    """Seconds to have the formula search space (autograder/formulas.py) ready, and whether it was built
+    now or read from the cache: it is built once per machine and version, so a first run ever pays it once."""
+    code = (
+        "import json, time; from autograder import formulas; "
+        "cached = all(formulas.SpaceCache.default().path(f).is_file() for f in formulas.SIGNATURES); "
+        "t = time.perf_counter(); formulas.warm(); "
+        "print(json.dumps({'seconds': round(time.perf_counter() - t, 3), 'built': not cached}))"
+    )
+    found = json.loads(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+    how = "built now (once per machine and version)" if found["built"] else "read from the cache"
+    print(f"  formula search space: {found['seconds']:.2f} s, {how}", flush=True)
+    return found
+
+
 def bench_one(work):
     one = work / "one.py"
     one.write_text((SUBMISSIONS / "correct" / "plain_operators.py").read_text(encoding="utf-8"), encoding="utf-8")
@@ -264,6 +281,7 @@ def main(argv=None):
         flush=True,
     )
     figures = {"cpus": os.cpu_count(), "load_average_at_start": round(os.getloadavg()[0], 2)}
+    figures["formula_space"] = formula_space()  # before the classes, so they are timed as every later run is
     figures["one"] = bench_one(work)
     figures["py"] = bench_py(work, sizes, args.jobs)
     if len(sizes) >= 2 and sizes[-1] >= 10 * sizes[0]:

@@ -21,13 +21,13 @@ from autograder.notebook.build import (
     BEGIN_HIDDEN,
     END_HIDDEN,
     build,
-    case_line,
     item_of,
     parse_text,
     render,
     split_solution,
     term_checks,
 )
+from autograder.notebook.lines import case_line
 from autograder.notebook.nbgrader import normalise
 from autograder.rubric import FUNCTIONS, ITEMS, MAX_SCORE
 from tests.conftest import ROOT, SUBMISSIONS

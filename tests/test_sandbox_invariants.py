@@ -277,3 +277,32 @@ def test_a_handed_back_sandbox_serves_no_one_until_its_submission_is_over(level)
         pool.release(sandbox)
     finally:
         pool.close()
+
+
+def test_after_a_hang_the_rest_of_a_prefetch_goes_to_a_fresh_guest_in_one_go(tmp_path):
+    """A call that hangs ends its guest; what was sent ahead after it goes again, in one write, to a fresh
+    guest, leaving out the hung function (its later calls are skipped), and every reply is then waiting."""
+    path = tmp_path / "second_moment.py"
+    path.write_text(
+        "def update_v(v_prev, g, beta2=0.999):\n"
+        "    while g == 7.0:\n"
+        "        pass\n"
+        "    return beta2 * v_prev + (1 - beta2) * g * g\n"
+        "def bias_correct(v, t, beta2=0.999):\n"
+        "    return v / (1 - beta2 ** t)\n"
+        "def effective_step(v_hat, alpha=0.001, eps=1e-8):\n"
+        "    return alpha / (v_hat ** 0.5 + eps)\n"
+    )
+    update = [(protocol.call_request("update_v", [0.0, g], {}), ("update_v",)) for g in (1.0, 7.0, 2.0)]
+    correct = [(protocol.call_request("bias_correct", [0.5, t], {}), ("bias_correct",)) for t in (1, 2, 3)]
+    pool = SandboxPool()
+    try:
+        with Host(path, GradeConfig(timeout=1.0, isolation="basic"), pool=pool) as host:
+            host.prefetch(update + correct)
+            assert host.loads == 2  # the hang ended the first guest; one more answered the rest
+            replies = [host.call(request, uses) for request, uses in update + correct]
+            assert host.loads == 2  # every reply was waiting: no round trip, no other guest
+    finally:
+        pool.close()
+    S = protocol.Status
+    assert [r.status for r in replies] == [S.OK, S.TIMEOUT, S.SKIPPED, S.OK, S.OK, S.OK]

@@ -14,7 +14,7 @@ from autograder import cli, randomized, release, terms
 from autograder.cases import CHECKS
 from autograder.discover import Submission
 from autograder.grading import grade_submission
-from autograder.notebook.build import case_line
+from autograder.notebook.lines import case_line
 from autograder.rubric import ITEMS_BY_ID
 from tests.conftest import ROOT, SUBMISSIONS
 

@@ -2,7 +2,8 @@
 
 solutions/second_moment.py gives the three functions (with their BEGIN/END SOLUTION markers) and its
 imports; solutions/notebook_text.md gives the prose and the order of the cells (its head explains the
-cell markers); autograder.cases and autograder.identity give every value a test cell checks, and
+cell markers); the checks (autograder.cases, and the term's draw) give every line a test cell holds,
+each through its own `notebook_lines()` (the checks.Check protocol; no kind is asked for), and
 autograder.rubric their points. Nothing here is typed twice, and the output is byte-for-byte the same on
 every run (fixed cell ids, no outputs, no timestamps), so `adam-hw release --check` can compare it.
 
@@ -14,16 +15,13 @@ import ast
 import json
 import re
 from dataclasses import dataclass
-from fractions import Fraction
-
-import numpy as np
 
 from autograder import terms
 from autograder.cases import CHECKS
-from autograder.checks import Case
 from autograder.compare import RTOL, TOLERANCE_WORDS
-from autograder.identity import NUMERIC_RTOL, PUBLIC_CONSTANTS, ClosedFormCheck, ConstantGradientCheck, IdentityCheck
+from autograder.identity import NUMERIC_RTOL
 from autograder.notebook.cells import SKIP_WHEN_GRADING
+from autograder.notebook.lines import literal
 from autograder.rubric import FUNCTIONS, ITEMS, ITEMS_BY_ID
 
 NBGRADER_SCHEMA = 3
@@ -237,77 +235,6 @@ def solution_cell(name, functions):
     return _cell(name, "code", functions[name], {"grade_id": name, "solution": True})
 
 
-def _literal(x):
-    """Exact Python source for an input or expected value (full float precision, so the checks are the grader's)."""
-    if isinstance(x, Fraction):
-        return repr(float(x))
-    if isinstance(x, np.generic):
-        x = x.item()  # numpy 2 spells np.float64 scalars as `np.float64(...)`; the plain value reads better
-    if isinstance(x, np.ndarray):
-        return f"np.array({x.tolist()!r}, dtype=np.{x.dtype})"
-    if isinstance(x, (list, tuple, float, int)):
-        return repr(list(x) if isinstance(x, tuple) else x)
-    raise TypeError(f"no notebook literal for {type(x).__name__} {x!r}")
-
-
-def _call(case, args=None):
-    args = case.args if args is None else args
-    return ", ".join([case.func] + [_literal(a) for a in args] + [f"{k}={_literal(v)}" for k, v in case.kwargs.items()])
-
-
-def case_line(case):
-    """One check of a Case, as a line of the test cell: the same judgement as the grader's (checks.Case)."""
-    what = f"{case.call_text}: {case.about}"
-    if case.expect == "unchanged":
-        return f"assert check_unchanged({what!r}, {_call(case)})"
-    if case.expect == "same":
-        return f"assert check_same({what!r}, run({_call(case)}), run({_call(case, case.twin.args)}))"
-    if case.expect == "container":
-        return f"assert check_container({what!r}, run({_call(case)}), {np.shape(case.expected)!r})"
-    return f"assert check_value({what!r}, run({_call(case)}), {_literal(case.expected)})"
-
-
-def unrolled_lines(probes):
-    """Float probes of an identity check ((request, expected) pairs), one line each."""
-    lines = []
-    for request, expected in probes:
-        gradients = request["gradients"]
-        what = f"{'constant gradient' if request['correct'] else 'unrolled from v_0 = 0'} {gradients}, beta2 = {request['beta2']}"
-        values = "[" + ", ".join(_literal(e) for e in expected) + "]"
-        lines.append(
-            f"check_unrolled({what!r}, {_literal(list(gradients))}, {request['beta2']!r}, {request['correct']}, {values})"
-        )
-    return lines
-
-
-def _follow_through_lines(check, public):
-    """The constant-gradient check with follow-through: bias_correct on the exact v_t, then the whole chain
-    only where update_v gives the closed form (the grader's ConstantGradientCheck.run, on these probes)."""
-    constants = PUBLIC_CONSTANTS if public else None
-    exact = (
-        "[" + ", ".join(f"({v!r}, {t}, {b!r}, {_literal(sq)})" for v, t, b, sq in check.exact_v_probes(constants)) + "]"
-    )
-    closed_check = ClosedFormCheck("probe", check.item, "")
-    closed = unrolled_lines(closed_check.public_probes() if public else closed_check.numeric_probes())
-    chain = unrolled_lines(check.public_probes() if public else check.numeric_probes())
-    lines = [
-        "# Follow-through: bias_correct on the exact v_t; through your update_v only where update_v is right.",
-        f"assert check_on_exact_v('bias_correct on the exact v_t of a constant gradient', {exact})",
-        "if "
-        + " and ".join(f"passes({line.replace('check_unrolled(', 'check_unrolled, ', 1)}" for line in closed)
-        + ":",
-    ]
-    return lines + [f"    assert {line}" for line in chain]
-
-
-def identity_lines(check):
-    """(visible, hidden) lines of an identity check: its public probes, then the graded ones."""
-    if isinstance(check, ConstantGradientCheck):
-        return _follow_through_lines(check, public=True), _follow_through_lines(check, public=False)
-    visible = [f"assert {line}" for line in unrolled_lines(check.public_probes())]
-    return visible, [f"assert {line}" for line in unrolled_lines(check.numeric_probes())]
-
-
 def earned_line(func, checks):
     """The hidden line that makes nbgrader apply "nothing for nothing" exactly as the grader does."""
     from autograder.grading import counts_alone  # the grader's own rule, not a copy of it
@@ -317,11 +244,15 @@ def earned_line(func, checks):
         if item.kind != "value" or item.task != func:
             continue
         for group in item.groups:
-            mine = [c for c in checks if c.item == item.id and c.group == group.name and c.expect == "value"]
+            mine = [
+                (c, c.fixed_call)
+                for c in checks
+                if c.item == item.id and c.group == group.name and c.fixed_call and c.fixed_call.expect == "value"
+            ]
             if mine:
                 rows = [
-                    f"({'(' + ''.join(_literal(a) + ', ' for a in c.args) + ')'}, {c.kwargs!r}, {_literal(c.expected)}, {counts_alone(c)})"
-                    for c in mine
+                    f"({'(' + ''.join(literal(a) + ', ' for a in call.args) + ')'}, {call.kwargs!r}, {literal(call.expected)}, {counts_alone(c)})"
+                    for c, call in mine
                 ]
                 groups.append("[" + ", ".join(rows) + "]")
     return f"assert earned({func}, [{', '.join(groups)}])"
@@ -341,13 +272,8 @@ def tests_cells(item_id, checks=CHECKS):
         visible: list[str] = []
         hidden: list[str] = []
         for check in mine:
-            if isinstance(check, IdentityCheck):
-                seen, unseen = identity_lines(check)
-                visible, hidden = visible + seen, hidden + unseen
-            elif isinstance(check, Case):
-                (hidden if check.hidden else visible).append(case_line(check))
-            else:
-                raise TypeError(f"no notebook form for the check {check.id} ({type(check).__name__})")
+            seen, unseen = check.notebook_lines()
+            visible, hidden = visible + seen, hidden + unseen
         if item.gate:
             hidden.append(earned_line(item.gate, checks))
         if not visible:

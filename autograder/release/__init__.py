@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import terms
+from autograder import functions, terms
 from autograder.cases import IDENTITY, PUBLIC_CASES
-from autograder.checks import PARAMETERS, render_input
+from autograder.checks import render_input
 from autograder.compare import TOLERANCE_WORDS
 from autograder.notebook import build as notebook
 from autograder.rubric import TASKS_BY_ID, render_markdown
@@ -93,7 +93,7 @@ def _public_test(case):
             f"    got = run({case.func!r}, {args})",
             f"    check_container({case.func!r}, {case.about!r}, got, {np.shape(case.expected)!r})",
         ]
-    names = [n for n, a in zip(PARAMETERS[case.func], case.args) if isinstance(a, (list, np.ndarray))]
+    names = [n for n, a in zip(functions.BY_NAME[case.func].names, case.args) if isinstance(a, (list, np.ndarray))]
     return head + [
         f"    args = ({args},)",
         "    before = [np.array(a, copy=True) for a in args]",
@@ -125,7 +125,10 @@ def public_tests(cases=PUBLIC_CASES):
 
 
 def student_readme():
-    return _template("README.md").replace("{generated}", GENERATED).replace("{tolerance}", TOLERANCE_WORDS)
+    text = _template("README.md").replace("{generated}", GENERATED).replace("{tolerance}", TOLERANCE_WORDS)
+    for function in functions.TABLE:  # each function's parameters and defaults, from the one table
+        text = text.replace(f"{{signature:{function.name}}}", function.signature)
+    return text
 
 
 def _term(root, term=None):

@@ -455,11 +455,16 @@ class Forker:
         path = os.path.join(self.work, request["name"])
         if self.drop:
             os.chown(self.work, self.config["uid"], self.config["uid"])
-        self.before = {
-            (kind, row.get("shmid") or row.get("semid") or row.get("msqid"))
-            for kind in ("shm", "sem", "msg")
-            for row in _sysv_objects(kind)
-        }
+        # Without a uid of its own (not root), finish() removes only the objects made after this point.
+        self.before = (
+            set()
+            if self.drop
+            else {
+                (kind, row.get("shmid") or row.get("semid") or row.get("msqid"))
+                for kind in ("shm", "sem", "msg")
+                for row in _sysv_objects(kind)
+            }
+        )
         out_fd = os.open(self.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         out_r = os.open(self.output, os.O_RDONLY)
         req_r, req_w = os.pipe()

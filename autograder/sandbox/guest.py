@@ -70,7 +70,7 @@ def encode_value(x):
     if kind == "array" and not isinstance(x, np.ndarray):
         return {"kind": "other", "type": _type_name(x), "repr": repr(x)[:200]}
     try:
-        arr = np.array(x, copy=True, subok=False)
+        arr = np.asarray(x)  # read only, and encoded now: no copy (a subclass is seen as a plain array)
         if arr.dtype.kind == "c":  # astype(float64) would silently drop the imaginary part
             return {"kind": "other", "type": _type_name(x), "dtype": str(arr.dtype), "repr": repr(x)[:200]}
         if arr.dtype.kind not in "iuf":
@@ -84,7 +84,7 @@ def encode_value(x):
         "type": _type_name(x),
         "dtype": str(arr.dtype),
         "shape": list(arr.shape),
-        "data": arr.astype(np.float64).tolist(),
+        "data": arr.astype(np.float64, copy=False).tolist(),
     }
 
 

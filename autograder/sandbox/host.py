@@ -210,7 +210,13 @@ class Host:
     # -- requests -------------------------------------------------------------------------------------
 
     def call(self, request, uses):
-        """Send one request that runs the student's functions `uses`; return a Reply, never raise for them."""
+        """Send one request that runs the student's functions `uses`; return a Reply, never raise for them.
+        A reply `prefetch` already has is returned as it came (the request ran before anything broke)."""
+        line = _line(request)
+        waiting = self._prefetched.get(line)
+        if waiting:
+            status, payload = waiting.pop(0)
+            return self._reply(status, payload, uses)
         for name in uses:
             if name in self.broken:
                 return Reply(Status.SKIPPED, detail=f"{name} {self.broken[name]} earlier, so it was not called again")
@@ -221,59 +227,69 @@ class Host:
         missing = [name for name in uses if not self.available.get(name)]
         if missing:
             return Reply(Status.MISSING, detail=", ".join(missing))
-        line = _line(request)
-        waiting = self._prefetched.get(line)
-        if waiting:
-            status, payload = waiting.pop(0)
-        else:
-            start = time.monotonic()
-            self._uses = uses
-            status, payload = self.roundtrip(request, timeout=self._budget(uses), line=line)
-            self._uses = ()
-            self._charge(uses, time.monotonic() - start, self._starved)
+        start = time.monotonic()
+        self._uses = uses
+        status, payload = self.roundtrip(request, timeout=self._budget(uses), line=line)
+        self._uses = ()
+        self._charge(uses, time.monotonic() - start, self._starved)
         return self._reply(status, payload, uses)
 
     def prefetch(self, pairs):
         """Send many (request, uses) at once and keep the replies for `call`, which then answers them
         without a round trip each. The guest runs them in order, exactly as if they were sent one by one,
-        under the same time budget; if one hangs or crashes, it is answered as such and the rest are sent
-        singly later (by `call`, on a fresh guest), as they would have been."""
-        if not self._ensure_loaded():
-            return
-        batch, size = [], 0
-        for request, uses in pairs:
-            if any(name in self.broken or not self.available.get(name) for name in uses):
-                continue
-            line = _line(request)
-            if batch and size + len(line) > self._batch_bytes:
-                if not self._pipeline(batch):
-                    return
-                batch, size = [], 0
-            batch.append((request, uses, line))
-            size += len(line)
-        if batch:
-            self._pipeline(batch)
+        under the same time budget; if one hangs or crashes, it is answered as such, its functions are
+        broken from then on, and the rest go on in one write to a fresh guest (not one round trip each)."""
+        pending = collections.deque(pairs)
+        while pending:
+            if not self._ensure_loaded():
+                return  # `call` answers the rest: skipped, or unavailable
+            batch, size = [], 0
+            while pending:
+                request, uses = pending[0]
+                if any(name in self.broken or not self.available.get(name) for name in uses):
+                    pending.popleft()  # `call` says skipped or missing, without sending it
+                    continue
+                line = _line(request)
+                if batch and size + len(line) > self._batch_bytes:
+                    break
+                pending.popleft()
+                batch.append((request, uses, line))
+                size += len(line)
+            if not batch:
+                return
+            answered = self._pipeline(batch)
+            pending.extendleft((request, uses) for request, uses, _ in reversed(batch[answered:]))
 
     def _pipeline(self, batch):
-        """One write of the batch's requests (small enough never to block), then their replies in order."""
+        """One write of the batch's requests (small enough never to block), then their replies in order.
+        Returns how many got a reply: all of them, or up to the one that ended the guest (a hang, a crash,
+        a forged reply), whose functions are then broken."""
         try:
             self._requests.write(b"".join(line for _, _, line in batch))
             self._requests.flush()
         except BrokenPipeError:
-            self._prefetched.setdefault(batch[0][2], []).append((Status.CRASHED, self._death()))
-            return False
+            self._store(batch[0], Status.CRASHED, self._death())
+            return 1
         start = time.monotonic()
-        for request, uses, line in batch:
+        for answered, (request, uses, line) in enumerate(batch, start=1):
             self._uses = uses
             status, payload = self._receive(self._budget(uses), request)
             self._uses = ()
             now = time.monotonic()
             self._charge(uses, now - start, self._starved)
             start = now
-            self._prefetched.setdefault(line, []).append((status, payload))
+            self._store((request, uses, line), status, payload)
             if status in (Status.TIMEOUT, Status.CRASHED, Status.PROTOCOL) or self._sandbox is None:
-                return False
-        return True
+                return answered
+        return len(batch)
+
+    def _store(self, sent, status, payload):
+        """Keep a prefetched reply for `call`; a hang or a crash breaks its functions now, so what is sent
+        next leaves them out (the reply itself still says timed out or crashed)."""
+        _, uses, line = sent
+        self._prefetched.setdefault(line, []).append((status, payload))
+        if status in (Status.TIMEOUT, Status.CRASHED):
+            self._break(status, payload, uses)
 
     def _budget(self, uses):
         """Each function has `timeout` seconds in all, over every call: a function that takes just under
@@ -295,11 +311,14 @@ class Host:
         timeout = self.config.timeout
         return sum(min(RESERVE * timeout, max(0.0, timeout - self._spent.get(f, 0.0))) for f in others)
 
+    def _break(self, status, payload, uses):
+        why = "timed out" if status == Status.TIMEOUT else f"crashed the worker ({payload})"
+        for name in uses:
+            self.broken[name] = why
+
     def _reply(self, status, payload, uses):
         if status in (Status.TIMEOUT, Status.CRASHED):
-            why = "timed out" if status == Status.TIMEOUT else f"crashed the worker ({payload})"
-            for name in uses:
-                self.broken[name] = why
+            self._break(status, payload, uses)
             return Reply(status, detail=str(payload or ""))
         if status == Status.PROTOCOL:
             return Reply(Status.PROTOCOL, detail=payload)
