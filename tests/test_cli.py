@@ -290,6 +290,7 @@ def test_two_submissions_with_one_student_id_exit_2_naming_both_files(tmp_path):
 # -- a function that never returns ---------------------------------------------------------------------------
 
 
+@pytest.mark.alone
 def test_a_hanging_function_costs_only_the_items_that_need_it_and_bounded_time(tmp_path):
     submission = tmp_path / "hangs.py"
     submission.write_text(HANGS, encoding="utf-8")

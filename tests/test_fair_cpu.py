@@ -14,6 +14,9 @@ from autograder.sandbox.pool import SandboxPool
 from tests.conftest import SUBMISSIONS
 
 HOSTILE = SUBMISSIONS / "hostile"
+# Every test here measures CPU shares or run-queue waits: another test's load beside it would be the hog.
+pytestmark = pytest.mark.alone
+
 TIMEOUT = 2.0
 NEIGHBOURS = 3  # graded one after another in the other slot while the hog holds its own
 

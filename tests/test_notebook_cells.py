@@ -114,6 +114,7 @@ def test_a_continuation_line_starting_with_not_equal_stays_python():
     assert namespace["same"] is True
 
 
+@pytest.mark.alone  # a cell is cut at its timeout only while the notebook's wall-clock budget lasts
 def test_after_three_cells_hang_the_rest_are_skipped_so_a_notebook_costs_a_bounded_time(tmp_path):
     path = tmp_path / "student.ipynb"
     path.write_bytes(_notebook(*["while True:\n    pass\n"] * 4, REFERENCE))

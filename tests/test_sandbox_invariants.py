@@ -101,6 +101,7 @@ def test_forged_replies_cost_their_calls_and_the_batch_completes():
     assert "sent back something the grader cannot read" in messages
 
 
+@pytest.mark.alone
 @pytest.mark.parametrize(
     ("name", "before"),
     [
