@@ -178,8 +178,12 @@ class ModuleLoad:
             )
         if status == Status.CRASHED:
             return None, grader_load_error("Crashed", f"your file ended the process while loading ({payload})")
-        if status == Status.PROTOCOL:
-            return None, {"type": "Error", "message": str(payload)[:300]}
+        if status == Status.PROTOCOL:  # a line that is no reply: written by the file itself (a guest never sends one)
+            return None, grader_load_error(
+                "Crashed",
+                "your file wrote to the grader's reply channel while it was loading, so nothing in it could be "
+                f"graded ({str(payload)[:200]})",
+            )
         reply = answer(payload)
         if reply.get("ok") is not True:
             error: LoadError = reply["error"]  # protocol.ErrorInfo, checked by protocol.check_error
