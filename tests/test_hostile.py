@@ -291,7 +291,15 @@ def test_resume_after_an_interrupted_run_grades_only_what_is_missing_and_gives_t
     command = [ADAM_HW, "grade", str(subs), "--jobs", "1", "--timeout", "1"]
     subprocess.run(command + ["--out", str(whole)], check=True, capture_output=True)
 
-    run = subprocess.Popen(command + ["--out", str(cut)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    run = subprocess.Popen(
+        command + ["--out", str(cut)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A test run started in the background (`make test &`) ignores SIGINT, and a child inherits that:
+        # the grader is started as from a terminal, where Ctrl-C interrupts.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 60
     while len(list(cut.glob("*/record.json"))) < 3 and time.monotonic() < deadline and run.poll() is None:
         time.sleep(0.02)
