@@ -492,12 +492,13 @@ class SandboxPool:
                     break
                 sandbox = next((s for s in reversed(idle) if not s.finishing), idle[-1])
                 idle.remove(sandbox)
-            if not sandbox.alive:
-                continue
             try:
                 sandbox.settle()
             except SandboxLost:
-                continue  # closed by settle; its submission's processes are dead
+                continue  # it died meanwhile: closed by settle, its guest's session killed
+            if not sandbox.alive:  # died while idle (at level basic a student can kill it)
+                sandbox.close()
+                continue
             return sandbox
         return self._new(level)
 
