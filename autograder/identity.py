@@ -177,7 +177,11 @@ class IdentityCheck:
     def requests(self) -> list[tuple[Message, tuple[str, ...]]]:
         """The symbolic request and the float probes: `judge_chain` sends them all unless the symbolic
         reply already shows a problem, so they go ahead in one write (a spare reply is never read)."""
-        return [(self._symbolic, self.uses)] + [(request, self.uses) for request, _ in self.numeric_probes()]
+        return [(self._symbolic, self.uses)] + self.float_requests()
+
+    def float_requests(self) -> list[tuple[Message, tuple[str, ...]]]:
+        """The graded float probes' requests, each with the functions it runs."""
+        return [(request, self.uses) for request, _ in self.numeric_probes()]
 
     @cached_property
     def _symbolic(self) -> Message:
@@ -408,7 +412,7 @@ class ConstantGradientCheck(IdentityCheck):
         """Sent ahead in one write, not one round trip each: the exact-v_t calls (they go whatever the
         replies), then what `run` sends when they pass: update_v's float probes and the chain."""
         exact = [(request, ("bias_correct",)) for request in self._exact_v_requests]
-        return exact + _UPDATE_V_PROBE.requests()[1:] + super().requests()
+        return exact + _UPDATE_V_PROBE.float_requests() + super().requests()
 
     @staticmethod
     def _exact_v_request(v: float, t: int, beta2: float) -> Message:

@@ -396,10 +396,9 @@ class Host:
         if not self.hand_back or self._sandbox is None:
             self.kill()
             return
-        self._requests.close()
-        os.close(self._replies)
+        sandbox = self._sandbox
+        self._hang_up()
         os.close(self._printed)  # what the guest printed was read by output(), before the end
-        sandbox, self._sandbox = self._sandbox, None
         try:
             sandbox.finish_later(self._guest_pid)
         except SandboxLost:
@@ -578,13 +577,19 @@ class Host:
         """Why the guest died, once every process of the submission is dead."""
         return self.kill() or "the sandbox process ended"
 
+    def _hang_up(self) -> None:
+        """Close the grader's ends of the guest's pipes and let go of its sandbox (close and kill then end
+        the submission there, each in its own way)."""
+        self._requests.close()
+        os.close(self._replies)
+        self._sandbox = None
+
     def kill(self) -> str | None:
         """Kill every process of the submission and wait for them; returns how the guest ended."""
         if self._sandbox is None:
             return None
-        self._requests.close()
-        os.close(self._replies)
-        sandbox, self._sandbox = self._sandbox, None
+        sandbox = self._sandbox
+        self._hang_up()
         try:
             reply = sandbox.request(protocol.finish_request())[0]
         except SandboxLost as err:
