@@ -8,7 +8,8 @@ the submission. A loader gets the submission into the guest (`ModuleLoad` import
 `autograder.notebook.replay` runs a notebook's cells), time-boxed like any call, and the host then
 answers `call(request, uses)` with a `Reply`. A request that hangs past the timeout gets every process of
 the submission killed; the functions it used are then marked hung and later requests that use them are
-skipped at once. Each function has one timeout in all over its calls; each load (a notebook's cell) one
+skipped at once. So is a request that crashes the guest, or raises MemoryError (that guest is ended too:
+the next request gets a fresh one, with memory). Each function has one timeout in all over its calls; each load (a notebook's cell) one
 timeout; and the whole submission (functions + 1) x timeout, which every request is charged to, loads,
 a notebook's cells and every reload after a call ended the guest included. So one submission costs at
 most (functions + 1) x timeout plus a small constant (GRACE, and starting guests) however it spends it. `close()` returns only once every
@@ -81,6 +82,16 @@ def answer(payload: Payload) -> Message:
     if not isinstance(payload, dict):
         raise TypeError(f"a request answered ok carries the guest's reply, got {payload!r}")
     return payload
+
+
+def _out_of_memory(status: Status, payload: Payload) -> bool:
+    """Whether the reply says the student's call raised MemoryError: it took the whole memory limit, at
+    the machine's cost (a bomb that touches what it takes spends seconds of system time on each call),
+    and left its guest short of memory for whatever runs next there."""
+    if status != Status.OK or not isinstance(payload, dict) or payload.get("ok") is not False:
+        return False
+    error = payload.get("error")
+    return isinstance(error, dict) and error.get("type") == "MemoryError"
 
 
 class GuestStartError(RuntimeError):
@@ -282,6 +293,8 @@ class Host:
         status, payload = self.roundtrip(request, timeout=self._budget(uses), line=line)
         self._uses = ()
         self._charge(uses, time.monotonic() - start, self._starved)
+        if _out_of_memory(status, payload):
+            self.kill()  # what runs next gets a fresh guest, with memory
         return self._reply(status, payload, uses)
 
     def prefetch(self, pairs: Iterable[tuple[Message, Sequence[str]]]) -> None:
@@ -330,17 +343,19 @@ class Host:
             self._charge(uses, now - start, self._starved)
             start = now
             self._store((request, uses, line), status, payload)
+            if _out_of_memory(status, payload):
+                self.kill()  # the requests already sent would each take the memory limit again
+                return answered
             if status in (Status.TIMEOUT, Status.CRASHED, Status.PROTOCOL) or self._sandbox is None:
                 return answered
         return len(batch)
 
     def _store(self, sent: tuple[Message, Sequence[str], bytes], status: Status, payload: Payload) -> None:
-        """Keep a prefetched reply for `call`; a hang or a crash breaks its functions now, so what is sent
-        next leaves them out (the reply itself still says timed out or crashed)."""
+        """Keep a prefetched reply for `call`; a hang, a crash or running out of memory breaks its functions
+        now, so what is sent next leaves them out (the reply itself still says what happened)."""
         _, uses, line = sent
         self._prefetched.setdefault(line, []).append((status, payload))
-        if status in (Status.TIMEOUT, Status.CRASHED):
-            self._break(status, payload, uses)
+        self._break(status, payload, uses)
 
     def _budget(self, uses: Sequence[str]) -> float:
         """Each function has `timeout` seconds in all, over every call: a function that takes just under
@@ -363,13 +378,22 @@ class Host:
         return sum(min(RESERVE * timeout, max(0.0, timeout - self._spent.get(f, 0.0))) for f in others)
 
     def _break(self, status: Status, payload: Payload, uses: Sequence[str]) -> None:
-        why = "timed out" if status == Status.TIMEOUT else f"crashed the worker ({payload})"
+        """Mark `uses` as not to be called again if this reply says a call of theirs hung, crashed the guest
+        or ran out of memory: each further call would most likely do the same, at that cost again."""
+        if status == Status.TIMEOUT:
+            why = "timed out"
+        elif status == Status.CRASHED:
+            why = f"crashed the worker ({payload})"
+        elif _out_of_memory(status, payload):
+            why = "ran out of memory"
+        else:
+            return
         for name in uses:
             self.broken[name] = why
 
     def _reply(self, status: Status, payload: Payload, uses: Sequence[str]) -> Reply:
+        self._break(status, payload, uses)
         if status in (Status.TIMEOUT, Status.CRASHED):
-            self._break(status, payload, uses)
             return Reply(status, detail=str(payload or ""))
         if status == Status.PROTOCOL:
             return Reply(Status.PROTOCOL, detail=str(payload))
