@@ -30,7 +30,7 @@ import numpy.typing as npt
 from autograder import functions, oracle
 from autograder.compare import RTOL, as_values, close, judge_container, judge_value, show
 from autograder.notebook import lines
-from autograder.render.text import md, md_code
+from autograder.render.text import at_line, md
 from autograder.results import Outcome
 from autograder.sandbox import protocol
 from autograder.sandbox.protocol import Message
@@ -137,11 +137,9 @@ def reply_problem(reply: Reply, func: str) -> str:
             return f"{func} is not implemented yet (it still raises NotImplementedError)"
         line = error.get("line")
         line = line if isinstance(line, int) and not isinstance(line, bool) else None
-        where = f" at line {line} ({md_code(error.get('source') or '')})" if line else ""
-        if (
-            where and error.get("cell") is not None
-        ):  # a notebook: Jupyter shows no cell numbers, name the cell by its function
-            where = f" at line {line} of the cell with your {func} ({md_code(error.get('source') or '')})"
+        # a notebook: Jupyter shows no cell numbers, so the cell is named by its function
+        of = f" of the cell with your {func}" if error.get("cell") is not None else ""
+        where = at_line(line, error.get("source"), of)
         return f"raised {kind}: {message}{where}" if message else f"raised {kind}{where}"
     if reply.status == "timeout":
         return "did not finish in time and was stopped (an endless loop?)"

@@ -2,11 +2,15 @@
 
 import pytest
 
+from autograder.checks import reply_problem
 from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch
 from autograder.render import feedback
+from autograder.results import SubmissionResult, empty_items
 from autograder.rubric import ITEMS
+from autograder.sandbox.host import Reply
+from autograder.sandbox.protocol import Status
 from tests.conftest import ROOT
 
 REFERENCE = (ROOT / "solutions" / "second_moment.py").read_text(encoding="utf-8")
@@ -83,3 +87,23 @@ def test_a_symbolic_link_to_the_reference_scores_zero_and_says_why(graded, stude
     result, failed, text = graded[student]
     assert failed == ALL and result.score == 0
     assert "is a symbolic link, not a file" in text
+
+
+@pytest.mark.parametrize("source", ["", "   ", None])
+def test_an_error_whose_line_has_no_text_names_the_line_without_an_empty_quote(source):
+    """The guest could not read the line (out of memory, say): the line number alone, not "(` `)"."""
+    error = {"type": "MemoryError", "message": "nothing left", "line": 23, "source": source}
+    said = reply_problem(Reply(Status.ERROR, error=error), "effective_step")
+    assert said == "raised MemoryError: nothing left at line 23"
+    result = SubmissionResult(
+        student="s",
+        path="s.py",
+        sha256="0" * 64,
+        items=empty_items("nothing"),
+        graded_at="now",
+        seconds=0.0,
+        isolation="basic",
+        load_error={**error, "type": "ValueError"},
+    )
+    loaded = feedback.load_text(result)
+    assert "**Your file raised ValueError while it was being loaded at line 23:** nothing left" in loaded

@@ -11,7 +11,7 @@ from pathlib import Path
 from autograder import formulas
 from autograder.compare import TOLERANCE_WORDS
 from autograder.diagnosis import Diagnosis
-from autograder.render.text import md, md_block, md_code
+from autograder.render.text import at_line, md, md_block, md_code
 from autograder.results import GRADER_LOAD_ERRORS, CellError, GroupResult, ItemResult, SubmissionResult
 from autograder.rubric import TASKS_BY_ID
 
@@ -32,7 +32,7 @@ def load_text(result: SubmissionResult) -> str:
         return f"**Your file could not be read: a SyntaxError{where}** ({message}).{source}\n\nFix it and every task can be graded."
     if kind in GRADER_LOAD_ERRORS:
         return f"**{message}**"
-    where = f" at line {line} ({md_code(error.get('source') or '')})" if line else ""
+    where = at_line(line, error.get("source"))
     return (
         f"**Your file raised {md(kind)} while it was being loaded{where}:** {message}\n\nNothing in it could be graded."
     )

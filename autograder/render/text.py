@@ -87,6 +87,15 @@ def md_code(text: object) -> str:
     return f"{ticks}{pad}{body}{pad}{ticks}"
 
 
+def at_line(line: int | None, source: object, of: str = "") -> str:
+    """ " at line N`of` (`source`)": where a student's error was raised, the line quoted only when it has
+    text (a file changed since, or memory too short to read it, leaves none); "" without a line number."""
+    if not line:
+        return ""
+    quoted = f" ({md_code(source)})" if str(source or "").strip() else ""
+    return f" at line {line}{of}{quoted}"
+
+
 def md_block(text: object, info: str = "") -> str:
     """A fenced code block that shows the text itself: no line of it can close the fence."""
     body = plain(text).rstrip("\n")
