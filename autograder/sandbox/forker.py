@@ -387,11 +387,16 @@ class Forker:
             return
         pages = max(1, memory // os.sysconf("SC_PAGE_SIZE"))
         for name, value in (("shmmax", memory), ("shmall", pages), ("shmmni", 64), ("msgmnb", 1 << 20)):
-            try:
-                with open(f"/proc/sys/kernel/{name}", "w") as f:
-                    f.write(str(value))
+            try:  # os.open, not open(): a quarter of the time, in every guest
+                fd = os.open(f"/proc/sys/kernel/{name}", os.O_WRONLY | os.O_CLOEXEC)
             except OSError:
-                pass  # a read-only /proc/sys: the limits stay the system's
+                continue  # a read-only /proc/sys: the limits stay the system's
+            try:
+                os.write(fd, str(value).encode())
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
 
     def fresh_work(self) -> None:
         """An empty work folder for the next guest. The folder itself is kept (only emptied) while it is

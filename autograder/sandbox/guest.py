@@ -70,6 +70,18 @@ def _type_name(x: object) -> str:
     return t.__name__ if t.__module__ in ("builtins", "numpy") else f"{t.__module__}.{t.__name__}"
 
 
+_DTYPE_NAMES: dict[object, str] = {}  # dtype -> str(dtype): numpy builds that string in Python, each time
+
+
+def _dtype_name(dtype: Any) -> str:
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = str(dtype)
+        if len(_DTYPE_NAMES) < 64:
+            _DTYPE_NAMES[dtype] = name
+    return name
+
+
 def encode_value(x: object) -> protocol.Message:
     """What a student's function returned, as plain JSON data (never the object itself)."""
     import numpy as np
@@ -81,14 +93,14 @@ def encode_value(x: object) -> protocol.Message:
     if type(x) is int or type(x) is float:
         return {"kind": "scalar", "type": type(x).__name__, "dtype": "float64", "value": float(x)}
     if isinstance(x, np.generic) and x.dtype.kind in "iuf":
-        return {"kind": "scalar", "type": _type_name(x), "dtype": str(x.dtype), "value": float(x)}
+        return {"kind": "scalar", "type": _type_name(x), "dtype": _dtype_name(x.dtype), "value": float(x)}
     kind = "list" if isinstance(x, (list, tuple)) else "array"
     if kind == "array" and not isinstance(x, np.ndarray):
         return {"kind": "other", "type": _type_name(x), "repr": repr(x)[:200]}
     try:
         arr = np.asarray(x)  # read only, and encoded now: no copy (a subclass is seen as a plain array)
         if arr.dtype.kind == "c":  # astype(float64) would silently drop the imaginary part
-            return {"kind": "other", "type": _type_name(x), "dtype": str(arr.dtype), "repr": repr(x)[:200]}
+            return {"kind": "other", "type": _type_name(x), "dtype": _dtype_name(arr.dtype), "repr": repr(x)[:200]}
         if arr.dtype.kind not in "iuf":
             arr = arr.astype(np.float64)
     except (TypeError, ValueError, OverflowError) as err:
@@ -98,7 +110,7 @@ def encode_value(x: object) -> protocol.Message:
     return {
         "kind": kind,
         "type": _type_name(x),
-        "dtype": str(arr.dtype),
+        "dtype": _dtype_name(arr.dtype),
         "shape": list(arr.shape),
         "data": arr.astype(np.float64, copy=False).tolist(),
     }
