@@ -346,3 +346,22 @@ def test_replaying_cells_after_a_call_ended_the_guest_is_charged_to_the_same_tim
     assert replay.load(host)[1] is None  # 4.9 s
     available, error = replay.load(host)  # a call ended the guest: the cells run again, and run out
     assert available is None and error["type"] == "Timeout" and "8 s your notebook has in all" in error["message"]
+
+
+def test_a_reply_checked_once_is_taken_again_only_for_the_same_request():
+    """host._check_reply keeps the lines that passed, per request: the same bytes answering another request
+    (another number of inputs) are checked afresh and refused, and a line that failed is never kept."""
+    from autograder.sandbox.host import _check_reply
+
+    one = protocol.call_request("effective_step", [0.0], {})
+    two = protocol.call_request("update_v", [0.0, 1.0], {})
+    value = {"kind": "scalar", "type": "float", "dtype": "float64", "value": 0.1}
+    line = json.dumps({"ok": True, "value": value, "args_after": [None]}).encode()
+    _check_reply(one, line, protocol.parse(line))
+    _check_reply(one, line, protocol.parse(line))  # kept: answered without checking again
+    with pytest.raises(protocol.ProtocolError, match="one per input"):
+        _check_reply(two, line, protocol.parse(line))
+    forged = json.dumps({"ok": True, "value": {**value, "value": "0.1"}, "args_after": [None]}).encode()
+    for _ in range(2):
+        with pytest.raises(protocol.ProtocolError, match="not a number"):
+            _check_reply(one, forged, protocol.parse(forged))
