@@ -33,24 +33,35 @@ RECORD_FORMAT = "adam-hw gradebook record 1"
 
 def atomic_write(path: str | Path, text: str) -> None:
     """Write text to path via a temporary file renamed into place, with the mode a plain open() gives
-    (0666 less the umask, applied by the kernel): the TA's colleagues can read the gradebook and report."""
+    (0666 less the umask, applied by the kernel): the TA's colleagues can read the gradebook and report.
+    The folder is made when it does not exist yet."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     # One temporary name per process and thread: two writers never share one, and O_EXCL never follows a link.
     tmp = path.parent / f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    fd = _create(tmp)
     try:
-        fd = os.open(tmp, flags, 0o666)
-    except FileExistsError:  # left by a run of the same pid that was killed mid-write
-        os.unlink(tmp)
-        fd = os.open(tmp, flags, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        try:
+            view = memoryview(text.encode("utf-8"))
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _create(tmp: Path) -> int:
+    """A new file at `tmp`, open for writing (its folder made first if need be)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        return os.open(tmp, flags, 0o666)
+    except FileNotFoundError:  # a new folder (asked for only then: a system call less per file)
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # left by a run of the same pid that was killed mid-write
+        os.unlink(tmp)
+    return os.open(tmp, flags, 0o666)
 
 
 def rubric_key() -> list[object]:
@@ -73,7 +84,9 @@ class Record:
         return (self.sha256, self.term, self.seed, self.rubric) == (sha256, term, seed, rubric_key())
 
     def to_json(self) -> str:
-        return json.dumps({"format": RECORD_FORMAT, **asdict(self)}) + "\n"  # one line: written per student
+        """One line (written per student): asdict would deep-copy the rubric for nothing."""
+        fields = {"row": asdict(self.row), "sha256": self.sha256, "term": self.term, "seed": self.seed}
+        return json.dumps({"format": RECORD_FORMAT, **fields, "rubric": self.rubric}) + "\n"
 
 
 def record_of(result: SubmissionResult, late: str = "") -> Record:

@@ -66,14 +66,15 @@ class Outcome:
 
 @dataclass(frozen=True)
 class GroupResult:
-    """One check group of an item: its points when every one of its checks passed."""
+    """One check group of an item: its points when every one of its checks passed. (Immutable, so what
+    renderers ask for many times over is worked out once.)"""
 
     item: RubricItem
     name: str
     outcomes: tuple[Outcome, ...]
     void: str = ""
 
-    @property
+    @cached_property
     def spec(self) -> Group:
         return self.item.group(self.name)
 
@@ -81,11 +82,11 @@ class GroupResult:
     def points(self) -> int:
         return self.spec.points
 
-    @property
+    @cached_property
     def number(self) -> str:
         return self.item.group_number(self.name)
 
-    @property
+    @cached_property
     def passed(self) -> bool:
         return not self.void and bool(self.outcomes) and all(o.passed for o in self.outcomes)
 
@@ -93,7 +94,7 @@ class GroupResult:
     def score(self) -> int:
         return self.points if self.passed else 0
 
-    @property
+    @cached_property
     def hidden(self) -> bool:
         """A group is hidden when none of its checks is public."""
         return all(o.hidden for o in self.outcomes)

@@ -81,3 +81,11 @@ def test_close_is_np_allclose_with_no_absolute_tolerance(pairs, equal_nan):
     a, b = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
     with np.errstate(all="ignore"):
         assert close(a, b, RTOL, equal_nan) == bool(np.allclose(a, b, rtol=RTOL, atol=0.0, equal_nan=equal_nan))
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True), st.floats(allow_nan=True, allow_infinity=True))
+def test_one_number_is_judged_as_the_general_path_judges_it(value, expected):
+    """judge_value's float shortcut (a number where a float is due) says what the numpy path says."""
+    reply = {"kind": "scalar", "type": "float", "dtype": "float64", "value": value}
+    with np.errstate(all="ignore"):
+        assert judge_value(reply, expected) == judge_value(reply, np.array(expected))
