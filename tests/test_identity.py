@@ -8,11 +8,19 @@ from pathlib import Path
 import pytest
 import sympy
 from hypothesis import given
+from hypothesis import strategies as st
 
 from autograder import identity
 from autograder.cases import IDENTITY
 from autograder.config import GradeConfig
-from autograder.identity import ClosedFormCheck, ConstantGradientCheck, closed_form, parse_rational
+from autograder.identity import (
+    NUMERIC_RTOL,
+    ClosedFormCheck,
+    ConstantGradientCheck,
+    _close,
+    closed_form,
+    parse_rational,
+)
 from autograder.sandbox import Host
 from tests.conftest import ROOT, SUBMISSIONS, load_reference
 from tests.strategies import json_values, value_replies
@@ -228,3 +236,19 @@ def test_a_judge_step_accepts_an_equivalent_fraction_and_rejects_a_different_one
 def test_parse_rational_never_raises_on_any_worker_json(reply):
     parsed = parse_rational(reply, ("g", "beta2"))
     assert parsed is None or (isinstance(parsed, tuple) and len(parsed) == 2)
+
+
+@given(
+    st.fractions(min_value=-(10**12), max_value=10**12).filter(lambda f: f != 0),
+    st.floats(min_value=-2e-9, max_value=2e-9),
+    st.sampled_from([0.0, 1e-6, -1e-6, 1e-12]),
+)
+def test_the_float_shortcut_agrees_with_exact_arithmetic_at_the_tolerance_edge(expected, off, nudge):
+    """identity._close answers from floats where it safely can: never other than exact Fractions say,
+    above all for values right at the 1e-9 edge (nudged by a millionth of it, or not at all)."""
+    got = float(expected) * (1 + off) * (1 + nudge * 1e-9)
+    exact = abs(Fraction(got) - expected) <= abs(expected) * Fraction(NUMERIC_RTOL)
+    assert _close({"kind": "scalar", "value": got}, expected) == exact
+    edge = float(expected) * (1 + NUMERIC_RTOL * (1 + nudge))
+    exact_edge = abs(Fraction(edge) - expected) <= abs(expected) * Fraction(NUMERIC_RTOL)
+    assert _close({"kind": "scalar", "value": edge}, expected) == exact_edge

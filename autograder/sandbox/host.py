@@ -403,12 +403,14 @@ class Host:
     def _break(self, status: Status, payload: Payload, uses: Sequence[str]) -> None:
         """Mark `uses` as not to be called again if this reply says a call of theirs hung, crashed the guest
         or ran out of memory: each further call would most likely do the same, at that cost again."""
-        if status == Status.TIMEOUT:
+        if status is Status.OK:  # most replies: nothing broken unless the student's call ran out of memory
+            if not _out_of_memory(status, payload):
+                return
+            why = "ran out of memory"
+        elif status == Status.TIMEOUT:
             why = "timed out"
         elif status == Status.CRASHED:
             why = f"crashed the worker ({payload})"
-        elif _out_of_memory(status, payload):
-            why = "ran out of memory"
         else:
             return
         for name in uses:
