@@ -67,6 +67,8 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 
 SYSTEM = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc", "sys"}
 NPROC = 64  # processes a submission may have at once (counted for its own uid when it has one)
 CLONE_NEWIPC = 0x08000000
+MADV_COLLAPSE = 25  # Linux 6.1+
+HUGE_PAGE = 2 * 1024 * 1024
 IPC_RMID = 0
 #: Shared folders a dedicated uid can write to: what it leaves there is removed when its submission ends.
 SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
@@ -191,6 +193,27 @@ def warm_sympy(steps: int = 6) -> None:
     sympy.Rational(-3, 1000)
 
 
+def huge_pages() -> int:
+    """Back this process's private memory (numpy, sympy and their warm caches, about 50 MB) with huge pages
+    where the kernel can (MADV_COLLAPSE): a fork then copies one page-table entry per 2 MB rather than 512,
+    and each guest's exit drops as few, so the few pages a guest writes to cost it more than before, but
+    every guest costs the machine a few milliseconds less. Returns the huge pages made; none on a kernel
+    without MADV_COLLAPSE, which changes nothing else."""
+    madvise = _libc().madvise
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    made = 0
+    with open("/proc/self/maps") as maps:
+        regions = [line.split() for line in maps]
+    for fields in regions:
+        if fields[1] != "rw-p" or (len(fields) > 5 and fields[5] != "[heap]"):
+            continue  # anonymous private memory (and the heap) only: never a file's pages or the stack
+        low, high = (int(x, 16) for x in fields[0].split("-"))
+        start, end = -(-low // HUGE_PAGE) * HUGE_PAGE, high // HUGE_PAGE * HUGE_PAGE
+        if end > start and madvise(start, end - start, MADV_COLLAPSE) == 0:
+            made += (end - start) // HUGE_PAGE
+    return made
+
+
 def preload(names: Iterable[str]) -> None:
     """Import modules here, once, for every later guest (a notebook's plotting cell imports matplotlib:
     a second per notebook otherwise). Only modules the grader names; one that is not installed is skipped."""
@@ -211,6 +234,7 @@ def preload(names: Iterable[str]) -> None:
     if fresh:
         gc.collect()
         gc.freeze()
+        huge_pages()
 
 
 def own_processes() -> int:
@@ -657,6 +681,7 @@ def main(config: SandboxConfig) -> None:
     gc.freeze()
     if config.get("seccomp"):
         seccomp.prepared()  # built once here, so every guest only installs it
+    huge_pages()
     forker = Forker(config, control, home)
     forker.open_rules()
     forker.serve()
