@@ -10,7 +10,7 @@ which kind of input fails instead. Diagnosis only adds words: it never changes a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -147,21 +147,22 @@ def _returned_dtype(outcome: Outcome) -> str:
     return str(value.get("dtype", "")) if isinstance(value, dict) else ""
 
 
-def _explains(mistake: misconceptions.Misconception, observed: Observed) -> bool:
-    """The mistake agrees with every comparable value check and accounts for at least one failure.
+def _explains(mistake: misconceptions.Misconception, seen: Sequence[tuple[Case, Outcome, Floats | str | None]]) -> bool:
+    """The mistake agrees with every comparable value check and accounts for at least one failure. `seen`:
+    each observed (case, outcome) with the student's value (`observation`).
 
     Under the grading model (#10) a value check judges values whatever the container, so a float32
     student may pass every one and fail only the contract's container checks ("float64 out"): a
     mistake that returns that dtype (`returns`) explains those failures, when its values agree there too.
     """
     explained = 0
-    for case, outcome in observed:
+    for case, outcome, value in seen:
         if case.expect == "container":
             if mistake.returns is None or outcome.passed or _returned_dtype(outcome) != mistake.returns:
                 continue
         elif case.expect not in ("value", "same"):  # "same": lists and integers in, values still comparable
             continue
-        verdict = agrees(observation(outcome), mistake.predict(case.args, case.kwargs), mistake.rtol)
+        verdict = agrees(value, _predicted(mistake, case), mistake.rtol)
         if verdict is False:
             return False
         if verdict and not outcome.passed:
@@ -169,9 +170,35 @@ def _explains(mistake: misconceptions.Misconception, observed: Observed) -> bool
     return explained > 0
 
 
+#: What diagnosis works out from a case alone, once per grading run rather than once per student: the
+#: fixed cases are the same objects for every student of a term. (what, mistake id, id(case)) -> (case,
+#: result), the case kept so that its id is not reused. Results are read, never changed.
+_PER_CASE: dict[tuple[str, str, int], tuple[Case, Any]] = {}
+_PER_CASE_KEPT = 50_000
+
+
+def _per_case(what: str, mistake: str, case: Case, work: Callable[[], Any]) -> Any:
+    key = (what, mistake, id(case))
+    kept = _PER_CASE.get(key)
+    if kept is not None and kept[0] is case:
+        return kept[1]
+    value = work()
+    if len(_PER_CASE) >= _PER_CASE_KEPT:
+        _PER_CASE.clear()
+    _PER_CASE[key] = (case, value)
+    return value
+
+
+def _predicted(mistake: misconceptions.Misconception, case: Case) -> Floats:
+    """mistake.predict on the case's inputs (once per run)."""
+    predicted: Floats = _per_case("predict", mistake.id, case, lambda: mistake.predict(case.args, case.kwargs))
+    return predicted
+
+
 def _match_values(func: str, observed: Observed) -> misconceptions.Misconception | None:
+    seen = [(case, outcome, observation(outcome)) for case, outcome in observed]  # decoded once, not per mistake
     for mistake in misconceptions.for_function(func):
-        if mistake.mutates is None and _explains(mistake, observed):
+        if mistake.mutates is None and _explains(mistake, seen):
             return mistake
     return None
 
@@ -409,6 +436,11 @@ def _other_than_default(func: str, bound: Mapping[str, Any]) -> set[str]:
 
 def input_kinds(case: Case) -> set[str]:
     """The kinds of input a check sends, in the words the feedback uses (no expected values)."""
+    kinds: frozenset[str] = _per_case("kinds", "", case, lambda: frozenset(_input_kinds(case)))
+    return set(kinds)
+
+
+def _input_kinds(case: Case) -> set[str]:
     function = functions.BY_NAME[case.func]
     bound = function.bind(case.args, case.kwargs)
     kinds = _shape_kinds(bound[name] for name in function.arrays) | _other_than_default(case.func, bound)
