@@ -135,24 +135,29 @@ def _line(request: Message) -> bytes:
     return line
 
 
-_CHECKED: dict[tuple[int, bytes], Message] = {}  # (id(request), reply line) -> request: see _check_reply
+_CHECKED: dict[tuple[int, bytes], tuple[Message, Message]] = {}  # see _checked
 _CHECKED_KEPT = 8192
 
 
-def _check_reply(request: Message, line: bytes, payload: Message) -> None:
-    """protocol.check_reply(request, payload), where `payload` is `line` parsed; ProtocolError if it fails.
+def _checked(request: Message, line: bytes) -> Message:
+    """The reply `line` to `request`, parsed and checked (protocol.parse, protocol.check_reply); ProtocolError
+    if it is not one.
 
-    A line found valid once for a request is valid again: the same bytes parse to the same reply. Most
-    students send the very replies their classmates sent (the right values, or the same common mistake),
-    so most replies are checked once per run, not once per student. Kept with the request (so its id is
-    not reused); only lines that passed are kept."""
+    A line found valid once for a request is valid again, and parses to the same reply: most students send
+    the very replies their classmates sent (the right values, or the same common mistake), so most lines are
+    parsed and checked once per run, not once per student. The reply is then shared by every student who
+    sent that line: the grader reads replies, never changes them. Kept with the request (so its id is not
+    reused); only lines that passed are kept."""
     key = (id(request), line)
-    if _CHECKED.get(key) is request:
-        return
+    kept = _CHECKED.get(key)
+    if kept is not None and kept[0] is request:
+        return kept[1]
+    payload = protocol.parse(line)
     protocol.check_reply(request, payload)
     if len(_CHECKED) >= _CHECKED_KEPT:
         _CHECKED.clear()
-    _CHECKED[key] = request
+    _CHECKED[key] = (request, payload)
+    return payload
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -567,11 +572,8 @@ class Host:
                 return failed
         line = self._lines.popleft()
         try:
-            payload = protocol.parse(line)
-            if request is None:
-                protocol.check_ready(payload)
-            else:
-                _check_reply(request, bytes(line), payload)
+            # (no request: the guest's ready line)
+            payload = protocol.check_ready(protocol.parse(line)) if request is None else _checked(request, bytes(line))
         except protocol.ProtocolError as err:
             self.kill()
             return Status.PROTOCOL, f"the worker sent something that is not a reply: {err}"
