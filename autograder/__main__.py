@@ -1,5 +1,5 @@
 """`python -m autograder` is the same as the `adam-hw` command."""
 
-from autograder.cli import main
+from autograder.cli import run
 
-raise SystemExit(main())
+run()

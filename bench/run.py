@@ -31,11 +31,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = ROOT / "tests" / "submissions"
-#: run inside the grader process: the command line itself, then its own peak memory (not its sandboxes').
+#: run inside the grader process: the command line itself, then its own peak memory (not its sandboxes'), then
+#: the command's own quick exit (cli.leave).
 GRADER = (
-    "import json, resource, sys; from autograder.cli import main; code = main(sys.argv[2:]); "
-    "json.dump({'maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}, open(sys.argv[1], 'w')); "
-    "sys.exit(code)"
+    "import json, resource, sys; from autograder.cli import leave, main; code = main(sys.argv[2:]); "
+    "stats = open(sys.argv[1], 'w'); json.dump({'maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}, stats); "
+    "stats.close(); leave(code)"
 )
 TIMEOUT = 5.0  # adam-hw's default per-call timeout; nbgrader gets the same per cell
 NOTEBOOK_MEMORY = 4 << 30  # nbgrader has no memory limit of its own: without one the memory bomb takes the machine

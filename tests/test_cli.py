@@ -353,3 +353,18 @@ def test_a_bad_config_value_is_reported_before_any_sandbox_starts(tmp_path, monk
     monkeypatch.setattr(pool, "default_pool", no_sandbox)
     assert main(["grade", str(REFERENCE), "--out", str(tmp_path / "out"), "--timeout", "0"]) == 2
     assert capsys.readouterr().err.strip() == "adam-hw: --timeout must be > 0 seconds, got 0"
+
+
+def test_the_command_leaves_after_its_exit_handlers_and_with_what_it_printed(tmp_path):
+    """cli.leave, how `adam-hw` ends: the exit handlers (the sandbox pool's) run, what was printed is
+    flushed, and the exit code is main's, without Python's own slow shutdown."""
+    marker = tmp_path / "handler-ran"
+    script = (
+        "import atexit, sys; from autograder.cli import leave; "
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').write('yes')); "
+        "print('printed, not yet flushed', end=''); leave(3)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 3
+    assert done.stdout == "printed, not yet flushed"
+    assert marker.read_text() == "yes"
