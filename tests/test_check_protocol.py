@@ -97,3 +97,25 @@ def test_a_new_kind_is_graded_and_diagnosed_beside_the_others_without_any_change
     assert (group.score == group.points) is passes
     if not passes:
         assert "effective_step" in {d.func for d in result.diagnoses}
+
+
+def test_a_case_judges_a_shared_reply_once_and_every_other_reply_afresh():
+    """Case.run hands the Outcome it worked out for a reply the host shares between students (the very
+    same object) to the next student with that reply; an equal reply in another object, or another
+    reply, is judged on its own, and comes out the same or differently as its values say."""
+    from autograder.checks import Case
+    from autograder.sandbox import Reply
+
+    case = Case("update_v.page.x", "update_v.page", "update_v", (0.0, 10.0), "a test input", group="page")
+
+    def reply(value):
+        return Reply(protocol.Status.OK, value={"ok": True, "value": value, "args_after": [None, None]})
+
+    right = {"kind": "scalar", "type": "float", "dtype": "float64", "value": 0.1}  # (1 - 0.999) * 10**2
+    shared = reply(right)
+    first = case.run(lambda request, uses: shared)
+    assert first.passed and case.run(lambda request, uses: shared) is first
+    fresh = case.run(lambda request, uses: reply(dict(right)))
+    assert fresh == first and fresh is not first
+    wrong = case.run(lambda request, uses: reply({**right, "value": 0.2}))
+    assert not wrong.passed and "returned 0.2" in wrong.message
