@@ -6,10 +6,12 @@ import shutil
 import tempfile
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import settings
 
+from autograder.results import SubmissionResult, empty_items
 from autograder.sandbox import landlock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +22,20 @@ SUBMISSIONS = ROOT / "tests" / "submissions"
 settings.register_profile("adam-hw", derandomize=True, database=None, max_examples=30, deadline=None)
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "adam-hw"))
+
+
+def result_of(**fields: Any) -> SubmissionResult:
+    """A SubmissionResult with nothing graded (for tests of what renders it); `fields` replace the defaults."""
+    defaults: dict[str, Any] = {
+        "student": "ada",
+        "path": "ada.py",
+        "sha256": "0" * 64,
+        "items": empty_items("x"),
+        "graded_at": "now",
+        "seconds": 0.0,
+        "isolation": "basic",
+    }
+    return SubmissionResult(**{**defaults, **fields})
 
 
 def load_reference() -> ModuleType:

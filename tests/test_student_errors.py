@@ -7,11 +7,10 @@ from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch
 from autograder.render import feedback
-from autograder.results import SubmissionResult, empty_items
 from autograder.rubric import ITEMS
 from autograder.sandbox.host import Reply
 from autograder.sandbox.protocol import Status
-from tests.conftest import ROOT
+from tests.conftest import ROOT, result_of
 
 REFERENCE = (ROOT / "solutions" / "second_moment.py").read_text(encoding="utf-8")
 ALL = {item.id for item in ITEMS}
@@ -95,15 +94,5 @@ def test_an_error_whose_line_has_no_text_names_the_line_without_an_empty_quote(s
     error = {"type": "MemoryError", "message": "nothing left", "line": 23, "source": source}
     said = reply_problem(Reply(Status.ERROR, error=error), "effective_step")
     assert said == "raised MemoryError: nothing left at line 23"
-    result = SubmissionResult(
-        student="s",
-        path="s.py",
-        sha256="0" * 64,
-        items=empty_items("nothing"),
-        graded_at="now",
-        seconds=0.0,
-        isolation="basic",
-        load_error={**error, "type": "ValueError"},
-    )
-    loaded = feedback.load_text(result)
+    loaded = feedback.load_text(result_of(load_error={**error, "type": "ValueError"}))
     assert "**Your file raised ValueError while it was being loaded at line 23:** nothing left" in loaded

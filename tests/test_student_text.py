@@ -23,7 +23,7 @@ from autograder.discover import discover
 from autograder.grading import grade_batch
 from autograder.render import feedback, gradescope, summary, text
 from autograder.results import GradebookRow, SubmissionResult, empty_items
-from tests.conftest import SUBMISSIONS
+from tests.conftest import SUBMISSIONS, result_of
 
 ADAM_HW = str(Path(sys.executable).with_name("adam-hw"))
 RENDERERS = {
@@ -137,16 +137,7 @@ def test_plain_text_has_no_control_character_and_encodes_as_utf8(s):
 
 
 def test_report_html_shows_a_tampered_results_json_as_text(tmp_path):
-    result = SubmissionResult(
-        student="ada",
-        path="ada.py",
-        sha256="0" * 64,
-        items=empty_items("x"),
-        graded_at="now",
-        seconds=0.0,
-        isolation="basic",
-        extra={"term": "<script>alert(1)</script>\x1b[2J"},
-    )
+    result = result_of(extra={"term": "<script>alert(1)</script>\x1b[2J"})
     outdir.write_submission(tmp_path, result)
     outdir.write_gradebook(tmp_path, [result])
     path = tmp_path / "ada" / "results.json"
@@ -161,15 +152,7 @@ def test_report_html_shows_a_tampered_results_json_as_text(tmp_path):
 
 
 def test_the_terminal_summary_and_a_usage_error_carry_no_control_characters(tmp_path):
-    result = SubmissionResult(
-        student="\x1b[2Jada",
-        path="ada.py",
-        sha256="0" * 64,
-        items=empty_items("x"),
-        graded_at="now",
-        seconds=0.0,
-        isolation="basic",
-    )
+    result = result_of(student="\x1b[2Jada")
     assert "\x1b" not in summary.render([GradebookRow.of(result)], tmp_path, "basic", 1.0)
     run = subprocess.run(
         [ADAM_HW, "grade", str(tmp_path / "\x1b]0;pwned\x07nobody.py"), "--out", str(tmp_path / "out")],
