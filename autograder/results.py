@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, get_args
+from typing import TYPE_CHECKING, Any, Generic, Literal, NotRequired, TypedDict, TypeVar, get_args, overload
 
 from autograder.rubric import ITEMS, MAX_SCORE, Group, RubricItem
 
 if TYPE_CHECKING:  # diagnosis imports results: the type only, no import cycle at run time
     from autograder.diagnosis import Diagnosis
+
+T = TypeVar("T")
+
+
+class once(Generic[T]):
+    """A property worked out on first read and kept: functools.cached_property without the lock Python 3.11
+    takes on each first read (3.12 dropped it). Results are immutable, and renderers read a few hundred of
+    these per student. Two threads reading one at once both work it out, to the same value."""
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> once[T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, obj: object, owner: type | None = None) -> T | once[T]:
+        if obj is None:
+            return self
+        value = self.func(obj)
+        obj.__dict__[self.name] = value  # frozen dataclasses too: the instance's own dict, not setattr
+        return value
+
 
 #: The load errors the grader names itself; their message is a whole sentence written for the student.
 #: Any other `LoadError["type"]` is the name of the exception the student's file raised while loading.
@@ -74,7 +103,7 @@ class GroupResult:
     outcomes: tuple[Outcome, ...]
     void: str = ""
 
-    @cached_property
+    @once
     def spec(self) -> Group:
         return self.item.group(self.name)
 
@@ -82,11 +111,11 @@ class GroupResult:
     def points(self) -> int:
         return self.spec.points
 
-    @cached_property
+    @once
     def number(self) -> str:
         return self.item.group_number(self.name)
 
-    @cached_property
+    @once
     def passed(self) -> bool:
         return not self.void and bool(self.outcomes) and all(o.passed for o in self.outcomes)
 
@@ -94,7 +123,7 @@ class GroupResult:
     def score(self) -> int:
         return self.points if self.passed else 0
 
-    @cached_property
+    @once
     def hidden(self) -> bool:
         """A group is hidden when none of its checks is public."""
         return all(o.hidden for o in self.outcomes)
@@ -116,7 +145,7 @@ class ItemResult:
     outcomes: tuple[Outcome, ...]
     void: str = ""
 
-    @cached_property  # results are immutable, and renderers ask for groups and scores many times over
+    @once  # results are immutable, and renderers ask for groups and scores many times over
     def groups(self) -> tuple[GroupResult, ...]:
         return tuple(
             GroupResult(self.item, g.name, tuple(o for o in self.outcomes if o.group == g.name), self.void)
@@ -127,7 +156,7 @@ class ItemResult:
     def passed(self) -> bool:
         return not self.void and bool(self.outcomes) and all(o.passed for o in self.outcomes)
 
-    @cached_property
+    @once
     def score(self) -> int:
         return sum(g.score for g in self.groups)
 
@@ -162,7 +191,7 @@ class SubmissionResult:
         default_factory=dict
     )  # function -> the notebook cell error that left it undefined
 
-    @cached_property
+    @once
     def score(self) -> int:
         return sum(r.score for r in self.items)
 

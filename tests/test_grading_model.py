@@ -269,3 +269,26 @@ def test_the_five_files_that_used_to_pass_every_public_check_now_fail_one(studen
         text=True,
     )
     assert done.returncode == 1, done.stdout
+
+
+def test_a_results_property_is_worked_out_once_even_on_a_frozen_dataclass():
+    """results.once: the first read works the value out and keeps it; later reads return the same object."""
+    from dataclasses import dataclass
+
+    from autograder.results import once
+
+    calls = []
+
+    @dataclass(frozen=True)
+    class Frozen:
+        x: int
+
+        @once
+        def doubled(self) -> list[int]:
+            calls.append(self.x)
+            return [2 * self.x]
+
+    frozen = Frozen(3)
+    assert frozen.doubled == [6] and frozen.doubled is frozen.doubled
+    assert calls == [3] and isinstance(Frozen.doubled, once)
+    assert Frozen(3) == frozen  # the kept value is not a field
