@@ -8,8 +8,9 @@ the submission. A loader gets the submission into the guest (`ModuleLoad` import
 `autograder.notebook.replay` runs a notebook's cells), time-boxed like any call, and the host then
 answers `call(request, uses)` with a `Reply`. A request that hangs past the timeout gets every process of
 the submission killed; the functions it used are then marked hung and later requests that use them are
-skipped at once. So is a request that crashes the guest, or raises MemoryError (that guest is ended too:
-the next request gets a fresh one, with memory). Each function has one timeout in all over its calls; each load (a notebook's cell) one
+skipped at once. So are those of a request that crashes the guest, or raises MemoryError (that guest is
+ended too: the next request gets a fresh one, with memory). Each function has one timeout in all over its
+calls; each load (a notebook's cell) one
 timeout; and the whole submission (functions + 1) x timeout, which every request is charged to, loads,
 a notebook's cells and every reload after a call ended the guest included. So one submission costs at
 most (functions + 1) x timeout plus a small constant (GRACE, and starting guests) however it spends it. `close()` returns only once every
