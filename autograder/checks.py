@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from autograder import functions, oracle
 from autograder.compare import RTOL, as_values, close, judge_container, judge_value, show
+from autograder.memo import ByIdentity
 from autograder.notebook import lines
 from autograder.render.text import at_line, md
 from autograder.results import Outcome
@@ -154,23 +155,7 @@ def reply_problem(reply: Reply, func: str) -> str:
     return f"sent back something the grader cannot read ({md(reply.detail)})"
 
 
-#: (id(case), id(reply value), id(twin value)) -> (case, reply value, twin value, Outcome): see Case.run.
-#: The objects are kept with the Outcome, so their ids are not reused while it is kept.
-_JUDGED: dict[tuple[int, int, int], tuple[Case, object, object, Outcome]] = {}
-_JUDGED_KEPT = 50_000
-
-
-def _judged(case: Case, reply: Reply, twin: Reply | None) -> Outcome:
-    value, twin_value = reply.value, twin.value if twin is not None else None
-    key = (id(case), id(value), id(twin_value))
-    kept = _JUDGED.get(key)
-    if kept is not None and kept[0] is case and kept[1] is value and kept[2] is twin_value:
-        return kept[3]
-    outcome = case._outcome(reply, twin)
-    if len(_JUDGED) >= _JUDGED_KEPT:
-        _JUDGED.clear()
-    _JUDGED[key] = (case, value, twin_value, outcome)
-    return outcome
+_JUDGED: ByIdentity[Outcome] = ByIdentity(kept=50_000)  # a case's Outcome for a shared reply: see Case.run
 
 
 @dataclass(frozen=True)
@@ -271,11 +256,13 @@ class Case:
     def run(self, call: Call) -> Outcome:
         reply = call(self.request(), self.uses)
         twin = call(self.twin.request(), self.uses) if self.expect == "same" else None
-        if reply.value is not None and (twin is None or twin.value is not None):
-            # A reply (and twin) the host shares with earlier students (the very same objects, see
-            # host._checked) gets their very Outcome: it depends on nothing else.
-            return _judged(self, reply, twin)
-        return self._outcome(reply, twin)
+        if reply.value is None or (twin is not None and twin.value is None):
+            return self._outcome(reply, twin)
+        # A reply (and twin) the host shares with earlier students (the very same objects, see host._checked)
+        # gets their very Outcome: it depends on nothing else.
+        value, twin_value = reply.value, twin.value if twin is not None else None
+        key = (id(self), id(value), id(twin_value))
+        return _JUDGED.get(key, (self, value, twin_value), lambda: self._outcome(reply, twin))
 
     def _outcome(self, reply: Reply, twin: Reply | None) -> Outcome:
         problem = self.judge(reply, twin)

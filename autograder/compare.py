@@ -131,25 +131,30 @@ def close(arr: npt.ArrayLike, expected: npt.ArrayLike, rtol: float = RTOL, equal
     (it runs for every value check of every student, and in the diagnosis)."""
     arr, expected = np.asarray(arr, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     if arr.size == 1 and expected.size == 1:  # one number each (most checks): the same test, in Python floats
-        x: float = arr.item()
-        y: float = expected.item()
-        if math.isfinite(x) and math.isfinite(y):
-            return abs(x - y) <= rtol * abs(y)
+        near = _floats_close(arr.item(), expected.item(), rtol)
+        if near is not None:
+            return near
     if not (np.isfinite(arr).all() and np.isfinite(expected).all()):
         return bool(np.allclose(arr, expected, rtol=rtol, atol=0.0, equal_nan=equal_nan))
     with np.errstate(over="ignore"):  # 1e308 - (-1e308) is inf, which is simply not close
         return bool((np.abs(arr - expected) <= rtol * np.abs(expected)).all())
 
 
+def _floats_close(x: float, y: float, rtol: float) -> bool | None:
+    """close() for two Python floats, in the same float64 arithmetic; None unless both are finite (then
+    np.allclose's rules for inf and nan decide)."""
+    if math.isfinite(x) and math.isfinite(y):
+        return abs(x - y) <= rtol * abs(y)
+    return None
+
+
 def _right_float(got: object, expected: object) -> bool:
     """The common case, judged without numpy: one float within RTOL where one float is due (what
-    judge_value's general path computes for it too, in the same float64 arithmetic)."""
+    judge_value's general path computes for it too)."""
     if not (isinstance(expected, float) and isinstance(got, dict) and got.get("kind") == "scalar"):
         return False
     value = got.get("value")
-    if type(value) is not float or not (math.isfinite(value) and math.isfinite(expected)):
-        return False
-    return abs(value - expected) <= RTOL * abs(expected)
+    return type(value) is float and _floats_close(value, expected, RTOL) is True
 
 
 def judge_value(got: object, expected: npt.ArrayLike) -> str | None:

@@ -10,7 +10,7 @@ which kind of input fails instead. Diagnosis only adds words: it never changes a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ import numpy as np
 
 from autograder import formulas, functions, identity, misconceptions
 from autograder.compare import RTOL, Floats, close, decode
+from autograder.memo import ByIdentity
 from autograder.results import Outcome
 from autograder.rubric import FUNCTIONS
 
@@ -170,28 +171,16 @@ def _explains(mistake: misconceptions.Misconception, seen: Sequence[tuple[Case, 
     return explained > 0
 
 
-#: What diagnosis works out from a case alone, once per grading run rather than once per student: the
-#: fixed cases are the same objects for every student of a term. (what, mistake id, id(case)) -> (case,
-#: result), the case kept so that its id is not reused. Results are read, never changed.
-_PER_CASE: dict[tuple[str, str, int], tuple[Case, Any]] = {}
-_PER_CASE_KEPT = 50_000
-
-
-def _per_case(what: str, mistake: str, case: Case, work: Callable[[], Any]) -> Any:
-    key = (what, mistake, id(case))
-    kept = _PER_CASE.get(key)
-    if kept is not None and kept[0] is case:
-        return kept[1]
-    value = work()
-    if len(_PER_CASE) >= _PER_CASE_KEPT:
-        _PER_CASE.clear()
-    _PER_CASE[key] = (case, value)
-    return value
+#: What diagnosis works out from a case alone, once per grading run rather than once per student
+#: (autograder/memo.py): each mistake's prediction on it, and its kinds of input.
+_PER_CASE: ByIdentity[Any] = ByIdentity(kept=50_000)
 
 
 def _predicted(mistake: misconceptions.Misconception, case: Case) -> Floats:
     """mistake.predict on the case's inputs (once per run)."""
-    predicted: Floats = _per_case("predict", mistake.id, case, lambda: mistake.predict(case.args, case.kwargs))
+    predicted: Floats = _PER_CASE.get(
+        ("predict", mistake.id, id(case)), (case,), lambda: mistake.predict(case.args, case.kwargs)
+    )
     return predicted
 
 
@@ -436,7 +425,7 @@ def _other_than_default(func: str, bound: Mapping[str, Any]) -> set[str]:
 
 def input_kinds(case: Case) -> set[str]:
     """The kinds of input a check sends, in the words the feedback uses (no expected values)."""
-    kinds: frozenset[str] = _per_case("kinds", "", case, lambda: frozenset(_input_kinds(case)))
+    kinds: frozenset[str] = _PER_CASE.get(("kinds", id(case)), (case,), lambda: frozenset(_input_kinds(case)))
     return set(kinds)
 
 

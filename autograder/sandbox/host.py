@@ -34,6 +34,7 @@ from types import TracebackType
 from typing import Any, BinaryIO, Protocol
 
 from autograder.config import GradeConfig
+from autograder.memo import ByIdentity
 from autograder.results import LoadError, grader_load_error
 from autograder.rubric import FUNCTIONS
 from autograder.sandbox import cpu, protocol
@@ -116,28 +117,17 @@ class Reply:
         return self.status == Status.OK
 
 
-_LINES: dict[int, tuple[Message, bytes]] = {}  # id(request) -> (request, its encoding): see _line
-_LINES_KEPT = 4096
+_LINES: ByIdentity[bytes] = ByIdentity(kept=4096)  # see _line
+_CHECKED: ByIdentity[Message] = ByIdentity(kept=8192)  # see _checked
 
 
 def _line(request: Message) -> bytes:
     """The request as the line written to the guest, which is also how a prefetched reply is found.
 
-    Kept per request object (the request held too, so its id is not reused): the checks are the same
-    objects for every student of a term and build each request once (checks.Case.request), so each is
-    encoded once per run rather than once or twice per student."""
-    kept = _LINES.get(id(request))
-    if kept is not None and kept[0] is request:
-        return kept[1]
-    line = protocol.dumps(request)
-    if len(_LINES) >= _LINES_KEPT:
-        _LINES.clear()
-    _LINES[id(request)] = (request, line)
-    return line
-
-
-_CHECKED: dict[tuple[int, bytes], tuple[Message, Message]] = {}  # see _checked
-_CHECKED_KEPT = 8192
+    Kept per request object (autograder/memo.py): the checks are the same objects for every student of a
+    term and build each request once (checks.Case.request), so each is encoded once per run rather than
+    once or twice per student."""
+    return _LINES.get(id(request), (request,), lambda: protocol.dumps(request))
 
 
 def _checked(request: Message, line: bytes) -> Message:
@@ -146,19 +136,16 @@ def _checked(request: Message, line: bytes) -> Message:
 
     A line found valid once for a request is valid again, and parses to the same reply: most students send
     the very replies their classmates sent (the right values, or the same common mistake), so most lines are
-    parsed and checked once per run, not once per student. The reply is then shared by every student who
-    sent that line: the grader reads replies, never changes them. Kept with the request (so its id is not
-    reused); only lines that passed are kept."""
-    key = (id(request), line)
-    kept = _CHECKED.get(key)
-    if kept is not None and kept[0] is request:
-        return kept[1]
-    payload = protocol.parse(line)
-    protocol.check_reply(request, payload)
-    if len(_CHECKED) >= _CHECKED_KEPT:
-        _CHECKED.clear()
-    _CHECKED[key] = (request, payload)
-    return payload
+    parsed and checked once per run, not once per student (autograder/memo.py). The reply is then shared by
+    every student who sent that line: the grader reads replies, never changes them. A line that fails raises,
+    and so is never kept."""
+
+    def work() -> Message:
+        payload = protocol.parse(line)
+        protocol.check_reply(request, payload)
+        return payload
+
+    return _CHECKED.get((id(request), line), (request,), work)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -305,7 +292,7 @@ class Host:
         waiting = self._prefetched.get(line)
         if waiting:
             status, payload = waiting.pop(0)
-            return self._reply(status, payload, uses)
+            return self._reply(status, payload)  # its functions were broken, if it broke them, when it came
         for name in uses:
             if name in self.broken:
                 return Reply(Status.SKIPPED, detail=f"{name} {self.broken[name]} earlier, so it was not called again")
@@ -321,9 +308,9 @@ class Host:
         status, payload = self.roundtrip(request, timeout=self._budget(uses), line=line)
         self._uses = ()
         self._charge(uses, time.monotonic() - start, self._starved)
-        if _out_of_memory(status, payload):
+        if self._break(status, payload, uses):
             self.kill()  # what runs next gets a fresh guest, with memory
-        return self._reply(status, payload, uses)
+        return self._reply(status, payload)
 
     def prefetch(self, pairs: Iterable[tuple[Message, Sequence[str]]]) -> None:
         """Send many (request, uses) at once and keep the replies for `call`, which then answers them
@@ -371,20 +358,20 @@ class Host:
             now = time.monotonic()
             self._charge(uses, now - start, self._starved)
             start = now
-            self._store((request, uses, line), status, payload)
-            if _out_of_memory(status, payload):
+            if self._store((request, uses, line), status, payload):
                 self.kill()  # the requests already sent would each take the memory limit again
                 return answered
             if status in (Status.TIMEOUT, Status.CRASHED, Status.PROTOCOL) or self._sandbox is None:
                 return answered
         return len(batch)
 
-    def _store(self, sent: tuple[Message, Sequence[str], bytes], status: Status, payload: Payload) -> None:
+    def _store(self, sent: tuple[Message, Sequence[str], bytes], status: Status, payload: Payload) -> bool:
         """Keep a prefetched reply for `call`; a hang, a crash or running out of memory breaks its functions
-        now, so what is sent next leaves them out (the reply itself still says what happened)."""
+        now, so what is sent next leaves them out (the reply itself still says what happened). True when
+        the guest must be ended (see _break)."""
         _, uses, line = sent
         self._prefetched.setdefault(line, []).append((status, payload))
-        self._break(status, payload, uses)
+        return self._break(status, payload, uses)
 
     def _budget(self, uses: Sequence[str]) -> float:
         """Each function has `timeout` seconds in all, over every call: a function that takes just under
@@ -406,24 +393,26 @@ class Host:
         timeout = self.config.timeout
         return sum(min(RESERVE * timeout, max(0.0, timeout - self._spent.get(f, 0.0))) for f in others)
 
-    def _break(self, status: Status, payload: Payload, uses: Sequence[str]) -> None:
+    def _break(self, status: Status, payload: Payload, uses: Sequence[str]) -> bool:
         """Mark `uses` as not to be called again if this reply says a call of theirs hung, crashed the guest
-        or ran out of memory: each further call would most likely do the same, at that cost again."""
+        or ran out of memory: each further call would most likely do the same, at that cost again. True
+        when the guest is still alive but must be ended (out of memory: it is short of it for what runs
+        next; a hang or a crash has ended it already)."""
         if status is Status.OK:  # most replies: nothing broken unless the student's call ran out of memory
             if not _out_of_memory(status, payload):
-                return
+                return False
             why = "ran out of memory"
         elif status == Status.TIMEOUT:
             why = "timed out"
         elif status == Status.CRASHED:
             why = f"crashed the worker ({payload})"
         else:
-            return
+            return False
         for name in uses:
             self.broken[name] = why
+        return status is Status.OK
 
-    def _reply(self, status: Status, payload: Payload, uses: Sequence[str]) -> Reply:
-        self._break(status, payload, uses)
+    def _reply(self, status: Status, payload: Payload) -> Reply:
         if status in (Status.TIMEOUT, Status.CRASHED):
             return Reply(status, detail=str(payload or ""))
         if status == Status.PROTOCOL:

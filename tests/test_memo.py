@@ -1,0 +1,47 @@
+"""autograder/memo.py: values kept by the identity of the objects they were worked out from."""
+
+import pytest
+
+from autograder.memo import ByIdentity
+
+
+def test_a_value_is_kept_for_the_very_objects_and_worked_out_again_for_equal_ones():
+    memo: ByIdentity[int] = ByIdentity(kept=10)
+    calls: list[int] = []
+
+    def work(n: int) -> int:
+        calls.append(n)
+        return n * n
+
+    one, twin = [3], [3]  # equal, not the same object
+    assert memo.get(id(one), (one,), lambda: work(one[0])) == 9
+    assert memo.get(id(one), (one,), lambda: work(one[0])) == 9
+    assert calls == [3]
+    assert memo.get(id(twin), (twin,), lambda: work(twin[0])) == 9
+    assert calls == [3, 3]
+
+
+def test_a_key_whose_objects_are_gone_is_not_answered_for_new_ones():
+    """The key holds ids only; the kept objects are compared by identity, so a reused key (an id freed and
+    given again, or the same key for other objects) is worked out afresh."""
+    memo: ByIdentity[str] = ByIdentity(kept=10)
+    first, second = object(), object()
+    assert memo.get("key", (first,), lambda: "first") == "first"
+    assert memo.get("key", (second,), lambda: "second") == "second"
+    assert memo.get("key", (second,), lambda: "never") == "second"
+
+
+def test_what_raises_is_not_kept_and_a_full_memo_starts_again():
+    memo: ByIdentity[int] = ByIdentity(kept=2)
+    thing = object()
+
+    def fails() -> int:
+        raise ValueError("refused")
+
+    with pytest.raises(ValueError, match="refused"):
+        memo.get("bad", (thing,), fails)
+    assert memo.get("bad", (thing,), lambda: 1) == 1
+    memo.get("b", (thing,), lambda: 2)
+    memo.get("c", (thing,), lambda: 3)  # the third: the memo was full, and is emptied first
+    assert memo.get("bad", (thing,), lambda: 4) == 4
+    assert memo.get("c", (thing,), lambda: 5) == 3
