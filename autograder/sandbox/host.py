@@ -342,7 +342,7 @@ class Host:
     def _pipeline(self, batch: Sequence[tuple[Message, Sequence[str], bytes]]) -> int:
         """One write of the batch's requests (small enough never to block), then their replies in order.
         Returns how many got a reply: all of them, or up to the one that ended the guest (a hang, a crash,
-        a forged reply), whose functions are then broken."""
+        a forged reply, a call out of memory), whose functions are then broken."""
         try:
             self._requests.write(b"".join(line for _, _, line in batch))
             self._requests.flush()
