@@ -11,7 +11,7 @@ DEMO := tests/submissions/correct/plain_operators.py tests/submissions/correct/n
         tests/submissions/wrong/eps_inside_sqrt.py tests/submissions/wrong/in_place_mutation.py \
         assignment/second_moment.py
 
-.PHONY: demo test lint mutation bench bench-smoke release release-check clean
+.PHONY: demo test lint mutation bench bench-smoke release release-check golden clean
 
 UV_VERSION := 0.13.8
 
@@ -62,6 +62,12 @@ bench: $(STAMP)
 # beside adam-hw on notebooks), on ordinary notebooks only: nbgrader spent minutes on the hostile two alone.
 bench-smoke: $(STAMP)
 	$(BIN)/python bench/run.py --sizes 20 --notebooks 3 --no-hostile
+
+# The golden test of a change that must keep behaviour: the corpora, the bench class and its notebooks graded by
+# this tree and by commit BASE (default HEAD: the uncommitted change), compared file by file (dev/golden.py).
+BASE ?= HEAD
+golden: $(STAMP)
+	$(BIN)/python dev/golden.py $(BASE)
 
 release: $(STAMP)
 	$(BIN)/adam-hw release
