@@ -42,11 +42,13 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not alone"
 	$(BIN)/python -m pytest -m alone
 
-# Lint, import order, format and types, configured in pyproject.toml ([tool.ruff], [tool.mypy]).
+# Lint, import order, format, types and layers, configured in pyproject.toml ([tool.ruff], [tool.mypy],
+# [tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # Mutation testing of the reference, judged by the hidden checks (tests/mutation/run.py): every mutant
 # must lose points unless listed in tests/mutation/equivalent.toml. About 5 minutes, so not part of `test`.

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from autograder.checks import Case, Check, Expect
 from autograder.functions import PAGE_V, PAGE_V_HAT
-from autograder.identity import ClosedFormCheck, ConstantGradientCheck
+from autograder.judge.checks import Case, Check, Expect
+from autograder.judge.identity import ClosedFormCheck, ConstantGradientCheck
 from autograder.rubric import ITEMS, ITEMS_BY_ID
 
 # The page's v_t and v_hat_t in float64, as a correct student computes them (autograder/functions.py).

@@ -83,7 +83,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     pool.prestart(config.isolation, min(config.jobs, len(submissions)))
     from autograder import grading, terms
     from autograder.render import summary
-    from autograder.sandbox import isolation
+    from autograder.sandbox.host import isolation
 
     try:
         level = isolation(config, pool)

@@ -14,11 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from autograder import formulas, outdir, terms
-from autograder.checks import Check
+from autograder import outdir, terms
+from autograder.boundary import Reply
 from autograder.config import DEFAULT, GradeConfig
-from autograder.diagnosis import diagnose, failing_functions
 from autograder.discover import Submission
+from autograder.judge import formulas
+from autograder.judge.checks import Check
+from autograder.judge.diagnosis import diagnose, failing_functions
 from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
 from autograder.notebook.replay import CellReplay
 from autograder.render.text import md
@@ -31,7 +33,8 @@ from autograder.results import (
     grader_load_error,
 )
 from autograder.rubric import ITEMS
-from autograder.sandbox import Host, Reply, SandboxPool, default_pool, isolation
+from autograder.sandbox.host import Host, isolation
+from autograder.sandbox.pool import SandboxPool, default_pool
 
 #: What a result's `graded_at` is read from: passed in, so a test or a regrade can fix the time.
 Clock = Callable[[], datetime]

@@ -23,8 +23,8 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from autograder.checks import Case, Expect, encode_input
 from autograder.functions import running_v
+from autograder.judge.checks import Case, Expect, encode_input
 
 VERSION = 2
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, NotRequired, TypedDict,
 from autograder.rubric import ITEMS, MAX_SCORE, Group, RubricItem
 
 if TYPE_CHECKING:  # diagnosis imports results: the type only, no import cycle at run time
-    from autograder.diagnosis import Diagnosis
+    from autograder.judge.diagnosis import Diagnosis
 
 T = TypeVar("T")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from autograder import functions
-from autograder.compare import TOLERANCE_WORDS
+from autograder.tolerance import TOLERANCE_WORDS
 
 
 @dataclass(frozen=True)

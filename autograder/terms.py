@@ -18,8 +18,8 @@ from typing import Any
 
 from autograder import randomized
 from autograder.cases import CHECKS
-from autograder.checks import Check
 from autograder.errors import ManifestError
+from autograder.judge.checks import Check
 
 MANIFEST = Path(__file__).with_name("term.json")
 MAX_NAME = 64

@@ -152,7 +152,7 @@ def bench_py(work, sizes, jobs):
 
 
 def formula_space():
-    """Seconds to have the formula search space (autograder/formulas.py) ready, and whether it was built
+    """Seconds to have the formula search space (autograder/judge/formulas.py) ready, and whether it was built
     now or read from the cache: it is built once per machine and version, so a first run ever pays it once."""
     code = (
         "import json, time; from autograder import formulas; "

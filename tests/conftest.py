@@ -100,7 +100,7 @@ def root():
 
 
 def pytest_configure(config):
-    """The formula spaces (autograder/formulas.py) are built once per test session, into a folder of its
+    """The formula spaces (autograder/judge/formulas.py) are built once per test session, into a folder of its
     own, and every grader the tests start (in this process or as `adam-hw`) reads them from there: the
     tests neither read a developer's ~/.cache nor leave anything in it."""
     if "ADAM_HW_CACHE" not in os.environ:

@@ -5,7 +5,7 @@ import pytest
 
 from autograder import oracle
 from autograder.cases import CHECKS, PUBLIC_CASES
-from autograder.checks import Case
+from autograder.judge.checks import Case
 from autograder.rubric import FUNCTIONS, ITEMS_BY_ID
 
 CASES = [c for c in CHECKS if isinstance(c, Case)]

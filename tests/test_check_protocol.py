@@ -8,10 +8,10 @@ import pytest
 
 from autograder import terms
 from autograder.cases import CHECKS
-from autograder.checks import Check, reply_problem
 from autograder.config import GradeConfig
 from autograder.discover import Submission
 from autograder.grading import grade_submission
+from autograder.judge.checks import Check, reply_problem
 from autograder.notebook import build
 from autograder.results import Outcome
 from autograder.sandbox import protocol
@@ -103,13 +103,13 @@ def test_a_case_judges_a_shared_reply_once_and_every_other_reply_afresh():
     """Case.run hands the Outcome it worked out for a reply the host shares between students (the very
     same object) to the next student with that reply; an equal reply in another object, or another
     reply, is judged on its own, and comes out the same or differently as its values say."""
-    from autograder.checks import Case
-    from autograder.sandbox import Reply
+    from autograder.boundary import Reply, Status
+    from autograder.judge.checks import Case
 
     case = Case("update_v.page.x", "update_v.page", "update_v", (0.0, 10.0), "a test input", group="page")
 
     def reply(value):
-        return Reply(protocol.Status.OK, value={"ok": True, "value": value, "args_after": [None, None]})
+        return Reply(Status.OK, value={"ok": True, "value": value, "args_after": [None, None]})
 
     right = {"kind": "scalar", "type": "float", "dtype": "float64", "value": 0.1}  # (1 - 0.999) * 10**2
     shared = reply(right)

@@ -5,10 +5,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from autograder.boundary import Reply
 from autograder.cases import CHECKS
-from autograder.compare import RTOL, close, judge_container, judge_value, show
-from autograder.identity import IdentityCheck
-from autograder.sandbox import Reply
+from autograder.judge.compare import close, judge_container, judge_value, show
+from autograder.judge.identity import IdentityCheck
+from autograder.tolerance import RTOL
 from tests.strategies import json_values
 from tests.strategies import value_replies as replies
 

@@ -11,13 +11,13 @@ import pytest
 
 from autograder import grading
 from autograder.cases import CHECKS
-from autograder.checks import Case
-from autograder.compare import decode, show
 from autograder.config import GradeConfig
 from autograder.discover import discover
+from autograder.judge.checks import Case
+from autograder.judge.compare import decode, show
 from autograder.page import FIGURES
 from autograder.render import feedback, gradescope
-from autograder.sandbox import Host
+from autograder.sandbox.host import Host
 from tests.conftest import SUBMISSIONS
 
 HIDDEN_VALUE_CASES = {c.id: c for c in CHECKS if isinstance(c, Case) and c.hidden and c.expect == "value"}

@@ -1,4 +1,4 @@
-"""Formula recovery (autograder/formulas.py): the search names the formula a student's code computes, and
+"""Formula recovery (autograder/judge/formulas.py): the search names the formula a student's code computes, and
 never names anything for correct code. A "student" here is a stand-in answering the diagnosis probes in
 this process; tests/test_formula_corpus.py grades real files end to end."""
 
@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder import formulas, misconceptions, oracle
-from autograder.checks import encode_input
-from autograder.sandbox import Reply
+from autograder import oracle
+from autograder.boundary import Reply
+from autograder.judge import formulas, misconceptions
+from autograder.judge.checks import encode_input
 from tests.recovery.measure import same_formula
 
 
@@ -166,7 +167,7 @@ def test_a_correct_bias_correct_matches_the_reference_for_any_beta2_the_oracle_a
 
 
 def test_a_catalogued_mistake_recovered_by_probes_gets_the_catalogue_entry():
-    from autograder.diagnosis import _match_probes
+    from autograder.judge.diagnosis import _match_probes
 
     entry = misconceptions.BY_ID["effective_step.eps_inside_sqrt"]
     replies = _replies("effective_step", entry.wrong)

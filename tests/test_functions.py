@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from autograder import functions, misconceptions, oracle, page
+from autograder import functions, oracle, page
+from autograder.judge import misconceptions
 from tests.conftest import ROOT, load_reference
 
 REFERENCE = load_reference()

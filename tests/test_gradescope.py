@@ -16,7 +16,7 @@ from autograder.config import GradeConfig
 from autograder.discover import Submission
 from autograder.gradescope.run import find_submission, isolation_text, student_id, write_results
 from autograder.grading import grade_submission
-from autograder.misconceptions import BY_ID
+from autograder.judge.misconceptions import BY_ID
 from autograder.render import feedback
 from autograder.render import gradescope as results_json
 from autograder.rubric import ITEMS, MAX_SCORE

@@ -9,11 +9,11 @@ import pytest
 
 from autograder import randomized, terms
 from autograder.cases import CHECKS, PUBLIC_CASES
-from autograder.checks import Case
-from autograder.compare import how_far, judge_value
 from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch
+from autograder.judge.checks import Case
+from autograder.judge.compare import how_far, judge_value
 from autograder.page import GRADIENTS
 from autograder.render import feedback, gradescope
 from autograder.results import ItemResult, Outcome

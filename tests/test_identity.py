@@ -10,10 +10,10 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder import identity
 from autograder.cases import IDENTITY
 from autograder.config import GradeConfig
-from autograder.identity import (
+from autograder.judge import identity
+from autograder.judge.identity import (
     NUMERIC_RTOL,
     ClosedFormCheck,
     ConstantGradientCheck,
@@ -21,7 +21,7 @@ from autograder.identity import (
     closed_form,
     parse_rational,
 )
-from autograder.sandbox import Host
+from autograder.sandbox.host import Host
 from tests.conftest import ROOT, SUBMISSIONS, load_reference
 from tests.strategies import json_values, value_replies
 

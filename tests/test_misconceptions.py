@@ -10,15 +10,16 @@ import tomllib
 import numpy as np
 import pytest
 
-from autograder import misconceptions, oracle
+from autograder import oracle
+from autograder.boundary import Reply
 from autograder.cases import CHECKS
-from autograder.checks import Case
-from autograder.diagnosis import Diagnosis, diagnose
 from autograder.grading import item_results
+from autograder.judge import misconceptions
+from autograder.judge.checks import Case
+from autograder.judge.diagnosis import Diagnosis, diagnose
 from autograder.render import gradescope
 from autograder.render.feedback import diagnosis_text, render
 from autograder.results import SubmissionResult
-from autograder.sandbox import Reply
 from tests.conftest import SUBMISSIONS
 
 CASES = tuple(c for c in CHECKS if isinstance(c, Case))

@@ -8,7 +8,7 @@ import sympy
 from hypothesis import given
 
 from autograder import oracle
-from autograder.compare import RTOL
+from autograder.tolerance import RTOL
 from tests import strategies as st
 from tests.conftest import load_reference
 

@@ -7,10 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from autograder.boundary import Reply, Status
 from autograder.cases import CHECKS, IDENTITY
-from autograder.checks import Case
-from autograder.diagnosis import diagnose
-from autograder.sandbox import Reply, Status, protocol
+from autograder.judge.checks import Case
+from autograder.judge.diagnosis import diagnose
+from autograder.sandbox import protocol
 from autograder.sandbox.guest import Guest
 from tests.strategies import json_values, value_replies
 

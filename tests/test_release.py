@@ -16,7 +16,7 @@ import pytest
 
 from autograder import cli, release
 from autograder.cases import CHECKS
-from autograder.checks import Case
+from autograder.judge.checks import Case
 from autograder.page import FIGURES
 from autograder.rubric import FUNCTIONS
 from tests.conftest import ROOT

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from autograder import cli
-from autograder.misconceptions import BY_ID
+from autograder.judge.misconceptions import BY_ID
 from autograder.report import CHARTS
 from autograder.rubric import ITEMS, ITEMS_BY_ID
 from tests.conftest import SUBMISSIONS

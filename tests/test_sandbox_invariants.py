@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from autograder.boundary import Status
 from autograder.config import GradeConfig
 from autograder.discover import Submission, discover
 from autograder.grading import grade_batch, grade_submission
-from autograder.sandbox import Host, SandboxPool, protocol
 from autograder.sandbox import pool as sandbox_pool
-from autograder.sandbox.pool import SandboxProcess, allocate_uid, uids_taken_by
+from autograder.sandbox import protocol
+from autograder.sandbox.host import Host
+from autograder.sandbox.pool import SandboxPool, SandboxProcess, allocate_uid, uids_taken_by
 from tests.conftest import ROOT, SUBMISSIONS
 
 HOSTILE = SUBMISSIONS / "hostile"
@@ -304,5 +306,5 @@ def test_after_a_hang_the_rest_of_a_prefetch_goes_to_a_fresh_guest_in_one_go(tmp
             assert host.loads == 2  # every reply was waiting: no round trip, no other guest
     finally:
         pool.close()
-    S = protocol.Status
+    S = Status
     assert [r.status for r in replies] == [S.OK, S.TIMEOUT, S.SKIPPED, S.OK, S.OK, S.OK]

@@ -10,12 +10,13 @@ import threading
 
 import pytest
 
+from autograder.boundary import Status
 from autograder.config import GradeConfig
 from autograder.notebook.cells import Cell
 from autograder.notebook.replay import MAX_DEAD_CELLS, CellReplay
-from autograder.sandbox import Host, Status, forker, protocol
+from autograder.sandbox import forker, protocol
 from autograder.sandbox.guest import Guest, encode_value
-from autograder.sandbox.host import read_output
+from autograder.sandbox.host import Host, read_output
 from tests.conftest import ROOT
 
 FUNCTIONS = ("update_v", "bias_correct", "effective_step")

@@ -2,14 +2,13 @@
 
 import pytest
 
-from autograder.checks import reply_problem
+from autograder.boundary import Reply, Status
 from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch
+from autograder.judge.checks import reply_problem
 from autograder.render import feedback
 from autograder.rubric import ITEMS
-from autograder.sandbox.host import Reply
-from autograder.sandbox.protocol import Status
 from tests.conftest import ROOT, result_of
 
 REFERENCE = (ROOT / "solutions" / "second_moment.py").read_text(encoding="utf-8")

@@ -21,12 +21,12 @@ from typing import Any
 
 from autograder import terms
 from autograder.cases import CHECKS
-from autograder.checks import Check
-from autograder.compare import RTOL, TOLERANCE_WORDS
-from autograder.identity import NUMERIC_RTOL
+from autograder.judge.checks import Check
+from autograder.judge.identity import NUMERIC_RTOL
 from autograder.notebook.cells import SKIP_WHEN_GRADING
 from autograder.notebook.lines import literal
 from autograder.rubric import FUNCTIONS, ITEMS, ITEMS_BY_ID
+from autograder.tolerance import RTOL, TOLERANCE_WORDS
 
 NBGRADER_SCHEMA = 3
 MARKER = re.compile(r"^<!-- cell: (?P<kind>\w+)(?: (?P<name>[\w.]+))? -->$")

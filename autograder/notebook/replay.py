@@ -13,12 +13,13 @@ file costs, (functions + 1) x timeout plus a small constant.
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
+from autograder.boundary import Payload, Status, answer
 from autograder.config import GradeConfig
 from autograder.notebook.cells import Cell
 from autograder.results import LoadError, grader_load_error
 from autograder.sandbox import protocol
-from autograder.sandbox.host import GRACE, Payload, answer
-from autograder.sandbox.protocol import Message, Status
+from autograder.sandbox.host import GRACE
+from autograder.sandbox.protocol import Message
 
 MAX_DEAD_CELLS = 3  # notebook cells that may hang or crash before the rest are skipped
 _DEAD = (Status.TIMEOUT, Status.CRASHED, Status.PROTOCOL)

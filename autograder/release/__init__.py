@@ -21,11 +21,11 @@ import numpy as np
 
 from autograder import functions, terms
 from autograder.cases import IDENTITY, PUBLIC_CASES
-from autograder.checks import Case, Check, render_input
-from autograder.compare import TOLERANCE_WORDS
-from autograder.identity import IdentityCheck
+from autograder.judge.checks import Case, Check, render_input
+from autograder.judge.identity import IdentityCheck
 from autograder.notebook import build as notebook
 from autograder.rubric import TASKS_BY_ID, render_markdown
+from autograder.tolerance import TOLERANCE_WORDS
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 TERM_MANIFEST = "autograder/term.json"

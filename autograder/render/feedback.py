@@ -8,12 +8,12 @@ text they put in their messages.
 
 from pathlib import Path
 
-from autograder import formulas
-from autograder.compare import TOLERANCE_WORDS
-from autograder.diagnosis import Diagnosis
+from autograder.judge import formulas
+from autograder.judge.diagnosis import Diagnosis
 from autograder.render.text import at_line, md, md_block, md_code
 from autograder.results import GRADER_LOAD_ERRORS, CellError, GroupResult, ItemResult, SubmissionResult
 from autograder.rubric import TASKS_BY_ID
+from autograder.tolerance import TOLERANCE_WORDS
 
 MAX_MESSAGES = 4
 

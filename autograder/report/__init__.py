@@ -14,7 +14,7 @@ import html
 from collections.abc import Container, Sequence
 from pathlib import Path
 
-from autograder.misconceptions import BY_ID
+from autograder.judge.misconceptions import BY_ID
 from autograder.outdir import atomic_write
 from autograder.render.text import html as text_html
 from autograder.render.text import plain

@@ -5,11 +5,6 @@ student's code (it imports nothing from the grader but the protocol); `forker.py
 that isolates itself once and forks a fresh guest per submission; `pool.py` starts and lends those
 sandbox processes (`SandboxPool`); `host.py` is the grader's side of one submission: it bounds each
 request in time, has every process of the submission killed when a call hangs, and turns whatever happens
-into a `Reply`. Nothing here starts a process or reads a file at import.
+into a `boundary.Reply`. Nothing here starts a process or reads a file at import, and this package's own
+file imports nothing: the guest's side (`protocol.py` with it) is imported without the grader's side.
 """
-
-from autograder.sandbox.host import GuestStartError, Host, ModuleLoad, Reply, isolation
-from autograder.sandbox.pool import SandboxPool, default_pool
-from autograder.sandbox.protocol import Status
-
-__all__ = ["GuestStartError", "Host", "ModuleLoad", "Reply", "SandboxPool", "Status", "default_pool", "isolation"]

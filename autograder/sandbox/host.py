@@ -28,18 +28,18 @@ import os
 import select
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, Protocol
+from typing import BinaryIO, Protocol
 
+from autograder.boundary import Payload, Reply, Status, answer
 from autograder.config import GradeConfig
 from autograder.memo import ByIdentity
 from autograder.results import LoadError, grader_load_error
 from autograder.rubric import FUNCTIONS
 from autograder.sandbox import cpu, protocol
 from autograder.sandbox.pool import Level, SandboxLost, SandboxPool, SandboxProcess, default_pool
-from autograder.sandbox.protocol import Message, Status
+from autograder.sandbox.protocol import Message
 
 # Of each function a request does not use, this much of a timeout is kept back from CPU-starvation credit.
 RESERVE = 0.5
@@ -76,18 +76,6 @@ def _pipe_room(fd: int) -> int:
 GRACE = 0.5
 
 
-#: What came back for a request: the checked reply (Status.OK), why the guest died or what was wrong with
-#: its reply (CRASHED, PROTOCOL), or nothing (TIMEOUT).
-Payload = Message | str | None
-
-
-def answer(payload: Payload) -> Message:
-    """The reply that came with Status.OK: an object protocol.check_reply has checked."""
-    if not isinstance(payload, dict):
-        raise TypeError(f"a request answered ok carries the guest's reply, got {payload!r}")
-    return payload
-
-
 def _out_of_memory(status: Status, payload: Payload) -> bool:
     """Whether the reply says the student's call raised MemoryError: it took the whole memory limit, at
     the machine's cost (a bomb that touches what it takes spends seconds of system time on each call),
@@ -101,20 +89,6 @@ def _out_of_memory(status: Status, payload: Payload) -> bool:
 class GuestStartError(RuntimeError):
     """The guest died or hung while setting up, before loading the submission: a bug or a bad set-up of
     the grader (a memory limit too small to start Python, say), never something a student did."""
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What became of one request: plain data only. `status` says which (see `protocol.Status`)."""
-
-    status: Status
-    value: Message | None = None  # the guest's reply, when ok
-    error: Mapping[str, Any] | None = None  # the student's exception (protocol.ErrorInfo), or the load error
-    detail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status == Status.OK
 
 
 _LINES: ByIdentity[bytes] = ByIdentity(kept=4096)  # see _line

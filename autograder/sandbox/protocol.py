@@ -41,19 +41,6 @@ class SandboxOp(StrEnum):
     FINISH = "finish"  # kill every process of the submission, remove what it left, report how the guest ended
 
 
-class Status(StrEnum):
-    """What became of one request to the guest (`host.Reply.status`)."""
-
-    OK = "ok"  # the guest answered with a result
-    ERROR = "error"  # the student's code raised
-    TIMEOUT = "timeout"  # no answer in time; every process of the submission was killed
-    CRASHED = "crashed"  # the guest died
-    SKIPPED = "skipped"  # a function the request needs hung or crashed earlier
-    UNAVAILABLE = "unavailable"  # the submission did not load
-    MISSING = "missing"  # a function the request needs is not defined
-    PROTOCOL = "protocol"  # the guest answered with something that is not a reply
-
-
 # -- inputs: how the grader writes a value the guest turns into a Python object --------------------------
 
 

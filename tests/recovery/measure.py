@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import formulas, misconceptions
 from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch
+from autograder.judge import formulas, misconceptions
 from autograder.render import feedback
 
 ROOT = Path(__file__).resolve().parents[2]

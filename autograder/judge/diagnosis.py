@@ -2,7 +2,7 @@
 
 The checks have already called each function on many inputs and kept the returned values as plain data
 (`Outcome.returned`). For every function with a failed check, each known mistake in the catalogue
-(autograder/misconceptions.py) is run here on the same inputs; a mistake is named when its outputs agree
+(autograder/judge/misconceptions.py) is run here on the same inputs; a mistake is named when its outputs agree
 with the student's on every check that returned a number and it accounts for at least one failure. An
 in-place mistake is recognised from the inputs after the call. When nothing matches, the diagnosis says
 which kind of input fails instead. Diagnosis only adds words: it never changes a score.
@@ -17,15 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autograder import formulas, functions, identity, misconceptions
-from autograder.compare import RTOL, Floats, close, decode
+from autograder import functions
+from autograder.judge import formulas, identity, misconceptions
+from autograder.judge.compare import Floats, close, decode
 from autograder.memo import ByIdentity
 from autograder.results import Outcome
 from autograder.rubric import FUNCTIONS
+from autograder.tolerance import RTOL
 
 if TYPE_CHECKING:  # the types only: checks and the host are the grader's, run by grading.py
-    from autograder.checks import Case, Check
-    from autograder.sandbox.host import Reply
+    from autograder.boundary import Reply
+    from autograder.judge.checks import Case, Check
 
 #: A function's fixed-call checks with what each one's call returned.
 Observed = Sequence[tuple["Case", Outcome]]

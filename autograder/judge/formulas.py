@@ -1,6 +1,6 @@
 """Recovering the formula a student's function computes: a search over small edits to the page's formulas.
 
-The catalogue (autograder/misconceptions.py) only names mistakes someone wrote down in advance. This
+The catalogue (autograder/judge/misconceptions.py) only names mistakes someone wrote down in advance. This
 module names the others by search. Each of the three formulas is an expression tree; a *candidate* is
 the page's tree after at most `MAX_EDITS` edits of the kinds students make (an operator swapped, a
 bracket moved, a term or factor dropped, a power changed, added or removed, a square root or |.|
@@ -35,12 +35,12 @@ import numpy as np
 import numpy.typing as npt
 
 from autograder import functions
-from autograder.checks import encode_input
-from autograder.compare import decode
+from autograder.judge.checks import encode_input
+from autograder.judge.compare import decode
 from autograder.sandbox import protocol
 
 if TYPE_CHECKING:  # the host imports this module's caller (diagnosis): the type only
-    from autograder.sandbox.host import Reply
+    from autograder.boundary import Reply
 
 MAX_EDITS = 2
 #: A student's value and a candidate's agree within this (relative); correct float64 orderings agree

@@ -3,7 +3,7 @@
 A check knows its rubric item and group, whether students may see it (`hidden`), a plain-words `about`,
 the requests it sends to the worker and how to judge the replies. `run(call)` takes the worker's `call`
 function and returns an `Outcome`; expected values stay in this process. Every kind of check (a `Case`
-here, the identity checks in autograder/identity.py) has the same shape, the `Check` protocol, so the
+here, the identity checks in autograder/judge/identity.py) has the same shape, the `Check` protocol, so the
 grader, the diagnosis, the release and the notebook builder never ask which kind they hold: what differs
 between kinds (how a check reads in the notebook, what the diagnosis may read of its replies) is asked of
 the check itself.
@@ -28,16 +28,17 @@ import numpy as np
 import numpy.typing as npt
 
 from autograder import functions, oracle
-from autograder.compare import RTOL, as_values, close, judge_container, judge_value, show
+from autograder.judge.compare import as_values, close, judge_container, judge_value, show
 from autograder.memo import ByIdentity
 from autograder.notebook import lines
 from autograder.render.text import at_line, md
 from autograder.results import Outcome
 from autograder.sandbox import protocol
 from autograder.sandbox.protocol import Message
+from autograder.tolerance import RTOL
 
 if TYPE_CHECKING:  # what a check's `call` answers with
-    from autograder.sandbox.host import Reply
+    from autograder.boundary import Reply
 
 #: What a Case judges (see the module docstring).
 Expect = Literal["value", "unchanged", "same", "container"]

@@ -20,14 +20,14 @@ from fractions import Fraction
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from autograder.checks import Unrolled, reply_problem
+from autograder.judge.checks import Unrolled, reply_problem
 from autograder.notebook import lines
 from autograder.results import Outcome
 from autograder.sandbox import protocol
 from autograder.sandbox.protocol import Message
 
 if TYPE_CHECKING:  # what `call` answers with; the host is the grader's, run by grading.py
-    from autograder.sandbox.host import Reply
+    from autograder.boundary import Reply
 
 BETA = "beta2"
 NUMERIC_RTOL = 1e-9  # float64 through a handful of steps stays within ~1e-13 of exact

@@ -1,7 +1,7 @@
 """The catalogue of known mistakes: one id per mistake, threaded through diagnosis, feedback and results.json.
 
 Each entry is a wrong implementation of one function, written out here and run in the grader's own
-process on the very inputs the checks sent, so the diagnosis (autograder/diagnosis.py) can compare a
+process on the very inputs the checks sent, so the diagnosis (autograder/judge/diagnosis.py) can compare a
 student's outputs with what each mistake would have produced. Research notes with the inputs that expose
 each mistake: shared/research/misconceptions.md. An entry that changes its input in place (`mutates`)
 computes the right values; it is recognised by the inputs after the call instead.
@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from autograder import functions
-from autograder.compare import RTOL
 from autograder.rubric import FUNCTIONS
+from autograder.tolerance import RTOL
 
 #: float32 keeps about 7 digits; a few float32 operations stay well within this of the float32 result.
 FLOAT32_RTOL = 1e-4

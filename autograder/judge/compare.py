@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 
 from autograder.render.text import md
+from autograder.tolerance import RTOL
 
-RTOL = 1e-6
 MAX_SHOWN = 6
 
 #: A value as the grader compares it.
@@ -71,14 +71,6 @@ def show(arr: npt.ArrayLike) -> str:
     flat = arr.ravel()
     body = ", ".join(f"{x:.6g}" for x in flat[:MAX_SHOWN]) + (", ..." if flat.size > MAX_SHOWN else "")
     return f"array of shape {arr.shape}: [{body}]"
-
-
-#: The tolerance in a student's words, written once: README, docstrings and feedback say the same.
-TOLERANCE_WORDS = (
-    "a value counts as right when it is within a relative 1e-6 of the exact value (it agrees to about "
-    '6 significant digits): the page\'s rounded "≈122" is 122.011..., so 122 would not count, while any '
-    "correct float64 code agrees to about 16 digits"
-)
 
 
 def as_values(got: object, expected: npt.ArrayLike) -> tuple[Floats | None, str | None]:
