@@ -35,7 +35,7 @@ from typing import BinaryIO, Protocol
 from autograder.boundary import Payload, Reply, Status, answer
 from autograder.config import GradeConfig
 from autograder.memo import ByIdentity
-from autograder.results import LoadError, grader_load_error
+from autograder.results import LoadError, grader_load_error, student_load_error
 from autograder.rubric import FUNCTIONS
 from autograder.sandbox import cpu, protocol
 from autograder.sandbox.pool import Level, SandboxLost, SandboxPool, SandboxProcess, default_pool
@@ -185,9 +185,8 @@ class ModuleLoad:
                 f"graded ({str(payload)[:200]})",
             )
         reply = answer(payload)
-        if reply.get("ok") is not True:
-            error: LoadError = reply["error"]  # protocol.ErrorInfo, checked by protocol.check_error
-            return None, error
+        if reply.get("ok") is not True:  # the guest answered the load with the exception the file raised
+            return None, student_load_error(reply["error"])  # protocol.ErrorInfo, checked by protocol.check_error
         functions: dict[str, object] = reply.get("functions", {})  # checked by protocol.check_reply
         return functions, None
 
