@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from autograder.sandbox.protocol import Message
+from autograder.sandbox.guest.protocol import Message
 
 
 class Status(StrEnum):

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from autograder.sandbox import landlock, seccomp
+from autograder.sandbox.guest import landlock, seccomp
 from tests.conftest import ROOT, needs_landlock
 
 needs_seccomp = pytest.mark.skipif(not seccomp.supported(), reason="no seccomp filter for this machine")
@@ -20,7 +20,7 @@ def _confined(tmp_path, body, read=(), write=(), hidden=(), use_landlock=True, u
     prologue = f"""
         import json, os, socket, sys
         sys.path.insert(0, {str(ROOT)!r})
-        from autograder.sandbox import landlock, seccomp
+        from autograder.sandbox.guest import landlock, seccomp
         rules = {rules!r}
         if {use_landlock!r}:
             ruleset = landlock.Ruleset(landlock.abi())

@@ -23,7 +23,7 @@ from autograder.cases import CHECKS
 from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch, grade_submission
-from autograder.sandbox import landlock, seccomp
+from autograder.sandbox.guest import landlock, seccomp
 from autograder.sandbox.host import GuestStartError, Host
 from autograder.sandbox.pool import uids_taken_by
 from tests.conftest import ROOT, SUBMISSIONS, needs_landlock

@@ -19,8 +19,8 @@ import pytest
 from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch
-from autograder.sandbox import landlock
 from autograder.sandbox import pool as sandbox_pool
+from autograder.sandbox.guest import landlock
 from autograder.sandbox.pool import SandboxPool
 from tests.conftest import SUBMISSIONS
 from tests.test_hostile import _python_for_nobody

@@ -16,7 +16,7 @@ from autograder.config import GradeConfig
 from autograder.discover import Submission, discover
 from autograder.grading import grade_batch, grade_submission
 from autograder.sandbox import pool as sandbox_pool
-from autograder.sandbox import protocol
+from autograder.sandbox.guest import protocol
 from autograder.sandbox.host import Host
 from autograder.sandbox.pool import SandboxPool, SandboxProcess, allocate_uid, uids_taken_by
 from tests.conftest import ROOT, SUBMISSIONS

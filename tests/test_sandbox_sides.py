@@ -4,6 +4,7 @@ to a guest over pipes through a pool passed in, the notebook cell replay, and th
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -14,8 +15,9 @@ from autograder.boundary import Status
 from autograder.config import GradeConfig
 from autograder.notebook.cells import Cell
 from autograder.notebook.replay import MAX_DEAD_CELLS, CellReplay
-from autograder.sandbox import forker, protocol
-from autograder.sandbox.guest import Guest, encode_value
+from autograder.sandbox import pool
+from autograder.sandbox.guest import cleanup, protocol
+from autograder.sandbox.guest.answers import Guest, encode_value
 from autograder.sandbox.host import Host, read_output
 from tests.conftest import ROOT
 
@@ -48,7 +50,7 @@ def _answer(guest, request):
 def test_importing_the_sandbox_modules_starts_nothing_and_reads_no_arguments():
     code = (
         "import os, sys\n"
-        "import autograder.sandbox.guest, autograder.sandbox.forker, autograder.sandbox.pool\n"
+        "import autograder.sandbox.guest.answers, autograder.sandbox.guest.serve, autograder.sandbox.pool\n"
         "import autograder.sandbox.host, autograder.notebook.replay, autograder.grading\n"
         "mine = 0\n"
         "for p in filter(str.isdigit, os.listdir('/proc')):\n"
@@ -56,7 +58,7 @@ def test_importing_the_sandbox_modules_starts_nothing_and_reads_no_arguments():
         "        mine += open(f'/proc/{p}/stat').read().rsplit(')', 1)[1].split()[1] == str(os.getpid())\n"
         "    except OSError:\n"
         "        pass\n"
-        "print(mine, autograder.sandbox.pool.sandbox_modules.cache_info().currsize)\n"
+        "print(mine, autograder.sandbox.pool.guest_sources.cache_info().currsize)\n"
     )
     # An argument that is not JSON: the guest and the forker used to parse sys.argv[1] when imported.
     done = subprocess.run([sys.executable, "-c", code, "not json"], capture_output=True, text=True, cwd=ROOT)
@@ -194,13 +196,43 @@ def test_removing_a_students_folder_survives_deep_nesting_locked_folders_and_lin
     (work / "locked").mkdir()
     (work / "locked" / "f").write_text("x")
     (work / "locked").chmod(0)
-    forker.remove_tree(str(work))
+    cleanup.remove_tree(str(work))
     assert not work.exists() and (outside / "keep.txt").read_text() == "the TA's"
 
 
-def test_the_forker_describes_how_a_guest_ended():
-    assert forker.describe(9) == "killed by signal SIGKILL"
-    assert forker.describe(3 << 8) == "exit code 3"
+def test_the_sandbox_describes_how_a_guest_ended():
+    assert cleanup.describe(9) == "killed by signal SIGKILL"
+    assert cleanup.describe(3 << 8) == "exit code 3"
+
+
+def test_the_guest_folder_is_shipped_whole_and_imports_only_the_standard_library_and_itself():
+    folder = ROOT / "autograder" / "sandbox" / "guest"
+    assert set(pool.guest_sources()) == {path.stem for path in folder.glob("*.py")}
+    for name, source in pool.guest_sources().items():
+        # At the top of a module: the standard library, or a sibling (relatively). numpy and sympy are the
+        # student's, imported only inside the functions that run beside their code.
+        top = re.findall(r"^(?:from|import) ([\w.]+)", source, flags=re.M)
+        assert all(m.startswith(".") or m.split(".")[0] in sys.stdlib_module_names for m in top), (name, top)
+        assert "autograder" not in re.findall(r"^\s*(?:from|import) (\w+)", source, flags=re.M), name
+
+
+def test_a_new_module_in_the_guest_folder_is_importable_in_the_sandbox_with_no_edit_elsewhere(tmp_path):
+    """pool.BOOT makes a package of whatever sources it is given: a module added beside the others imports
+    them relatively, as in the grader's package, and serve.main runs with the config."""
+    sources = dict(pool.guest_sources())
+    sources["serve"] = "from . import added\n\ndef main(config):\n    print(added.greeting(), config['x'])\n"
+    sources["added"] = "from . import protocol\n\ndef greeting():\n    return protocol.GuestOp.LOAD.value\n"
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"modules": sources, "x": 42}))
+    fd = os.open(config, os.O_RDONLY)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", pool.BOOT, str(fd)], pass_fds=(fd,), capture_output=True, text=True
+        )
+    finally:
+        os.close(fd)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["load", "42"]
 
 
 # -- the host against an in-process guest, through a pool passed in ------------------------------------------
@@ -371,14 +403,14 @@ def test_a_reply_checked_once_is_taken_again_only_for_the_same_request():
 
 
 def test_the_sandbox_process_backs_its_memory_with_huge_pages_where_the_kernel_can():
-    """forker.huge_pages(): the memory every guest inherits in 2 MB pages (fewer page-table entries to copy
+    """warmup.huge_pages(): the memory every guest inherits in 2 MB pages (fewer page-table entries to copy
     at each fork and to drop at each exit); the objects in it unchanged. A kernel without MADV_COLLAPSE
     (before Linux 6.1) makes none, and nothing else changes."""
     script = """
 import json, sys
-from autograder.sandbox import forker
+from autograder.sandbox.guest import warmup
 kept = [str(i) * 10 for i in range(200_000)]  # some 20 MB of Python objects, as sympy's are
-made = forker.huge_pages()
+made = warmup.huge_pages()
 huge = int(open("/proc/self/smaps_rollup").read().split("AnonHugePages:")[1].split()[0])
 print(json.dumps([made, huge, kept[123_456] == "123456" * 10]))
 """

@@ -33,8 +33,8 @@ from autograder.memo import ByIdentity
 from autograder.notebook import lines
 from autograder.render.text import at_line, md
 from autograder.results import Outcome
-from autograder.sandbox import protocol
-from autograder.sandbox.protocol import Message
+from autograder.sandbox.guest import protocol
+from autograder.sandbox.guest.protocol import Message
 from autograder.tolerance import RTOL
 
 if TYPE_CHECKING:  # what a check's `call` answers with

@@ -17,9 +17,9 @@ from autograder.boundary import Payload, Status, answer
 from autograder.config import GradeConfig
 from autograder.notebook.cells import Cell
 from autograder.results import LoadError, grader_load_error
-from autograder.sandbox import protocol
+from autograder.sandbox.guest import protocol
+from autograder.sandbox.guest.protocol import Message
 from autograder.sandbox.host import GRACE
-from autograder.sandbox.protocol import Message
 
 MAX_DEAD_CELLS = 3  # notebook cells that may hang or crash before the rest are skipped
 _DEAD = (Status.TIMEOUT, Status.CRASHED, Status.PROTOCOL)

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
-from autograder.sandbox import landlock, seccomp
+from autograder.sandbox.guest import landlock, seccomp
 
 #: what a submission may use beyond the standard library (matplotlib: a notebook's plotting cell)
 DISTRIBUTIONS = ("numpy", "sympy", "matplotlib")

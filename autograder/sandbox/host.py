@@ -37,9 +37,10 @@ from autograder.config import GradeConfig
 from autograder.memo import ByIdentity
 from autograder.results import LoadError, grader_load_error, student_load_error
 from autograder.rubric import FUNCTIONS
-from autograder.sandbox import cpu, protocol
+from autograder.sandbox import cpu
+from autograder.sandbox.guest import protocol
+from autograder.sandbox.guest.protocol import Message
 from autograder.sandbox.pool import Level, SandboxLost, SandboxPool, SandboxProcess, default_pool
-from autograder.sandbox.protocol import Message
 
 # Of each function a request does not use, this much of a timeout is kept back from CPU-starvation credit.
 RESERVE = 0.5

@@ -1,23 +1,19 @@
 """Every message between the grader and the sandbox, defined once and used by both sides.
 
 Two conversations, each one line of JSON per message:
-- the grader (`pool.SandboxProcess`) and the sandbox process (`forker.py`) over a socket: `spawn` a guest
+- the grader (`pool.SandboxProcess`) and the sandbox process (`serve.py`) over a socket: `spawn` a guest
   for one submission, `finish` it;
-- the grader's side of one submission (`host.Host`) and the guest beside the student's code (`guest.py`)
+- the grader's side of one submission (`host.Host`) and the guest beside the student's code (`answers.py`)
   over two pipes: `load`, `call`, `unroll`, `exec_cell`, `functions`.
 
-The sandbox side runs as `python -I -S -c`, without this package: it gets this file's source the same way
-it gets `guest.py`'s and `forker.py`'s (see `pool.BOOT`), so this module imports only the standard library
-and does nothing at import.
+Like every module of the guest's folder, this one is shipped into the sandbox as source (see
+`__init__.py`): it imports only the standard library and does nothing at import.
 """
 
 import json
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any, NotRequired, TypedDict
-
-#: The name this module has inside the sandbox, where the package is not importable.
-SANDBOX_NAME = "adam_hw_protocol"
 
 #: One message: a JSON object. What each holds is written by the builders below and checked by check_*.
 Message = dict[str, Any]
