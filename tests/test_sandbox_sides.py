@@ -16,6 +16,7 @@ from autograder.config import GradeConfig
 from autograder.notebook.cells import Cell
 from autograder.notebook.replay import MAX_DEAD_CELLS, CellReplay
 from autograder.sandbox import pool
+from autograder.sandbox.budget import Budget
 from autograder.sandbox.guest import cleanup, protocol
 from autograder.sandbox.guest.answers import Guest, encode_value
 from autograder.sandbox.host import Host, read_output
@@ -301,24 +302,26 @@ def test_the_host_grades_through_the_pool_it_is_given(tmp_path):
 
 class _ScriptedHost:
     """Answers exec_cell with the status a cell's source names ("hang", "crash", "slow": 0.7 s), else ok;
-    keeps the load budget on a clock of its own."""
+    charges its budget on a clock of its own."""
 
     def __init__(self):
-        self.config = GradeConfig(timeout=2.0)
         self.functions = FUNCTIONS
+        self.budget = Budget(2.0, FUNCTIONS)  # (functions + 1) x timeout: 8 s in all
         self.notes, self.starts, self.ran = [], 0, []
-        self.spent = 0.0
 
-    total = 4 * 2.0  # (functions + 1) x timeout
+    @property
+    def spent(self):
+        return self.budget.total_spent
 
-    def load_budget(self):
-        return max(0.0, min(self.config.timeout, self.total - self.spent))
+    @property
+    def total(self):
+        return self.budget.total
 
     def load_roundtrip(self, request, grace=0.0):
-        budget = self.load_budget() + grace
+        budget = self.budget.for_load() + grace
         status, payload = self.roundtrip(request)
         cost = {"hang": budget, "slow": min(0.7, budget)}.get(request.get("source"), 0.001)
-        self.spent += cost
+        self.budget.charge_load(cost)
         return (Status.TIMEOUT, None) if cost >= budget and request.get("source") != "slow" else (status, payload)
 
     def start(self):

@@ -5,7 +5,7 @@ A `CellReplay` is the loader a `sandbox.host.Host` uses for a notebook submissio
 is noted, never run again, and the guest restarted with the cells that had finished run again, so later
 cells still see what earlier ones defined. Past MAX_DEAD_CELLS such cells the rest are skipped.
 
-Each cell has one timeout, and all of them share what the submission has in all (`Host.load_budget`),
+Each cell has one timeout, and all of them share what the submission has in all (`Budget.for_load`),
 reruns after a restart and replays after a call ended the guest included: a notebook costs what a .py
 file costs, (functions + 1) x timeout plus a small constant.
 """
@@ -14,12 +14,11 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from autograder.boundary import Payload, Status, answer
-from autograder.config import GradeConfig
 from autograder.notebook.cells import Cell
 from autograder.results import LoadError, grader_load_error
+from autograder.sandbox.budget import GRACE, Budget
 from autograder.sandbox.guest import protocol
 from autograder.sandbox.guest.protocol import Message
-from autograder.sandbox.host import GRACE
 
 MAX_DEAD_CELLS = 3  # notebook cells that may hang or crash before the rest are skipped
 _DEAD = (Status.TIMEOUT, Status.CRASHED, Status.PROTOCOL)
@@ -28,11 +27,8 @@ _DEAD = (Status.TIMEOUT, Status.CRASHED, Status.PROTOCOL)
 class CellHost(Protocol):
     """What a replay needs of the host it loads into (`sandbox.host.Host`, or a scripted one in tests)."""
 
-    config: GradeConfig
     functions: Sequence[str]
-    total: float  # seconds the whole submission has
-
-    def load_budget(self) -> float: ...
+    budget: Budget  # every limit derived from the timeout
 
     def load_roundtrip(self, request: Message, grace: float = 0.0) -> tuple[Status, Payload]: ...
 
@@ -61,8 +57,8 @@ class CellReplay:
         note: Callable[[str], None]
         again, note = self._ran, (lambda text: None) if self._ran else host.note
         self._ran = True
-        timeout, total = f"{host.config.timeout:g} s", f"{host.total:g} s"
-        if again and host.load_budget() <= 0:
+        timeout, total = f"{host.budget.timeout:g} s", f"{host.budget.total:g} s"
+        if again and host.budget.for_load() <= 0:
             return None, self._out_of_time(total)
         host.start()
         finished: list[Cell] = []
@@ -74,7 +70,7 @@ class CellReplay:
             if len(self.dead) >= MAX_DEAD_CELLS:
                 note(f"cell {cell.number} was not run: {MAX_DEAD_CELLS} earlier cells hung or crashed")
                 continue
-            budget = host.load_budget()
+            budget = host.budget.for_load()
             if budget <= 0:
                 if again:
                     return None, self._out_of_time(total)
@@ -84,7 +80,7 @@ class CellReplay:
             if status in _DEAD:
                 stopped = (
                     f"took longer than {timeout} and was stopped"
-                    if budget >= host.config.timeout
+                    if not host.budget.cut_short(budget)
                     else f"was stopped when your notebook had used up the {total} it has in all"
                 )
                 why = {Status.TIMEOUT: stopped}.get(status, f"ended the worker ({payload})")
@@ -126,7 +122,7 @@ class CellReplay:
             host.kill()
             host.start()
             for cell in cells:
-                if host.load_budget() <= 0:  # out of time: the rest are not run again
+                if host.budget.for_load() <= 0:  # out of time: the rest are not run again
                     self.dead[cell.number] = "was not run again: your notebook had used up its time"
                     cells = [c for c in cells if c is not cell]
                     continue

@@ -38,18 +38,11 @@ from autograder.memo import ByIdentity
 from autograder.results import LoadError, grader_load_error, student_load_error
 from autograder.rubric import FUNCTIONS
 from autograder.sandbox import cpu
+from autograder.sandbox.budget import QUICK_WAIT, Budget
 from autograder.sandbox.guest import protocol
 from autograder.sandbox.guest.protocol import Message
 from autograder.sandbox.pool import Level, SandboxLost, SandboxPool, SandboxProcess, default_pool
 
-# Of each function a request does not use, this much of a timeout is kept back from CPU-starvation credit.
-RESERVE = 0.5
-# The least share of a reply's wait the guest must have spent waiting for a CPU to be credited at all.
-STARVED_SHARE = 0.25
-CREDIT_STEP = 0.25  # seconds of credit at a time, so the hog check below runs again before the next
-HOG_CPUS = 1.5  # CPUs a submission's processes may use together while credited (one process uses at most 1)
-# Seconds the grader waits for a reply before it reads the guest's CPU wait (see _await_line).
-QUICK_WAIT = 0.02
 # Requests written at once: at most what the (empty) request pipe holds, so the write never blocks. The
 # grader asks for a pipe this large, so a student's whole prefetch goes in one write and the guest never
 # waits for the next batch; where the kernel gives less (a user over fs/pipe-user-pages-soft gets one
@@ -69,12 +62,6 @@ def _pipe_room(fd: int) -> int:
         return max(1, min(PIPELINE_BYTES, fcntl.fcntl(fd, F_GETPIPE_SZ) - 4096))
     except OSError:
         return 4096 - 512
-
-
-#: Seconds a grader-side question (which functions a notebook defined) gets beyond the load budget: it runs
-#: no student code unless a module-level __getattr__ is defined, and must be answered even once the
-#: budget is spent. Part of the "small constant" in the time bound.
-GRACE = 0.5
 
 
 def _out_of_memory(status: Status, payload: Payload) -> bool:
@@ -163,12 +150,12 @@ class ModuleLoad:
 
     def load(self, host: Host) -> tuple[Mapping[str, object] | None, LoadError | None]:
         """(available, load_error): which graded functions are defined, or why the file did not load."""
-        timeout = host.config.timeout
+        timeout = host.budget.timeout
         again = (
-            f"loading your file again (a call had ended the worker) took it past the {host.total:g} s "
+            f"loading your file again (a call had ended the worker) took it past the {host.budget.total:g} s "
             f"your submission has in all"
         )
-        if host.load_budget() <= 0:
+        if host.budget.for_load() <= 0:
             return None, grader_load_error("Timeout", again)
         reload = host.loads > 1
         host.start()
@@ -216,7 +203,7 @@ class Host:
         # The guest's resource limits beyond (or instead of) those the config gives: see _limits.
         self._rlimits = dict(rlimits or {})
         self.broken: dict[str, str] = {}  # function name -> why its later calls are skipped ("timed out", ...)
-        self._spent: dict[str, float] = {}  # function name -> seconds its calls have taken so far
+        self.budget = Budget(config.timeout, self.functions)  # every limit derived from the timeout
         # request (as JSON) -> [(status, payload)] answered ahead by prefetch()
         self._prefetched: dict[bytes, list[tuple[Status, Payload]]] = {}
         # set when the submission cannot be loaded; every call is then unavailable
@@ -224,8 +211,6 @@ class Host:
         self.loads = 0  # times the submission was loaded (again after a call ended its guest)
         # why loading it again failed, once it had loaded: later calls are skipped
         self.reload_error: str | None = None
-        self.total = (len(self.functions) + 1) * config.timeout  # seconds the whole submission has
-        self._total_spent = 0.0  # seconds every request has taken so far, loads and reloads included
         self.available: dict[str, bool] = {}
         self.level: Level
         self.level, self.isolation = self.pool.resolve(config.isolation)
@@ -279,9 +264,9 @@ class Host:
             return Reply(Status.MISSING, detail=", ".join(missing))
         start = time.monotonic()
         self._uses = uses
-        status, payload = self.roundtrip(request, timeout=self._budget(uses), line=line)
+        status, payload = self.roundtrip(request, timeout=self.budget.for_call(uses), line=line)
         self._uses = ()
-        self._charge(uses, time.monotonic() - start, self._starved)
+        self.budget.charge(uses, time.monotonic() - start, self._starved)
         if self._break(status, payload, uses):
             self.kill()  # what runs next gets a fresh guest, with memory
         return self._reply(status, payload)
@@ -327,10 +312,10 @@ class Host:
         for answered, (request, uses, line) in enumerate(batch, start=1):
             self._uses = uses
             # (a reply already read needs no budget: it is not waited for)
-            status, payload = self._receive(0.0 if self._lines else self._budget(uses), request)
+            status, payload = self._receive(0.0 if self._lines else self.budget.for_call(uses), request)
             self._uses = ()
             now = time.monotonic()
-            self._charge(uses, now - start, self._starved)
+            self.budget.charge(uses, now - start, self._starved)
             start = now
             if self._store((request, uses, line), status, payload):
                 self.kill()  # the requests already sent would each take the memory limit again
@@ -346,26 +331,6 @@ class Host:
         _, uses, line = sent
         self._prefetched.setdefault(line, []).append((status, payload))
         return self._break(status, payload, uses)
-
-    def _budget(self, uses: Sequence[str]) -> float:
-        """Each function has `timeout` seconds in all, over every call: a function that takes just under
-        the timeout on each of its many calls (a memory bomb, a sleep) still costs at most one timeout."""
-        left = self.config.timeout - max(self._spent.get(name, 0.0) for name in uses)
-        return max(0.0, min(left, self.total - self._total_spent))
-
-    def _charge(self, uses: Sequence[str], seconds: float, starved: float = 0.0) -> None:
-        """`seconds` of wall-clock time against the submission's total; to the functions, less the time
-        their guest spent waiting for a CPU (cpu.py)."""
-        self._total_spent += seconds
-        for name in uses:
-            self._spent[name] = self._spent.get(name, 0.0) + seconds - starved
-
-    def _reserve(self) -> float:
-        """Wall time kept back from starvation credit for the functions the current request does not use, so
-        a starved endless loop cannot take the quick calls of the others with it (RESERVE of a timeout each)."""
-        others = [f for f in self.functions if f not in self._uses and f not in self.broken]
-        timeout = self.config.timeout
-        return sum(min(RESERVE * timeout, max(0.0, timeout - self._spent.get(f, 0.0))) for f in others)
 
     def _break(self, status: Status, payload: Payload, uses: Sequence[str]) -> bool:
         """Mark `uses` as not to be called again if this reply says a call of theirs hung, crashed the guest
@@ -447,16 +412,12 @@ class Host:
         self.available = {name: available.get(name) is True for name in self.functions}
         return True
 
-    def load_budget(self) -> float:
-        """Seconds the next load (or notebook cell) may take: one timeout, within what the submission has left."""
-        return max(0.0, min(self.config.timeout, self.total - self._total_spent))
-
     def load_roundtrip(self, request: Message, grace: float = 0.0) -> tuple[Status, Payload]:
-        """A request that loads (imports the file, runs a cell): answered within load_budget() (plus `grace`),
-        and its time charged to the submission."""
+        """A request that loads (imports the file, runs a cell): answered within the budget's `for_load()`
+        (plus `grace`), and its time charged to the submission."""
         start = time.monotonic()
-        status, payload = self.roundtrip(request, timeout=self.load_budget() + grace)
-        self._total_spent += time.monotonic() - start
+        status, payload = self.roundtrip(request, timeout=self.budget.for_load() + grace)
+        self.budget.charge_load(time.monotonic() - start)
         return status, payload
 
     def note(self, text: str) -> None:
@@ -470,8 +431,7 @@ class Host:
             "RLIMIT_AS": self.config.memory_mb * 1024 * 1024,
             "RLIMIT_FSIZE": self.config.file_size_mb * 1024 * 1024,
             "RLIMIT_CORE": 0,
-            # A last bound on what any one process of the submission can burn: all the submission has.
-            "RLIMIT_CPU": int(self.total) + 2,
+            "RLIMIT_CPU": self.budget.cpu_seconds,
             **self._rlimits,
         }
 
@@ -505,7 +465,7 @@ class Host:
         self._lines, self._partial = collections.deque(), bytearray()
         # The guest says it is ready before it loads any student code, so a guest that dies before that
         # is the grader's own failure (loud), never a student's zero; and no student can fake one.
-        status, payload = self._receive(self.config.timeout)
+        status, payload = self._receive(self.budget.call_limit)
         if status != Status.OK:
             why = payload
             raise GuestStartError(
@@ -517,13 +477,13 @@ class Host:
         self, request: Message, timeout: float | None = None, line: bytes | None = None
     ) -> tuple[Status, Payload]:
         """(status, payload): ok with the decoded reply, or timeout / crashed / protocol with a reason.
-        The reply must come within `timeout` seconds (default: the config's). `line`: the request, encoded."""
+        The reply must come within `timeout` seconds (default: one call's limit). `line`: the request, encoded."""
         try:
             self._requests.write(protocol.dumps(request) if line is None else line)
             self._requests.flush()
         except BrokenPipeError:
             return Status.CRASHED, self._death()
-        return self._receive(self.config.timeout if timeout is None else timeout, request)
+        return self._receive(self.budget.call_limit if timeout is None else timeout, request)
 
     def _receive(self, timeout: float, request: Message | None = None) -> tuple[Status, Payload]:
         """The next reply, within `timeout` seconds: (status, payload) as for roundtrip. The reply must be
@@ -563,15 +523,15 @@ class Host:
             remaining = deadline - now
             if remaining <= 0:
                 starved = clock.starved() if clock is not None else 0.0
-                left = self.total - self._total_spent - (now - start) - self._reserve()
-                credit = min(starved - self._starved, left, CREDIT_STEP)
+                reserve = self.budget.reserve(self._uses, self.broken)
+                credit = self.budget.credit(starved, self._starved, now - start, reserve)
                 if tree is None and clock is not None and clock.readable and self._sandbox is not None:
                     tree, since = cpu.TreeClock(self._sandbox.process_pid()), now
-                elif tree is not None and (tree.used() or 0.0) > HOG_CPUS * (now - since):
+                elif tree is not None and self.budget.hogging(tree.used() or 0.0, now - since):
                     credit = 0.0
                 # Only a guest that mostly waited for a CPU: one that mostly slept (a sleep, a hang on I/O)
                 # is charged its wall time, however busy the machine made its wake-ups.
-                if credit > 0.005 and starved >= STARVED_SHARE * (now - start):
+                if self.budget.earned(credit, starved, now - start):
                     self._starved += credit
                     deadline += credit
                     continue
