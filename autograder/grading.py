@@ -18,7 +18,7 @@ from autograder import outdir, terms
 from autograder.boundary import Reply
 from autograder.config import DEFAULT, GradeConfig
 from autograder.discover import Submission
-from autograder.judge import formulas
+from autograder.judge import formulas, loading
 from autograder.judge.checks import Check
 from autograder.judge.diagnosis import diagnose, failing_functions
 from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
@@ -32,7 +32,7 @@ from autograder.results import (
     empty_items,
     grader_load_error,
 )
-from autograder.rubric import ITEMS
+from autograder.rubric import FUNCTIONS, ITEMS
 from autograder.sandbox.host import Host, isolation
 from autograder.sandbox.pool import SandboxPool, default_pool
 
@@ -147,15 +147,19 @@ def grade_submission(
             )
     loader = None if cells is None else CellReplay(cells)
     # The guest gets the bytes that were checked and hashed, not the path opened again.
-    with host(submission.path, config, loader=loader, pool=pool, data=data, hand_back=hand_back) as guest:
+    with host(submission.path, config, FUNCTIONS, loader=loader, pool=pool, data=data, hand_back=hand_back) as guest:
         # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
         guest.prefetch([pair for check in checks for pair in check.requests()])
         outcomes = [check.run(guest.call) for check in checks]
         probes = _probe(guest, failing_functions(outcomes, checks))
-        output = guest.output()
-        load_error = guest.load_error
-        undefined = {} if loader is None else undefined_by_errors(loader.cells, loader.errors, guest.available)
+        output = guest.output(loading.cell_note)
+        load_error = None if guest.load_error is None else loading.load_error(guest.load_error)
+        undefined = (
+            {}
+            if loader is None
+            else undefined_by_errors(loader.cells, loading.cell_errors(loader.errors), guest.available)
+        )
     outcomes, diagnoses = diagnose(outcomes, checks, probes)
     return SubmissionResult(
         items=item_results(outcomes, checks),

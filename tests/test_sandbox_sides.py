@@ -11,15 +11,17 @@ import threading
 
 import pytest
 
-from autograder.boundary import Status
+from autograder.boundary import CellEnd, LoadEnd, LoadFailure, Status
 from autograder.config import GradeConfig
+from autograder.judge import loading
 from autograder.notebook.cells import Cell
 from autograder.notebook.replay import MAX_DEAD_CELLS, CellReplay
 from autograder.sandbox import pool
 from autograder.sandbox.budget import Budget
+from autograder.sandbox.channel import read_output
 from autograder.sandbox.guest import cleanup, protocol
 from autograder.sandbox.guest.answers import Guest, encode_value
-from autograder.sandbox.host import Host, read_output
+from autograder.sandbox.host import Host
 from tests.conftest import ROOT
 
 FUNCTIONS = ("update_v", "bias_correct", "effective_step")
@@ -284,15 +286,34 @@ class _ThreadPool:
         self.released += 1
 
 
+def test_a_file_that_raises_while_loading_is_reported_as_the_fact_with_its_exception(tmp_path):
+    source = tmp_path / "ann.py"
+    source.write_text("class Missing(Exception):\n    pass\n\nraise Missing('no file')\n")
+    (tmp_path / "work").mkdir()
+    with Host(source, GradeConfig(timeout=5.0), FUNCTIONS, pool=_ThreadPool(str(tmp_path / "work"))) as host:
+        reply = host.call(protocol.call_request("update_v", [0.0, 1.0], {}), ("update_v",))
+    assert reply.status == Status.UNAVAILABLE and reply.load is host.load_error
+    assert host.load_error.end == LoadEnd.RAISED and not host.load_error.reload
+    assert host.load_error.error == {
+        "type": "Missing",
+        "message": "no file",
+        "line": 4,
+        "source": "raise Missing('no file')",
+        "cell": None,
+    }
+    assert loading.load_error(host.load_error)["type"] == "student:Missing"
+
+
 def test_the_host_grades_through_the_pool_it_is_given(tmp_path):
     source = tmp_path / "ann.py"
     source.write_text(CORRECT)
     (tmp_path / "work").mkdir()
     pool = _ThreadPool(str(tmp_path / "work"))
-    with Host(source, GradeConfig(timeout=5.0), pool=pool) as host:
+    with Host(source, GradeConfig(timeout=5.0), FUNCTIONS, pool=pool) as host:
         ok = host.call(protocol.call_request("effective_step", [0.0], {}), ("effective_step",))
         missing = host.call(protocol.call_request("nope", [], {}), ("nope",))
     assert ok.status == Status.OK and ok.value["value"]["value"] == pytest.approx(0.001 / 1e-8)
+    assert host.load_error is None
     assert missing.status == Status.MISSING and missing.detail == "nope"
     assert host.isolation.startswith("basic: a thread") and pool.released == 1
 
@@ -307,7 +328,7 @@ class _ScriptedHost:
     def __init__(self):
         self.functions = FUNCTIONS
         self.budget = Budget(2.0, FUNCTIONS)  # (functions + 1) x timeout: 8 s in all
-        self.notes, self.starts, self.ran = [], 0, []
+        self.notes, self.events, self.starts, self.ran = [], [], 0, []
 
     @property
     def spent(self):
@@ -330,8 +351,12 @@ class _ScriptedHost:
     def kill(self):
         pass
 
-    def note(self, text):
-        self.notes.append(text)
+    def note(self, event):
+        self.events.append(event)
+        self.notes.append(loading.cell_note(event))
+
+    def load_failure(self, end, notebook=False, reload=False, detail="", error=None):
+        return LoadFailure(end, self.budget.timeout, self.budget.total, notebook, reload, detail, error)
 
     def roundtrip(self, request):
         if request["op"] == protocol.GuestOp.FUNCTIONS:
@@ -380,8 +405,27 @@ def test_replaying_cells_after_a_call_ended_the_guest_is_charged_to_the_same_tim
     host = _ScriptedHost()
     replay = CellReplay([Cell(n, "slow") for n in range(1, 8)])
     assert replay.load(host)[1] is None  # 4.9 s
-    available, error = replay.load(host)  # a call ended the guest: the cells run again, and run out
-    assert available is None and error["type"] == "Timeout" and "8 s your notebook has in all" in error["message"]
+    available, failure = replay.load(host)  # a call ended the guest: the cells run again, and run out
+    assert available is None and failure.end == LoadEnd.OUT_OF_TIME and failure.notebook
+    error = loading.load_error(failure)
+    assert error["by"] == "grader" and error["type"] == "Timeout" and "8 s your notebook has in all" in error["message"]
+
+
+def test_the_replay_reports_facts_that_the_judge_words():
+    """What a replay notes is plain data (which cell, what happened, the student's exception as it came);
+    only judge/loading.py writes the sentence a student reads."""
+    host = _ScriptedHost()
+    raised = protocol.error_info("ValueError", "no", 2, "raise ValueError('no')", 1, with_cell=True)
+    host.roundtrip = lambda request: (
+        (Status.OK, protocol.error_reply(raised))
+        if request.get("cell") == 1
+        else (Status.OK, protocol.ok_reply(functions={"update_v": True}))
+    )
+    replay = CellReplay([Cell(1, "raise ValueError('no')", note="a magic line was made a comment")])
+    assert replay.load(host)[1] is None
+    assert [(e.cell, e.end) for e in host.events] == [(1, CellEnd.CHANGED), (1, CellEnd.RAISED)]
+    assert host.events[1].error == raised and replay.errors[1] is host.events[1]
+    assert host.notes == ["cell 1: a magic line was made a comment", "cell 1 raised ValueError (line 2): no"]
 
 
 def test_a_reply_checked_once_is_taken_again_only_for_the_same_request():
