@@ -2,15 +2,21 @@
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from tests.conftest import ROOT
 
+#: The pages whose command blocks are tested: the README and every page of docs/.
+PAGES = ("README.md", *sorted(f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md")))
+#: A fenced block with no language (or a shell's) holds commands; one marked `text`, `python`, ... does not.
+SHELL = ("", "sh", "bash", "console")
 #: The README sections whose code blocks are the TA's and the instructor's (a `###` belongs to its `##`).
 SECTIONS = ("Two commands", "For TAs", "For instructors")
 #: Commands the test does not run, by how they start, and why. Everything else in those sections runs.
@@ -25,24 +31,95 @@ SKIPPED = {
 STARTS = (".venv/bin/", "make ", ". .venv/bin/activate", "cd ", "mkdir ", "cp ", "nbgrader ")
 
 
-def blocks():
-    """(section, [command lines]) for every fenced code block in SECTIONS, in README order."""
-    found, section, block = [], None, None
-    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
-        if line.startswith("## "):
-            section = line[3:].strip()
-        elif line.startswith("```"):
-            if block is None:
-                block = []
-            else:
-                if section in SECTIONS:
-                    found.append((section, block))
-                block = None
-        elif block is not None:
-            command = line.split("  #")[0].strip()
-            if command and not command.startswith("#"):
-                block.append(command)
+@dataclass(frozen=True)
+class Block:
+    """One fenced block of commands: the page, the `##` section it is under, and its command lines."""
+
+    page: str
+    section: str
+    commands: tuple[str, ...]
+
+
+def command_blocks():
+    """Every block of commands in PAGES, in page order (comments and blank lines left out)."""
+    found = []
+    for page in PAGES:
+        section, lines, shell = "", None, False
+        for line in (ROOT / page).read_text(encoding="utf-8").splitlines():
+            if lines is None and line.startswith("## "):
+                section = line[3:].strip()
+            elif line.startswith("```"):
+                if lines is None:
+                    lines, shell = [], line[3:].strip() in SHELL
+                else:
+                    if shell:
+                        found.append(Block(page, section, tuple(lines)))
+                    lines = None
+            elif lines is not None:
+                command = line.split("  #")[0].strip()
+                if command and not command.startswith("#"):
+                    lines.append(command)
     return found
+
+
+def blocks():
+    """(section, [command lines]) for every README block in SECTIONS, in README order."""
+    return [(b.section, list(b.commands)) for b in command_blocks() if b.page == "README.md" and b.section in SECTIONS]
+
+
+def _make_writes(target):
+    """What `make TARGET` writes in the checkout, read from where it is defined."""
+    if target == "demo":
+        return re.search(r"^DEMO_OUT := (\S+)", (ROOT / "Makefile").read_text(), re.MULTILINE).group(1) + "/"
+    if target == "mutation":
+        from tests.mutation import run
+
+        return f"{run.WORK.relative_to(ROOT)}/"
+    return None
+
+
+def written_paths(block):
+    """The paths, from the checkout's top, that a block's commands write: each `--out` (a folder unless it
+    names a .csv or .zip), the folder `report` and `nbgrader-course` write into, `mkdir` and `cp` targets,
+    the folder nbgrader runs in (it writes there), pytest's cache and what `make` targets write."""
+    cwd, paths = PurePosixPath("."), set()
+
+    def add(path, folder):
+        full = os.path.normpath(cwd / path)
+        paths.add(full + "/" if folder else full)
+
+    for command in block.commands:
+        words = shlex.split(command)
+        if words[0] == "cd":
+            cwd = PurePosixPath(os.path.normpath(cwd / words[1]))
+        elif words[0] == "nbgrader":
+            add(".", True)
+        elif words[0] == "pytest" or words[0].endswith("/pytest"):
+            add(".pytest_cache", True)
+        elif words[0] == "mkdir":
+            for word in words[1:]:
+                if not word.startswith("-"):
+                    add(word, True)
+        elif words[0] == "cp":
+            add(words[-1], True)
+        elif words[0] == "make" and _make_writes(words[1]):
+            add(_make_writes(words[1]), True)
+        for flag, folder_after in (("--out", None), ("report", True), ("nbgrader-course", True)):
+            if flag in words[:-1]:
+                target = words[words.index(flag) + 1]
+                add(target, folder_after or PurePosixPath(target).suffix not in (".csv", ".zip"))
+    return paths
+
+
+def test_every_path_the_readmes_and_docs_commands_write_is_kept_out_of_git():
+    paths = sorted({path for block in command_blocks() for path in written_paths(block)})
+    assert "graded/" in paths and "autograder.zip" in paths  # the derivation finds the gradebook and the zip
+    tracked = subprocess.run(["git", "ls-files", "--", *paths], cwd=ROOT, capture_output=True, text=True).stdout
+    assert not tracked.strip(), f"the commands write into files git tracks:\n{tracked}"
+    shown = subprocess.run(["git", "check-ignore", "--", *paths], cwd=ROOT, capture_output=True, text=True)
+    assert shown.returncode in (0, 1), shown.stderr  # 1: none ignored; 128: not a git checkout, a fatal error
+    ignored = set(shown.stdout.splitlines())
+    assert [p for p in paths if p not in ignored] == [], "add them to .gitignore (they may hold student data)"
 
 
 def skipped(command):
