@@ -2,6 +2,8 @@
 
 import csv
 import io
+import os
+import shlex
 import stat
 import subprocess
 import sys
@@ -241,3 +243,50 @@ def test_the_example_class_and_download_stay_as_the_readme_describes():
     assert sorted(p.name for p in (ROOT / "examples" / "class").iterdir()) == ["ann.py", "bob.py", "cy.py", "dee"]
     names = sorted(p.name for p in (ROOT / "examples" / "canvas-download").iterdir())
     assert [lms.canvas.parse(archive.Member(Path(n), 0, (), None)) is not None for n in names] == [True] * 4
+
+
+def test_collects_next_hint_runs_as_printed_and_grades_beside_the_collected_folder(tmp_path):
+    work = tmp_path / "my course"
+    work.mkdir()
+    # Typed from the checkout's top, as the README does: the venv's adam-hw by its relative path.
+    venv = os.path.relpath(Path(sys.executable).parent.parent, work)
+    collect = subprocess.run(
+        [
+            f"{venv}/bin/adam-hw",
+            "collect",
+            "canvas",
+            str(ROOT / "examples" / "canvas-download"),
+            "--out",
+            "fall 2027-subs/",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert collect.returncode == 0, collect.stderr
+    (hint,) = [line.removeprefix("next: ") for line in collect.stdout.splitlines() if line.startswith("next: ")]
+    assert "graded/" not in shlex.split(hint)  # the example class's gradebook is not this class's
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["PATH"] = "/usr/bin:/bin"  # not activated: the hint must name the adam-hw that ran
+    ran = subprocess.run(["bash", "-c", hint], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    graded = {r["student"] for r in csv.DictReader((work / "fall 2027-graded" / "grades.csv").open())}
+    assert graded == {e.student for e in roster.read(work / "fall 2027-subs" / "roster.csv")}
+
+
+def test_export_to_gradescope_says_how_grades_get_there_instead(tmp_path):
+    done = adam_hw(
+        "export",
+        "gradescope",
+        tmp_path / "x.csv",
+        "--grades",
+        tmp_path,
+        "--roster",
+        tmp_path / "r.csv",
+        "--out",
+        tmp_path / "o.csv",
+    )
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert "adam-hw gradescope --out autograder.zip" in line and "canvas" in line and "moodle" in line
