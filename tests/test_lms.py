@@ -369,3 +369,15 @@ def test_a_folder_download_is_bounded_as_a_whole_like_a_zip(tmp_path, monkeypatc
     monkeypatch.setattr(archive, "MAX_MEMBERS", 10)
     with pytest.raises(UsageError, match="more than 10"):
         archive.members(src)
+
+
+def test_the_readme_states_the_download_limits_the_code_applies():
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    gib = 1024**3
+    stated = [
+        f"more than {archive.STUDENT.members:,} files or {archive.STUDENT.bytes // gib} GB",
+        f"more than {archive.STUDENT.depth} folders below their own",
+        f"more than {archive.MAX_MEMBERS:,} entries or {archive.MAX_TOTAL // gib} GB",
+        f"read up to {archive.MAX_FILE // 2**20} MB at most",
+    ]
+    assert [s for s in stated if s not in text] == []
