@@ -7,6 +7,8 @@ message for a bad path or option; anything else is a bug in the grader and print
 import argparse
 import atexit
 import os
+import shlex
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -136,13 +138,33 @@ def cmd_collect(args: argparse.Namespace) -> int:
         f"collected {with_file} submissions of {len(entries)} students into {args.out}; roster: "
         f"{Path(args.out) / 'roster.csv'}"
     )
-    print(f"next: adam-hw grade {args.out} --roster {Path(args.out) / 'roster.csv'} --out graded/")
+    out = Path(args.out)
+    graded = out.with_name(out.name.removesuffix("-subs") + "-graded")  # canvas-subs/ -> canvas-graded/
+    words = ["grade", f"{args.out}", "--roster", str(out / "roster.csv"), "--out", f"{graded}/"]
+    print(f"next: {_this_command()} {shlex.join(words)}")
     return 0
+
+
+def _this_command() -> str:
+    """This very adam-hw, as typed again from the same folder: plain `adam-hw` only when it is the one on PATH."""
+    ran = sys.argv[0]
+    if Path(ran).name != "adam-hw":  # `python -m autograder`
+        return f"{shlex.quote(sys.executable)} -m autograder"
+    on_path = shutil.which("adam-hw")
+    if on_path and Path(on_path).resolve() == Path(ran).resolve():
+        return "adam-hw"
+    return shlex.quote(ran)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from autograder import lms
 
+    if args.lms == "gradescope":  # Gradescope imports no scores file for a programming assignment
+        raise UsageError(
+            "LMS: Gradescope takes no grades file back: grade there with the autograder "
+            "(`adam-hw gradescope --out autograder.zip`, see README, Gradescope), or export to canvas or "
+            "moodle from their own download"
+        )
     if Path(args.out).is_dir():
         raise UsageError(f"--out must name a .csv file, got the folder {args.out}")
     _out_folder(str(Path(args.out).parent))
@@ -318,7 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
     collect.set_defaults(run=cmd_collect)
 
     export = sub.add_parser("export", help="fill the LMS's own gradebook export with the grades, for re-import")
-    export.add_argument("lms", choices=("canvas", "moodle"), help="which LMS the file is from")
+    export.add_argument(
+        "lms",
+        choices=("canvas", "moodle", "gradescope"),
+        help="which LMS the file is from (gradescope only says how its grades are returned)",
+    )
     export.add_argument(
         "lms_csv",
         metavar="LMS_CSV",

@@ -2,6 +2,8 @@
 
 import csv
 import io
+import os
+import shlex
 import stat
 import subprocess
 import sys
@@ -241,3 +243,141 @@ def test_the_example_class_and_download_stay_as_the_readme_describes():
     assert sorted(p.name for p in (ROOT / "examples" / "class").iterdir()) == ["ann.py", "bob.py", "cy.py", "dee"]
     names = sorted(p.name for p in (ROOT / "examples" / "canvas-download").iterdir())
     assert [lms.canvas.parse(archive.Member(Path(n), 0, (), None)) is not None for n in names] == [True] * 4
+
+
+def test_collects_next_hint_runs_as_printed_and_grades_beside_the_collected_folder(tmp_path):
+    work = tmp_path / "my course"
+    work.mkdir()
+    # Typed from the checkout's top, as the README does: the venv's adam-hw by its relative path.
+    venv = os.path.relpath(Path(sys.executable).parent.parent, work)
+    collect = subprocess.run(
+        [
+            f"{venv}/bin/adam-hw",
+            "collect",
+            "canvas",
+            str(ROOT / "examples" / "canvas-download"),
+            "--out",
+            "fall 2027-subs/",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert collect.returncode == 0, collect.stderr
+    (hint,) = [line.removeprefix("next: ") for line in collect.stdout.splitlines() if line.startswith("next: ")]
+    assert "graded/" not in shlex.split(hint)  # the example class's gradebook is not this class's
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["PATH"] = "/usr/bin:/bin"  # not activated: the hint must name the adam-hw that ran
+    ran = subprocess.run(["bash", "-c", hint], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    graded = {r["student"] for r in csv.DictReader((work / "fall 2027-graded" / "grades.csv").open())}
+    assert graded == {e.student for e in roster.read(work / "fall 2027-subs" / "roster.csv")}
+
+
+def test_export_to_gradescope_says_how_grades_get_there_instead(tmp_path):
+    done = adam_hw(
+        "export",
+        "gradescope",
+        tmp_path / "x.csv",
+        "--grades",
+        tmp_path,
+        "--roster",
+        tmp_path / "r.csv",
+        "--out",
+        tmp_path / "o.csv",
+    )
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert "adam-hw gradescope --out autograder.zip" in line and "canvas" in line and "moodle" in line
+
+
+# One student's download is theirs to fill: whatever it holds costs only that student, never the class.
+
+
+@pytest.mark.parametrize("base", ["assignment_777_export/", ""])
+def test_a_students_own_submission_metadata_yml_is_their_file_not_gradescopes(tmp_path, base):
+    files = {
+        f"{base}submission_metadata.yml": GRADESCOPE_META,
+        f"{base}submission_1001/second_moment.py": CORRECT,
+        f"{base}submission_1001/submission_metadata.yml": "submission_1001:\n  :submitters: []\n",
+        f"{base}submission_1002/second_moment.py": WRONG,
+        f"{base}submission_1002/sub/submission_metadata.yml": "not: [yaml",
+    }
+    entries, _ = lms.collect("gradescope", make_zip(tmp_path / "gs.zip", files), tmp_path / "subs")
+    assert sorted(e.student for e in entries) == ["ana-lima_9001", "ben-ng_9003", "cleo-park_9002"]
+    assert (tmp_path / "subs" / "ana-lima_9001" / "second_moment.py").read_bytes() == CORRECT
+
+
+@pytest.mark.slow  # about 20 s: 200,001 zip entries written, then listed
+def test_one_students_200001_files_skip_that_student_alone_with_a_note(tmp_path):
+    path = tmp_path / "moodle.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("Jane Doe_12345_assignsubmission_file_/second_moment.py", CORRECT)
+        z.writestr("Bo Li_12348_assignsubmission_file_/second_moment.py", WRONG)
+        for i in range(200_001):
+            z.writestr(f"Bo Li_12348_assignsubmission_file_/junk/{i}.txt", b"")
+    entries, notes = lms.collect("moodle", path, tmp_path / "subs")
+    people = {e.student: e for e in entries}
+    assert sorted(people) == ["bo-li_12348", "jane-doe_12345"]
+    assert people["bo-li_12348"].file == "" and not (tmp_path / "subs" / "bo-li_12348").exists()
+    assert (tmp_path / "subs" / "jane-doe_12345" / "second_moment.py").read_bytes() == CORRECT
+    (note,) = [n for n in notes if "Bo Li" in n or "bo-li" in n]
+    assert "200002 files" in note and str(archive.STUDENT.members) in note
+
+
+def test_a_students_folder_nested_too_deep_skips_that_student_alone(tmp_path):
+    src = tmp_path / "download"
+    (src / "Jane Doe_12345_assignsubmission_file_").mkdir(parents=True)
+    (src / "Jane Doe_12345_assignsubmission_file_" / "second_moment.py").write_bytes(CORRECT)
+    deep = src / "Bo Li_12348_assignsubmission_file_"
+    for _ in range(archive.STUDENT.depth + 1):
+        deep = deep / "d"
+    deep.mkdir(parents=True)
+    (deep / "second_moment.py").write_bytes(WRONG)
+    deeper = src / "Al Smith_12347_assignsubmission_file_"  # deeper than the walk goes: never listed whole
+    (deeper / "second_moment.py").parent.mkdir(parents=True)
+    (deeper / "second_moment.py").write_bytes(CORRECT)
+    for _ in range(archive.WALK_DEPTH * 2):
+        deeper = deeper / "d"
+    deeper.mkdir(parents=True)
+    entries, notes = lms.collect("moodle", src, tmp_path / "subs")
+    people = {e.student: e for e in entries}
+    assert sorted(people) == ["al-smith_12347", "bo-li_12348", "jane-doe_12345"]
+    assert people["bo-li_12348"].file == people["al-smith_12347"].file == ""
+    assert (tmp_path / "subs" / "jane-doe_12345" / "second_moment.py").read_bytes() == CORRECT
+    assert sum(f"{archive.STUDENT.depth} folders deep" in n for n in notes) == 2
+
+
+def test_one_students_bytes_over_the_limit_skip_that_student_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(archive, "STUDENT", archive.Limits(bytes=1_000_000))
+    files = {
+        "ab_1_2_second_moment.py": CORRECT,
+        "cd_3_4_second_moment.py": CORRECT,
+        "cd_3_5_data.bin": b"0" * 2_000_000,
+    }
+    entries, notes = lms.collect("canvas", make_zip(tmp_path / "c.zip", files), tmp_path / "subs")
+    assert {e.student: e.file for e in entries} == {"ab_1": "ab_1_2_second_moment.py", "cd_3": ""}
+    assert any("cd_3" in n and "1000000 bytes" in n for n in notes)
+
+
+def test_a_folder_download_is_bounded_as_a_whole_like_a_zip(tmp_path, monkeypatch):
+    src = tmp_path / "download"
+    src.mkdir()
+    for i in range(11):
+        (src / f"s{i}_{i}_1_second_moment.py").write_bytes(CORRECT)
+    monkeypatch.setattr(archive, "MAX_MEMBERS", 10)
+    with pytest.raises(UsageError, match="more than 10"):
+        archive.members(src)
+
+
+def test_the_readme_states_the_download_limits_the_code_applies():
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    gib = 1024**3
+    stated = [
+        f"more than {archive.STUDENT.members:,} files or {archive.STUDENT.bytes // gib} GB",
+        f"more than {archive.STUDENT.depth} folders below their own",
+        f"more than {archive.MAX_MEMBERS:,} entries or {archive.MAX_TOTAL // gib} GB",
+        f"read up to {archive.MAX_FILE // 2**20} MB at most",
+    ]
+    assert [s for s in stated if s not in text] == []

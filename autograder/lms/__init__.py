@@ -43,7 +43,27 @@ def slug(text: str) -> str:
 
 def gradable(members: Iterable[archive.Member]) -> list[archive.Member]:
     """The members that could be the submission: .py and .ipynb files."""
-    return [m for m in members if m.path.suffix in KINDS]
+    return [m for m in members if m.path.suffix in KINDS and not m.cut]
+
+
+def over_limit(members: Sequence[archive.Member], below: int = 0) -> str | None:
+    """Why one student's part of the download is not collected (archive.STUDENT), or None when it is within
+    the limits. Depth counts the folders below the student's own: the first `below` folders of each path
+    are the LMS's (Moodle's per-student folder; Gradescope's export and submission folders)."""
+    limits = archive.STUDENT
+    if len(members) > limits.members:
+        return f"{len(members)} files, more than {limits.members}"
+    size = sum(m.size for m in members)
+    if size > limits.bytes:
+        return f"{size} bytes, more than {limits.bytes} bytes"
+    if any(m.cut or len(m.path.parts) - 1 - below > limits.depth for m in members):
+        return f"files more than {limits.depth} folders deep"
+    return None
+
+
+def skipped(student: str, reason: str) -> str:
+    """The note for a student over a limit: what was found, and what grading will say."""
+    return f"{student}: {reason}: not collected (status: no file found)"
 
 
 def named(member: archive.Member) -> bool:

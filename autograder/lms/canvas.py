@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from autograder.errors import UsageError
-from autograder.lms import Pick, gradable, latest, points, slug
+from autograder.lms import Pick, gradable, latest, over_limit, points, skipped, slug
 from autograder.lms.archive import Member
 
 WHAT = 'a Canvas "Download Submissions" zip'
@@ -64,6 +64,11 @@ def picks(members: Sequence[Member]) -> tuple[list[Pick], list[str]]:
         by_student.setdefault((slug(name), uid), []).append(member)
     found: list[Pick] = []
     for (name, uid), files in by_student.items():
+        reason = over_limit(files)
+        if reason:
+            notes.append(skipped(f"{name}_{uid}", reason))
+            found.append(Pick(f"{name}_{uid}", uid, "", None, "yes" if any(_parsed(m)[1] for m in files) else "no"))
+            continue
         chosen = latest(gradable(files), key=lambda m: _parsed(m)[3:])
         if chosen is None:
             notes.append(f"{name}_{uid}: no .py or .ipynb file among {', '.join(m.path.name for m in files)}")

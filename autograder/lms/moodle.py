@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from autograder.errors import UsageError
-from autograder.lms import Pick, gradable, latest, points, slug
+from autograder.lms import Pick, gradable, latest, over_limit, points, skipped, slug
 from autograder.lms.archive import Member
 
 WHAT = 'a Moodle "Download all submissions" zip'
@@ -27,16 +27,23 @@ IDENTIFIER = re.compile(r"Participant (\d+)")
 def picks(members: Sequence[Member]) -> tuple[list[Pick], list[str]]:
     notes: list[str] = []
     by_student: dict[tuple[str, str], list[Member]] = {}
+    everything: dict[tuple[str, str], list[Member]] = {}  # each student's part, online text included
     for member in members:
         found = PREFIX.fullmatch(member.path.parts[0])
         if not found:
             notes.append(f"{member.path}: not a Moodle file submission (Full Name_id_assignsubmission_file_), skipped")
             continue
         files = by_student.setdefault((found["name"], found["pid"]), [])
+        everything.setdefault((found["name"], found["pid"]), []).append(member)
         if found["plugin"] == "file":  # an online-text part is not code, but says the student took part
             files.append(member)
     result: list[Pick] = []
     for (name, pid), files in sorted(by_student.items()):
+        reason = over_limit(everything[(name, pid)], below=1)  # depth counts below the student's Moodle folder
+        if reason:
+            notes.append(skipped(f"{name} ({pid})", reason))
+            result.append(Pick(f"{slug(name)}_{pid}", pid, name, None))
+            continue
         chosen = latest(gradable(files), key=lambda m: (m.mtime, str(m.path)))
         if chosen is None:
             notes.append(f"{name} ({pid}): no .py or .ipynb file")
