@@ -24,4 +24,4 @@ fi
 PYTHONPATH="$SOURCE" "$ROOT/venv/bin/python" -c "import autograder.gradescope.run"
 # The formula search space (autograder/judge/formulas.py) takes seconds to build: build it once, into the image's
 # cache, rather than in each student's container.
-PYTHONPATH="$SOURCE" "$ROOT/venv/bin/python" -c "from autograder import formulas; formulas.warm()"
+PYTHONPATH="$SOURCE" "$ROOT/venv/bin/python" -c "from autograder.judge import formulas; formulas.warm()"
