@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from autograder import csvsafe
 from autograder.discover import Submission
 from autograder.errors import UsageError
-from autograder.render.gradebook import cell
 
 COLUMNS = ("student", "lms_id", "name", "file", "late")
 LATE_VALUES = ("yes", "no", "")
@@ -54,7 +54,7 @@ def read(path: str | Path, flag: str = "--roster") -> list[Entry]:
     entries: list[Entry] = []
     seen: dict[str, int] = {}
     for line, row in enumerate(rows, start=2):
-        values = {key: (row.get(key) or "").strip() for key in (*COLUMNS, "group")}
+        values = {key: csvsafe.unguard((row.get(key) or "").strip()) for key in (*COLUMNS, "group")}
         if not values["student"]:
             raise UsageError(f"{flag}: {path}, line {line}: the student cell is empty")
         if values["late"].lower() not in LATE_VALUES:
@@ -74,12 +74,9 @@ def write(path: str | Path, entries: Sequence[Entry]) -> Path:
     columns = COLUMNS + (("group",) if any(e.group for e in entries) else ())
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(columns)
-        for e in entries:
-            # A name from the LMS is shown, never read back as an id: quote one a spreadsheet would run.
-            writer.writerow([cell(e.name) if c == "name" else getattr(e, c) for c in columns])
+    # Every cell comes from the LMS or a student (an id, a name, a file name): csvsafe guards each one.
+    text = csvsafe.render([columns, *([getattr(e, c) for c in columns] for e in entries)])
+    path.write_text(text, encoding="utf-8")
     return path
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, get_args
 
-from autograder import roster
+from autograder import csvsafe, roster
 from autograder.discover import KINDS, MODULE
 from autograder.errors import UsageError
 from autograder.lms import archive
@@ -140,7 +140,7 @@ def collect(lms: LmsName, src: str | Path, out: str | Path) -> tuple[list[roster
 
 
 def read_csv(path: str | Path, flag: str) -> tuple[list[str], list[list[str]]]:
-    """(header, rows) of an LMS's CSV export, as lists of strings."""
+    """(header, rows) of an LMS's CSV export, every cell a `csvsafe.Raw`: written back as the LMS wrote it."""
     import csv
 
     path = Path(path)
@@ -153,7 +153,8 @@ def read_csv(path: str | Path, flag: str) -> tuple[list[str], list[list[str]]]:
         raise UsageError(f"{flag}: {path} is not a UTF-8 CSV file ({err})") from None
     if not rows:
         raise UsageError(f"{flag}: {path} is empty")
-    return rows[0], rows[1:]
+    raw: list[list[str]] = [[csvsafe.Raw(c) for c in row] for row in rows]
+    return raw[0], raw[1:]
 
 
 def graded_scores(graded: str | Path, roster_path: str | Path) -> tuple[dict[str, tuple[float, float]], list[str]]:
@@ -192,8 +193,6 @@ def export(
 ) -> tuple[int, list[str]]:
     """Write `out`: the LMS's own export `lms_csv` with this assignment's grades filled in, matched by LMS id.
     Returns (filled, notes)."""
-    import csv
-
     from autograder.lms import canvas, moodle
 
     scores, ungraded = graded_scores(graded, roster_path)
@@ -203,10 +202,7 @@ def export(
     rows, filled, unmatched = module.fill(header, rows, scores, assignment)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+    out.write_text(csvsafe.render([header, *rows]), encoding="utf-8")  # the LMS's cells are Raw: unchanged
     notes: list[str] = []
     if ungraded:
         notes.append(f"no grade in {graded} (left as they were): {', '.join(ungraded)}")
