@@ -6,11 +6,12 @@ message for a bad path or option; anything else is a bug in the grader and print
 
 import argparse
 import atexit
+import difflib
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from autograder.config import DEFAULT, ISOLATIONS, GradeConfig
 from autograder.errors import ConfigError, UsageError
@@ -248,9 +249,46 @@ def cmd_nbgrader_course(args: argparse.Namespace) -> int:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad option is one line (the contract: exit 2 with a one-line message), not the usage block."""
+    """argparse, but a bad option is one line (the contract: exit 2 with a one-line message), not the usage
+    block, and names the flag the user typed: no abbreviations (`--time 5` was taken for --timeout, and an
+    error about it named --timeout), and an unknown flag is named before a missing one (`--outt` said
+    "--out is required")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+        self._given: list[str] = []
+
+    def parse_known_args(  # type: ignore[override]  # typeshed's overloads; same signature at run time
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._given = list(sys.argv[1:] if args is None else args)
+        parsed, extras = super().parse_known_args(args, namespace)
+        if self._subparsers is None and self._unknown_option() is not None:  # a command's parser names it
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+    def _unknown_option(self) -> str | None:
+        """The first flag in this parser's own arguments that it does not know, as typed."""
+        for token in self._given:
+            if token == "--":
+                break
+            if not token.startswith("-") or self._negative_number_matcher.match(token):
+                if self._subparsers is not None:  # the command's name: the rest is the command's parser's
+                    break
+                continue
+            name = token.split("=", 1)[0]
+            if name not in self._option_string_actions:
+                return name
+        return None
 
     def error(self, message: str) -> NoReturn:
+        unknown = self._unknown_option()
+        if unknown is not None:
+            meant = difflib.get_close_matches(
+                unknown, [o for o in self._option_string_actions if o.startswith("--")], 1
+            )
+            message = f"unknown option {unknown}" + (f" (did you mean {meant[0]}?)" if meant else "")
         self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 

@@ -368,3 +368,27 @@ def test_the_command_leaves_after_its_exit_handlers_and_with_what_it_printed(tmp
     assert done.returncode == 3
     assert done.stdout == "printed, not yet flushed"
     assert marker.read_text() == "yes"
+
+
+@pytest.mark.parametrize(
+    ("argv", "typed", "meant"),
+    [
+        (["grade", "x.py", "--outt", "o"], "--outt", "--out"),  # argparse said "--out is required"
+        (["grade", "x.py", "--out", "o", "--time", "5"], "--time", "--timeout"),  # was taken for --timeout
+        (["grade", "x.py", "--out", "o", "--resum"], "--resum", "--resume"),
+        (["export", "canvas", "f.csv", "--grade", "g", "--roster", "r", "--out", "o"], "--grade", "--grades"),
+    ],
+)
+def test_a_mistyped_or_shortened_flag_is_named_as_typed_with_the_flag_meant(argv, typed, meant, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(argv)
+    err = capsys.readouterr().err.strip()
+    assert stopped.value.code == 2 and len(err.splitlines()) == 1
+    assert f"unknown option {typed}" in err and f"did you mean {meant}?" in err and "required" not in err
+
+
+def test_a_mistyped_command_is_not_blamed_on_its_flags(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["gradee", "x.py", "--out", "o"])
+    err = capsys.readouterr().err
+    assert "gradee" in err and "unknown option" not in err
