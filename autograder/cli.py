@@ -113,7 +113,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         return 130
     if tty:
         sys.stderr.write("\n")
-    print(summary.render(run.rows, out, level, run.seconds))
+    print(summary.render(run.rows, out, level, run.seconds, run.kept_students))
     print(
         f"grades.csv lists {len(run.gradebook)} students: this run's {len(run.rows)} and any graded earlier into {out}"
     )
@@ -127,16 +127,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from autograder import lms
+    from autograder import lms, roster
 
     entries, notes = lms.collect(args.lms, Path(args.src), _out_folder(args.out))
     for note in notes:
         print(f"note: {note}")
-    with_file = sum(1 for e in entries if e.file)
-    print(
-        f"collected {with_file} submissions of {len(entries)} students into {args.out}; roster: "
-        f"{Path(args.out) / 'roster.csv'}"
-    )
+    print(f"{roster.collected(entries)} into {args.out}; roster: {Path(args.out) / 'roster.csv'}")
     print(f"next: adam-hw grade {args.out} --roster {Path(args.out) / 'roster.csv'} --out graded/")
     return 0
 

@@ -226,10 +226,12 @@ class ClassRun:
     gradebook: tuple[GradebookRow, ...]  # every row grades.csv now holds (other students graded earlier included)
     notes: tuple[str, ...]  # records in the folder this grader could not trust (see autograder/outdir.py)
     seconds: float
+    kept_students: frozenset[str] = frozenset()  # the students whose rows --resume kept
 
     @property
     def graded(self) -> int:
-        return len(self.rows) - self.kept
+        """Files graded now: the rows not kept, but for students with no file (nothing was graded)."""
+        return sum(1 for r in self.rows if r.student not in self.kept_students and r.status != "no file found")
 
 
 def grade_class(
@@ -275,6 +277,7 @@ def grade_class(
         else:
             todo.append(sub)
     kept = len(rows)
+    kept_students = set(rows)
 
     def finished(result: SubmissionResult) -> None:
         rows[result.student] = outdir.write_submission(out, result, late_for(result.student)).row
@@ -291,4 +294,5 @@ def grade_class(
         tuple(gradebook),
         tuple(notes),
         time.monotonic() - start,
+        frozenset(kept_students),
     )

@@ -107,3 +107,16 @@ def apply(
     graded += [by_student[s] for s in unlisted]
     late = {e.student: e.late for e in entries}
     return sorted(graded, key=lambda s: s.student), late, unlisted
+
+
+def collected(entries: Sequence[Entry]) -> str:
+    """What a collect brought in, each count by what it counts: a group's one file, copied to every member's
+    folder, is one submission; a student in the download with no code is not one."""
+    sent = [e for e in entries if e.file]
+    submissions = {e.group or e.student for e in sent}
+    groups = {e.group for e in sent if e.group}
+    line = f"collected {len(submissions)} submissions"
+    line += f" ({len(groups)} of them a group's)" if groups else ""
+    line += f" from {len(entries)} students"
+    missing = len(entries) - len(sent)
+    return line + (f"; {missing} sent no .py or .ipynb" if missing else "")

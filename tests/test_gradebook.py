@@ -81,6 +81,7 @@ def test_a_roster_gives_every_enrolled_student_a_row_and_its_late_flags(klass, t
     assert (table["ann"]["late"], table["bob"]["late"], table["zoe"]["late"]) == ("no", "yes", "")
     assert table["cy"]["late"] == ""  # found but not on the roster: graded all the same, and said so
     assert "not on the roster, graded all the same: cy" in run.stdout
+    assert "4 students: 3 graded, 1 with no file found · this run graded 3 files in" in run.stdout
     # A regrade without the roster keeps the late flag the record had.
     assert adam_hw("grade", klass / "bob.py", "--out", out).returncode == 0
     assert rows(out)["bob"]["late"] == "yes"
@@ -128,6 +129,7 @@ def test_resume_never_reads_results_json(klass, tmp_path):
     (out / "ann" / "results.json").write_text("garbage", encoding="utf-8")
     run = adam_hw("grade", klass, "--out", out, "--resume")
     assert "resumed: 3 kept from the earlier run, 0 graded now" in run.stdout
+    assert "3 students: 3 graded · this run graded 0 files in" in run.stdout
 
 
 def test_a_corrupt_record_of_a_student_not_in_this_run_is_left_out_with_a_note(klass, tmp_path):
@@ -172,3 +174,37 @@ def test_a_record_round_trips_and_anything_else_is_not_trusted(klass, tmp_path):
     data = json.loads(record.to_json())
     data["row"]["score"] = "100"
     assert outdir.parse_record(json.dumps(data), "ann") is None
+
+
+def test_the_closing_line_counts_each_status_and_what_this_run_graded_and_kept(tmp_path):
+    from autograder.render import summary
+    from autograder.results import GradebookRow
+
+    rows = [
+        GradebookRow("ann", 100, 100, {}, "graded"),
+        GradebookRow("bob", 0, 100, {}, "load error"),
+        GradebookRow("zoe", 0, 100, {}, "no file found"),
+        GradebookRow("cy", 50, 100, {}, "graded"),
+    ]
+    line = summary.render(rows, tmp_path, "basic", 2.0, kept={"cy"}).splitlines()[-3]
+    assert line.startswith(
+        "4 students: 2 graded, 1 with no file found, 1 with a load error · "
+        "this run graded 2 files in 2.0 s and kept 1 from the earlier run · "
+    )
+    resumed = summary.render(rows[:1], tmp_path, "basic", 0.0, kept={"ann"}).splitlines()[-3]
+    assert "this run graded 0 files in 0.0 s and kept 1 from the earlier run" in resumed
+    assert "1 graded in" not in resumed
+
+
+def test_collect_counts_a_group_submission_once_and_says_who_sent_no_code(tmp_path, capsys):
+    from autograder.cli import main
+    from tests.test_lms import CORRECT, GRADESCOPE_META, WRONG, make_zip
+
+    files = {
+        "submission_metadata.yml": GRADESCOPE_META,
+        "submission_1001/second_moment.py": CORRECT,
+        "submission_1002/second_moment.py": WRONG,
+    }
+    assert main(["collect", "gradescope", str(make_zip(tmp_path / "gs.zip", files)), "--out", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    assert "collected 2 submissions (1 of them a group's) from 3 students" in out
