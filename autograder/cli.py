@@ -67,10 +67,11 @@ def _out_folder(text: str, flag: str = "--out") -> Path:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     from autograder import roster
-    from autograder.discover import discover
+    from autograder.discover import check_out, discover
     from autograder.sandbox.pool import default_pool
 
     config = _config(args)  # before any sandbox starts
+    check_out(args.paths, args.out)  # before anything is written
     entries = roster.read(args.roster) if args.roster else None
     submissions = discover(args.paths, exclude=[args.out])
     late: dict[str, str] = {}

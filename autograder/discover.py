@@ -285,6 +285,23 @@ def _in_class_folder(path: Path) -> list[Submission | Path]:
     return found
 
 
+def check_out(paths: Iterable[str | Path], out: str | Path, flag: str = "--out") -> None:
+    """UsageError when the gradebook folder `out` is a submissions folder the TA gave, or above one (or
+    above a file given): the gradebook would land among the submissions, and the next run of that folder
+    would take its student folders for students. An `out` inside a submissions folder is allowed, and
+    `discover` leaves it out (its `exclude`)."""
+    where = Path(out).resolve()
+    for raw in paths:
+        given = Path(raw).resolve()
+        folder = given if given.is_dir() else given.parent
+        if where == folder or where in folder.parents:
+            what = "the folder" if where == folder else "above the folder"
+            what += " holding the submission" if folder != given else " of submissions"
+            raise UsageError(
+                f"{flag} {terminal(str(out))} is {what} {terminal(str(raw))}: give a folder outside it, e.g. graded/"
+            )
+
+
 def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[Submission]:
     """The submissions under `paths`, sorted by student id. Raises UsageError for a bad path or a clash.
 

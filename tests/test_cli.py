@@ -392,3 +392,20 @@ def test_a_mistyped_command_is_not_blamed_on_its_flags(capsys):
         build_parser().parse_args(["gradee", "x.py", "--out", "o"])
     err = capsys.readouterr().err
     assert "gradee" in err and "unknown option" not in err
+
+
+@pytest.mark.parametrize("where", ["the folder", "above it", "the file's folder"])
+def test_an_out_folder_that_is_the_submissions_folder_or_above_it_is_refused_before_anything_is_written(
+    tmp_path, where
+):
+    klass = tmp_path / "term" / "class"
+    _copy(REFERENCE, klass / "ada.py")
+    path, out = {
+        "the folder": (klass, klass),
+        "above it": (klass, tmp_path / "term"),
+        "the file's folder": (klass / "ada.py", klass),
+    }[where]
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    line = _one_line_error(adam_hw("grade", path, "--out", out))
+    assert line.startswith("adam-hw: --out ") and "outside" in line
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
