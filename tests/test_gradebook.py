@@ -28,6 +28,12 @@ def rows(out):
         return {row["student"]: row for row in csv.DictReader(f)}
 
 
+@pytest.fixture(autouse=True)
+def own_key(tmp_path, monkeypatch):
+    """Each test's grader signs with a key of its own (outdir keeps it in $XDG_STATE_HOME/adam-hw/)."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def klass(tmp_path):
     subs = tmp_path / "subs"
@@ -132,12 +138,18 @@ def test_resume_never_reads_results_json(klass, tmp_path):
     assert "3 students: 3 graded · this run graded 0 files in" in run.stdout
 
 
-def test_a_corrupt_record_of_a_student_not_in_this_run_is_left_out_with_a_note(klass, tmp_path):
+def test_a_corrupt_record_of_a_student_not_in_this_run_is_rebuilt_or_left_out_with_a_note(klass, tmp_path):
     out = tmp_path / "graded"
     assert adam_hw("grade", klass, "--out", out).returncode == 0
+    before = rows(out)
     (out / "cy" / "record.json").write_text("{", encoding="utf-8")
     run = adam_hw("grade", klass / "ann.py", "--out", out)
     assert run.returncode == 0, run.stderr
+    assert rows(out) == before  # rebuilt from cy's signed results.json
+    assert "note: cy: record.json was damaged; the row was rebuilt" in run.stdout
+    (out / "cy" / "record.json").write_text("{", encoding="utf-8")
+    (out / "cy" / "results.json").write_text("{", encoding="utf-8")
+    run = adam_hw("grade", klass / "ann.py", "--out", out)
     assert sorted(rows(out)) == ["ann", "bob"]
     assert "cy" in run.stdout and "until graded again" in run.stdout
 
@@ -208,3 +220,64 @@ def test_collect_counts_a_group_submission_once_and_says_who_sent_no_code(tmp_pa
     assert main(["collect", "gradescope", str(make_zip(tmp_path / "gs.zip", files)), "--out", str(tmp_path / "s")]) == 0
     out = capsys.readouterr().out
     assert "collected 2 submissions (1 of them a group's) from 3 students" in out
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        ("grades.csv",),
+        ("ann/feedback.md",),
+        ("ann/results.json",),
+        ("ann/record.json",),
+        ("ann/record.json", "ann/results.json"),
+    ],
+    ids="+".join,
+)
+def test_removing_any_file_of_a_gradebook_loses_no_row_without_saying_so(klass, tmp_path, lost):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass, "--out", out).returncode == 0
+    before = rows(out)
+    for name in lost:
+        (out / name).unlink()
+    run = adam_hw("grade", klass / "bob.py", "--out", out)  # anyone's regrade rewrites grades.csv
+    assert run.returncode == 0, run.stderr
+    after = rows(out)
+    notes = [line for line in run.stdout.splitlines() if line.startswith("note: ") and "ann" in line]
+    if lost == ("grades.csv",):
+        assert after == before and notes == []
+    elif lost == ("ann/record.json", "ann/results.json"):
+        assert sorted(after) == ["bob", "cy"]
+        assert len(notes) == 1 and "was in grades.csv" in notes[0] and "graded again" in notes[0]
+    else:
+        assert after == before
+        assert len(notes) == 1 and lost[0].split("/")[1] in notes[0]
+        if lost == ("ann/record.json",):
+            assert outdir.read_record(out, "ann") is not None  # written back from the signed results.json
+            again = adam_hw("grade", klass / "bob.py", "--out", out)
+            assert not any(line.startswith("note: ") and "ann" in line for line in again.stdout.splitlines())
+
+
+def test_a_forged_results_json_gets_a_note_and_never_a_row(klass, tmp_path):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass, "--out", out).returncode == 0
+    (out / "bob" / "record.json").unlink()
+    forged = json.loads((out / "ann" / "results.json").read_text())  # a 100, signed for ann
+    (out / "bob" / "results.json").write_text(json.dumps(forged))  # copied into bob's folder
+    (out / "mallory").mkdir()
+    sealed = forged["extra_data"]["gradebook"]
+    sealed["record"] = sealed["record"].replace('"ann"', '"mallory"')  # renamed: the signature no longer holds
+    (out / "mallory" / "results.json").write_text(json.dumps(forged))
+    run = adam_hw("grade", klass / "cy.py", "--out", out)
+    assert run.returncode == 0, run.stderr
+    assert sorted(rows(out)) == ["ann", "cy"]
+    for student in ("bob", "mallory"):
+        assert any(f"{student}/results.json is not one this grader signed" in line for line in run.stdout.splitlines())
+
+
+def test_a_results_json_signed_with_another_key_is_not_trusted(klass, tmp_path, monkeypatch):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass / "ann.py", "--out", out).returncode == 0
+    (out / "ann" / "record.json").unlink()
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "another-machine"))
+    rows_read, notes = outdir.read_gradebook(out)
+    assert rows_read == [] and any("not one this grader signed" in n for n in notes)
