@@ -102,7 +102,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     try:
         run = grading.grade_class(
-            submissions, out, config, resume=args.resume, late=late, term=term, on_progress=progress, pool=pool
+            submissions,
+            out,
+            config,
+            resume=args.resume,
+            late=late,
+            term=term,
+            on_progress=progress,
+            pool=pool,
+            regrade_all=args.regrade_all,
         )
     except KeyboardInterrupt:
         done_now = len(list(out.glob("*/record.json")))
@@ -337,6 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="after an interrupted run into the same --out: keep the results it wrote for unchanged files, grade the rest",
+    )
+    grade.add_argument(
+        "--regrade-all",
+        action="store_true",
+        help="grade every student of --out again on this run's cases, when its rows were graded on others "
+        "(another term, --per-student setting or rubric); without it such a run is refused: one term per gradebook",
     )
     grade.add_argument(
         "--roster",

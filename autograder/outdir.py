@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from autograder import csvsafe
+from autograder import csvsafe, randomized, terms
 from autograder.errors import UsageError
 from autograder.render import feedback, gradebook, gradescope
 from autograder.results import STATUSES, GradebookRow, SubmissionResult
@@ -97,20 +97,58 @@ class Record:
     term: str | None
     seed: int | None
     rubric: list[object]  # as rubric_key() gives it, or as JSON read it back
+    per_student: bool | None = None  # None: a record from before it was kept (told from the seed)
+    fingerprint: str | None = None  # of the term's draw when graded (randomized.fingerprint); None: unknown
 
     def fits(self, sha256: str, term: str | None, seed: int | None) -> bool:
         """Whether this record is the grading of these very bytes on these cases and this rubric."""
         return (self.sha256, self.term, self.seed, self.rubric) == (sha256, term, seed, rubric_key())
 
+    def other_cases(self, term: str, per_student: bool, fingerprint: str) -> str | None:
+        """What differs between the cases this record was graded on and a run's (term, per-student draws or
+        the term's shared draw, the draw's fingerprint, the rubric), in words; None when nothing does. A
+        record with no term (graded on checks given to the API) is not compared; per-student seeds differ
+        by design."""
+        if self.term is None:
+            return None
+        if self.term != term:
+            return f"term {self.term}"
+        own = self.per_student
+        if own is None and self.seed is not None:
+            own = self.seed != terms.term_seed(self.term)
+        if own is not None and own != per_student:
+            return "per-student draws" if own else "the term's shared draw"
+        if self.fingerprint is not None and self.fingerprint != fingerprint:
+            return f"another draw of term {self.term} (its fingerprint changed: autograder/randomized.py)"
+        if self.rubric != rubric_key():
+            return "another rubric"
+        return None
+
     def to_json(self) -> str:
         """One line (written per student): asdict would deep-copy the rubric for nothing."""
         fields = {"row": asdict(self.row), "sha256": self.sha256, "term": self.term, "seed": self.seed}
-        return json.dumps({"format": RECORD_FORMAT, **fields, "rubric": self.rubric}) + "\n"
+        cases = {"per_student": self.per_student, "fingerprint": self.fingerprint}
+        return json.dumps({"format": RECORD_FORMAT, **fields, **cases, "rubric": self.rubric}) + "\n"
+
+
+def fingerprint(term: str) -> str:
+    """The fingerprint of the cases this grader draws for the term `term` (its shared draw)."""
+    return randomized.fingerprint(randomized.cases(terms.term_seed(term)))
 
 
 def record_of(result: SubmissionResult, late: str = "") -> Record:
     extra = result.extra or {}
-    return Record(GradebookRow.of(result, late), result.sha256, extra.get("term"), extra.get("seed"), rubric_key())
+    term = extra.get("term")
+    per_student = extra.get("per_student")
+    return Record(
+        GradebookRow.of(result, late),
+        result.sha256,
+        term,
+        extra.get("seed"),
+        rubric_key(),
+        per_student if isinstance(per_student, bool) else None,
+        fingerprint(term) if isinstance(term, str) else None,
+    )
 
 
 def _number(value: object) -> bool:
@@ -140,10 +178,13 @@ def parse_record(text: str, student: str) -> Record | None:
         and isinstance(data.get("rubric"), list)
         and (data.get("term") is None or isinstance(data.get("term"), str))
         and (data.get("seed") is None or (_number(data.get("seed")) and float(data["seed"]).is_integer()))
+        and (data.get("per_student") is None or isinstance(data.get("per_student"), bool))
+        and (data.get("fingerprint") is None or isinstance(data.get("fingerprint"), str))
     ):
         return None
     gradebook_row = GradebookRow(student, row["score"], row["max_score"], items, row["status"], row["late"])
-    return Record(gradebook_row, data["sha256"], data.get("term"), data.get("seed"), data["rubric"])
+    cases = (data.get("per_student"), data.get("fingerprint"))
+    return Record(gradebook_row, data["sha256"], data.get("term"), data.get("seed"), data["rubric"], *cases)
 
 
 def read_record(out_dir: str | Path, student: str) -> Record | None:
@@ -235,10 +276,14 @@ class Scan:
     """What the gradebook folder holds: a row per student it can vouch for, a note for everything else,
     and the records rebuilt from a signed results.json (written back by write_gradebook)."""
 
-    rows: list[GradebookRow]
+    records: list[Record]
     notes: list[str]
     rebuilt: list[Record]
     noted: set[str]  # the students a note is about
+
+    @property
+    def rows(self) -> list[GradebookRow]:
+        return [r.row for r in self.records]
 
 
 def scan(out_dir: str | Path) -> Scan:
@@ -265,7 +310,7 @@ def _scan_folder(path: Path, found: Scan) -> None:
         return
     record = read_record(path.parent, student)
     if record is not None:
-        found.rows.append(record.row)
+        found.records.append(record)
         lost = [name for name in (FEEDBACK, RESULTS) if not (path / name).is_file()]
         if lost:
             found.notes.append(
@@ -276,7 +321,7 @@ def _scan_folder(path: Path, found: Scan) -> None:
     had_record = (path / RECORD).exists()
     sealed = read_sealed(path.parent, student)
     if sealed is not None:
-        found.rows.append(sealed.row)
+        found.records.append(sealed)
         found.rebuilt.append(sealed)
         found.notes.append(
             f"{student}: {RECORD} was {'damaged' if had_record else 'missing'}; the row was rebuilt from "
@@ -292,6 +337,14 @@ def _scan_folder(path: Path, found: Scan) -> None:
         found.notes.append(
             f"{path / RECORD} is not a record this grader wrote: {student!r} is left out of {GRADES} until graded again"
         )
+
+
+def other_cases(out_dir: str | Path, term: str, per_student: bool) -> list[tuple[str, str]]:
+    """(student, what differs) for every row of the gradebook graded on other cases than `term` with
+    `per_student` draws, this grader's draw and rubric (see Record.other_cases)."""
+    now = fingerprint(term)
+    found = [(r.row.student, r.other_cases(term, per_student, now)) for r in scan(out_dir).records]
+    return [(student, why) for student, why in found if why is not None]
 
 
 def read_gradebook(out_dir: str | Path) -> tuple[list[GradebookRow], list[str]]:
@@ -345,14 +398,15 @@ def write_gradebook(
         notes = list(found.notes)
         if unreadable:
             notes.append(f"the old {GRADES} could not be read ({unreadable}): rewritten from the student folders")
-        listed = {r.student for r in found.rows}
+        listed = {r.row.student for r in found.records}
         for student in sorted(before - listed - found.noted - set(forget)):
             notes.append(
                 f"{student} was in {GRADES}, but {out / student} holds no {RECORD} or {RESULTS} this grader can "
                 f"vouch for: left out until graded again"
             )
-        atomic_write(out / GRADES, gradebook.render(found.rows))
-    return found.rows, notes
+        rows = found.rows
+        atomic_write(out / GRADES, gradebook.render(rows))
+    return rows, notes
 
 
 def drop(out_dir: str | Path, students: Sequence[str]) -> tuple[list[GradebookRow], list[str]]:

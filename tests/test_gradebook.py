@@ -281,3 +281,37 @@ def test_a_results_json_signed_with_another_key_is_not_trusted(klass, tmp_path, 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "another-machine"))
     rows_read, notes = outdir.read_gradebook(out)
     assert rows_read == [] and any("not one this grader signed" in n for n in notes)
+
+
+def _one_line_error(run):
+    assert run.returncode == 2, run.stdout + run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    return lines[0]
+
+
+def test_grading_into_a_gradebook_of_another_term_is_refused_in_one_line_naming_the_term(klass, tmp_path):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass, "--out", out).returncode == 0
+    record = json.loads((out / "ann" / "record.json").read_text())
+    record["term"] = "2026-fall"  # ann was graded last term
+    (out / "ann" / "record.json").write_text(json.dumps(record))
+    before = (out / "grades.csv").read_text()
+    line = _one_line_error(adam_hw("grade", klass / "bob.py", "--out", out))
+    assert "ann" in line and "term 2026-fall" in line and "--regrade-all" in line
+    assert (out / "grades.csv").read_text() == before
+
+
+def test_switching_to_per_student_draws_in_one_gradebook_needs_regrade_all_with_every_students_file(klass, tmp_path):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass, "--out", out).returncode == 0
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    line = _one_line_error(adam_hw("grade", klass / "bob.py", "--per-student", "--out", out))
+    assert "per-student" in line and "--regrade-all" in line
+    line = _one_line_error(adam_hw("grade", klass / "bob.py", "--per-student", "--regrade-all", "--out", out))
+    assert "ann" in line and "cy" in line and "--regrade-all" in line
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before  # nothing written
+    run = adam_hw("grade", klass, "--per-student", "--regrade-all", "--out", out)
+    assert run.returncode == 0, run.stderr
+    for student in ("ann", "bob", "cy"):
+        assert json.loads((out / student / "results.json").read_text())["extra_data"]["per_student"] is True
