@@ -153,7 +153,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"--out must name a .csv file, got the folder {args.out}")
     _out_folder(str(Path(args.out).parent))
     filled, notes = lms.export(
-        args.lms, Path(args.lms_csv), Path(args.grades), Path(args.roster), Path(args.out), args.assignment
+        args.lms,
+        Path(args.lms_csv),
+        Path(args.grades),
+        Path(args.roster),
+        Path(args.out),
+        args.assignment,
+        args.decimal,
     )
     for note in notes:
         print(f"note: {note}")
@@ -380,6 +386,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--assignment",
         metavar="NAME",
         help="Canvas: the assignment column, by its name or id (needed when the file has several)",
+    )
+    export.add_argument(
+        "--decimal",
+        choices=("point", "comma"),
+        help="the decimal mark of the LMS file's numbers, when one could be read either way (1,234: a "
+        "thousand or 1.234); by default told from each number (10,00 and 10.00 both read as ten)",
     )
     export.set_defaults(run=cmd_export)
 

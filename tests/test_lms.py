@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import stat
 import subprocess
 import sys
@@ -241,3 +242,122 @@ def test_the_example_class_and_download_stay_as_the_readme_describes():
     assert sorted(p.name for p in (ROOT / "examples" / "class").iterdir()) == ["ann.py", "bob.py", "cy.py", "dee"]
     names = sorted(p.name for p in (ROOT / "examples" / "canvas-download").iterdir())
     assert [lms.canvas.parse(archive.Member(Path(n), 0, (), None)) is not None for n in names] == [True] * 4
+
+
+# -- numbers in an LMS's file: every locale form, and never a wrong grade quietly ---------------------------
+
+MOODLE_HEADER = (
+    "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,"
+    "Last modified (submission),Last modified (grade),Feedback comments\n"
+)
+
+
+def _moodle(tmp_path, maximum="10.00", header=MOODLE_HEADER, rows=None):
+    graded = tmp_path / "graded"
+    graded.mkdir(exist_ok=True)
+    (graded / "grades.csv").write_text(
+        "student,score,max_score,status,late\njane-doe_12345,68,100,graded,\nbo-li_12348,0,100,no file found,\n"
+    )
+    ros = roster.write(
+        tmp_path / "roster.csv", [roster.Entry("jane-doe_12345", "12345"), roster.Entry("bo-li_12348", "12348")]
+    )
+    sheet = tmp_path / "worksheet.csv"
+    body = rows or [
+        f'Participant 12345,Jane Doe,jane@example.edu,Submitted for grading,,"{maximum}",Yes,-,-,\n',
+        f'Participant 12348,Bo Li,bo@example.edu,No submission,,"{maximum}",Yes,-,-,\n',
+        f'Participant 12349,Al Smith,al@example.edu,No submission,,"{maximum}",Yes,-,-,\n',
+    ]
+    sheet.write_text(header + "".join(body), encoding="utf-8")
+    return sheet, graded, ros
+
+
+def _grades_written(path):
+    return [r["Grade"] for r in csv.DictReader(path.read_text(encoding="utf-8").splitlines())]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("10.00", 10.0),
+        ("10,00", 10.0),
+        ("1.234,5", 1234.5),
+        ("1,234.5", 1234.5),
+        ("1 234,5", 1234.5),
+        ("1\u202f234,5", 1234.5),
+        ("0,125", 0.125),
+        ("20", 20.0),
+        ("1.234.567", 1234567.0),
+    ],
+)
+def test_a_number_in_any_of_the_lms_locale_forms_is_read_as_meant(text, value):
+    assert lms.numbers.parse(text, "Maximum Grade, line 2") == value
+
+
+@pytest.mark.parametrize(("text", "comma", "point"), [("1,234", 1.234, 1234.0), ("1.234", 1234.0, 1.234)])
+def test_an_ambiguous_number_is_an_error_naming_the_column_unless_the_decimal_mark_is_given(text, comma, point):
+    with pytest.raises(UsageError, match=r"Maximum Grade, line 2.*--decimal"):
+        lms.numbers.parse(text, "Maximum Grade, line 2")
+    assert lms.numbers.parse(text, "x", "comma") == comma
+    assert lms.numbers.parse(text, "x", "point") == point
+
+
+@pytest.mark.parametrize("text", ["ten", "1,2,3", "1.2.3,4,5", "", "--1", "1,23,456"])
+def test_an_unreadable_number_is_an_error_naming_the_column(text):
+    with pytest.raises(UsageError, match="Maximum Grade, line 2"):
+        lms.numbers.parse(text, "Maximum Grade, line 2")
+
+
+def test_a_decimal_comma_worksheet_gets_grades_scaled_to_its_maximum_and_written_its_way(tmp_path):
+    sheet, graded, ros = _moodle(tmp_path, maximum="10,00")
+    filled, _ = lms.export("moodle", sheet, graded, ros, tmp_path / "upload.csv")
+    assert filled >= 1 and _grades_written(tmp_path / "upload.csv")[0] == "6,8"  # not 68 (Moodle skips > max)
+
+
+def test_an_ambiguous_maximum_grade_is_refused_unless_decimal_is_given(tmp_path, capsys):
+    from autograder.cli import main
+
+    sheet, graded, ros = _moodle(tmp_path, maximum="1,000")
+    args = ["export", "moodle", str(sheet), "--grades", str(graded), "--roster", str(ros), "--out"]
+    assert main([*args, str(tmp_path / "u.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "Maximum Grade" in err and "--decimal" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "u.csv").exists()
+    assert main([*args, str(tmp_path / "u.csv"), "--decimal", "point"]) == 0
+    assert _grades_written(tmp_path / "u.csv")[0] == "680"
+
+
+@pytest.mark.parametrize("column", ["Maximum Grade", "Last modified (grade)", "Identifier", "Grade"])
+def test_a_worksheet_missing_a_column_moodles_upload_needs_is_an_error_naming_it(tmp_path, column):
+    header = MOODLE_HEADER.replace(f",{column}", "") if column != "Identifier" else MOODLE_HEADER[11:]
+    rows = ["Participant 12345,Jane Doe,jane@example.edu,Submitted for grading,,10.00,Yes,-,-\n"]
+    sheet, graded, ros = _moodle(tmp_path, header=header, rows=rows)
+    with pytest.raises(UsageError, match=re.escape(repr(column))):
+        lms.export("moodle", sheet, graded, ros, tmp_path / "upload.csv")
+    assert not (tmp_path / "upload.csv").exists()
+
+
+def test_an_unreadable_points_possible_is_an_error_naming_it(tmp_path):
+    graded = tmp_path / "graded"
+    graded.mkdir()
+    (graded / "grades.csv").write_text("student,score,max_score\na_1,50,100\n")
+    ros = roster.write(tmp_path / "roster.csv", [roster.Entry("a_1", "1")])
+    sheet = tmp_path / "gb.csv"
+    sheet.write_text("Student,ID,SIS User ID,SIS Login ID,Section,HW (10)\n    Points Possible,,,,,twenty\nA,1,,,,\n")
+    with pytest.raises(UsageError, match=r"Points Possible.*HW \(10\).*twenty"):
+        lms.export("canvas", sheet, graded, ros, tmp_path / "o.csv")
+
+
+def test_an_export_that_fills_nothing_is_an_error_naming_the_fix_and_writes_nothing(tmp_path):
+    graded = tmp_path / "graded"
+    graded.mkdir()
+    (graded / "grades.csv").write_text("student,score,max_score,status,late\nzed_9,50,100,graded,\n")
+    ros = roster.write(tmp_path / "roster.csv", [roster.Entry("zed_9", "9")])
+    with pytest.raises(UsageError, match="--roster"):
+        lms.export("canvas", ROOT / "examples" / "canvas-gradebook.csv", graded, ros, tmp_path / "o.csv", "67800")
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_the_export_lists_every_lms_row_it_left_blank(tmp_path):
+    sheet, graded, ros = _moodle(tmp_path)
+    _, notes = lms.export("moodle", sheet, graded, ros, tmp_path / "upload.csv")
+    assert any(n.startswith("left blank") and "Al Smith (12349)" in n for n in notes)

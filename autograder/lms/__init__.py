@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, get_args
 from autograder import csvsafe, roster
 from autograder.discover import KINDS, MODULE
 from autograder.errors import UsageError
-from autograder.lms import archive
+from autograder.lms import archive, numbers
 
 if TYPE_CHECKING:
     from _typeshed import SupportsRichComparison
@@ -69,6 +69,19 @@ class Download(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Filled:
+    """What an LMS module's `fill` made of the LMS's file: its rows with the grades entered, how many, the
+    LMS ids graded here but absent from the file, the file's students left as they were (`Name (id)`),
+    and notes (how the grades were scaled)."""
+
+    rows: list[list[str]]
+    filled: int
+    unmatched: set[str]
+    untouched: list[str]
+    notes: list[str]
+
+
 class Export(Protocol):
     """What an LMS's module with a gradebook export (canvas, moodle) provides to fill it in."""
 
@@ -78,8 +91,10 @@ class Export(Protocol):
         rows: Sequence[Sequence[str]],
         scores: Mapping[str, tuple[float, float]],
         assignment: str | None = None,
-    ) -> tuple[list[list[str]], int, set[str]]:
-        """(rows, filled, unmatched LMS ids) with the assignment's grades filled in from `scores`."""
+        decimal: numbers.DecimalMark | None = None,
+    ) -> Filled:
+        """The file with the assignment's grades filled in from `scores` (LMS id -> (score, max_score)),
+        every number read in the file's own locale form (lms.numbers)."""
         ...
 
 
@@ -177,10 +192,11 @@ def graded_scores(graded: str | Path, roster_path: str | Path) -> tuple[dict[str
     return scores, ungraded
 
 
-def points(score: float, max_score: float, possible: float | None) -> str:
-    """The grade to enter: the score scaled to the LMS's points possible when it says, as a short number."""
+def points(score: float, max_score: float, possible: float | None, mark: numbers.DecimalMark = "point") -> str:
+    """The grade to enter: the score scaled to the LMS's points possible when it says, as a short number
+    with the file's decimal mark."""
     value = score if possible is None else score * possible / max_score
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    return numbers.write(value, mark)
 
 
 def export(
@@ -190,22 +206,34 @@ def export(
     roster_path: str | Path,
     out: str | Path,
     assignment: str | None = None,
+    decimal: numbers.DecimalMark | None = None,
 ) -> tuple[int, list[str]]:
     """Write `out`: the LMS's own export `lms_csv` with this assignment's grades filled in, matched by LMS id.
-    Returns (filled, notes)."""
+    Returns (filled, notes). UsageError, and nothing written, when a number in the file cannot be read as
+    meant, a column the LMS's import needs is missing, or nothing would be filled."""
     from autograder.lms import canvas, moodle
 
     scores, ungraded = graded_scores(graded, roster_path)
     header, rows = read_csv(lms_csv, "LMS_CSV")
     exports: dict[str, Export] = {"canvas": canvas, "moodle": moodle}
-    module = exports[lms]
-    rows, filled, unmatched = module.fill(header, rows, scores, assignment)
+    done = exports[lms].fill(header, rows, scores, assignment, decimal)
+    if not done.filled:
+        raise UsageError(
+            f"LMS_CSV: none of the {len(scores)} students graded in {graded} is in {lms_csv} by LMS id (nothing "
+            "to export): give the export of the course the download came from, and --roster the roster.csv "
+            "`adam-hw collect` wrote for that download"
+        )
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(csvsafe.render([header, *rows]), encoding="utf-8")  # the LMS's cells are Raw: unchanged
-    notes: list[str] = []
+    out.write_text(csvsafe.render([header, *done.rows]), encoding="utf-8")  # the LMS's cells are Raw: unchanged
+    notes = list(done.notes)
     if ungraded:
         notes.append(f"no grade in {graded} (left as they were): {', '.join(ungraded)}")
-    if unmatched:
-        notes.append(f"graded but not in {lms_csv} (not exported): LMS ids {', '.join(sorted(unmatched))}")
-    return filled, notes
+    if done.unmatched:
+        notes.append(f"graded but not in {lms_csv} (not exported): LMS ids {', '.join(sorted(done.unmatched))}")
+    if done.untouched:
+        notes.append(
+            f"left blank or as they were in {out}: {len(done.untouched)} of the file's students: "
+            + ", ".join(done.untouched)
+        )
+    return done.filled, notes
