@@ -160,6 +160,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         Path(args.out),
         args.assignment,
         args.decimal,
+        args.blank_missing,
     )
     for note in notes:
         print(f"note: {note}")
@@ -392,6 +393,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("point", "comma"),
         help="the decimal mark of the LMS file's numbers, when one could be read either way (1,234: a "
         "thousand or 1.234); by default told from each number (10,00 and 10.00 both read as ten)",
+    )
+    export.add_argument(
+        "--blank-missing",
+        action="store_true",
+        help="leave the cell of a student with no file (status `no file found`) blank, as the LMS's "
+        "'no grade yet'; by default they get 0, as grades.csv says",
     )
     export.set_defaults(run=cmd_export)
 

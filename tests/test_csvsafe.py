@@ -50,8 +50,8 @@ def test_an_export_matches_formula_like_ids_and_writes_the_lms_cells_back_unchan
     rows = [GradebookRow(s, 50, 100, {}, "graded", "") for s in ("=evil", "@bob")]
     (graded / "grades.csv").write_text(gradebook.render(rows), encoding="utf-8")
     ros = roster.write(tmp_path / "roster.csv", [roster.Entry("=evil", "1"), roster.Entry("@bob", "2")])
-    scores, ungraded = lms.graded_scores(graded, ros)
-    assert scores == {"1": (50.0, 100.0), "2": (50.0, 100.0)} and ungraded == []
+    grades = lms.graded_scores(graded, ros)
+    assert grades.scores == {"1": (50.0, 100.0), "2": (50.0, 100.0)} and grades.ungraded == []
     sheet = tmp_path / "gb.csv"
     sheet.write_text(
         "Student,ID,SIS User ID,SIS Login ID,Section,HW (10)\n"

@@ -196,9 +196,9 @@ def test_canvas_round_trip_collect_grade_export_fills_the_assignment_column_by_u
     assert table[0] == original[0] and table[1] == original[1]  # header and Points Possible kept
     by_id = {row[1]: row for row in table[2:]}
     assert by_id["33333"][5] == "20" and by_id["44444"][5] == "20"  # 100/100 scaled to 20 points possible
-    assert by_id["55555"][5] == ""  # no file: left as it was
+    assert by_id["55555"][5] == "0"  # no file: 0, as grades.csv says (--blank-missing leaves it blank)
     assert by_id["33333"][6] == "5.00"  # another assignment's column is untouched
-    assert "parkjo_55555" in export.stdout
+    assert "no file found, exported as 0" in export.stdout and "parkjo_55555" in export.stdout
 
 
 def test_moodle_export_fills_the_grade_of_each_participant(tmp_path):
@@ -220,8 +220,8 @@ def test_moodle_export_fills_the_grade_of_each_participant(tmp_path):
     )
     filled, notes = lms.export("moodle", sheet, graded, ros, tmp_path / "upload.csv")
     rows = list(csv.DictReader((tmp_path / "upload.csv").read_text(encoding="utf-8").splitlines()))
-    assert filled == 1
-    assert [r["Grade"] for r in rows] == ["6.8", ""]
+    assert filled == 2
+    assert [r["Grade"] for r in rows] == ["6.8", "0"]  # no file: 0 (--blank-missing leaves it blank)
     assert any("bo-li_12348" in n for n in notes)
 
 
@@ -361,3 +361,12 @@ def test_the_export_lists_every_lms_row_it_left_blank(tmp_path):
     sheet, graded, ros = _moodle(tmp_path)
     _, notes = lms.export("moodle", sheet, graded, ros, tmp_path / "upload.csv")
     assert any(n.startswith("left blank") and "Al Smith (12349)" in n for n in notes)
+
+
+def test_blank_missing_leaves_a_student_with_no_file_blank_and_says_so(tmp_path):
+    sheet, graded, ros = _moodle(tmp_path)
+    filled, notes = lms.export("moodle", sheet, graded, ros, tmp_path / "upload.csv", blank_missing=True)
+    assert filled == 1 and _grades_written(tmp_path / "upload.csv") == ["6.8", "", ""]
+    assert any(n.startswith("no file found, left blank (--blank-missing)") and "bo-li_12348" in n for n in notes)
+    lms.export("moodle", sheet, graded, ros, tmp_path / "zero.csv")
+    assert _grades_written(tmp_path / "zero.csv") == ["6.8", "0", ""]

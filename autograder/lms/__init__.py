@@ -172,24 +172,47 @@ def read_csv(path: str | Path, flag: str) -> tuple[list[str], list[list[str]]]:
     return raw[0], raw[1:]
 
 
-def graded_scores(graded: str | Path, roster_path: str | Path) -> tuple[dict[str, tuple[float, float]], list[str]]:
-    """lms_id -> (score, max_score) for every student graded (status graded or load error) in `graded`'s
-    grades.csv, through the roster; and the roster's students with no grade to export."""
+@dataclass(frozen=True)
+class Grades:
+    """What the gradebook gives an export: lms_id -> (score, max_score) to enter, the roster's students
+    graded here with no file (entered as 0, or left blank with --blank-missing), and those with no row."""
+
+    scores: dict[str, tuple[float, float]]
+    missing: list[str]
+    ungraded: list[str]
+
+
+def graded_scores(graded: str | Path, roster_path: str | Path, blank_missing: bool = False) -> Grades:
+    """The grades to export for the roster's students from `graded`'s grades.csv. A student with no file
+    (status `no file found`) gets 0, as grades.csv says, unless `blank_missing`; a student grades.csv
+    does not list gets nothing."""
     from autograder.report.data import read_rows
 
     entries = roster.read(roster_path)
     rows = {r["student"]: r for r in read_rows(Path(graded) / "grades.csv")}
-    scores: dict[str, tuple[float, float]] = {}
-    ungraded: list[str] = []
+    grades = Grades({}, [], [])
     for e in entries:
         row = rows.get(e.student)
         if not e.lms_id:
             raise UsageError(f"--roster: {roster_path}: student {e.student!r} has no lms_id to match the LMS's file by")
-        if row is None or row.get("status") == "no file found":
-            ungraded.append(e.student)
+        if row is None:
+            grades.ungraded.append(e.student)
             continue
-        scores[e.lms_id] = (float(row["score"]), float(row["max_score"]))
-    return scores, ungraded
+        if row.get("status") == "no file found":
+            grades.missing.append(e.student)
+            if blank_missing:
+                continue
+        where = f"{Path(graded) / 'grades.csv'}, {e.student!r}"
+        grades.scores[e.lms_id] = (_ours(row["score"], f"{where}'s score"), _ours(row["max_score"], where))
+    return grades
+
+
+def _ours(text: str, where: str) -> float:
+    """A number of grades.csv's (the grader writes them with a point, never in a locale's form)."""
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"{where} is {text!r}, not a number: grade the student again") from None
 
 
 def points(score: float, max_score: float, possible: float | None, mark: numbers.DecimalMark = "point") -> str:
@@ -207,13 +230,15 @@ def export(
     out: str | Path,
     assignment: str | None = None,
     decimal: numbers.DecimalMark | None = None,
+    blank_missing: bool = False,
 ) -> tuple[int, list[str]]:
     """Write `out`: the LMS's own export `lms_csv` with this assignment's grades filled in, matched by LMS id.
     Returns (filled, notes). UsageError, and nothing written, when a number in the file cannot be read as
     meant, a column the LMS's import needs is missing, or nothing would be filled."""
     from autograder.lms import canvas, moodle
 
-    scores, ungraded = graded_scores(graded, roster_path)
+    grades = graded_scores(graded, roster_path, blank_missing)
+    scores = grades.scores
     header, rows = read_csv(lms_csv, "LMS_CSV")
     exports: dict[str, Export] = {"canvas": canvas, "moodle": moodle}
     done = exports[lms].fill(header, rows, scores, assignment, decimal)
@@ -227,8 +252,11 @@ def export(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(csvsafe.render([header, *done.rows]), encoding="utf-8")  # the LMS's cells are Raw: unchanged
     notes = list(done.notes)
-    if ungraded:
-        notes.append(f"no grade in {graded} (left as they were): {', '.join(ungraded)}")
+    if grades.missing:
+        how = "left blank (--blank-missing)" if blank_missing else "exported as 0 (--blank-missing leaves them blank)"
+        notes.append(f"no file found, {how}: {', '.join(grades.missing)}")
+    if grades.ungraded:
+        notes.append(f"no grade in {graded} (left as they were): {', '.join(grades.ungraded)}")
     if done.unmatched:
         notes.append(f"graded but not in {lms_csv} (not exported): LMS ids {', '.join(sorted(done.unmatched))}")
     if done.untouched:
