@@ -17,6 +17,8 @@ from autograder.config import DEFAULT, ISOLATIONS, GradeConfig
 from autograder.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:  # the commands import what they use when they run: `adam-hw --help` stays quick
+    from autograder.discover import Submission
+    from autograder.late import LatePolicy
     from autograder.terms import Term
 
 Number = TypeVar("Number", int, float)
@@ -52,6 +54,37 @@ def _config(args: argparse.Namespace) -> GradeConfig:
         raise UsageError(f"{CONFIG_FLAGS.get(err.field, err.field)} {err.problem}") from None
 
 
+#: The flag each LatePolicy field comes from.
+LATE_FLAGS = {"kind": "--late", "cap": "--late-cap", "grace": "--grace", "due": "--due"}
+
+
+def _late_policy(args: argparse.Namespace) -> "LatePolicy | None":
+    """The run's late policy, validated before anything starts; None when no late flag was given (the
+    gradebook keeps its own). A bad value names its flag."""
+    from autograder import late
+
+    if args.late is None and args.late_cap is None and args.grace is None and args.due is None:
+        return None
+    try:
+        kind, percent = late.rule(args.late or "none")
+    except ValueError as err:
+        raise UsageError(f"--late {err}") from None
+    try:
+        grace = late.duration(args.grace) if args.grace is not None else late.NONE.grace
+    except ValueError as err:
+        raise UsageError(f"--grace {err}") from None
+    try:
+        due = late.timestamp(args.due) if args.due is not None else None
+    except ValueError as err:
+        raise UsageError(
+            f"--due must be an ISO 8601 time with its time zone (e.g. 2027-02-01T23:59-08:00): {err}"
+        ) from None
+    try:
+        return late.LatePolicy(kind, percent, late.NONE.cap if args.late_cap is None else args.late_cap, grace, due)
+    except ConfigError as err:
+        raise UsageError(f"{LATE_FLAGS.get(err.field, err.field)} {err.problem}") from None
+
+
 def _out_folder(text: str, flag: str = "--out") -> Path:
     out = Path(text)
     if out.exists() and not out.is_dir():
@@ -65,19 +98,51 @@ def _out_folder(text: str, flag: str = "--out") -> Path:
     return out
 
 
+def _check_late(
+    policy: "LatePolicy",
+    args: argparse.Namespace,
+    submissions: Sequence["Submission"],
+    flags: dict[str, str],
+    times: dict[str, str],
+) -> None:
+    """UsageError, before anything is graded, when the policy cannot be applied as asked."""
+    from autograder import late
+
+    if args.roster is None and not (Path(args.out) / "grades.csv").is_file():
+        raise UsageError(
+            "--roster is needed by --late, for the late flags or submission times: give roster.csv (collect writes one)"
+        )
+    students = {
+        s.student: (flags.get(s.student, ""), times.get(s.student, "")) for s in submissions if s.kind != "missing"
+    }
+    timeless = late.check(policy, {s: v for s, v in students.items() if args.roster is not None})
+    if timeless:
+        shown = ", ".join(timeless[:5]) + (f" and {len(timeless) - 5} more" if len(timeless) > 5 else "")
+        raise UsageError(
+            f"--late {args.late} needs the submission time of every student who may be late, and --roster gives "
+            f"none for {shown} (Canvas download names carry only late_): add a submitted column "
+            "(ISO 8601, e.g. 2027-02-01T23:59-08:00), or use --late zero"
+        )
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from autograder import roster
     from autograder.discover import check_out, discover
     from autograder.sandbox.pool import default_pool
 
     config = _config(args)  # before any sandbox starts
+    policy = _late_policy(args)
     check_out(args.paths, args.out)  # before anything is written
     entries = roster.read(args.roster) if args.roster else None
     submissions = discover(args.paths, exclude=[args.out])
     late: dict[str, str] = {}
+    times: dict[str, str] = {}
     unlisted: list[str] = []
     if entries is not None:
         submissions, late, unlisted = roster.apply(entries, submissions, Path(args.roster).parent)
+        times = roster.times(entries)
+    if policy is not None:
+        _check_late(policy, args, submissions, late, times)
     if not submissions:
         raise UsageError(f"no submissions found in {' '.join(args.paths)}")
     # The sandboxes import numpy and sympy while this process imports the grader: a student waits less.
@@ -111,6 +176,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
             on_progress=progress,
             pool=pool,
             regrade_all=args.regrade_all,
+            submitted=times,
+            policy=policy,
         )
     except KeyboardInterrupt:
         done_now = len(list(out.glob("*/record.json")))
@@ -132,6 +199,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     if args.resume:
         print(f"resumed: {run.kept} kept from the earlier run, {run.graded} graded now")
+    if run.policy != "none":
+        print(f"late policy: {run.policy} (grades.csv's final_score; see docs/late-policy.md)")
     return 0
 
 
@@ -352,6 +421,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="after an interrupted run into the same --out: keep the results it wrote for unchanged files, grade the rest",
+    )
+    grade.add_argument(
+        "--late",
+        metavar="RULE",
+        help="the late policy: none, zero, PERCENT%%/day or PERCENT%%/hour (e.g. 10%%/day), kept in the gradebook "
+        "for later runs; grades.csv's final_score follows it and export sends it (default: the gradebook's, "
+        "else none; see docs/late-policy.md)",
+    )
+    grade.add_argument(
+        "--due",
+        metavar="TIME",
+        help="the due date, ISO 8601 with its time zone (e.g. 2027-02-01T23:59-08:00); needed by a per-day "
+        "or per-hour --late, which reads the roster's submitted times",
+    )
+    grade.add_argument("--grace", metavar="DURATION", help="late by no more than this is on time (e.g. 15m, 2h)")
+    grade.add_argument(
+        "--late-cap",
+        type=_number("--late-cap", float),
+        metavar="PERCENT",
+        help="the most a per-day or per-hour --late takes off, in percent of the score (default 100)",
     )
     grade.add_argument(
         "--regrade-all",

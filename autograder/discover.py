@@ -47,6 +47,7 @@ MAX_ENTRIES = 20_000  # files and folders looked at in one student's folder
 RESERVED = frozenset(
     {
         "grades.csv",
+        "late-policy.json",
         "report.md",
         "report.html",
         "report-scores.png",

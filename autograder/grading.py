@@ -20,6 +20,7 @@ from autograder.config import DEFAULT, GradeConfig
 from autograder.diagnosis import diagnose, failing_functions
 from autograder.discover import Submission
 from autograder.errors import UsageError
+from autograder.late import NONE, LatePolicy
 from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
 from autograder.notebook.replay import CellReplay
 from autograder.render.text import md
@@ -228,6 +229,7 @@ class ClassRun:
     notes: tuple[str, ...]  # records in the folder this grader could not trust (see autograder/outdir.py)
     seconds: float
     kept_students: frozenset[str] = frozenset()  # the students whose rows --resume kept
+    policy: str = "none"  # the late policy grades.csv was written under, in words
 
     @property
     def graded(self) -> int:
@@ -278,12 +280,16 @@ def grade_class(
     on_progress: Callable[[int, int], object] | None = None,
     pool: SandboxPool | None = None,
     regrade_all: bool = False,
+    submitted: dict[str, str] | None = None,
+    policy: LatePolicy | None = None,
 ) -> ClassRun:
     """Grade `submissions` into the gradebook folder `out` (autograder/outdir.py) and rewrite its grades.csv.
 
     - `resume`: a student whose record says these very bytes were graded on the same cases and rubric is
       kept, not graded again; a missing, corrupt or foreign record means grading again, never an error.
     - `late`: student -> "yes" / "no" / "" from a roster; a student it does not name keeps their record's flag.
+      `submitted` (student -> ISO 8601 time) likewise.
+    - `policy`: the late policy grades.csv's final scores follow (None: the gradebook's own, see outdir).
     - `on_progress(done, total)` after each student.
     - One term per gradebook: when `out` holds rows graded on other cases (another term, per-student
       setting, draw or rubric), UsageError before anything is written, unless `regrade_all`, which grades
@@ -299,17 +305,23 @@ def grade_class(
     stale = _one_term(out, submissions, term, config.per_student, regrade_all)
     previous = {sub.student: outdir.read_record(out, sub.student) for sub in submissions}
 
+    times = submitted or {}
+
     def late_for(student: str) -> str:
         old = previous[student]
         return late.get(student, old.row.late if old else "")
+
+    def time_for(student: str) -> str:
+        old = previous[student]
+        return times.get(student, old.row.submitted if old else "")
 
     rows, todo = {}, []
     for sub in submissions:
         old = previous[sub.student]
         seed, _ = terms.seed_of(sub.seed_id or sub.student, term, config.per_student)
         if resume and old is not None and sub.student not in stale and old.fits(sub.sha256(), term.name, seed):
-            if old.row.late != late_for(sub.student):
-                old = replace(old, row=replace(old.row, late=late_for(sub.student)))
+            if (old.row.late, old.row.submitted) != (late_for(sub.student), time_for(sub.student)):
+                old = replace(old, row=replace(old.row, late=late_for(sub.student), submitted=time_for(sub.student)))
                 outdir.atomic_write(out / sub.student / outdir.RECORD, old.to_json())
             rows[sub.student] = old.row
         else:
@@ -318,14 +330,15 @@ def grade_class(
     kept_students = set(rows)
 
     def finished(result: SubmissionResult) -> None:
-        rows[result.student] = outdir.write_submission(out, result, late_for(result.student)).row
+        student = result.student
+        rows[student] = outdir.write_submission(out, result, late_for(student), time_for(student)).row
         if on_progress:
             on_progress(len(rows), len(submissions))
 
     try:
         grade_batch(todo, config, on_result=finished, keep=lambda result: None, term=term, pool=pool)
     finally:
-        gradebook, notes = outdir.write_gradebook(out)
+        gradebook, notes = outdir.write_gradebook(out, policy=policy)
     return ClassRun(
         tuple(rows[sub.student] for sub in submissions),
         kept,
@@ -333,4 +346,5 @@ def grade_class(
         tuple(notes),
         time.monotonic() - start,
         frozenset(kept_students),
+        (outdir.read_policy(out) or policy or NONE).describe(),
     )

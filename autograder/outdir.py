@@ -32,10 +32,12 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from autograder import csvsafe, randomized, terms
 from autograder.errors import UsageError
+from autograder.late import NONE, PERIOD, LatePolicy, timestamp
 from autograder.render import feedback, gradebook, gradescope
 from autograder.results import STATUSES, GradebookRow, SubmissionResult
 from autograder.rubric import ITEMS
@@ -136,12 +138,12 @@ def fingerprint(term: str) -> str:
     return randomized.fingerprint(randomized.cases(terms.term_seed(term)))
 
 
-def record_of(result: SubmissionResult, late: str = "") -> Record:
+def record_of(result: SubmissionResult, late: str = "", submitted: str = "") -> Record:
     extra = result.extra or {}
     term = extra.get("term")
     per_student = extra.get("per_student")
     return Record(
-        GradebookRow.of(result, late),
+        GradebookRow.of(result, late, submitted),
         result.sha256,
         term,
         extra.get("seed"),
@@ -182,7 +184,10 @@ def parse_record(text: str, student: str) -> Record | None:
         and (data.get("fingerprint") is None or isinstance(data.get("fingerprint"), str))
     ):
         return None
-    gradebook_row = GradebookRow(student, row["score"], row["max_score"], items, row["status"], row["late"])
+    submitted = row.get("submitted", "")
+    if not isinstance(submitted, str):
+        return None
+    gradebook_row = GradebookRow(student, row["score"], row["max_score"], items, row["status"], row["late"], submitted)
     cases = (data.get("per_student"), data.get("fingerprint"))
     return Record(gradebook_row, data["sha256"], data.get("term"), data.get("seed"), data["rubric"], *cases)
 
@@ -235,11 +240,11 @@ def _sign(key: bytes, text: str) -> str:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def write_submission(out_dir: str | Path, result: SubmissionResult, late: str = "") -> Record:
+def write_submission(out_dir: str | Path, result: SubmissionResult, late: str = "", submitted: str = "") -> Record:
     """Write one student's feedback.md, results.json (with the signed record) and, last, record.json;
     return the Record."""
     folder = Path(out_dir) / result.student
-    record = record_of(result, late)
+    record = record_of(result, late, submitted)
     text = record.to_json()
     key = _key(create=True)
     assert key is not None  # made when missing
@@ -369,6 +374,38 @@ def _listed(path: Path) -> tuple[set[str], str | None]:
     return {csvsafe.unguard(row[at]) for row in table[1:] if len(row) > at}, None
 
 
+POLICY = "late-policy.json"
+POLICY_FORMAT = "adam-hw late policy 1"
+
+
+def _policy_json(policy: LatePolicy) -> str:
+    due = policy.due.isoformat() if policy.due else None
+    fields = {"kind": policy.kind, "percent": policy.percent, "cap": policy.cap}
+    return json.dumps({"format": POLICY_FORMAT, **fields, "grace": policy.grace.total_seconds(), "due": due}) + "\n"
+
+
+def read_policy(out_dir: str | Path) -> LatePolicy | None:
+    """The late policy the gradebook's grades.csv was last written under, or None when none was set.
+    A damaged one is a usage error: its final scores would be guessed."""
+    path = Path(out_dir) / POLICY
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("format") != POLICY_FORMAT:
+            raise ValueError("not a late policy adam-hw wrote")
+        due = data["due"]
+        return LatePolicy(
+            data["kind"],
+            float(data["percent"]),
+            float(data["cap"]),
+            timedelta(seconds=float(data["grace"])),
+            timestamp(due) if due else None,
+        )
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
+        raise UsageError(f"{path} is damaged ({err}): grade again with the --late flags that were meant") from None
+
+
 @contextmanager
 def locked(out_dir: str | Path) -> Iterator[None]:
     """Hold an exclusive lock on the gradebook folder (two runs into one --out never interleave grades.csv)."""
@@ -381,11 +418,16 @@ def locked(out_dir: str | Path) -> Iterator[None]:
 
 
 def write_gradebook(
-    out_dir: str | Path, results: Iterable[SubmissionResult] = (), forget: Iterable[str] = ()
+    out_dir: str | Path,
+    results: Iterable[SubmissionResult] = (),
+    forget: Iterable[str] = (),
+    policy: LatePolicy | None = None,
 ) -> tuple[list[GradebookRow], list[str]]:
     """Write the records of `results` (SubmissionResults not yet written), then grades.csv from every student
-    folder. Returns (rows, notes) as read_gradebook does, with a note for each student the old grades.csv
-    listed and the new one does not (but those in `forget`, dropped on purpose)."""
+    folder, its final scores under the late `policy` (None: the one the gradebook has, else none; a new
+    one is kept in late-policy.json, applied to every row, and said in a note). Returns (rows, notes) as
+    read_gradebook does, with a note for each student the old grades.csv listed and the new one does not
+    (but those in `forget`, dropped on purpose)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for result in results:
@@ -405,7 +447,24 @@ def write_gradebook(
                 f"vouch for: left out until graded again"
             )
         rows = found.rows
-        atomic_write(out / GRADES, gradebook.render(rows))
+        kept = read_policy(out)
+        use = policy or kept or NONE
+        if policy is not None and policy != (kept or NONE):
+            old = kept or NONE
+            changed = sum(1 for r in rows if old.apply(r)[:2] != policy.apply(r)[:2])
+            notes.append(
+                f"late policy changed from {old.describe()} to {policy.describe()}: applied to every row "
+                f"({changed} final score{'' if changed == 1 else 's'} changed)"
+            )
+            atomic_write(out / POLICY, _policy_json(policy))
+        if use.kind in PERIOD:
+            timeless = sorted(r.student for r in rows if r.late == "yes" and not r.submitted)
+            if timeless:
+                notes.append(
+                    f"late by their flag with no submission time, so {use.describe()} took nothing off: "
+                    f"{', '.join(timeless)} (add their submitted time to roster.csv and grade them again)"
+                )
+        atomic_write(out / GRADES, gradebook.render(rows, use))
     return rows, notes
 
 

@@ -86,7 +86,8 @@ def test_grading_a_class_exits_0_and_closes_with_a_summary(graded_class):
 
 def test_grades_csv_has_the_contract_header_in_rubric_order(graded_class):
     _, out = graded_class
-    assert _grades(out)[0] == ["student", "score", "max_score"] + [item.id for item in ITEMS] + ["status", "late"]
+    contract = ["student", "score", "max_score"] + [item.id for item in ITEMS] + ["status", "late"]
+    assert _grades(out)[0] == contract + ["final_score", "late_penalty"]  # new columns go at the end only
 
 
 def test_grades_csv_has_one_row_per_submission_sorted_by_student(graded_class):
@@ -99,6 +100,7 @@ def test_grades_csv_item_columns_add_up_to_the_score(graded_class):
     for row in _grades(out)[1:]:
         assert int(row[1]) == sum(int(x) for x in row[3 : 3 + len(ITEMS)])
         assert int(row[2]) == MAX_SCORE
+        assert row[-2:] == [row[1], "0"]  # no late policy: the final score is the score
 
 
 def test_the_reference_scores_100_and_the_stub_0(graded_class):

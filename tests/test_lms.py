@@ -370,3 +370,23 @@ def test_blank_missing_leaves_a_student_with_no_file_blank_and_says_so(tmp_path)
     assert any(n.startswith("no file found, left blank (--blank-missing)") and "bo-li_12348" in n for n in notes)
     lms.export("moodle", sheet, graded, ros, tmp_path / "zero.csv")
     assert _grades_written(tmp_path / "zero.csv") == ["6.8", "0", ""]
+
+
+def test_gradescope_submission_times_reach_the_roster_with_their_zone(tmp_path):
+    files = {
+        "submission_metadata.yml": GRADESCOPE_META,
+        "submission_1001/second_moment.py": CORRECT,
+        "submission_1002/second_moment.py": WRONG,
+    }
+    lms.collect("gradescope", make_zip(tmp_path / "gs.zip", files), tmp_path / "subs")
+    times = {s: e.submitted for s, e in read_roster(tmp_path / "subs").items()}
+    assert times == {
+        "ana-lima_9001": "2027-02-01T10:00:00-08:00",
+        "ben-ng_9003": "2027-02-02T11:00:00-08:00",
+        "cleo-park_9002": "2027-02-02T11:00:00-08:00",
+    }
+
+
+def test_canvas_and_moodle_rosters_carry_no_submitted_column(tmp_path):
+    lms.collect("canvas", make_zip(tmp_path / "canvas.zip", CANVAS), tmp_path / "subs")
+    assert (tmp_path / "subs" / "roster.csv").read_text().splitlines()[0] == "student,lms_id,name,file,late"

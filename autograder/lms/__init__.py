@@ -33,6 +33,7 @@ class Pick:
     member: archive.Member | None  # None: the student is in the download but sent no .py or .ipynb
     late: str = ""  # "yes", "no", or "" when the LMS does not say
     group: str = ""
+    submitted: str = ""  # the submission's time, ISO 8601 with its zone, where the LMS gives one
 
 
 def slug(text: str) -> str:
@@ -149,7 +150,9 @@ def collect(lms: LmsName, src: str | Path, out: str | Path) -> tuple[list[roster
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{MODULE}{pick.member.path.suffix}").write_bytes(data)
         original = pick.member.path.name if pick.member else ""
-        entries.append(roster.Entry(pick.student, pick.lms_id, pick.name, original, pick.late, pick.group))
+        entries.append(
+            roster.Entry(pick.student, pick.lms_id, pick.name, original, pick.late, pick.group, pick.submitted)
+        )
     roster.write(old_roster, entries)
     return entries, notes
 
@@ -183,7 +186,8 @@ class Grades:
 
 
 def graded_scores(graded: str | Path, roster_path: str | Path, blank_missing: bool = False) -> Grades:
-    """The grades to export for the roster's students from `graded`'s grades.csv. A student with no file
+    """The grades to export for the roster's students from `graded`'s grades.csv: each final score (after
+    the late policy), out of max_score. A student with no file
     (status `no file found`) gets 0, as grades.csv says, unless `blank_missing`; a student grades.csv
     does not list gets nothing."""
     from autograder.report.data import read_rows
@@ -203,7 +207,9 @@ def graded_scores(graded: str | Path, roster_path: str | Path, blank_missing: bo
             if blank_missing:
                 continue
         where = f"{Path(graded) / 'grades.csv'}, {e.student!r}"
-        grades.scores[e.lms_id] = (_ours(row["score"], f"{where}'s score"), _ours(row["max_score"], where))
+        # The final score, after the late policy (autograder/late.py); a grades.csv from before it has none.
+        final = row.get("final_score") or row["score"]
+        grades.scores[e.lms_id] = (_ours(final, f"{where}'s final_score"), _ours(row["max_score"], where))
     return grades
 
 
