@@ -210,7 +210,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     entries, notes = lms.collect(args.lms, Path(args.src), _out_folder(args.out))
     for note in notes:
         print(f"note: {note}")
-    print(f"{roster.collected(entries)} into {args.out}; roster: {Path(args.out) / 'roster.csv'}")
+    print(f"{roster.collected(entries, args.out)}; roster: {Path(args.out) / 'roster.csv'}")
     print(f"next: adam-hw grade {args.out} --roster {Path(args.out) / 'roster.csv'} --out graded/")
     return 0
 

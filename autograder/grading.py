@@ -303,6 +303,7 @@ def grade_class(
     late = late or {}
     start = time.monotonic()
     stale = _one_term(out, submissions, term, config.per_student, regrade_all)
+    outdir.ensure_key()  # results.json is signed with it: a key that cannot be made stops the run now
     previous = {sub.student: outdir.read_record(out, sub.student) for sub in submissions}
 
     times = submitted or {}

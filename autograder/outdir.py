@@ -209,6 +209,11 @@ def key_path() -> Path:
     return Path(state) / "adam-hw" / "gradebook.key"
 
 
+def ensure_key() -> None:
+    """Make the signing key now if there is none yet: a run that cannot is a usage error before grading."""
+    _key(create=True)
+
+
 def _key(create: bool) -> bytes | None:
     """The signing key; made (0600, in a 0700 folder) when `create` and there is none yet, else None."""
     path = key_path()
@@ -452,8 +457,9 @@ def write_gradebook(
         if policy is not None and policy != (kept or NONE):
             old = kept or NONE
             changed = sum(1 for r in rows if old.apply(r)[:2] != policy.apply(r)[:2])
+            what = f"changed from {old.describe()} to" if kept is not None else "set:"
             notes.append(
-                f"late policy changed from {old.describe()} to {policy.describe()}: applied to every row "
+                f"late policy {what} {policy.describe()}: applied to every row "
                 f"({changed} final score{'' if changed == 1 else 's'} changed)"
             )
             atomic_write(out / POLICY, _policy_json(policy))

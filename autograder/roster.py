@@ -121,7 +121,7 @@ def apply(
     return sorted(graded, key=lambda s: s.student), late, unlisted
 
 
-def collected(entries: Sequence[Entry]) -> str:
+def collected(entries: Sequence[Entry], into: str | Path) -> str:
     """What a collect brought in, each count by what it counts: a group's one file, copied to every member's
     folder, is one submission; a student in the download with no code is not one."""
     sent = [e for e in entries if e.file]
@@ -129,9 +129,9 @@ def collected(entries: Sequence[Entry]) -> str:
     groups = {e.group for e in sent if e.group}
     line = f"collected {len(submissions)} submissions"
     line += f" ({len(groups)} of them a group's)" if groups else ""
-    line += f" from {len(entries)} students"
+    line += f" from {len(entries)} students into {into}"
     missing = len(entries) - len(sent)
-    return line + (f"; {missing} sent no .py or .ipynb" if missing else "")
+    return line + (f" ({missing} sent no .py or .ipynb)" if missing else "")
 
 
 def times(entries: Iterable[Entry]) -> dict[str, str]:

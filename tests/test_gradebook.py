@@ -316,3 +316,13 @@ def test_switching_to_per_student_draws_in_one_gradebook_needs_regrade_all_with_
     assert run.returncode == 0, run.stderr
     for student in ("ann", "bob", "cy"):
         assert json.loads((out / student / "results.json").read_text())["extra_data"]["per_student"] is True
+
+
+def test_a_signing_key_that_cannot_be_made_stops_the_run_before_grading_in_one_line(klass, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
+    run = adam_hw("grade", klass, "--out", tmp_path / "graded")
+    line = _one_line_error(run)
+    assert "XDG_STATE_HOME" in line and str(blocker) in line
+    assert not list((tmp_path / "graded").glob("*/results.json"))
