@@ -18,9 +18,11 @@ from autograder import outdir, terms
 from autograder.boundary import Reply
 from autograder.config import DEFAULT, GradeConfig
 from autograder.discover import Submission
+from autograder.errors import UsageError
 from autograder.judge import formulas
 from autograder.judge.checks import Check
 from autograder.judge.diagnosis import diagnose, failing_functions
+from autograder.late import NONE, LatePolicy
 from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
 from autograder.notebook.replay import CellReplay
 from autograder.render.text import md
@@ -229,10 +231,45 @@ class ClassRun:
     gradebook: tuple[GradebookRow, ...]  # every row grades.csv now holds (other students graded earlier included)
     notes: tuple[str, ...]  # records in the folder this grader could not trust (see autograder/outdir.py)
     seconds: float
+    kept_students: frozenset[str] = frozenset()  # the students whose rows --resume kept
+    policy: str = "none"  # the late policy grades.csv was written under, in words
 
     @property
     def graded(self) -> int:
-        return len(self.rows) - self.kept
+        """Files graded now: the rows not kept, but for students with no file (nothing was graded)."""
+        return sum(1 for r in self.rows if r.student not in self.kept_students and r.status != "no file found")
+
+
+def _names(students: Sequence[str]) -> str:
+    shown = ", ".join(students[:3])
+    return shown + (f" and {len(students) - 3} more" if len(students) > 3 else "")
+
+
+def _one_term(
+    out: Path, submissions: Sequence[Submission], term: terms.Term, per_student: bool | None, regrade_all: bool
+) -> set[str]:
+    """The students of `out` graded on other cases than this run's; UsageError unless `regrade_all` and
+    each of them is among `submissions`."""
+    own = term.per_student if per_student is None else per_student
+    others = outdir.other_cases(out, term.name, own)
+    if not others:
+        return set()
+    students = [student for student, _ in others]
+    why = others[0][1]
+    this_run = f"term {term.name}, " + ("per-student draws" if own else "the term's shared draw")
+    if not regrade_all:
+        raise UsageError(
+            f"--out {out} holds {len(students)} students graded on other cases ({_names(students)}: {why}; this "
+            f"run: {this_run}): add --regrade-all to grade them all again on this run's cases, or give a new --out"
+        )
+    given = {sub.student for sub in submissions}
+    absent = [student for student in students if student not in given]
+    if absent:
+        raise UsageError(
+            f"--regrade-all: {_names(absent)} in --out {out} were graded on other cases ({why}) and are not among "
+            f"the paths given: give their files too, or `adam-hw drop {out} {' '.join(absent)}`"
+        )
+    return set(students)
 
 
 def grade_class(
@@ -245,13 +282,21 @@ def grade_class(
     term: terms.Term | None = None,
     on_progress: Callable[[int, int], object] | None = None,
     pool: SandboxPool | None = None,
+    regrade_all: bool = False,
+    submitted: dict[str, str] | None = None,
+    policy: LatePolicy | None = None,
 ) -> ClassRun:
     """Grade `submissions` into the gradebook folder `out` (autograder/outdir.py) and rewrite its grades.csv.
 
     - `resume`: a student whose record says these very bytes were graded on the same cases and rubric is
       kept, not graded again; a missing, corrupt or foreign record means grading again, never an error.
     - `late`: student -> "yes" / "no" / "" from a roster; a student it does not name keeps their record's flag.
+      `submitted` (student -> ISO 8601 time) likewise.
+    - `policy`: the late policy grades.csv's final scores follow (None: the gradebook's own, see outdir).
     - `on_progress(done, total)` after each student.
+    - One term per gradebook: when `out` holds rows graded on other cases (another term, per-student
+      setting, draw or rubric), UsageError before anything is written, unless `regrade_all`, which grades
+      them all again (their files must be among `submissions`; --resume keeps none of them).
 
     Students already in `out` but not in `submissions` keep their rows. On Ctrl-C (or a grader bug) grades.csv
     is still written for every student finished, then the exception propagates.
@@ -260,38 +305,50 @@ def grade_class(
     term = term or terms.current()
     late = late or {}
     start = time.monotonic()
+    stale = _one_term(out, submissions, term, config.per_student, regrade_all)
+    outdir.ensure_key()  # results.json is signed with it: a key that cannot be made stops the run now
     previous = {sub.student: outdir.read_record(out, sub.student) for sub in submissions}
+
+    times = submitted or {}
 
     def late_for(student: str) -> str:
         old = previous[student]
         return late.get(student, old.row.late if old else "")
 
+    def time_for(student: str) -> str:
+        old = previous[student]
+        return times.get(student, old.row.submitted if old else "")
+
     rows, todo = {}, []
     for sub in submissions:
         old = previous[sub.student]
         seed, _ = terms.seed_of(sub.seed_id or sub.student, term, config.per_student)
-        if resume and old is not None and old.fits(sub.sha256(), term.name, seed):
-            if old.row.late != late_for(sub.student):
-                old = replace(old, row=replace(old.row, late=late_for(sub.student)))
+        if resume and old is not None and sub.student not in stale and old.fits(sub.sha256(), term.name, seed):
+            if (old.row.late, old.row.submitted) != (late_for(sub.student), time_for(sub.student)):
+                old = replace(old, row=replace(old.row, late=late_for(sub.student), submitted=time_for(sub.student)))
                 outdir.atomic_write(out / sub.student / outdir.RECORD, old.to_json())
             rows[sub.student] = old.row
         else:
             todo.append(sub)
     kept = len(rows)
+    kept_students = set(rows)
 
     def finished(result: SubmissionResult) -> None:
-        rows[result.student] = outdir.write_submission(out, result, late_for(result.student)).row
+        student = result.student
+        rows[student] = outdir.write_submission(out, result, late_for(student), time_for(student)).row
         if on_progress:
             on_progress(len(rows), len(submissions))
 
     try:
         grade_batch(todo, config, on_result=finished, keep=lambda result: None, term=term, pool=pool)
     finally:
-        gradebook, notes = outdir.write_gradebook(out)
+        gradebook, notes = outdir.write_gradebook(out, policy=policy)
     return ClassRun(
         tuple(rows[sub.student] for sub in submissions),
         kept,
         tuple(gradebook),
         tuple(notes),
         time.monotonic() - start,
+        frozenset(kept_students),
+        (outdir.read_policy(out) or policy or NONE).describe(),
     )

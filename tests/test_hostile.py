@@ -352,8 +352,12 @@ def test_resume_grades_again_a_result_drawn_from_other_hidden_cases(tmp_path):
         text=True,
     )
     assert "resumed: 1 kept from the earlier run, 0 graded now" in same.stdout
+    refused = subprocess.run(  # one term per gradebook: another draw is refused unless asked for
+        [ADAM_HW, "grade", str(subs), "--out", str(out), "--per-student", "--resume"], capture_output=True, text=True
+    )
+    assert refused.returncode == 2 and "--regrade-all" in refused.stderr
     other = subprocess.run(
-        [ADAM_HW, "grade", str(subs), "--out", str(out), "--per-student", "--resume"],
+        [ADAM_HW, "grade", str(subs), "--out", str(out), "--per-student", "--resume", "--regrade-all"],
         check=True,
         capture_output=True,
         text=True,

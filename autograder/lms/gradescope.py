@@ -6,11 +6,14 @@ file of that name inside a submission is the student's. The metadata maps each f
 `:name:`, `:sid:` (the student id the course set) and `:email:`; a group submission lists every member.
 Every member of a group gets their own folder holding the group's file, and the roster's `group` column
 holds the members' SIDs joined with `+` (so they share one draw of hidden cases). The student id is the
-name's slug and the SID (`jane-doe_12345`); without a SID, the email's local part.
+name's slug and the SID (`jane-doe_12345`); without a SID, the email's local part. Each submission's
+`:created_at:` (`2027-02-01 10:00:00.000000000 -08:00`) goes to the roster's `submitted` column, for the
+late policy; the export holds no late flag of its own.
 """
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 
 from autograder.errors import UsageError
 from autograder.lms import Pick, gradable, latest, over_limit, skipped, slug
@@ -62,6 +65,23 @@ def _metadata(members: Sequence[Member]) -> Member:
     return found[0]
 
 
+def _created(entry: object, where: object) -> str:
+    """The submission's `:created_at:` as ISO 8601 with its zone ("" when the metadata has none). PyYAML
+    reads Gradescope's form as a timestamp; a string is read as Gradescope writes it."""
+    value = entry.get(":created_at") if isinstance(entry, dict) else None
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        found = re.fullmatch(r"(\S+) (\d\d:\d\d:\d\d)(?:\.(\d+))? ?([+-]\d\d:?\d\d|Z)", value.strip())
+        if not found:
+            raise UsageError(f"SRC: {where}'s :created_at: in {METADATA} is not a time: {value!r}")
+        fraction = f".{found[3][:6]}" if found[3] and int(found[3]) else ""
+        value = datetime.fromisoformat(f"{found[1]}T{found[2]}{fraction}{found[4].replace('Z', '+00:00')}")
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise UsageError(f"SRC: {where}'s :created_at: in {METADATA} has no time zone: {value!r}")
+    return value.isoformat()
+
+
 def picks(members: Sequence[Member]) -> tuple[list[Pick], list[str]]:
     meta = _metadata(members)
     base = meta.path.parent
@@ -88,5 +108,5 @@ def picks(members: Sequence[Member]) -> tuple[list[Pick], list[str]]:
             student = f"{slug(name or key)}_{slug(key)}" if name else slug(key)
             if chosen is None and not reason:
                 notes.append(f"{folder}: no .py or .ipynb file for {name or key}")
-            result.append(Pick(student, sid, name, chosen, "", group))
+            result.append(Pick(student, sid, name, chosen, "", group, _created(entry, folder)))
     return result, notes

@@ -16,7 +16,7 @@ Gradescope's settings (its autograder specification, "Controlling test case visi
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal, TypedDict
 
 from autograder.render.feedback import function_notes, group_text, load_text
@@ -154,11 +154,13 @@ def render(result: SubmissionResult) -> Results:
     }
 
 
-def text(result: SubmissionResult) -> str:
+def text(result: SubmissionResult, extra: Mapping[str, object] | None = None) -> str:
     """results.json's text: one line per field and per test, so it stays readable, while json's C encoder
     writes each line (with `indent`, json falls back to its pure-Python encoder: a good part of the grader's
-    own time per student)."""
+    own time per student). `extra` joins `extra_data` (the gradebook's signed record, autograder/outdir.py)."""
     results = render(result)
+    if extra:
+        results["extra_data"] = {**results["extra_data"], **extra}
     lines: list[str] = []
     for key, value in results.items():
         if key == "tests" and results["tests"]:
