@@ -243,7 +243,11 @@ def measure_functions(folder, config=None):
 
 def function_summary(verdicts):
     """The share of wrong functions named, and the false names (in wrong functions and in right ones)."""
-    wrong = {k: v for k, v in verdicts.items() if v[0] in ("named", "unnamed") or (v[0] == "false" and "code computes" in v[1])}
+    wrong = {
+        k: v
+        for k, v in verdicts.items()
+        if v[0] in ("named", "unnamed") or (v[0] == "false" and "code computes" in v[1])
+    }
     named = sum(v[0] == "named" for v in wrong.values())
     return {
         "wrong_functions": len(wrong),
