@@ -11,6 +11,7 @@ from autograder import oracle
 from autograder.boundary import Reply
 from autograder.judge import formulas, misconceptions
 from autograder.judge.checks import encode_input
+from tests.conftest import ROOT
 from tests.recovery.measure import same_formula
 
 
@@ -214,14 +215,14 @@ def test_a_cached_space_reads_back_as_the_space_that_was_built(tmp_path):
     # and a student's probes recover the same candidate from either
     wrong = lambda v, t, beta2=0.999: v / (1 - beta2 * t)  # noqa: E731
     replies = _replies("bias_correct", wrong)
-    formulas._SPACES.pop("bias_correct", None)
+    formulas.match._SPACES.pop("bias_correct", None)
     try:
-        formulas._SPACES["bias_correct"] = read
+        formulas.match._SPACES["bias_correct"] = read
         from_cache = formulas.recover("bias_correct", replies)
-        formulas._SPACES["bias_correct"] = built
+        formulas.match._SPACES["bias_correct"] = built
         assert from_cache == formulas.recover("bias_correct", replies) and from_cache.named is not None
     finally:
-        formulas._SPACES.pop("bias_correct", None)
+        formulas.match._SPACES.pop("bias_correct", None)
 
 
 def test_a_cache_anyone_else_may_write_or_a_corrupt_file_is_not_read(tmp_path):
@@ -253,10 +254,24 @@ def test_the_cache_file_is_named_by_what_the_space_depends_on(tmp_path, monkeypa
     cache = formulas.SpaceCache(tmp_path)
     before = cache.path("update_v")
     formulas.fingerprint.cache_clear()
-    monkeypatch.setattr(formulas, "PROBES", {**formulas.PROBES, "update_v": formulas.PROBES["update_v"][:2]})
+    monkeypatch.setattr(formulas.cache, "PROBES", {**formulas.PROBES, "update_v": formulas.PROBES["update_v"][:2]})
     try:
         assert cache.path("update_v") != before  # other probes: another file, never a stale space
     finally:
         monkeypatch.undo()
         formulas.fingerprint.cache_clear()
     assert cache.path("update_v") == before
+
+
+def test_the_cache_key_ignores_comments_docstrings_and_layout_but_not_code():
+    source = (ROOT / "autograder" / "judge" / "formulas" / "edits.py").read_text(encoding="utf-8")
+    key = formulas.cache.code_key(source)
+    reworded = source.replace('"""The edits students make', '"""Edits students make', 1) + "\n# a new comment\n"
+    assert formulas.cache.code_key(reworded) == key
+    assert formulas.cache.code_key(source.replace("const(3), ONE, const(0.5)", "const(3), ONE")) != key
+
+
+def test_the_cache_key_reads_every_module_that_builds_the_space():
+    here = ROOT / "autograder" / "judge" / "formulas"
+    builders = {p.stem for p in here.glob("*.py")} - {"__init__", "cache", "match"}
+    assert set(formulas.cache.BUILDERS) == builders
