@@ -279,6 +279,11 @@ def items_for(task_id: str) -> tuple[RubricItem, ...]:
     return tuple(item for item in ITEMS if item.task == task_id)
 
 
+#: The grading model's version: raised whenever the same bytes could get another grade under the same items
+#: (outdir.rubric_key carries it, so --resume grades rows of an older model again). 2 (issue 21): a public
+#: check is evidence of maths only with its nearby inputs; the identity items judge numbers at RTOL.
+GRADING_MODEL = 2
+
 #: The grading model, in the words rubric.md and the README use; each principle has a test named after it
 #: (tests/test_grading_model.py).
 PRINCIPLES = (
@@ -310,9 +315,11 @@ PRINCIPLES = (
     ),
     (
         "Nothing for nothing.",
-        "A function that earns none of its value groups and passes no value check beyond the page (it raises, "
-        "or returns a constant, NaN, its input or a table of the page) earns none of its items: contract and "
-        "identity included.",
+        "A function that earns none of its value groups and passes no value check beyond the page that could "
+        "not have been copied (it raises, or returns a constant, NaN, its input, or a table of the page's or "
+        "the public checks' answers) earns none of its items: contract and identity included. A public "
+        "check's expected value is in your test_second_moment.py, so it counts as evidence only when the "
+        "same call with its numbers moved a little passes too.",
     ),
     (
         "Symbols and numbers must agree.",
