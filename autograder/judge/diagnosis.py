@@ -49,6 +49,7 @@ class Diagnosis:
     failing_inputs: str = ""
     recovery: formulas.Recovery | None = None  # the formula the student's code behaves like (formulas.py)
     slips: tuple[str, ...] = ()  # contract slips in plain words (a list returned, math.sqrt on an array, ...)
+    beta2: float | None = None  # the beta2 of the failures the named mistake explains (its factors depend on it)
 
     @property
     def entry(self) -> misconceptions.Misconception | None:
@@ -108,7 +109,8 @@ def diagnose(
         words = failing_inputs(func, observed)
         slips = contract_slips(func, observed)
         if found or words or recovery or slips:
-            diagnoses.append(Diagnosis(func, found.id if found else None, words, recovery, slips))
+            beta2 = explained_beta2(func, observed) if found else None
+            diagnoses.append(Diagnosis(func, found.id if found else None, words, recovery, slips, beta2))
     named = {d.func: d.id for d in diagnoses if d.id}
     annotated = [
         replace(o, diagnosis=named[cases[o.check].func])
@@ -208,6 +210,21 @@ def _match_probes(func: str, replies: Sequence[Reply]) -> misconceptions.Misconc
         if np.all(formulas.agree(values, np.concatenate(predicted), formulas.STRICT_RTOL)):
             return mistake
     return None
+
+
+def explained_beta2(func: str, observed: Observed) -> float | None:
+    """The beta2 an explanation's numbers are worked out for: the default when a failed value check used
+    it, else the first failed one's; None for a function without beta2."""
+    spec = functions.BY_NAME[func]
+    if "beta2" not in spec.names:
+        return None
+    default = float(spec.default("beta2"))
+    used = [
+        float(case.kwargs.get("beta2", default))
+        for case, outcome in observed
+        if not outcome.passed and case.expect in ("value", "same")
+    ]
+    return default if default in used or not used else used[0]
 
 
 # -- the symbolic confirmation -----------------------------------------------------------------------------

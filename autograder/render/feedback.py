@@ -127,7 +127,7 @@ def diagnosis_text(found: Diagnosis, with_formula: bool = True) -> str:
     formula = formula_text(found) if with_formula else ""
     slips = "\n".join(f"- {slip}" for slip in found.slips)
     if entry is not None:
-        body = f"**Likely mistake: {entry.title}.** " + (formula + " " if formula else "") + entry.explanation
+        body = f"**Likely mistake: {entry.title}.** " + (formula + " " if formula else "") + entry.explanation_at(found.beta2)
         body += f"\n\nHint: {entry.hint}"
     elif found.formula:
         said = " ".join(part for part in (formula, _generated_explanation(found)) if part)
