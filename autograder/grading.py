@@ -20,7 +20,7 @@ from autograder import functions, outdir, terms
 from autograder.boundary import Reply
 from autograder.config import DEFAULT, GradeConfig
 from autograder.discover import Submission
-from autograder.judge import formulas
+from autograder.judge import explain, formulas
 from autograder.judge.checks import Case, Check
 from autograder.judge.diagnosis import diagnose, failing_functions
 from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
@@ -205,11 +205,11 @@ def grade_submission(
         near = to_vouch(outcomes, checks)
         guest.prefetch([pair for case in near.values() for pair in case.requests()])
         vouched = {check_id for check_id, case in near.items() if case.run(guest.call).passed}
-        probes = _probe(guest, failing_functions(outcomes, checks))
+        probes, reads = _probe(guest, failing_functions(outcomes, checks))
         output = guest.output()
         load_error = guest.load_error
         undefined = {} if loader is None else undefined_by_errors(loader.cells, loader.errors, guest.available)
-    outcomes, diagnoses = diagnose(outcomes, checks, probes)
+    outcomes, diagnoses = diagnose(outcomes, checks, probes, reads)
     return SubmissionResult(
         items=item_results(outcomes, checks, vouched),
         seconds=time.monotonic() - start,
@@ -221,14 +221,20 @@ def grade_submission(
     )
 
 
-def _probe(guest: Host, functions: Iterable[str]) -> dict[str, list[Reply]]:
-    """The student's replies on the fixed diagnosis probes (formulas.PROBES) of each failing function.
+def _probe(guest: Host, functions: Iterable[str]) -> tuple[dict[str, list[Reply]], dict[str, list[Reply]]]:
+    """The student's replies on the fixed diagnosis probes (formulas.PROBES) of each failing function, and
+    the guest's readings of its code (explain.requests: read, never run).
 
     Only functions that failed a check are called again, so a correct submission costs nothing extra.
     """
-    asked = {func: formulas.requests(func) for func in functions}
-    guest.prefetch([(request, (func,)) for func, requests in asked.items() for request in requests])
-    return {func: [guest.call(request, (func,)) for request in requests] for func, requests in asked.items()}
+    funcs = list(functions)
+    asked = {func: formulas.requests(func) for func in funcs}
+    read = {func: explain.requests(func) for func in funcs}
+    guest.prefetch(
+        [(request, (func,)) for table in (asked, read) for func, requests in table.items() for request in requests]
+    )
+    probes = {func: [guest.call(request, (func,)) for request in requests] for func, requests in asked.items()}
+    return probes, {func: [guest.call(request, (func,)) for request in requests] for func, requests in read.items()}
 
 
 def grade_batch(

@@ -14,7 +14,7 @@ FLOAT64_DIGITS = 14
 #: The tolerance in a student's words, written once: README, docstrings and feedback say the same.
 TOLERANCE_WORDS = (
     "a value counts as right when it is within a relative 1e-6 of the exact value (it agrees to about "
-    "6 significant digits), in every check, the identity items included: the page's rounded \"≈122\" is "
+    '6 significant digits), in every check, the identity items included: the page\'s rounded "≈122" is '
     f"122.011..., so 122 would not count, while correct float64 code agrees to about {FLOAT64_DIGITS} digits "
     f"(the reference solution is within {FLOAT64_AGREEMENT:.1e} of the exact value on every fixed case)"
 )

@@ -281,7 +281,9 @@ BIAS_CORRECT = (
         "a second one blows v̂ up again.",
         _CORRECTION_HINT + " Divide once.",
         lambda v, t, beta2=_BIAS_BETA2: _f(v) / (1 - beta2**t) ** 2,
-        at_beta2=lambda b: f"At t = 1 with beta2 = {b:g} that is another factor of 1 / (1 - beta2) = {1 / (1 - b):.4g}.",
+        at_beta2=lambda b: (
+            f"At t = 1 with beta2 = {b:g} that is another factor of 1 / (1 - beta2) = {1 / (1 - b):.4g}."
+        ),
     ),
     Misconception(
         "bias_correct.sqrt_correction",

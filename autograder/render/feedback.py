@@ -10,6 +10,7 @@ from pathlib import Path
 
 from autograder.judge import formulas
 from autograder.judge.diagnosis import Diagnosis
+from autograder.render import reading
 from autograder.render.text import at_line, md, md_block, md_code
 from autograder.results import GRADER_LOAD_ERRORS, CellError, GroupResult, ItemResult, SubmissionResult
 from autograder.rubric import TASKS_BY_ID
@@ -126,8 +127,19 @@ def diagnosis_text(found: Diagnosis, with_formula: bool = True) -> str:
     entry = found.entry
     formula = formula_text(found) if with_formula else ""
     slips = "\n".join(f"- {slip}" for slip in found.slips)
-    if entry is not None:
-        body = f"**Likely mistake: {entry.title}.** " + (formula + " " if formula else "") + entry.explanation_at(found.beta2)
+    read = reading.reading_texts(found, named=bool(entry or found.formula))
+    if (
+        read
+        and (found.reading and (found.reading.signature_differs or found.reading.confirmed))
+        and not (entry or found.formula)
+    ):
+        body = ""  # the reading names it (reading.reading_texts), or the signature explains every failure
+    elif entry is not None:
+        body = (
+            f"**Likely mistake: {entry.title}.** "
+            + (formula + " " if formula else "")
+            + entry.explanation_at(found.beta2)
+        )
         body += f"\n\nHint: {entry.hint}"
     elif found.formula:
         said = " ".join(part for part in (formula, _generated_explanation(found)) if part)
@@ -135,10 +147,12 @@ def diagnosis_text(found: Diagnosis, with_formula: bool = True) -> str:
     elif formula:
         body = f"**No single mistake matches.** {formula} {found.failing_inputs}".rstrip()
     elif found.failing_inputs and not (found.slips and "inputs of several kinds" in found.failing_inputs):
-        body = f"**No known mistake matches exactly.** {found.failing_inputs}"
+        shown = reading.outputs_text(found.func, found.ratios)
+        body = f"**What your outputs show:** {found.failing_inputs}" + (f" {shown}" if shown else "")
     else:
-        body = ""
-    return "\n\n".join(part for part in (body, slips) if part)
+        shown = reading.outputs_text(found.func, found.ratios)
+        body = f"**What your outputs show:** {shown}" if shown and not read else ""
+    return "\n\n".join(part for part in (body, *read, slips) if part)
 
 
 def undefined_text(func: str, info: CellError) -> str:

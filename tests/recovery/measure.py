@@ -83,7 +83,7 @@ def _expected_function(func, text):
 
     def run(arrays, passed):
         env = {**arrays, **{k: passed.get(k, defaults.get(k)) for k in sig.scalars}}
-        return eval(formula, NAMESPACE, env)  # noqa: S307 - our own table's formulas, not student text
+        return eval(formula, {**NAMESPACE, **env})  # noqa: S307 - our own table's formulas, not student text
 
     return run
 
