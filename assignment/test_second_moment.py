@@ -65,9 +65,13 @@ def python_slips(task):
             found.append(FLOORDIV)
         left = node.left
         first = isinstance(node.op, (ast.Add, ast.Sub)) and isinstance(left, ast.BinOp)
-        if first and PRECEDENCE not in found and (
-            isinstance(left.op, ast.Div)
-            or (isinstance(left.op, ast.Add) and isinstance(left.right, ast.Constant) and left.right.value == 1)
+        if (
+            first
+            and PRECEDENCE not in found
+            and (
+                isinstance(left.op, ast.Div)
+                or (isinstance(left.op, ast.Add) and isinstance(left.right, ast.Constant) and left.right.value == 1)
+            )
         ):
             found.append(PRECEDENCE)
     return found
