@@ -7,20 +7,22 @@ into a zero for a student.
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from autograder import outdir, terms
+import numpy as np
+
+from autograder import functions, outdir, terms
 from autograder.boundary import Reply
 from autograder.config import DEFAULT, GradeConfig
 from autograder.discover import Submission
 from autograder.errors import UsageError
-from autograder.judge import formulas
-from autograder.judge.checks import Check
+from autograder.judge import explain, formulas
+from autograder.judge.checks import Case, Check
 from autograder.judge.diagnosis import diagnose, failing_functions
 from autograder.late import NONE, LatePolicy
 from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
@@ -46,17 +48,26 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def counts_alone(check: Check) -> bool:
+def counts_alone(check: Check, vouched: Collection[str] = ()) -> bool:
     """A value check that earns its function a place on its own: one fixed call beyond the page, not passed
-    by returning an input unchanged."""
+    by returning an input unchanged, that no student could have copied. A public check's expected value is
+    in the student's own test_second_moment.py (a table of the public answers passes it), so it counts only
+    when its nearby inputs pass too (`vouched`: see `nearby`)."""
     call = check.fixed_call
-    return call is not None and not check.item.endswith(".page") and not call.passed_by_an_input
+    return (
+        call is not None
+        and (check.hidden or check.id in vouched)
+        and not check.item.endswith(".page")
+        and not call.passed_by_an_input
+    )
 
 
-def earners(outcomes: Sequence[Outcome], checks: Sequence[Any] = ()) -> set[str]:
+def earners(outcomes: Sequence[Outcome], checks: Sequence[Any] = (), vouched: Collection[str] = ()) -> set[str]:
     """The functions that earned something from their own maths: a whole value group, or a value check
-    beyond the page's inputs that returning an input would not pass. A function that raises, or returns a
-    constant, NaN, its input or a table of the page's answers, earns none (nothing for nothing)."""
+    beyond the page's inputs that returning an input would not pass and no student could copy (a hidden
+    one, or a public one whose nearby inputs pass too: `vouched`). A function that raises, or returns a
+    constant, NaN, its input or a table of the page's or the public checks' answers, earns none (nothing
+    for nothing)."""
     earned = set()
     by_id = {c.id: c for c in checks}
     for item in ITEMS:
@@ -66,14 +77,53 @@ def earners(outcomes: Sequence[Outcome], checks: Sequence[Any] = ()) -> set[str]
         groups = {g.name: [o for o in mine if o.group == g.name] for g in item.groups}
         if any(group and all(o.passed for o in group) for group in groups.values()):
             earned.add(item.task)
-        if any(o.passed and o.check in by_id and counts_alone(by_id[o.check]) for o in mine):
+        if any(o.passed and o.check in by_id and counts_alone(by_id[o.check], vouched) for o in mine):
             earned.add(item.task)
     return earned
 
 
-def item_results(outcomes: Sequence[Outcome], checks: Sequence[Any] = ()) -> tuple[ItemResult, ...]:
-    """The rubric's items, in order, each with its own outcomes (void when its function earned nothing)."""
+#: How `nearby` moves a public check's numbers: by this factor (a zero to NEARBY_ZERO), far beyond the
+#: tolerance; the same formula holds there (the same beta2, alpha and eps; t unchanged).
+NEARBY_FACTOR, NEARBY_ZERO = 1.0625, 0.015625
+
+
+def nearby(case: Case) -> Case:
+    """A public value check's call with its numbers moved a little: hidden, so no table holds its answer."""
+    kinds = [p.kind for p in functions.BY_NAME[case.func].parameters]
+
+    def moved(i: int, x: object) -> object:
+        if kinds[i] == "count" or isinstance(x, bool) or not isinstance(x, (int, float, np.ndarray)):
+            return x
+        arr = np.asarray(x, dtype=np.float64)
+        out = np.where(arr == 0, NEARBY_ZERO, arr * NEARBY_FACTOR)
+        return out if isinstance(x, np.ndarray) else float(out)
+
+    args = tuple(moved(i, a) for i, a in enumerate(case.args))
+    return replace(case, id=case.id + ".nearby", args=args, hidden=True)
+
+
+def to_vouch(outcomes: Sequence[Outcome], checks: Sequence[Check]) -> dict[str, Case]:
+    """{public check id: its `nearby` call} for the passed public value checks that would decide whether
+    their function earns anything (it earns nothing from hidden checks alone). A correct function earns
+    from its hidden checks, so it costs no extra call."""
+    by_id = {c.id: c for c in checks}
     earned = earners(outcomes, checks)
+    out = {}
+    for o in outcomes:
+        check = by_id.get(o.check)
+        call = check.fixed_call if check is not None else None
+        if check is None or call is None or check.hidden or not o.passed or call.expect != "value":
+            continue
+        if call.func not in earned and counts_alone(check, vouched=(check.id,)):
+            out[check.id] = nearby(call)
+    return out
+
+
+def item_results(
+    outcomes: Sequence[Outcome], checks: Sequence[Any] = (), vouched: Collection[str] = ()
+) -> tuple[ItemResult, ...]:
+    """The rubric's items, in order, each with its own outcomes (void when its function earned nothing)."""
+    earned = earners(outcomes, checks, vouched)
     return tuple(
         ItemResult(
             item,
@@ -154,13 +204,16 @@ def grade_submission(
         # same time budget); the checks then find their replies waiting.
         guest.prefetch([pair for check in checks for pair in check.requests()])
         outcomes = [check.run(guest.call) for check in checks]
-        probes = _probe(guest, failing_functions(outcomes, checks))
+        near = to_vouch(outcomes, checks)
+        guest.prefetch([pair for case in near.values() for pair in case.requests()])
+        vouched = {check_id for check_id, case in near.items() if case.run(guest.call).passed}
+        probes, reads = _probe(guest, failing_functions(outcomes, checks))
         output = guest.output()
         load_error = guest.load_error
         undefined = {} if loader is None else undefined_by_errors(loader.cells, loader.errors, guest.available)
-    outcomes, diagnoses = diagnose(outcomes, checks, probes)
+    outcomes, diagnoses = diagnose(outcomes, checks, probes, reads)
     return SubmissionResult(
-        items=item_results(outcomes, checks),
+        items=item_results(outcomes, checks, vouched),
         seconds=time.monotonic() - start,
         load_error=load_error,
         output=output,
@@ -170,14 +223,20 @@ def grade_submission(
     )
 
 
-def _probe(guest: Host, functions: Iterable[str]) -> dict[str, list[Reply]]:
-    """The student's replies on the fixed diagnosis probes (formulas.PROBES) of each failing function.
+def _probe(guest: Host, functions: Iterable[str]) -> tuple[dict[str, list[Reply]], dict[str, list[Reply]]]:
+    """The student's replies on the fixed diagnosis probes (formulas.PROBES) of each failing function, and
+    the guest's readings of its code (explain.requests: read, never run).
 
     Only functions that failed a check are called again, so a correct submission costs nothing extra.
     """
-    asked = {func: formulas.requests(func) for func in functions}
-    guest.prefetch([(request, (func,)) for func, requests in asked.items() for request in requests])
-    return {func: [guest.call(request, (func,)) for request in requests] for func, requests in asked.items()}
+    funcs = list(functions)
+    asked = {func: formulas.requests(func) for func in funcs}
+    read = {func: explain.requests(func) for func in funcs}
+    guest.prefetch(
+        [(request, (func,)) for table in (asked, read) for func, requests in table.items() for request in requests]
+    )
+    probes = {func: [guest.call(request, (func,)) for request in requests] for func, requests in asked.items()}
+    return probes, {func: [guest.call(request, (func,)) for request in requests] for func, requests in read.items()}
 
 
 def grade_batch(

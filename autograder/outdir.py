@@ -40,7 +40,7 @@ from autograder.errors import UsageError
 from autograder.late import NONE, PERIOD, LatePolicy, timestamp
 from autograder.render import feedback, gradebook, gradescope
 from autograder.results import STATUSES, GradebookRow, SubmissionResult
-from autograder.rubric import ITEMS
+from autograder.rubric import GRADING_MODEL, ITEMS
 
 GRADES = "grades.csv"
 RECORD = "record.json"
@@ -86,8 +86,10 @@ def _create(tmp: Path) -> int:
 
 
 def rubric_key() -> list[object]:
-    """The rubric a record was graded on: item ids, points and check groups, in order."""
-    return [[item.id, item.points, [[g.name, g.points] for g in item.groups]] for item in ITEMS]
+    """The rubric a record was graded on: the grading model's version, then item ids, points and check
+    groups, in order. A record of another model is graded again by --resume."""
+    items: list[object] = [[item.id, item.points, [[g.name, g.points] for g in item.groups]] for item in ITEMS]
+    return [["grading model", GRADING_MODEL], *items]
 
 
 @dataclass(frozen=True)
