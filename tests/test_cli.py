@@ -155,7 +155,7 @@ def test_every_student_gets_a_feedback_page_with_each_items_result_and_points(gr
             scores[ITEM_OF_NUMBER[t["number"]]] = scores.get(ITEM_OF_NUMBER[t["number"]], 0) + t["score"]
         for item in ITEMS:
             assert f"| {item.title} | {scores[item.id]} / {item.points} |" in text, (student, item.id)
-    assert "not implemented yet" in (out / "stub" / "feedback.md").read_text(encoding="utf-8")
+    assert "not written yet" in (out / "stub" / "feedback.md").read_text(encoding="utf-8")
 
 
 def test_grading_again_with_the_out_folder_inside_the_class_folder_adds_no_student(tmp_path):

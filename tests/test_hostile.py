@@ -242,11 +242,17 @@ def test_isolation_os_without_root_is_a_usage_error_and_auto_falls_back_to_basic
         (work / "solutions").mkdir(mode=0o755)
         _readable_by_all(ROOT / "solutions" / "second_moment.py", work / "solutions" / "second_moment.py")
         as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", *_python_for_nobody(work)]
+        # A normal user has a home of their own, where the gradebook's signing key is kept (not root's).
+        home = work / "home"
+        home.mkdir()
+        os.chmod(home, 0o777)
+        env = {k: v for k, v in os.environ.items() if k != "XDG_STATE_HOME"} | {"HOME": str(home)}
         refused = subprocess.run(
             as_nobody + ["grade", str(students), "--out", str(work / "out"), "--isolation", "os"],
             capture_output=True,
             text=True,
             cwd=work,
+            env=env,
         )
         assert refused.returncode == 2
         assert "isolation 'os' needs root" in refused.stderr
@@ -255,6 +261,7 @@ def test_isolation_os_without_root_is_a_usage_error_and_auto_falls_back_to_basic
             capture_output=True,
             text=True,
             cwd=work,
+            env=env,
         )
         assert done.returncode == 0, done.stderr
         assert "isolation: basic:" in done.stdout

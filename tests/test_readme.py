@@ -249,12 +249,18 @@ def test_every_command_block_of_the_readme_and_docs_runs_as_written_in_a_fresh_c
     # What the commands were for: the gradebooks, each LMS round trip, the report and the zip exist.
     assert "status" in (clone / "graded" / "grades.csv").read_text().splitlines()[0]
     assert (clone / "canvas-import.csv").is_file() and (clone / "autograder.zip").is_file()
-    assert (clone / "graded" / "report.html").is_file() and (clone / "gradescope-graded" / "report.html").is_file()
+    assert (clone / "graded-report" / "report.html").is_file() and (
+        clone / "gradescope-graded" / "report.html"
+    ).is_file()
     assert "ann" in (clone / "graded-notebooks" / "grades.csv").read_text()
     uploaded = csv.DictReader((clone / "moodle-upload.csv").open(encoding="utf-8"))
-    filled = {row["Identifier"].removeprefix("Participant ") for row in uploaded if row["Grade"]}
-    sent_code = {e.lms_id for e in roster.read(clone / "moodle-subs" / "roster.csv") if e.file}
-    assert filled == sent_code != set()  # a grade for each participant who sent code, none for the others
+    grades = {row["Identifier"].removeprefix("Participant "): row["Grade"] for row in uploaded}
+    entries = roster.read(clone / "moodle-subs" / "roster.csv")
+    sent_code = {e.lms_id for e in entries if e.file}
+    no_code = {e.lms_id for e in entries if not e.file}
+    assert sent_code and no_code  # the example has both
+    # a grade for each participant who sent code, and 0 (not a blank) for one who sent none: missing work
+    assert all(grades[i] for i in sent_code) and {grades[i] for i in no_code} == {"0"}
     groups = {e.group for e in roster.read(clone / "gradescope-subs" / "roster.csv")}
     assert len(groups - {""}) == 1  # the example's group of two shares one group id
     assert ran >= 30

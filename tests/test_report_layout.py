@@ -10,8 +10,9 @@ import subprocess
 
 import pytest
 
-from autograder import cli, formulas
-from autograder.misconceptions import BY_ID
+from autograder import cli
+from autograder.judge import formulas
+from autograder.judge.misconceptions import BY_ID
 from autograder.report import CHARTS, RARE, charts
 from autograder.rubric import ITEMS
 from tests.conftest import ROOT, SUBMISSIONS

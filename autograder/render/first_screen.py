@@ -42,6 +42,12 @@ def unwritten(result: SubmissionResult, func: str) -> bool:
     return all(stub(o) for o in calls)
 
 
+def absent(result: SubmissionResult, func: str) -> bool:
+    """Whether the file has no function of that name at all (every call found none), rather than the stub."""
+    calls = [o.returned for o in _outcomes(result, func) if isinstance(o.returned, dict)]
+    return bool(calls) and all(returned.get("status") == "missing" for returned in calls)
+
+
 def status(result: SubmissionResult, func: str) -> str:
     items = [r for r in result.items if r.item.task == func]
     if all(r.passed for r in items):
@@ -143,6 +149,8 @@ def function_line(result: SubmissionResult, func: str, visible_only: bool = Fals
         return head + "right."
     if visible_only and state == WRONG and _visible_passed(result, func):
         return head + "passes its public checks; the hidden checks show after the due date."
+    if state == UNWRITTEN and absent(result, func):
+        return head + f"not written yet: your file has no function named {func}; add it with the stub's signature."
     if state == UNWRITTEN:
         return head + "not written yet (it still raises NotImplementedError): write it where it says YOUR CODE HERE."
     return head + "wrong: " + mistake_line(result.diagnosis_for(func), func, error_line(result, func))
