@@ -466,22 +466,8 @@ def _render(tree: Tree) -> tuple[str, int]:
 def differences(page: Tree, student: Tree) -> list[tuple[str, str]]:
     """[(the page's part, the student's part)], smallest differing parts first found."""
     pairs: list[tuple[Tree, Tree]] = []
-    _diff(page, student, pairs)
+    formulas.diff_parts(page, student, pairs)
     return [(render(a), render(b)) for a, b in pairs]
-
-
-def _diff(a: Tree, b: Tree, out: list[tuple[Tree, Tree]]) -> None:
-    if a == b:
-        return
-    if a[0] == b[0] and len(a) == len(b) and a[0] not in ("var", "const"):
-        for x, y in zip(a[1:], b[1:]):
-            if isinstance(x, tuple) and isinstance(y, tuple):
-                _diff(x, y, out)
-            elif x != y:
-                out.append((a, b))
-                return
-        return
-    out.append((a, b))
 
 
 #: The page's formulas as trees of this module (the formula search's, which use the same node names).
