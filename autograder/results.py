@@ -286,7 +286,8 @@ class GradebookRow:
     """One student's row of grades.csv: all the gradebook keeps of a result once its files are written.
 
     `items` maps each rubric item id the student was graded on to the points scored. `late` is "yes", "no"
-    or "" (unknown): it comes from the roster, never from grading.
+    or "" (unknown), and `submitted` the submission's time (ISO 8601, or "" when unknown): they come from
+    the roster, never from grading, and the late policy (autograder/late.py) reads them.
     """
 
     student: str
@@ -295,10 +296,13 @@ class GradebookRow:
     items: Mapping[str, float]
     status: Status
     late: str = ""
+    submitted: str = ""
 
     @classmethod
-    def of(cls, result: SubmissionResult, late: str = "") -> GradebookRow:
-        return cls(result.student, result.score, result.max_score, result.scores_by_item(), status_of(result), late)
+    def of(cls, result: SubmissionResult, late: str = "", submitted: str = "") -> GradebookRow:
+        return cls(
+            result.student, result.score, result.max_score, result.scores_by_item(), status_of(result), late, submitted
+        )
 
     def passed(self, item: RubricItem) -> bool:
         """Whether the student scored the item's full points."""

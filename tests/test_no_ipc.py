@@ -176,11 +176,17 @@ def test_a_grader_run_by_an_unprivileged_user_keeps_its_submissions_off_that_use
         students.mkdir(mode=0o755)
         (students / "ta_sockets.py").write_text(_student(services.private, services.public, services.abstract))
         as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", *_python_for_nobody(work)]
+        # A normal user has a home of their own, where the gradebook's signing key is kept (not root's).
+        home = work / "home"
+        home.mkdir()
+        os.chmod(home, 0o777)
+        env = {k: v for k, v in os.environ.items() if k != "XDG_STATE_HOME"} | {"HOME": str(home)}
         done = subprocess.run(
             as_nobody + ["grade", str(students), "--out", str(work / "out"), "--timeout", "5"],
             capture_output=True,
             text=True,
             cwd=work,
+            env=env,
         )
         assert done.returncode == 0, done.stderr
         assert "isolation: basic:" in done.stdout

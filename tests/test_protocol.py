@@ -1,4 +1,4 @@
-"""The grader trusts nothing from the sandbox: every reply is checked against sandbox/protocol.py, and a
+"""The grader trusts nothing from the sandbox: every reply is checked against sandbox/guest/protocol.py, and a
 forged, malformed or oversized one costs that student that call, never the batch."""
 
 import json

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
 from typing import Any, NotRequired, TextIO, TypedDict
 
-from . import protocol
+from . import protocol, reading
 
 MAX_ELEMENTS = 10_000  # no probe needs more; a larger answer is reported by size, not sent
 
@@ -142,6 +142,7 @@ class Guest:
             protocol.GuestOp.UNROLL: self.op_unroll,
             protocol.GuestOp.EXEC_CELL: self.op_exec_cell,
             protocol.GuestOp.FUNCTIONS: self.op_functions,
+            protocol.GuestOp.READ: self.op_read,
         }
 
     def decode(self, x: object) -> object:
@@ -242,6 +243,20 @@ class Guest:
         except BaseException as err:  # any failure of student code is reported as data
             return protocol.error_reply(self.describe_error(err))
         return protocol.ok_reply(values=values)
+
+    def op_read(self, request: protocol.Message) -> protocol.Message:
+        """The formula a function returns, read from its source without running it (sandbox/guest/reading.py)."""
+        found = reading.read(self.module, request["func"], request["known"])
+        try:
+            protocol.check_reading(found)  # a reading the grader would refuse is no reading at all
+        except protocol.ProtocolError as err:
+            found = {
+                "params": [],
+                "tree": None,
+                "why": f"the reading is not one the grader takes: {err}"[:300],
+                "source": "",
+            }
+        return protocol.ok_reply(reading=found)
 
     def op_exec_cell(self, request: protocol.Message) -> protocol.Message:
         """Run one notebook cell in the module the notebook builds up (created by the first cell)."""
