@@ -28,12 +28,16 @@ LEVELS = [
 ]
 
 
-def _grade(level, files, *, timeout=5.0, jobs=1, memory=None):
+def _grade(level, files, *, timeout=5.0, jobs=1, memory=None, wrap=(), isolation=False):
     """{student: (score, what it printed)} for `files` graded together at `level` ("nobody": level basic,
-    the grader run by the user nobody through the CLI)."""
+    the grader run by the user nobody through the CLI, under the command `wrap` if given), with the
+    isolation line third if `isolation`."""
     if level != "nobody":
         config = GradeConfig(timeout=timeout, jobs=jobs, isolation=level, memory_mb=memory or DEFAULT.memory_mb)
-        return {r.student: (r.score, r.output) for r in grade_batch(discover(files), config)}
+        return {
+            r.student: (r.score, r.output) + ((r.isolation,) if isolation else ())
+            for r in grade_batch(discover(files), config)
+        }
     work = Path(tempfile.mkdtemp(prefix="adam-hw-nobody-budget-"))
     try:
         os.chmod(work, 0o777)
@@ -41,7 +45,8 @@ def _grade(level, files, *, timeout=5.0, jobs=1, memory=None):
         students.mkdir(mode=0o755)
         for path in files:
             _readable_by_all(path, students / path.name)
-        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", *_python_for_nobody(work)]
+        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", *wrap]
+        as_nobody += _python_for_nobody(work)
         home = work / "home"  # a normal user's home, where the gradebook's signing key is kept
         home.mkdir()
         os.chmod(home, 0o777)
@@ -60,6 +65,8 @@ def _grade(level, files, *, timeout=5.0, jobs=1, memory=None):
         for path in files:
             results = json.loads((work / "out" / path.stem / "results.json").read_text())
             found[path.stem] = (results["score"], results["output"])
+            if isolation:
+                found[path.stem] += (results["extra_data"]["isolation"],)
         return found
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -80,7 +80,9 @@ class LimitGroups:
         """{controller: folder} of a new group for sandbox `slot`'s guests (empty where none is allowed)."""
         folders: dict[str, str] = {}
         for controller, base in self.bases.items():
-            folder = base / f"slot-{slot}"
+            # Named by this object too: two pools in one grader process each count their slots from 1, and
+            # one's close() must not remove the other's (empty between guests) group.
+            folder = base / f"slot-{slot}-{id(self):x}"
             folder.mkdir(exist_ok=True)
             if folder not in self._slots:
                 self._slots.append(folder)
