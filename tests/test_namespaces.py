@@ -79,7 +79,9 @@ def test_where_user_namespaces_are_refused_level_basic_says_so_and_what_still_ho
         shutil.rmtree(folder, ignore_errors=True)
     score, output, isolation = got["look_around"]
     assert score == 100
-    assert "no namespaces: user namespaces refused (No space left on device; user.max_user_namespaces is 0)" in isolation
+    assert (
+        "no namespaces: user namespaces refused (No space left on device; user.max_user_namespaces is 0)" in isolation
+    )
     assert "what still holds: Landlock, seccomp" in isolation and "seccomp: no network" in isolation
     assert "memfd_create is refused" in isolation
     seen, _, _ = SAW.search(output).groups()

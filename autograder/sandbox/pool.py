@@ -243,6 +243,7 @@ class SandboxProcess:
         cgroup: str | None = None,
         limit_groups: dict[str, str] | None = None,
         cpus: list[int] | None = None,
+        namespaces: bool = True,
     ) -> None:
         self.level = level
         self.cgroup = cgroup  # its cgroup.procs (cpu.py: an equal CPU share), or None
@@ -269,7 +270,7 @@ class SandboxProcess:
             "landlock_rules": rules,
             "seccomp": filtered,
             "cgroup": cgroup,
-            "namespaces": level == "basic",
+            "namespaces": level == "basic" and namespaces,
             "cpus": cpus,
             "limit_groups": dict(limit_groups or {}),
         }
@@ -469,6 +470,8 @@ class SandboxPool:
         self._groups: cpu.CpuGroups | None = None  # made with the first sandbox
         self._limits: limits.LimitGroups | None = None  # likewise
         self._live: list[SandboxProcess] = []  # every sandbox started and not yet closed: their CPUs
+        # Level basic's namespaces: tried until one failed to come up in them (why, then)
+        self._namespaces_failed = ""
         self._made = 0  # sandboxes started: each gets its own cgroup
         atexit.register(self.close)
 
@@ -512,9 +515,19 @@ class SandboxPool:
         sandbox = self.acquire("basic")
         try:
             sandbox.wait_ready()
-        finally:
-            self.release(sandbox)
-        why = sandbox.without_namespaces
+        except SandboxLost as err:
+            # A kernel that lets the user namespace be made but not used (AppArmor's restriction leaves it
+            # without capabilities, so nothing can be mounted): every later sandbox goes without.
+            sandbox.close()
+            self._namespaces_failed = f"namespaces made but unusable: {err}"[:300]
+            with self._lock:
+                stale, self._idle["basic"] = self._idle["basic"], []
+            for other in stale:
+                other.close()
+            sandbox = self.acquire("basic")
+            sandbox.wait_ready()
+        self.release(sandbox)
+        why = self._namespaces_failed or sandbox.without_namespaces
         if not why:
             return "basic", DESCRIPTIONS["basic-root-ns" if root else "basic-ns"]
         return "basic", DESCRIPTIONS["basic-root" if root else "basic"].format(why=why)
@@ -548,7 +561,11 @@ class SandboxPool:
             self._made += 1
             slot = self._made
         sandbox = SandboxProcess(
-            level, cgroup=groups.create(slot), limit_groups=budgets.create(slot), cpus=self._pick_cpus()
+            level,
+            cgroup=groups.create(slot),
+            limit_groups=budgets.create(slot),
+            cpus=self._pick_cpus(),
+            namespaces=not self._namespaces_failed,
         )
         with self._lock:
             self._live.append(sandbox)
