@@ -20,6 +20,7 @@ from autograder.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:  # the commands import what they use when they run: `adam-hw --help` stays quick
     from autograder.discover import Submission
+    from autograder.grading import ClassRun
     from autograder.late import LatePolicy
     from autograder.terms import Term
 
@@ -192,9 +193,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if tty:
         sys.stderr.write("\n")
     print(summary.render(run.rows, out, level, run.seconds, run.kept_students))
-    print(
-        f"grades.csv lists {len(run.gradebook)} students: this run's {len(run.rows)} and any graded earlier into {out}"
-    )
+    if not run.gradebook_error:
+        print(
+            f"grades.csv lists {len(run.gradebook)} students: this run's {len(run.rows)} and any graded earlier into {out}"
+        )
+    for student, why in run.unwritten:
+        print(f"note: {student}: {why}")
     if unlisted:
         print(f"not on the roster, graded all the same: {', '.join(unlisted)}")
     for note in run.notes:
@@ -203,7 +207,23 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"resumed: {run.kept} kept from the earlier run, {run.graded} graded now")
     if run.policy != "none":
         print(f"late policy: {run.policy} (grades.csv's final_score; see docs/late-policy.md)")
+    if run.gradebook_error or run.unwritten:
+        print(f"adam-hw: {_disk_line(run, out)}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _disk_line(run: "ClassRun", out: Path) -> str:
+    """The one line that closes a run the disk refused: what was not written, and the fix."""
+    students = [student for student, _ in run.unwritten]
+    shown = ", ".join(students[:5]) + (f" and {len(students) - 5} more" if len(students) > 5 else "")
+    parts = []
+    if run.gradebook_error:
+        parts.append(f"{run.gradebook_error}; the previous grades.csv is intact")
+    if students:
+        where = "" if run.gradebook_error else "; grades.csv lists them as grader error"
+        parts.append(f"the files of {shown} could not be written to {out}{where}")
+    return "; ".join(parts) + f": {run.disk_fix}, then run the same command with --resume"
 
 
 def cmd_collect(args: argparse.Namespace) -> int:

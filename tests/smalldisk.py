@@ -49,7 +49,9 @@ def pages(folder: Path) -> int:
 def small_disk(where: Path, size_kb: int) -> Iterator[SmallDisk]:
     where.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
-        made = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(where)], capture_output=True)
+        made = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(where)], capture_output=True
+        )
         if made.returncode != 0:
             pytest.skip(f"cannot mount a tmpfs as root here: {made.stderr.decode().strip()}")
         try:

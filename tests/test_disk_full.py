@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,7 @@ def test_a_disk_that_fills_mid_batch_costs_only_the_unwritten_student_and_resume
                 "cy": "graded",
                 "dee": "grader error",
             }
-        assert not [p for p in out.rglob("*.tmp")]  # no half-written file left behind
+        assert not list(out.rglob("*.tmp"))  # no half-written file left behind
 
         disk.make_room()
         again = adam_hw("grade", subs, "--out", out, "--resume")
@@ -134,7 +135,7 @@ def test_an_io_error_on_one_students_file_costs_that_student_a_grader_error_row(
     assert {r.student: r.status for r in run.gradebook}["bob"] == "grader error"
     assert "Input/output error" in run.unwritten[0][1]
     assert rows(out)["bob"]["status"] == "grader error" and rows(out)["ann"]["status"] == "graded"
-    assert not [p for p in out.rglob("*.tmp")]
+    assert not list(out.rglob("*.tmp"))
 
 
 def test_an_io_error_on_grades_csv_leaves_the_previous_one_intact_and_exits_2_naming_the_fix(
@@ -150,8 +151,82 @@ def test_an_io_error_on_grades_csv_leaves_the_previous_one_intact_and_exits_2_na
     assert code == 2
     assert "\n" not in err and "Input/output error" in err and "--resume" in err and "grades.csv" in err
     assert (out / "grades.csv").read_bytes() == before
-    assert not [p for p in out.rglob("*.tmp")]
+    assert not list(out.rglob("*.tmp"))
     monkeypatch.undo()
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     assert cli.main(["grade", str(subs), "--out", str(out), "--jobs", "1", "--resume"]) == 0
     assert sorted(rows(out)) == ["ann", "bob", "cy", "dee"]
+
+
+#: A classmate who fills the temporary folder the sandboxes share at level basic (the attack: 1 GB
+#: fallocate'd in /tmp), holds it full a while, then passes every check.
+HOG = (
+    "import os, tempfile, time\n"
+    "try:\n"
+    "    with open(os.path.join(tempfile.gettempdir(), 'fill'), 'wb') as f:\n"
+    "        while True:\n"
+    "            f.write(bytes(1 << 20))\n"
+    "except OSError:\n"
+    "    pass\n"
+    "time.sleep(2)\n"
+)
+
+#: Inside a mount namespace of its own: /tmp becomes a 3 MB tmpfs holding the gradebook too, then the grader
+#: runs (without root: back as the user it was, in a nested user namespace). What it wrote is copied out.
+FULL_TMP = """
+mount -t tmpfs -o size=3m tmpfs /tmp || exit 99
+shift
+XDG_STATE_HOME="$RESULT/state" ADAM_HW_CACHE="$CACHE" "$@" > "$RESULT/stdout" 2> "$RESULT/stderr"
+echo $? > "$RESULT/rc"
+cp -r /tmp/graded "$RESULT/graded"
+"""
+
+
+def test_a_classmate_filling_the_shared_tmp_at_basic_costs_rows_never_the_run(tmp_path):
+    # Outside /tmp, which the run replaces: the class, the formula space (copied) and what the run leaves.
+    work = Path(tempfile.mkdtemp(dir="/var/tmp", prefix="adam-hw-fulltmp-"))
+    try:
+        subs = work / "subs"
+        shutil.copytree(CLASS, subs)
+        (subs / "bo.py").write_text(HOG + (ROOT / "solutions" / "second_moment.py").read_text(), encoding="utf-8")
+        shutil.copytree(os.environ["ADAM_HW_CACHE"], work / "cache")
+        (work / "result").mkdir()
+        grade = [str(ADAM_HW), "grade", str(subs), "--out", "/tmp/graded", "--isolation", "basic", "--jobs", "2"]
+        if os.geteuid() == 0:
+            wrap = ["unshare", "--mount", "--propagation", "private"]
+        else:
+            back = ["unshare", "--user", f"--map-user={os.getuid()}", f"--map-group={os.getgid()}", "--"]
+            wrap, grade = ["unshare", "--user", "--map-root-user", "--mount"], back + grade
+        env = {**os.environ, "RESULT": str(work / "result"), "CACHE": str(work / "cache")}
+        ran = subprocess.run([*wrap, "sh", "-c", FULL_TMP, "sh", "-", *grade], env=env, timeout=300, capture_output=True)
+        if ran.returncode == 99:
+            pytest.skip(f"cannot mount a tmpfs over /tmp here: {ran.stderr.decode().strip()}")
+        result = work / "result"
+        stderr = (result / "stderr").read_text()
+        assert "Traceback" not in stderr
+        assert (result / "rc").read_text().strip() == "2", stderr
+        assert "\n" not in stderr.strip() and "--resume" in stderr
+        table = rows(result / "graded")
+        assert sorted(table) == ["ann", "bo", "bob", "cy", "dee"]  # the batch finished: a row for everyone
+        status = {s: r["status"] for s, r in table.items()}
+        assert set(status.values()) <= {"graded", "grader error"} and "grader error" in status.values()
+        assert all(table[s]["score"] == "100" for s in ("ann", "bo") if status[s] == "graded")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_a_grader_error_row_is_never_exported_as_a_grade_nor_charted_in_a_report(tmp_path):
+    from autograder import lms
+    from autograder.errors import UsageError
+    from autograder.report.data import read_grades
+    from autograder.results import GradebookRow
+
+    out = tmp_path / "graded"
+    outdir.write_gradebook(out, unwritten={"bob": GradebookRow.unwritten("bob")})
+    assert rows(out)["bob"]["score"] == "" and rows(out)["bob"]["final_score"] == ""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student,lms_id\nbob,7\n", encoding="utf-8")
+    grades = lms.graded_scores(out, roster)
+    assert grades.scores == {} and grades.ungraded == ["bob"]  # left as it was in the LMS, and said so
+    with pytest.raises(UsageError, match="bob has status grader error.*--resume"):
+        read_grades(out / "grades.csv")

@@ -219,7 +219,7 @@ def graded_scores(graded: str | Path, roster_path: str | Path, blank_missing: bo
         row = rows.get(e.student)
         if not e.lms_id:
             raise UsageError(f"--roster: {roster_path}: student {e.student!r} has no lms_id to match the LMS's file by")
-        if row is None:
+        if row is None or row.get("status") == "grader error":  # no grade yet (a grader error: see grade --resume)
             grades.ungraded.append(e.student)
             continue
         if row.get("status") == "no file found":
