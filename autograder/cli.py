@@ -19,6 +19,8 @@ from autograder.config import DEFAULT, ISOLATIONS, GradeConfig
 from autograder.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:  # the commands import what they use when they run: `adam-hw --help` stays quick
+    from zoneinfo import ZoneInfo
+
     from autograder.discover import Submission
     from autograder.grading import ClassRun
     from autograder.late import LatePolicy
@@ -123,7 +125,8 @@ def _check_late(
         shown = ", ".join(timeless[:5]) + (f" and {len(timeless) - 5} more" if len(timeless) > 5 else "")
         raise UsageError(
             f"--late {args.late} needs the submission time of every student who may be late, and --roster gives "
-            f"none for {shown} (Canvas download names carry only late_): add a submitted column "
+            f"none for {shown} (Canvas download names carry only late_; Moodle's come from `collect moodle --worksheet "
+            "--lms-timezone`): add a submitted column "
             "(ISO 8601, e.g. 2027-02-01T23:59-08:00), or use --late zero"
         )
 
@@ -229,7 +232,8 @@ def _disk_line(run: "ClassRun", out: Path) -> str:
 def cmd_collect(args: argparse.Namespace) -> int:
     from autograder import lms, roster
 
-    entries, notes = lms.collect(args.lms, Path(args.src), _out_folder(args.out))
+    zone = _time_zone(args.lms_timezone) if args.lms_timezone else None
+    entries, notes = lms.collect(args.lms, Path(args.src), _out_folder(args.out), args.worksheet, zone)
     for note in notes:
         print(f"note: {note}")
     print(f"{roster.collected(entries, args.out)}; roster: {Path(args.out) / 'roster.csv'}")
@@ -238,6 +242,18 @@ def cmd_collect(args: argparse.Namespace) -> int:
     words = ["grade", f"{args.out}", "--roster", str(out / "roster.csv"), "--out", f"{graded}/"]
     print(f"next: {_this_command()} {shlex.join(words)}")
     return 0
+
+
+def _time_zone(name: str) -> "ZoneInfo":
+    """--lms-timezone's zone, by its IANA name; UsageError naming the flag otherwise."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"--lms-timezone: no time zone named {name!r} (give an IANA name, e.g. Europe/London or America/New_York)"
+        ) from None
 
 
 def _this_command() -> str:
@@ -502,6 +518,18 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("lms", choices=("canvas", "moodle", "gradescope"), help="which LMS the download is from")
     collect.add_argument("src", metavar="SRC", help="the download: a .zip file or the folder it unpacks to")
     collect.add_argument("--out", required=True, metavar="DIR", help="where the student folders and roster.csv go")
+    collect.add_argument(
+        "--worksheet",
+        metavar="CSV",
+        help="moodle: the assignment's grading worksheet, whose 'Last modified (submission)' gives roster.csv's "
+        "submitted times (read only with --lms-timezone; see docs/late-policy.md)",
+    )
+    collect.add_argument(
+        "--lms-timezone",
+        metavar="ZONE",
+        help="moodle: the time zone the worksheet's times are in (your Moodle profile's when you downloaded it), "
+        "as an IANA name, e.g. Europe/London",
+    )
     collect.set_defaults(run=cmd_collect)
 
     export = sub.add_parser("export", help="fill the LMS's own gradebook export with the grades, for re-import")

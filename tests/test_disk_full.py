@@ -198,7 +198,9 @@ def test_a_classmate_filling_the_shared_tmp_at_basic_costs_rows_never_the_run(tm
             back = ["unshare", "--user", f"--map-user={os.getuid()}", f"--map-group={os.getgid()}", "--"]
             wrap, grade = ["unshare", "--user", "--map-root-user", "--mount"], back + grade
         env = {**os.environ, "RESULT": str(work / "result"), "CACHE": str(work / "cache")}
-        ran = subprocess.run([*wrap, "sh", "-c", FULL_TMP, "sh", "-", *grade], env=env, timeout=300, capture_output=True)
+        ran = subprocess.run(
+            [*wrap, "sh", "-c", FULL_TMP, "sh", "-", *grade], env=env, timeout=300, capture_output=True
+        )
         if ran.returncode == 99:
             pytest.skip(f"cannot mount a tmpfs over /tmp here: {ran.stderr.decode().strip()}")
         result = work / "result"
@@ -228,5 +230,5 @@ def test_a_grader_error_row_is_never_exported_as_a_grade_nor_charted_in_a_report
     roster.write_text("student,lms_id\nbob,7\n", encoding="utf-8")
     grades = lms.graded_scores(out, roster)
     assert grades.scores == {} and grades.ungraded == ["bob"]  # left as it was in the LMS, and said so
-    with pytest.raises(UsageError, match="bob has status grader error.*--resume"):
+    with pytest.raises(UsageError, match=r"bob has status grader error.*--resume"):
         read_grades(out / "grades.csv")
