@@ -23,7 +23,7 @@ from autograder.boundary import Reply
 from autograder.config import DEFAULT, GradeConfig
 from autograder.discover import Submission
 from autograder.errors import DiskError, UsageError
-from autograder.judge import explain, formulas
+from autograder.judge import explain, formulas, loading
 from autograder.judge.checks import Case, Check
 from autograder.judge.diagnosis import diagnose, failing_functions
 from autograder.late import NONE, LatePolicy
@@ -38,7 +38,7 @@ from autograder.results import (
     empty_items,
     grader_load_error,
 )
-from autograder.rubric import ITEMS
+from autograder.rubric import FUNCTIONS, ITEMS
 from autograder.sandbox.host import GuestStartError, Host, isolation
 from autograder.sandbox.pool import SandboxPool, default_pool
 
@@ -201,7 +201,7 @@ def grade_submission(
             )
     loader = None if cells is None else CellReplay(cells)
     # The guest gets the bytes that were checked and hashed, not the path opened again.
-    with host(submission.path, config, loader=loader, pool=pool, data=data, hand_back=hand_back) as guest:
+    with host(submission.path, config, FUNCTIONS, loader=loader, pool=pool, data=data, hand_back=hand_back) as guest:
         # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
         guest.prefetch([pair for check in checks for pair in check.requests()])
@@ -210,9 +210,13 @@ def grade_submission(
         guest.prefetch([pair for case in near.values() for pair in case.requests()])
         vouched = {check_id for check_id, case in near.items() if case.run(guest.call).passed}
         probes, reads = _probe(guest, failing_functions(outcomes, checks))
-        output = guest.output()
-        load_error = guest.load_error
-        undefined = {} if loader is None else undefined_by_errors(loader.cells, loader.errors, guest.available)
+        output = guest.output(loading.cell_note)
+        load_error = None if guest.load_error is None else loading.load_error(guest.load_error)
+        undefined = (
+            {}
+            if loader is None
+            else undefined_by_errors(loader.cells, loading.cell_errors(loader.errors), guest.available)
+        )
     outcomes, diagnoses = diagnose(outcomes, checks, probes, reads)
     return SubmissionResult(
         items=item_results(outcomes, checks, vouched),
@@ -297,8 +301,8 @@ def grade_batch(
 
 
 #: Where a sandbox at level basic makes each guest's folder, the student's file copied in first
-#: (sandbox/forker.py: the temporary folder of pool.ENV, which names none), and the room below which a
-#: guest that could not start is put down to that disk being full.
+#: (sandbox/guest/mounts.setup_basic: the temporary folder of pool.ENV, which names none), and the room
+#: below which a guest that could not start is put down to that disk being full.
 SANDBOX_TMP, SANDBOX_ROOM = "/tmp", 1 << 20
 
 
