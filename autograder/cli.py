@@ -186,10 +186,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
             submitted=times,
             policy=policy,
         )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         done_now = len(list(out.glob("*/record.json")))
+        unwritten = [n for n in getattr(stop, "__notes__", ()) if n.startswith(grading.GRADEBOOK_UNWRITTEN)]
+        where = f"but {unwritten[0]} (the previous one is intact)" if unwritten else "and in its grades.csv"
         print(
-            f"\nadam-hw: interrupted; {done_now} students' results are written in {out} (and in its grades.csv): "
+            f"\nadam-hw: interrupted; {done_now} students' results are written in {out} ({where}): "
             "run the same command with --resume to grade the rest",
             file=sys.stderr,
         )

@@ -282,8 +282,8 @@ def grade_batch(
             at = index.pop(future)
             try:
                 result = future.result()  # a grader bug re-raises here and stops the batch loudly
-            except GuestStartError:
-                full = sandbox_disk_full() if on_disk_error else None
+            except GuestStartError as err:
+                full = sandbox_disk_full(err.no_room) if on_disk_error else None
                 if on_disk_error is None or full is None:
                     raise
                 on_disk_error(submissions[at], full)
@@ -300,20 +300,25 @@ def grade_batch(
     return kept
 
 
+#: The note an exception that stopped grade_class carries when grades.csv could not be written after it.
+GRADEBOOK_UNWRITTEN = "grades.csv was not rewritten"
+
+
 #: Where a sandbox at level basic makes each guest's folder, the student's file copied in first
 #: (sandbox/guest/mounts.setup_basic: the temporary folder of pool.ENV, which names none), and the room
 #: below which a guest that could not start is put down to that disk being full.
 SANDBOX_TMP, SANDBOX_ROOM = "/tmp", 1 << 20
 
 
-def sandbox_disk_full() -> DiskError | None:
-    """A DiskError when the sandboxes' temporary folder is (nearly) full, as a classmate's file can fill it at
-    level basic: a guest that then cannot start is the disk's fault, not a bug of the grader's. Else None."""
+def sandbox_disk_full(said: bool = False) -> DiskError | None:
+    """A DiskError when a guest could not start for a full disk, as a classmate's file can fill the
+    sandboxes' temporary folder at level basic: the disk's fault, not a bug of the grader's. `said`: the
+    guest said so (GuestStartError.no_room); else it counts when that folder is (nearly) full now. Else None."""
     try:
         st = os.statvfs(SANDBOX_TMP)
     except OSError:
-        return None
-    if st.f_bavail * st.f_frsize >= SANDBOX_ROOM:
+        st = None
+    if not said and (st is None or st.f_bavail * st.f_frsize >= SANDBOX_ROOM):
         return None
     full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     return DiskError(f"{SANDBOX_TMP} (where the sandbox copies the student's file)", full)
@@ -464,6 +469,16 @@ def grade_class(
     gradebook: list[GradebookRow] = []
     notes: list[str] = []
     gradebook_error: DiskError | None = None
+
+    def write_gradebook() -> None:
+        nonlocal gradebook, notes, gradebook_error
+        try:
+            gradebook, notes = outdir.write_gradebook(
+                out, policy=policy, unwritten={student: rows[student] for student in failed}
+            )
+        except DiskError as err:  # the previous grades.csv is intact (atomic_write)
+            gradebook_error = err
+
     try:
         grade_batch(
             todo,
@@ -474,13 +489,12 @@ def grade_class(
             pool=pool,
             on_disk_error=lambda sub, err: unwritten(sub.student, err),
         )
-    finally:
-        try:
-            gradebook, notes = outdir.write_gradebook(
-                out, policy=policy, unwritten={student: rows[student] for student in failed}
-            )
-        except DiskError as err:  # the previous grades.csv is intact (atomic_write)
-            gradebook_error = err
+    except BaseException as stopped:  # Ctrl-C or a grader bug: grades.csv for whoever finished, then stop
+        write_gradebook()
+        if gradebook_error is not None:
+            stopped.add_note(f"{GRADEBOOK_UNWRITTEN}: {gradebook_error}")
+        raise
+    write_gradebook()
     why = {
         student: f"grader error: {err.path} could not be written ({err.strerror}: {err.what}); {student} is "
         "graded again by --resume once the disk is fixed"

@@ -206,13 +206,18 @@ def test_a_classmate_filling_the_shared_tmp_at_basic_costs_rows_never_the_run(tm
         result = work / "result"
         stderr = (result / "stderr").read_text()
         assert "Traceback" not in stderr
-        assert (result / "rc").read_text().strip() == "2", stderr
-        assert "\n" not in stderr.strip() and "--resume" in stderr
         table = rows(result / "graded")
         assert sorted(table) == ["ann", "bo", "bob", "cy", "dee"]  # the batch finished: a row for everyone
         status = {s: r["status"] for s, r in table.items()}
-        assert set(status.values()) <= {"graded", "grader error"} and "grader error" in status.values()
+        assert set(status.values()) <= {"graded", "grader error"}
         assert all(table[s]["score"] == "100" for s in ("ann", "bo") if status[s] == "graded")
+        # Who was written while the disk was full depends on timing (on a loaded machine, perhaps nobody):
+        # each refused student is said, and the run ends with the fix.
+        code = (result / "rc").read_text().strip()
+        if "grader error" in status.values():
+            assert code == "2" and "\n" not in stderr.strip() and "--resume" in stderr
+        else:
+            assert code == "0", stderr
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -232,3 +237,19 @@ def test_a_grader_error_row_is_never_exported_as_a_grade_nor_charted_in_a_report
     assert grades.scores == {} and grades.ungraded == ["bob"]  # left as it was in the LMS, and said so
     with pytest.raises(UsageError, match=r"bob has status grader error.*--resume"):
         read_grades(out / "grades.csv")
+
+
+def test_ctrl_c_on_a_full_disk_says_grades_csv_was_not_rewritten(subs, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "graded"
+    assert cli.main(["grade", str(subs / "ann.py"), "--out", str(out), "--jobs", "1"]) == 0
+    capsys.readouterr()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(outdir, "write_submission", interrupted)
+    monkeypatch.setattr(outdir.os, "replace", _failing_replace("grades.csv"))
+    assert cli.main(["grade", str(subs), "--out", str(out), "--jobs", "1"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted; 1 students' results are written" in err and "grades.csv was not rewritten" in err
+    assert "the previous one is intact" in err and "--resume" in err
