@@ -23,7 +23,6 @@ from autograder.judge.checks import Check
 from autograder.judge.diagnosis import diagnose, failing_functions
 from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
 from autograder.notebook.replay import CellReplay
-from autograder.render.text import md
 from autograder.results import (
     GradebookRow,
     ItemResult,
@@ -35,6 +34,7 @@ from autograder.results import (
 from autograder.rubric import ITEMS
 from autograder.sandbox.host import Host, isolation
 from autograder.sandbox.pool import SandboxPool, default_pool
+from autograder.words import student
 
 #: What a result's `graded_at` is read from: passed in, so a test or a regrade can fix the time.
 Clock = Callable[[], datetime]
@@ -123,15 +123,19 @@ def grade_submission(
         "isolation": isolation(config, pool),
         "extra": extra,
     }
+    # These messages name the student's file, so each is student text (escaped whole) in the outcomes.
     if refused:
         return SubmissionResult(
-            items=empty_items(md(refused)), seconds=0.0, load_error=grader_load_error("Unsupported", refused), **common
+            items=empty_items(student(refused)),
+            seconds=0.0,
+            load_error=grader_load_error("Unsupported", refused),
+            **common,
         )
     if submission.kind == "missing":
         message = "No second_moment.py was found in this folder, so there was nothing to grade"
         message += f" ({submission.note})." if submission.note else "."
         return SubmissionResult(
-            items=empty_items(md(message)), seconds=0.0, load_error=grader_load_error("Missing", message), **common
+            items=empty_items(student(message)), seconds=0.0, load_error=grader_load_error("Missing", message), **common
         )
     cells = None
     if submission.kind == "ipynb":
@@ -140,7 +144,7 @@ def grade_submission(
         except NotebookError as err:
             message = f"Your notebook could not be read, so nothing in it was graded: {err}."
             return SubmissionResult(
-                items=empty_items(md(message)),
+                items=empty_items(student(message)),
                 seconds=0.0,
                 load_error=grader_load_error("NotebookError", message),
                 **common,

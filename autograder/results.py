@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, NotRequired, TypedDict, TypeVar, get_args, overload
 
 from autograder.rubric import ITEMS, MAX_SCORE, Group, RubricItem
+from autograder.words import EMPTY, Words
 
 if TYPE_CHECKING:  # diagnosis imports results: the type only, no import cycle at run time
     from autograder.judge.diagnosis import Diagnosis
@@ -75,7 +76,8 @@ def grader_load_error(kind: GraderLoadError, message: str) -> LoadError:
 class Outcome:
     """One check against one submission.
 
-    `message` is written for the student and never holds the expected value of a hidden check.
+    `message` is written for the student (as `Words`, no markup) and never holds the expected value of a
+    hidden check; it is empty when the check passed.
     `diagnosis` names a known misconception when one matches (filled in by the diagnosis step).
     `returned` is what the student's function gave back, as the worker's plain data ({"value": ...,
     "args_after": [...]} or {"status": ..., "error": ...}); only the diagnosis reads it, never a renderer.
@@ -86,7 +88,7 @@ class Outcome:
     passed: bool
     hidden: bool
     about: str
-    message: str = ""
+    message: Words = EMPTY
     diagnosis: str | None = None
     returned: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     group: str = ""  # the rubric item's check group it counts in
@@ -220,7 +222,7 @@ class SubmissionResult:
         return {r.item.id: r.score for r in self.items}
 
 
-def empty_items(message: str, about: str = "the submission could not be graded") -> tuple[ItemResult, ...]:
+def empty_items(message: Words, about: str = "the submission could not be graded") -> tuple[ItemResult, ...]:
     """Every rubric item failed with one message: for a file that cannot be graded at all."""
     return tuple(
         ItemResult(

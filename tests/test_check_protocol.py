@@ -13,8 +13,10 @@ from autograder.discover import Submission
 from autograder.grading import grade_submission
 from autograder.judge.checks import Check, reply_problem
 from autograder.notebook import build
+from autograder.render.text import markdown
 from autograder.results import Outcome
 from autograder.sandbox import protocol
+from autograder.words import EMPTY, prose, words
 from tests.conftest import ROOT, SUBMISSIONS
 
 
@@ -50,8 +52,8 @@ class ScalingCheck:
         problem = next((reply_problem(r, "effective_step") for r in (once, twice) if not r.ok), None)
         if problem is None:
             a, b = (np.ravel(r.value["value"].get("data", r.value["value"].get("value"))) for r in (once, twice))
-            problem = None if np.allclose(b, 2 * a, rtol=1e-9) else "does not double its step when alpha doubles"
-        message = "" if problem is None else f"{self.about}: {problem}."
+            problem = None if np.allclose(b, 2 * a, rtol=1e-9) else prose("does not double its step when alpha doubles")
+        message = EMPTY if problem is None else words(f"{self.about}: ", problem, ".")
         return Outcome(self.id, self.item, problem is None, self.hidden, self.about, message, group=self.group)
 
     def notebook_lines(self):
@@ -90,7 +92,7 @@ def test_a_new_kind_is_graded_and_diagnosed_beside_the_others_without_any_change
     item = result.item(NEW.item)
     mine = [o for o in item.outcomes if o.check == NEW.id]
     assert len(mine) == 1 and mine[0].passed is passes
-    assert mine[0].message == ("" if passes else f"{NEW.about}: does not double its step when alpha doubles.")
+    assert mine[0].message == (EMPTY if passes else prose(f"{NEW.about}: does not double its step when alpha doubles."))
     # Its group earns its points only when it passes too; the diagnosis ran and names the function's mistake.
     group = next(g for g in item.groups if g.name == NEW.group)
     assert NEW.id in {o.check for o in group.outcomes}
@@ -118,4 +120,4 @@ def test_a_case_judges_a_shared_reply_once_and_every_other_reply_afresh():
     fresh = case.run(lambda request, uses: reply(dict(right)))
     assert fresh == first and fresh is not first
     wrong = case.run(lambda request, uses: reply({**right, "value": 0.2}))
-    assert not wrong.passed and "returned 0.2" in wrong.message
+    assert not wrong.passed and "returned 0.2" in markdown(wrong.message)

@@ -24,6 +24,7 @@ from autograder.memo import ByIdentity
 from autograder.results import Outcome
 from autograder.rubric import FUNCTIONS
 from autograder.tolerance import RTOL
+from autograder.words import Words, code, prose, words
 
 if TYPE_CHECKING:  # the types only: checks and the host are the grader's, run by grading.py
     from autograder.boundary import Reply
@@ -48,7 +49,7 @@ class Diagnosis:
     misconception: str | None = None
     failing_inputs: str = ""
     recovery: formulas.Recovery | None = None  # the formula the student's code behaves like (formulas.py)
-    slips: tuple[str, ...] = ()  # contract slips in plain words (a list returned, math.sqrt on an array, ...)
+    slips: tuple[Words, ...] = ()  # contract slips in plain words (a list returned, math.sqrt on an array, ...)
 
     @property
     def entry(self) -> misconceptions.Misconception | None:
@@ -105,10 +106,10 @@ def diagnose(
             found = _match_probes(
                 func, replies or ()
             )  # (a recovery means replies) a catalogued mistake the checks' inputs did not pin down
-        words = failing_inputs(func, observed)
+        failing = failing_inputs(func, observed)
         slips = contract_slips(func, observed)
-        if found or words or recovery or slips:
-            diagnoses.append(Diagnosis(func, found.id if found else None, words, recovery, slips))
+        if found or failing or recovery or slips:
+            diagnoses.append(Diagnosis(func, found.id if found else None, failing, recovery, slips))
     named = {d.func: d.id for d in diagnoses if d.id}
     annotated = [
         replace(o, diagnosis=named[cases[o.check].func])
@@ -289,9 +290,9 @@ _CONVERSION = (
 )
 
 
-def contract_slips(func: str, observed: Observed) -> tuple[str, ...]:
+def contract_slips(func: str, observed: Observed) -> tuple[Words, ...]:
     """Sentences about how func treats its inputs and what it returns; none repeats a score."""
-    slips: list[str] = []
+    slips: list[Words] = []
     errors = [(o.returned or {}).get("error") or {} for _, o in observed if (o.returned or {}).get("status") == "error"]
     conversions = [
         e for e in errors if e.get("type") == "TypeError" and any(c in str(e.get("message", "")) for c in _CONVERSION)
@@ -299,18 +300,36 @@ def contract_slips(func: str, observed: Observed) -> tuple[str, ...]:
     sources = " ".join(str(e.get("source") or "") for e in conversions)
     if conversions and "math." in sources:
         slips.append(
-            f"Your {func} calls a `math` function (such as `math.sqrt`) on an array: `math` works on one number at "
-            "a time, so every array input raises TypeError. Use the numpy version (`np.sqrt`), which works elementwise."
+            words(
+                f"Your {func} calls a ",
+                code("math"),
+                " function (such as ",
+                code("math.sqrt"),
+                ") on an array: ",
+                code("math"),
+                " works on one number at a time, so every array input raises TypeError. Use the numpy version (",
+                code("np.sqrt"),
+                "), which works elementwise.",
+            )
         )
     elif conversions and "float(" in sources:
         slips.append(
-            f"Your {func} calls `float()` on an array: `float()` turns one number into a float, so every array "
-            "input raises TypeError. Convert with `np.asarray(x, dtype=float)` instead, which keeps the shape."
+            words(
+                f"Your {func} calls ",
+                code("float()"),
+                " on an array: ",
+                code("float()"),
+                " turns one number into a float, so every array input raises TypeError. Convert with ",
+                code("np.asarray(x, dtype=float)"),
+                " instead, which keeps the shape.",
+            )
         )
     elif conversions:
         slips.append(
-            f"Your {func} turns an array into a single Python number somewhere, so every array input raises "
-            "TypeError. Keep arrays as arrays (numpy functions work elementwise)."
+            prose(
+                f"Your {func} turns an array into a single Python number somewhere, so every array input raises "
+                "TypeError. Keep arrays as arrays (numpy functions work elementwise)."
+            )
         )
     # each with the value it returned (a dict: the guest's description of it)
     values = [
@@ -320,28 +339,48 @@ def contract_slips(func: str, observed: Observed) -> tuple[str, ...]:
     ]
     if any(value.get("kind") == "list" for _, value in values):
         slips.append(
-            f"Your {func} returns a Python list; the docstring asks for a numpy array (a float for a single "
-            "number). Build the result with numpy operations, or wrap it in `np.asarray(...)`."
+            words(
+                f"Your {func} returns a Python list; the docstring asks for a numpy array (a float for a single "
+                "number). Build the result with numpy operations, or wrap it in ",
+                code("np.asarray(...)"),
+                ".",
+            )
         )
     if any(
         value.get("kind") == "array" and value.get("shape") == [1] and np.ndim(c.args[0]) == 0 for c, value in values
     ):
         slips.append(
-            f"Your {func} returns an array of shape (1,) for a single number; return a single float there "
-            "(`float(x)` when the result has no dimensions, `x.ndim == 0`)."
+            words(
+                f"Your {func} returns an array of shape (1,) for a single number; return a single float there (",
+                code("float(x)"),
+                " when the result has no dimensions, ",
+                code("x.ndim == 0"),
+                ").",
+            )
         )
     if any(str(value.get("dtype", "")) in ("float32", "float16") for _, value in values):
         slips.append(
-            f"Your {func} returns float32 values; the docstring asks for float64 (float32 keeps only about 7 "
-            "significant digits)."
+            prose(
+                f"Your {func} returns float32 values; the docstring asks for float64 (float32 keeps only about 7 "
+                "significant digits)."
+            )
         )
     changed = sorted(
         {name for c, o in observed if c.expect == "unchanged" and not o.passed for name in _changed_arguments(c, o)}
     )
     for name in changed:
         slips.append(
-            f"Your {func} changes the `{name}` array you pass in (an in-place operation such as `{name} *= ...` or "
-            f"`out=`). Work on a copy or build a new array: the caller still needs `{name}`."
+            words(
+                f"Your {func} changes the ",
+                code(name),
+                " array you pass in (an in-place operation such as ",
+                code(f"{name} *= ..."),
+                " or ",
+                code("out="),
+                "). Work on a copy or build a new array: the caller still needs ",
+                code(name),
+                ".",
+            )
         )
     return tuple(slips)
 

@@ -2,15 +2,15 @@
 
 Never prints the expected value of a hidden check: the messages come from `Outcome.message`, which the
 checks write without it. Student text is text: what the submission controls (its file name, what it
-printed, its load error) goes through autograder.render.text here; the checks do the same for the student
-text they put in their messages.
+printed, its load error) goes through autograder.render.text here, and so does every message
+(`words.Words`, whose student and code spans `markdown` escapes).
 """
 
 from pathlib import Path
 
 from autograder.judge import formulas
 from autograder.judge.diagnosis import Diagnosis
-from autograder.render.text import at_line, md, md_block, md_code
+from autograder.render.text import at_line, markdown, md, md_block, md_code
 from autograder.results import GRADER_LOAD_ERRORS, CellError, GroupResult, ItemResult, SubmissionResult
 from autograder.rubric import TASKS_BY_ID
 from autograder.tolerance import TOLERANCE_WORDS
@@ -52,7 +52,7 @@ def item_text(item_result: ItemResult) -> str:
         lines.append(f"- {group.number} {group.spec.title}: {group.score} / {group.points}, {mark}")
         failures = group.failures
         for outcome in failures[:MAX_MESSAGES]:
-            lines.append(f"  - {outcome.message}")
+            lines.append(f"  - {markdown(outcome.message)}")
         if len(failures) > MAX_MESSAGES:
             lines.append(f"  - ... and {len(failures) - MAX_MESSAGES} more check(s) in this group.")
     return "\n".join(lines)
@@ -66,7 +66,7 @@ def group_text(group: GroupResult) -> str:
     if group.void:
         lines.append(f"No points here: {group.void}.")
     for outcome in group.failures[:MAX_MESSAGES]:
-        lines.append(f"- {outcome.message}")
+        lines.append(f"- {markdown(outcome.message)}")
     if len(group.failures) > MAX_MESSAGES:
         lines.append(f"- ... and {len(group.failures) - MAX_MESSAGES} more check(s) in this group.")
     return "\n".join(lines)
@@ -125,7 +125,7 @@ def diagnosis_text(found: Diagnosis, with_formula: bool = True) -> str:
     it once per function, not under every failed test)."""
     entry = found.entry
     formula = formula_text(found) if with_formula else ""
-    slips = "\n".join(f"- {slip}" for slip in found.slips)
+    slips = "\n".join(f"- {markdown(slip)}" for slip in found.slips)
     if entry is not None:
         body = f"**Likely mistake: {entry.title}.** " + (formula + " " if formula else "") + entry.explanation
         body += f"\n\nHint: {entry.hint}"

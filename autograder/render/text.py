@@ -20,14 +20,18 @@ Markdown, that is HTML), report.html or the terminal passes it through one of th
 - `md_block(s)`: a fenced code block holding `plain(s)`, with a fence longer than any run of backticks in it.
 - `html(s)`: `plain(s)` escaped for HTML text and attribute values.
 
-Messages in results (`Outcome.message`) are Markdown written by the grader, with student text inserted
-through `md` or `md_code`; a load error's message (`load_error["message"]`) is plain text, escaped whole
-when rendered.
+Messages in results (`Outcome.message`, a diagnosis's words) are `autograder.words.Words`: typed spans of
+the grader's prose, code and student text, with no markup. Each format renders them here: `markdown(w)`
+(feedback.md, results.json), `terminal_words(w)` and `html_words(w)`, escaping every code and student span.
+A load error's message (`load_error["message"]`) is plain text, escaped whole when rendered.
 """
 
 import html as _html
 import re
 import unicodedata
+
+from autograder import words
+from autograder.words import Words
 
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _KEPT = frozenset("\n\t")
@@ -88,12 +92,8 @@ def md_code(text: object) -> str:
 
 
 def at_line(line: int | None, source: object, of: str = "") -> str:
-    """ " at line N`of` (`source`)": where a student's error was raised, the line quoted only when it has
-    text (a file changed since, or memory too short to read it, leaves none); "" without a line number."""
-    if not line:
-        return ""
-    quoted = f" ({md_code(source)})" if str(source or "").strip() else ""
-    return f" at line {line}{of}{quoted}"
+    """`words.at_line` in Markdown: " at line N`of` (`source`)", or "" without a line number."""
+    return markdown(words.at_line(line, source, of))
 
 
 def md_block(text: object, info: str = "") -> str:
@@ -106,3 +106,26 @@ def md_block(text: object, info: str = "") -> str:
 def html(text: object) -> str:
     """The text escaped for HTML, in an element or in a quoted attribute value."""
     return _html.escape(plain(text), quote=True)
+
+
+def markdown(text: Words) -> str:
+    """Words as inline Markdown: prose as the grader wrote it, code as a code span, student text escaped."""
+    out = []
+    for span in text.spans:
+        if span.kind == "prose":
+            out.append(span.text)
+        elif span.kind == "code":
+            out.append(md_code(span.text))
+        else:
+            out.append(md(span.text))
+    return "".join(out)
+
+
+def terminal_words(text: Words) -> str:
+    """Words on one printable terminal line: code between backticks, every span's control characters escaped."""
+    return "".join(f"`{terminal(s.text)}`" if s.kind == "code" else terminal(s.text) for s in text.spans)
+
+
+def html_words(text: Words) -> str:
+    """Words as HTML text: code in `<code>`, every span escaped."""
+    return "".join(f"<code>{html(s.text)}</code>" if s.kind == "code" else html(s.text) for s in text.spans)
