@@ -1,16 +1,18 @@
-"""Grading results as plain data. CSV, results.json, feedback.md and the terminal table render these."""
+"""Grading results as plain data. CSV, results.json, feedback.md and the terminal table render these.
+
+Plain data only: no markup and no engine objects. What is said to the student is `words.Words` (typed
+spans, rendered by each format), and a diagnosis is the strings and numbers its renderers need, worked
+out while judging (autograder/judge/diagnosis.py), not a search tree to be walked while rendering.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Literal, NotRequired, TypedDict, TypeVar, get_args, overload
+from typing import Any, Generic, Literal, NotRequired, TypedDict, TypeVar, get_args, overload
 
 from autograder.rubric import ITEMS, MAX_SCORE, Group, RubricItem
 from autograder.words import EMPTY, Words
-
-if TYPE_CHECKING:  # diagnosis imports results: the type only, no import cycle at run time
-    from autograder.judge.diagnosis import Diagnosis
 
 T = TypeVar("T")
 
@@ -93,6 +95,53 @@ class Outcome:
     returned: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     group: str = ""  # the rubric item's check group it counts in
     kind: str = "value"  # what it judged: a Case's `expect`, or "identity"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A catalogued mistake (autograder/judge/misconceptions.py) as the feedback words it."""
+
+    id: str
+    title: Words
+    explanation: Words
+    hint: Words
+
+
+@dataclass(frozen=True)
+class Formula:
+    """The formula a failing function behaves like (autograder/judge/formulas.py), as text: Unicode
+    formulas, the page's beside the student's.
+
+    `named` is the one formula the search named, else None and `one_of` lists the formulas the grader's
+    inputs cannot tell apart, simplest first. `differences` are (the page's part, the student's part)
+    for a named formula, and `changed_defaults` (parameter, the page's default, the student's).
+    """
+
+    page: str
+    named: str | None = None
+    one_of: tuple[str, ...] = ()
+    confirmed: bool = False  # the student's code also ran on sympy symbols, and that algebra agrees
+    differences: tuple[tuple[str, str], ...] = ()
+    changed_defaults: tuple[tuple[str, float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One failing function's diagnosis, as the feedback words it.
+
+    `id` is the catalogue's id (`misconception`), else the named formula's stable `formula:<func>=...`
+    id, else None. `failing_inputs` says which kind of input fails (`scattered` when the failures share
+    no kind, and the words only list some of them); `slips` are contract slips, each a sentence.
+    """
+
+    func: str
+    id: str | None = None
+    misconception: str | None = None
+    mistake: Mistake | None = None
+    formula: Formula | None = None
+    failing_inputs: Words = EMPTY
+    scattered: bool = False
+    slips: tuple[Words, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,9 +235,7 @@ class SubmissionResult:
     load_error: LoadError | None = None
     output: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
-    diagnoses: tuple[
-        Diagnosis, ...
-    ] = ()  # diagnosis.Diagnosis per failing function: a known mistake, or which input fails
+    diagnoses: tuple[Diagnosis, ...] = ()  # per failing function: a known mistake, or which input fails
     undefined: dict[str, CellError] = field(
         default_factory=dict
     )  # function -> the notebook cell error that left it undefined

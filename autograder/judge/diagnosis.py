@@ -11,7 +11,7 @@ which kind of input fails instead. Diagnosis only adds words: it never changes a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -21,10 +21,10 @@ from autograder import functions
 from autograder.judge import formulas, identity, misconceptions
 from autograder.judge.compare import Floats, close, decode
 from autograder.memo import ByIdentity
-from autograder.results import Outcome
+from autograder.results import Diagnosis, Formula, Mistake, Outcome
 from autograder.rubric import FUNCTIONS
 from autograder.tolerance import RTOL
-from autograder.words import Words, code, prose, words
+from autograder.words import EMPTY, Words, code, prose, words
 
 if TYPE_CHECKING:  # the types only: checks and the host are the grader's, run by grading.py
     from autograder.boundary import Reply
@@ -40,32 +40,39 @@ MAX_LISTED = 3
 ERROR = "error"  # an observation: the call raised the way a division by zero does
 
 
-@dataclass(frozen=True)
-class Diagnosis:
-    """One function's diagnosis: a catalogue id and/or a recovered formula, contract slips in words, and
-    words saying which kind of input fails."""
+def describe(
+    func: str,
+    misconception: str | None = None,
+    failing: tuple[Words, bool] = (EMPTY, False),
+    recovery: formulas.Recovery | None = None,
+    slips: tuple[Words, ...] = (),
+) -> Diagnosis:
+    """One function's diagnosis as results hold it (plain data, worked out now, not while rendering): the
+    catalogue entry's words for `misconception`, the recovered formula as text with what differs from
+    the page, the `failing_inputs` words (and whether they only list scattered failures), the slips."""
+    entry = misconceptions.BY_ID[misconception] if misconception else None
+    mistake = (
+        Mistake(entry.id, prose(entry.title), prose(entry.explanation), prose(entry.hint))
+        if entry is not None
+        else None
+    )
+    formula = _formula(func, recovery) if recovery is not None else None
+    named = recovery.named if recovery is not None else None
+    diagnosis_id = misconception or (named.id if named is not None else None)
+    said, scattered = failing
+    return Diagnosis(func, diagnosis_id, misconception, mistake, formula, said, scattered, slips)
 
-    func: str
-    misconception: str | None = None
-    failing_inputs: str = ""
-    recovery: formulas.Recovery | None = None  # the formula the student's code behaves like (formulas.py)
-    slips: tuple[Words, ...] = ()  # contract slips in plain words (a list returned, math.sqrt on an array, ...)
 
-    @property
-    def entry(self) -> misconceptions.Misconception | None:
-        return misconceptions.BY_ID[self.misconception] if self.misconception else None
-
-    @property
-    def formula(self) -> formulas.Candidate | None:
-        """The recovered formula when the search named exactly one, else None."""
-        return self.recovery.named if self.recovery else None
-
-    @property
-    def id(self) -> str | None:
-        """The catalogue's id, else the recovered formula's stable `formula:...` id, else None."""
-        if self.misconception:
-            return self.misconception
-        return self.formula.id if self.formula else None
+def _formula(func: str, recovery: formulas.Recovery) -> Formula:
+    named = recovery.named
+    return Formula(
+        page=recovery.reference_pretty,
+        named=named.pretty if named is not None else None,
+        one_of=tuple(c.pretty for c in recovery.one_of),
+        confirmed=recovery.confirmed,
+        differences=tuple(formulas.differences(func, named)) if named is not None else (),
+        changed_defaults=tuple(formulas.changed_defaults(func, named)) if named is not None else (),
+    )
 
 
 def _calls(checks: Iterable[Check]) -> dict[str, Case]:
@@ -108,8 +115,8 @@ def diagnose(
             )  # (a recovery means replies) a catalogued mistake the checks' inputs did not pin down
         failing = failing_inputs(func, observed)
         slips = contract_slips(func, observed)
-        if found or failing or recovery or slips:
-            diagnoses.append(Diagnosis(func, found.id if found else None, failing, recovery, slips))
+        if found or failing[0] or recovery or slips:
+            diagnoses.append(describe(func, found.id if found else None, failing, recovery, slips))
     named = {d.func: d.id for d in diagnoses if d.id}
     annotated = [
         replace(o, diagnosis=named[cases[o.check].func])
@@ -495,8 +502,9 @@ def _input_kinds(case: Case) -> set[str]:
     return kinds
 
 
-def failing_inputs(func: str, observed: Observed) -> str:
-    """Which kind of input makes func's value checks fail, in words; "" when none failed or none passed."""
+def failing_inputs(func: str, observed: Observed) -> tuple[Words, bool]:
+    """Which kind of input makes func's value checks fail, in words (no words when none failed or none
+    passed), and whether the failures are scattered: no kind sets them apart, so the words list a few."""
     values = [(c, o) for c, o in observed if c.expect == "value"]
     # A failed "same" check (lists or integers in) says that kind of input fails; a passed one says only
     # that the student's function treats it like float64, right or wrong, so it is no evidence it works.
@@ -504,21 +512,25 @@ def failing_inputs(func: str, observed: Observed) -> str:
     failing = [input_kinds(c) for c, o in values + same_failed if not o.passed]
     passing = [input_kinds(c) for c, o in values if o.passed]
     if not failing or not passing:
-        return ""  # nothing passed (a stub, a crash): no kind of input sets the failures apart
+        return EMPTY, False  # nothing passed (a stub, a crash): no kind of input sets the failures apart
     passes = {kind: sum(kind in kinds for kinds in passing) for kind in set().union(*failing)}
     in_every_failure = sorted(set.intersection(*failing), key=lambda kind: (passes[kind], kind))
     if in_every_failure and passes[in_every_failure[0]] == 0:
-        return f"Your {func} fails exactly on the checks with {in_every_failure[0]}, and passes every other check."
+        return prose(
+            f"Your {func} fails exactly on the checks with {in_every_failure[0]}, and passes every other check."
+        ), False
     # A few passing checks of the same kind (a tiny negative gradient, say) need not hide the pattern.
     if in_every_failure and passes[in_every_failure[0]] <= len(failing):
         kind = in_every_failure[0]
-        return (
+        return prose(
             f"Every check your {func} fails has {kind}; {len(failing)} of the "
             f"{len(failing) + passes[kind]} checks with {kind} fail."
-        )
+        ), False
     only_failing = sorted(kind for kind, n in passes.items() if n == 0)
     if 0 < len(only_failing) <= 2 and all(kinds & set(only_failing) for kinds in failing):
-        return f"Your {func} fails on the checks with {' or '.join(only_failing)}, and passes all the others."
+        return prose(
+            f"Your {func} fails on the checks with {' or '.join(only_failing)}, and passes all the others."
+        ), False
     abouts = [c.about for c, o in values + same_failed if not o.passed]
     listed = "; ".join(abouts[:MAX_LISTED]) + ("; ..." if len(abouts) > MAX_LISTED else "")
-    return f"Your {func} fails on inputs of several kinds: {listed}."
+    return prose(f"Your {func} fails on inputs of several kinds: {listed}."), True

@@ -2,16 +2,21 @@
 
 Never prints the expected value of a hidden check: the messages come from `Outcome.message`, which the
 checks write without it. Student text is text: what the submission controls (its file name, what it
-printed, its load error) goes through autograder.render.text here, and so does every message
-(`words.Words`, whose student and code spans `markdown` escapes).
+printed, its load error) goes through autograder.render.text here, and so does every message and
+diagnosis (`words.Words`, whose student and code spans `markdown` escapes).
 """
 
 from pathlib import Path
 
-from autograder.judge import formulas
-from autograder.judge.diagnosis import Diagnosis
 from autograder.render.text import at_line, markdown, md, md_block, md_code
-from autograder.results import GRADER_LOAD_ERRORS, CellError, GroupResult, ItemResult, SubmissionResult
+from autograder.results import (
+    GRADER_LOAD_ERRORS,
+    CellError,
+    Diagnosis,
+    GroupResult,
+    ItemResult,
+    SubmissionResult,
+)
 from autograder.rubric import TASKS_BY_ID
 from autograder.tolerance import TOLERANCE_WORDS
 
@@ -82,39 +87,33 @@ _PAGE_HINT = {
 
 def formula_text(found: Diagnosis) -> str:
     """ "Your f behaves like ...; the page has ...": the recovered formula beside the page's, or ""."""
-    recovery = found.recovery
-    if recovery is None:
+    formula = found.formula
+    if formula is None:
         return ""
-    if recovery.named:
-        algebra = " (Your code also ran on algebraic symbols, and the algebra agrees.)" if recovery.confirmed else ""
-        return (
-            f"Your {found.func} behaves like **{recovery.named.pretty}**; the page has "
-            f"**{recovery.reference_pretty}**.{algebra}"
-        )
-    if recovery.one_of:
-        shown = "; ".join(c.pretty for c in recovery.one_of[:3]) + ("; ..." if len(recovery.one_of) > 3 else "")
+    if formula.named:
+        algebra = " (Your code also ran on algebraic symbols, and the algebra agrees.)" if formula.confirmed else ""
+        return f"Your {found.func} behaves like **{formula.named}**; the page has **{formula.page}**.{algebra}"
+    if formula.one_of:
+        shown = "; ".join(formula.one_of[:3]) + ("; ..." if len(formula.one_of) > 3 else "")
         return (
             f"Your {found.func} behaves like one of these, which the grader's inputs cannot tell apart: "
-            f"{shown}. The page has {recovery.reference_pretty}."
+            f"{shown}. The page has {formula.page}."
         )
     return ""
 
 
 def _generated_explanation(found: Diagnosis) -> str:
     """What differs from the page, for a recovered formula the catalogue does not know."""
-    candidate = found.formula
-    if candidate is None:  # called only for a recovered formula
+    formula = found.formula
+    if formula is None or not formula.named:  # called only for a named formula
         return ""
-    parts = [
-        f"where the page has {page}, yours has {theirs}" for page, theirs in formulas.differences(found.func, candidate)
-    ]
+    parts = [f"where the page has {page}, yours has {theirs}" for page, theirs in formula.differences]
     parts += [
-        f"your default {name} is {new:g} where the page's is {old:g}"
-        for name, old, new in formulas.changed_defaults(found.func, candidate)
+        f"your default {name} is {new:g} where the page's is {old:g}" for name, old, new in formula.changed_defaults
     ]
     text = "What differs: " + "; ".join(parts) + "." if parts else ""
     # "fails on inputs of several kinds" adds nothing beside the formula; a kind of input that fails does
-    where = found.failing_inputs if "inputs of several kinds" not in found.failing_inputs else ""
+    where = markdown(found.failing_inputs) if not found.scattered else ""
     return (text + (" " + where if where else "")).strip()
 
 
@@ -123,19 +122,20 @@ def diagnosis_text(found: Diagnosis, with_formula: bool = True) -> str:
     hint (from the catalogue, or generated for a formula nobody catalogued), contract slips, or which
     kind of input fails. `with_formula=False` leaves out the "behaves like" sentence (results.json gives
     it once per function, not under every failed test)."""
-    entry = found.entry
+    mistake = found.mistake
     formula = formula_text(found) if with_formula else ""
+    failing = markdown(found.failing_inputs)
     slips = "\n".join(f"- {markdown(slip)}" for slip in found.slips)
-    if entry is not None:
-        body = f"**Likely mistake: {entry.title}.** " + (formula + " " if formula else "") + entry.explanation
-        body += f"\n\nHint: {entry.hint}"
-    elif found.formula:
+    if mistake is not None:
+        body = f"**Likely mistake: {markdown(mistake.title)}.** " + (formula + " " if formula else "")
+        body += markdown(mistake.explanation) + f"\n\nHint: {markdown(mistake.hint)}"
+    elif found.formula is not None and found.formula.named:
         said = " ".join(part for part in (formula, _generated_explanation(found)) if part)
         body = f"**Likely mistake:** {said}\n\nHint: {_PAGE_HINT[found.func]}"
     elif formula:
-        body = f"**No single mistake matches.** {formula} {found.failing_inputs}".rstrip()
-    elif found.failing_inputs and not (found.slips and "inputs of several kinds" in found.failing_inputs):
-        body = f"**No known mistake matches exactly.** {found.failing_inputs}"
+        body = f"**No single mistake matches.** {formula} {failing}".rstrip()
+    elif failing and not (found.slips and found.scattered):
+        body = f"**No known mistake matches exactly.** {failing}"
     else:
         body = ""
     return "\n\n".join(part for part in (body, slips) if part)

@@ -132,11 +132,9 @@ def judge(entry, result):
     reasons = []
     for func in missing:
         found = result.diagnosis_for(func)
-        recovery = found.recovery if found else None
-        if recovery and recovery.one_of:
-            reasons.append(
-                f"{func}: one of {len(recovery.one_of)} formulas ({', '.join(c.text for c in recovery.one_of[:3])})"
-            )
+        formula = found.formula if found else None
+        if formula and formula.one_of:
+            reasons.append(f"{func}: one of {len(formula.one_of)} formulas ({', '.join(formula.one_of[:3])})")
         else:
             reasons.append(f"{func}: {wanted[func]} is outside the search space (no candidate matches)")
     return "unnamed", "; ".join(reasons)
