@@ -166,12 +166,6 @@ def function_notes(result: SubmissionResult, func: str, with_formula: bool = Tru
     return notes
 
 
-def summary_text(result: SubmissionResult) -> str:
-    failed = [r.item.id for r in result.items if not r.passed]
-    head = f"Score: {result.score:g} / {result.max_score}."
-    return head + (f" Items to revisit: {', '.join(failed)}." if failed else " Every item passed.")
-
-
 def render(result: SubmissionResult) -> str:
     short_sha = f"{result.sha256[:4]}…{result.sha256[-2:]}"
     lines = [
