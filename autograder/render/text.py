@@ -8,7 +8,8 @@ terminal control: a fake "**Score: 100 / 100**" line or table, an `<img>` tracke
 Whoever writes student text into a message, feedback.md, results.json (Gradescope renders its outputs as
 Markdown, that is HTML), report.html or the terminal passes it through one of these:
 
-- `plain(s)`: any string as printable text. Control characters (ANSI's ESC among them), Unicode format
+- `plain(s)` and `terminal(s)` (autograder/printable.py, where discovery's messages use them too):
+  any string as printable text. Control characters (ANSI's ESC among them), Unicode format
   characters (bidi overrides that reorder a line), line separators and the lone surrogates that a non-UTF-8
   file name decodes to are written as Python escapes (\\x1b, \\u202e, \\xe9), so the text encodes as UTF-8
   and moves no cursor. Newlines and tabs are kept.
@@ -28,41 +29,19 @@ A load error's message (`load_error["message"]`) is plain text, escaped whole wh
 
 import html as _html
 import re
-import unicodedata
 
 from autograder import words
+from autograder.printable import plain as plain
+from autograder.printable import terminal as terminal
+from autograder.printable import terminal_words as terminal_words
 from autograder.words import Words
 
-_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-_KEPT = frozenset("\n\t")
 # Inline Markdown: "\" and what starts emphasis, code, links and images, tables, strikethrough. An "_"
 # inside a word (second_moment) cannot start emphasis, so it stays as it is, readable in the raw file.
 _MD_INLINE = re.compile(r"([\\`*\[\]|~]|_(?![^\W_])|(?<![^\W_])_)")
 _AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(?=://)|@|(?<=www)\.", re.IGNORECASE)
 # What starts a block at the beginning of a line: a heading, quote, list, thematic break, setext underline.
 _MD_BLOCK_START = re.compile(r"^(\s*\d*)([#>+\-*=.)])")
-
-
-def _escape_char(char: str) -> str:
-    code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as os.fsdecode keeps it
-        return f"\\x{code - 0xDC00:02x}"
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
-
-
-def plain(text: object, keep: frozenset[str] = _KEPT) -> str:
-    """`text` with every control, format and separator character (and lone surrogate) written as an escape."""
-    text = str(text)
-    return "".join(
-        _escape_char(c) if c not in keep and unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in text
-    )
-
-
-def terminal(text: object) -> str:
-    """`text` on one printable line: safe to print on the TA's terminal."""
-    return plain(text, keep=frozenset())
 
 
 def md(text: object) -> str:
@@ -119,11 +98,6 @@ def markdown(text: Words) -> str:
         else:
             out.append(md(span.text))
     return "".join(out)
-
-
-def terminal_words(text: Words) -> str:
-    """Words on one printable terminal line: code between backticks, every span's control characters escaped."""
-    return "".join(f"`{terminal(s.text)}`" if s.kind == "code" else terminal(s.text) for s in text.spans)
 
 
 def html_words(text: Words) -> str:
