@@ -148,6 +148,17 @@ def write_submission(out_dir: str | Path, result: SubmissionResult, late: str = 
     return record
 
 
+def write_results(path: str | Path, result: SubmissionResult) -> None:
+    """Gradescope's results.json at `path` alone, replacing whatever is there (a forged file, a symlink, a
+    folder): what run_autograder writes last, after the student's code has had the machine."""
+    path = Path(path)
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+    atomic_write(path, gradescope.text(result))
+
+
 def read_gradebook(out_dir: str | Path) -> tuple[list[GradebookRow], list[str]]:
     """(rows, notes): the row of every student folder with a trusted record, and a note for each folder
     that holds a record this grader cannot trust (it is left out until that student is graded again)."""
