@@ -1,22 +1,71 @@
-"""Work done once per grading run, not once per student: values kept by the identity of the objects they
-were worked out from.
+"""What one grading run works out once, not once per student: the `Run` that owns it, the typed `Key`s it is
+kept under, and the identity memo most of it is.
 
-Most of a class shares the same objects: the checks of a term are built once (`terms.checks_for_seed`),
-and the host shares a reply between the students who sent the very same line (`host._checked`). What
-follows from those objects alone (a request's encoding, a reply's parse, a case's Outcome for a reply, a
-mistake's prediction on a case) is worked out for the first student and kept for the rest.
+A `Run` is made per grading run and passed in, as the sandbox pool is (`grading.grade_batch`,
+`grade_submission` and `sandbox.host.Host` take one, and make a fresh one when none is given, so a single
+call still works). It is a store after pytest's `Stash`: each kind of run-level work declares its `Key`
+beside the code that uses it (the term's checks in `terms`, the request lines and checked replies in the
+host, a case's Outcome in `judge/checks`, the diagnosis's per-case work), the key says how its value is
+made, and the value lives as long as the run. Nothing is kept between runs, and nothing here is made at
+import.
 
-Keys are ids, not equality: two equal replies in different objects are worked out apart, and an object
-never compared by value (a Case holds numpy arrays). Each value is kept with the objects its key names,
-so no id is reused while it is kept. The rule that makes sharing safe: **what is kept is read, never
+Most of a class shares the same objects: the checks of a term are built once per run (`terms.checks`),
+and the host shares a reply between the students who sent the very same line. What follows from those
+objects alone (a request's encoding, a reply's parse, a case's Outcome for a reply, a mistake's prediction
+on a case) is worked out for the first student and kept, in a `ByIdentity`, for the rest.
+
+Keys of a `ByIdentity` are ids, not equality: two equal replies in different objects are worked out apart,
+and an object is never compared by value (a Case holds numpy arrays). Each value is kept with the objects its
+key names, so no id is reused while it is kept. The rule that makes sharing safe: **what is kept is read, never
 changed** (build a new one with `dataclasses.replace`).
 """
 
+from __future__ import annotations
+
 import operator
+import threading
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
+
+
+class Key(Generic[V]):
+    """A typed place in a Run (pytest's `StashKey`): declared beside the code that uses it, with `make`, which
+    makes its value for a run on first use. Keys compare by identity: two keys never share a value."""
+
+    __slots__ = ("make", "name")
+
+    def __init__(self, name: str, make: Callable[[], V]) -> None:
+        self.name = name
+        self.make = make
+
+    def __repr__(self) -> str:
+        return f"Key({self.name!r})"
+
+
+class Run:
+    """What one grading run works out once, each value under its `Key` and kept as long as the run: make one
+    per run and pass it to every call of that run. Safe to share between a batch's threads."""
+
+    def __init__(self) -> None:
+        self._values: dict[Key[Any], Any] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: Key[V]) -> V:
+        """The run's value for `key`, made (`key.make()`) on first use."""
+        try:
+            value: V = self._values[key]
+        except KeyError:
+            with self._lock:  # two threads asking at once get one value
+                if key not in self._values:
+                    self._values[key] = key.make()
+                value = self._values[key]
+        return value
+
+    def __contains__(self, key: Key[Any]) -> bool:
+        """Whether this run has made `key`'s value yet."""
+        return key in self._values
 
 
 class ByIdentity(Generic[V]):

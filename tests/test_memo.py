@@ -1,8 +1,40 @@
-"""autograder/memo.py: values kept by the identity of the objects they were worked out from."""
+"""autograder/memo.py: a grading run's store (Run, Key), and values kept by the identity of the objects they
+were worked out from."""
+
+import threading
 
 import pytest
 
-from autograder.memo import ByIdentity
+from autograder.memo import ByIdentity, Key, Run
+
+
+def test_a_key_s_value_is_made_once_per_run_and_never_shared_between_runs():
+    made: list[int] = []
+    key: Key[list[int]] = Key("test: made", lambda: made.append(1) or [len(made)])
+    first, second = Run(), Run()
+    assert key not in first
+    assert first[key] is first[key] == [1]
+    assert key in first
+    assert second[key] == [2] and second[key] is not first[key]
+    assert made == [1, 1]
+
+
+def test_two_keys_of_the_same_name_are_two_places():
+    one, other = Key("same", list), Key("same", list)
+    run = Run()
+    run[one].append("x")
+    assert run[other] == []
+
+
+def test_threads_asking_a_run_at_once_get_one_value():
+    key: Key[object] = Key("test: one object", object)
+    run, seen = Run(), []
+    threads = [threading.Thread(target=lambda: seen.append(run[key])) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(value) for value in seen}) == 1
 
 
 def test_a_value_is_kept_for_the_very_objects_and_worked_out_again_for_equal_ones():
