@@ -21,6 +21,7 @@ from autograder.discover import Submission
 from autograder.judge import formulas
 from autograder.judge.checks import Check
 from autograder.judge.diagnosis import diagnose, failing_functions
+from autograder.memo import Run
 from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
 from autograder.notebook.replay import CellReplay
 from autograder.results import (
@@ -94,6 +95,7 @@ def grade_submission(
     host: Callable[..., Host] = Host,
     clock: Clock = utc_now,
     hand_back: bool = False,
+    run: Run | None = None,
 ) -> SubmissionResult:
     """Grade one `discover.Submission` and return its SubmissionResult.
 
@@ -101,11 +103,13 @@ def grade_submission(
     from `term` (default: the manifest autograder/term.json, read only then); its term and seed go into
     `extra`. Given `checks`, the submission is graded on exactly those and no term is read.
     `clock` stamps `graded_at`. `pool` lends the sandbox processes (default: `sandbox.default_pool()`); `host` makes the grader's side
-    of the submission, called as `sandbox.Host` is (a test may pass one that records every reply).
+    of the submission, called as `sandbox.Host` is (a test may pass one that records every reply). `run` keeps
+    what the grading run works out once, for the run's next submissions (`memo.Run`; default: a fresh one).
     Every process of the submission is dead when this returns; with `hand_back`, once its sandbox serves
     anyone else (grade_batch, which settles them all before it returns: the next student starts meanwhile).
     """
     start = time.monotonic()
+    run = run or Run()
     if checks is None:
         plan = terms.plan(submission.seed_id or submission.student, term or terms.current(), config.per_student)
         extra: dict[str, Any] = plan.extra
@@ -151,7 +155,7 @@ def grade_submission(
             )
     loader = None if cells is None else CellReplay(cells)
     # The guest gets the bytes that were checked and hashed, not the path opened again.
-    with host(submission.path, config, loader=loader, pool=pool, data=data, hand_back=hand_back) as guest:
+    with host(submission.path, config, loader=loader, pool=pool, data=data, hand_back=hand_back, run=run) as guest:
         # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
         guest.prefetch([pair for check in checks for pair in check.requests()])
@@ -192,20 +196,23 @@ def grade_batch(
     host: Callable[..., Host] = Host,
     term: terms.Term | None = None,
     clock: Clock = utc_now,
+    run: Run | None = None,
 ) -> list[Any]:
     """Grade many submissions, `config.jobs` at a time; call on_result(result) as each finishes.
-    `pool`, `host`, `term` and `clock` are passed to every `grade_submission`.
+    `pool`, `host`, `term`, `clock` and `run` (default: a fresh `memo.Run` for the batch) are passed to every
+    `grade_submission`.
 
     Returns the results in the order of `submissions`, each passed through keep(result) first when given
     (the CLI keeps only what the gradebook needs once a student's files are written: a class of
     thousands then fits in little memory).
     """
     kept: list[Any] = [None] * len(submissions)
+    run = run or Run()
     threads = ThreadPoolExecutor(max_workers=config.jobs)
     try:
         index = {
             threads.submit(
-                grade_submission, sub, config, None, term, pool=pool, host=host, clock=clock, hand_back=True
+                grade_submission, sub, config, None, term, pool=pool, host=host, clock=clock, hand_back=True, run=run
             ): i
             for i, sub in enumerate(submissions)
         }
@@ -249,6 +256,7 @@ def grade_class(
     term: terms.Term | None = None,
     on_progress: Callable[[int, int], object] | None = None,
     pool: SandboxPool | None = None,
+    run: Run | None = None,
 ) -> ClassRun:
     """Grade `submissions` into the gradebook folder `out` (autograder/outdir.py) and rewrite its grades.csv.
 
@@ -256,6 +264,7 @@ def grade_class(
       kept, not graded again; a missing, corrupt or foreign record means grading again, never an error.
     - `late`: student -> "yes" / "no" / "" from a roster; a student it does not name keeps their record's flag.
     - `on_progress(done, total)` after each student.
+    - `pool` and `run` go to `grade_batch`.
 
     Students already in `out` but not in `submissions` keep their rows. On Ctrl-C (or a grader bug) grades.csv
     is still written for every student finished, then the exception propagates.
@@ -289,7 +298,7 @@ def grade_class(
             on_progress(len(rows), len(submissions))
 
     try:
-        grade_batch(todo, config, on_result=finished, keep=lambda result: None, term=term, pool=pool)
+        grade_batch(todo, config, on_result=finished, keep=lambda result: None, term=term, pool=pool, run=run)
     finally:
         gradebook, notes = outdir.write_gradebook(out)
     return ClassRun(
