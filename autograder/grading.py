@@ -159,7 +159,7 @@ def grade_submission(
         # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
         guest.prefetch([pair for check in checks for pair in check.requests()])
-        outcomes = [check.run(guest.call) for check in checks]
+        outcomes = [check.run(guest.call, run) for check in checks]
         probes = _probe(guest, failing_functions(outcomes, checks))
         output = guest.output()
         load_error = guest.load_error

@@ -47,7 +47,7 @@ class ScalingCheck:
     def requests(self):
         return [(self._request(self.alpha), self.uses), (self._request(2 * self.alpha), self.uses)]
 
-    def run(self, call):
+    def run(self, call, shared=None):
         once, twice = (call(request, uses) for request, uses in self.requests())
         problem = next((reply_problem(r, "effective_step") for r in (once, twice) if not r.ok), None)
         if problem is None:

@@ -2,7 +2,9 @@
 
 A check knows its rubric item and group, whether students may see it (`hidden`), a plain-words `about`,
 the requests it sends to the worker and how to judge the replies. `run(call)` takes the worker's `call`
-function and returns an `Outcome`; expected values stay in this process. Every kind of check (a `Case`
+function and returns an `Outcome`; expected values stay in this process. `run(call, shared)` is also given the grading run
+(`memo.Run`), where a kind may keep what follows from replies the students share (a Case keeps its
+Outcome for a reply; most kinds keep nothing). Every kind of check (a `Case`
 here, the identity checks in autograder/judge/identity.py) has the same shape, the `Check` protocol, so the
 grader, the diagnosis, the release and the notebook builder never ask which kind they hold: what differs
 between kinds (how a check reads in the notebook, what the diagnosis may read of its replies) is asked of
@@ -29,7 +31,7 @@ import numpy.typing as npt
 
 from autograder import functions, oracle
 from autograder.judge.compare import UNREADABLE, as_values, close, judge_container, judge_value, show
-from autograder.memo import ByIdentity
+from autograder.memo import ByIdentity, Key, Run
 from autograder.notebook import lines
 from autograder.results import Outcome
 from autograder.sandbox import protocol
@@ -87,8 +89,10 @@ class Check(Protocol):
     def requests(self) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
         """The (request, uses) pairs it will send whatever the replies, so they can go in one write."""
 
-    def run(self, call: Callable[..., Any]) -> Outcome:
-        """Send its requests through `call(request, uses)` and judge the replies."""
+    def run(self, call: Callable[..., Any], shared: Run | None = None) -> Outcome:
+        """Send its requests through `call(request, uses)` and judge the replies. `shared`: the grading run,
+        where what follows from the replies the host shares between its students may be kept (memo.py); None
+        keeps nothing."""
 
     def notebook_lines(self) -> tuple[list[str], list[str]]:
         """(visible, hidden) lines of it in its group's nbgrader test cell (autograder/notebook/lines.py)."""
@@ -158,7 +162,8 @@ def reply_problem(reply: Reply, func: str) -> Words:
     return words("sent back something the grader cannot read (", student(reply.detail), ")")
 
 
-_JUDGED: ByIdentity[Outcome] = ByIdentity(kept=50_000)  # a case's Outcome for a shared reply: see Case.run
+#: A case's Outcome for a reply the host shares (see Case.run), kept for the grading run.
+_JUDGED: Key[ByIdentity[Outcome]] = Key("a case's Outcome for a shared reply", lambda: ByIdentity(kept=50_000))
 
 
 @dataclass(frozen=True)
@@ -256,16 +261,16 @@ class Case:
             inputs_after=self.expect == "unchanged",
         )
 
-    def run(self, call: Call) -> Outcome:
+    def run(self, call: Call, shared: Run | None = None) -> Outcome:
         reply = call(self.request(), self.uses)
         twin = call(self.twin.request(), self.uses) if self.expect == "same" else None
-        if reply.value is None or (twin is not None and twin.value is None):
+        if shared is None or reply.value is None or (twin is not None and twin.value is None):
             return self._outcome(reply, twin)
-        # A reply (and twin) the host shares with earlier students (the very same objects, see host._checked)
-        # gets their very Outcome: it depends on nothing else.
+        # A reply (and twin) the host shares with earlier students of the run (the very same objects, see
+        # host._checked) gets their very Outcome: it depends on nothing else.
         value, twin_value = reply.value, twin.value if twin is not None else None
         key = (id(self), id(value), id(twin_value))
-        return _JUDGED.get(key, (self, value, twin_value), lambda: self._outcome(reply, twin))
+        return shared[_JUDGED].get(key, (self, value, twin_value), lambda: self._outcome(reply, twin))
 
     def _outcome(self, reply: Reply, twin: Reply | None) -> Outcome:
         problem = self.judge(reply, twin)

@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from autograder.judge.checks import Unrolled, reply_problem
+from autograder.memo import Run
 from autograder.notebook import lines
 from autograder.results import Outcome
 from autograder.sandbox import protocol
@@ -190,7 +191,7 @@ class IdentityCheck:
     def _symbolic(self) -> Message:
         return self.symbolic_request()
 
-    def run(self, call: Call) -> Outcome:
+    def run(self, call: Call, shared: Run | None = None) -> Outcome:
         replies: list[Reply] = []
 
         def recording(request: Message, uses: Sequence[str]) -> Reply:
@@ -424,7 +425,7 @@ class ConstantGradientCheck(IdentityCheck):
             return None
         return prose(f"with the same gradient g at every step, your v_hat at t = {t} is not g^2")
 
-    def run(self, call: Call) -> Outcome:
+    def run(self, call: Call, shared: Run | None = None) -> Outcome:
         """Follow-through: bias_correct is judged on the exact v_t; the chain through update_v only where
         the student's update_v is right (an update_v slip is charged under update_v alone)."""
         problem = self.judge_on_exact_v(call)
