@@ -164,7 +164,7 @@ def grade_submission(
         output = guest.output()
         load_error = guest.load_error
         undefined = {} if loader is None else undefined_by_errors(loader.cells, loader.errors, guest.available)
-    outcomes, diagnoses = diagnose(outcomes, checks, probes)
+    outcomes, diagnoses = diagnose(outcomes, checks, probes, run)
     return SubmissionResult(
         items=item_results(outcomes, checks),
         seconds=time.monotonic() - start,

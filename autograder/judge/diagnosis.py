@@ -20,7 +20,7 @@ import numpy as np
 from autograder import functions
 from autograder.judge import formulas, identity, misconceptions
 from autograder.judge.compare import Floats, close, decode
-from autograder.memo import ByIdentity
+from autograder.memo import ByIdentity, Key, Run
 from autograder.results import Diagnosis, Formula, Mistake, Outcome
 from autograder.rubric import FUNCTIONS
 from autograder.tolerance import RTOL
@@ -88,13 +88,18 @@ def failing_functions(outcomes: Iterable[Outcome], checks: Iterable[Check]) -> l
 
 
 def diagnose(
-    outcomes: Sequence[Outcome], checks: Sequence[Check], probes: Mapping[str, Sequence[Reply]] | None = None
+    outcomes: Sequence[Outcome],
+    checks: Sequence[Check],
+    probes: Mapping[str, Sequence[Reply]] | None = None,
+    run: Run | None = None,
 ) -> tuple[list[Outcome], tuple[Diagnosis, ...]]:
     """(outcomes with `diagnosis` set on the failures it explains, the Diagnosis of each failing function).
 
     `probes` maps a function to the worker's replies on its diagnosis probes (formulas.requests), for
-    the functions that failed; without them no formula is recovered.
+    the functions that failed; without them no formula is recovered. `run`: the grading run, which keeps
+    what follows from its cases alone (see _PER_CASE; default: a fresh one).
     """
+    per_case = (run or Run())[_PER_CASE]
     cases = _calls(checks)
     probes = probes or {}
     diagnoses: list[Diagnosis] = []
@@ -102,7 +107,7 @@ def diagnose(
         observed = [(cases[o.check], o) for o in outcomes if o.check in cases and cases[o.check].func == func]
         if all(o.passed for _, o in observed):
             continue
-        found = _match_values(func, observed) or _match_mutation(func, observed)
+        found = _match_values(func, observed, per_case) or _match_mutation(func, observed)
         replies = probes.get(func)
         recovery = formulas.recover(func, replies) if replies else None
         if recovery and recovery.named:
@@ -113,7 +118,7 @@ def diagnose(
             found = _match_probes(
                 func, replies or ()
             )  # (a recovery means replies) a catalogued mistake the checks' inputs did not pin down
-        failing = failing_inputs(func, observed)
+        failing = failing_inputs(func, observed, per_case)
         slips = contract_slips(func, observed)
         if found or failing[0] or recovery or slips:
             diagnoses.append(describe(func, found.id if found else None, failing, recovery, slips))
@@ -158,7 +163,11 @@ def _returned_dtype(outcome: Outcome) -> str:
     return str(value.get("dtype", "")) if isinstance(value, dict) else ""
 
 
-def _explains(mistake: misconceptions.Misconception, seen: Sequence[tuple[Case, Outcome, Floats | str | None]]) -> bool:
+def _explains(
+    mistake: misconceptions.Misconception,
+    seen: Sequence[tuple[Case, Outcome, Floats | str | None]],
+    per_case: ByIdentity[Any],
+) -> bool:
     """The mistake agrees with every comparable value check and accounts for at least one failure. `seen`:
     each observed (case, outcome) with the student's value (`observation`).
 
@@ -173,7 +182,7 @@ def _explains(mistake: misconceptions.Misconception, seen: Sequence[tuple[Case, 
                 continue
         elif case.expect not in ("value", "same"):  # "same": lists and integers in, values still comparable
             continue
-        verdict = agrees(value, _predicted(mistake, case), mistake.rtol)
+        verdict = agrees(value, _predicted(mistake, case, per_case), mistake.rtol)
         if verdict is False:
             return False
         if verdict and not outcome.passed:
@@ -183,21 +192,21 @@ def _explains(mistake: misconceptions.Misconception, seen: Sequence[tuple[Case, 
 
 #: What diagnosis works out from a case alone, once per grading run rather than once per student
 #: (autograder/memo.py): each mistake's prediction on it, and its kinds of input.
-_PER_CASE: ByIdentity[Any] = ByIdentity(kept=50_000)
+_PER_CASE: Key[ByIdentity[Any]] = Key("diagnosis per case", lambda: ByIdentity(kept=50_000))
 
 
-def _predicted(mistake: misconceptions.Misconception, case: Case) -> Floats:
+def _predicted(mistake: misconceptions.Misconception, case: Case, per_case: ByIdentity[Any]) -> Floats:
     """mistake.predict on the case's inputs (once per run)."""
-    predicted: Floats = _PER_CASE.get(
+    predicted: Floats = per_case.get(
         ("predict", mistake.id, id(case)), (case,), lambda: mistake.predict(case.args, case.kwargs)
     )
     return predicted
 
 
-def _match_values(func: str, observed: Observed) -> misconceptions.Misconception | None:
+def _match_values(func: str, observed: Observed, per_case: ByIdentity[Any]) -> misconceptions.Misconception | None:
     seen = [(case, outcome, observation(outcome)) for case, outcome in observed]  # decoded once, not per mistake
     for mistake in misconceptions.for_function(func):
-        if mistake.mutates is None and _explains(mistake, seen):
+        if mistake.mutates is None and _explains(mistake, seen, per_case):
             return mistake
     return None
 
@@ -471,9 +480,9 @@ def _other_than_default(func: str, bound: Mapping[str, Any]) -> set[str]:
     return kinds
 
 
-def input_kinds(case: Case) -> set[str]:
+def input_kinds(case: Case, per_case: ByIdentity[Any]) -> set[str]:
     """The kinds of input a check sends, in the words the feedback uses (no expected values)."""
-    kinds: frozenset[str] = _PER_CASE.get(("kinds", id(case)), (case,), lambda: frozenset(_input_kinds(case)))
+    kinds: frozenset[str] = per_case.get(("kinds", id(case)), (case,), lambda: frozenset(_input_kinds(case)))
     return set(kinds)
 
 
@@ -502,15 +511,15 @@ def _input_kinds(case: Case) -> set[str]:
     return kinds
 
 
-def failing_inputs(func: str, observed: Observed) -> tuple[Words, bool]:
+def failing_inputs(func: str, observed: Observed, per_case: ByIdentity[Any]) -> tuple[Words, bool]:
     """Which kind of input makes func's value checks fail, in words (no words when none failed or none
     passed), and whether the failures are scattered: no kind sets them apart, so the words list a few."""
     values = [(c, o) for c, o in observed if c.expect == "value"]
     # A failed "same" check (lists or integers in) says that kind of input fails; a passed one says only
     # that the student's function treats it like float64, right or wrong, so it is no evidence it works.
     same_failed = [(c, o) for c, o in observed if c.expect == "same" and not o.passed]
-    failing = [input_kinds(c) for c, o in values + same_failed if not o.passed]
-    passing = [input_kinds(c) for c, o in values if o.passed]
+    failing = [input_kinds(c, per_case) for c, o in values + same_failed if not o.passed]
+    passing = [input_kinds(c, per_case) for c, o in values if o.passed]
     if not failing or not passing:
         return EMPTY, False  # nothing passed (a stub, a crash): no kind of input sets the failures apart
     passes = {kind: sum(kind in kinds for kinds in passing) for kind in set().union(*failing)}
