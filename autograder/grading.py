@@ -111,7 +111,7 @@ def grade_submission(
     start = time.monotonic()
     run = run or Run()
     if checks is None:
-        plan = terms.plan(submission.seed_id or submission.student, term or terms.current(), config.per_student)
+        plan = terms.plan(submission.seed_id or submission.student, term or terms.current(), config.per_student, run)
         extra: dict[str, Any] = plan.extra
         checks = plan.checks
     else:
