@@ -1,5 +1,5 @@
 """What one grading run works out once, not once per student: the `Run` that owns it, the typed `Key`s it is
-kept under, and the identity memo most of it is.
+kept under, the identity memo most of it is, and the freeze that makes sharing it safe.
 
 A `Run` is made per grading run and passed in, as the sandbox pool is (`grading.grade_batch`,
 `grade_submission` and `sandbox.host.Host` take one, and make a fresh one when none is given, so a single
@@ -16,8 +16,9 @@ on a case) is worked out for the first student and kept, in a `ByIdentity`, for 
 
 Keys of a `ByIdentity` are ids, not equality: two equal replies in different objects are worked out apart,
 and an object is never compared by value (a Case holds numpy arrays). Each value is kept with the objects its
-key names, so no id is reused while it is kept. The rule that makes sharing safe: **what is kept is read, never
-changed** (build a new one with `dataclasses.replace`).
+key names, so no id is reused while it is kept. The rule that makes sharing safe, **what is kept is read,
+never changed**, is enforced: what the host shares is `frozen` (a change raises TypeError); build a new
+one instead (`dataclasses.replace`, or a dict of your own).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from __future__ import annotations
 import operator
 import threading
 from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 V = TypeVar("V")
 
@@ -86,3 +87,45 @@ class ByIdentity(Generic[V]):
             self._values.clear()
         self._values[key] = (objects, value)
         return value
+
+
+def _refuse(self: object, *args: object, **kwargs: object) -> NoReturn:
+    raise TypeError(
+        f"a shared {type(self).__name__} is read, never changed (autograder/memo.py): the students of a run share "
+        "it; build a new one instead"
+    )
+
+
+class FrozenDict(dict[str, Any]):
+    """A dict that refuses every change: what `frozen` makes of a shared JSON object. Still a dict to read
+    (isinstance, json.dumps, ==), so whatever reads replies reads it unchanged."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, Any]]]:
+        return type(self), (dict(self),)  # copy, deepcopy and pickle rebuild it without a change
+
+
+class FrozenList(list[Any]):
+    """A list that refuses every change: what `frozen` makes of a shared JSON array."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = clear = extend = insert = pop = remove = reverse = sort = _refuse
+
+    def __reduce__(self) -> tuple[type, tuple[list[Any]]]:
+        return type(self), (list(self),)
+
+
+def frozen(value: V) -> V:
+    """`value` (JSON-like: dicts, lists and scalars) with every dict and list in it frozen: made once, where a
+    value starts to be shared between students, so that a change anywhere in it raises TypeError."""
+    found: Any = value
+    if type(found) is dict:
+        found = FrozenDict({k: frozen(v) for k, v in found.items()})
+    elif type(found) is list:
+        found = FrozenList([frozen(v) for v in found])
+    made: V = found
+    return made

@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from autograder import functions, oracle
 from autograder.judge.compare import UNREADABLE, as_values, close, judge_container, judge_value, show
-from autograder.memo import ByIdentity, Key, Run
+from autograder.memo import ByIdentity, Key, Run, frozen
 from autograder.notebook import lines
 from autograder.results import Outcome
 from autograder.sandbox import protocol
@@ -274,7 +274,8 @@ class Case:
 
     def _outcome(self, reply: Reply, twin: Reply | None) -> Outcome:
         problem = self.judge(reply, twin)
-        returned = reply.value if reply.ok else {"status": reply.status, "error": reply.error}
+        # Read-only, as the reply it holds (host._checked): an Outcome may be shared by the run's students.
+        returned = reply.value if reply.ok else frozen({"status": reply.status, "error": reply.error})
         return Outcome(
             self.id,
             self.item,

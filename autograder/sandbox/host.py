@@ -34,7 +34,7 @@ from typing import BinaryIO, Protocol
 
 from autograder.boundary import Payload, Reply, Status, answer
 from autograder.config import GradeConfig
-from autograder.memo import ByIdentity, Key, Run
+from autograder.memo import ByIdentity, Key, Run, frozen
 from autograder.results import LoadError, grader_load_error
 from autograder.rubric import FUNCTIONS
 from autograder.sandbox import cpu, protocol
@@ -111,13 +111,13 @@ def _checked(run: Run, request: Message, line: bytes) -> Message:
     A line found valid once for a request is valid again, and parses to the same reply: most students send
     the very replies their classmates sent (the right values, or the same common mistake), so most lines are
     parsed and checked once per run, not once per student (autograder/memo.py). The reply is then shared by
-    every student of the run who sent that line: the grader reads replies, never changes them. A line that
-    fails raises, and so is never kept."""
+    every student of the run who sent that line, frozen (memo.frozen): the grader reads replies, and a change
+    raises. A line that fails raises, and so is never kept."""
 
     def work() -> Message:
         payload = protocol.parse(line)
         protocol.check_reply(request, payload)
-        return payload
+        return frozen(payload)
 
     return run[_CHECKED].get((id(request), line), (request,), work)
 
