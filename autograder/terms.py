@@ -12,7 +12,7 @@ the term's seed and the student id. The seed and term go into each results.json 
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +170,8 @@ def read(path: str | Path = MANIFEST) -> Term:
     return term
 
 
-@lru_cache(maxsize=1)
+@cache
 def current() -> Term:
-    """The term in autograder/term.json, read and checked once per process."""
+    """The term in autograder/term.json, read and checked once per process: a fact of the installation (its
+    manifest), the same for every run."""
     return read(MANIFEST)
