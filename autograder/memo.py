@@ -7,9 +7,10 @@ call still works). It is a store after pytest's `Stash`: each kind of run-level 
 beside the code that uses it (the term's checks in `terms`, the request lines and checked replies in the
 host, a case's Outcome in `judge/checks`, the diagnosis's per-case work), the key says how its value is
 made, and the value lives as long as the run. Nothing is kept between runs, and nothing here is made at
-import.
+import. (What is the same for every run, a fact of the installation such as the formula space or the
+sandbox's module sources, is no run's: a `functools.cache` function keeps it for the process.)
 
-Most of a class shares the same objects: the checks of a term are built once per run (`terms.checks`),
+Most of a class shares the same objects: the checks of a seed are built once per run (`terms.checks_for_seed`),
 and the host shares a reply between the students who sent the very same line. What follows from those
 objects alone (a request's encoding, a reply's parse, a case's Outcome for a reply, a mistake's prediction
 on a case) is worked out for the first student and kept, in a `ByIdentity`, for the rest.
