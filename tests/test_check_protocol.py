@@ -102,11 +102,13 @@ def test_a_new_kind_is_graded_and_diagnosed_beside_the_others_without_any_change
 
 
 def test_a_case_judges_a_shared_reply_once_and_every_other_reply_afresh():
-    """Case.run hands the Outcome it worked out for a reply the host shares between students (the very
-    same object) to the next student with that reply; an equal reply in another object, or another
-    reply, is judged on its own, and comes out the same or differently as its values say."""
+    """Case.run hands the Outcome it worked out for a reply the host shares between a run's students (the
+    very same object) to the next student of that run with that reply; an equal reply in another object,
+    another reply, or the same one in another run, is judged on its own, and comes out the same or
+    differently as its values say."""
     from autograder.boundary import Reply, Status
     from autograder.judge.checks import Case
+    from autograder.memo import Run
 
     case = Case("update_v.page.x", "update_v.page", "update_v", (0.0, 10.0), "a test input", group="page")
 
@@ -114,10 +116,12 @@ def test_a_case_judges_a_shared_reply_once_and_every_other_reply_afresh():
         return Reply(Status.OK, value={"ok": True, "value": value, "args_after": [None, None]})
 
     right = {"kind": "scalar", "type": "float", "dtype": "float64", "value": 0.1}  # (1 - 0.999) * 10**2
-    shared = reply(right)
-    first = case.run(lambda request, uses: shared)
-    assert first.passed and case.run(lambda request, uses: shared) is first
-    fresh = case.run(lambda request, uses: reply(dict(right)))
+    shared, run = reply(right), Run()
+    first = case.run(lambda request, uses: shared, run)
+    assert first.passed and case.run(lambda request, uses: shared, run) is first
+    fresh = case.run(lambda request, uses: reply(dict(right)), run)
     assert fresh == first and fresh is not first
-    wrong = case.run(lambda request, uses: reply({**right, "value": 0.2}))
+    again = case.run(lambda request, uses: shared, Run())
+    assert again == first and again is not first
+    wrong = case.run(lambda request, uses: reply({**right, "value": 0.2}), run)
     assert not wrong.passed and "returned 0.2" in markdown(wrong.message)
