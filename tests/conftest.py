@@ -12,7 +12,7 @@ import pytest
 from hypothesis import settings
 
 from autograder.results import SubmissionResult, empty_items
-from autograder.sandbox import landlock
+from autograder.sandbox.guest import landlock
 from autograder.words import prose
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ from autograder.judge.checks import Check, reply_problem
 from autograder.notebook import build
 from autograder.render.text import markdown
 from autograder.results import Outcome
-from autograder.sandbox import protocol
+from autograder.sandbox.guest import protocol
 from autograder.words import EMPTY, prose, words
 from tests.conftest import ROOT, SUBMISSIONS
 

@@ -30,12 +30,13 @@ import numpy as np
 import numpy.typing as npt
 
 from autograder import functions, oracle
+from autograder.judge import loading
 from autograder.judge.compare import UNREADABLE, as_values, close, judge_container, judge_value, show
 from autograder.memo import ByIdentity, Key, Run, frozen
 from autograder.notebook import lines
 from autograder.results import Outcome
-from autograder.sandbox import protocol
-from autograder.sandbox.protocol import Message
+from autograder.sandbox.guest import protocol
+from autograder.sandbox.guest.protocol import Message
 from autograder.tolerance import RTOL
 from autograder.words import EMPTY, Words, at_line, code, prose, student, words
 
@@ -153,8 +154,9 @@ def reply_problem(reply: Reply, func: str) -> Words:
         return prose("did not finish in time and was stopped (an endless loop?)")
     if reply.status == "crashed":
         return words("ended the grading process (", student(reply.detail), ")")
-    if reply.status == "skipped":
-        return words("was not run: ", student(reply.detail))
+    if reply.status == "skipped":  # a broken function, or loading the file again failed (the load's facts)
+        detail = reply.detail if reply.load is None else loading.load_error(reply.load)["message"]
+        return words("was not run: ", student(detail))
     if reply.status == "unavailable":
         return prose("could not run because your file did not load (see the top of this page)")
     if reply.status == "missing":

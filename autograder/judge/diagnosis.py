@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograder import functions
-from autograder.judge import formulas, identity, misconceptions
+from autograder.judge import explain, formulas, identity, misconceptions
 from autograder.judge.compare import Floats, close, decode
 from autograder.memo import ByIdentity, Key, Run
 from autograder.results import Diagnosis, Formula, Mistake, Outcome
@@ -46,13 +46,18 @@ def describe(
     failing: tuple[Words, bool] = (EMPTY, False),
     recovery: formulas.Recovery | None = None,
     slips: tuple[Words, ...] = (),
+    beta2: float | None = None,
+    reading: explain.Reading | None = None,
+    ratios: tuple[tuple[Mapping[str, float], float], ...] = (),
 ) -> Diagnosis:
     """One function's diagnosis as results hold it (plain data, worked out now, not while rendering): the
     catalogue entry's words for `misconception`, the recovered formula as text with what differs from
-    the page, the `failing_inputs` words (and whether they only list scattered failures), the slips."""
+    the page, the `failing_inputs` words (and whether they only list scattered failures), the slips; the
+    catalogue's explanation worked out for `beta2`; the formula read from the code (explain.text); the
+    ratios of the student's values to the page's on the probes."""
     entry = misconceptions.BY_ID[misconception] if misconception else None
     mistake = (
-        Mistake(entry.id, prose(entry.title), prose(entry.explanation), prose(entry.hint))
+        Mistake(entry.id, prose(entry.title), prose(entry.explanation_at(beta2)), prose(entry.hint))
         if entry is not None
         else None
     )
@@ -60,7 +65,8 @@ def describe(
     named = recovery.named if recovery is not None else None
     diagnosis_id = misconception or (named.id if named is not None else None)
     said, scattered = failing
-    return Diagnosis(func, diagnosis_id, misconception, mistake, formula, said, scattered, slips)
+    read = explain.text(reading) if reading is not None else None
+    return Diagnosis(func, diagnosis_id, misconception, mistake, formula, said, scattered, slips, read, ratios)
 
 
 def _formula(func: str, recovery: formulas.Recovery) -> Formula:
@@ -92,16 +98,19 @@ def diagnose(
     checks: Sequence[Check],
     probes: Mapping[str, Sequence[Reply]] | None = None,
     run: Run | None = None,
+    reads: Mapping[str, Sequence[Reply]] | None = None,
 ) -> tuple[list[Outcome], tuple[Diagnosis, ...]]:
     """(outcomes with `diagnosis` set on the failures it explains, the Diagnosis of each failing function).
 
     `probes` maps a function to the worker's replies on its diagnosis probes (formulas.requests), for
-    the functions that failed; without them no formula is recovered. `run`: the grading run, which keeps
-    what follows from its cases alone (see _PER_CASE; default: a fresh one).
+    the functions that failed; without them no formula is recovered. `reads` maps it to the guest's
+    readings of its code (explain.requests): a reading is kept once the probes confirm it. `run`: the
+    grading run, which keeps what follows from its cases alone (see _PER_CASE; default: a fresh one).
     """
     per_case = (run or Run())[_PER_CASE]
     cases = _calls(checks)
     probes = probes or {}
+    reads = reads or {}
     diagnoses: list[Diagnosis] = []
     for func in FUNCTIONS:
         observed = [(cases[o.check], o) for o in outcomes if o.check in cases and cases[o.check].func == func]
@@ -118,10 +127,18 @@ def diagnose(
             found = _match_probes(
                 func, replies or ()
             )  # (a recovery means replies) a catalogued mistake the checks' inputs did not pin down
+        reading = _reading(func, reads.get(func, ()), replies or (), outcomes, checks)
+        if reading is not None and reading.signature_differs:
+            # the body may well be the page's: what differs is which value reaches which parameter
+            found, recovery = None, None
         failing = failing_inputs(func, observed, per_case)
         slips = contract_slips(func, observed)
-        if found or failing[0] or recovery or slips:
-            diagnoses.append(describe(func, found.id if found else None, failing, recovery, slips))
+        if found or failing[0] or recovery or slips or reading:
+            beta2 = explained_beta2(func, observed) if found else None
+            rows = tuple(explain.ratios(func, replies) or ()) if replies else ()
+            diagnoses.append(
+                describe(func, found.id if found else None, failing, recovery, slips, beta2, reading, rows)
+            )
     named = {d.func: d.id for d in diagnoses if d.id}
     annotated = [
         replace(o, diagnosis=named[cases[o.check].func])
@@ -225,6 +242,37 @@ def _match_probes(func: str, replies: Sequence[Reply]) -> misconceptions.Misconc
         if np.all(formulas.agree(values, np.concatenate(predicted), formulas.STRICT_RTOL)):
             return mistake
     return None
+
+
+def _reading(
+    func: str, reads: Sequence[Reply], replies: Sequence[Reply], outcomes: Sequence[Outcome], checks: Sequence[Check]
+) -> explain.Reading | None:
+    """The function's code as read by the guest, confirmed on its probe replies and, where it took sympy
+    symbols, by that algebra too (a reading the algebra contradicts is not confirmed)."""
+    if not reads:
+        return None
+    reading = explain.read(func, reads, replies)
+    if reading is None or not reading.confirmed:
+        return reading
+    candidate = explain.as_candidate(reading)
+    if candidate is not None and confirmed(func, candidate, outcomes, checks) is False:
+        return replace(reading, confirmed=False)
+    return reading
+
+
+def explained_beta2(func: str, observed: Observed) -> float | None:
+    """The beta2 an explanation's numbers are worked out for: the default when a failed value check used
+    it, else the first failed one's; None for a function without beta2."""
+    spec = functions.BY_NAME[func]
+    if "beta2" not in spec.names:
+        return None
+    default = float(spec.default("beta2"))
+    used = [
+        float(case.kwargs.get("beta2", default))
+        for case, outcome in observed
+        if not outcome.passed and case.expect in ("value", "same")
+    ]
+    return default if default in used or not used else used[0]
 
 
 # -- the symbolic confirmation -----------------------------------------------------------------------------
