@@ -27,9 +27,9 @@ from autograder.judge import explain, formulas, loading
 from autograder.judge.checks import Case, Check
 from autograder.judge.diagnosis import diagnose, failing_functions
 from autograder.late import NONE, LatePolicy
+from autograder.memo import Run
 from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
 from autograder.notebook.replay import CellReplay
-from autograder.render.text import md
 from autograder.results import (
     GradebookRow,
     ItemResult,
@@ -41,6 +41,7 @@ from autograder.results import (
 from autograder.rubric import FUNCTIONS, ITEMS
 from autograder.sandbox.host import GuestStartError, Host, isolation
 from autograder.sandbox.pool import SandboxPool, default_pool
+from autograder.words import student
 
 #: What a result's `graded_at` is read from: passed in, so a test or a regrade can fix the time.
 Clock = Callable[[], datetime]
@@ -148,6 +149,7 @@ def grade_submission(
     host: Callable[..., Host] = Host,
     clock: Clock = utc_now,
     hand_back: bool = False,
+    run: Run | None = None,
 ) -> SubmissionResult:
     """Grade one `discover.Submission` and return its SubmissionResult.
 
@@ -155,13 +157,15 @@ def grade_submission(
     from `term` (default: the manifest autograder/term.json, read only then); its term and seed go into
     `extra`. Given `checks`, the submission is graded on exactly those and no term is read.
     `clock` stamps `graded_at`. `pool` lends the sandbox processes (default: `sandbox.default_pool()`); `host` makes the grader's side
-    of the submission, called as `sandbox.Host` is (a test may pass one that records every reply).
+    of the submission, called as `sandbox.Host` is (a test may pass one that records every reply). `run` keeps
+    what the grading run works out once, for the run's next submissions (`memo.Run`; default: a fresh one).
     Every process of the submission is dead when this returns; with `hand_back`, once its sandbox serves
     anyone else (grade_batch, which settles them all before it returns: the next student starts meanwhile).
     """
     start = time.monotonic()
+    run = run or Run()
     if checks is None:
-        plan = terms.plan(submission.seed_id or submission.student, term or terms.current(), config.per_student)
+        plan = terms.plan(submission.seed_id or submission.student, term or terms.current(), config.per_student, run)
         extra: dict[str, Any] = plan.extra
         checks = plan.checks
     else:
@@ -177,15 +181,19 @@ def grade_submission(
         "isolation": isolation(config, pool),
         "extra": extra,
     }
+    # These messages name the student's file, so each is student text (escaped whole) in the outcomes.
     if refused:
         return SubmissionResult(
-            items=empty_items(md(refused)), seconds=0.0, load_error=grader_load_error("Unsupported", refused), **common
+            items=empty_items(student(refused)),
+            seconds=0.0,
+            load_error=grader_load_error("Unsupported", refused),
+            **common,
         )
     if submission.kind == "missing":
         message = "No second_moment.py was found in this folder, so there was nothing to grade"
         message += f" ({submission.note})." if submission.note else "."
         return SubmissionResult(
-            items=empty_items(md(message)), seconds=0.0, load_error=grader_load_error("Missing", message), **common
+            items=empty_items(student(message)), seconds=0.0, load_error=grader_load_error("Missing", message), **common
         )
     cells = None
     if submission.kind == "ipynb":
@@ -194,21 +202,23 @@ def grade_submission(
         except NotebookError as err:
             message = f"Your notebook could not be read, so nothing in it was graded: {err}."
             return SubmissionResult(
-                items=empty_items(md(message)),
+                items=empty_items(student(message)),
                 seconds=0.0,
                 load_error=grader_load_error("NotebookError", message),
                 **common,
             )
     loader = None if cells is None else CellReplay(cells)
     # The guest gets the bytes that were checked and hashed, not the path opened again.
-    with host(submission.path, config, FUNCTIONS, loader=loader, pool=pool, data=data, hand_back=hand_back) as guest:
+    with host(
+        submission.path, config, FUNCTIONS, loader=loader, pool=pool, data=data, hand_back=hand_back, run=run
+    ) as guest:
         # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
         guest.prefetch([pair for check in checks for pair in check.requests()])
-        outcomes = [check.run(guest.call) for check in checks]
+        outcomes = [check.run(guest.call, run) for check in checks]
         near = to_vouch(outcomes, checks)
         guest.prefetch([pair for case in near.values() for pair in case.requests()])
-        vouched = {check_id for check_id, case in near.items() if case.run(guest.call).passed}
+        vouched = {check_id for check_id, case in near.items() if case.run(guest.call, run).passed}
         probes, reads = _probe(guest, failing_functions(outcomes, checks))
         output = guest.output(loading.cell_note)
         load_error = None if guest.load_error is None else loading.load_error(guest.load_error)
@@ -217,7 +227,7 @@ def grade_submission(
             if loader is None
             else undefined_by_errors(loader.cells, loading.cell_errors(loader.errors), guest.available)
         )
-    outcomes, diagnoses = diagnose(outcomes, checks, probes, reads)
+    outcomes, diagnoses = diagnose(outcomes, checks, probes, run, reads)
     return SubmissionResult(
         items=item_results(outcomes, checks, vouched),
         seconds=time.monotonic() - start,
@@ -255,10 +265,12 @@ def grade_batch(
     host: Callable[..., Host] = Host,
     term: terms.Term | None = None,
     clock: Clock = utc_now,
+    run: Run | None = None,
     on_disk_error: Callable[[Submission, DiskError], object] | None = None,
 ) -> list[Any]:
     """Grade many submissions, `config.jobs` at a time; call on_result(result) as each finishes.
-    `pool`, `host`, `term` and `clock` are passed to every `grade_submission`.
+    `pool`, `host`, `term`, `clock` and `run` (default: a fresh `memo.Run` for the batch) are passed to every
+    `grade_submission`.
 
     With `on_disk_error`, a submission whose guest could not start because the sandboxes' temporary
     folder is full (`sandbox_disk_full`) is passed to it, with the DiskError, and the batch goes on (its
@@ -269,11 +281,12 @@ def grade_batch(
     thousands then fits in little memory).
     """
     kept: list[Any] = [None] * len(submissions)
+    run = run or Run()
     threads = ThreadPoolExecutor(max_workers=config.jobs)
     try:
         index = {
             threads.submit(
-                grade_submission, sub, config, None, term, pool=pool, host=host, clock=clock, hand_back=True
+                grade_submission, sub, config, None, term, pool=pool, host=host, clock=clock, hand_back=True, run=run
             ): i
             for i, sub in enumerate(submissions)
         }
@@ -393,6 +406,7 @@ def grade_class(
     regrade_all: bool = False,
     submitted: dict[str, str] | None = None,
     policy: LatePolicy | None = None,
+    run: Run | None = None,
 ) -> ClassRun:
     """Grade `submissions` into the gradebook folder `out` (autograder/outdir.py) and rewrite its grades.csv.
 
@@ -405,6 +419,7 @@ def grade_class(
     - One term per gradebook: when `out` holds rows graded on other cases (another term, per-student
       setting, draw or rubric), UsageError before anything is written, unless `regrade_all`, which grades
       them all again (their files must be among `submissions`; --resume keeps none of them).
+    - `pool` and `run` go to `grade_batch`.
 
     Students already in `out` but not in `submissions` keep their rows. On Ctrl-C (or a grader bug) grades.csv
     is still written for every student finished, then the exception propagates.
@@ -487,6 +502,7 @@ def grade_class(
             keep=lambda result: None,
             term=term,
             pool=pool,
+            run=run,
             on_disk_error=lambda sub, err: unwritten(sub.student, err),
         )
     except BaseException as stopped:  # Ctrl-C or a grader bug: grades.csv for whoever finished, then stop
