@@ -340,21 +340,29 @@ class Forker:
         """The submission's memory (its processes' pages, tmpfs and memfd pages included: cgroup v1 with
         swap counted too, or v2) and process budgets, on the guests' cgroups (as root, where mounted)."""
         memory, processes = str(budget["memory"]), str(budget["processes"])
+        # v1 keeps memory <= memory+swap at every step: memsw first when the limit grows (refused, EINVAL,
+        # when it shrinks), then memory, then memsw again.
         writes = {
             "memory": [
-                ("memory.limit_in_bytes", memory),
-                ("memory.memsw.limit_in_bytes", memory),
-                ("memory.max", memory),
-                ("memory.swap.max", "0"),
+                ("memory.memsw.limit_in_bytes", memory, True),
+                ("memory.limit_in_bytes", memory, False),
+                ("memory.memsw.limit_in_bytes", memory, False),
+                ("memory.max", memory, False),
+                ("memory.swap.max", "0", False),
             ],
-            "pids": [("pids.max", processes)],
+            "pids": [("pids.max", processes, False)],
         }
         for controller, folder in self.groups.items():
-            for name, value in writes.get(controller, []):
+            for name, value, may_fail in writes.get(controller, []):
                 path = os.path.join(folder, name)
-                if os.path.exists(path):
+                if not os.path.exists(path):
+                    continue
+                try:
                     with open(path, "w") as f:
                         f.write(value)
+                except OSError as err:
+                    if not (may_fail and err.errno == errno.EINVAL):
+                        raise
 
     def guest_memory(self) -> int:
         """Bytes the current submission's processes hold of their own (proportional set size, every process
