@@ -50,7 +50,8 @@ DESCRIPTIONS = {
     "subreaper, private temp folder (no namespaces)",
 }
 #: What the sandbox process runs (`python -I -S -c BOOT config`): without the package, it makes modules of
-#: the sources in config["modules"] (the protocol, the guest, the forker, in that order) and runs the last.
+#: the sources in config["modules"] (the protocol, the notebook's shell, the guest, the forker, in that order)
+#: and runs the last.
 BOOT = """\
 # The sandbox process (autograder/sandbox/forker.py), booted from source: the package is not importable here.
 import json, sys
@@ -169,6 +170,7 @@ def sandbox_modules() -> list[tuple[str, str]]:
         (name, (here / f"{stem}.py").read_text(encoding="utf-8"))
         for name, stem in (
             ("adam_hw_protocol", "protocol"),
+            ("adam_hw_cells_ipython", "cells_ipython"),
             ("adam_hw_guest", "guest"),
             ("adam_hw_landlock", "landlock"),
             ("adam_hw_seccomp", "seccomp"),
