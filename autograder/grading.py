@@ -7,7 +7,7 @@ into a zero for a student.
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -21,10 +21,11 @@ from autograder.discover import Submission
 from autograder.judge import formulas
 from autograder.judge.checks import Check
 from autograder.judge.diagnosis import diagnose, failing_functions
-from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
+from autograder.notebook.cells import Cell
 from autograder.notebook.replay import CellReplay
 from autograder.render.text import md
 from autograder.results import (
+    CellError,
     GradebookRow,
     ItemResult,
     Outcome,
@@ -84,6 +85,38 @@ def item_results(outcomes: Sequence[Outcome], checks: Sequence[Any] = ()) -> tup
     )
 
 
+MAX_ERROR_TEXT = 300  # an error's message comes from the student's process: kept short, and only as text
+
+
+def undefined_by_errors(
+    cells: Sequence[Cell], errors: Mapping[int, object], available: Mapping[str, object]
+) -> dict[str, CellError]:
+    """{function: what stopped its cell} for each graded function the notebook left undefined because the
+    cell it is written in raised, hung or crashed (its SyntaxError, say), so feedback can name the cause
+    instead of only "no function named bias_correct".
+
+    `errors` maps a cell's number to the error the worker reported for it (plain data from the student's
+    process, so every field is checked and cut short here); `available` maps each function to whether the
+    notebook defined it once every cell had run.
+    """
+    linked: dict[str, CellError] = {}
+    for name, present in available.items():
+        if present:
+            continue
+        for cell in cells:
+            error = errors.get(cell.number)
+            if isinstance(error, dict) and name in cell.defines:
+                line = error.get("line")
+                linked[name] = {
+                    "cell": cell.number,
+                    "type": str(error.get("type") or "Error")[:80],
+                    "line": line if isinstance(line, int) and not isinstance(line, bool) else None,
+                    "message": str(error.get("message") or "")[:MAX_ERROR_TEXT],
+                }
+                break
+    return linked
+
+
 def grade_submission(
     submission: Submission,
     config: GradeConfig = DEFAULT,
@@ -133,19 +166,8 @@ def grade_submission(
         return SubmissionResult(
             items=empty_items(md(message)), seconds=0.0, load_error=grader_load_error("Missing", message), **common
         )
-    cells = None
-    if submission.kind == "ipynb":
-        try:
-            cells = read_cells(data)
-        except NotebookError as err:
-            message = f"Your notebook could not be read, so nothing in it was graded: {err}."
-            return SubmissionResult(
-                items=empty_items(md(message)),
-                seconds=0.0,
-                load_error=grader_load_error("NotebookError", message),
-                **common,
-            )
-    loader = None if cells is None else CellReplay(cells)
+    # A notebook is read, and its cells transformed, in the guest: never here (STYLE.md item 28).
+    loader = CellReplay() if submission.kind == "ipynb" else None
     # The guest gets the bytes that were checked and hashed, not the path opened again.
     with host(submission.path, config, loader=loader, pool=pool, data=data, hand_back=hand_back) as guest:
         # Every fixed-input call goes to the guest in one write, not one round trip each (same order,

@@ -10,11 +10,12 @@ reruns after a restart and replays after a call ended the guest included: a note
 file costs, (functions + 1) x timeout plus a small constant.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from autograder.boundary import Payload, Status, answer
 from autograder.config import GradeConfig
+from autograder.notebook import cells
 from autograder.notebook.cells import Cell
 from autograder.results import LoadError, grader_load_error
 from autograder.sandbox import protocol
@@ -44,16 +45,42 @@ class CellHost(Protocol):
 
 
 class CellReplay:
-    """Loads a notebook's cells (`notebook.cells.Cell`) into a host's guest; see the module docstring."""
+    """Loads a notebook into a host's guest: the guest reads the file and lists its code cells
+    (`notebook.cells.Cell`), then runs them one by one; see the module docstring."""
 
-    preload = ("matplotlib.pyplot",)  # notebooks plot; imported once per sandbox process, not per guest
+    # Imported once per sandbox process, not per guest: notebooks plot, and every cell runs in IPython.
+    preload = ("matplotlib.pyplot", "IPython")
 
-    def __init__(self, cells: Iterable[Cell]) -> None:
-        self.cells = tuple(cells)
+    def __init__(self) -> None:
+        self.cells: tuple[Cell, ...] = ()  # as the guest listed them, once read
+        self.unreadable: str | None = None  # why the guest could not read the notebook
         self.dead: dict[int, str] = {}  # cell number -> why it is not run again (it hung or ended the guest)
         # cell number -> the error it raised, or {"type", "message"} if it hung or crashed
         self.errors: dict[int, dict[str, object]] = {}
         self._ran = False
+
+    def _start(self, host: CellHost) -> LoadError | None:
+        """A fresh guest that has read the notebook (nothing of the student's has run in it yet)."""
+        host.start()
+        # Reading runs none of the student's code, but it is their bytes: charged to the notebook, and given a
+        # timeout of its own even once the cells have used up the rest (a restart reads it again).
+        status, payload = host.load_roundtrip(protocol.read_notebook_request(host.functions), grace=host.config.timeout)
+        reply = answer(payload) if status == Status.OK else {}
+        if reply.get("ok") is not True:
+            found = reply.get("error")
+            why = f"{found.get('type')}: {found.get('message')}" if isinstance(found, dict) else str(status)
+            return self._unreadable(f"reading it stopped the worker ({why})")
+        if "unreadable" in reply:
+            return self._unreadable(str(reply["unreadable"]))
+        if not self.cells:
+            self.cells = tuple(cells.from_reply(reply["cells"]))
+        return None
+
+    def _unreadable(self, why: str) -> LoadError:
+        self.unreadable = why
+        return grader_load_error(
+            "NotebookError", f"Your notebook could not be read, so nothing in it was graded: {why}."
+        )
 
     def load(self, host: CellHost) -> tuple[dict[str, Any] | None, LoadError | None]:
         """(available, load_error), as for `host.ModuleLoad.load`, after running every cell."""
@@ -64,21 +91,21 @@ class CellReplay:
         timeout, total = f"{host.config.timeout:g} s", f"{host.total:g} s"
         if again and host.load_budget() <= 0:
             return None, self._out_of_time(total)
-        host.start()
+        unreadable = self._start(host)
+        if unreadable is not None:
+            return None, unreadable
         finished: list[Cell] = []
         for cell in self.cells:
-            if cell.note:
-                note(f"cell {cell.number}: {cell.note}")
-            if not cell.source or cell.number in self.dead:
+            if cell.number in self.dead:
                 continue
             if len(self.dead) >= MAX_DEAD_CELLS:
-                note(f"cell {cell.number} was not run: {MAX_DEAD_CELLS} earlier cells hung or crashed")
+                note(f"{cell.where()} was not run: {MAX_DEAD_CELLS} earlier cells hung or crashed")
                 continue
             budget = host.load_budget()
             if budget <= 0:
                 if again:
                     return None, self._out_of_time(total)
-                note(f"cell {cell.number} was not run: your notebook had used up the {total} it has in all")
+                note(f"{cell.where()} was not run: your notebook had used up the {total} it has in all")
                 continue
             status, payload = self._run(host, cell)
             if status in _DEAD:
@@ -92,15 +119,22 @@ class CellReplay:
                 kind = "Timeout" if status == Status.TIMEOUT else "Crashed"
                 self.errors.setdefault(cell.number, {"type": kind, "message": why})
                 repeat = " (earlier cells were run again, so their output may repeat)" if finished else ""
-                note(f"cell {cell.number} {why}; the cells after it still ran{repeat}")
-                finished = self._restart_with(host, finished)
+                note(f"{cell.where()} {why}; the cells after it still ran{repeat}")
+                restarted = self._restart_with(host, finished)
+                if restarted is None:
+                    return None, grader_load_error(
+                        "Crashed", "the worker stopped reading your notebook again after a restart"
+                    )
+                finished = restarted
                 continue
             reply = answer(payload)
+            for what in reply.get("refused", []):
+                note(f"{cell.where()}: {what} was refused (the grader runs no shell or other program)")
             if reply.get("ok") is not True:
                 found = reply.get("error")
                 error: dict[str, object] = found if isinstance(found, dict) else {}
                 where = f" (line {error['line']})" if error.get("line") else ""
-                note(f"cell {cell.number} raised {error.get('type', 'an error')}{where}: {error.get('message', '')}")
+                note(f"{cell.where()} raised {error.get('type', 'an error')}{where}: {error.get('message', '')}")
                 self.errors.setdefault(cell.number, error)
             finished.append(cell)
         status, payload = host.load_roundtrip(protocol.functions_request(host.functions), grace=GRACE)
@@ -115,16 +149,20 @@ class CellReplay:
             f"running your cells again (a call had ended the worker) took them past the {total} your notebook has in all",
         )
 
-    @staticmethod
-    def _run(host: CellHost, cell: Cell) -> tuple[Status, Payload]:
-        return host.load_roundtrip(protocol.exec_cell_request(cell.number, cell.source))
+    def _run(self, host: CellHost, cell: Cell) -> tuple[Status, Payload]:
+        # Jupyter's execution count: one per code cell run, whatever became of it (nbclient skips empty cells,
+        # and so did the guest's listing), so `Out[n]` and `_i3` mean what they mean in the kernel.
+        count = 1 + self.cells.index(cell)
+        return host.load_roundtrip(protocol.exec_cell_request(cell.number, count))
 
-    def _restart_with(self, host: CellHost, cells: list[Cell]) -> list[Cell]:
+    def _restart_with(self, host: CellHost, cells: list[Cell]) -> list[Cell] | None:
         """A fresh guest with `cells` run again; returns those that still finished (a cell that now hangs
-        is dropped, and the restart begins again without it)."""
+        is dropped, and the restart begins again without it), or None if the fresh guest could not read the
+        notebook (which it had read a moment ago)."""
         while True:
             host.kill()
-            host.start()
+            if self._start(host) is not None:
+                return None
             for cell in cells:
                 if host.load_budget() <= 0:  # out of time: the rest are not run again
                     self.dead[cell.number] = "was not run again: your notebook had used up its time"
