@@ -2,6 +2,7 @@
 
 import json
 import re
+import sys
 
 import pytest
 
@@ -168,3 +169,21 @@ def test_a_missing_function_is_traced_to_the_erroring_cell_that_defines_it():
 def test_only_a_def_line_names_the_cell_a_function_is_written_in():
     assert defines("def update_v(v, g):\n", "update_v") and defines("    async def update_v (x):", "update_v")
     assert not defines("update_v = lambda v, g: v\n", "update_v") and not defines("def update_vx(v):", "update_v")
+
+
+def test_the_feedback_of_a_failing_notebook_shows_no_path_of_the_grader_s_machine(tmp_path):
+    path = tmp_path / "student.ipynb"
+    path.write_bytes(
+        _notebook(
+            "import numpy as np\nnp.sqrt?\n",
+            "import sys\nsys.exit(3)\n",  # IPython warns "To exit: use 'exit'", from its own file
+            "np.asarray([1.0], dtype='no such dtype')\n",  # raised deep inside numpy
+            "import warnings\nwarnings.warn('careful', stacklevel=2)\n",
+            "def update_v(v, g, beta2=0.999):\n    return np.asarray(v) + np.zeros((2,)) @ np.zeros((3,))\n",
+        )
+    )
+    result = grade_submission(Submission("student", path, "ipynb"), GradeConfig(timeout=5.0), checks=CHECKS)
+    text = feedback.render(result)
+    assert "cell 3 raised TypeError" in text
+    for machine in (str(ROOT), sys.prefix, sys.base_prefix, "site-packages", str(tmp_path)):
+        assert machine not in text
