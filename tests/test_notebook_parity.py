@@ -33,8 +33,8 @@ NBGRADER = [name for name in NOTEBOOKS if name.startswith("nbgrader_")]
 CELL_TIMEOUT = 4  # seconds, in the kernel and for `adam-hw grade --timeout`
 #: notebook -> (the construct the grader refuses, the heading of its cell): a shell escape, never run
 REFUSED = {
-    "shell_bang": ("!touch made_by_bang.txt", "Setup"),
-    "shell_bang_assign": ("!touch made_by_bang_assign.txt && ls", "Setup"),
+    "shell_bang": ("touch made_by_bang.txt", "Setup"),
+    "shell_bang_assign": ("touch made_by_bang_assign.txt && ls", "Setup"),
     "shell_sx": ("%sx", "Setup"),
     "shell_system": ("%system", "Setup"),
     "shell_bash": ("%%bash", "Setup"),
@@ -42,7 +42,7 @@ REFUSED = {
     "shell_script": ("%%script", "Setup"),
     "shell_pip": ("%pip", "Setup"),
     "shell_conda": ("%conda", "Setup"),
-    "shell_system_call": ("get_ipython().system", "Setup"),
+    "shell_system_call": ("touch made_by_system_call.txt", "Setup"),
 }
 FUNCTIONS = ("update_v", "bias_correct", "effective_step")
 ITEMS = {func: [item for item in ITEMS_BY_ID if item.startswith(func + ".")] for func in FUNCTIONS}
@@ -79,7 +79,9 @@ def _reference() -> dict[str, list[object]]:
 
     ref = load_reference()
     return {
-        name: [json.loads(json.dumps(__import__("numpy").asarray(getattr(ref, name)(*a, **k)).tolist())) for a, k in calls]
+        name: [
+            json.loads(json.dumps(__import__("numpy").asarray(getattr(ref, name)(*a, **k)).tolist())) for a, k in calls
+        ]
         for name, calls in PROBES.items()
     }
 
@@ -202,7 +204,10 @@ def test_a_shell_escape_is_refused_and_named_with_its_cell_heading(name, graded,
     construct, heading = REFUSED[name]
     # effective_step exists only where the escape's file was made: the grader made none.
     assert verdicts == {"update_v": "correct", "bias_correct": "correct", "effective_step": "absent"}
-    assert {f: kernel[name][0][f] for f in ("update_v", "bias_correct")} == {"update_v": "correct", "bias_correct": "correct"}
+    assert {f: kernel[name][0][f] for f in ("update_v", "bias_correct")} == {
+        "update_v": "correct",
+        "bias_correct": "correct",
+    }
     plain = feedback.replace("\\", "")
     assert "refused" in plain and construct in plain and heading in plain, feedback
 

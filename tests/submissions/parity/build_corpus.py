@@ -152,12 +152,14 @@ CORPUS: dict[str, dict[str, object]] = {
         )
     ),
     "prun_defines": notebook(tasks(code("%%prun -q\n" + U), *plain(skip=("update_v",)))),
+    # numpy is imported only after the magic, in its cell: a magic that failed would leave np undefined.
     "matplotlib_inline": notebook(
-        tasks(
-            code("%matplotlib inline\nimport matplotlib.pyplot as plt"),
+        [
+            md("# Plots inline"),
+            code("%matplotlib inline\nimport numpy as np\nimport matplotlib.pyplot as plt"),
             *plain(),
             code("xs = np.arange(1, 20)\nplt.plot(xs, effective_step(bias_correct(update_v(0.0, xs), 1)))\nplt.show()"),
-        )
+        ]
     ),
     "load_ext": notebook(tasks(code("%load_ext autoreload\n%autoreload 2"), *plain())),
     "help_query": notebook(tasks(code("np.sqrt?"), code("?np.zeros"), *plain(), code("update_v??"))),
