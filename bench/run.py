@@ -155,7 +155,7 @@ def formula_space():
     """Seconds to have the formula search space (autograder/judge/formulas.py) ready, and whether it was built
     now or read from the cache: it is built once per machine and version, so a first run ever pays it once."""
     code = (
-        "import json, time; from autograder import formulas; "
+        "import json, time; from autograder.judge import formulas; "
         "cached = all(formulas.SpaceCache.default().path(f).is_file() for f in formulas.SIGNATURES); "
         "t = time.perf_counter(); formulas.warm(); "
         "print(json.dumps({'seconds': round(time.perf_counter() - t, 3), 'built': not cached}))"
