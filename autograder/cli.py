@@ -6,16 +6,22 @@ message for a bad path or option; anything else is a bug in the grader and print
 
 import argparse
 import atexit
+import difflib
 import os
+import shlex
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from autograder.config import DEFAULT, ISOLATIONS, GradeConfig
 from autograder.errors import ConfigError, UsageError
+from autograder.sandbox import budget
 
 if TYPE_CHECKING:  # the commands import what they use when they run: `adam-hw --help` stays quick
+    from autograder.discover import Submission
+    from autograder.late import LatePolicy
     from autograder.terms import Term
 
 Number = TypeVar("Number", int, float)
@@ -51,6 +57,37 @@ def _config(args: argparse.Namespace) -> GradeConfig:
         raise UsageError(f"{CONFIG_FLAGS.get(err.field, err.field)} {err.problem}") from None
 
 
+#: The flag each LatePolicy field comes from.
+LATE_FLAGS = {"kind": "--late", "cap": "--late-cap", "grace": "--grace", "due": "--due"}
+
+
+def _late_policy(args: argparse.Namespace) -> "LatePolicy | None":
+    """The run's late policy, validated before anything starts; None when no late flag was given (the
+    gradebook keeps its own). A bad value names its flag."""
+    from autograder import late
+
+    if args.late is None and args.late_cap is None and args.grace is None and args.due is None:
+        return None
+    try:
+        kind, percent = late.rule(args.late or "none")
+    except ValueError as err:
+        raise UsageError(f"--late {err}") from None
+    try:
+        grace = late.duration(args.grace) if args.grace is not None else late.NONE.grace
+    except ValueError as err:
+        raise UsageError(f"--grace {err}") from None
+    try:
+        due = late.timestamp(args.due) if args.due is not None else None
+    except ValueError as err:
+        raise UsageError(
+            f"--due must be an ISO 8601 time with its time zone (e.g. 2027-02-01T23:59-08:00): {err}"
+        ) from None
+    try:
+        return late.LatePolicy(kind, percent, late.NONE.cap if args.late_cap is None else args.late_cap, grace, due)
+    except ConfigError as err:
+        raise UsageError(f"{LATE_FLAGS.get(err.field, err.field)} {err.problem}") from None
+
+
 def _out_folder(text: str, flag: str = "--out") -> Path:
     out = Path(text)
     if out.exists() and not out.is_dir():
@@ -64,18 +101,51 @@ def _out_folder(text: str, flag: str = "--out") -> Path:
     return out
 
 
+def _check_late(
+    policy: "LatePolicy",
+    args: argparse.Namespace,
+    submissions: Sequence["Submission"],
+    flags: dict[str, str],
+    times: dict[str, str],
+) -> None:
+    """UsageError, before anything is graded, when the policy cannot be applied as asked."""
+    from autograder import late
+
+    if args.roster is None and not (Path(args.out) / "grades.csv").is_file():
+        raise UsageError(
+            "--roster is needed by --late, for the late flags or submission times: give roster.csv (collect writes one)"
+        )
+    students = {
+        s.student: (flags.get(s.student, ""), times.get(s.student, "")) for s in submissions if s.kind != "missing"
+    }
+    timeless = late.check(policy, {s: v for s, v in students.items() if args.roster is not None})
+    if timeless:
+        shown = ", ".join(timeless[:5]) + (f" and {len(timeless) - 5} more" if len(timeless) > 5 else "")
+        raise UsageError(
+            f"--late {args.late} needs the submission time of every student who may be late, and --roster gives "
+            f"none for {shown} (Canvas download names carry only late_): add a submitted column "
+            "(ISO 8601, e.g. 2027-02-01T23:59-08:00), or use --late zero"
+        )
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from autograder import roster
-    from autograder.discover import discover
+    from autograder.discover import check_out, discover
     from autograder.sandbox.pool import default_pool
 
     config = _config(args)  # before any sandbox starts
+    policy = _late_policy(args)
+    check_out(args.paths, args.out)  # before anything is written
     entries = roster.read(args.roster) if args.roster else None
     submissions = discover(args.paths, exclude=[args.out])
     late: dict[str, str] = {}
+    times: dict[str, str] = {}
     unlisted: list[str] = []
     if entries is not None:
         submissions, late, unlisted = roster.apply(entries, submissions, Path(args.roster).parent)
+        times = roster.times(entries)
+    if policy is not None:
+        _check_late(policy, args, submissions, late, times)
     if not submissions:
         raise UsageError(f"no submissions found in {' '.join(args.paths)}")
     # The sandboxes import numpy and sympy while this process imports the grader: a student waits less.
@@ -100,7 +170,17 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     try:
         run = grading.grade_class(
-            submissions, out, config, resume=args.resume, late=late, term=term, on_progress=progress, pool=pool
+            submissions,
+            out,
+            config,
+            resume=args.resume,
+            late=late,
+            term=term,
+            on_progress=progress,
+            pool=pool,
+            regrade_all=args.regrade_all,
+            submitted=times,
+            policy=policy,
         )
     except KeyboardInterrupt:
         done_now = len(list(out.glob("*/record.json")))
@@ -112,7 +192,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         return 130
     if tty:
         sys.stderr.write("\n")
-    print(summary.render(run.rows, out, level, run.seconds))
+    print(summary.render(run.rows, out, level, run.seconds, run.kept_students))
     print(
         f"grades.csv lists {len(run.gradebook)} students: this run's {len(run.rows)} and any graded earlier into {out}"
     )
@@ -122,32 +202,57 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     if args.resume:
         print(f"resumed: {run.kept} kept from the earlier run, {run.graded} graded now")
+    if run.policy != "none":
+        print(f"late policy: {run.policy} (grades.csv's final_score; see docs/late-policy.md)")
     return 0
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from autograder import lms
+    from autograder import lms, roster
 
     entries, notes = lms.collect(args.lms, Path(args.src), _out_folder(args.out))
     for note in notes:
         print(f"note: {note}")
-    with_file = sum(1 for e in entries if e.file)
-    print(
-        f"collected {with_file} submissions of {len(entries)} students into {args.out}; roster: "
-        f"{Path(args.out) / 'roster.csv'}"
-    )
-    print(f"next: adam-hw grade {args.out} --roster {Path(args.out) / 'roster.csv'} --out graded/")
+    print(f"{roster.collected(entries, args.out)}; roster: {Path(args.out) / 'roster.csv'}")
+    out = Path(args.out)
+    graded = out.with_name(out.name.removesuffix("-subs") + "-graded")  # canvas-subs/ -> canvas-graded/
+    words = ["grade", f"{args.out}", "--roster", str(out / "roster.csv"), "--out", f"{graded}/"]
+    print(f"next: {_this_command()} {shlex.join(words)}")
     return 0
+
+
+def _this_command() -> str:
+    """This very adam-hw, as typed again from the same folder: plain `adam-hw` only when it is the one on PATH."""
+    ran = sys.argv[0]
+    if Path(ran).name != "adam-hw":  # `python -m autograder`
+        return f"{shlex.quote(sys.executable)} -m autograder"
+    on_path = shutil.which("adam-hw")
+    if on_path and Path(on_path).resolve() == Path(ran).resolve():
+        return "adam-hw"
+    return shlex.quote(ran)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from autograder import lms
 
+    if args.lms == "gradescope":  # Gradescope imports no scores file for a programming assignment
+        raise UsageError(
+            "LMS: Gradescope takes no grades file back: grade there with the autograder "
+            "(`adam-hw gradescope --out autograder.zip`, see README, Gradescope), or export to canvas or "
+            "moodle from their own download"
+        )
     if Path(args.out).is_dir():
         raise UsageError(f"--out must name a .csv file, got the folder {args.out}")
     _out_folder(str(Path(args.out).parent))
     filled, notes = lms.export(
-        args.lms, Path(args.lms_csv), Path(args.grades), Path(args.roster), Path(args.out), args.assignment
+        args.lms,
+        Path(args.lms_csv),
+        Path(args.grades),
+        Path(args.roster),
+        Path(args.out),
+        args.assignment,
+        args.decimal,
+        args.blank_missing,
     )
     for note in notes:
         print(f"note: {note}")
@@ -248,9 +353,46 @@ def cmd_nbgrader_course(args: argparse.Namespace) -> int:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad option is one line (the contract: exit 2 with a one-line message), not the usage block."""
+    """argparse, but a bad option is one line (the contract: exit 2 with a one-line message), not the usage
+    block, and names the flag the user typed: no abbreviations (`--time 5` was taken for --timeout, and an
+    error about it named --timeout), and an unknown flag is named before a missing one (`--outt` said
+    "--out is required")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+        self._given: list[str] = []
+
+    def parse_known_args(  # type: ignore[override]  # typeshed's overloads; same signature at run time
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._given = list(sys.argv[1:] if args is None else args)
+        parsed, extras = super().parse_known_args(args, namespace)
+        if self._subparsers is None and self._unknown_option() is not None:  # a command's parser names it
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+    def _unknown_option(self) -> str | None:
+        """The first flag in this parser's own arguments that it does not know, as typed."""
+        for token in self._given:
+            if token == "--":
+                break
+            if not token.startswith("-") or self._negative_number_matcher.match(token):
+                if self._subparsers is not None:  # the command's name: the rest is the command's parser's
+                    break
+                continue
+            name = token.split("=", 1)[0]
+            if name not in self._option_string_actions:
+                return name
+        return None
 
     def error(self, message: str) -> NoReturn:
+        unknown = self._unknown_option()
+        if unknown is not None:
+            meant = difflib.get_close_matches(
+                unknown, [o for o in self._option_string_actions if o.startswith("--")], 1
+            )
+            message = f"unknown option {unknown}" + (f" (did you mean {meant[0]}?)" if meant else "")
         self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
@@ -269,7 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_number("--timeout", float),
         default=DEFAULT.timeout,
         metavar="SECONDS",
-        help=f"longest one call into student code may run (default {DEFAULT.timeout:g})",
+        help=f"{budget.TIMEOUT_MEANS} (default {DEFAULT.timeout:g})",
     )
     grade.add_argument(
         "--jobs",
@@ -304,6 +446,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="after an interrupted run into the same --out: keep the results it wrote for unchanged files, grade the rest",
     )
     grade.add_argument(
+        "--late",
+        metavar="RULE",
+        help="the late policy: none, zero, PERCENT%%/day or PERCENT%%/hour (e.g. 10%%/day), kept in the gradebook "
+        "for later runs; grades.csv's final_score follows it and export sends it (default: the gradebook's, "
+        "else none; see docs/late-policy.md)",
+    )
+    grade.add_argument(
+        "--due",
+        metavar="TIME",
+        help="the due date, ISO 8601 with its time zone (e.g. 2027-02-01T23:59-08:00); needed by a per-day "
+        "or per-hour --late, which reads the roster's submitted times",
+    )
+    grade.add_argument("--grace", metavar="DURATION", help="late by no more than this is on time (e.g. 15m, 2h)")
+    grade.add_argument(
+        "--late-cap",
+        type=_number("--late-cap", float),
+        metavar="PERCENT",
+        help="the most a per-day or per-hour --late takes off, in percent of the score (default 100)",
+    )
+    grade.add_argument(
+        "--regrade-all",
+        action="store_true",
+        help="grade every student of --out again on this run's cases, when its rows were graded on others "
+        "(another term, --per-student setting or rubric); without it such a run is refused: one term per gradebook",
+    )
+    grade.add_argument(
         "--roster",
         metavar="CSV",
         help="roster.csv (`adam-hw collect` writes one): every student on it gets a row, those with no "
@@ -318,7 +486,11 @@ def build_parser() -> argparse.ArgumentParser:
     collect.set_defaults(run=cmd_collect)
 
     export = sub.add_parser("export", help="fill the LMS's own gradebook export with the grades, for re-import")
-    export.add_argument("lms", choices=("canvas", "moodle"), help="which LMS the file is from")
+    export.add_argument(
+        "lms",
+        choices=("canvas", "moodle", "gradescope"),
+        help="which LMS the file is from (gradescope only says how its grades are returned)",
+    )
     export.add_argument(
         "lms_csv",
         metavar="LMS_CSV",
@@ -331,6 +503,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--assignment",
         metavar="NAME",
         help="Canvas: the assignment column, by its name or id (needed when the file has several)",
+    )
+    export.add_argument(
+        "--decimal",
+        choices=("point", "comma"),
+        help="the decimal mark of the LMS file's numbers, when one could be read either way (1,234: a "
+        "thousand or 1.234); by default told from each number (10,00 and 10.00 both read as ten)",
+    )
+    export.add_argument(
+        "--blank-missing",
+        action="store_true",
+        help="leave the cell of a student with no file (status `no file found`) blank, as the LMS's "
+        "'no grade yet'; by default they get 0, as grades.csv says",
     )
     export.set_defaults(run=cmd_export)
 

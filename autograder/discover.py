@@ -47,6 +47,7 @@ MAX_ENTRIES = 20_000  # files and folders looked at in one student's folder
 RESERVED = frozenset(
     {
         "grades.csv",
+        "late-policy.json",
         "report.md",
         "report.html",
         "report-scores.png",
@@ -283,6 +284,23 @@ def _in_class_folder(path: Path) -> list[Submission | Path]:
         elif child.suffix in KINDS:  # a regular file, or a FIFO or device: `load` refuses those
             found.append(Submission(student_id(child.stem), child, KINDS[child.suffix]))
     return found
+
+
+def check_out(paths: Iterable[str | Path], out: str | Path, flag: str = "--out") -> None:
+    """UsageError when the gradebook folder `out` is a submissions folder the TA gave, or above one (or
+    above a file given): the gradebook would land among the submissions, and the next run of that folder
+    would take its student folders for students. An `out` inside a submissions folder is allowed, and
+    `discover` leaves it out (its `exclude`)."""
+    where = Path(out).resolve()
+    for raw in paths:
+        given = Path(raw).resolve()
+        folder = given if given.is_dir() else given.parent
+        if where == folder or where in folder.parents:
+            what = "the folder" if where == folder else "above the folder"
+            what += " holding the submission" if folder != given else " of submissions"
+            raise UsageError(
+                f"{flag} {terminal(str(out))} is {what} {terminal(str(raw))}: give a folder outside it, e.g. graded/"
+            )
 
 
 def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[Submission]:

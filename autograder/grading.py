@@ -7,20 +7,24 @@ into a zero for a student.
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from autograder import outdir, terms
+import numpy as np
+
+from autograder import functions, outdir, terms
 from autograder.boundary import Reply
 from autograder.config import DEFAULT, GradeConfig
 from autograder.discover import Submission
-from autograder.judge import formulas
-from autograder.judge.checks import Check
+from autograder.errors import UsageError
+from autograder.judge import explain, formulas, loading
+from autograder.judge.checks import Case, Check
 from autograder.judge.diagnosis import diagnose, failing_functions
+from autograder.late import NONE, LatePolicy
 from autograder.notebook.cells import Cell
 from autograder.notebook.replay import CellReplay
 from autograder.render.text import md
@@ -33,7 +37,7 @@ from autograder.results import (
     empty_items,
     grader_load_error,
 )
-from autograder.rubric import ITEMS
+from autograder.rubric import FUNCTIONS, ITEMS
 from autograder.sandbox.host import Host, isolation
 from autograder.sandbox.pool import SandboxPool, default_pool
 
@@ -45,17 +49,26 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def counts_alone(check: Check) -> bool:
+def counts_alone(check: Check, vouched: Collection[str] = ()) -> bool:
     """A value check that earns its function a place on its own: one fixed call beyond the page, not passed
-    by returning an input unchanged."""
+    by returning an input unchanged, that no student could have copied. A public check's expected value is
+    in the student's own test_second_moment.py (a table of the public answers passes it), so it counts only
+    when its nearby inputs pass too (`vouched`: see `nearby`)."""
     call = check.fixed_call
-    return call is not None and not check.item.endswith(".page") and not call.passed_by_an_input
+    return (
+        call is not None
+        and (check.hidden or check.id in vouched)
+        and not check.item.endswith(".page")
+        and not call.passed_by_an_input
+    )
 
 
-def earners(outcomes: Sequence[Outcome], checks: Sequence[Any] = ()) -> set[str]:
+def earners(outcomes: Sequence[Outcome], checks: Sequence[Any] = (), vouched: Collection[str] = ()) -> set[str]:
     """The functions that earned something from their own maths: a whole value group, or a value check
-    beyond the page's inputs that returning an input would not pass. A function that raises, or returns a
-    constant, NaN, its input or a table of the page's answers, earns none (nothing for nothing)."""
+    beyond the page's inputs that returning an input would not pass and no student could copy (a hidden
+    one, or a public one whose nearby inputs pass too: `vouched`). A function that raises, or returns a
+    constant, NaN, its input or a table of the page's or the public checks' answers, earns none (nothing
+    for nothing)."""
     earned = set()
     by_id = {c.id: c for c in checks}
     for item in ITEMS:
@@ -65,14 +78,53 @@ def earners(outcomes: Sequence[Outcome], checks: Sequence[Any] = ()) -> set[str]
         groups = {g.name: [o for o in mine if o.group == g.name] for g in item.groups}
         if any(group and all(o.passed for o in group) for group in groups.values()):
             earned.add(item.task)
-        if any(o.passed and o.check in by_id and counts_alone(by_id[o.check]) for o in mine):
+        if any(o.passed and o.check in by_id and counts_alone(by_id[o.check], vouched) for o in mine):
             earned.add(item.task)
     return earned
 
 
-def item_results(outcomes: Sequence[Outcome], checks: Sequence[Any] = ()) -> tuple[ItemResult, ...]:
-    """The rubric's items, in order, each with its own outcomes (void when its function earned nothing)."""
+#: How `nearby` moves a public check's numbers: by this factor (a zero to NEARBY_ZERO), far beyond the
+#: tolerance; the same formula holds there (the same beta2, alpha and eps; t unchanged).
+NEARBY_FACTOR, NEARBY_ZERO = 1.0625, 0.015625
+
+
+def nearby(case: Case) -> Case:
+    """A public value check's call with its numbers moved a little: hidden, so no table holds its answer."""
+    kinds = [p.kind for p in functions.BY_NAME[case.func].parameters]
+
+    def moved(i: int, x: object) -> object:
+        if kinds[i] == "count" or isinstance(x, bool) or not isinstance(x, (int, float, np.ndarray)):
+            return x
+        arr = np.asarray(x, dtype=np.float64)
+        out = np.where(arr == 0, NEARBY_ZERO, arr * NEARBY_FACTOR)
+        return out if isinstance(x, np.ndarray) else float(out)
+
+    args = tuple(moved(i, a) for i, a in enumerate(case.args))
+    return replace(case, id=case.id + ".nearby", args=args, hidden=True)
+
+
+def to_vouch(outcomes: Sequence[Outcome], checks: Sequence[Check]) -> dict[str, Case]:
+    """{public check id: its `nearby` call} for the passed public value checks that would decide whether
+    their function earns anything (it earns nothing from hidden checks alone). A correct function earns
+    from its hidden checks, so it costs no extra call."""
+    by_id = {c.id: c for c in checks}
     earned = earners(outcomes, checks)
+    out = {}
+    for o in outcomes:
+        check = by_id.get(o.check)
+        call = check.fixed_call if check is not None else None
+        if check is None or call is None or check.hidden or not o.passed or call.expect != "value":
+            continue
+        if call.func not in earned and counts_alone(check, vouched=(check.id,)):
+            out[check.id] = nearby(call)
+    return out
+
+
+def item_results(
+    outcomes: Sequence[Outcome], checks: Sequence[Any] = (), vouched: Collection[str] = ()
+) -> tuple[ItemResult, ...]:
+    """The rubric's items, in order, each with its own outcomes (void when its function earned nothing)."""
+    earned = earners(outcomes, checks, vouched)
     return tuple(
         ItemResult(
             item,
@@ -169,18 +221,25 @@ def grade_submission(
     # A notebook is read, and its cells transformed, in the guest: never here (STYLE.md item 28).
     loader = CellReplay() if submission.kind == "ipynb" else None
     # The guest gets the bytes that were checked and hashed, not the path opened again.
-    with host(submission.path, config, loader=loader, pool=pool, data=data, hand_back=hand_back) as guest:
+    with host(submission.path, config, FUNCTIONS, loader=loader, pool=pool, data=data, hand_back=hand_back) as guest:
         # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
         guest.prefetch([pair for check in checks for pair in check.requests()])
         outcomes = [check.run(guest.call) for check in checks]
-        probes = _probe(guest, failing_functions(outcomes, checks))
-        output = guest.output()
-        load_error = guest.load_error
-        undefined = {} if loader is None else undefined_by_errors(loader.cells, loader.errors, guest.available)
-    outcomes, diagnoses = diagnose(outcomes, checks, probes)
+        near = to_vouch(outcomes, checks)
+        guest.prefetch([pair for case in near.values() for pair in case.requests()])
+        vouched = {check_id for check_id, case in near.items() if case.run(guest.call).passed}
+        probes, reads = _probe(guest, failing_functions(outcomes, checks))
+        output = guest.output(loading.cell_note)
+        load_error = None if guest.load_error is None else loading.load_error(guest.load_error)
+        undefined = (
+            {}
+            if loader is None
+            else undefined_by_errors(loader.cells, loading.cell_errors(loader.errors), guest.available)
+        )
+    outcomes, diagnoses = diagnose(outcomes, checks, probes, reads)
     return SubmissionResult(
-        items=item_results(outcomes, checks),
+        items=item_results(outcomes, checks, vouched),
         seconds=time.monotonic() - start,
         load_error=load_error,
         output=output,
@@ -190,14 +249,20 @@ def grade_submission(
     )
 
 
-def _probe(guest: Host, functions: Iterable[str]) -> dict[str, list[Reply]]:
-    """The student's replies on the fixed diagnosis probes (formulas.PROBES) of each failing function.
+def _probe(guest: Host, functions: Iterable[str]) -> tuple[dict[str, list[Reply]], dict[str, list[Reply]]]:
+    """The student's replies on the fixed diagnosis probes (formulas.PROBES) of each failing function, and
+    the guest's readings of its code (explain.requests: read, never run).
 
     Only functions that failed a check are called again, so a correct submission costs nothing extra.
     """
-    asked = {func: formulas.requests(func) for func in functions}
-    guest.prefetch([(request, (func,)) for func, requests in asked.items() for request in requests])
-    return {func: [guest.call(request, (func,)) for request in requests] for func, requests in asked.items()}
+    funcs = list(functions)
+    asked = {func: formulas.requests(func) for func in funcs}
+    read = {func: explain.requests(func) for func in funcs}
+    guest.prefetch(
+        [(request, (func,)) for table in (asked, read) for func, requests in table.items() for request in requests]
+    )
+    probes = {func: [guest.call(request, (func,)) for request in requests] for func, requests in asked.items()}
+    return probes, {func: [guest.call(request, (func,)) for request in requests] for func, requests in read.items()}
 
 
 def grade_batch(
@@ -251,10 +316,45 @@ class ClassRun:
     gradebook: tuple[GradebookRow, ...]  # every row grades.csv now holds (other students graded earlier included)
     notes: tuple[str, ...]  # records in the folder this grader could not trust (see autograder/outdir.py)
     seconds: float
+    kept_students: frozenset[str] = frozenset()  # the students whose rows --resume kept
+    policy: str = "none"  # the late policy grades.csv was written under, in words
 
     @property
     def graded(self) -> int:
-        return len(self.rows) - self.kept
+        """Files graded now: the rows not kept, but for students with no file (nothing was graded)."""
+        return sum(1 for r in self.rows if r.student not in self.kept_students and r.status != "no file found")
+
+
+def _names(students: Sequence[str]) -> str:
+    shown = ", ".join(students[:3])
+    return shown + (f" and {len(students) - 3} more" if len(students) > 3 else "")
+
+
+def _one_term(
+    out: Path, submissions: Sequence[Submission], term: terms.Term, per_student: bool | None, regrade_all: bool
+) -> set[str]:
+    """The students of `out` graded on other cases than this run's; UsageError unless `regrade_all` and
+    each of them is among `submissions`."""
+    own = term.per_student if per_student is None else per_student
+    others = outdir.other_cases(out, term.name, own)
+    if not others:
+        return set()
+    students = [student for student, _ in others]
+    why = others[0][1]
+    this_run = f"term {term.name}, " + ("per-student draws" if own else "the term's shared draw")
+    if not regrade_all:
+        raise UsageError(
+            f"--out {out} holds {len(students)} students graded on other cases ({_names(students)}: {why}; this "
+            f"run: {this_run}): add --regrade-all to grade them all again on this run's cases, or give a new --out"
+        )
+    given = {sub.student for sub in submissions}
+    absent = [student for student in students if student not in given]
+    if absent:
+        raise UsageError(
+            f"--regrade-all: {_names(absent)} in --out {out} were graded on other cases ({why}) and are not among "
+            f"the paths given: give their files too, or `adam-hw drop {out} {' '.join(absent)}`"
+        )
+    return set(students)
 
 
 def grade_class(
@@ -267,13 +367,21 @@ def grade_class(
     term: terms.Term | None = None,
     on_progress: Callable[[int, int], object] | None = None,
     pool: SandboxPool | None = None,
+    regrade_all: bool = False,
+    submitted: dict[str, str] | None = None,
+    policy: LatePolicy | None = None,
 ) -> ClassRun:
     """Grade `submissions` into the gradebook folder `out` (autograder/outdir.py) and rewrite its grades.csv.
 
     - `resume`: a student whose record says these very bytes were graded on the same cases and rubric is
       kept, not graded again; a missing, corrupt or foreign record means grading again, never an error.
     - `late`: student -> "yes" / "no" / "" from a roster; a student it does not name keeps their record's flag.
+      `submitted` (student -> ISO 8601 time) likewise.
+    - `policy`: the late policy grades.csv's final scores follow (None: the gradebook's own, see outdir).
     - `on_progress(done, total)` after each student.
+    - One term per gradebook: when `out` holds rows graded on other cases (another term, per-student
+      setting, draw or rubric), UsageError before anything is written, unless `regrade_all`, which grades
+      them all again (their files must be among `submissions`; --resume keeps none of them).
 
     Students already in `out` but not in `submissions` keep their rows. On Ctrl-C (or a grader bug) grades.csv
     is still written for every student finished, then the exception propagates.
@@ -282,38 +390,50 @@ def grade_class(
     term = term or terms.current()
     late = late or {}
     start = time.monotonic()
+    stale = _one_term(out, submissions, term, config.per_student, regrade_all)
+    outdir.ensure_key()  # results.json is signed with it: a key that cannot be made stops the run now
     previous = {sub.student: outdir.read_record(out, sub.student) for sub in submissions}
+
+    times = submitted or {}
 
     def late_for(student: str) -> str:
         old = previous[student]
         return late.get(student, old.row.late if old else "")
 
+    def time_for(student: str) -> str:
+        old = previous[student]
+        return times.get(student, old.row.submitted if old else "")
+
     rows, todo = {}, []
     for sub in submissions:
         old = previous[sub.student]
         seed, _ = terms.seed_of(sub.seed_id or sub.student, term, config.per_student)
-        if resume and old is not None and old.fits(sub.sha256(), term.name, seed):
-            if old.row.late != late_for(sub.student):
-                old = replace(old, row=replace(old.row, late=late_for(sub.student)))
+        if resume and old is not None and sub.student not in stale and old.fits(sub.sha256(), term.name, seed):
+            if (old.row.late, old.row.submitted) != (late_for(sub.student), time_for(sub.student)):
+                old = replace(old, row=replace(old.row, late=late_for(sub.student), submitted=time_for(sub.student)))
                 outdir.atomic_write(out / sub.student / outdir.RECORD, old.to_json())
             rows[sub.student] = old.row
         else:
             todo.append(sub)
     kept = len(rows)
+    kept_students = set(rows)
 
     def finished(result: SubmissionResult) -> None:
-        rows[result.student] = outdir.write_submission(out, result, late_for(result.student)).row
+        student = result.student
+        rows[student] = outdir.write_submission(out, result, late_for(student), time_for(student)).row
         if on_progress:
             on_progress(len(rows), len(submissions))
 
     try:
         grade_batch(todo, config, on_result=finished, keep=lambda result: None, term=term, pool=pool)
     finally:
-        gradebook, notes = outdir.write_gradebook(out)
+        gradebook, notes = outdir.write_gradebook(out, policy=policy)
     return ClassRun(
         tuple(rows[sub.student] for sub in submissions),
         kept,
         tuple(gradebook),
         tuple(notes),
         time.monotonic() - start,
+        frozenset(kept_students),
+        (outdir.read_policy(out) or policy or NONE).describe(),
     )

@@ -7,28 +7,49 @@
   sha256, the term and seed, the rubric). `--resume` reads it, never results.json (Gradescope's format).
 - grades.csv is rendered from every record in the folder, under a lock on the folder, whenever a run ends:
   grading a subset (one late student, a regrade) replaces only those rows.
+- grades.csv is derived from every student folder on disk, never from one file alone. results.json carries
+  a copy of the record, signed (HMAC-SHA256) with a key of the TA's own (`key_path()`, 0600, made on the
+  first run): a student whose record.json is lost or damaged keeps their row, rebuilt from results.json and
+  its record written back, with a note. A results.json this grader did not sign (a student's forgery, where
+  their code could write to the output folder, or one signed on another machine) gets a note and never a
+  row. The key is out of the student's reach where the sandbox keeps them from the TA's files (level os:
+  another uid; basic: Landlock reads only system and Python folders).
 - A record that is unreadable, corrupt or written by something else is not trusted: its student is graded
-  again by the next run that includes them, and left out of grades.csv (with a note) until then.
+  again by the next run that includes them, and left out of grades.csv (with a note) until then. A student
+  the old grades.csv listed and the new one cannot is named in a note, and so is a folder missing its
+  feedback.md or results.json (the row stands; grading the student again writes them).
 """
 
+import csv
 import fcntl
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from autograder import csvsafe, randomized, terms
 from autograder.errors import UsageError
+from autograder.late import NONE, PERIOD, LatePolicy, timestamp
 from autograder.render import feedback, gradebook, gradescope
 from autograder.results import STATUSES, GradebookRow, SubmissionResult
-from autograder.rubric import ITEMS
+from autograder.rubric import GRADING_MODEL, ITEMS
 
 GRADES = "grades.csv"
 RECORD = "record.json"
+RESULTS = "results.json"
+FEEDBACK = "feedback.md"
 RECORD_FORMAT = "adam-hw gradebook record 1"
+SEAL = "gradebook"  # results.json's extra_data key for the signed copy of the record
+KEY_BYTES = 32
+MAX_RESULTS = 64 * 2**20  # a results.json read back is a few kB; a forged one may be anything
 
 
 def atomic_write(path: str | Path, text: str) -> None:
@@ -65,8 +86,10 @@ def _create(tmp: Path) -> int:
 
 
 def rubric_key() -> list[object]:
-    """The rubric a record was graded on: item ids, points and check groups, in order."""
-    return [[item.id, item.points, [[g.name, g.points] for g in item.groups]] for item in ITEMS]
+    """The rubric a record was graded on: the grading model's version, then item ids, points and check
+    groups, in order. A record of another model is graded again by --resume."""
+    items: list[object] = [[item.id, item.points, [[g.name, g.points] for g in item.groups]] for item in ITEMS]
+    return [["grading model", GRADING_MODEL], *items]
 
 
 @dataclass(frozen=True)
@@ -78,20 +101,58 @@ class Record:
     term: str | None
     seed: int | None
     rubric: list[object]  # as rubric_key() gives it, or as JSON read it back
+    per_student: bool | None = None  # None: a record from before it was kept (told from the seed)
+    fingerprint: str | None = None  # of the term's draw when graded (randomized.fingerprint); None: unknown
 
     def fits(self, sha256: str, term: str | None, seed: int | None) -> bool:
         """Whether this record is the grading of these very bytes on these cases and this rubric."""
         return (self.sha256, self.term, self.seed, self.rubric) == (sha256, term, seed, rubric_key())
 
+    def other_cases(self, term: str, per_student: bool, fingerprint: str) -> str | None:
+        """What differs between the cases this record was graded on and a run's (term, per-student draws or
+        the term's shared draw, the draw's fingerprint, the rubric), in words; None when nothing does. A
+        record with no term (graded on checks given to the API) is not compared; per-student seeds differ
+        by design."""
+        if self.term is None:
+            return None
+        if self.term != term:
+            return f"term {self.term}"
+        own = self.per_student
+        if own is None and self.seed is not None:
+            own = self.seed != terms.term_seed(self.term)
+        if own is not None and own != per_student:
+            return "per-student draws" if own else "the term's shared draw"
+        if self.fingerprint is not None and self.fingerprint != fingerprint:
+            return f"another draw of term {self.term} (its fingerprint changed: autograder/randomized.py)"
+        if self.rubric != rubric_key():
+            return "another rubric"
+        return None
+
     def to_json(self) -> str:
         """One line (written per student): asdict would deep-copy the rubric for nothing."""
         fields = {"row": asdict(self.row), "sha256": self.sha256, "term": self.term, "seed": self.seed}
-        return json.dumps({"format": RECORD_FORMAT, **fields, "rubric": self.rubric}) + "\n"
+        cases = {"per_student": self.per_student, "fingerprint": self.fingerprint}
+        return json.dumps({"format": RECORD_FORMAT, **fields, **cases, "rubric": self.rubric}) + "\n"
 
 
-def record_of(result: SubmissionResult, late: str = "") -> Record:
+def fingerprint(term: str) -> str:
+    """The fingerprint of the cases this grader draws for the term `term` (its shared draw)."""
+    return randomized.fingerprint(randomized.cases(terms.term_seed(term)))
+
+
+def record_of(result: SubmissionResult, late: str = "", submitted: str = "") -> Record:
     extra = result.extra or {}
-    return Record(GradebookRow.of(result, late), result.sha256, extra.get("term"), extra.get("seed"), rubric_key())
+    term = extra.get("term")
+    per_student = extra.get("per_student")
+    return Record(
+        GradebookRow.of(result, late, submitted),
+        result.sha256,
+        term,
+        extra.get("seed"),
+        rubric_key(),
+        per_student if isinstance(per_student, bool) else None,
+        fingerprint(term) if isinstance(term, str) else None,
+    )
 
 
 def _number(value: object) -> bool:
@@ -121,10 +182,16 @@ def parse_record(text: str, student: str) -> Record | None:
         and isinstance(data.get("rubric"), list)
         and (data.get("term") is None or isinstance(data.get("term"), str))
         and (data.get("seed") is None or (_number(data.get("seed")) and float(data["seed"]).is_integer()))
+        and (data.get("per_student") is None or isinstance(data.get("per_student"), bool))
+        and (data.get("fingerprint") is None or isinstance(data.get("fingerprint"), str))
     ):
         return None
-    gradebook_row = GradebookRow(student, row["score"], row["max_score"], items, row["status"], row["late"])
-    return Record(gradebook_row, data["sha256"], data.get("term"), data.get("seed"), data["rubric"])
+    submitted = row.get("submitted", "")
+    if not isinstance(submitted, str):
+        return None
+    gradebook_row = GradebookRow(student, row["score"], row["max_score"], items, row["status"], row["late"], submitted)
+    cases = (data.get("per_student"), data.get("fingerprint"))
+    return Record(gradebook_row, data["sha256"], data.get("term"), data.get("seed"), data["rubric"], *cases)
 
 
 def read_record(out_dir: str | Path, student: str) -> Record | None:
@@ -138,34 +205,212 @@ def read_record(out_dir: str | Path, student: str) -> Record | None:
         return None
 
 
-def write_submission(out_dir: str | Path, result: SubmissionResult, late: str = "") -> Record:
-    """Write one student's feedback.md, results.json and, last, record.json; return the Record."""
+def key_path() -> Path:
+    """The TA's signing key: $XDG_STATE_HOME/adam-hw/gradebook.key (~/.local/state by default)."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "adam-hw" / "gradebook.key"
+
+
+def ensure_key() -> None:
+    """Make the signing key now if there is none yet: a run that cannot is a usage error before grading."""
+    _key(create=True)
+
+
+def _key(create: bool) -> bytes | None:
+    """The signing key; made (0600, in a 0700 folder) when `create` and there is none yet, else None."""
+    path = key_path()
+    try:
+        try:
+            key = path.read_bytes()
+        except FileNotFoundError:
+            if not create:
+                return None
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+            except FileExistsError:  # another run made it meanwhile
+                key = path.read_bytes()
+            else:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(secrets.token_bytes(KEY_BYTES))
+                key = path.read_bytes()
+    except OSError as err:
+        raise UsageError(
+            f"cannot use the gradebook's signing key {path} ({err.strerror}): set XDG_STATE_HOME to a writable folder"
+        ) from None
+    if len(key) != KEY_BYTES:
+        raise UsageError(f"{path} is not a signing key adam-hw wrote ({len(key)} bytes): move it away and grade again")
+    return key
+
+
+def _sign(key: bytes, text: str) -> str:
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def write_submission(out_dir: str | Path, result: SubmissionResult, late: str = "", submitted: str = "") -> Record:
+    """Write one student's feedback.md, results.json (with the signed record) and, last, record.json;
+    return the Record."""
     folder = Path(out_dir) / result.student
-    atomic_write(folder / "feedback.md", feedback.render(result))
-    atomic_write(folder / "results.json", gradescope.text(result))
-    record = record_of(result, late)
-    atomic_write(folder / RECORD, record.to_json())
+    record = record_of(result, late, submitted)
+    text = record.to_json()
+    key = _key(create=True)
+    assert key is not None  # made when missing
+    atomic_write(folder / FEEDBACK, feedback.render(result))
+    atomic_write(folder / RESULTS, gradescope.text(result, {SEAL: {"record": text, "hmac": _sign(key, text)}}))
+    atomic_write(folder / RECORD, text)
     return record
 
 
-def read_gradebook(out_dir: str | Path) -> tuple[list[GradebookRow], list[str]]:
-    """(rows, notes): the row of every student folder with a trusted record, and a note for each folder
-    that holds a record this grader cannot trust (it is left out until that student is graded again)."""
-    rows: list[GradebookRow] = []
-    notes: list[str] = []
+def read_sealed(out_dir: str | Path, student: str) -> Record | None:
+    """The record signed into the student's results.json, or None when there is none this grader signed
+    (no results.json, a damaged or forged one, a copy from another student's folder, another key)."""
+    path = Path(out_dir) / student / RESULTS
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        with path.open("rb") as f:
+            raw = f.read(MAX_RESULTS + 1)
+        data = json.loads(raw.decode("utf-8")) if len(raw) <= MAX_RESULTS else None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    extra = data.get("extra_data") if isinstance(data, dict) else None
+    seal = extra.get(SEAL) if isinstance(extra, dict) else None
+    if not isinstance(seal, dict) or not isinstance(seal.get("record"), str) or not isinstance(seal.get("hmac"), str):
+        return None
+    key = _key(create=False)
+    if key is None or not hmac.compare_digest(_sign(key, seal["record"]), seal["hmac"]):
+        return None
+    return parse_record(seal["record"], student)
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What the gradebook folder holds: a row per student it can vouch for, a note for everything else,
+    and the records rebuilt from a signed results.json (written back by write_gradebook)."""
+
+    records: list[Record]
+    notes: list[str]
+    rebuilt: list[Record]
+    noted: set[str]  # the students a note is about
+
+    @property
+    def rows(self) -> list[GradebookRow]:
+        return [r.row for r in self.records]
+
+
+def scan(out_dir: str | Path) -> Scan:
+    """Every student folder of the gradebook, read as the module docstring says."""
+    found = Scan([], [], [], set())
     folder = Path(out_dir)
     if not folder.is_dir():
-        return rows, notes
-    for path in sorted(folder.glob(f"*/{RECORD}")):
-        student = path.parent.name
-        record = read_record(folder, student)
-        if record is None:
-            notes.append(
-                f"{path} is not a record this grader wrote: {student!r} is left out of {GRADES} until graded again"
+        return found
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_dir():
+            continue
+        before = len(found.notes)
+        _scan_folder(path, found)
+        if len(found.notes) > before:
+            found.noted.add(path.name)
+    return found
+
+
+def _scan_folder(path: Path, found: Scan) -> None:
+    """One student folder's row or note, added to `found`."""
+    student = path.name
+    if path.is_symlink():
+        found.notes.append(f"{path} is a symbolic link, not a student folder: left out of {GRADES}")
+        return
+    record = read_record(path.parent, student)
+    if record is not None:
+        found.records.append(record)
+        lost = [name for name in (FEEDBACK, RESULTS) if not (path / name).is_file()]
+        if lost:
+            found.notes.append(
+                f"{student}: {' and '.join(lost)} missing (the row stands, from {RECORD}): "
+                f"grade {student} again to write it"
             )
-        else:
-            rows.append(record.row)
-    return rows, notes
+        return
+    had_record = (path / RECORD).exists()
+    sealed = read_sealed(path.parent, student)
+    if sealed is not None:
+        found.records.append(sealed)
+        found.rebuilt.append(sealed)
+        found.notes.append(
+            f"{student}: {RECORD} was {'damaged' if had_record else 'missing'}; the row was rebuilt from "
+            f"{RESULTS}, which this grader signed, and {RECORD} written back"
+        )
+    elif (path / RESULTS).exists():
+        found.notes.append(
+            f"{student}/{RESULTS} is not one this grader signed (forged, damaged, or signed on another "
+            f"machine){' and its ' + RECORD + ' is not ours either' if had_record else ''}: "
+            f"{student!r} is left out of {GRADES} until graded again"
+        )
+    elif had_record:
+        found.notes.append(
+            f"{path / RECORD} is not a record this grader wrote: {student!r} is left out of {GRADES} until graded again"
+        )
+
+
+def other_cases(out_dir: str | Path, term: str, per_student: bool) -> list[tuple[str, str]]:
+    """(student, what differs) for every row of the gradebook graded on other cases than `term` with
+    `per_student` draws, this grader's draw and rubric (see Record.other_cases)."""
+    now = fingerprint(term)
+    found = [(r.row.student, r.other_cases(term, per_student, now)) for r in scan(out_dir).records]
+    return [(student, why) for student, why in found if why is not None]
+
+
+def read_gradebook(out_dir: str | Path) -> tuple[list[GradebookRow], list[str]]:
+    """(rows, notes): the row of every student folder this grader can vouch for, and a note for each
+    folder it cannot (see `scan`)."""
+    found = scan(out_dir)
+    return found.rows, found.notes
+
+
+def _listed(path: Path) -> tuple[set[str], str | None]:
+    """(the students grades.csv lists, None), or (set(), why it could not be read)."""
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            table = list(csv.reader(f))
+    except FileNotFoundError:
+        return set(), None
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        return set(), str(err)
+    if not table or "student" not in table[0]:
+        return set(), "it has no student column"
+    at = table[0].index("student")
+    return {csvsafe.unguard(row[at]) for row in table[1:] if len(row) > at}, None
+
+
+POLICY = "late-policy.json"
+POLICY_FORMAT = "adam-hw late policy 1"
+
+
+def _policy_json(policy: LatePolicy) -> str:
+    due = policy.due.isoformat() if policy.due else None
+    fields = {"kind": policy.kind, "percent": policy.percent, "cap": policy.cap}
+    return json.dumps({"format": POLICY_FORMAT, **fields, "grace": policy.grace.total_seconds(), "due": due}) + "\n"
+
+
+def read_policy(out_dir: str | Path) -> LatePolicy | None:
+    """The late policy the gradebook's grades.csv was last written under, or None when none was set.
+    A damaged one is a usage error: its final scores would be guessed."""
+    path = Path(out_dir) / POLICY
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("format") != POLICY_FORMAT:
+            raise ValueError("not a late policy adam-hw wrote")
+        due = data["due"]
+        return LatePolicy(
+            data["kind"],
+            float(data["percent"]),
+            float(data["cap"]),
+            timedelta(seconds=float(data["grace"])),
+            timestamp(due) if due else None,
+        )
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
+        raise UsageError(f"{path} is damaged ({err}): grade again with the --late flags that were meant") from None
 
 
 @contextmanager
@@ -180,17 +425,54 @@ def locked(out_dir: str | Path) -> Iterator[None]:
 
 
 def write_gradebook(
-    out_dir: str | Path, results: Iterable[SubmissionResult] = ()
+    out_dir: str | Path,
+    results: Iterable[SubmissionResult] = (),
+    forget: Iterable[str] = (),
+    policy: LatePolicy | None = None,
 ) -> tuple[list[GradebookRow], list[str]]:
-    """Write the records of `results` (SubmissionResults not yet written), then grades.csv from every record
-    in the folder. Returns (rows, notes) as read_gradebook does."""
+    """Write the records of `results` (SubmissionResults not yet written), then grades.csv from every student
+    folder, its final scores under the late `policy` (None: the one the gradebook has, else none; a new
+    one is kept in late-policy.json, applied to every row, and said in a note). Returns (rows, notes) as
+    read_gradebook does, with a note for each student the old grades.csv listed and the new one does not
+    (but those in `forget`, dropped on purpose)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for result in results:
         atomic_write(out / result.student / RECORD, record_of(result).to_json())
     with locked(out):
-        rows, notes = read_gradebook(out)
-        atomic_write(out / GRADES, gradebook.render(rows))
+        found = scan(out)
+        for record in found.rebuilt:
+            atomic_write(out / record.row.student / RECORD, record.to_json())
+        before, unreadable = _listed(out / GRADES)
+        notes = list(found.notes)
+        if unreadable:
+            notes.append(f"the old {GRADES} could not be read ({unreadable}): rewritten from the student folders")
+        listed = {r.row.student for r in found.records}
+        for student in sorted(before - listed - found.noted - set(forget)):
+            notes.append(
+                f"{student} was in {GRADES}, but {out / student} holds no {RECORD} or {RESULTS} this grader can "
+                f"vouch for: left out until graded again"
+            )
+        rows = found.rows
+        kept = read_policy(out)
+        use = policy or kept or NONE
+        if policy is not None and policy != (kept or NONE):
+            old = kept or NONE
+            changed = sum(1 for r in rows if old.apply(r)[:2] != policy.apply(r)[:2])
+            what = f"changed from {old.describe()} to" if kept is not None else "set:"
+            notes.append(
+                f"late policy {what} {policy.describe()}: applied to every row "
+                f"({changed} final score{'' if changed == 1 else 's'} changed)"
+            )
+            atomic_write(out / POLICY, _policy_json(policy))
+        if use.kind in PERIOD:
+            timeless = sorted(r.student for r in rows if r.late == "yes" and not r.submitted)
+            if timeless:
+                notes.append(
+                    f"late by their flag with no submission time, so {use.describe()} took nothing off: "
+                    f"{', '.join(timeless)} (add their submitted time to roster.csv and grade them again)"
+                )
+        atomic_write(out / GRADES, gradebook.render(rows, use))
     return rows, notes
 
 
@@ -205,4 +487,4 @@ def drop(out_dir: str | Path, students: Sequence[str]) -> tuple[list[GradebookRo
             raise UsageError(f"STUDENT: {student!r} has no graded folder in {out_dir} (nothing dropped)")
     for student in students:
         shutil.rmtree(out / student)
-    return write_gradebook(out)
+    return write_gradebook(out, forget=students)

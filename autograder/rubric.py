@@ -75,7 +75,7 @@ class RubricItem:
 TASKS = (
     Task("update_v", 1, "update_v: the running average of squared gradients"),
     Task("bias_correct", 2, "bias_correct: undo the start-up bias"),
-    Task("effective_step", 3, "effective_step: each parameter's step size"),
+    Task("effective_step", 3, "effective_step: each parameter's learning rate"),
     Task("identity", 4, "identity: bias correction is exact (checked with algebra)"),
 )
 
@@ -279,6 +279,27 @@ def items_for(task_id: str) -> tuple[RubricItem, ...]:
     return tuple(item for item in ITEMS if item.task == task_id)
 
 
+def _maths(func: str) -> int:
+    return sum(i.points for i in ITEMS if i.task == func and i.kind == "value")
+
+
+def _contract(func: str) -> int:
+    return sum(i.points for i in ITEMS if i.task == func and i.kind == "contract")
+
+
+def _identity(func: str) -> int:
+    return sum(i.points for i in ITEMS if i.kind == "identity" and i.gate == func)
+
+
+def _own(func: str) -> int:
+    return _maths(func) + _contract(func) + _identity(func)
+
+
+#: The grading model's version: raised whenever the same bytes could get another grade under the same items
+#: (outdir.rubric_key carries it, so --resume grades rows of an older model again). 2 (issue 21): a public
+#: check is evidence of maths only with its nearby inputs; the identity items judge numbers at RTOL.
+GRADING_MODEL = 2
+
 #: The grading model, in the words rubric.md and the README use; each principle has a test named after it
 #: (tests/test_grading_model.py).
 PRINCIPLES = (
@@ -295,7 +316,11 @@ PRINCIPLES = (
         "An item that builds on another function judges the student's own logic: bias_correct's items are given "
         "the exact v_t; the constant-gradient identity judges bias_correct on the exact v_t when update_v is not "
         "right (and says so); the closed form is a property of update_v alone and is small (6 points), so one "
-        "update_v slip costs at most update_v's 30 points.",
+        f"update_v slip costs at most the {_own('update_v')} points of update_v's own items ({_maths('update_v')} of "
+        f"maths, {_contract('update_v')} of contract, the closed form's {_identity('update_v')}). Each function's "
+        "maths, its value items and the identity item it unlocks, is worth "
+        + ", ".join(f"{_maths(f) + _identity(f)} ({f}: {_maths(f)} + {_identity(f)})" for f in FUNCTIONS)
+        + ".",
     ),
     (
         "Partial credit within an item.",
@@ -310,9 +335,11 @@ PRINCIPLES = (
     ),
     (
         "Nothing for nothing.",
-        "A function that earns none of its value groups and passes no value check beyond the page (it raises, "
-        "or returns a constant, NaN, its input or a table of the page) earns none of its items: contract and "
-        "identity included.",
+        "A function that earns none of its value groups and passes no value check beyond the page that could "
+        "not have been copied (it raises, or returns a constant, NaN, its input, or a table of the page's or "
+        "the public checks' answers) earns none of its items: contract and identity included. A public "
+        "check's expected value is in your test_second_moment.py, so it counts as evidence only when the "
+        "same call with its numbers moved a little passes too.",
     ),
     (
         "Symbols and numbers must agree.",

@@ -1,8 +1,8 @@
 """Adam's second-moment estimate: the running average of squared gradients (MATH 3850, page 10).
 
-Adam gives every parameter its own step size. It keeps, for each parameter, a running average of the
+Adam gives every parameter its own learning rate. It keeps, for each parameter, a running average of the
 squares of that parameter's gradients, `v`. A parameter whose gradients have been large gets a large `v`
-and so a small step; one whose gradients have been small gets a small `v` and a large step, like a mixing
+and so a small rate; one whose gradients have been small gets a small `v` and a large rate, like a mixing
 board with one volume slider per instrument.
 
 You write three functions, one task each. Each takes Python numbers, lists or numpy arrays of any shape,
@@ -10,15 +10,17 @@ works elementwise in float64, returns a float64 numpy array of the input's shape
 input), and never changes the arrays it is given.
 
 What counts as equal: a value is right when it is within a relative 1e-6 of the exact value (about 6
-significant digits). The page prints rounded figures: its "≈122" is 122.011..., so 122 would not count,
-while correct float64 code agrees to about 16 digits.
+significant digits), in every check, the identity items included. The page prints rounded figures: its
+"≈122" is 122.011..., so 122 would not count, while correct float64 code agrees to about 14 digits.
 
     Task update_v        v_t     = beta2 * v_{t-1} + (1 - beta2) * g_t**2
     Task bias_correct    v_hat_t = v_t / (1 - beta2**t)          (t counts steps from 1)
     Task effective_step  step    = alpha / (sqrt(v_hat_t) + eps)
 
-A fourth task, identity, has nothing new to write: the grader checks, with exact algebra, that your
-update_v and bias_correct together undo the start-up bias (a constant gradient g gives v_hat_t = g**2).
+A fourth task, identity, has nothing new to write: the grader checks two properties of your functions,
+with exact algebra where your code takes sympy symbols and always at numbers too: unrolled from v_0 = 0,
+update_v gives the closed form (1 - beta2) * sum_i beta2**(t-i) * g_i**2 (6 points), and update_v and
+bias_correct together undo the start-up bias, so a constant gradient g gives v_hat_t = g**2 (10 points).
 """
 
 import numpy as np
@@ -69,9 +71,11 @@ def bias_correct(v, t, beta2=0.999):
 
 
 def effective_step(v_hat, alpha=0.001, eps=1e-8):
-    """Task effective_step: the step size Adam gives each parameter.
+    """Task effective_step: the learning rate Adam gives each parameter (the page's "effective step size").
 
-    step = alpha / (sqrt(v_hat) + eps), elementwise: eps is added after the square root.
+    step = alpha / (sqrt(v_hat) + eps), elementwise: eps is added after the square root. Adam's actual
+    move is this rate times m_hat, the bias-corrected first moment (page 11): at t = 1 both of the page's
+    parameters move by 0.001, while their rates differ 100 times.
 
     Args:
         v_hat: the bias-corrected average v_hat_t, zero or positive; a number, list or array.

@@ -86,7 +86,8 @@ def test_grading_a_class_exits_0_and_closes_with_a_summary(graded_class):
 
 def test_grades_csv_has_the_contract_header_in_rubric_order(graded_class):
     _, out = graded_class
-    assert _grades(out)[0] == ["student", "score", "max_score"] + [item.id for item in ITEMS] + ["status", "late"]
+    contract = ["student", "score", "max_score"] + [item.id for item in ITEMS] + ["status", "late"]
+    assert _grades(out)[0] == contract + ["final_score", "late_penalty"]  # new columns go at the end only
 
 
 def test_grades_csv_has_one_row_per_submission_sorted_by_student(graded_class):
@@ -99,6 +100,7 @@ def test_grades_csv_item_columns_add_up_to_the_score(graded_class):
     for row in _grades(out)[1:]:
         assert int(row[1]) == sum(int(x) for x in row[3 : 3 + len(ITEMS)])
         assert int(row[2]) == MAX_SCORE
+        assert row[-2:] == [row[1], "0"]  # no late policy: the final score is the score
 
 
 def test_the_reference_scores_100_and_the_stub_0(graded_class):
@@ -153,7 +155,7 @@ def test_every_student_gets_a_feedback_page_with_each_items_result_and_points(gr
             scores[ITEM_OF_NUMBER[t["number"]]] = scores.get(ITEM_OF_NUMBER[t["number"]], 0) + t["score"]
         for item in ITEMS:
             assert f"| {item.title} | {scores[item.id]} / {item.points} |" in text, (student, item.id)
-    assert "not implemented yet" in (out / "stub" / "feedback.md").read_text(encoding="utf-8")
+    assert "not written yet" in (out / "stub" / "feedback.md").read_text(encoding="utf-8")
 
 
 def test_grading_again_with_the_out_folder_inside_the_class_folder_adds_no_student(tmp_path):
@@ -368,3 +370,44 @@ def test_the_command_leaves_after_its_exit_handlers_and_with_what_it_printed(tmp
     assert done.returncode == 3
     assert done.stdout == "printed, not yet flushed"
     assert marker.read_text() == "yes"
+
+
+@pytest.mark.parametrize(
+    ("argv", "typed", "meant"),
+    [
+        (["grade", "x.py", "--outt", "o"], "--outt", "--out"),  # argparse said "--out is required"
+        (["grade", "x.py", "--out", "o", "--time", "5"], "--time", "--timeout"),  # was taken for --timeout
+        (["grade", "x.py", "--out", "o", "--resum"], "--resum", "--resume"),
+        (["export", "canvas", "f.csv", "--grade", "g", "--roster", "r", "--out", "o"], "--grade", "--grades"),
+    ],
+)
+def test_a_mistyped_or_shortened_flag_is_named_as_typed_with_the_flag_meant(argv, typed, meant, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        build_parser().parse_args(argv)
+    err = capsys.readouterr().err.strip()
+    assert stopped.value.code == 2 and len(err.splitlines()) == 1
+    assert f"unknown option {typed}" in err and f"did you mean {meant}?" in err and "required" not in err
+
+
+def test_a_mistyped_command_is_not_blamed_on_its_flags(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["gradee", "x.py", "--out", "o"])
+    err = capsys.readouterr().err
+    assert "gradee" in err and "unknown option" not in err
+
+
+@pytest.mark.parametrize("where", ["the folder", "above it", "the file's folder"])
+def test_an_out_folder_that_is_the_submissions_folder_or_above_it_is_refused_before_anything_is_written(
+    tmp_path, where
+):
+    klass = tmp_path / "term" / "class"
+    _copy(REFERENCE, klass / "ada.py")
+    path, out = {
+        "the folder": (klass, klass),
+        "above it": (klass, tmp_path / "term"),
+        "the file's folder": (klass / "ada.py", klass),
+    }[where]
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    line = _one_line_error(adam_hw("grade", path, "--out", out))
+    assert line.startswith("adam-hw: --out ") and "outside" in line
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before

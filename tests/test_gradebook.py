@@ -28,6 +28,12 @@ def rows(out):
         return {row["student"]: row for row in csv.DictReader(f)}
 
 
+@pytest.fixture(autouse=True)
+def own_key(tmp_path, monkeypatch):
+    """Each test's grader signs with a key of its own (outdir keeps it in $XDG_STATE_HOME/adam-hw/)."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def klass(tmp_path):
     subs = tmp_path / "subs"
@@ -38,9 +44,10 @@ def klass(tmp_path):
     return subs
 
 
-def test_the_header_keeps_the_old_columns_in_order_and_adds_status_and_late():
+def test_the_header_keeps_the_old_columns_in_order_and_adds_new_ones_only_at_the_end():
     expected = ("student", "score", "max_score", *(i.id for i in ITEMS), "status", "late")
-    assert expected == COLUMNS
+    assert COLUMNS[: len(expected)] == expected
+    assert COLUMNS[len(expected) :] == ("final_score", "late_penalty")
 
 
 def test_regrading_one_student_replaces_only_their_row(klass, tmp_path):
@@ -81,6 +88,7 @@ def test_a_roster_gives_every_enrolled_student_a_row_and_its_late_flags(klass, t
     assert (table["ann"]["late"], table["bob"]["late"], table["zoe"]["late"]) == ("no", "yes", "")
     assert table["cy"]["late"] == ""  # found but not on the roster: graded all the same, and said so
     assert "not on the roster, graded all the same: cy" in run.stdout
+    assert "4 students: 3 graded, 1 with no file found · this run graded 3 files in" in run.stdout
     # A regrade without the roster keeps the late flag the record had.
     assert adam_hw("grade", klass / "bob.py", "--out", out).returncode == 0
     assert rows(out)["bob"]["late"] == "yes"
@@ -128,14 +136,21 @@ def test_resume_never_reads_results_json(klass, tmp_path):
     (out / "ann" / "results.json").write_text("garbage", encoding="utf-8")
     run = adam_hw("grade", klass, "--out", out, "--resume")
     assert "resumed: 3 kept from the earlier run, 0 graded now" in run.stdout
+    assert "3 students: 3 graded · this run graded 0 files in" in run.stdout
 
 
-def test_a_corrupt_record_of_a_student_not_in_this_run_is_left_out_with_a_note(klass, tmp_path):
+def test_a_corrupt_record_of_a_student_not_in_this_run_is_rebuilt_or_left_out_with_a_note(klass, tmp_path):
     out = tmp_path / "graded"
     assert adam_hw("grade", klass, "--out", out).returncode == 0
+    before = rows(out)
     (out / "cy" / "record.json").write_text("{", encoding="utf-8")
     run = adam_hw("grade", klass / "ann.py", "--out", out)
     assert run.returncode == 0, run.stderr
+    assert rows(out) == before  # rebuilt from cy's signed results.json
+    assert "note: cy: record.json was damaged; the row was rebuilt" in run.stdout
+    (out / "cy" / "record.json").write_text("{", encoding="utf-8")
+    (out / "cy" / "results.json").write_text("{", encoding="utf-8")
+    run = adam_hw("grade", klass / "ann.py", "--out", out)
     assert sorted(rows(out)) == ["ann", "bob"]
     assert "cy" in run.stdout and "until graded again" in run.stdout
 
@@ -172,3 +187,142 @@ def test_a_record_round_trips_and_anything_else_is_not_trusted(klass, tmp_path):
     data = json.loads(record.to_json())
     data["row"]["score"] = "100"
     assert outdir.parse_record(json.dumps(data), "ann") is None
+
+
+def test_the_closing_line_counts_each_status_and_what_this_run_graded_and_kept(tmp_path):
+    from autograder.render import summary
+    from autograder.results import GradebookRow
+
+    rows = [
+        GradebookRow("ann", 100, 100, {}, "graded"),
+        GradebookRow("bob", 0, 100, {}, "load error"),
+        GradebookRow("zoe", 0, 100, {}, "no file found"),
+        GradebookRow("cy", 50, 100, {}, "graded"),
+    ]
+    line = summary.render(rows, tmp_path, "basic", 2.0, kept={"cy"}).splitlines()[-3]
+    assert line.startswith(
+        "4 students: 2 graded, 1 with no file found, 1 with a load error · "
+        "this run graded 2 files in 2.0 s and kept 1 from the earlier run · "
+    )
+    resumed = summary.render(rows[:1], tmp_path, "basic", 0.0, kept={"ann"}).splitlines()[-3]
+    assert "this run graded 0 files in 0.0 s and kept 1 from the earlier run" in resumed
+    assert "1 graded in" not in resumed
+
+
+def test_collect_counts_a_group_submission_once_and_says_who_sent_no_code(tmp_path, capsys):
+    from autograder.cli import main
+    from tests.test_lms import CORRECT, GRADESCOPE_META, WRONG, make_zip
+
+    files = {
+        "submission_metadata.yml": GRADESCOPE_META,
+        "submission_1001/second_moment.py": CORRECT,
+        "submission_1002/second_moment.py": WRONG,
+    }
+    assert main(["collect", "gradescope", str(make_zip(tmp_path / "gs.zip", files)), "--out", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    assert "collected 2 submissions (1 of them a group's) from 3 students" in out
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        ("grades.csv",),
+        ("ann/feedback.md",),
+        ("ann/results.json",),
+        ("ann/record.json",),
+        ("ann/record.json", "ann/results.json"),
+    ],
+    ids="+".join,
+)
+def test_removing_any_file_of_a_gradebook_loses_no_row_without_saying_so(klass, tmp_path, lost):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass, "--out", out).returncode == 0
+    before = rows(out)
+    for name in lost:
+        (out / name).unlink()
+    run = adam_hw("grade", klass / "bob.py", "--out", out)  # anyone's regrade rewrites grades.csv
+    assert run.returncode == 0, run.stderr
+    after = rows(out)
+    notes = [line for line in run.stdout.splitlines() if line.startswith("note: ") and "ann" in line]
+    if lost == ("grades.csv",):
+        assert after == before and notes == []
+    elif lost == ("ann/record.json", "ann/results.json"):
+        assert sorted(after) == ["bob", "cy"]
+        assert len(notes) == 1 and "was in grades.csv" in notes[0] and "graded again" in notes[0]
+    else:
+        assert after == before
+        assert len(notes) == 1 and lost[0].split("/")[1] in notes[0]
+        if lost == ("ann/record.json",):
+            assert outdir.read_record(out, "ann") is not None  # written back from the signed results.json
+            again = adam_hw("grade", klass / "bob.py", "--out", out)
+            assert not any(line.startswith("note: ") and "ann" in line for line in again.stdout.splitlines())
+
+
+def test_a_forged_results_json_gets_a_note_and_never_a_row(klass, tmp_path):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass, "--out", out).returncode == 0
+    (out / "bob" / "record.json").unlink()
+    forged = json.loads((out / "ann" / "results.json").read_text())  # a 100, signed for ann
+    (out / "bob" / "results.json").write_text(json.dumps(forged))  # copied into bob's folder
+    (out / "mallory").mkdir()
+    sealed = forged["extra_data"]["gradebook"]
+    sealed["record"] = sealed["record"].replace('"ann"', '"mallory"')  # renamed: the signature no longer holds
+    (out / "mallory" / "results.json").write_text(json.dumps(forged))
+    run = adam_hw("grade", klass / "cy.py", "--out", out)
+    assert run.returncode == 0, run.stderr
+    assert sorted(rows(out)) == ["ann", "cy"]
+    for student in ("bob", "mallory"):
+        assert any(f"{student}/results.json is not one this grader signed" in line for line in run.stdout.splitlines())
+
+
+def test_a_results_json_signed_with_another_key_is_not_trusted(klass, tmp_path, monkeypatch):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass / "ann.py", "--out", out).returncode == 0
+    (out / "ann" / "record.json").unlink()
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "another-machine"))
+    rows_read, notes = outdir.read_gradebook(out)
+    assert rows_read == [] and any("not one this grader signed" in n for n in notes)
+
+
+def _one_line_error(run):
+    assert run.returncode == 2, run.stdout + run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    return lines[0]
+
+
+def test_grading_into_a_gradebook_of_another_term_is_refused_in_one_line_naming_the_term(klass, tmp_path):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass, "--out", out).returncode == 0
+    record = json.loads((out / "ann" / "record.json").read_text())
+    record["term"] = "2026-fall"  # ann was graded last term
+    (out / "ann" / "record.json").write_text(json.dumps(record))
+    before = (out / "grades.csv").read_text()
+    line = _one_line_error(adam_hw("grade", klass / "bob.py", "--out", out))
+    assert "ann" in line and "term 2026-fall" in line and "--regrade-all" in line
+    assert (out / "grades.csv").read_text() == before
+
+
+def test_switching_to_per_student_draws_in_one_gradebook_needs_regrade_all_with_every_students_file(klass, tmp_path):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass, "--out", out).returncode == 0
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    line = _one_line_error(adam_hw("grade", klass / "bob.py", "--per-student", "--out", out))
+    assert "per-student" in line and "--regrade-all" in line
+    line = _one_line_error(adam_hw("grade", klass / "bob.py", "--per-student", "--regrade-all", "--out", out))
+    assert "ann" in line and "cy" in line and "--regrade-all" in line
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before  # nothing written
+    run = adam_hw("grade", klass, "--per-student", "--regrade-all", "--out", out)
+    assert run.returncode == 0, run.stderr
+    for student in ("ann", "bob", "cy"):
+        assert json.loads((out / student / "results.json").read_text())["extra_data"]["per_student"] is True
+
+
+def test_a_signing_key_that_cannot_be_made_stops_the_run_before_grading_in_one_line(klass, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
+    run = adam_hw("grade", klass, "--out", tmp_path / "graded")
+    line = _one_line_error(run)
+    assert "XDG_STATE_HOME" in line and str(blocker) in line
+    assert not list((tmp_path / "graded").glob("*/results.json"))

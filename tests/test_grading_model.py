@@ -7,17 +7,17 @@ import sys
 import numpy as np
 import pytest
 
-from autograder import randomized, terms
+from autograder import outdir, randomized, terms
 from autograder.cases import CHECKS, PUBLIC_CASES
 from autograder.config import GradeConfig
 from autograder.discover import discover
-from autograder.grading import grade_batch
+from autograder.grading import grade_batch, nearby
 from autograder.judge.checks import Case
 from autograder.judge.compare import how_far, judge_value
 from autograder.page import GRADIENTS
 from autograder.render import feedback, gradescope
 from autograder.results import ItemResult, Outcome
-from autograder.rubric import FUNCTIONS, ITEMS, ITEMS_BY_ID, MAX_SCORE
+from autograder.rubric import FUNCTIONS, GRADING_MODEL, ITEMS, ITEMS_BY_ID, MAX_SCORE
 from tests.conftest import ROOT, SUBMISSIONS
 
 FAIR = SUBMISSIONS / "fair"
@@ -173,6 +173,38 @@ def test_a_function_that_passes_none_of_its_value_checks_earns_none_of_its_items
     result = graded[student]
     assert result.score == 0
     assert "nothing for nothing" in feedback.render(result)
+
+
+def test_a_table_of_the_public_checks_answers_earns_nothing(graded):
+    result = graded["public_answers_only"]
+    assert result.score == 0
+    assert "nothing for nothing" in feedback.render(result)
+
+
+def test_a_public_check_is_vouched_for_by_the_same_call_with_its_numbers_moved():
+    public = next(c for c in CASES if not c.hidden and c.func == "bias_correct" and c.expect == "value")
+    moved = nearby(public)
+    assert moved.hidden and moved.id == public.id + ".nearby" and moved.kwargs == public.kwargs
+    assert moved.args[1] == public.args[1]  # t, a count, is not moved
+    assert not np.allclose(np.asarray(moved.expected), np.asarray(public.expected), rtol=1e-3)
+
+
+def test_a_hard_coded_beta_keeps_its_contract_from_a_public_check_that_holds_nearby(tmp_path):
+    path = tmp_path / "second_moment.py"
+    path.write_text(
+        "import numpy as np\n\ndef update_v(v_prev, g, beta2=0.999):\n"
+        "    return 0.9 * np.asarray(v_prev, dtype=float) + 0.1 * np.asarray(g, dtype=float) ** 2\n"
+    )
+    (result,) = grade_batch(discover([path]), GradeConfig(timeout=3.0))
+    assert result.item("update_v.contract").passed
+
+
+def test_a_record_graded_under_another_grading_model_is_graded_again():
+    key = outdir.rubric_key()
+    assert key[0] == ["grading model", GRADING_MODEL]
+    record = outdir.Record(None, "sha", "term", 1, key[1:])  # the key before the model had a version
+    assert not record.fits("sha", "term", 1)
+    assert outdir.Record(None, "sha", "term", 1, key).fits("sha", "term", 1)
 
 
 def test_a_stub_earns_nothing_from_its_contract_or_identity_items(graded):

@@ -23,7 +23,8 @@ from autograder.cases import CHECKS
 from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch, grade_submission
-from autograder.sandbox import landlock, seccomp
+from autograder.rubric import FUNCTIONS
+from autograder.sandbox.guest import landlock, seccomp
 from autograder.sandbox.host import GuestStartError, Host
 from autograder.sandbox.pool import uids_taken_by
 from tests.conftest import ROOT, SUBMISSIONS, needs_landlock
@@ -242,11 +243,17 @@ def test_isolation_os_without_root_is_a_usage_error_and_auto_falls_back_to_basic
         (work / "solutions").mkdir(mode=0o755)
         _readable_by_all(ROOT / "solutions" / "second_moment.py", work / "solutions" / "second_moment.py")
         as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", *_python_for_nobody(work)]
+        # A normal user has a home of their own, where the gradebook's signing key is kept (not root's).
+        home = work / "home"
+        home.mkdir()
+        os.chmod(home, 0o777)
+        env = {k: v for k, v in os.environ.items() if k != "XDG_STATE_HOME"} | {"HOME": str(home)}
         refused = subprocess.run(
             as_nobody + ["grade", str(students), "--out", str(work / "out"), "--isolation", "os"],
             capture_output=True,
             text=True,
             cwd=work,
+            env=env,
         )
         assert refused.returncode == 2
         assert "isolation 'os' needs root" in refused.stderr
@@ -255,6 +262,7 @@ def test_isolation_os_without_root_is_a_usage_error_and_auto_falls_back_to_basic
             capture_output=True,
             text=True,
             cwd=work,
+            env=env,
         )
         assert done.returncode == 0, done.stderr
         assert "isolation: basic:" in done.stdout
@@ -352,8 +360,12 @@ def test_resume_grades_again_a_result_drawn_from_other_hidden_cases(tmp_path):
         text=True,
     )
     assert "resumed: 1 kept from the earlier run, 0 graded now" in same.stdout
+    refused = subprocess.run(  # one term per gradebook: another draw is refused unless asked for
+        [ADAM_HW, "grade", str(subs), "--out", str(out), "--per-student", "--resume"], capture_output=True, text=True
+    )
+    assert refused.returncode == 2 and "--regrade-all" in refused.stderr
     other = subprocess.run(
-        [ADAM_HW, "grade", str(subs), "--out", str(out), "--per-student", "--resume"],
+        [ADAM_HW, "grade", str(subs), "--out", str(out), "--per-student", "--resume", "--regrade-all"],
         check=True,
         capture_output=True,
         text=True,
@@ -368,7 +380,9 @@ def test_a_worker_that_dies_while_setting_up_is_a_loud_grader_error_not_a_studen
     # A grader bug in the guest's set-up: a limit the guest cannot apply (not a number).
     broken = {"RLIMIT_CORE": "none"}
     with pytest.raises(GuestStartError, match="before any student code ran"):
-        with Host(SUBMISSIONS / "correct" / "plain_operators.py", GradeConfig(timeout=3.0), rlimits=broken) as host:
+        with Host(
+            SUBMISSIONS / "correct" / "plain_operators.py", GradeConfig(timeout=3.0), FUNCTIONS, rlimits=broken
+        ) as host:
             host.call(case.request(), case.uses)
 
 

@@ -21,6 +21,7 @@ from autograder.judge.identity import (
     closed_form,
     parse_rational,
 )
+from autograder.rubric import FUNCTIONS
 from autograder.sandbox.host import Host
 from tests.conftest import ROOT, SUBMISSIONS, load_reference
 from tests.strategies import json_values, value_replies
@@ -98,7 +99,7 @@ SYMBOLIC_WRONG = {
 
 
 def _run_identity(path):
-    with Host(Path(path), GradeConfig(timeout=10.0, jobs=1)) as host:
+    with Host(Path(path), GradeConfig(timeout=10.0, jobs=1), FUNCTIONS) as host:
         return {check.item: check.run(host.call) for check in IDENTITY}
 
 
@@ -240,13 +241,13 @@ def test_parse_rational_never_raises_on_any_worker_json(reply):
 
 @given(
     st.fractions(min_value=-(10**12), max_value=10**12).filter(lambda f: f != 0),
-    st.floats(min_value=-2e-9, max_value=2e-9),
+    st.floats(min_value=-2 * NUMERIC_RTOL, max_value=2 * NUMERIC_RTOL),
     st.sampled_from([0.0, 1e-6, -1e-6, 1e-12]),
 )
 def test_the_float_shortcut_agrees_with_exact_arithmetic_at_the_tolerance_edge(expected, off, nudge):
     """identity._close answers from floats where it safely can: never other than exact Fractions say,
-    above all for values right at the 1e-9 edge (nudged by a millionth of it, or not at all)."""
-    got = float(expected) * (1 + off) * (1 + nudge * 1e-9)
+    above all for values right at the tolerance's edge (nudged by a millionth of it, or not at all)."""
+    got = float(expected) * (1 + off) * (1 + nudge * NUMERIC_RTOL)
     exact = abs(Fraction(got) - expected) <= abs(expected) * Fraction(NUMERIC_RTOL)
     assert _close({"kind": "scalar", "value": got}, expected) == exact
     edge = float(expected) * (1 + NUMERIC_RTOL * (1 + nudge))

@@ -3,8 +3,12 @@
 The full run is `make mutation` (about 5 minutes); these tests keep its pieces honest in seconds.
 """
 
+import json
+import shlex
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 from cosmic_ray.mutating import mutate_code
@@ -76,9 +80,27 @@ def test_killed_and_listed_mutants_make_a_full_score():
     assert lines[-1].endswith("killed / non-equivalent: 1 / 1 = 100%")
 
 
-def test_the_make_target_runs_cosmic_ray_end_to_end_on_a_few_mutants(tmp_path):
+def test_the_test_command_reads_back_as_the_same_words_from_a_path_with_spaces_and_quotes(tmp_path):
+    work = tmp_path / 'my work\'s "copy"'
+    config, _ = run.prepare(work, only=1)
+    written = tomllib.loads(config.read_text(encoding="utf-8"))["cosmic-ray"]
+    assert written["module-path"] == str(work / "second_moment.py")
+    # cosmic-ray splits the command with shlex.split (cosmic_ray.testing.run_tests) before running it.
+    assert shlex.split(written["test-command"]) == [
+        sys.executable,
+        "-m",
+        "tests.mutation.judge",
+        str(work / "second_moment.py"),
+    ]
+
+
+def test_the_make_target_runs_cosmic_ray_end_to_end_on_a_few_mutants_from_paths_with_spaces(tmp_path):
+    # The venv seen through a folder whose name has a space, as in a checkout under "my courses/".
+    (tmp_path / "my env").symlink_to(Path(sys.prefix), target_is_directory=True)
+    python = tmp_path / "my env" / "bin" / "python"
+    work = tmp_path / "my work"
     done = subprocess.run(
-        [sys.executable, "-m", "tests.mutation.run", "--only", "2", "--work", str(tmp_path / "work")],
+        [str(python), "-m", "tests.mutation.run", "--only", "2", "--work", str(work)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -86,3 +108,13 @@ def test_the_make_target_runs_cosmic_ray_end_to_end_on_a_few_mutants(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "killed / total: " in done.stdout and " / 2 mutants" in done.stdout
+    dump = subprocess.run(
+        [str(python.with_name("cosmic-ray")), "dump", str(work / "session.sqlite")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    # Killed by the hidden checks' verdict, not by a command that could not start or find its file.
+    for line in dump:
+        _, result = json.loads(line)
+        assert f"{work / 'second_moment.py'}: " in result["output"] and " / 100" in result["output"], result["output"]

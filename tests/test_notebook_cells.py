@@ -12,7 +12,7 @@ from autograder.discover import Submission
 from autograder.grading import grade_submission, undefined_by_errors
 from autograder.notebook.cells import SKIP_WHEN_GRADING, Cell
 from autograder.render import feedback
-from autograder.sandbox.cells_ipython import NotebookError, defines, read_notebook
+from autograder.sandbox.guest.cells_ipython import NotebookError, defines, read_notebook
 from tests.conftest import ROOT
 
 REFERENCE = (ROOT / "solutions" / "second_moment.py").read_text(encoding="utf-8")

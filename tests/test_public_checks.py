@@ -85,3 +85,22 @@ def test_the_public_checks_cover_every_task(with_reference):
     _, outcomes = with_reference
     for task in FUNCTIONS:
         assert any(name.startswith(f"test_{task}_") for name in outcomes), task
+
+
+@pytest.mark.parametrize(
+    ("student", "words"),
+    [
+        ("caret_in_correction", "`^` is XOR in Python"),
+        ("floor_division_correction", "`//` is floor division"),
+        ("precedence_correction", "Python reads `a / b - c` as `(a / b) - c`"),
+    ],
+)
+def test_a_failing_public_check_names_the_python_slip_in_the_code(student, words, tmp_path):
+    folder = _assignment_copy(tmp_path)
+    shutil.copyfile(ROOT / "tests" / "submissions" / "written" / f"{student}.py", folder / "second_moment.py")
+    run, outcomes = _pytest_in(folder)
+    assert outcomes["test_bias_correct_page_p1_t1"] == "FAILED"
+    line = next(
+        x for x in run.stdout.splitlines() if x.startswith("FAILED test_second_moment.py::test_bias_correct_page_p1_t1")
+    )
+    assert words in line

@@ -10,7 +10,7 @@ which kind of input fails instead. Diagnosis only adds words: it never changes a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograder import functions
-from autograder.judge import formulas, identity, misconceptions
+from autograder.judge import explain, formulas, identity, misconceptions
 from autograder.judge.compare import Floats, close, decode
 from autograder.memo import ByIdentity
 from autograder.results import Outcome
@@ -49,6 +49,17 @@ class Diagnosis:
     failing_inputs: str = ""
     recovery: formulas.Recovery | None = None  # the formula the student's code behaves like (formulas.py)
     slips: tuple[str, ...] = ()  # contract slips in plain words (a list returned, math.sqrt on an array, ...)
+    beta2: float | None = None  # the beta2 of the failures the named mistake explains (its factors depend on it)
+    reading: explain.Reading | None = None  # the formula read from the code (explain.py), confirmed or not
+    #: (the probe's scalar arguments, the median ratio of the student's value to the page's) per probe
+    ratios: tuple[tuple[Mapping[str, float], float], ...] = ()
+
+    @property
+    def computes(self) -> Callable[[Mapping[str, Any], Mapping[str, Any]], Any] | None:
+        """What the confirmed reading computes, as f(arrays, scalars passed), when nothing else is named."""
+        if self.id or self.reading is None or not self.reading.confirmed:
+            return None
+        return self.reading.computes
 
     @property
     def entry(self) -> misconceptions.Misconception | None:
@@ -80,15 +91,20 @@ def failing_functions(outcomes: Iterable[Outcome], checks: Iterable[Check]) -> l
 
 
 def diagnose(
-    outcomes: Sequence[Outcome], checks: Sequence[Check], probes: Mapping[str, Sequence[Reply]] | None = None
+    outcomes: Sequence[Outcome],
+    checks: Sequence[Check],
+    probes: Mapping[str, Sequence[Reply]] | None = None,
+    reads: Mapping[str, Sequence[Reply]] | None = None,
 ) -> tuple[list[Outcome], tuple[Diagnosis, ...]]:
     """(outcomes with `diagnosis` set on the failures it explains, the Diagnosis of each failing function).
 
     `probes` maps a function to the worker's replies on its diagnosis probes (formulas.requests), for
-    the functions that failed; without them no formula is recovered.
+    the functions that failed; without them no formula is recovered. `reads` maps it to the guest's
+    readings of its code (explain.requests): a reading is kept once the probes confirm it.
     """
     cases = _calls(checks)
     probes = probes or {}
+    reads = reads or {}
     diagnoses: list[Diagnosis] = []
     for func in FUNCTIONS:
         observed = [(cases[o.check], o) for o in outcomes if o.check in cases and cases[o.check].func == func]
@@ -105,10 +121,16 @@ def diagnose(
             found = _match_probes(
                 func, replies or ()
             )  # (a recovery means replies) a catalogued mistake the checks' inputs did not pin down
+        reading = _reading(func, reads.get(func, ()), replies or (), outcomes, checks)
+        if reading is not None and reading.signature_differs:
+            # the body may well be the page's: what differs is which value reaches which parameter
+            found, recovery = None, None
         words = failing_inputs(func, observed)
         slips = contract_slips(func, observed)
-        if found or words or recovery or slips:
-            diagnoses.append(Diagnosis(func, found.id if found else None, words, recovery, slips))
+        if found or words or recovery or slips or reading:
+            beta2 = explained_beta2(func, observed) if found else None
+            rows = tuple(explain.ratios(func, replies) or ()) if replies else ()
+            diagnoses.append(Diagnosis(func, found.id if found else None, words, recovery, slips, beta2, reading, rows))
     named = {d.func: d.id for d in diagnoses if d.id}
     annotated = [
         replace(o, diagnosis=named[cases[o.check].func])
@@ -208,6 +230,37 @@ def _match_probes(func: str, replies: Sequence[Reply]) -> misconceptions.Misconc
         if np.all(formulas.agree(values, np.concatenate(predicted), formulas.STRICT_RTOL)):
             return mistake
     return None
+
+
+def _reading(
+    func: str, reads: Sequence[Reply], replies: Sequence[Reply], outcomes: Sequence[Outcome], checks: Sequence[Check]
+) -> explain.Reading | None:
+    """The function's code as read by the guest, confirmed on its probe replies and, where it took sympy
+    symbols, by that algebra too (a reading the algebra contradicts is not confirmed)."""
+    if not reads:
+        return None
+    reading = explain.read(func, reads, replies)
+    if reading is None or not reading.confirmed:
+        return reading
+    candidate = explain.as_candidate(reading)
+    if candidate is not None and confirmed(func, candidate, outcomes, checks) is False:
+        return replace(reading, confirmed=False)
+    return reading
+
+
+def explained_beta2(func: str, observed: Observed) -> float | None:
+    """The beta2 an explanation's numbers are worked out for: the default when a failed value check used
+    it, else the first failed one's; None for a function without beta2."""
+    spec = functions.BY_NAME[func]
+    if "beta2" not in spec.names:
+        return None
+    default = float(spec.default("beta2"))
+    used = [
+        float(case.kwargs.get("beta2", default))
+        for case, outcome in observed
+        if not outcome.passed and case.expect in ("value", "same")
+    ]
+    return default if default in used or not used else used[0]
 
 
 # -- the symbolic confirmation -----------------------------------------------------------------------------

@@ -23,14 +23,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from autograder.judge.checks import Unrolled, reply_problem
 from autograder.notebook import lines
 from autograder.results import Outcome
-from autograder.sandbox import protocol
-from autograder.sandbox.protocol import Message
+from autograder.sandbox.guest import protocol
+from autograder.sandbox.guest.protocol import Message
+from autograder.tolerance import RTOL
 
 if TYPE_CHECKING:  # what `call` answers with; the host is the grader's, run by grading.py
     from autograder.boundary import Reply
 
 BETA = "beta2"
-NUMERIC_RTOL = 1e-9  # float64 through a handful of steps stays within ~1e-13 of exact
+#: The identity items judge numbers at the tolerance of every other check (autograder/tolerance.py): float32
+#: code loses the contract's float64 item, not the identity as well.
+NUMERIC_RTOL = RTOL
 MAX_TERMS = 10_000
 # Coefficients as sympy writes a Rational ("-3/1000"). Anything else is refused before Fraction sees it:
 # Fraction("1e999999999") would spend minutes building 10**999999999 in the grader's own process.
@@ -297,7 +300,7 @@ def _close(value: object, expected: Fraction) -> bool:
 def _quick_close(got: int | float, expected: Fraction) -> bool | None:
     """_close's answer in floats, or None near the edge of the tolerance (or of the float range), where
     only exact arithmetic can tell. Rounding moves |got - expected| by about 1e-16 of |expected|; a
-    margin of a millionth of the 1e-9 tolerance (1e-15) is far wider."""
+    margin of a millionth of the tolerance is far wider."""
     if not isinstance(got, float):
         return None
     try:

@@ -20,6 +20,9 @@ from autograder.tolerance import RTOL
 
 #: float32 keeps about 7 digits; a few float32 operations stay well within this of the float32 result.
 FLOAT32_RTOL = 1e-4
+#: Where float32 code with np.float32(beta2) is off at the page's step 1 (v_1 = 0.1): float32's 1 - 0.999
+#: cancels three digits. Measured against the exact oracle in tests/test_statements.py.
+FLOAT32_STEP1_ERROR, FLOAT32_STEP1_DIGIT = 1.29e-5, 5
 #: Adam's first-moment beta1 (not a parameter of these functions): a known mistake borrows it for the second.
 BETA1 = 0.9
 
@@ -44,12 +47,21 @@ class Misconception:
     mutates: str | None = None
     rtol: float = RTOL
     returns: str | None = None
+    #: The explanation's last sentence for the beta2 the student's failing checks used, where a number in
+    #: it depends on beta2 (a factor of 1000 holds at 0.999 only).
+    at_beta2: Callable[[float], str] | None = None
 
     def __post_init__(self) -> None:
         if self.func not in FUNCTIONS or not self.id.startswith(self.func + "."):
             raise ValueError(
                 f"misconception {self.id!r}: its id must start with one of {FUNCTIONS}, got func {self.func!r}"
             )
+
+    def explanation_at(self, beta2: float | None) -> str:
+        """The explanation, with its beta2-dependent sentence worked out for `beta2` (default: the page's)."""
+        if self.at_beta2 is None:
+            return self.explanation
+        return self.explanation + " " + self.at_beta2(PAGE_BETA2 if beta2 is None else beta2)
 
     def predict(self, args: Sequence[object], kwargs: Mapping[str, object]) -> npt.NDArray[np.float64]:
         """What this mistake returns on these inputs, as a float64 array."""
@@ -101,8 +113,9 @@ UPDATE_V = (
         "update_v.no_square",
         "update_v",
         "the gradient is not squared",
-        "You averaged g itself, not g^2. With a negative gradient v goes negative, and the square root in "
-        "the step is then not even defined.",
+        "You averaged g itself, not g^2, so a negative gradient pulls v down instead of up: a gradient of -3 "
+        "lowers v as much as 3 raises it, and v stops measuring how large the gradient has been. Negative "
+        "gradients can even make v negative, and the square root in the step is then not defined.",
         'Squaring "makes everything positive" (Part B of the page). ' + _SQUARE_HINT,
         lambda v_prev, g, beta2=PAGE_BETA2: beta2 * _f(v_prev) + (1 - beta2) * _f(g),
     ),
@@ -174,9 +187,11 @@ UPDATE_V = (
         "update_v.float32",
         "update_v",
         "computed in float32",
-        "You computed in float32, which keeps only about 7 significant digits: the value is already off "
-        "at step 1 (in the 7th or 8th digit), the chain of steps drifts further, and a float32 result fails "
-        "the float64 part of the contract item.",
+        "You computed in float32, which keeps about 7 significant digits. Where 1 - beta2 is worked out in "
+        f"float32 (np.float32(1) - np.float32(0.999)), the subtraction cancels three of them: v is off in the "
+        f"{FLOAT32_STEP1_DIGIT}th significant digit from step 1 ({FLOAT32_STEP1_ERROR:.1e} relative), beyond the "
+        "1e-6 tolerance. Where it is not, the values pass, and a float32 result fails only the float64 part "
+        "of the contract item.",
         "The docstring asks for float64: np.asarray(x, dtype=np.float64), and no np.float32 anywhere.",
         _update_v_float32,
         rtol=FLOAT32_RTOL,
@@ -205,19 +220,23 @@ BIAS_CORRECT = (
         "bias_correct",
         "(1 - beta2)^t instead of 1 - beta2^t",
         "You divided by (1 - beta2)^t: the power is on the wrong thing. At t = 1 the two agree, which is why "
-        "the first step looked right; at t = 2 yours is 1999 times too big ((1 - beta2^2) / (1 - beta2)^2 = 1999 "
-        "for beta2 = 0.999).",
+        "the first step looked right.",
         _CORRECTION_HINT + " The power t belongs to beta_2 alone.",
         lambda v, t, beta2=_BIAS_BETA2: _f(v) / (1 - beta2) ** t,
+        at_beta2=lambda b: (
+            f"At t = 2 yours is (1 - beta2^2) / (1 - beta2)^2 = (1 + beta2) / (1 - beta2) = {(1 + b) / (1 - b):.4g} "
+            f"times too big for beta2 = {b:g}."
+        ),
     ),
     Misconception(
         "bias_correct.missing_pow_t",
         "bias_correct",
         "the power t is missing",
         "You divided by 1 - beta2 at every step, forgetting the power t. That is right only at t = 1; later the "
-        "correction should fade towards 1, and yours stays at 1000.",
+        "correction 1 / (1 - beta2^t) should fade towards 1.",
         _CORRECTION_HINT,
         lambda v, t, beta2=_BIAS_BETA2: _f(v) / (1 - beta2),
+        at_beta2=lambda b: f"Yours stays at 1 / (1 - beta2) = {1 / (1 - b):.4g} (for beta2 = {b:g}) at every t.",
     ),
     Misconception(
         "bias_correct.t_from_zero",
@@ -259,9 +278,12 @@ BIAS_CORRECT = (
         "bias_correct",
         "the correction applied twice",
         "You divided by 1 - beta2^t twice (or by its square). One division exactly undoes the start-up bias; "
-        "a second one blows v̂ up by another factor of 1000 at t = 1.",
+        "a second one blows v̂ up again.",
         _CORRECTION_HINT + " Divide once.",
         lambda v, t, beta2=_BIAS_BETA2: _f(v) / (1 - beta2**t) ** 2,
+        at_beta2=lambda b: (
+            f"At t = 1 with beta2 = {b:g} that is another factor of 1 / (1 - beta2) = {1 / (1 - b):.4g}."
+        ),
     ),
     Misconception(
         "bias_correct.sqrt_correction",
@@ -285,8 +307,9 @@ BIAS_CORRECT = (
         "bias_correct.float32",
         "bias_correct",
         "computed in float32",
-        "You computed in float32, which keeps only about 7 significant digits; 1 - beta2^t is small, so the "
-        "rounding shows in v̂.",
+        "You computed in float32, which keeps about 7 significant digits; 1 - beta2^t worked out in float32 "
+        f"cancels most of them (at t = 1 with beta2 = 0.999, three: v̂ is off in the {FLOAT32_STEP1_DIGIT}th "
+        "significant digit), so the rounding shows in v̂.",
         "The docstring asks for float64: np.asarray(v, dtype=np.float64), and no np.float32 anywhere.",
         lambda v, t, beta2=_BIAS_BETA2: _f(v, np.float32) / (np.float32(1) - np.float32(beta2) ** np.float32(t)),
         rtol=FLOAT32_RTOL,

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, get_args
 
-from autograder import roster
+from autograder import csvsafe, roster
 from autograder.discover import KINDS, MODULE
 from autograder.errors import UsageError
-from autograder.lms import archive
+from autograder.lms import archive, numbers
 
 if TYPE_CHECKING:
     from _typeshed import SupportsRichComparison
@@ -33,6 +33,7 @@ class Pick:
     member: archive.Member | None  # None: the student is in the download but sent no .py or .ipynb
     late: str = ""  # "yes", "no", or "" when the LMS does not say
     group: str = ""
+    submitted: str = ""  # the submission's time, ISO 8601 with its zone, where the LMS gives one
 
 
 def slug(text: str) -> str:
@@ -43,7 +44,27 @@ def slug(text: str) -> str:
 
 def gradable(members: Iterable[archive.Member]) -> list[archive.Member]:
     """The members that could be the submission: .py and .ipynb files."""
-    return [m for m in members if m.path.suffix in KINDS]
+    return [m for m in members if m.path.suffix in KINDS and not m.cut]
+
+
+def over_limit(members: Sequence[archive.Member], below: int = 0) -> str | None:
+    """Why one student's part of the download is not collected (archive.STUDENT), or None when it is within
+    the limits. Depth counts the folders below the student's own: the first `below` folders of each path
+    are the LMS's (Moodle's per-student folder; Gradescope's export and submission folders)."""
+    limits = archive.STUDENT
+    if len(members) > limits.members:
+        return f"{len(members)} files, more than {limits.members}"
+    size = sum(m.size for m in members)
+    if size > limits.bytes:
+        return f"{size} bytes, more than {limits.bytes} bytes"
+    if any(m.cut or len(m.path.parts) - 1 - below > limits.depth for m in members):
+        return f"files more than {limits.depth} folders deep"
+    return None
+
+
+def skipped(student: str, reason: str) -> str:
+    """The note for a student over a limit: what was found, and what grading will say."""
+    return f"{student}: {reason}: not collected (status: no file found)"
 
 
 def named(member: archive.Member) -> bool:
@@ -69,6 +90,19 @@ class Download(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Filled:
+    """What an LMS module's `fill` made of the LMS's file: its rows with the grades entered, how many, the
+    LMS ids graded here but absent from the file, the file's students left as they were (`Name (id)`),
+    and notes (how the grades were scaled)."""
+
+    rows: list[list[str]]
+    filled: int
+    unmatched: set[str]
+    untouched: list[str]
+    notes: list[str]
+
+
 class Export(Protocol):
     """What an LMS's module with a gradebook export (canvas, moodle) provides to fill it in."""
 
@@ -78,8 +112,10 @@ class Export(Protocol):
         rows: Sequence[Sequence[str]],
         scores: Mapping[str, tuple[float, float]],
         assignment: str | None = None,
-    ) -> tuple[list[list[str]], int, set[str]]:
-        """(rows, filled, unmatched LMS ids) with the assignment's grades filled in from `scores`."""
+        decimal: numbers.DecimalMark | None = None,
+    ) -> Filled:
+        """The file with the assignment's grades filled in from `scores` (LMS id -> (score, max_score)),
+        every number read in the file's own locale form (lms.numbers)."""
         ...
 
 
@@ -134,13 +170,15 @@ def collect(lms: LmsName, src: str | Path, out: str | Path) -> tuple[list[roster
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{MODULE}{pick.member.path.suffix}").write_bytes(data)
         original = pick.member.path.name if pick.member else ""
-        entries.append(roster.Entry(pick.student, pick.lms_id, pick.name, original, pick.late, pick.group))
+        entries.append(
+            roster.Entry(pick.student, pick.lms_id, pick.name, original, pick.late, pick.group, pick.submitted)
+        )
     roster.write(old_roster, entries)
     return entries, notes
 
 
 def read_csv(path: str | Path, flag: str) -> tuple[list[str], list[list[str]]]:
-    """(header, rows) of an LMS's CSV export, as lists of strings."""
+    """(header, rows) of an LMS's CSV export, every cell a `csvsafe.Raw`: written back as the LMS wrote it."""
     import csv
 
     path = Path(path)
@@ -153,33 +191,61 @@ def read_csv(path: str | Path, flag: str) -> tuple[list[str], list[list[str]]]:
         raise UsageError(f"{flag}: {path} is not a UTF-8 CSV file ({err})") from None
     if not rows:
         raise UsageError(f"{flag}: {path} is empty")
-    return rows[0], rows[1:]
+    raw: list[list[str]] = [[csvsafe.Raw(c) for c in row] for row in rows]
+    return raw[0], raw[1:]
 
 
-def graded_scores(graded: str | Path, roster_path: str | Path) -> tuple[dict[str, tuple[float, float]], list[str]]:
-    """lms_id -> (score, max_score) for every student graded (status graded or load error) in `graded`'s
-    grades.csv, through the roster; and the roster's students with no grade to export."""
+@dataclass(frozen=True)
+class Grades:
+    """What the gradebook gives an export: lms_id -> (score, max_score) to enter, the roster's students
+    graded here with no file (entered as 0, or left blank with --blank-missing), and those with no row."""
+
+    scores: dict[str, tuple[float, float]]
+    missing: list[str]
+    ungraded: list[str]
+
+
+def graded_scores(graded: str | Path, roster_path: str | Path, blank_missing: bool = False) -> Grades:
+    """The grades to export for the roster's students from `graded`'s grades.csv: each final score (after
+    the late policy), out of max_score. A student with no file
+    (status `no file found`) gets 0, as grades.csv says, unless `blank_missing`; a student grades.csv
+    does not list gets nothing."""
     from autograder.report.data import read_rows
 
     entries = roster.read(roster_path)
     rows = {r["student"]: r for r in read_rows(Path(graded) / "grades.csv")}
-    scores: dict[str, tuple[float, float]] = {}
-    ungraded: list[str] = []
+    grades = Grades({}, [], [])
     for e in entries:
         row = rows.get(e.student)
         if not e.lms_id:
             raise UsageError(f"--roster: {roster_path}: student {e.student!r} has no lms_id to match the LMS's file by")
-        if row is None or row.get("status") == "no file found":
-            ungraded.append(e.student)
+        if row is None:
+            grades.ungraded.append(e.student)
             continue
-        scores[e.lms_id] = (float(row["score"]), float(row["max_score"]))
-    return scores, ungraded
+        if row.get("status") == "no file found":
+            grades.missing.append(e.student)
+            if blank_missing:
+                continue
+        where = f"{Path(graded) / 'grades.csv'}, {e.student!r}"
+        # The final score, after the late policy (autograder/late.py); a grades.csv from before it has none.
+        final = row.get("final_score") or row["score"]
+        grades.scores[e.lms_id] = (_ours(final, f"{where}'s final_score"), _ours(row["max_score"], where))
+    return grades
 
 
-def points(score: float, max_score: float, possible: float | None) -> str:
-    """The grade to enter: the score scaled to the LMS's points possible when it says, as a short number."""
+def _ours(text: str, where: str) -> float:
+    """A number of grades.csv's (the grader writes them with a point, never in a locale's form)."""
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"{where} is {text!r}, not a number: grade the student again") from None
+
+
+def points(score: float, max_score: float, possible: float | None, mark: numbers.DecimalMark = "point") -> str:
+    """The grade to enter: the score scaled to the LMS's points possible when it says, as a short number
+    with the file's decimal mark."""
     value = score if possible is None else score * possible / max_score
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    return numbers.write(value, mark)
 
 
 def export(
@@ -189,27 +255,39 @@ def export(
     roster_path: str | Path,
     out: str | Path,
     assignment: str | None = None,
+    decimal: numbers.DecimalMark | None = None,
+    blank_missing: bool = False,
 ) -> tuple[int, list[str]]:
     """Write `out`: the LMS's own export `lms_csv` with this assignment's grades filled in, matched by LMS id.
-    Returns (filled, notes)."""
-    import csv
-
+    Returns (filled, notes). UsageError, and nothing written, when a number in the file cannot be read as
+    meant, a column the LMS's import needs is missing, or nothing would be filled."""
     from autograder.lms import canvas, moodle
 
-    scores, ungraded = graded_scores(graded, roster_path)
+    grades = graded_scores(graded, roster_path, blank_missing)
+    scores = grades.scores
     header, rows = read_csv(lms_csv, "LMS_CSV")
     exports: dict[str, Export] = {"canvas": canvas, "moodle": moodle}
-    module = exports[lms]
-    rows, filled, unmatched = module.fill(header, rows, scores, assignment)
+    done = exports[lms].fill(header, rows, scores, assignment, decimal)
+    if not done.filled:
+        raise UsageError(
+            f"LMS_CSV: none of the {len(scores)} students graded in {graded} is in {lms_csv} by LMS id (nothing "
+            "to export): give the export of the course the download came from, and --roster the roster.csv "
+            "`adam-hw collect` wrote for that download"
+        )
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-    notes: list[str] = []
-    if ungraded:
-        notes.append(f"no grade in {graded} (left as they were): {', '.join(ungraded)}")
-    if unmatched:
-        notes.append(f"graded but not in {lms_csv} (not exported): LMS ids {', '.join(sorted(unmatched))}")
-    return filled, notes
+    out.write_text(csvsafe.render([header, *done.rows]), encoding="utf-8")  # the LMS's cells are Raw: unchanged
+    notes = list(done.notes)
+    if grades.missing:
+        how = "left blank (--blank-missing)" if blank_missing else "exported as 0 (--blank-missing leaves them blank)"
+        notes.append(f"no file found, {how}: {', '.join(grades.missing)}")
+    if grades.ungraded:
+        notes.append(f"no grade in {graded} (left as they were): {', '.join(grades.ungraded)}")
+    if done.unmatched:
+        notes.append(f"graded but not in {lms_csv} (not exported): LMS ids {', '.join(sorted(done.unmatched))}")
+    if done.untouched:
+        notes.append(
+            f"left blank or as they were in {out}: {len(done.untouched)} of the file's students: "
+            + ", ".join(done.untouched)
+        )
+    return done.filled, notes

@@ -3,8 +3,14 @@
 - a member whose path is absolute, has a `..` part or a drive letter is skipped (no path traversal);
 - symbolic links are skipped, in a zip (its mode bits say so) and in a folder (never followed);
 - hidden files and macOS's `__MACOSX/` are skipped;
-- sizes are capped: each file read stops at MAX_FILE bytes, whatever its header claims, and a zip that
-  declares more than MAX_TOTAL bytes or MAX_MEMBERS entries is refused (a zip bomb), as a usage error.
+- sizes are capped: each file read stops at MAX_FILE bytes, whatever its header claims;
+- limits apply per student (STUDENT: files, bytes, folders deep; `lms.over_limit` checks them where each
+  LMS's module knows whose part of the download a file is): a student over one is skipped with a note and
+  a roster entry, and everyone else is collected;
+- the whole download is bounded far above any class, as a guard against zip bombs and runaway folders: a
+  zip that declares more than MAX_TOTAL bytes or MAX_MEMBERS entries, or a folder holding more, is refused
+  as a usage error; a folder is walked WALK_DEPTH folders deep, and a folder deeper than that is listed as
+  a `cut` member (never read) so that its student is over the depth limit.
 Only the members `collect` picks are ever read.
 """
 
@@ -17,8 +23,24 @@ from pathlib import Path, PurePosixPath
 from autograder.errors import UsageError
 
 MAX_FILE = 32 * 1024 * 1024
-MAX_TOTAL = 4 * 1024 * 1024 * 1024
-MAX_MEMBERS = 200_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one student's part of a download may hold; a student over any of them is not collected."""
+
+    members: int = 10_000  # files (a real submission has a handful)
+    bytes: int = 1024 * 1024 * 1024  # their files' sizes, as declared
+    depth: int = 16  # folders below the student's own, as deep as `adam-hw grade` searches a student folder
+
+
+STUDENT = Limits()
+#: The whole download, far above any class (a hundred students at the per-student limit): a zip-bomb bound.
+MAX_MEMBERS = 1_000_000
+MAX_TOTAL = 64 * 1024 * 1024 * 1024
+#: How deep a folder download is walked; deeper than any student may go (STUDENT.depth below an LMS's own
+#: few folders), and shallow enough that a path stays far below the system's length limit.
+WALK_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -29,6 +51,7 @@ class Member:
     size: int
     mtime: tuple[float, ...]  # compared only with the same download's: a zip's date_time, a file's (st_mtime,)
     _read: Callable[[], bytes] = field(repr=False, compare=False)
+    cut: bool = False  # a folder deeper than WALK_DEPTH, not entered: never a submission, never read
 
     def read(self) -> bytes | None:
         """The file's bytes, or None when it is larger than MAX_FILE (read no further than that)."""
@@ -79,22 +102,30 @@ def _zip_members(src: Path) -> list[Member]:
 def _folder_members(src: Path) -> list[Member]:
     members: list[Member] = []
     root = Path(src)
-    stack = [root]
+    stack, seen, total = [(root, 0)], 0, 0
     while stack:
-        folder = stack.pop()
+        folder, depth = stack.pop()
         for child in sorted(folder.iterdir()):
+            seen += 1
+            if seen > MAX_MEMBERS:
+                raise UsageError(f"SRC: {src} holds more than {MAX_MEMBERS} files and folders: refused")
             if child.name.startswith(".") or child.name == "__MACOSX" or child.is_symlink():
                 continue
-            if child.is_dir():
-                stack.append(child)
+            rel = PurePosixPath(child.relative_to(root).as_posix())
+            if child.is_dir() and depth + 1 >= WALK_DEPTH:
+                members.append(Member(rel, 0, (0.0,), lambda: b"", cut=True))
+            elif child.is_dir():
+                stack.append((child, depth + 1))
             elif child.is_file():
                 info = child.stat()
+                total += info.st_size
+                if total > MAX_TOTAL:
+                    raise UsageError(f"SRC: {src} holds more than {MAX_TOTAL} bytes: refused")
 
                 def read(child: Path = child) -> bytes:
                     with child.open("rb") as f:
                         return f.read(MAX_FILE + 1)
 
-                rel = PurePosixPath(child.relative_to(root).as_posix())
                 members.append(Member(rel, info.st_size, (info.st_mtime,), read))
     return members
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from autograder.errors import UsageError
-from autograder.lms import Pick, gradable, latest, points, slug
+from autograder.lms import Filled, Pick, gradable, latest, numbers, over_limit, points, skipped, slug
 from autograder.lms.archive import Member
 
 WHAT = 'a Canvas "Download Submissions" zip'
@@ -64,6 +64,11 @@ def picks(members: Sequence[Member]) -> tuple[list[Pick], list[str]]:
         by_student.setdefault((slug(name), uid), []).append(member)
     found: list[Pick] = []
     for (name, uid), files in by_student.items():
+        reason = over_limit(files)
+        if reason:
+            notes.append(skipped(f"{name}_{uid}", reason))
+            found.append(Pick(f"{name}_{uid}", uid, "", None, "yes" if any(_parsed(m)[1] for m in files) else "no"))
+            continue
         chosen = latest(gradable(files), key=lambda m: _parsed(m)[3:])
         if chosen is None:
             notes.append(f"{name}_{uid}: no .py or .ipynb file among {', '.join(m.path.name for m in files)}")
@@ -105,9 +110,11 @@ def fill(
     rows: Sequence[Sequence[str]],
     scores: Mapping[str, tuple[float, float]],
     assignment: str | None = None,
-) -> tuple[list[list[str]], int, set[str]]:
-    """(rows, filled, unmatched LMS ids) with the assignment's column set from `scores` (Canvas user id ->
-    (score, max_score)), scaled to the Points Possible row when there is one."""
+    decimal: numbers.DecimalMark | None = None,
+) -> Filled:
+    """The file with the assignment's column set from `scores` (Canvas user id -> (score, max_score)),
+    scaled to the Points Possible row (read in the file's locale form; without that row, the score is
+    entered as it is, out of max_score, and a note says so)."""
     for needed in (STUDENT_COLUMN, ID_COLUMN):
         if needed not in header:
             raise UsageError(f"LMS_CSV: no {needed!r} column: is it Canvas's gradebook export (Grades > Export)?")
@@ -117,21 +124,30 @@ def fill(
         header.index(STUDENT_COLUMN),
     )
     possible = None
-    for row in rows:
+    notes: list[str] = []
+    seen_numbers: list[str] = []
+    for line, row in enumerate(rows, start=2):
         if len(row) > max(column, name_at) and row[name_at].strip() == "Points Possible":
-            try:
-                possible = float(row[column])
-            except ValueError:
-                possible = None
+            where = f"the Points Possible row's {header[column]!r} cell (line {line})"
+            possible = numbers.parse(row[column], where, decimal)
+            seen_numbers.append(row[column])
+            if possible <= 0:
+                raise UsageError(f"LMS_CSV: {where} is {row[column]!r}: a grade cannot be scaled to it")
+    if possible is None:
+        notes.append(f"no Points Possible row: grades entered out of each student's max_score in {header[column]!r}")
+    mark = numbers.mark_of(seen_numbers, decimal)
     filled, seen = 0, set[str]()
     out: list[list[str]] = []
+    untouched: list[str] = []
     for given in rows:
         row = list(given) + [""] * (len(header) - len(given))
         uid = row[id_at].strip()
         if uid in scores:
             score, maximum = scores[uid]
-            row[column] = points(score, maximum, possible)
+            row[column] = points(score, maximum, possible, mark)
             filled += 1
             seen.add(uid)
+        elif uid:
+            untouched.append(f"{row[name_at].strip()} ({uid})")
         out.append(row)
-    return out, filled, set(scores) - seen
+    return Filled(out, filled, set(scores) - seen, untouched, notes)

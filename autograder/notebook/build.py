@@ -21,7 +21,7 @@ from typing import Any
 
 from autograder import terms
 from autograder.cases import CHECKS
-from autograder.judge.checks import Check
+from autograder.judge.checks import Case, Check
 from autograder.judge.identity import NUMERIC_RTOL
 from autograder.notebook.cells import SKIP_WHEN_GRADING
 from autograder.notebook.lines import literal
@@ -253,10 +253,16 @@ def solution_cell(name: str, functions: Mapping[str, str]) -> Cell:
 
 
 def earned_line(func: str, checks: Sequence[Check]) -> str:
-    """The hidden line that makes nbgrader apply "nothing for nothing" exactly as the grader does."""
-    from autograder.grading import counts_alone  # the grader's own rule, not a copy of it
+    """The hidden line that makes nbgrader apply "nothing for nothing" exactly as the grader does: each value
+    group, and each public check with its nearby call (grading.nearby) as a group of two."""
+    from autograder.grading import counts_alone, nearby  # the grader's own rule, not a copy of it
+
+    def row(call: Case, alone: bool) -> str:
+        args = "(" + "".join(literal(a) + ", " for a in call.args) + ")"
+        return f"({args}, {call.kwargs!r}, {literal(call.expected)}, {alone})"
 
     groups: list[str] = []
+    vouching: list[str] = []
     for item in ITEMS:
         if item.kind != "value" or item.task != func:
             continue
@@ -270,12 +276,13 @@ def earned_line(func: str, checks: Sequence[Check]) -> str:
                 and call.expect == "value"
             ]
             if mine:
-                rows = [
-                    f"({'(' + ''.join(literal(a) + ', ' for a in call.args) + ')'}, {call.kwargs!r}, {literal(call.expected)}, {counts_alone(c)})"
-                    for c, call in mine
-                ]
-                groups.append("[" + ", ".join(rows) + "]")
-    return f"assert earned({func}, [{', '.join(groups)}])"
+                groups.append("[" + ", ".join(row(call, counts_alone(c)) for c, call in mine) + "]")
+            vouching += [
+                f"[{row(call, False)}, {row(nearby(call), False)}]"
+                for c, call in mine
+                if not c.hidden and counts_alone(c, vouched=(c.id,))
+            ]
+    return f"assert earned({func}, [{', '.join(groups + vouching)}])"
 
 
 def tests_cells(item_id: str, checks: Sequence[Check] = CHECKS) -> list[Cell]:

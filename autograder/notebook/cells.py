@@ -1,34 +1,20 @@
 """A notebook submission as the grader knows it: plain data about its code cells, which the guest read.
 
 The notebook's bytes are never decoded, parsed or compiled here (STYLE.md item 28): the guest reads the
-JSON and runs the cells with IPython's own shell (`sandbox/cells_ipython.py`), and replies, through
+JSON and runs the cells with IPython's own shell (`sandbox/guest/cells_ipython.py`), and replies, through
 `protocol`'s checks, with each code cell's number, the heading above it and which graded functions it has
 a `def` line for. Cells that nbgrader marks as test cells (grade but not solution), and our locked
 demonstration cell, are left out there, as nbgrader puts them back before autograding.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-from autograder.sandbox import cells_ipython
+from autograder.boundary import Cell
+from autograder.sandbox.guest import cells_ipython
 
 #: Cell metadata key the notebook builder sets on its locked demonstration cell (cells_ipython.is_demo_cell).
 SKIP_WHEN_GRADING = cells_ipython.SKIP_WHEN_GRADING
 MAX_NOTEBOOK_BYTES = cells_ipython.MAX_NOTEBOOK_BYTES  # discover.py reads no larger file
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One code cell as the guest listed it: its position among all the notebook's cells (from 1), the
-    heading above it (the student's text, to be escaped where shown) and the graded functions it defines."""
-
-    number: int
-    heading: str = ""
-    defines: tuple[str, ...] = ()
-
-    def where(self) -> str:
-        """The cell's name in feedback: its number, and the heading it sits under."""
-        return f"cell {self.number} (under “{self.heading}”)" if self.heading else f"cell {self.number}"
 
 
 def from_reply(cells: Sequence[Mapping[str, object]]) -> list[Cell]:

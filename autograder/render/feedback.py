@@ -10,8 +10,9 @@ from pathlib import Path
 
 from autograder.judge import formulas
 from autograder.judge.diagnosis import Diagnosis
+from autograder.render import first_screen, reading
 from autograder.render.text import at_line, md, md_block, md_code
-from autograder.results import GRADER_LOAD_ERRORS, CellError, GroupResult, ItemResult, SubmissionResult
+from autograder.results import CellError, GroupResult, ItemResult, SubmissionResult, by_grader, student_exception
 from autograder.rubric import TASKS_BY_ID
 from autograder.tolerance import TOLERANCE_WORDS
 
@@ -20,18 +21,20 @@ MAX_MESSAGES = 4
 
 def load_text(result: SubmissionResult) -> str:
     """Why nothing could be graded. The error's type, message and source line are the student's (or hold
-    their file's name): each is escaped, never trusted as Markdown."""
+    their file's name): each is escaped, never trusted as Markdown. Only a load error the grader stamped as
+    its own is said in the grader's voice (bold); any other is what the student's file raised."""
     error = result.load_error
     if not error:
         return ""
-    kind, message = str(error.get("type", "Error")), md(error.get("message", ""))
+    message = md(error.get("message", ""))
+    if by_grader(error):
+        return f"**{message}**"
+    kind = student_exception(error)
     line = error.get("line") if isinstance(error.get("line"), int) and not isinstance(error.get("line"), bool) else None
     if kind == "SyntaxError":
         where = f" on line {line}" if line else ""
         source = f"\n\n{md_block(error['source'])}" if error.get("source") else ""
         return f"**Your file could not be read: a SyntaxError{where}** ({message}).{source}\n\nFix it and every task can be graded."
-    if kind in GRADER_LOAD_ERRORS:
-        return f"**{message}**"
     where = at_line(line, error.get("source"))
     return (
         f"**Your file raised {md(kind)} while it was being loaded{where}:** {message}\n\nNothing in it could be graded."
@@ -50,11 +53,7 @@ def item_text(item_result: ItemResult) -> str:
     for group in item_result.groups:
         mark = "passed" if group.passed else "failed"
         lines.append(f"- {group.number} {group.spec.title}: {group.score} / {group.points}, {mark}")
-        failures = group.failures
-        for outcome in failures[:MAX_MESSAGES]:
-            lines.append(f"  - {outcome.message}")
-        if len(failures) > MAX_MESSAGES:
-            lines.append(f"  - ... and {len(failures) - MAX_MESSAGES} more check(s) in this group.")
+        lines += [f"  - {message}" for message in first_screen.merged(group.failures, MAX_MESSAGES)]
     return "\n".join(lines)
 
 
@@ -65,10 +64,10 @@ def group_text(group: GroupResult) -> str:
     lines = [f"This group checks: {group.spec.title}."]
     if group.void:
         lines.append(f"No points here: {group.void}.")
-    for outcome in group.failures[:MAX_MESSAGES]:
-        lines.append(f"- {outcome.message}")
-    if len(group.failures) > MAX_MESSAGES:
-        lines.append(f"- ... and {len(group.failures) - MAX_MESSAGES} more check(s) in this group.")
+    failures = [f"- {message}" for message in first_screen.merged(group.failures, MAX_MESSAGES)]
+    if failures:
+        count = len(group.failures)
+        lines += ["", f"<details><summary>{count} check(s) failed</summary>", "", *failures, "", "</details>"]
     return "\n".join(lines)
 
 
@@ -126,8 +125,19 @@ def diagnosis_text(found: Diagnosis, with_formula: bool = True) -> str:
     entry = found.entry
     formula = formula_text(found) if with_formula else ""
     slips = "\n".join(f"- {slip}" for slip in found.slips)
-    if entry is not None:
-        body = f"**Likely mistake: {entry.title}.** " + (formula + " " if formula else "") + entry.explanation
+    read = reading.reading_texts(found, named=bool(entry or found.formula))
+    if (
+        read
+        and (found.reading and (found.reading.signature_differs or found.reading.confirmed))
+        and not (entry or found.formula)
+    ):
+        body = ""  # the reading names it (reading.reading_texts), or the signature explains every failure
+    elif entry is not None:
+        body = (
+            f"**Likely mistake: {entry.title}.** "
+            + (formula + " " if formula else "")
+            + entry.explanation_at(found.beta2)
+        )
         body += f"\n\nHint: {entry.hint}"
     elif found.formula:
         said = " ".join(part for part in (formula, _generated_explanation(found)) if part)
@@ -135,10 +145,12 @@ def diagnosis_text(found: Diagnosis, with_formula: bool = True) -> str:
     elif formula:
         body = f"**No single mistake matches.** {formula} {found.failing_inputs}".rstrip()
     elif found.failing_inputs and not (found.slips and "inputs of several kinds" in found.failing_inputs):
-        body = f"**No known mistake matches exactly.** {found.failing_inputs}"
+        shown = reading.outputs_text(found.func, found.ratios)
+        body = f"**What your outputs show:** {found.failing_inputs}" + (f" {shown}" if shown else "")
     else:
-        body = ""
-    return "\n\n".join(part for part in (body, slips) if part)
+        shown = reading.outputs_text(found.func, found.ratios)
+        body = f"**What your outputs show:** {shown}" if shown and not read else ""
+    return "\n\n".join(part for part in (body, *read, slips) if part)
 
 
 def undefined_text(func: str, info: CellError) -> str:
@@ -172,6 +184,31 @@ def summary_text(result: SubmissionResult) -> str:
     return head + (f" Items to revisit: {', '.join(failed)}." if failed else " Every item passed.")
 
 
+def details(result: SubmissionResult) -> list[str]:
+    """Per task with a failed item: what is known about the function (not collapsed), then each failed
+    item's checks, collapsed. A function not written yet has nothing to add to its first-screen line, nor
+    an identity item whose functions are all unwritten."""
+    unwritten = {f for f in TASKS_BY_ID if f != "identity" and first_screen.unwritten(result, f)}
+    lines: list[str] = []
+    for task in TASKS_BY_ID.values():
+        failed = [
+            r
+            for r in result.items
+            if r.item.task == task.id
+            and not r.passed
+            and not (set(r.item.depends) | {task.id}) <= unwritten | {"identity"}
+        ]
+        if task.id in unwritten or not failed:
+            continue
+        lines += ["", f"## {task.number} {task.id}"]
+        for note in function_notes(result, task.id) if task.id != "identity" else []:
+            lines += ["", note]
+        for r in failed:
+            summary = f"{r.item.number} {r.item.title} ({r.score} / {r.item.points}): what failed"
+            lines += ["", f"<details><summary>{summary}</summary>", "", item_text(r), "", "</details>"]
+    return lines
+
+
 def render(result: SubmissionResult) -> str:
     short_sha = f"{result.sha256[:4]}…{result.sha256[-2:]}"
     lines = [
@@ -183,21 +220,14 @@ def render(result: SubmissionResult) -> str:
     ]
     if result.load_error:
         lines += [load_text(result), ""]
-    lines += ["| task | item | points | result |", "|---|---|---|---|"]
+    lines += first_screen.lines(result)
+    lines += ["", "| task | item | points | result |", "|---|---|---|---|"]
     for r in result.items:
         task = TASKS_BY_ID[r.item.task]
         status = "passed" if r.passed else "**failed**"
         lines.append(f"| {task.number} {task.id} | {r.item.title} | {r.score} / {r.item.points} | {status} |")
-    explained = set()  # at most one diagnosis per function, under its first failed item
-    for r in result.items:
-        if r.passed or result.load_error:
-            continue
-        task = TASKS_BY_ID[r.item.task]
-        lines += ["", f"## {task.number} {task.id} — {r.item.title} ({r.score} / {r.item.points})", item_text(r)]
-        if task.id not in explained:
-            explained.add(task.id)
-            for note in function_notes(result, task.id):
-                lines += ["", note]
+    if not result.load_error:
+        lines += details(result)
     if result.output.strip():
         lines += ["", "## What your code printed", "", md_block(result.output)]
     if str(result.path).endswith(".ipynb"):

@@ -10,15 +10,19 @@ Gradescope's settings (its autograder specification, "Controlling test case visi
   function, the notebook cell error that left it undefined and the likely mistake with its hint (on every
   failed group of that function, since a student may see only some of them before the due date); the
   formula the code behaves like once per function, under its first failed visible group (else first failed);
-- the top-level output holds the load error, if any, and what the student's code printed, in a code fence
-  it cannot break out of (it is their own output, shown at once, as in feedback.md);
+- the top-level output starts as feedback.md does, with one line per function saying what to fix (worded
+  from the visible groups: a function failing hidden checks only "passes its public checks"), then the
+  summary, the load error, if any, and what the student's code printed, in a code fence it cannot break
+  out of (it is their own output, shown at once, as in feedback.md); a group's failed checks are collapsed
+  in `<details>`, identical problems merged into one line with a count;
 - `stdout_visibility: hidden`: run_autograder's own stdout is for the instructor (it names the isolation).
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal, TypedDict
 
+from autograder.render import first_screen
 from autograder.render.feedback import function_notes, group_text, load_text
 from autograder.render.text import md_block
 from autograder.results import GroupResult, SubmissionResult
@@ -114,7 +118,11 @@ def visible_summary(tests: Sequence[GradescopeTest]) -> str:
 
 
 def top_output(result: SubmissionResult, tests: Sequence[GradescopeTest]) -> str:
-    parts = [visible_summary(tests)]
+    """In feedback.md's order: what to fix, one line per function (from what the student may see now),
+    then the summary of the tests (Gradescope lists them below), the load error and what the code printed."""
+    screen = "\n".join(first_screen.lines(result, visible_only=True))
+    parts = [screen] if screen else []
+    parts.append(visible_summary(tests))
     if result.load_error:
         parts.append(load_text(result))
     if result.output.strip():
@@ -154,11 +162,13 @@ def render(result: SubmissionResult) -> Results:
     }
 
 
-def text(result: SubmissionResult) -> str:
+def text(result: SubmissionResult, extra: Mapping[str, object] | None = None) -> str:
     """results.json's text: one line per field and per test, so it stays readable, while json's C encoder
     writes each line (with `indent`, json falls back to its pure-Python encoder: a good part of the grader's
-    own time per student)."""
+    own time per student). `extra` joins `extra_data` (the gradebook's signed record, autograder/outdir.py)."""
     results = render(result)
+    if extra:
+        results["extra_data"] = {**results["extra_data"], **extra}
     lines: list[str] = []
     for key, value in results.items():
         if key == "tests" and results["tests"]:

@@ -1,10 +1,11 @@
 """The table that closes a grading run on the terminal, and the progress line while it runs."""
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from autograder.render.text import terminal
-from autograder.results import GradebookRow
+from autograder.results import STATUSES, GradebookRow
 from autograder.rubric import ITEMS
 
 MAX_ROWS = 40
@@ -15,8 +16,23 @@ def table(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
-def render(results: Sequence[GradebookRow], out_dir: Path, isolation: str, seconds: float) -> str:
-    """The closing table for this run's `results.GradebookRow`s (graded now or kept by --resume)."""
+def counts(rows: Sequence[GradebookRow], kept: Collection[str], seconds: float) -> str:
+    """What a run's rows count, each by what it is: students by status, then the files this run graded and
+    the rows it kept (a student with no file is not a file graded, and a row --resume kept was not graded now)."""
+    by_status = Counter(r.status for r in rows)
+    words = {"graded": "graded", "load error": "with a load error", "no file found": "with no file found"}
+    statuses = ", ".join(f"{by_status[s]} {words[s]}" for s in STATUSES if by_status[s]) or "none"
+    fresh = sum(1 for r in rows if r.student not in kept and r.status != "no file found")
+    line = f"{len(rows)} students: {statuses} · this run graded {fresh} files in {seconds:.1f} s"
+    held = sum(1 for r in rows if r.student in kept)
+    return line + (f" and kept {held} from the earlier run" if held else "")
+
+
+def render(
+    results: Sequence[GradebookRow], out_dir: Path, isolation: str, seconds: float, kept: Collection[str] = ()
+) -> str:
+    """The closing table for this run's `results.GradebookRow`s (graded now, or kept by --resume: `kept`
+    names those students)."""
     lines = []
     if len(results) <= MAX_ROWS:
         rows = [("student", "score", "failed items")]
@@ -34,7 +50,7 @@ def render(results: Sequence[GradebookRow], out_dir: Path, isolation: str, secon
     if results:
         scores = [r.score for r in results]
         lines.append(
-            f"{len(results)} graded in {seconds:.1f} s · mean {sum(scores) / len(scores):.1f} · "
+            f"{counts(results, kept, seconds)} · mean {sum(scores) / len(scores):.1f} · "
             f"min {min(scores):g} · max {max(scores):g}"
         )
     lines.append(f"isolation: {isolation}")

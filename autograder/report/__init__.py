@@ -60,6 +60,23 @@ def _grouped(
     return kept, rare
 
 
+#: How the rare formulas' one row reads: "named for one student each: 62 mistakes".
+FEW = "one student" if RARE == 2 else f"fewer than {RARE} students"
+
+
+def _rare_row(rare: Sequence[tuple[str, int]]) -> str:
+    return f"named for {FEW} each: {_count(len(rare), 'mistake')}"
+
+
+def chart_rows(data: ClassData) -> list[tuple[str, int, charts.Kind]]:
+    """The misconception chart's bars, as the table beside it has them: (label, students, kind)."""
+    kept, rare = _grouped(data.misconceptions)
+    rows: list[tuple[str, int, charts.Kind]] = [(_label(m), n, "named") for m, n in kept]
+    if rare:
+        rows.append((_rare_row(rare), sum(n for _, n in rare), "rare"))
+    return rows + [(f"{func}: no named mistake", n, "unnamed") for func, n in data.unnamed if n]
+
+
 def _cell(text: object) -> str:
     return plain(text).replace("|", "\\|").replace("\n", " ")
 
@@ -145,17 +162,24 @@ def sections(data: ClassData, folder_name: str, drawn: Container[str], students:
     paragraphs: list[str]
     chart: Chart | None
     if data.misconceptions or unnamed:
+        kept, rare = _grouped(data.misconceptions)
         paragraphs = [
             f"Counted from extra_data.misconceptions in {data.diagnosed} results.json files; a student counts "
-            'once per mistake (at most one is named per function). Every mistake is listed. "No named '
-            'mistake" counts students whose function failed but matched no known mistake.'
+            "once per mistake (at most one is named per function). Every mistake is listed"
+            + (f"; the recovered formulas named for {FEW} each share one row, and are listed below" if rare else "")
+            + '. "No named mistake" counts students whose function failed but matched no known mistake.'
         ]
         if not data.misconceptions:
             paragraphs.insert(0, "No named misconception was diagnosed in this class.")
         # One short line per row, so the table stands as tall as the chart beside it, which has the words.
         rows = (
             [["misconception", "students", "share of class"]]
-            + [[f"`{m}`", n, _pct(n, data.students)] for m, n in data.misconceptions]
+            + [[f"`{m}`", n, _pct(n, data.students)] for m, n in kept]
+            + (
+                [[_rare_row(rare), sum(n for _, n in rare), _pct(sum(n for _, n in rare), data.students)]]
+                if rare
+                else []
+            )
             + [[f"{f}: no named mistake", n, _pct(n, data.students)] for f, n in unnamed]
         )
         chart = ("misconceptions", "Named misconceptions")
@@ -172,6 +196,10 @@ def sections(data: ClassData, folder_name: str, drawn: Container[str], students:
         ]
         rows, chart = None, None
     out.append(("Named misconceptions", paragraphs, rows, chart if chart and chart[0] in drawn else None))
+    rare = _grouped(data.misconceptions)[1]
+    if rare:
+        listed = ", ".join(f"`{m}`" for m, _ in rare)
+        out.append((f"Named for {FEW} each", [f"{_count(len(rare), 'mistake')}: {listed}."], None, None))
     if students:
         failing = [i for i in data.items if i.failed_by]
         rows = [["#", "item", "students who failed it"]] + [
@@ -233,6 +261,9 @@ def render_html(parts: Sequence[Section], folder: Path) -> str:
         "@media (max-width:60em){.row{grid-template-columns:minmax(0,1fr)}}"
         "table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ccc;padding:.15em .4em;text-align:left}"
         "th{background:#f3f3f3}img{max-width:100%}code{background:#f3f3f3;padding:0 .2em}"
+        # A recovered formula's id has no space to break at: it may break anywhere rather than push its
+        # table over the chart beside it (or the page sideways on a narrow screen).
+        "td,p{overflow-wrap:anywhere}"
     )
     title = html.escape(parts[0][0])
     return (
@@ -253,7 +284,7 @@ def write(folder: str | Path, students: bool = False) -> list[Path]:
     drawn = {"scores", "items"}
     stale = folder / CHARTS["misconceptions"]
     if data.misconceptions or any(n for _, n in data.unnamed):
-        written.append(charts.misconception_counts(data, {m: _label(m) for m, _ in data.misconceptions}, stale))
+        written.append(charts.misconception_counts(chart_rows(data), stale))
         drawn.add("misconceptions")
     elif stale.exists():
         stale.unlink()  # from an earlier run of a class that had some: it would contradict this report

@@ -5,10 +5,10 @@ install is named with the command that adds it.
 """
 
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from autograder.errors import UsageError
 from autograder.report.data import ClassData
@@ -20,6 +20,10 @@ WIDTH = 6.4  # inches; at DPI, half of a laptop screen: each chart sits beside i
 DPI = 110
 BAR_HEIGHT = 0.27  # inches per bar of a horizontal bar chart: every bar is drawn, so the chart stays short
 PASS, FAIL, BAR, UNNAMED = "#2e7d32", "#c62828", "#1565c0", "#9e9e9e"
+RARE_BAR = "#ef9a9a"  # the one bar of the mistakes each named for one student: many mistakes, not one
+#: What a misconception bar stands for, and so its colour.
+Kind = Literal["named", "rare", "unnamed"]
+COLOURS: dict[str, str] = {"named": FAIL, "rare": RARE_BAR, "unnamed": UNNAMED}
 
 
 def _pyplot() -> ModuleType:
@@ -76,30 +80,50 @@ def item_pass_rates(data: ClassData, path: Path) -> Path:
     colors = [PASS if r >= 50 else FAIL for r in rates]
     ax.barh([f"{i.number} {i.id}".strip() for i in items], rates, color=colors)
     for y, (rate, item) in enumerate(zip(rates, items)):
-        ax.text(min(rate, 100) + 1, y, f"{rate:.0f}% ({item.passed}/{item.students})", va="center")
-    ax.set_xlim(0, 125)
+        # Inside the bar from half the class up, beside it below: the words stay in the chart either way.
+        inside = rate >= 50
+        ax.text(
+            rate - 1 if inside else rate + 1,
+            y,
+            f"{rate:.0f}% ({item.passed}/{item.students})",
+            va="center",
+            ha="right" if inside else "left",
+            color="white" if inside else "black",
+        )
+    ax.set_xlim(0, 100)
     ax.set_xticks(range(0, 101, 25))
     ax.set_xlabel("students who got the item's points (%)")
-    ax.set_title("Pass rate per rubric item (red: under half the class)", fontsize="medium")
+    fig.suptitle("Pass rate per rubric item (red: under half the class)", fontsize="medium")
     ax.spines[["top", "right"]].set_visible(False)
     return _save(fig, path)
 
 
-def misconception_counts(data: ClassData, labels: Mapping[str, str], path: Path) -> Path:
-    """One bar per named misconception, most common at the top, then (grey) each function's failures that
-    no known mistake explains: how many students. Every one is drawn; none is cut for a tie."""
+#: A misconception's label: at most LABEL_LINES lines of LABEL_WIDTH characters (the table has the whole id).
+LABEL_WIDTH, LABEL_LINES = 48, 3
+
+
+def misconception_counts(rows: Sequence[tuple[str, int, Kind]], path: Path) -> Path:
+    """One bar per row (label, students, kind): the named misconceptions most common first, the rare ones'
+    single row (light), then (grey) each function's failures that no known mistake explains. Every row is
+    drawn; none is cut for a tie. A label takes one to three lines, and its row the room of its lines, so no
+    label runs into the next."""
     plt = _pyplot()
-    bars = [(textwrap.fill(labels.get(m, m), 64), n, FAIL) for m, n in data.misconceptions]
-    bars += [(f"{func}: no named mistake", n, UNNAMED) for func, n in data.unnamed if n]
-    bars.reverse()
-    fig, ax = plt.subplots(figsize=(WIDTH, BAR_HEIGHT * len(bars) + 1.0))
-    ax.barh([b[0] for b in bars], [b[1] for b in bars], color=[b[2] for b in bars])
-    for y, (_, n, _) in enumerate(bars):
+    bars = [
+        ("\n".join(textwrap.wrap(label, LABEL_WIDTH, max_lines=LABEL_LINES, placeholder=" …")), n, COLOURS[kind])
+        for label, n, kind in reversed(rows)
+    ]
+    heights = [BAR_HEIGHT * max(1, label.count("\n") + 1) for label, _, _ in bars]
+    centres = [sum(heights[:k]) + h / 2 for k, h in enumerate(heights)]
+    fig, ax = plt.subplots(figsize=(WIDTH, sum(heights) + 1.0))
+    ax.barh(centres, [b[1] for b in bars], height=BAR_HEIGHT * 0.75, color=[b[2] for b in bars])
+    ax.set_yticks(centres, [b[0] for b in bars])
+    ax.set_ylim(0, sum(heights))
+    for y, (_, n, _) in zip(centres, bars):
         ax.text(n, y, f" {n}", va="center", fontsize="small")
     ax.tick_params(axis="y", labelsize="small")
     ax.set_xlabel("students")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlim(0, max(b[1] for b in bars) * 1.15 + 0.5)
-    ax.set_title("Misconceptions: students who made each", fontsize="medium")
+    fig.suptitle("Misconceptions: students who made each", fontsize="medium")
     ax.spines[["top", "right"]].set_visible(False)
     return _save(fig, path)

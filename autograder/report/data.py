@@ -20,6 +20,7 @@ from pathlib import Path
 from statistics import mean, median
 from typing import TypedDict
 
+from autograder import csvsafe
 from autograder.cases import CHECKS
 from autograder.errors import UsageError
 from autograder.rubric import FUNCTIONS, ITEMS_BY_ID, items_for
@@ -108,7 +109,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 
 def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """(header, rows) of grades.csv, each row a dict keyed by column name."""
+    """(header, rows) of grades.csv, each row a dict keyed by column name, each cell unguarded (csvsafe)."""
     if not path.is_file():
         raise UsageError(f"no grades.csv in {path.parent}: give the folder `adam-hw grade --out` wrote")
     try:
@@ -122,7 +123,7 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise UsageError(f"{path}, line {line}: {len(row)} cells, expected {len(header)}")
-    return header, [dict(zip(header, row)) for row in rows[1:]]
+    return header, [dict(zip(header, map(csvsafe.unguard, row))) for row in rows[1:]]
 
 
 def read_grades(path: Path) -> tuple[tuple[float, ...], float, dict[str, dict[str, bool]], list[str]]:

@@ -15,6 +15,7 @@ survives or no longer exists (the list is stale). `--only N` runs the first N mu
 
 import argparse
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -79,13 +80,15 @@ def prepare(work, only=None):
     target = work / "second_moment.py"
     shutil.copyfile(REFERENCE, target)
     config = work / "cosmic-ray.toml"
-    command = f"{sys.executable} -m tests.mutation.judge {target}"
+    # cosmic-ray runs the command through shlex.split, so each word is quoted for it (a checkout or venv
+    # under "my courses/" split into two words); json.dumps writes a TOML basic string for any path.
+    command = shlex.join([sys.executable, "-m", "tests.mutation.judge", str(target)])
     config.write_text(
         "[cosmic-ray]\n"
-        f'module-path = "{target}"\n'
+        f"module-path = {json.dumps(str(target))}\n"
         f"timeout = {TIMEOUT}\n"
         "excluded-modules = []\n"
-        f'test-command = "{command}"\n'
+        f"test-command = {json.dumps(command)}\n"
         "[cosmic-ray.distributor]\n"
         'name = "local"\n',
         encoding="utf-8",

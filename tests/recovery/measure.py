@@ -1,6 +1,9 @@
 """Measure formula recovery on a folder of wrong submissions whose `named.toml` says what a tutor would name.
 
-    .venv/bin/python -m tests.recovery.measure [FOLDER]     (default tests/submissions/uncatalogued)
+    .venv/bin/python -m tests.recovery.measure [FOLDER ...]  (default tests/submissions/uncatalogued)
+
+Figures per file and per wrong function: a function is named when every word the entry asks for about it
+is there (its formula, a Python slip in words, its signature's parameter order).
 
 Each submission is graded by the real grader (worker, probes and all). A table entry is *named* when the
 diagnosis names, for each function in the entry, a formula that computes what the entry says (checked on
@@ -35,6 +38,8 @@ NAMESPACE = {
     "max": np.maximum,
     "floor": np.floor,
     "round": np.round,
+    "exp": np.exp,
+    "product": lambda f, lo, hi: np.prod([f(i) for i in range(int(lo), int(hi) + 1)], axis=0),
     "__builtins__": {},
 }
 #: A phrase the feedback must hold for each kind of contract slip (the argument is filled in).
@@ -45,6 +50,12 @@ CONTRACT_PHRASES = {
     "mutates": "changes the `{argument}` array you pass in",
     "shape1": "shape (1,) for a single number",
     "float32": "float32",
+}
+#: A phrase the feedback must hold for each Python slip an entry's `slips` names.
+SLIP_PHRASES = {
+    "xor": "`^` is XOR",
+    "floordiv": "`//` is floor division",
+    "precedence": "Python reads",
 }
 
 
@@ -72,14 +83,17 @@ def _expected_function(func, text):
 
     def run(arrays, passed):
         env = {**arrays, **{k: passed.get(k, defaults.get(k)) for k in sig.scalars}}
-        return eval(formula, NAMESPACE, env)  # noqa: S307 - our own table's formulas, not student text
+        return eval(formula, {**NAMESPACE, **env})  # noqa: S307 - our own table's formulas, not student text
 
     return run
 
 
 def _named_function(func, name):
-    """What a diagnosis id computes, as f(arrays, passed scalars): a catalogue entry or a formula id."""
+    """What a diagnosis id computes, as f(arrays, passed scalars): a catalogue entry, a formula id, or
+    (a callable) the formula read from the student's code."""
     sig = formulas.SIGNATURES[func]
+    if callable(name):
+        return name
     if name in misconceptions.BY_ID:
         entry = misconceptions.BY_ID[name]
         return lambda arrays, passed: entry.wrong(
@@ -107,15 +121,71 @@ def same_formula(func, expected_text, name, draws=8, seed=11):
     for draw in range(draws):
         arrays, passed = _inputs(func, rng, defaults=draw < draws // 2)
         with np.errstate(all="ignore"):
-            a, b = np.asarray(want(arrays, passed), float), np.asarray(got(arrays, passed), float)
+            a, b = np.asarray(want(arrays, passed), float), got(arrays, passed)
+            if b is None:  # a formula read at some steps t only: this draw's t is not one of them
+                continue
+            b = np.asarray(b, float)
         if a.shape != b.shape or not np.allclose(a, b, rtol=1e-9, atol=0, equal_nan=True):
             return False
     return True
 
 
+def _names(result):
+    """{function: what its diagnosis names}: a catalogue or formula id, or a callable for a formula read
+    from the code (`Diagnosis.computes`)."""
+    names = {}
+    for d in result.diagnoses:
+        computes = getattr(d, "computes", None)
+        if d.id:
+            names[d.func] = d.id
+        elif computes is not None:
+            names[d.func] = computes
+    return names
+
+
+def _label(name):
+    return name if isinstance(name, str) else "a formula read from the code"
+
+
+def judge_functions(entry, result):
+    """{function: ('named' | 'false' | 'unnamed' | 'correct', reason)} for every graded function: wrong
+    ones by the entry, the others (correct or not written) by whether anything was named for them."""
+    names = _names(result)
+    text = feedback.render(result)
+    verdicts = {}
+    for func in formulas.SIGNATURES:
+        slip = entry.get("slips", {}).get(func)
+        order = entry.get("order", {}).get(func)
+        formula = entry.get(func)
+        if entry.get("correct") or func in entry.get("unwritten", ()) or not (slip or order or formula):
+            verdicts[func] = ("false", f"named {_label(names[func])}") if func in names else ("correct", "")
+            continue
+        if func in names and formula and not same_formula(func, formula, names[func]):
+            verdicts[func] = ("false", f"named {_label(names[func])}, the code computes {formula}")
+            continue
+        missing = []
+        if formula and not order and func not in names:
+            missing.append(f"no formula named ({formula})")
+        if slip and SLIP_PHRASES[slip] not in text:
+            missing.append(f"no '{SLIP_PHRASES[slip]}' in the feedback")
+        if order and f"{func}({order}" not in text:
+            missing.append(f"no '{func}({order}' in the feedback")
+        verdicts[func] = ("unnamed", "; ".join(missing)) if missing else ("named", "")
+    return verdicts
+
+
 def judge(entry, result):
     """('named' | 'false' | 'unnamed' | 'correct', reason)."""
-    names = {d.func: d.id for d in result.diagnoses if d.id}
+    if "contract" not in entry and ({"slips", "order", "unwritten"} & set(entry)):
+        verdicts = judge_functions(entry, result)
+        false = {f: why for f, (v, why) in verdicts.items() if v == "false"}
+        if false:
+            return "false", "; ".join(f"{f}: {why}" for f, why in false.items())
+        unnamed = {f: why for f, (v, why) in verdicts.items() if v == "unnamed"}
+        if unnamed:
+            return "unnamed", "; ".join(f"{f}: {why}" for f, why in unnamed.items())
+        return "correct" if entry.get("correct") else "named", ""
+    names = _names(result)
     if entry.get("correct"):
         return ("false", f"named {sorted(names.values())} for a correct file") if names else ("correct", "")
     text = feedback.render(result)
@@ -125,7 +195,7 @@ def judge(entry, result):
     wanted = {f: v for f, v in entry.items() if f in formulas.SIGNATURES}
     for func, name in names.items():
         if func in wanted and not same_formula(func, wanted[func], name):
-            return "false", f"{func}: named {name}, the file computes {wanted[func]}"
+            return "false", f"{func}: named {_label(name)}, the file computes {wanted[func]}"
     missing = [f for f in wanted if f not in names]
     if not missing:
         return "named", ""
@@ -142,10 +212,52 @@ def judge(entry, result):
     return "unnamed", "; ".join(reasons)
 
 
-def measure(folder, config=None):
+def graded(folder, config=None):
+    """(named.toml's table, {student: SubmissionResult}) for a folder, graded in one batch."""
     table = tomllib.loads((folder / "named.toml").read_text(encoding="utf-8"))
     results = {r.student: r for r in grade_batch(discover([folder]), config or GradeConfig(timeout=3.0))}
+    return table, results
+
+
+def measure(folder, config=None):
+    table, results = graded(folder, config)
     return {name: judge(entry, results[name]) for name, entry in sorted(table.items())}
+
+
+def measure_functions(folder, config=None):
+    """{(file, function): verdict} for every graded function of every file in the folder. Entries of the
+    older kind (one formula per wrong function, or a contract slip) are judged per function too."""
+    table, results = graded(folder, config)
+    out = {}
+    for name, entry in sorted(table.items()):
+        if "contract" in entry:
+            verdict = judge(entry, results[name])
+            func = entry.get("function")
+            for f in formulas.SIGNATURES:
+                if func is None or f == func:
+                    out[(name, f)] = verdict if (func or f == "update_v") else ("skip", "")
+            continue
+        out.update({(name, f): v for f, v in judge_functions(entry, results[name]).items()})
+    return {k: v for k, v in out.items() if v[0] != "skip"}
+
+
+def function_summary(verdicts):
+    """The share of wrong functions named, and the false names (in wrong functions and in right ones)."""
+    wrong = {
+        k: v
+        for k, v in verdicts.items()
+        if v[0] in ("named", "unnamed") or (v[0] == "false" and "code computes" in v[1])
+    }
+    named = sum(v[0] == "named" for v in wrong.values())
+    return {
+        "wrong_functions": len(wrong),
+        "functions_named": named,
+        "functions_named_pct": round(100 * named / max(len(wrong), 1), 1),
+        "false_in_wrong": sum(v[0] == "false" for v in wrong.values()),
+        "false_in_correct": sum(v[0] == "false" for k, v in verdicts.items() if k not in wrong),
+        "unnamed_functions": {f"{k[0]}.{k[1]}": v[1] for k, v in verdicts.items() if v[0] == "unnamed"},
+        "false_functions": {f"{k[0]}.{k[1]}": v[1] for k, v in verdicts.items() if v[0] == "false"},
+    }
 
 
 def summary(verdicts):
@@ -164,18 +276,22 @@ def summary(verdicts):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT, help="a folder with named.toml")
+    parser.add_argument("folders", nargs="*", type=Path, default=[DEFAULT], help="folders with a named.toml")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    figures = summary(measure(args.folder))
-    print(
-        f"named {figures['named']} of {figures['wrong_files']} wrong files ({figures['named_pct']}%), "
-        f"false {figures['false']}"
-    )
-    for name, why in {**figures["false_files"], **figures["unnamed"]}.items():
-        print(f"  {name}: {why}")
+    everything = {}
+    for folder in args.folders:
+        figures = function_summary(measure_functions(folder))
+        everything[str(folder)] = figures
+        print(
+            f"{folder}: named {figures['functions_named']} of {figures['wrong_functions']} wrong functions "
+            f"({figures['functions_named_pct']}%); false names: {figures['false_in_wrong']} in wrong functions, "
+            f"{figures['false_in_correct']} in correct ones"
+        )
+        for name, why in {**figures["false_functions"], **figures["unnamed_functions"]}.items():
+            print(f"  {name}: {why}")
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+        args.json.write_text(json.dumps(everything, indent=2))
     return 0
 
 

@@ -22,6 +22,6 @@ fi
 "$ROOT/venv/bin/python" -m pip install --quiet -r "$SOURCE/requirements.txt"
 # Prove the bundle imports with what was installed, so a broken image fails here and not per student.
 PYTHONPATH="$SOURCE" "$ROOT/venv/bin/python" -c "import autograder.gradescope.run"
-# The formula search space (autograder/judge/formulas.py) takes seconds to build: build it once, into the image's
+# The formula search space (autograder/judge/formulas/) takes seconds to build: build it once, into the image's
 # cache, rather than in each student's container.
-PYTHONPATH="$SOURCE" "$ROOT/venv/bin/python" -c "from autograder import formulas; formulas.warm()"
+PYTHONPATH="$SOURCE" "$ROOT/venv/bin/python" -c "from autograder.judge import formulas; formulas.warm()"

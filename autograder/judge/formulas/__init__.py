@@ -42,6 +42,7 @@ from autograder.judge.formulas.trees import (
     Node,
     at_point,
     const,
+    diff_parts,
     render,
     var,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "build_space",
     "changed_defaults",
     "const",
+    "diff_parts",
     "differences",
     "evaluate",
     "fingerprint",

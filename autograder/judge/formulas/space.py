@@ -21,6 +21,7 @@ from autograder.judge.formulas.trees import (
     Node,
     contains_array,
     describe_defaults,
+    diff_parts,
     render,
 )
 
@@ -151,22 +152,8 @@ def agree(observed: npt.ArrayLike, predicted: npt.ArrayLike, rtol: float = RTOL)
 def differences(func: str, candidate: Candidate) -> list[tuple[str, str]]:
     """[(the page's part, the student's part)] in Unicode, smallest differing parts first found."""
     pairs: list[tuple[Node, Node]] = []
-    _diff(REFERENCE[func], candidate.tree, pairs)
+    diff_parts(REFERENCE[func], candidate.tree, pairs)
     return [(render(a, unicode=True), render(b, unicode=True)) for a, b in pairs]
-
-
-def _diff(a: Node, b: Node, out: list[tuple[Node, Node]]) -> None:
-    if a == b:
-        return
-    if a[0] == b[0] and len(a) == len(b) and a[0] not in ("var", "const"):
-        for x, y in zip(a[1:], b[1:]):
-            if isinstance(x, tuple):
-                _diff(x, y, out)
-            elif x != y:
-                out.append((a, b))
-                return
-        return
-    out.append((a, b))
 
 
 def changed_defaults(func: str, candidate: Candidate) -> list[tuple[str, float, float]]:

@@ -199,3 +199,18 @@ def at_point(func: str, tree: Node, defaults: Defaults, **values: float) -> floa
     env["_shape"] = (1, 1)
     with np.errstate(all="ignore"):
         return float(np.broadcast_to(_evaluate(tree, env), (1, 1))[0, 0])
+
+
+def diff_parts(a: Node, b: Node, out: list[tuple[Node, Node]]) -> None:
+    """Append to `out` the smallest parts where tree `a` (the page's) and tree `b` differ, left to right."""
+    if a == b:
+        return
+    if a[0] == b[0] and len(a) == len(b) and a[0] not in ("var", "const"):
+        for x, y in zip(a[1:], b[1:]):
+            if isinstance(x, tuple) and isinstance(y, tuple):
+                diff_parts(x, y, out)
+            elif x != y:
+                out.append((a, b))
+                return
+        return
+    out.append((a, b))

@@ -11,6 +11,10 @@ What counts as equal: {tolerance}.
 {generated}
 """
 
+import ast
+import inspect
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -28,7 +32,49 @@ def run(task, *args, **kwargs):
         return func(*args, **kwargs)
     except NotImplementedError:
         pass  # fail below, outside the except block, so the report is one clear line
+    except TypeError as err:
+        slips = python_slips(task)
+        if not slips:
+            raise
+        pytest.fail(f"{task}: raised TypeError ({err}). {' '.join(slips)}", pytrace=False)
     pytest.fail(f"{task}: not implemented yet; write it where it says YOUR CODE HERE", pytrace=False)
+
+
+#: Python slips that make a formula compute something else, in words (the grader's feedback says the same).
+XOR = "`^` is XOR in Python (bitwise exclusive or, for whole numbers only), not a power: write `**`, as in `g**2`."
+FLOORDIV = "`//` is floor division: it rounds the quotient down to a whole number. Divide with `/`."
+PRECEDENCE = (
+    "Python reads `a / b - c` as `(a / b) - c` and `a * b + 1 - c` as `(a * b + 1) - c`: `*` and `/` bind "
+    "before `+` and `-`. Check your brackets against the page's formula."
+)
+
+
+def python_slips(task):
+    """The slips above that your function's source shows (read, not run); [] when it cannot be read."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(getattr(second_moment, task))))
+    except (OSError, TypeError, SyntaxError):
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.BinOp):
+            continue
+        if isinstance(node.op, ast.BitXor) and XOR not in found:
+            found.append(XOR)
+        if isinstance(node.op, ast.FloorDiv) and FLOORDIV not in found:
+            found.append(FLOORDIV)
+        left = node.left
+        first = isinstance(node.op, (ast.Add, ast.Sub)) and isinstance(left, ast.BinOp)
+        if (
+            first
+            and PRECEDENCE not in found
+            and (
+                isinstance(left.op, ast.Div)
+                or (isinstance(left.op, ast.Add) and isinstance(left.right, ast.Constant) and left.right.value == 1)
+            )
+        ):
+            found.append(PRECEDENCE)
+    return found
 
 
 def values(task, about, got, expected):
@@ -47,7 +93,11 @@ def values(task, about, got, expected):
 def check_value(task, about, got, expected):
     got, expected = values(task, about, got, expected)
     if not np.allclose(got, expected, rtol=RTOL, atol=0.0):
-        pytest.fail(f"{task} ({about}): expected {expected.tolist()}, got {got.tolist()}", pytrace=False)
+        slips = " ".join(python_slips(task)) if task in ("update_v", "bias_correct", "effective_step") else ""
+        pytest.fail(
+            f"{task} ({about}): expected {expected.tolist()}, got {got.tolist()}" + (f". {slips}" if slips else ""),
+            pytrace=False,
+        )
 
 
 def check_same(task, about, got, own):

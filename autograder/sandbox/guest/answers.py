@@ -1,8 +1,7 @@
 """The guest: the only code that runs beside a student's submission.
 
-The sandbox process (`forker.py`) forks it for one submission and calls `main(config)`; it never runs in
-the grader's process, and inside the sandbox the package is not importable (`python -I -S`), so it
-imports nothing from the grader but `protocol.py`, whose source it is given the same way as this file's:
+The sandbox process (`serve.py`) forks it for one submission and calls `main(config)`; it never runs in
+the grader's process, and imports nothing but the standard library and this folder (`protocol.py`):
 what runs here sees no hidden case, no expected value and no reference. Importing this module does
 nothing; `main` confines the process (`confine`, the one place where limits are applied), then a `Guest`
 loads the submission and answers the grader's requests one line of JSON at a time with plain data
@@ -20,22 +19,15 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, NotRequired, TextIO, TypedDict
+from typing import Any, NotRequired, TextIO, TypedDict
 
-if TYPE_CHECKING:  # the type checker reads the grader's package, whichever way it is loaded below
-    from autograder.sandbox import cells_ipython, protocol
-else:
-    try:  # inside the sandbox: loaded from source beside this module (see pool.BOOT)
-        import adam_hw_cells_ipython as cells_ipython
-        import adam_hw_protocol as protocol
-    except ModuleNotFoundError:  # imported from the grader's package (its unit tests)
-        from autograder.sandbox import cells_ipython, protocol
+from . import cells_ipython, protocol, reading
 
 MAX_ELEMENTS = 10_000  # no probe needs more; a larger answer is reported by size, not sent
 
 
 class GuestConfig(TypedDict):
-    """What the sandbox process (forker.py) starts a guest with."""
+    """What the sandbox process (serve.py) starts a guest with."""
 
     fds: list[int]  # the request pipe (read) and the reply pipe (write)
     site: list[str]  # import path
@@ -151,6 +143,7 @@ class Guest:
             protocol.GuestOp.READ_NOTEBOOK: self.op_read_notebook,
             protocol.GuestOp.EXEC_CELL: self.op_exec_cell,
             protocol.GuestOp.FUNCTIONS: self.op_functions,
+            protocol.GuestOp.READ: self.op_read,
         }
 
     def decode(self, x: object) -> object:
@@ -257,6 +250,20 @@ class Guest:
         except BaseException as err:  # any failure of student code is reported as data
             return protocol.error_reply(self.describe_error(err))
         return protocol.ok_reply(values=values)
+
+    def op_read(self, request: protocol.Message) -> protocol.Message:
+        """The formula a function returns, read from its source without running it (sandbox/guest/reading.py)."""
+        found = reading.read(self.module, request["func"], request["known"])
+        try:
+            protocol.check_reading(found)  # a reading the grader would refuse is no reading at all
+        except protocol.ProtocolError as err:
+            found = {
+                "params": [],
+                "tree": None,
+                "why": f"the reading is not one the grader takes: {err}"[:300],
+                "source": "",
+            }
+        return protocol.ok_reply(reading=found)
 
     def op_read_notebook(self, request: protocol.Message) -> protocol.Message:
         """Read the submission as a notebook, here where no student code has run yet (cells_ipython)."""

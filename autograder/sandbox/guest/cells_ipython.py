@@ -1,8 +1,8 @@
 """A notebook in the guest: its JSON read, and its cells run by IPython's own shell, as a kernel runs them.
 
-Shipped into the sandbox beside guest.py (see pool.BOOT) and importing only the standard library at import:
-IPython, a distribution the sandbox grants (confine.DISTRIBUTIONS), is imported when a notebook's first
-cell runs, or before the fork by the forker's `warm`. Everything here reads or runs a student's bytes, so it
+Shipped into the sandbox with the rest of the guest's folder (see `__init__.py`) and importing only the
+standard library at import: IPython, a distribution the sandbox grants (confine.DISTRIBUTIONS), is imported
+when a notebook's first cell runs, or before the fork by `warm` (warmup.preload). Everything here reads or runs a student's bytes, so it
 runs only in the guest, never in the grader (STYLE.md item 28): the grader gets plain data back.
 
 - `read_notebook`: the code cells of a notebook file (format 4, or 3's worksheets), each with the heading
@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from types import ModuleType, TracebackType
 from typing import Any, TextIO
 
-#: The name this module has inside the sandbox, where the package is not importable.
-SANDBOX_NAME = "adam_hw_cells_ipython"
 #: Cell metadata key the notebook builder sets on its locked demonstration cell (see is_demo_cell).
 SKIP_WHEN_GRADING = "adam_hw_skip_when_grading"
 MAX_NOTEBOOK_BYTES = 50_000_000  # far above any notebook with outputs cleared

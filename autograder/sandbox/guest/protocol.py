@@ -1,23 +1,20 @@
 """Every message between the grader and the sandbox, defined once and used by both sides.
 
 Two conversations, each one line of JSON per message:
-- the grader (`pool.SandboxProcess`) and the sandbox process (`forker.py`) over a socket: `spawn` a guest
+- the grader (`pool.SandboxProcess`) and the sandbox process (`serve.py`) over a socket: `spawn` a guest
   for one submission, `finish` it;
-- the grader's side of one submission (`host.Host`) and the guest beside the student's code (`guest.py`)
-  over two pipes: `load`, `call`, `unroll`, `read_notebook`, `exec_cell`, `functions`.
+- the grader's side of one submission (`host.Host`) and the guest beside the student's code (`answers.py`)
+  over two pipes: `load`, `call`, `unroll`, `read_notebook`, `exec_cell`, `functions`, `read`.
 
-The sandbox side runs as `python -I -S -c`, without this package: it gets this file's source the same way
-it gets `guest.py`'s and `forker.py`'s (see `pool.BOOT`), so this module imports only the standard library
-and does nothing at import.
+Like every module of the guest's folder, this one is shipped into the sandbox as source (see
+`__init__.py`): it imports only the standard library and does nothing at import.
 """
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any, NotRequired, TypedDict
-
-#: The name this module has inside the sandbox, where the package is not importable.
-SANDBOX_NAME = "adam_hw_protocol"
 
 #: One message: a JSON object. What each holds is written by the builders below and checked by check_*.
 Message = dict[str, Any]
@@ -32,6 +29,7 @@ class GuestOp(StrEnum):
     READ_NOTEBOOK = "read_notebook"  # read the submission as a notebook: its code cells, in the guest
     EXEC_CELL = "exec_cell"  # run one notebook cell in the module the cells build up
     FUNCTIONS = "functions"  # which graded functions the cells defined
+    READ = "read"  # read the formula a function returns from its source (sandbox/guest/reading.py)
 
 
 class SandboxOp(StrEnum):
@@ -85,6 +83,63 @@ def unroll_request(
     if gens is not None:
         request["gens"] = list(gens)
     return request
+
+
+def read_request(func: str, known: Iterable[tuple[int, float]] = ()) -> Message:
+    """Read func's returned formula from its source, with the positional parameters in `known` fixed."""
+    return {"op": GuestOp.READ, "func": func, "known": [[int(p), v] for p, v in known]}
+
+
+#: What a reading's tree may hold (sandbox/guest/reading.py): its node kinds and how many children each has.
+READING_NODES = {
+    **dict.fromkeys(("add", "sub", "mul", "div", "floordiv", "pow", "max", "min", "xor"), 2),
+    **dict.fromkeys(("sqrt", "abs", "exp", "log", "floor", "mean", "sum", "neg"), 1),
+}
+MAX_READING_NODES = 4000
+
+
+def check_reading(reading: object) -> None:
+    """A reading as the guest sends it: parameters with numeric defaults, a tree of known nodes (or None)."""
+    if not isinstance(reading, dict):
+        raise ProtocolError("the reading is not an object")
+    _keys(reading, ("params", "tree", "why", "source"), what="the reading")
+    params = reading["params"]
+    if not isinstance(params, list) or len(params) > 20:
+        raise ProtocolError("the reading's parameters are not a short list")
+    for param in params:
+        if not (isinstance(param, list) and len(param) == 2 and isinstance(param[0], str) and len(param[0]) <= 80):
+            raise ProtocolError("a reading's parameter is not [name, default]")
+        if param[1] is not None and not _finite(param[1]):
+            raise ProtocolError("a reading's default is not a finite number")
+    for key in ("why", "source"):
+        if not isinstance(reading[key], str) or len(reading[key]) > 300:
+            raise ProtocolError(f"the reading's {key} is not a short text")
+    if reading["tree"] is not None:
+        count = [0]
+        _check_tree(reading["tree"], count, 0)
+
+
+def _finite(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _check_tree(tree: object, count: list[int], depth: int) -> None:
+    count[0] += 1
+    if count[0] > MAX_READING_NODES or depth > 200 or not isinstance(tree, list) or not tree:
+        raise ProtocolError("the reading's tree is not a tree of known nodes")
+    kind = tree[0]
+    if kind == "var" and len(tree) == 2 and isinstance(tree[1], str) and len(tree[1]) <= 80:
+        return
+    if kind == "const" and len(tree) == 2 and _finite(tree[1]):
+        return
+    if kind == "round" and len(tree) == 3 and isinstance(tree[2], int) and not isinstance(tree[2], bool):
+        _check_tree(tree[1], count, depth + 1)
+        return
+    if isinstance(kind, str) and READING_NODES.get(kind) == len(tree) - 1:
+        for child in tree[1:]:
+            _check_tree(child, count, depth + 1)
+        return
+    raise ProtocolError("the reading's tree is not a tree of known nodes")
 
 
 def read_notebook_request(functions: Iterable[str]) -> Message:
@@ -429,6 +484,9 @@ def check_reply(request: Mapping[str, Any], reply: object) -> Message:
         else:
             _keys(reply, ("ok", "cells"))
             _check_cells(reply["cells"], request["functions"])
+    elif op == GuestOp.READ:
+        _keys(reply, ("ok", "reading"))
+        check_reading(reply["reading"])
     else:
         raise ProtocolError(f"no reply is due to a request {str(op)[:40]!r}")
     return reply

@@ -1,0 +1,14 @@
+"""Ben Ng and Cleo Park: homework 3."""
+import numpy as np
+
+
+def update_v(v_prev, g, beta2=0.999):
+    return beta2 * np.asarray(v_prev, dtype=float) + (1 - beta2) * np.asarray(g, dtype=float) ** 2
+
+
+def bias_correct(v, t, beta2=0.999):
+    return np.asarray(v, dtype=float) / (1 - beta2)
+
+
+def effective_step(v_hat, alpha=0.001, eps=1e-8):
+    return alpha / (np.sqrt(np.asarray(v_hat, dtype=float)) + eps)

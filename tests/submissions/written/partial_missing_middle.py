@@ -1,0 +1,20 @@
+import numpy as np
+
+
+def update_v(v_prev, g, beta2=0.999):
+    v_prev = np.asarray(v_prev, dtype=float)
+    g = np.asarray(g, dtype=float)
+    return beta2 * v_prev + (1 - beta2) * g**2
+
+
+def bias_correct(v, t, beta2=0.999):
+    """Task bias_correct."""
+    ### BEGIN SOLUTION
+    # YOUR CODE HERE
+    raise NotImplementedError("bias_correct")
+    ### END SOLUTION
+
+
+def effective_step(v_hat, alpha=0.001, eps=1e-8):
+    v_hat = np.asarray(v_hat, dtype=float)
+    return alpha / (v_hat + eps)
