@@ -33,6 +33,7 @@ class GuestOp(StrEnum):
     EXEC_CELL = "exec_cell"  # run one notebook cell in the module the cells build up
     FUNCTIONS = "functions"  # which graded functions the cells defined
     READ = "read"  # read the formula a function returns from its source (sandbox/reading.py)
+    TEXT = "text"  # a module-level string of the student's (the part's written answer)
 
 
 class SandboxOp(StrEnum):
@@ -67,10 +68,36 @@ def load_request(path: str, functions: Iterable[str]) -> Message:
     return {"op": GuestOp.LOAD, "path": path, "functions": list(functions)}
 
 
-def call_request(func: str, args: Iterable[object], kwargs: Mapping[str, object], inputs_after: bool = True) -> Message:
+def call_request(
+    func: str,
+    args: Iterable[object],
+    kwargs: Mapping[str, object],
+    inputs_after: bool = True,
+    core: str | None = None,
+) -> Message:
     """Call func(*args, **kwargs). `inputs_after`: send back the array and list inputs as they are after the
-    call (an unchanged-inputs check needs them; other checks save encoding them, and the reply has None)."""
-    return {"op": GuestOp.CALL, "func": func, "args": list(args), "kwargs": dict(kwargs), "inputs_after": inputs_after}
+    call (an unchanged-inputs check needs them; other checks save encoding them, and the reply has None).
+    `core="reference"`: during the call, the module's update_v, bias_correct and effective_step are the
+    guest's exact-formula ones (REFERENCE_CORE), so a function built on them is judged on its own logic."""
+    request: Message = {
+        "op": GuestOp.CALL,
+        "func": func,
+        "args": list(args),
+        "kwargs": dict(kwargs),
+        "inputs_after": inputs_after,
+    }
+    if core is not None:
+        request["core"] = core
+    return request
+
+
+#: The names a `core="reference"` call swaps for the page's formulas, in float64 (guest.reference_core).
+REFERENCE_CORE = ("update_v", "bias_correct", "effective_step")
+
+
+def text_request(name: str) -> Message:
+    """The module-level string `name` of the student's module (None when there is no such string)."""
+    return {"op": GuestOp.TEXT, "name": name}
 
 
 def unroll_request(
@@ -449,6 +476,9 @@ def check_reply(request: Mapping[str, Any], reply: object) -> Message:
     elif op == GuestOp.READ:
         _keys(reply, ("ok", "reading"))
         check_reading(reply["reading"])
+    elif op == GuestOp.TEXT:
+        _keys(reply, ("ok", "text"))
+        _text(reply["text"], "the text", optional=True)
     else:
         raise ProtocolError(f"no reply is due to a request {str(op)[:40]!r}")
     return reply

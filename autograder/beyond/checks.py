@@ -1,0 +1,227 @@
+"""The part's kinds of check: one call of a part function on fixed inputs, judged four ways.
+
+`BeyondCall` implements `judge.checks.Check`, so the grader, the notebook builder and the release never ask
+which kind they hold. What it judges (`judge`):
+  value   the values within RTOL of the exact oracle's (as the core's value checks do);
+  means   [mean v_t, mean v_hat_t] of a Monte Carlo run, each within `spread` (five standard errors) of its
+          exact expectation: a correct simulation fails about once in 1.7 million, a known mistake by far more;
+  same    the values within RTOL of the student's own values on `twin_args` (scale invariance: the moves for
+          c * g are the moves for g): the property is judged, not a number;
+  losses  a run's losses: steps + 1 finite values, the first FIRST_STEPS within RTOL of the reference run's,
+          and the last within a factor LAST_FACTOR of the reference's last (the thresholds; the oracle works
+          them out again for any bathtub).
+A function that runs Adam through the student's own core functions (spec.THROUGH_CORE) is called twice: with
+their update_v, bias_correct and effective_step, and with exact ones (the guest swaps them in for the call).
+The check is judged on the exact ones' run, so a slip in tasks 1-3 costs there, once; the outcome says when
+the student's own run differs (`Outcome.kind` "own_core_differs").
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from autograder.beyond import spec
+from autograder.judge.checks import Call, Case, Unrolled, encode_input, render_call, reply_problem
+from autograder.judge.compare import as_values, close, decode, judge_value, show
+from autograder.notebook.lines import literal
+from autograder.results import Outcome
+from autograder.sandbox import protocol
+from autograder.sandbox.protocol import Message
+from autograder.tolerance import RTOL
+
+Judge = Literal["value", "means", "same", "losses"]
+FIRST_STEPS = 5
+LAST_FACTOR = 10.0
+#: The core the guest swaps in for a follow-through call (sandbox/guest.py, `core` of a call request).
+REFERENCE = "reference"
+
+
+@dataclass(frozen=True)
+class BeyondCall:
+    """Call `func(*args, **kwargs)` and judge the result (see the module docstring)."""
+
+    id: str
+    item: str
+    group: str
+    func: str
+    args: tuple[Any, ...]
+    about: str
+    expected: Any  # float64 values (value, losses), (means, spreads) for means, None for same
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    hidden: bool = True
+    judge: Judge = "value"
+    twin_args: tuple[Any, ...] = ()  # for `same`: the call whose values these must equal
+
+    def __post_init__(self) -> None:
+        if not self.id.startswith(f"{self.item}.{self.group}."):
+            raise ValueError(f"check {self.id}: its id must start with {self.item}.{self.group}.")
+        if self.func not in spec.BY_NAME:
+            raise ValueError(f"check {self.id}: {self.func} is not a function of the part")
+
+    # -- the Check protocol ------------------------------------------------------------------------------
+
+    @property
+    def uses(self) -> tuple[str, ...]:
+        return (self.func,)
+
+    @property
+    def fixed_call(self) -> Case | None:
+        return None  # the core's catalogue of mistakes knows nothing of the part's functions
+
+    @property
+    def unrolled(self) -> Unrolled | None:
+        return None
+
+    @property
+    def through_core(self) -> bool:
+        return self.func in spec.THROUGH_CORE
+
+    @cached_property
+    def _requests(self) -> list[Message]:
+        def request(args: Sequence[Any], core: str | None) -> Message:
+            return protocol.call_request(
+                self.func,
+                [encode_input(a) for a in args],
+                {k: encode_input(v) for k, v in self.kwargs.items()},
+                inputs_after=False,
+                core=core,
+            )
+
+        own = [request(self.args, None)] + ([request(self.twin_args, None)] if self.judge == "same" else [])
+        if not self.through_core:
+            return own
+        exact = [request(self.args, REFERENCE)] + ([request(self.twin_args, REFERENCE)] if self.judge == "same" else [])
+        return own + exact
+
+    def requests(self) -> list[tuple[Message, tuple[str, ...]]]:
+        return [(r, self.uses) for r in self._requests]
+
+    @property
+    def call_text(self) -> str:
+        return render_call(self.func, self.args, self.kwargs)
+
+    def run(self, call: Callable[..., Any]) -> Outcome:
+        replies = [call(r, self.uses) for r in self._requests]
+        half = len(replies) // 2 if self.through_core else len(replies)
+        own = self._problem(replies[:half])
+        kind = "beyond"
+        problem = own
+        if self.through_core and own is not None:
+            exact = self._problem(replies[half:])
+            if exact is None:  # the part's own logic is right: the slip is the core's, charged there
+                problem, kind = None, "own_core_differs"
+            else:
+                problem = own
+        returned = replies[0].value if replies[0].ok else {"status": replies[0].status, "error": replies[0].error}
+        message = "" if problem is None else f"`{self.call_text}` ({self.about}) {problem}."
+        if kind == "own_core_differs":
+            message = (
+                f"`{self.call_text}` ({self.about}) is right with exact update_v, bias_correct and effective_step, "
+                f"but with your own it {own}: the slip is in tasks 1-3, charged there."
+            )
+        return Outcome(
+            self.id, self.item, problem is None, self.hidden, self.about, message, returned=returned,
+            group=self.group, kind=kind,
+        )  # fmt: skip
+
+    def _problem(self, replies: Sequence[Any]) -> str | None:
+        reply = replies[0]
+        if not reply.ok:
+            return reply_problem(reply, self.func)
+        got = (reply.value or {}).get("value")
+        if self.judge == "value":
+            problem = judge_value(got, self.expected)
+            if problem and not self.hidden:
+                problem += f"; expected {show(self.expected)}"
+            return problem
+        if self.judge == "means":
+            return _judge_means(got, *self.expected)
+        if self.judge == "same":
+            twin = replies[1]
+            if not twin.ok:
+                return "could not be compared: " + reply_problem(twin, self.func)
+            mine, problem = decode(got)
+            own, twin_problem = decode((twin.value or {}).get("value"))
+            if mine is None or own is None:
+                return problem or twin_problem or "sent back something that is not numbers"
+            if own.shape != mine.shape or not close(mine, own):
+                return "gives other moves when every gradient is multiplied by the same constant"
+            return None
+        return _judge_losses(got, self.expected)
+
+    def notebook_lines(self) -> tuple[list[str], list[str]]:
+        line = self.notebook_line()
+        return ([], [line]) if self.hidden else ([line], [])
+
+    def notebook_line(self) -> str:
+        what = f"{self.call_text}: {self.about}"
+        args = ", ".join(
+            [self.func] + [literal(a) for a in self.args] + [f"{k}={literal(v)}" for k, v in self.kwargs.items()]
+        )
+        if self.judge == "value":
+            line = f"check_value({what!r}, run({args}), {literal(np.asarray(self.expected))})"
+        elif self.judge == "means":
+            means, spreads = self.expected
+            line = f"check_means({what!r}, run({args}), {list(map(float, means))!r}, {list(spreads)!r})"
+        elif self.judge == "same":
+            twin = ", ".join(
+                [self.func]
+                + [literal(a) for a in self.twin_args]
+                + [f"{k}={literal(v)}" for k, v in self.kwargs.items()]
+            )
+            line = f"check_scaled({what!r}, run({args}), run({twin}))"
+        else:
+            reference = np.asarray(self.expected)
+            line = f"check_losses({what!r}, run({args}), {literal(reference[:FIRST_STEPS])}, {float(reference[-1])!r}, {len(reference)})"
+        if self.through_core:
+            return f"assert passes_either(lambda: {line})"
+        return f"assert {line}"
+
+
+def _judge_means(got: object, means: Sequence[float], spreads: Sequence[float]) -> str | None:
+    values, problem = as_values(got, np.zeros(2))
+    if values is None:
+        return problem
+    names = ("mean v_t", "mean v_hat_t")
+    for name, value, mean, spread in zip(names, values.ravel(), means, spreads):
+        if not np.isfinite(value):
+            return f"gives a {name} that is not finite"
+        if abs(value - float(mean)) > spread:
+            return f"gives a {name} of {value:.4g}, more than five standard errors ({spread:.2g}) from its expectation"
+    return None
+
+
+def _judge_losses(got: object, reference: npt.ArrayLike) -> str | None:
+    ref = np.asarray(reference, dtype=np.float64)
+    values, problem = decode(got)
+    if values is None:
+        return problem
+    values = values.ravel()
+    if values.size != ref.size:
+        return f"gives {values.size} losses, not {ref.size} (the start, then one after each step)"
+    if not np.all(np.isfinite(values)):
+        return "gives losses that are not finite (the run blew up)"
+    if not close(values[:FIRST_STEPS], ref[:FIRST_STEPS]):
+        return f"gives other losses in the first {FIRST_STEPS} steps than the formulas do"
+    last, want = float(values[-1]), float(ref[-1])
+    if not (want / LAST_FACTOR <= last <= want * LAST_FACTOR):
+        return f"ends at a loss of {last:.3g}, not within a factor of {LAST_FACTOR:g} of what the formulas reach"
+    return None
+
+
+def value_check(
+    id: str, func: str, args: tuple[Any, ...], about: str, expected: Any, kwargs: dict[str, Any] | None = None,
+    hidden: bool = True, judge: Judge = "value", twin_args: tuple[Any, ...] = (),
+) -> BeyondCall:  # fmt: skip
+    """A BeyondCall whose id reads item.group.name (item and group come from the id)."""
+    parts = id.split(".")
+    return BeyondCall(
+        id, ".".join(parts[:2]), parts[2], func, args, about, expected, kwargs or {}, hidden, judge, twin_args
+    )
+
+
+__all__ = ["RTOL", "BeyondCall", "Call", "value_check"]
