@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from autograder import functions, outdir, terms
+from autograder.beyond import run as beyond_run
+from autograder.beyond import spec as beyond_spec
 from autograder.boundary import Reply
 from autograder.config import DEFAULT, GradeConfig
 from autograder.discover import Submission
@@ -36,7 +38,7 @@ from autograder.results import (
     empty_items,
     grader_load_error,
 )
-from autograder.rubric import ITEMS
+from autograder.rubric import FUNCTIONS, ITEMS
 from autograder.sandbox.host import Host, isolation
 from autograder.sandbox.pool import SandboxPool, default_pool
 
@@ -158,10 +160,13 @@ def grade_submission(
     anyone else (grade_batch, which settles them all before it returns: the next student starts meanwhile).
     """
     start = time.monotonic()
+    part: Sequence[Check] = ()  # part 5's checks (autograder/beyond/), when the term turns it on
+    counts = ""
     if checks is None:
         plan = terms.plan(submission.seed_id or submission.student, term or terms.current(), config.per_student)
         extra: dict[str, Any] = plan.extra
         checks = plan.checks
+        part, counts = plan.beyond, plan.beyond_counts
     else:
         extra = {}
     # Only a regular file of the student's own is read (discover.Submission.load): a symbolic link (it
@@ -175,6 +180,8 @@ def grade_submission(
         "isolation": isolation(config, pool),
         "extra": extra,
     }
+    if counts:  # every result of this submission carries part 5's, graded or not
+        common["beyond"] = beyond_run.empty(counts, "the submission could not be graded")
     if refused:
         return SubmissionResult(
             items=empty_items(md(refused)), seconds=0.0, load_error=grader_load_error("Unsupported", refused), **common
@@ -198,8 +205,10 @@ def grade_submission(
                 **common,
             )
     loader = None if cells is None else CellReplay(cells)
+    # Part 5's functions are graded functions of the host too (its budget grows by theirs); off, the call is as ever.
+    graded = {"functions": FUNCTIONS + beyond_spec.NAMES} if part else {}
     # The guest gets the bytes that were checked and hashed, not the path opened again.
-    with host(submission.path, config, loader=loader, pool=pool, data=data, hand_back=hand_back) as guest:
+    with host(submission.path, config, loader=loader, pool=pool, data=data, hand_back=hand_back, **graded) as guest:
         # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
         guest.prefetch([pair for check in checks for pair in check.requests()])
@@ -208,6 +217,9 @@ def grade_submission(
         guest.prefetch([pair for case in near.values() for pair in case.requests()])
         vouched = {check_id for check_id, case in near.items() if case.run(guest.call).passed}
         probes, reads = _probe(guest, failing_functions(outcomes, checks))
+        if part:
+            guest.prefetch(beyond_run.requests(part))
+            common["beyond"] = beyond_run.grade(guest.call, part, counts, notebook=cells is not None)
         output = guest.output()
         load_error = guest.load_error
         undefined = {} if loader is None else undefined_by_errors(loader.cells, loader.errors, guest.available)
@@ -310,7 +322,7 @@ def _one_term(
     """The students of `out` graded on other cases than this run's; UsageError unless `regrade_all` and
     each of them is among `submissions`."""
     own = term.per_student if per_student is None else per_student
-    others = outdir.other_cases(out, term.name, own)
+    others = outdir.other_cases(out, term.name, own, term.beyond)
     if not others:
         return set()
     students = [student for student, _ in others]
@@ -382,7 +394,7 @@ def grade_class(
     for sub in submissions:
         old = previous[sub.student]
         seed, _ = terms.seed_of(sub.seed_id or sub.student, term, config.per_student)
-        if resume and old is not None and sub.student not in stale and old.fits(sub.sha256(), term.name, seed):
+        if resume and old is not None and sub.student not in stale and old.fits(sub.sha256(), term.name, seed, term.beyond):
             if (old.row.late, old.row.submitted) != (late_for(sub.student), time_for(sub.student)):
                 old = replace(old, row=replace(old.row, late=late_for(sub.student), submitted=time_for(sub.student)))
                 outdir.atomic_write(out / sub.student / outdir.RECORD, old.to_json())
