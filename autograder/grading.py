@@ -394,7 +394,12 @@ def grade_class(
     for sub in submissions:
         old = previous[sub.student]
         seed, _ = terms.seed_of(sub.seed_id or sub.student, term, config.per_student)
-        if resume and old is not None and sub.student not in stale and old.fits(sub.sha256(), term.name, seed, term.beyond):
+        if (
+            resume
+            and old is not None
+            and sub.student not in stale
+            and old.fits(sub.sha256(), term.name, seed, term.beyond)
+        ):
             if (old.row.late, old.row.submitted) != (late_for(sub.student), time_for(sub.student)):
                 old = replace(old, row=replace(old.row, late=late_for(sub.student), submitted=time_for(sub.student)))
                 outdir.atomic_write(out / sub.student / outdir.RECORD, old.to_json())

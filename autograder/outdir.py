@@ -196,22 +196,22 @@ def parse_record(text: str, student: str) -> Record | None:
     submitted = row.get("submitted", "")
     if not isinstance(submitted, str):
         return None
-    beyond = _beyond_row(row.get("beyond"))
-    if beyond is False:
+    ok, beyond = _beyond_row(row.get("beyond"))
+    if not ok:
         return None
     gradebook_row = GradebookRow(
-        student, row["score"], row["max_score"], items, row["status"], row["late"], submitted, beyond or None
+        student, row["score"], row["max_score"], items, row["status"], row["late"], submitted, beyond
     )
     cases = (data.get("per_student"), data.get("fingerprint"))
     return Record(gradebook_row, data["sha256"], data.get("term"), data.get("seed"), data["rubric"], *cases)
 
 
-def _beyond_row(data: object) -> BeyondRow | None | bool:
-    """Part 5's row of a record: None when there is none, False when it is not well formed."""
+def _beyond_row(data: object) -> tuple[bool, BeyondRow | None]:
+    """(well formed, part 5's row of a record): (True, None) when there is none."""
     if data is None:
-        return None
+        return True, None
     if not isinstance(data, dict):
-        return False
+        return False, None
     items = data.get("items")
     if not (
         _number(data.get("score"))
@@ -221,8 +221,8 @@ def _beyond_row(data: object) -> BeyondRow | None | bool:
         and data.get("counts") in ("task", "bonus")
         and data.get("written") in ("", "answered", "blank")
     ):
-        return False
-    return BeyondRow(data["score"], data["max_score"], items, data["counts"], data["written"])
+        return False, None
+    return True, BeyondRow(data["score"], data["max_score"], items, data["counts"], data["written"])
 
 
 def read_record(out_dir: str | Path, student: str) -> Record | None:

@@ -91,10 +91,7 @@ class Plan:
 
     @property
     def extra(self) -> dict[str, Any]:
-        extra: dict[str, Any] = {"term": self.term, "seed": self.seed, "per_student": self.per_student}
-        if self.beyond_counts:
-            extra[PART] = self.beyond_counts
-        return extra
+        return {"term": self.term, "seed": self.seed, "per_student": self.per_student}
 
 
 @lru_cache(maxsize=8)

@@ -11,12 +11,15 @@ or with exact ones swapped in for the call (`passes_either`).
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
+from autograder import terms
+from autograder.beyond import cases as beyond_cases
 from autograder.beyond import oracle
 from autograder.beyond.checks import BeyondCall
 from autograder.beyond.rubric import ITEMS_BY_ID, WRITTEN, WRITTEN_POINTS, WRITTEN_PROMPT
 from autograder.beyond.spec import NAMES
-from autograder.notebook.build import BEGIN_HIDDEN, END_HIDDEN, Cell, _cell, grade_id, split_solution
+from autograder.notebook.build import BEGIN_HIDDEN, END_HIDDEN, Cell, _cell, build, grade_id, render, split_solution
 
 MARKER = re.compile(r"^<!-- cell: (?P<kind>\w+)(?: (?P<name>[\w.]+))? -->$")
 KINDS = ("markdown", "setup_beyond", "solution", "tests", "written", "demo")
@@ -161,6 +164,17 @@ def cells(text: str, solution: str, checks: Sequence[BeyondCall]) -> list[Cell]:
     if tested != sorted(ITEMS_BY_ID):
         raise ValueError(f"beyond_text.md has tests cells for {tested}; it needs one for each of {sorted(ITEMS_BY_ID)}")
     return out
+
+
+def source(root: Path, term: terms.Term) -> str:
+    """The nbgrader source notebook with part 5: the core's cells (the term's draw), then part 5's."""
+    text = (root / "solutions" / "notebook_text.md").read_text(encoding="utf-8")
+    solution = (root / "solutions" / "second_moment.py").read_text(encoding="utf-8")
+    nb = build(text, solution, terms.checks_for_seed(term.seed))
+    part_text = (root / "solutions" / "beyond_text.md").read_text(encoding="utf-8")
+    part_source = (root / "solutions" / "beyond.py").read_text(encoding="utf-8")
+    nb["cells"] += cells(part_text, part_source, beyond_cases.checks_for_seed(term.seed))
+    return render(nb)
 
 
 #: The model answer in the source notebook's answer cell (nbgrader replaces it with "YOUR ANSWER HERE").

@@ -18,7 +18,6 @@ from autograder.beyond import PART, cases, rubric
 from autograder.beyond.checks import FIRST_STEPS, LAST_FACTOR, BeyondCall
 from autograder.beyond.spec import ANSWER, BY_NAME
 from autograder.notebook import beyond as notebook_beyond
-from autograder.notebook import build as notebook
 from autograder.notebook.lines import literal
 from autograder.release import strip_solutions
 
@@ -194,22 +193,10 @@ def extend(root: Path, files: dict[str, str], term: terms.Term) -> dict[str, str
     return out
 
 
-def source_notebook(root: Path, term: terms.Term) -> str:
-    """The nbgrader source notebook: the core's cells, then part 5's."""
-    text = (root / "solutions" / "notebook_text.md").read_text(encoding="utf-8")
-    solution = (root / "solutions" / "second_moment.py").read_text(encoding="utf-8")
-    nb = notebook.build(text, solution, terms.checks_for_seed(term.seed))
-    beyond_text = (root / TEXT).read_text(encoding="utf-8")
-    nb["cells"] += notebook_beyond.cells(
-        beyond_text, (root / SOURCE).read_text(encoding="utf-8"), cases.checks_for_seed(term.seed)
-    )
-    return notebook.render(nb)
-
-
 def notebooks(root: Path, term: terms.Term) -> dict[str, str]:
     from autograder.notebook import nbgrader  # needs nbgrader installed: instructors only
 
-    source = source_notebook(root, term)
+    source = notebook_beyond.source(root, term)
     return {
         "solutions/second_moment.ipynb": source,
         "assignment/second_moment.ipynb": nbgrader.generate_assignment(source),

@@ -36,7 +36,16 @@ def row(gradebook_row: GradebookRow, policy: LatePolicy = NONE, with_beyond: boo
     items = [_number(r.items[item.id]) if item.id in r.items else "" for item in ITEMS]
     # Part 5 as a bonus counts towards the final score, capped at max_score (GradebookRow.counted).
     final, penalty, late = policy.apply(r if r.beyond is None else replace(r, score=r.counted))
-    cells = [r.student, _number(r.score), _number(r.max_score), *items, r.status, late, _number(final), _number(penalty)]
+    cells = [
+        r.student,
+        _number(r.score),
+        _number(r.max_score),
+        *items,
+        r.status,
+        late,
+        _number(final),
+        _number(penalty),
+    ]
     return cells + beyond_cells(r) if with_beyond else cells
 
 
