@@ -154,18 +154,13 @@ def test_every_figure_in_the_prose_is_filled_in_from_the_oracle():
 
 
 def test_the_expectation_of_v_t_is_derived_from_the_closed_form():
-    b, s, t = sympy.symbols("beta2 s t", positive=True)
-    derived = oracle.derived_expectation()
-    assert (
-        sympy.simplify(
-            derived
-            - (1 - sympy.Symbol("beta2", positive=True) ** sympy.Symbol("t", integer=True, positive=True))
-            * sympy.Symbol("s", positive=True)
-        )
-        == 0
-    )
+    beta2 = sympy.Symbol("beta2", positive=True)
+    s = sympy.Symbol("s", positive=True)
+    t = sympy.Symbol("t", integer=True, positive=True)
+    assert sympy.simplify(oracle.derived_expectation() - (1 - beta2**t) * s) == 0
     mean_v, mean_v_hat = oracle.expectation(10, 0.999)
-    assert float(mean_v) == pytest.approx(1 - 0.999**10, rel=1e-15) and mean_v_hat == 1
+    assert float(mean_v) == pytest.approx(1 - 0.999**10, rel=1e-15)
+    assert mean_v_hat == 1
 
 
 def test_exact_oracle_values_match_closed_forms():
