@@ -8,6 +8,7 @@ changes the core's draw, and `fingerprint` pins it down in the term manifest.
 
 import hashlib
 from collections.abc import Iterable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from autograder.beyond import oracle, spec
 from autograder.beyond.checks import BeyondCall, value_check
 from autograder.judge.checks import encode_input
 from autograder.randomized import Draw
+from autograder.sandbox import protocol
 
 #: Bump when a change here changes what a seed draws (the manifest records it, as randomized.VERSION).
 VERSION = 1
@@ -78,7 +80,36 @@ def descent(id: str, func: str, tub: spec.Bathtub, about: str, hidden: bool = Tr
 _TURNED = spec.BATHTUB.rotated(spec.TURN)
 PAGE_G = _arr([G_BIG, G_SMALL]).T  # (3, 2): row t - 1 holds both parameters' gradients at step t
 
+
+def expectation_poly(t: int) -> dict[tuple[int, ...], Fraction]:
+    """(1 - beta2^t) s as a polynomial in spec.SYMBOLS = (beta2, s)."""
+    return {(0, 1): Fraction(1), (t, 1): Fraction(-1)}
+
+
+def symbolic(id: str, t: int, hidden: bool = True) -> BeyondCall:
+    about = f"E[v_t] by algebra at t = {t}"
+    kwargs = {name: protocol.symbol(name) for name in spec.SYMBOLS}
+    return value_check(id, "expected_v", (t,), about, expectation_poly(t), kwargs, hidden, "symbolic")
+
+
 FIXED: tuple[BeyondCall, ...] = (
+    symbolic("beyond.bias.symbolic.t3", 3, hidden=False),
+    symbolic("beyond.bias.symbolic.t6", 6),
+    value_check(
+        "beyond.bias.symbolic.numbers_public",
+        "expected_v",
+        (2, 0.9, 1.0),
+        "E[v_t] at numbers: t = 2, beta2 = 0.9, s = 1",
+        oracle_float(oracle.expectation(2, 0.9)[0]),
+        hidden=False,
+    ),
+    value_check(
+        "beyond.bias.symbolic.numbers",
+        "expected_v",
+        (10, 0.999, 2.0),
+        "E[v_t] at numbers: t = 10, beta2 = 0.999, s = 2",
+        oracle_float(2 * oracle.expectation(10, 0.999)[0]),
+    ),
     bias("beyond.bias.page_beta.t1", 1, page.BETA2, hidden=False),
     bias("beyond.bias.page_beta.t10", 10, page.BETA2),
     value_check(

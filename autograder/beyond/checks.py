@@ -7,6 +7,8 @@ which kind they hold. What it judges (`judge`):
           exact expectation: a correct simulation fails about once in 1.7 million, a known mistake by far more;
   same    the values within RTOL of the student's own values on `twin_args` (scale invariance: the moves for
           c * g are the moves for g): the property is judged, not a number;
+  symbolic the returned expression, read as a rational function of spec.SYMBOLS (the arguments are sympy's
+          real symbols), exactly the expected polynomial (`expected`: {exponents: Fraction});
   losses  a run's losses: steps + 1 finite values, the first FIRST_STEPS within RTOL of the reference run's,
           and the last within a factor LAST_FACTOR of the reference's last (the thresholds; the oracle works
           them out again for any bathtub).
@@ -18,6 +20,7 @@ the student's own run differs (`Outcome.kind` "own_core_differs").
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 from typing import Any, Literal
 
@@ -27,13 +30,15 @@ import numpy.typing as npt
 from autograder.beyond import spec
 from autograder.judge.checks import Call, Case, Unrolled, encode_input, render_call, reply_problem
 from autograder.judge.compare import as_values, close, decode, judge_value, show
+from autograder.judge.identity import Poly, _poly_mul, parse_rational
 from autograder.notebook.lines import literal
+from autograder.render.text import md
 from autograder.results import Outcome
 from autograder.sandbox import protocol
 from autograder.sandbox.protocol import Message
 from autograder.tolerance import RTOL
 
-Judge = Literal["value", "means", "same", "losses"]
+Judge = Literal["value", "means", "same", "losses", "symbolic"]
 FIRST_STEPS = 5
 LAST_FACTOR = 10.0
 #: The core the guest swaps in for a follow-through call (sandbox/guest.py, `core` of a call request).
@@ -89,6 +94,7 @@ class BeyondCall:
                 {k: encode_input(v) for k, v in self.kwargs.items()},
                 inputs_after=False,
                 core=core,
+                gens=spec.SYMBOLS if self.judge == "symbolic" else None,
             )
 
         own = [request(self.args, None)] + ([request(self.twin_args, None)] if self.judge == "same" else [])
@@ -102,7 +108,7 @@ class BeyondCall:
 
     @property
     def call_text(self) -> str:
-        return render_call(self.func, self.args, self.kwargs)
+        return render_call(self.func, self.args, {k: _Shown(v) for k, v in self.kwargs.items()})
 
     def run(self, call: Callable[..., Any]) -> Outcome:
         replies = [call(r, self.uses) for r in self._requests]
@@ -140,6 +146,8 @@ class BeyondCall:
             return problem
         if self.judge == "means":
             return _judge_means(got, *self.expected)
+        if self.judge == "symbolic":
+            return _judge_symbolic(got, self.expected)
         if self.judge == "same":
             twin = replies[1]
             if not twin.ok:
@@ -160,13 +168,15 @@ class BeyondCall:
     def notebook_line(self) -> str:
         what = f"{self.call_text}: {self.about}"
         args = ", ".join(
-            [self.func] + [literal(a) for a in self.args] + [f"{k}={literal(v)}" for k, v in self.kwargs.items()]
+            [self.func] + [literal(a) for a in self.args] + [f"{k}={source(v)}" for k, v in self.kwargs.items()]
         )
         if self.judge == "value":
             line = f"check_value({what!r}, run({args}), {literal(np.asarray(self.expected))})"
         elif self.judge == "means":
             means, spreads = self.expected
             line = f"check_means({what!r}, run({args}), {list(map(float, means))!r}, {list(spreads)!r})"
+        elif self.judge == "symbolic":
+            line = f"check_symbolic({what!r}, run({args}), {_sympy_text(self.expected)!r})"
         elif self.judge == "same":
             twin = ", ".join(
                 [self.func]
@@ -180,6 +190,47 @@ class BeyondCall:
         if self.through_core:
             return f"assert passes_either(lambda: {line})"
         return f"assert {line}"
+
+
+class _Shown:
+    """A keyword's value as feedback shows it: a symbol by its name."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        if isinstance(self.value, dict) and "sym" in self.value:
+            return str(self.value["sym"])
+        return repr(self.value)
+
+
+def source(value: object) -> str:
+    """A keyword's value as Python source in a test cell: a symbol as sympy's real symbol of that name."""
+    if isinstance(value, dict) and "sym" in value:
+        return f"sympy.Symbol({value['sym']!r}, real=True)"
+    return literal(value)
+
+
+def _judge_symbolic(got: object, expected: Poly) -> str | None:
+    if isinstance(got, dict) and got.get("kind") == "not_polynomial":
+        return f"does not give a polynomial in {' and '.join(spec.SYMBOLS)} ({md(str(got.get('why', '')))})"
+    parsed = parse_rational(got, spec.SYMBOLS)
+    if parsed is None:
+        return f"does not give an expression in the symbols {' and '.join(spec.SYMBOLS)}"
+    num, den = parsed
+    one = {(0,) * len(spec.SYMBOLS): Fraction(1)}
+    if _poly_mul(num, one) != _poly_mul(expected, den):
+        return "gives another expression than E[v_t] (exact algebra)"
+    return None
+
+
+def _sympy_text(poly: Poly) -> str:
+    """A polynomial in spec.SYMBOLS as sympy source, for the notebook and the public tests."""
+    terms = []
+    for exps, coeff in sorted(poly.items()):
+        factors = [f"{name}**{e}" for name, e in zip(spec.SYMBOLS, exps) if e]
+        terms.append("*".join([f"({coeff})", *factors]))
+    return " + ".join(terms) or "0"
 
 
 def _judge_means(got: object, means: Sequence[float], spreads: Sequence[float]) -> str | None:

@@ -10,15 +10,17 @@ ratio of this step's gradients for the ratio of the running averages, m_hat left
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from autograder.beyond.checks import FIRST_STEPS, BeyondCall
-from autograder.beyond.spec import BY_NAME
+from autograder.beyond.spec import BY_NAME, SYMBOLS
 from autograder.judge.checks import Check
 from autograder.judge.compare import close, decode
+from autograder.judge.identity import _poly_mul, parse_rational
 from autograder.results import Outcome
 
 Floats = npt.NDArray[np.float64]
@@ -92,6 +94,14 @@ def _means(a: dict[str, Any], second_moment: float = 1.0, corrected: bool = True
 
 
 CATALOGUE = (
+    Mistake(
+        "expected_v.no_decay",
+        "expected_v",
+        "the sum without beta2's decay",
+        "Step i's weight in the closed form is (1 - beta2) * beta2**(t - i): keep beta2**(t - i) inside the sum, "
+        "and the sum is geometric.",
+        lambda a: {(0, 1): Fraction(a["t"]), (1, 1): Fraction(-a["t"])},  # (1 - beta2) t s
+    ),
     Mistake(
         "bias_by_monte_carlo.uncorrected",
         "bias_by_monte_carlo",
@@ -235,6 +245,18 @@ def _matches(check: BeyondCall, got: Floats, predicted: Floats) -> bool:
     return got.shape == predicted.shape and close(got, predicted)
 
 
+def _symbolic_mistake(check: BeyondCall, got: object, bound: dict[str, Any]) -> Mistake | None:
+    parsed = parse_rational(got, SYMBOLS)
+    if parsed is None:
+        return None
+    num, den = parsed
+    one = {(0,) * len(SYMBOLS): Fraction(1)}
+    for mistake in CATALOGUE:
+        if mistake.func == check.func and _poly_mul(num, one) == _poly_mul(mistake.predict(bound), den):
+            return mistake
+    return None
+
+
 def diagnose(outcomes: Sequence[Outcome], checks: Sequence[Check]) -> tuple[tuple[str, str, str, str], ...]:
     """(check id, mistake id, name, hint) for the first failed check of each function that a mistake explains."""
     by_id = {c.id: c for c in checks if isinstance(c, BeyondCall)}
@@ -243,10 +265,15 @@ def diagnose(outcomes: Sequence[Outcome], checks: Sequence[Check]) -> tuple[tupl
         check = by_id.get(outcome.check)
         if outcome.passed or check is None or check.func in found or not outcome.returned:
             continue
+        bound = BY_NAME[check.func].bind(check.args, check.kwargs)
+        if check.judge == "symbolic":
+            mistake = _symbolic_mistake(check, outcome.returned.get("value"), bound)
+            if mistake is not None:
+                found[check.func] = (check.id, mistake.id, mistake.name, mistake.hint)
+            continue
         got, _ = decode(outcome.returned.get("value"))
         if got is None:
             continue
-        bound = BY_NAME[check.func].bind(check.args, check.kwargs)
         for mistake in CATALOGUE:
             if mistake.func != check.func:
                 continue

@@ -26,6 +26,7 @@ BIAS_BY_MONTE_CARLO = Function(
     (_p("t", "count"), _p("beta2", default=page.BETA2), _p("runs", "count", 20000.0), _p("seed", "count", 0.0)),
     "means",
 )
+EXPECTED_V = Function("expected_v", (_p("t", "count"), _p("beta2"), _p("s")), "expectation")
 EPS_CAP = Function("eps_cap", (_p("alpha", default=page.ALPHA), _p("eps", default=page.EPS)), "rate")
 EPS_MATTERS_BELOW = Function("eps_matters_below", (_p("eps", default=page.EPS), _p("share", default=0.01)), "v_hat")
 HALF_LIFE = Function("half_life", (_p("beta2", default=page.BETA2),), "steps")
@@ -118,6 +119,7 @@ SGD_LOSSES = Function(
 
 TABLE = (
     BIAS_BY_MONTE_CARLO,
+    EXPECTED_V,
     EPS_CAP,
     EPS_MATTERS_BELOW,
     HALF_LIFE,
@@ -132,5 +134,7 @@ NAMES = tuple(f.name for f in TABLE)
 #: The functions that run Adam through the student's own update_v, bias_correct and effective_step: the grader
 #: runs them once with those and once with exact ones (follow-through).
 THROUGH_CORE = ("bias_by_monte_carlo", "rate_ratios", "adam_moves", "adam_losses")
+#: The symbols a symbolic check passes (as sympy's real symbols) and reads its reply in.
+SYMBOLS = ("beta2", "s")
 #: The written answer's name in second_moment.py: a string a person reads (never auto-graded).
 ANSWER = "BEYOND_ANSWER"

@@ -29,6 +29,8 @@ SETUP = '''\
 # check_* helper raises AssertionError naming the check, or returns True.
 import contextlib
 
+import sympy
+
 
 @contextlib.contextmanager
 def exact_core():
@@ -58,6 +60,14 @@ def check_means(what, got, means, spreads):
     array, _ = _values(what, got, np.zeros(2))
     for name, value, mean, spread in zip(("mean v_t", "mean v_hat_t"), array, means, spreads):
         assert abs(value - mean) <= spread, f"{what}: {name} is {value:.4g}, more than {spread:.2g} from {mean:.4g}"
+    return True
+
+
+def check_symbolic(what, got, expected):
+    """got must be exactly the expression `expected` (sympy source in beta2 and s)."""
+    names = {name: sympy.Symbol(name, real=True) for name in ("beta2", "s")}
+    assert sympy.simplify(sympy.sympify(got) - sympy.sympify(expected, locals=names)) == 0, (
+        f"{what}: gives {got}, which is not E[v_t]")
     return True
 
 

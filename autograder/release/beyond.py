@@ -15,7 +15,7 @@ import numpy as np
 
 from autograder import terms
 from autograder.beyond import PART, cases, rubric
-from autograder.beyond.checks import FIRST_STEPS, LAST_FACTOR, BeyondCall
+from autograder.beyond.checks import FIRST_STEPS, LAST_FACTOR, BeyondCall, _sympy_text, source
 from autograder.beyond.spec import ANSWER, BY_NAME
 from autograder.notebook import beyond as notebook_beyond
 from autograder.notebook.lines import literal
@@ -83,6 +83,14 @@ def check_means(task, about, got, means, spreads):
             pytest.fail(f"{task} ({about}): {name} is {value:.4g}, more than {spread:.2g} from {mean:.4g}", pytrace=False)
 
 
+def check_symbolic(task, about, got, expected):
+    import sympy
+
+    names = {name: sympy.Symbol(name, real=True) for name in ("beta2", "s")}
+    if sympy.simplify(sympy.sympify(got) - sympy.sympify(expected, locals=names)) != 0:
+        pytest.fail(f"{task} ({about}): gives {got}, which is not E[v_t]", pytrace=False)
+
+
 def check_scaled(task, about, got, own):
     got, own = values(task, about, got, own)
     if not np.allclose(got, own, rtol=RTOL, atol=0.0):
@@ -102,7 +110,7 @@ def check_losses(task, about, got, first, last, count, factor=LAST_FACTOR):
 
 def _args(check: BeyondCall, args: tuple[object, ...]) -> str:
     return ", ".join(
-        [repr(check.func)] + [literal(a) for a in args] + [f"{k}={literal(v)}" for k, v in check.kwargs.items()]
+        [repr(check.func)] + [literal(a) for a in args] + [f"{k}={source(v)}" for k, v in check.kwargs.items()]
     )
 
 
@@ -114,13 +122,17 @@ def public_test(check: BeyondCall) -> list[str]:
     elif check.judge == "means":
         means, spreads = check.expected
         body = f"check_means({check.func!r}, {check.about!r}, {got}, {[float(m) for m in means]!r}, {list(spreads)!r})"
+    elif check.judge == "symbolic":
+        body = f"check_symbolic({check.func!r}, {check.about!r}, {got}, {_sympy_text(check.expected)!r})"
     elif check.judge == "same":
         body = f"check_scaled({check.func!r}, {check.about!r}, {got}, run({_args(check, check.twin_args)}))"
     else:
         ref = np.asarray(check.expected)
         body = f"check_losses({check.func!r}, {check.about!r}, {got}, {ref[:FIRST_STEPS].tolist()!r}, {float(ref[-1])!r}, {ref.size})"
     call = f"either(lambda: {body})" if check.through_core else body
-    return ["", "", f"def {name}():", f'    """{check.func}: {check.about}."""', f"    {call}"]
+    head = ["", "", f"def {name}():", f'    """{check.func}: {check.about}."""']
+    needs = ["    import sympy  # part 5's algebra (pip install sympy)", ""] if check.judge == "symbolic" else []
+    return head + needs + [f"    {call}"]
 
 
 def public_tests(core: str, checks: tuple[BeyondCall, ...]) -> str:
@@ -143,7 +155,7 @@ def readme(core: str, term: terms.Term) -> str:
 
 Your course has turned on part 5: {counts}. Its functions are at the end of `second_moment.py` (and of the
 notebook), after the core's, each with its docstring as the specification; `pytest -k beyond` runs its
-public checks. They measure four claims the page makes without checking them: that `v_t` estimates
+public checks (`expected_v` works with sympy: `pip install sympy`). They measure four claims the page makes without checking them: that `v_t` estimates
 `E[g^2]` (a Monte Carlo run), that `eps` has no practical effect (it caps the learning rate at
 `alpha / eps`), that `beta2 = 0.999` remembers about 1000 steps (its half-life is about 693), and that the
 100x gap in learning rates is "the bathtub solution" (Adam's moves, and Adam beside gradient descent on

@@ -257,6 +257,9 @@ class Guest:
                 self.module.__dict__.update(swapped)
         wanted = request.get("inputs_after", True)
         after = [encode_value(a) if wanted and isinstance(a, (list, np.ndarray)) else None for a in args]
+        if "gens" in request:  # a symbolic answer: a rational function of these symbols
+            gens = [self.decode(protocol.symbol(name)) for name in request["gens"]]
+            return protocol.ok_reply(value=encode_symbolic(result, gens), args_after=after)
         return protocol.ok_reply(value=encode_value(result), args_after=after)
 
     def _swap_core(self) -> dict[str, object]:

@@ -74,11 +74,13 @@ def call_request(
     kwargs: Mapping[str, object],
     inputs_after: bool = True,
     core: str | None = None,
+    gens: Iterable[str] | None = None,
 ) -> Message:
     """Call func(*args, **kwargs). `inputs_after`: send back the array and list inputs as they are after the
     call (an unchanged-inputs check needs them; other checks save encoding them, and the reply has None).
     `core="reference"`: during the call, the module's update_v, bias_correct and effective_step are the
-    guest's exact-formula ones (REFERENCE_CORE), so a function built on them is judged on its own logic."""
+    guest's exact-formula ones (REFERENCE_CORE), so a function built on them is judged on its own logic.
+    `gens`: the value comes back as a rational function of these symbols (as an unroll's does)."""
     request: Message = {
         "op": GuestOp.CALL,
         "func": func,
@@ -88,6 +90,8 @@ def call_request(
     }
     if core is not None:
         request["core"] = core
+    if gens is not None:
+        request["gens"] = list(gens)
     return request
 
 
@@ -457,7 +461,10 @@ def check_reply(request: Mapping[str, Any], reply: object) -> Message:
         _check_functions(reply["functions"], request["functions"])
     elif op == GuestOp.CALL:
         _keys(reply, ("ok", "value", "args_after"))
-        check_value(reply["value"])
+        if "gens" in request:
+            check_unrolled(reply["value"], request["gens"])
+        else:
+            check_value(reply["value"])
         after = reply["args_after"]
         if not isinstance(after, list) or len(after) != len(request["args"]):
             raise ProtocolError("the inputs after the call are not one per input")

@@ -130,6 +130,24 @@ def bias_by_monte_carlo(t, beta2=0.999, runs=20000, seed=0):
     ### END SOLUTION
 
 
+def expected_v(t, beta2, s):
+    """Beyond 5.1, by algebra: E[v_t] worked out with sympy from task 4's closed form.
+
+    Task 4 checks that your update_v, unrolled from v_0 = 0, is (1 - beta2) * sum_i beta2**(t-i) * g_i**2.
+    Take its expectation for stationary gradients, E[g_i**2] = s for every i (the expectation of a sum is the
+    sum of the expectations), and let sympy do the sum. t is an integer; beta2 and s may be sympy symbols or
+    numbers. Returns the expression: a polynomial in beta2 and s for symbols, a float for numbers.
+    """
+    ### BEGIN SOLUTION
+    import sympy
+
+    i = sympy.Symbol("i", integer=True, positive=True)
+    closed = (1 - beta2) * sympy.Sum(beta2 ** (t - i) * s, (i, 1, t))
+    expectation = sympy.expand(closed.doit())
+    return float(expectation) if expectation.is_number else expectation
+    ### END SOLUTION
+
+
 def eps_cap(alpha=0.001, eps=1e-8):
     """Beyond 5.2: the largest learning rate Adam can give, reached when v_hat = 0: effective_step(0, alpha, eps)."""
     ### BEGIN SOLUTION
