@@ -1,6 +1,7 @@
 """The values both sides of the sandbox boundary use: what became of a request, as the host brings it back
-and the judge reads it. Plain data only, defined once: the sandbox's host builds them, `judge/` reads them,
-and neither imports the other for them.
+and the judge reads it; what happened while a submission loaded (`LoadFailure`, `CellEvent`), as plain
+facts that `judge/loading.py` words; and the notebook cell the replay runs. Plain data only, defined once:
+the sandbox's host builds them, `judge/` reads them, and neither imports the other for them.
 """
 
 from collections.abc import Mapping
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from autograder.sandbox.protocol import Message
+from autograder.sandbox.guest.protocol import Message
 
 
 class Status(StrEnum):
@@ -45,6 +46,69 @@ class Reply:
     error: Mapping[str, Any] | None = None  # the student's exception (protocol.ErrorInfo), or the load error
     detail: str = ""
 
+    load: "LoadFailure | None" = None  # SKIPPED because loading the submission again failed: why
+
     @property
     def ok(self) -> bool:
         return self.status == Status.OK
+
+
+class LoadEnd(StrEnum):
+    """How loading a submission failed, as the host saw it (`LoadFailure.end`)."""
+
+    OUT_OF_TIME = "out_of_time"  # a reload found what the submission has in all used up
+    TIMEOUT = "timeout"  # the load took its whole budget and was stopped
+    CRASHED = "crashed"  # the guest died while loading (`detail`: how it ended)
+    WROTE_CHANNEL = "wrote_channel"  # a line on the reply channel that is no reply: written by the file itself
+    RAISED = "raised"  # the guest answered with the exception the file raised (`error`)
+    STOPPED = "stopped"  # a notebook's cells ran, but the guest did not say which functions they defined
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """Why a submission did not load: facts only (what happened, and the limits it ran into); the judge words
+    them (judge/loading.py). Who produced it follows from `end`: RAISED is the student's exception, any
+    other end the grader's own finding."""
+
+    end: LoadEnd
+    timeout: float  # a load's budget
+    total: float  # what the submission has in all
+    notebook: bool = False  # a notebook's cells, not a file's import
+    reload: bool = False  # loading again, after a call had ended the guest
+    detail: str = ""  # how the guest ended, what was wrong with its line, or the status of the last request
+    error: Mapping[str, Any] | None = None  # RAISED: the exception (protocol.ErrorInfo, checked)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One code cell to run: its position among all the notebook's cells (from 1) and Python source."""
+
+    number: int
+    source: str
+    note: str = ""  # what was changed to make it Python, for the student's feedback
+
+
+class CellEnd(StrEnum):
+    """What the replay of a notebook's cells noted about one cell (`CellEvent.end`)."""
+
+    CHANGED = "changed"  # made Python before it ran (`detail`: how)
+    TOO_MANY_DEAD = "too_many_dead"  # not run: `limit` earlier cells hung or crashed
+    NO_TIME = "no_time"  # not run: the notebook had used up what it has in all
+    TIMEOUT = "timeout"  # took its whole timeout and was stopped
+    CUT = "cut"  # was stopped when the notebook used up what it has in all
+    CRASHED = "crashed"  # ended the guest (`detail`: how), or wrote a line that is no reply
+    RAISED = "raised"  # raised (`error`: the exception, as the guest reported it)
+
+
+@dataclass(frozen=True)
+class CellEvent:
+    """One fact of a notebook's replay, in the order it happened; the judge words it (judge/loading.py)."""
+
+    cell: int
+    end: CellEnd
+    detail: str = ""
+    error: Mapping[str, Any] | None = None
+    rerun: bool = False  # a cell that hung or crashed: the cells before it were run again
+    limit: int = 0  # TOO_MANY_DEAD: how many dead cells stop the replay
+    timeout: float = 0.0  # a cell's budget
+    total: float = 0.0  # what the notebook has in all

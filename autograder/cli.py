@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from autograder.config import DEFAULT, ISOLATIONS, GradeConfig
 from autograder.errors import ConfigError, UsageError
+from autograder.sandbox import budget
 
 if TYPE_CHECKING:  # the commands import what they use when they run: `adam-hw --help` stays quick
     from autograder.discover import Submission
@@ -421,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_number("--timeout", float),
         default=DEFAULT.timeout,
         metavar="SECONDS",
-        help=f"longest one call into student code may run (default {DEFAULT.timeout:g})",
+        help=f"{budget.TIMEOUT_MEANS} (default {DEFAULT.timeout:g})",
     )
     grade.add_argument(
         "--jobs",

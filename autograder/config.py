@@ -20,7 +20,7 @@ def _cpus() -> int:
 class GradeConfig:
     """How to grade: limits on student code and how many submissions run at once."""
 
-    timeout: float = 5.0  # seconds one call into student code may run
+    timeout: float = 5.0  # seconds one call into student code may run: sandbox/budget.py derives every limit from it
     jobs: int = field(default_factory=_cpus)  # submissions graded at once
     memory_mb: int = 1024  # address space of the worker that runs student code
     file_size_mb: int = 16  # largest file (its captured output included) the worker may write

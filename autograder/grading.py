@@ -23,7 +23,7 @@ from autograder.boundary import Reply
 from autograder.config import DEFAULT, GradeConfig
 from autograder.discover import Submission
 from autograder.errors import UsageError
-from autograder.judge import explain, formulas
+from autograder.judge import explain, formulas, loading
 from autograder.judge.checks import Case, Check
 from autograder.judge.diagnosis import diagnose, failing_functions
 from autograder.late import NONE, LatePolicy
@@ -206,9 +206,11 @@ def grade_submission(
             )
     loader = None if cells is None else CellReplay(cells)
     # Part 5's functions are graded functions of the host too (its budget grows by theirs); off, the call is as ever.
-    graded = {"functions": FUNCTIONS + beyond_spec.NAMES} if part else {}
     # The guest gets the bytes that were checked and hashed, not the path opened again.
-    with host(submission.path, config, loader=loader, pool=pool, data=data, hand_back=hand_back, **graded) as guest:
+    graded_functions = FUNCTIONS + beyond_spec.NAMES if part else FUNCTIONS
+    with host(
+        submission.path, config, graded_functions, loader=loader, pool=pool, data=data, hand_back=hand_back
+    ) as guest:
         # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
         guest.prefetch([pair for check in checks for pair in check.requests()])
@@ -220,9 +222,13 @@ def grade_submission(
         if part:
             guest.prefetch(beyond_run.requests(part))
             common["beyond"] = beyond_run.grade(guest.call, part, counts, notebook=cells is not None)
-        output = guest.output()
-        load_error = guest.load_error
-        undefined = {} if loader is None else undefined_by_errors(loader.cells, loader.errors, guest.available)
+        output = guest.output(loading.cell_note)
+        load_error = None if guest.load_error is None else loading.load_error(guest.load_error)
+        undefined = (
+            {}
+            if loader is None
+            else undefined_by_errors(loader.cells, loading.cell_errors(loader.errors), guest.available)
+        )
     outcomes, diagnoses = diagnose(outcomes, checks, probes, reads)
     return SubmissionResult(
         items=item_results(outcomes, checks, vouched),

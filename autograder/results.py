@@ -42,18 +42,26 @@ class once(Generic[T]):
 
 
 #: The load errors the grader names itself; their message is a whole sentence written for the student.
-#: Any other `LoadError["type"]` is the name of the exception the student's file raised while loading.
 GraderLoadError = Literal["Missing", "Unsupported", "NotebookError", "Timeout", "Crashed"]
 GRADER_LOAD_ERRORS: frozenset[str] = frozenset(get_args(GraderLoadError))
+#: Who produced a load error, stamped by the grader from what it knows itself (which of its own steps
+#: stopped, or that the guest answered the load with the student's exception), never from a string the
+#: student's process sent.
+LoadErrorBy = Literal["grader", "student"]
+#: What a student's exception's name is prefixed with in `LoadError["type"]`: ":" is in no Python name,
+#: so it never matches a grader kind, however the student names their exception.
+STUDENT_PREFIX = "student:"
 
 
 class LoadError(TypedDict):
     """Why a submission could not be loaded, as results.json's `load_error` holds it."""
 
-    type: str  # a GraderLoadError, or the name of the student's exception ("SyntaxError", "ZeroDivisionError")
+    by: LoadErrorBy
+    type: str  # by the grader: a GraderLoadError; by the student: STUDENT_PREFIX + their exception's name
     message: str
     line: NotRequired[int | None]  # where the student's exception was raised, when known
     source: NotRequired[str | None]
+    cell: NotRequired[int | None]
 
 
 class CellError(TypedDict):
@@ -68,7 +76,32 @@ class CellError(TypedDict):
 
 def grader_load_error(kind: GraderLoadError, message: str) -> LoadError:
     """A load error the grader names: the type checker holds `kind` to the ones every renderer knows."""
-    return {"type": kind, "message": message}
+    return {"by": "grader", "type": kind, "message": message}
+
+
+def student_load_error(error: Mapping[str, Any]) -> LoadError:
+    """The exception a student's file raised while loading (a checked protocol.ErrorInfo), stamped as
+    theirs and its name namespaced."""
+    stamped: LoadError = {
+        "by": "student",
+        "type": STUDENT_PREFIX + str(error["type"]),
+        "message": str(error["message"]),
+        "line": error.get("line"),
+        "source": error.get("source"),
+    }
+    if "cell" in error:
+        stamped["cell"] = error["cell"]
+    return stamped
+
+
+def by_grader(error: Mapping[str, Any]) -> bool:
+    """Whether a load error carries the grader's own stamp (anything else is the student's)."""
+    return error.get("by") == "grader" and error.get("type") in GRADER_LOAD_ERRORS
+
+
+def student_exception(error: Mapping[str, Any]) -> str:
+    """The name of the exception a student's load error records (without its namespace)."""
+    return str(error.get("type", "Error")).removeprefix(STUDENT_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -276,7 +309,8 @@ def status_of(result: SubmissionResult) -> Status:
     """The gradebook status of a SubmissionResult."""
     if result.load_error is None:
         return "graded"
-    return "no file found" if result.load_error.get("type") == "Missing" else "load error"
+    error = result.load_error
+    return "no file found" if by_grader(error) and error["type"] == "Missing" else "load error"
 
 
 @dataclass(frozen=True)

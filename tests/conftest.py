@@ -12,7 +12,7 @@ import pytest
 from hypothesis import settings
 
 from autograder.results import SubmissionResult, empty_items
-from autograder.sandbox import landlock
+from autograder.sandbox.guest import landlock
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = ROOT / "tests" / "submissions"

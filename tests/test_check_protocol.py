@@ -14,7 +14,7 @@ from autograder.grading import grade_submission
 from autograder.judge.checks import Check, reply_problem
 from autograder.notebook import build
 from autograder.results import Outcome
-from autograder.sandbox import protocol
+from autograder.sandbox.guest import protocol
 from tests.conftest import ROOT, SUBMISSIONS
 
 

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from autograder.sandbox import landlock, seccomp
+from autograder.sandbox.guest import landlock, seccomp
 from tests.conftest import ROOT, needs_landlock
 
 needs_seccomp = pytest.mark.skipif(not seccomp.supported(), reason="no seccomp filter for this machine")
@@ -20,7 +20,7 @@ def _confined(tmp_path, body, read=(), write=(), hidden=(), use_landlock=True, u
     prologue = f"""
         import json, os, socket, sys
         sys.path.insert(0, {str(ROOT)!r})
-        from autograder.sandbox import landlock, seccomp
+        from autograder.sandbox.guest import landlock, seccomp
         rules = {rules!r}
         if {use_landlock!r}:
             ruleset = landlock.Ruleset(landlock.abi())
@@ -97,13 +97,17 @@ def test_a_hidden_folder_inside_a_readable_one_is_carved_out_but_a_named_path_in
 
 
 @needs_landlock
-def test_landlock_refuses_tcp_and_signals_to_processes_outside_from_the_abis_that_have_them(tmp_path):
+def test_landlock_refuses_tcp_abstract_sockets_and_signals_outside_from_the_abis_that_have_them(tmp_path):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
+    abstract = socket.socket(socket.AF_UNIX)
+    abstract.bind(f"\0adam-hw-test-scope-{tmp_path.name}")
+    abstract.listen(1)
     body = f"""
         print(json.dumps({{
             "connect": attempt(lambda: socket.create_connection(("127.0.0.1", {server.getsockname()[1]}), timeout=2)),
+            "abstract socket": attempt(lambda: socket.socket(socket.AF_UNIX).connect({abstract.getsockname()!r})),
             "signal the parent": attempt(lambda: os.kill(os.getppid(), 0)),
             "signal itself": attempt(lambda: os.kill(os.getpid(), 0)),
         }}))
@@ -112,8 +116,10 @@ def test_landlock_refuses_tcp_and_signals_to_processes_outside_from_the_abis_tha
         got = _confined(tmp_path, body, read=[sys.base_prefix, sys.prefix, "/usr", "/lib"])
     finally:
         server.close()
+        abstract.close()
     version = landlock.abi()
     assert got["connect"] == (13 if version >= 4 else "ok")
+    assert got["abstract socket"] == (1 if version >= 6 else "ok")
     assert got["signal the parent"] == (1 if version >= 6 else "ok")
     assert got["signal itself"] == "ok"
 
@@ -129,7 +135,10 @@ def test_the_ruleset_of_an_abi_handles_only_the_rights_that_abi_knows():
 
 
 @needs_seccomp
-def test_seccomp_refuses_every_socket_family_but_unix_with_eacces(tmp_path):
+def test_seccomp_refuses_a_socket_of_every_family_unix_included_but_keeps_socketpair(tmp_path):
+    """No socket() at all (a named or abstract unix socket is an endpoint outside the sandbox); socketpair,
+    which makes two ends joined to each other only, still works, and so does a passwd lookup (glibc tries
+    nscd's unix socket first, then reads the files)."""
     families = {
         "AF_INET": int(socket.AF_INET),
         "AF_INET6": int(socket.AF_INET6),
@@ -138,11 +147,14 @@ def test_seccomp_refuses_every_socket_family_but_unix_with_eacces(tmp_path):
         "AF_UNIX": int(socket.AF_UNIX),
     }
     body = f"""
+        import pwd
         FAMILIES = {families!r}
         kinds = {{"AF_NETLINK": socket.SOCK_RAW, "AF_PACKET": socket.SOCK_RAW}}
         got = {{name: attempt(lambda: socket.socket(family, kinds.get(name, socket.SOCK_DGRAM)).close())
                for name, family in FAMILIES.items()}}
+        got["AF_UNIX stream"] = attempt(lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).close())
         got["socketpair"] = attempt(lambda: [s.close() for s in socket.socketpair()])
+        got["passwd"] = pwd.getpwuid(os.getuid()).pw_uid == os.getuid()
         print(json.dumps(got))
     """
     got = _confined(tmp_path, body, use_landlock=False, use_seccomp=True)
@@ -151,8 +163,10 @@ def test_seccomp_refuses_every_socket_family_but_unix_with_eacces(tmp_path):
         "AF_INET6": 13,
         "AF_NETLINK": 13,
         "AF_PACKET": 13,
-        "AF_UNIX": "ok",
+        "AF_UNIX": 13,
+        "AF_UNIX stream": 13,
         "socketpair": "ok",
+        "passwd": True,
     }
 
 

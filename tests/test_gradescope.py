@@ -279,7 +279,7 @@ def test_run_autograder_as_root_makes_the_bundle_unreadable_to_the_sandbox_uid_a
     isolation = results["extra_data"]["isolation"]
     assert isolation.startswith("basic: a dedicated uid")
     assert f"isolation: {isolation}" in proc.stdout
-    from autograder.sandbox import landlock
+    from autograder.sandbox.guest import landlock
 
     assert (f"landlock ABI {landlock.abi()}" if landlock.abi() else "no landlock") in isolation
 

@@ -23,7 +23,8 @@ from autograder.cases import CHECKS
 from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch, grade_submission
-from autograder.sandbox import landlock, seccomp
+from autograder.rubric import FUNCTIONS
+from autograder.sandbox.guest import landlock, seccomp
 from autograder.sandbox.host import GuestStartError, Host
 from autograder.sandbox.pool import uids_taken_by
 from tests.conftest import ROOT, SUBMISSIONS, needs_landlock
@@ -379,7 +380,9 @@ def test_a_worker_that_dies_while_setting_up_is_a_loud_grader_error_not_a_studen
     # A grader bug in the guest's set-up: a limit the guest cannot apply (not a number).
     broken = {"RLIMIT_CORE": "none"}
     with pytest.raises(GuestStartError, match="before any student code ran"):
-        with Host(SUBMISSIONS / "correct" / "plain_operators.py", GradeConfig(timeout=3.0), rlimits=broken) as host:
+        with Host(
+            SUBMISSIONS / "correct" / "plain_operators.py", GradeConfig(timeout=3.0), FUNCTIONS, rlimits=broken
+        ) as host:
             host.call(case.request(), case.uses)
 
 

@@ -21,6 +21,7 @@ from autograder.judge.identity import (
     closed_form,
     parse_rational,
 )
+from autograder.rubric import FUNCTIONS
 from autograder.sandbox.host import Host
 from tests.conftest import ROOT, SUBMISSIONS, load_reference
 from tests.strategies import json_values, value_replies
@@ -98,7 +99,7 @@ SYMBOLIC_WRONG = {
 
 
 def _run_identity(path):
-    with Host(Path(path), GradeConfig(timeout=10.0, jobs=1)) as host:
+    with Host(Path(path), GradeConfig(timeout=10.0, jobs=1), FUNCTIONS) as host:
         return {check.item: check.run(host.call) for check in IDENTITY}
 
 

@@ -26,7 +26,7 @@ CASES = tuple(c for c in CHECKS if isinstance(c, Case))
 
 
 def _encode(arr, dtype="float64"):
-    """A value as the worker describes it (see sandbox/guest.py encode_value)."""
+    """A value as the worker describes it (see sandbox/guest/answers.py encode_value)."""
     arr = np.asarray(arr, dtype=np.float64)
     if arr.ndim == 0:
         return {"kind": "scalar", "type": "float", "dtype": dtype, "value": float(arr)}

@@ -1,4 +1,4 @@
-"""The grader trusts nothing from the sandbox: every reply is checked against sandbox/protocol.py, and a
+"""The grader trusts nothing from the sandbox: every reply is checked against sandbox/guest/protocol.py, and a
 forged, malformed or oversized one costs that student that call, never the batch."""
 
 import json
@@ -11,8 +11,8 @@ from autograder.boundary import Reply, Status
 from autograder.cases import CHECKS, IDENTITY
 from autograder.judge.checks import Case
 from autograder.judge.diagnosis import diagnose
-from autograder.sandbox import protocol
-from autograder.sandbox.guest import Guest
+from autograder.sandbox.guest import protocol
+from autograder.sandbox.guest.answers import Guest
 from tests.strategies import json_values, value_replies
 
 CALL = protocol.call_request("update_v", [0.5, [1.0, 2.0]], {"beta2": 0.9})

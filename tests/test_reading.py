@@ -1,4 +1,4 @@
-"""Reading the formula a function returns from its source (sandbox/reading.py, guest side) and confirming it on
+"""Reading the formula a function returns from its source (sandbox/guest/reading.py, guest side) and confirming it on
 the student's own outputs (judge/explain.py)."""
 
 import importlib.util
@@ -8,7 +8,7 @@ import pytest
 
 from autograder.boundary import Reply, Status
 from autograder.judge import explain, formulas
-from autograder.sandbox import protocol, reading
+from autograder.sandbox.guest import protocol, reading
 
 PAGE_UPDATE_V = ["add", ["mul", ["var", "beta2"], ["var", "v_prev"]], ["mul", ["sub", ["const", 1.0], ["var", "beta2"]], ["pow", ["var", "g"], ["const", 2.0]]]]  # fmt: skip
 

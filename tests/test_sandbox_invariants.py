@@ -15,8 +15,9 @@ from autograder.boundary import Status
 from autograder.config import GradeConfig
 from autograder.discover import Submission, discover
 from autograder.grading import grade_batch, grade_submission
+from autograder.rubric import FUNCTIONS
 from autograder.sandbox import pool as sandbox_pool
-from autograder.sandbox import protocol
+from autograder.sandbox.guest import protocol
 from autograder.sandbox.host import Host
 from autograder.sandbox.pool import SandboxPool, SandboxProcess, allocate_uid, uids_taken_by
 from tests.conftest import ROOT, SUBMISSIONS
@@ -268,7 +269,7 @@ def test_a_handed_back_sandbox_serves_no_one_until_its_submission_is_over(level)
     pool = SandboxPool()
     try:
         config = GradeConfig(timeout=5.0, isolation=level)
-        with Host(HOSTILE / "detached_daemon.py", config, pool=pool, hand_back=True) as host:
+        with Host(HOSTILE / "detached_daemon.py", config, FUNCTIONS, pool=pool, hand_back=True) as host:
             host.call(protocol.call_request("update_v", [0.0, 1.0], {}), ("update_v",))  # loads the file
             sandbox = host._sandbox
             forker = sandbox.process_pid()
@@ -299,7 +300,7 @@ def test_after_a_hang_the_rest_of_a_prefetch_goes_to_a_fresh_guest_in_one_go(tmp
     correct = [(protocol.call_request("bias_correct", [0.5, t], {}), ("bias_correct",)) for t in (1, 2, 3)]
     pool = SandboxPool()
     try:
-        with Host(path, GradeConfig(timeout=1.0, isolation="basic"), pool=pool) as host:
+        with Host(path, GradeConfig(timeout=1.0, isolation="basic"), FUNCTIONS, pool=pool) as host:
             host.prefetch(update + correct)
             assert host.loads == 2  # the hang ended the first guest; one more answered the rest
             replies = [host.call(request, uses) for request, uses in update + correct]

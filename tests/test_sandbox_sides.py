@@ -4,19 +4,24 @@ to a guest over pipes through a pool passed in, the notebook cell replay, and th
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
 
 import pytest
 
-from autograder.boundary import Status
+from autograder.boundary import CellEnd, LoadEnd, LoadFailure, Status
 from autograder.config import GradeConfig
+from autograder.judge import loading
 from autograder.notebook.cells import Cell
 from autograder.notebook.replay import MAX_DEAD_CELLS, CellReplay
-from autograder.sandbox import forker, protocol
-from autograder.sandbox.guest import Guest, encode_value
-from autograder.sandbox.host import Host, read_output
+from autograder.sandbox import pool
+from autograder.sandbox.budget import Budget
+from autograder.sandbox.channel import read_output
+from autograder.sandbox.guest import cleanup, protocol
+from autograder.sandbox.guest.answers import Guest, encode_value
+from autograder.sandbox.host import Host
 from tests.conftest import ROOT
 
 FUNCTIONS = ("update_v", "bias_correct", "effective_step")
@@ -48,7 +53,7 @@ def _answer(guest, request):
 def test_importing_the_sandbox_modules_starts_nothing_and_reads_no_arguments():
     code = (
         "import os, sys\n"
-        "import autograder.sandbox.guest, autograder.sandbox.forker, autograder.sandbox.pool\n"
+        "import autograder.sandbox.guest.answers, autograder.sandbox.guest.serve, autograder.sandbox.pool\n"
         "import autograder.sandbox.host, autograder.notebook.replay, autograder.grading\n"
         "mine = 0\n"
         "for p in filter(str.isdigit, os.listdir('/proc')):\n"
@@ -56,7 +61,7 @@ def test_importing_the_sandbox_modules_starts_nothing_and_reads_no_arguments():
         "        mine += open(f'/proc/{p}/stat').read().rsplit(')', 1)[1].split()[1] == str(os.getpid())\n"
         "    except OSError:\n"
         "        pass\n"
-        "print(mine, autograder.sandbox.pool.sandbox_modules.cache_info().currsize)\n"
+        "print(mine, autograder.sandbox.pool.guest_sources.cache_info().currsize)\n"
     )
     # An argument that is not JSON: the guest and the forker used to parse sys.argv[1] when imported.
     done = subprocess.run([sys.executable, "-c", code, "not json"], capture_output=True, text=True, cwd=ROOT)
@@ -194,13 +199,43 @@ def test_removing_a_students_folder_survives_deep_nesting_locked_folders_and_lin
     (work / "locked").mkdir()
     (work / "locked" / "f").write_text("x")
     (work / "locked").chmod(0)
-    forker.remove_tree(str(work))
+    cleanup.remove_tree(str(work))
     assert not work.exists() and (outside / "keep.txt").read_text() == "the TA's"
 
 
-def test_the_forker_describes_how_a_guest_ended():
-    assert forker.describe(9) == "killed by signal SIGKILL"
-    assert forker.describe(3 << 8) == "exit code 3"
+def test_the_sandbox_describes_how_a_guest_ended():
+    assert cleanup.describe(9) == "killed by signal SIGKILL"
+    assert cleanup.describe(3 << 8) == "exit code 3"
+
+
+def test_the_guest_folder_is_shipped_whole_and_imports_only_the_standard_library_and_itself():
+    folder = ROOT / "autograder" / "sandbox" / "guest"
+    assert set(pool.guest_sources()) == {path.stem for path in folder.glob("*.py")}
+    for name, source in pool.guest_sources().items():
+        # At the top of a module: the standard library, or a sibling (relatively). numpy and sympy are the
+        # student's, imported only inside the functions that run beside their code.
+        top = re.findall(r"^(?:from|import) ([\w.]+)", source, flags=re.M)
+        assert all(m.startswith(".") or m.split(".")[0] in sys.stdlib_module_names for m in top), (name, top)
+        assert "autograder" not in re.findall(r"^\s*(?:from|import) (\w+)", source, flags=re.M), name
+
+
+def test_a_new_module_in_the_guest_folder_is_importable_in_the_sandbox_with_no_edit_elsewhere(tmp_path):
+    """pool.BOOT makes a package of whatever sources it is given: a module added beside the others imports
+    them relatively, as in the grader's package, and serve.main runs with the config."""
+    sources = dict(pool.guest_sources())
+    sources["serve"] = "from . import added\n\ndef main(config):\n    print(added.greeting(), config['x'])\n"
+    sources["added"] = "from . import protocol\n\ndef greeting():\n    return protocol.GuestOp.LOAD.value\n"
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"modules": sources, "x": 42}))
+    fd = os.open(config, os.O_RDONLY)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", pool.BOOT, str(fd)], pass_fds=(fd,), capture_output=True, text=True
+        )
+    finally:
+        os.close(fd)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["load", "42"]
 
 
 # -- the host against an in-process guest, through a pool passed in ------------------------------------------
@@ -251,15 +286,34 @@ class _ThreadPool:
         self.released += 1
 
 
+def test_a_file_that_raises_while_loading_is_reported_as_the_fact_with_its_exception(tmp_path):
+    source = tmp_path / "ann.py"
+    source.write_text("class Missing(Exception):\n    pass\n\nraise Missing('no file')\n")
+    (tmp_path / "work").mkdir()
+    with Host(source, GradeConfig(timeout=5.0), FUNCTIONS, pool=_ThreadPool(str(tmp_path / "work"))) as host:
+        reply = host.call(protocol.call_request("update_v", [0.0, 1.0], {}), ("update_v",))
+    assert reply.status == Status.UNAVAILABLE and reply.load is host.load_error
+    assert host.load_error.end == LoadEnd.RAISED and not host.load_error.reload
+    assert host.load_error.error == {
+        "type": "Missing",
+        "message": "no file",
+        "line": 4,
+        "source": "raise Missing('no file')",
+        "cell": None,
+    }
+    assert loading.load_error(host.load_error)["type"] == "student:Missing"
+
+
 def test_the_host_grades_through_the_pool_it_is_given(tmp_path):
     source = tmp_path / "ann.py"
     source.write_text(CORRECT)
     (tmp_path / "work").mkdir()
     pool = _ThreadPool(str(tmp_path / "work"))
-    with Host(source, GradeConfig(timeout=5.0), pool=pool) as host:
+    with Host(source, GradeConfig(timeout=5.0), FUNCTIONS, pool=pool) as host:
         ok = host.call(protocol.call_request("effective_step", [0.0], {}), ("effective_step",))
         missing = host.call(protocol.call_request("nope", [], {}), ("nope",))
     assert ok.status == Status.OK and ok.value["value"]["value"] == pytest.approx(0.001 / 1e-8)
+    assert host.load_error is None
     assert missing.status == Status.MISSING and missing.detail == "nope"
     assert host.isolation.startswith("basic: a thread") and pool.released == 1
 
@@ -269,24 +323,26 @@ def test_the_host_grades_through_the_pool_it_is_given(tmp_path):
 
 class _ScriptedHost:
     """Answers exec_cell with the status a cell's source names ("hang", "crash", "slow": 0.7 s), else ok;
-    keeps the load budget on a clock of its own."""
+    charges its budget on a clock of its own."""
 
     def __init__(self):
-        self.config = GradeConfig(timeout=2.0)
         self.functions = FUNCTIONS
-        self.notes, self.starts, self.ran = [], 0, []
-        self.spent = 0.0
+        self.budget = Budget(2.0, FUNCTIONS)  # (functions + 1) x timeout: 8 s in all
+        self.notes, self.events, self.starts, self.ran = [], [], 0, []
 
-    total = 4 * 2.0  # (functions + 1) x timeout
+    @property
+    def spent(self):
+        return self.budget.total_spent
 
-    def load_budget(self):
-        return max(0.0, min(self.config.timeout, self.total - self.spent))
+    @property
+    def total(self):
+        return self.budget.total
 
     def load_roundtrip(self, request, grace=0.0):
-        budget = self.load_budget() + grace
+        budget = self.budget.for_load() + grace
         status, payload = self.roundtrip(request)
         cost = {"hang": budget, "slow": min(0.7, budget)}.get(request.get("source"), 0.001)
-        self.spent += cost
+        self.budget.charge_load(cost)
         return (Status.TIMEOUT, None) if cost >= budget and request.get("source") != "slow" else (status, payload)
 
     def start(self):
@@ -295,8 +351,12 @@ class _ScriptedHost:
     def kill(self):
         pass
 
-    def note(self, text):
-        self.notes.append(text)
+    def note(self, event):
+        self.events.append(event)
+        self.notes.append(loading.cell_note(event))
+
+    def load_failure(self, end, notebook=False, reload=False, detail="", error=None):
+        return LoadFailure(end, self.budget.timeout, self.budget.total, notebook, reload, detail, error)
 
     def roundtrip(self, request):
         if request["op"] == protocol.GuestOp.FUNCTIONS:
@@ -345,8 +405,27 @@ def test_replaying_cells_after_a_call_ended_the_guest_is_charged_to_the_same_tim
     host = _ScriptedHost()
     replay = CellReplay([Cell(n, "slow") for n in range(1, 8)])
     assert replay.load(host)[1] is None  # 4.9 s
-    available, error = replay.load(host)  # a call ended the guest: the cells run again, and run out
-    assert available is None and error["type"] == "Timeout" and "8 s your notebook has in all" in error["message"]
+    available, failure = replay.load(host)  # a call ended the guest: the cells run again, and run out
+    assert available is None and failure.end == LoadEnd.OUT_OF_TIME and failure.notebook
+    error = loading.load_error(failure)
+    assert error["by"] == "grader" and error["type"] == "Timeout" and "8 s your notebook has in all" in error["message"]
+
+
+def test_the_replay_reports_facts_that_the_judge_words():
+    """What a replay notes is plain data (which cell, what happened, the student's exception as it came);
+    only judge/loading.py writes the sentence a student reads."""
+    host = _ScriptedHost()
+    raised = protocol.error_info("ValueError", "no", 2, "raise ValueError('no')", 1, with_cell=True)
+    host.roundtrip = lambda request: (
+        (Status.OK, protocol.error_reply(raised))
+        if request.get("cell") == 1
+        else (Status.OK, protocol.ok_reply(functions={"update_v": True}))
+    )
+    replay = CellReplay([Cell(1, "raise ValueError('no')", note="a magic line was made a comment")])
+    assert replay.load(host)[1] is None
+    assert [(e.cell, e.end) for e in host.events] == [(1, CellEnd.CHANGED), (1, CellEnd.RAISED)]
+    assert host.events[1].error == raised and replay.errors[1] is host.events[1]
+    assert host.notes == ["cell 1: a magic line was made a comment", "cell 1 raised ValueError (line 2): no"]
 
 
 def test_a_reply_checked_once_is_taken_again_only_for_the_same_request():
@@ -371,14 +450,14 @@ def test_a_reply_checked_once_is_taken_again_only_for_the_same_request():
 
 
 def test_the_sandbox_process_backs_its_memory_with_huge_pages_where_the_kernel_can():
-    """forker.huge_pages(): the memory every guest inherits in 2 MB pages (fewer page-table entries to copy
+    """warmup.huge_pages(): the memory every guest inherits in 2 MB pages (fewer page-table entries to copy
     at each fork and to drop at each exit); the objects in it unchanged. A kernel without MADV_COLLAPSE
     (before Linux 6.1) makes none, and nothing else changes."""
     script = """
 import json, sys
-from autograder.sandbox import forker
+from autograder.sandbox.guest import warmup
 kept = [str(i) * 10 for i in range(200_000)]  # some 20 MB of Python objects, as sympy's are
-made = forker.huge_pages()
+made = warmup.huge_pages()
 huge = int(open("/proc/self/smaps_rollup").read().split("AnonHugePages:")[1].split()[0])
 print(json.dumps([made, huge, kept[123_456] == "123456" * 10]))
 """
@@ -388,6 +467,6 @@ print(json.dumps([made, huge, kept[123_456] == "123456" * 10]))
     assert intact
     release = tuple(int(x) for x in os.uname().release.split(".")[:2] if x.isdigit())
     if release >= (6, 1):
-        assert made >= 4 and huge_kb >= made * 2048 // 2
+        assert made >= 1 and huge_kb >= made * 2048 // 2  # how many depends on where the allocator put the 20 MB
     else:
         assert made == 0

@@ -1,16 +1,25 @@
 """A student's error is feedback, not a crash: what each kind of error costs and what the page says."""
 
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from autograder import lms, roster
 from autograder.boundary import Reply, Status
 from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch
 from autograder.judge.checks import reply_problem
 from autograder.render import feedback
+from autograder.results import status_of
 from autograder.rubric import ITEMS
 from tests.conftest import ROOT, result_of
 
+ADAM_HW = str(Path(sys.executable).with_name("adam-hw"))
 REFERENCE = (ROOT / "solutions" / "second_moment.py").read_text(encoding="utf-8")
 ALL = {item.id for item in ITEMS}
 # Every item that judges bias_correct: its value items, its own small contract item (#10) and the identity
@@ -93,5 +102,50 @@ def test_an_error_whose_line_has_no_text_names_the_line_without_an_empty_quote(s
     error = {"type": "MemoryError", "message": "nothing left", "line": 23, "source": source}
     said = reply_problem(Reply(Status.ERROR, error=error), "effective_step")
     assert said == "raised MemoryError: nothing left at line 23"
-    loaded = feedback.load_text(result_of(load_error={**error, "type": "ValueError"}))
+    loaded = feedback.load_text(result_of(load_error={**error, "by": "student", "type": "student:ValueError"}))
     assert "**Your file raised ValueError while it was being loaded at line 23:** nothing left" in loaded
+
+
+# A file that raises an exception it named like one of the grader's own kinds, with the grader's words.
+FORGES_A_GRADER_KIND = (
+    "class Missing(Exception):\n"
+    "    pass\n\n\n"
+    'raise Missing("No second_moment.py was found in this folder, so there was nothing to grade.")\n'
+)
+
+
+def test_an_exception_named_like_a_grader_kind_is_the_students_load_error_in_their_words(tmp_path):
+    """Who raised a load error is stamped by the grader: a student's `Missing` is a load error (not "no
+    file found"), namespaced in results.json, worded as what their file raised, and exported as a 0."""
+    folder, out = tmp_path / "class", tmp_path / "graded"
+    folder.mkdir()
+    (folder / "mallory_12345.py").write_text(FORGES_A_GRADER_KIND)
+    run = subprocess.run([ADAM_HW, "grade", str(folder), "--out", str(out)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    (row,) = csv.DictReader((out / "grades.csv").read_text().splitlines())
+    assert (row["score"], row["status"]) == ("0", "load error")
+    error = json.loads((out / "mallory_12345" / "results.json").read_text())["extra_data"]["load_error"]
+    assert error["by"] == "student" and error["type"] == "student:Missing" and error["line"] == 5
+    page = (out / "mallory_12345" / "feedback.md").read_text()
+    assert "**Your file raised Missing while it was being loaded at line 5" in page
+    assert "**No second" not in page  # never the grader's bold voice
+    ros = roster.write(tmp_path / "roster.csv", [roster.Entry("mallory_12345", "12345")])
+    sheet = tmp_path / "worksheet.csv"
+    sheet.write_text(
+        "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,"
+        "Last modified (submission),Last modified (grade),Feedback comments\n"
+        "Participant 12345,Mallory,m@example.edu,Submitted for grading,,10.00,Yes,-,-,\n",
+        encoding="utf-8",
+    )
+    filled, _ = lms.export("moodle", sheet, out, ros, tmp_path / "upload.csv")
+    (exported,) = csv.DictReader((tmp_path / "upload.csv").read_text(encoding="utf-8").splitlines())
+    assert filled == 1 and exported["Grade"] == "0"
+
+
+def test_only_the_graders_own_stamp_makes_a_missing_file(tmp_path):
+    student = {"by": "student", "type": "student:Missing", "message": "m", "line": 1, "source": "raise Missing()"}
+    grader = {"by": "grader", "type": "Missing", "message": "No file was found in this folder."}
+    assert status_of(result_of(load_error=student)) == "load error"
+    assert status_of(result_of(load_error=grader)) == "no file found"
+    assert feedback.load_text(result_of(load_error=grader)) == "**No file was found in this folder.**"
+    assert feedback.load_text(result_of(load_error=student)).startswith("**Your file raised Missing while")

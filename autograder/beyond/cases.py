@@ -19,7 +19,7 @@ from autograder.beyond import oracle, spec
 from autograder.beyond.checks import BeyondCall, value_check
 from autograder.judge.checks import encode_input
 from autograder.randomized import Draw
-from autograder.sandbox import protocol
+from autograder.sandbox.guest import protocol
 
 #: Bump when a change here changes what a seed draws (the manifest records it, as randomized.VERSION).
 VERSION = 1

@@ -11,7 +11,7 @@ from autograder.beyond import diagnosis, rubric
 from autograder.beyond.spec import ANSWER
 from autograder.judge.checks import Check
 from autograder.results import BeyondResult, ItemResult, Outcome
-from autograder.sandbox import protocol
+from autograder.sandbox.guest import protocol
 
 
 def requests(checks: Sequence[Check]) -> list[tuple[protocol.Message, tuple[str, ...]]]:

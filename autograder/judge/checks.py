@@ -28,13 +28,14 @@ import numpy as np
 import numpy.typing as npt
 
 from autograder import functions, oracle
+from autograder.judge import loading
 from autograder.judge.compare import as_values, close, judge_container, judge_value, show
 from autograder.memo import ByIdentity
 from autograder.notebook import lines
 from autograder.render.text import at_line, md
 from autograder.results import Outcome
-from autograder.sandbox import protocol
-from autograder.sandbox.protocol import Message
+from autograder.sandbox.guest import protocol
+from autograder.sandbox.guest.protocol import Message
 from autograder.tolerance import RTOL
 
 if TYPE_CHECKING:  # what a check's `call` answers with
@@ -147,8 +148,8 @@ def reply_problem(reply: Reply, func: str) -> str:
         return "did not finish in time and was stopped (an endless loop?)"
     if reply.status == "crashed":
         return f"ended the grading process ({md(reply.detail)})"
-    if reply.status == "skipped":
-        return f"was not run: {md(reply.detail)}"
+    if reply.status == "skipped":  # a broken function, or loading the file again failed (the load's facts)
+        return f"was not run: {md(reply.detail if reply.load is None else loading.load_error(reply.load)['message'])}"
     if reply.status == "unavailable":
         return "could not run because your file did not load (see the top of this page)"
     if reply.status == "missing":

@@ -1,6 +1,6 @@
 """The formula a failing function computes, read from its code and confirmed on its own outputs.
 
-The guest reads the returned expression from the function's source (autograder/sandbox/reading.py) with
+The guest reads the returned expression from the function's source (autograder/sandbox/guest/reading.py) with
 its parameters as symbols, and with the step count t fixed where the code branches or loops on it. That
 is only a claim about the student's code: this module *confirms* it by evaluating the reading on the fixed
 diagnosis probes (formulas.PROBES), bound to the student's own signature exactly as the checks call it, and
@@ -26,7 +26,7 @@ import numpy.typing as npt
 from autograder import functions
 from autograder.judge import formulas
 from autograder.judge.compare import decode
-from autograder.sandbox import protocol
+from autograder.sandbox.guest import protocol
 
 if TYPE_CHECKING:  # the type only: the host is the grader's, run by grading.py
     from autograder.boundary import Reply

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from autograder.judge.checks import Unrolled, reply_problem
 from autograder.notebook import lines
 from autograder.results import Outcome
-from autograder.sandbox import protocol
-from autograder.sandbox.protocol import Message
+from autograder.sandbox.guest import protocol
+from autograder.sandbox.guest.protocol import Message
 from autograder.tolerance import RTOL
 
 if TYPE_CHECKING:  # what `call` answers with; the host is the grader's, run by grading.py

@@ -15,8 +15,8 @@ they are skipped, since only the final three functions are graded; so is our loc
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
+from autograder.boundary import Cell
 from autograder.results import CellError
 
 #: Cell metadata key the notebook builder sets on its locked demonstration cell (see is_demo_cell).
@@ -33,15 +33,6 @@ _HELP_QUERY = re.compile(r"^(?P<indent>\s*)\??[\w.]+\?{1,2}\s*$")
 
 class NotebookError(ValueError):
     """The file is not a notebook we can read (not JSON, or not shaped like a Jupyter notebook)."""
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One code cell to run: its position among all the notebook's cells (from 1) and Python source."""
-
-    number: int
-    source: str
-    note: str = ""  # what was changed to make it Python, for the student's feedback
 
 
 def _source(cell: dict[str, object]) -> str:

@@ -12,7 +12,7 @@ from autograder.judge import formulas
 from autograder.judge.diagnosis import Diagnosis
 from autograder.render import beyond, first_screen, reading
 from autograder.render.text import at_line, md, md_block, md_code
-from autograder.results import GRADER_LOAD_ERRORS, CellError, GroupResult, ItemResult, SubmissionResult
+from autograder.results import CellError, GroupResult, ItemResult, SubmissionResult, by_grader, student_exception
 from autograder.rubric import TASKS_BY_ID
 from autograder.tolerance import TOLERANCE_WORDS
 
@@ -21,18 +21,20 @@ MAX_MESSAGES = 4
 
 def load_text(result: SubmissionResult) -> str:
     """Why nothing could be graded. The error's type, message and source line are the student's (or hold
-    their file's name): each is escaped, never trusted as Markdown."""
+    their file's name): each is escaped, never trusted as Markdown. Only a load error the grader stamped as
+    its own is said in the grader's voice (bold); any other is what the student's file raised."""
     error = result.load_error
     if not error:
         return ""
-    kind, message = str(error.get("type", "Error")), md(error.get("message", ""))
+    message = md(error.get("message", ""))
+    if by_grader(error):
+        return f"**{message}**"
+    kind = student_exception(error)
     line = error.get("line") if isinstance(error.get("line"), int) and not isinstance(error.get("line"), bool) else None
     if kind == "SyntaxError":
         where = f" on line {line}" if line else ""
         source = f"\n\n{md_block(error['source'])}" if error.get("source") else ""
         return f"**Your file could not be read: a SyntaxError{where}** ({message}).{source}\n\nFix it and every task can be graded."
-    if kind in GRADER_LOAD_ERRORS:
-        return f"**{message}**"
     where = at_line(line, error.get("source"))
     return (
         f"**Your file raised {md(kind)} while it was being loaded{where}:** {message}\n\nNothing in it could be graded."

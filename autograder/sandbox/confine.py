@@ -10,7 +10,7 @@ privileges and before any student code runs. Planned here, where everything can 
   it is installed: a checkout, site-packages, Gradescope's /autograder/source), other site-packages
   entries, other students' folders or the output folder: none of those is granted, and a granted folder
   that holds one of them is granted entry by entry without it.
-- seccomp: no socket but AF_UNIX.
+- seccomp: no socket() of any family, unix included (socketpair only), so no IPC endpoint by name.
 - the CPU share (cpu.py).
 
 Landlock only takes rights away. As root the guest also runs as a dedicated uid, and run_autograder makes
@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
-from autograder.sandbox import landlock, seccomp
+from autograder.sandbox.guest import landlock, seccomp
 
 #: what a submission may use beyond the standard library (matplotlib: a notebook's plotting cell)
 DISTRIBUTIONS = ("numpy", "sympy", "matplotlib")

@@ -12,14 +12,15 @@ Two mechanisms, each where the machine allows it (`describe()` says which held):
   machine) then slows a call down without using up its budget; a sleep or a hang in the student's own code
   is charged in full, since a sleeping process does not wait for a CPU. The credit is given a
   quarter of a second at a time, only to a guest that spent at least a quarter of the wait waiting for a
-  CPU, and stops as soon as the submission's processes together use more than 1.5 CPUs (host.py): a hog
-  whose own processes starve its main one gets nothing back.
+  CPU, and stops as soon as the submission's processes together use more than 1.5 CPUs (`budget.HOG_CPUS`,
+  checked by host.py): a hog whose own processes starve its main one gets nothing back.
 
-The wall clock stays the outer cap in every case: `Worker` never lets a submission's replies take more
-than (functions + 1) x timeout in all, and keeps part of each other function's budget back from the credit
-(worker.RESERVE). The share alone is not enough on a machine busy with other work (a shared server, CI):
-a sandbox then gets its share of what is left, so the credit applies at every level. And every guest process has RLIMIT_CPU (set by the Worker) as a last bound on what one
-escaped process could burn.
+The wall clock stays the outer cap in every case: the host never lets a submission's replies take more
+than (functions + 1) x timeout in all (`budget.Budget.total`), and keeps part of each other function's
+budget back from the credit (`budget.RESERVE`). The share alone is not enough on a machine busy with other
+work (a shared server, CI): a sandbox then gets its share of what is left, so the credit applies at every
+level. And every guest process has RLIMIT_CPU (`budget.Budget.cpu_seconds`, set by the host) as a last
+bound on what one escaped process could burn.
 """
 
 import os

@@ -1,4 +1,4 @@
-"""The grader's side of the sandbox processes (`forker.py`): start them, lend them to hosts, stop them.
+"""The grader's side of the sandbox processes (`guest/serve.py`): start them, lend them to hosts, stop them.
 
 A `SandboxProcess` is the grader's handle on one long-lived sandbox process that serves one submission at
 a time by forking a fresh guest for it. Hosts borrow one from a `SandboxPool` (one per job slot, so each
@@ -31,11 +31,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from autograder.config import ISOLATIONS, Isolation
-from autograder.sandbox import confine, cpu, landlock, protocol, seccomp
-from autograder.sandbox.protocol import Message
+from autograder.sandbox import confine, cpu
+from autograder.sandbox.guest import landlock, protocol, seccomp
+from autograder.sandbox.guest.protocol import Message
 
-if TYPE_CHECKING:  # the sandbox process runs forker.py from its text; the grader never imports it
-    from autograder.sandbox.forker import SandboxConfig
+if TYPE_CHECKING:  # the sandbox process runs serve.py from its source; the grader never imports it
+    from autograder.sandbox.guest.serve import SandboxConfig
 
 LEVELS = ISOLATIONS
 #: The level a sandbox runs at, once "auto" is resolved.
@@ -49,17 +50,33 @@ DESCRIPTIONS = {
     "basic-root": "basic: a dedicated uid per worker, rlimits (memory, processes, file size, CPU), own session, child "
     "subreaper, private temp folder (no namespaces)",
 }
-#: What the sandbox process runs (`python -I -S -c BOOT config`): without the package, it makes modules of
-#: the sources in config["modules"] (the protocol, the reader, the guest, the forker, in that order) and runs the last.
-BOOT = """\
-# The sandbox process (autograder/sandbox/forker.py), booted from source: the package is not importable here.
-import json, sys
-config = json.loads(sys.argv[1])
-for name, source in config.pop("modules"):
-    module = type(sys)(name)
-    sys.modules[name] = module
-    exec(compile(source, "<adam-hw " + name + ">", "exec"), module.__dict__)
-module.main(config)
+#: The name the guest's folder (autograder/sandbox/guest/) has as a package inside the sandbox.
+GUEST_PACKAGE = "adam_hw_guest"
+#: What the sandbox process runs (`python -I -S -c BOOT FD`), without the grader's package: it reads its
+#: config from the memfd FD, makes a package of the guest folder's sources in config["modules"] (an importer
+#: on sys.meta_path, so the modules import each other relatively there as they do in the grader's package),
+#: and runs its serve.main.
+BOOT = f"""\
+# The sandbox process (autograder/sandbox/guest/), booted from source: the package is not importable here.
+import importlib.util, json, os, sys
+with os.fdopen(int(sys.argv[1]), "rb") as f:
+    config = json.loads(f.read())
+class Shipped:
+    def __init__(self, sources):
+        self.sources = sources
+    def find_spec(self, name, path=None, target=None):
+        stem = "__init__" if name == "{GUEST_PACKAGE}" else name.removeprefix("{GUEST_PACKAGE}.")
+        if stem not in self.sources or stem == name:
+            return None
+        origin = "<adam-hw guest/" + stem + ".py>"
+        return importlib.util.spec_from_loader(name, self, origin=origin, is_package=stem == "__init__")
+    def create_module(self, spec):
+        return None
+    def exec_module(self, module):
+        stem = "__init__" if module.__name__ == "{GUEST_PACKAGE}" else module.__name__.rpartition(".")[2]
+        exec(compile(self.sources[stem], module.__spec__.origin, "exec"), module.__dict__)
+sys.meta_path.append(Shipped(config.pop("modules")))
+importlib.import_module("{GUEST_PACKAGE}.serve").main(config)
 """
 START_TIMEOUT = 60.0  # seconds for a sandbox to set up and import numpy and sympy
 REPLY_TIMEOUT = 30.0  # seconds for a sandbox to answer (finish kills and reaps; a fork storm can take a while)
@@ -73,7 +90,7 @@ ENV = {
     "OPENBLAS_NUM_THREADS": "1",  # numpy must import under the address-space limit
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
-    "MPLBACKEND": "Agg",  # MPLCONFIGDIR: one per sandbox process and per guest (forker.py), never shared
+    "MPLBACKEND": "Agg",  # MPLCONFIGDIR: one per sandbox process and per guest (guest/serve.py), never shared
 }
 
 
@@ -162,20 +179,11 @@ class SandboxLost(RuntimeError):
 
 
 @functools.cache
-def sandbox_modules() -> list[tuple[str, str]]:
-    """[(name inside the sandbox, source)] of the modules the sandbox process runs, read once when first needed."""
-    here = Path(__file__).parent
-    return [
-        (name, (here / f"{stem}.py").read_text(encoding="utf-8"))
-        for name, stem in (
-            ("adam_hw_protocol", "protocol"),
-            ("adam_hw_reading", "reading"),
-            ("adam_hw_guest", "guest"),
-            ("adam_hw_landlock", "landlock"),
-            ("adam_hw_seccomp", "seccomp"),
-            ("adam_hw_forker", "forker"),
-        )
-    ]
+def guest_sources() -> dict[str, str]:
+    """{module name: source} of every .py file in the guest's folder, which the sandbox process runs (see
+    BOOT): the whole folder, so a new module there needs no edit here. Read once when first needed."""
+    folder = Path(__file__).parent / "guest"
+    return {path.stem: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.py"))}
 
 
 @functools.cache
@@ -241,13 +249,20 @@ class SandboxProcess:
             "hide": _hide_dirs(),
             "env": ENV,
             "tmp_mb": 256,
-            "modules": sandbox_modules(),
+            "modules": guest_sources(),
             "landlock_abi": version,
             "landlock_rules": rules,
             "seccomp": filtered,
             "cgroup": cgroup,
         }
-        command = [sys.executable, "-I", "-S", "-c", BOOT, json.dumps(config)]
+        # The config goes in a memfd, not on the command line: the folder's sources are past 100 kB, near
+        # the kernel's 128 kB bound on one argument.
+        config_fd = os.memfd_create("adam-hw-sandbox-config", 0)
+        data = memoryview(json.dumps(config).encode())
+        while data:
+            data = data[os.write(config_fd, data) :]
+        os.lseek(config_fd, 0, os.SEEK_SET)
+        command = [sys.executable, "-I", "-S", "-c", BOOT, str(config_fd)]
         if level == "os":
             command = [
                 shutil.which("unshare") or "unshare",
@@ -267,12 +282,13 @@ class SandboxProcess:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
-            pass_fds=(theirs.fileno(),) + (() if self._uid_lock is None else (self._uid_lock,)),
+            pass_fds=(theirs.fileno(), config_fd) + (() if self._uid_lock is None else (self._uid_lock,)),
             env=ENV,
             cwd="/",
             start_new_session=True,
         )
         theirs.close()
+        os.close(config_fd)
         self._sock = ours
         self._buffer = b""
         self._ready = False  # its set-up runs while the grader goes on; the first request waits for it

@@ -19,7 +19,7 @@ from autograder.judge.formulas.cache import SpaceCache
 from autograder.judge.formulas.probes import PROBES
 from autograder.judge.formulas.space import RTOL, STRICT_RTOL, Candidate, Space, agree, build_space
 from autograder.judge.formulas.trees import REFERENCE, SIGNATURES, Floats, render
-from autograder.sandbox import protocol
+from autograder.sandbox.guest import protocol
 
 if TYPE_CHECKING:
     from autograder.boundary import Reply

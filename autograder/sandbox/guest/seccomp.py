@@ -1,10 +1,15 @@
-"""seccomp: no network for the guest, by a small BPF filter written here (no libseccomp).
+"""seccomp: no network and no IPC endpoint by name for the guest, by a small BPF filter written here (no
+libseccomp).
 
-Landlock's network rules cover TCP only, and only from ABI 4; this filter refuses the sockets themselves.
-`socket()` is allowed for AF_UNIX only (Python's own machinery and multiprocessing use socketpair); every
-other family (AF_INET, AF_INET6, AF_PACKET, AF_NETLINK, AF_VSOCK, AF_ALG, ...) fails with EACCES, which
-socket(2) documents as "permission denied", so the student's code sees an ordinary OSError. io_uring is
-refused too (ENOSYS), since IORING_OP_SOCKET makes sockets without the socket() system call.
+Landlock's network rules cover TCP only, and only from ABI 4, and it does not check `connect()` on a named
+unix socket at all: a TA's session bus (/run/user/UID/bus) or the system bus would be reachable, and through
+them `systemd-run` runs code outside every layer. So this filter refuses `socket()` itself, for every family,
+AF_UNIX included, with EACCES, which socket(2) documents as "permission denied": the student's code sees an
+ordinary OSError. Neither the guest nor what it imports needs one: its pipes come from the sandbox process,
+and importing numpy, sympy and matplotlib and plotting make no socket (strace); glibc's passwd lookup tries
+nscd's socket and, refused, reads the files. `socketpair()` stays allowed (a separate system call): its two
+ends are joined to each other only, and multiprocessing and asyncio use it. io_uring is refused too
+(ENOSYS), since IORING_OP_SOCKET makes sockets without the socket() system call.
 
 The filter first checks the architecture the call was made for: a call through another ABI (i386's
 `int 0x80` or x32 on x86_64, where the numbers differ and socketcall() multiplexes sockets) kills the
@@ -21,7 +26,6 @@ import os
 import platform
 import struct
 
-AF_UNIX = 1
 # machine -> (AUDIT_ARCH_*, socket, socketpair, io_uring_setup, io_uring_enter, io_uring_register)
 _ARCHES = {
     "x86_64": (0xC000003E, 41, 53, 425, 426, 427),
@@ -38,8 +42,8 @@ BPF_RET_K = 0x06
 RET_KILL_PROCESS = 0x80000000
 RET_ERRNO = 0x00050000
 RET_ALLOW = 0x7FFF0000
-# offsets in struct seccomp_data: int nr; u32 arch; u64 ip; u64 args[6] (the low half first: little-endian)
-OFF_NR, OFF_ARCH, OFF_ARG0 = 0, 4, 16
+# offsets in struct seccomp_data: int nr; u32 arch; u64 ip; u64 args[6]
+OFF_NR, OFF_ARCH = 0, 4
 
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
@@ -78,9 +82,7 @@ def program(machine: str | None = None) -> list[Insn]:
     for nr in uring:
         prog += [_jump(BPF_JEQ_K, nr, 0, 1), _stmt(BPF_RET_K, deny_uring)]
     prog += [
-        _jump(BPF_JEQ_K, socket_nr, 0, 3),
-        _stmt(BPF_LD_W_ABS, OFF_ARG0),  # the family (an int: the low 32 bits)
-        _jump(BPF_JEQ_K, AF_UNIX, 1, 0),
+        _jump(BPF_JEQ_K, socket_nr, 0, 1),  # socket(), whatever its family
         _stmt(BPF_RET_K, deny_socket),
         _stmt(BPF_RET_K, RET_ALLOW),
     ]
@@ -114,4 +116,4 @@ def install() -> None:
             raise OSError(err, f"prctl({args[0]}): {os.strerror(err)}")
 
 
-DESCRIPTION = "seccomp: no network (sockets other than AF_UNIX refused, io_uring refused)"
+DESCRIPTION = "seccomp: no network and no IPC endpoint by name (socket() refused for every family, unix included; socketpair allowed; io_uring refused)"

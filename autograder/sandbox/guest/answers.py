@@ -1,8 +1,7 @@
 """The guest: the only code that runs beside a student's submission.
 
-The sandbox process (`forker.py`) forks it for one submission and calls `main(config)`; it never runs in
-the grader's process, and inside the sandbox the package is not importable (`python -I -S`), so it
-imports nothing from the grader but `protocol.py`, whose source it is given the same way as this file's:
+The sandbox process (`serve.py`) forks it for one submission and calls `main(config)`; it never runs in
+the grader's process, and imports nothing but the standard library and this folder (`protocol.py`):
 what runs here sees no hidden case, no expected value and no reference solution (only the page's three
 public formulas, `reference_core`, for a follow-through call). Importing this module does
 nothing; `main` confines the process (`confine`, the one place where limits are applied), then a `Guest`
@@ -22,22 +21,15 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, NotRequired, TextIO, TypedDict
+from typing import Any, NotRequired, TextIO, TypedDict
 
-if TYPE_CHECKING:  # the type checker reads the grader's package, whichever way it is loaded below
-    from autograder.sandbox import protocol, reading
-else:
-    try:  # inside the sandbox: loaded from source beside this module (see pool.BOOT)
-        import adam_hw_protocol as protocol
-        import adam_hw_reading as reading
-    except ModuleNotFoundError:  # imported from the grader's package (its unit tests)
-        from autograder.sandbox import protocol, reading
+from . import protocol, reading
 
 MAX_ELEMENTS = 10_000  # no probe needs more; a larger answer is reported by size, not sent
 
 
 class GuestConfig(TypedDict):
-    """What the sandbox process (forker.py) starts a guest with."""
+    """What the sandbox process (serve.py) starts a guest with."""
 
     fds: list[int]  # the request pipe (read) and the reply pipe (write)
     site: list[str]  # import path
@@ -296,7 +288,7 @@ class Guest:
         return protocol.ok_reply(values=values)
 
     def op_read(self, request: protocol.Message) -> protocol.Message:
-        """The formula a function returns, read from its source without running it (sandbox/reading.py)."""
+        """The formula a function returns, read from its source without running it (sandbox/guest/reading.py)."""
         found = reading.read(self.module, request["func"], request["known"])
         try:
             protocol.check_reading(found)  # a reading the grader would refuse is no reading at all

@@ -1,14 +1,13 @@
 """Every message between the grader and the sandbox, defined once and used by both sides.
 
 Two conversations, each one line of JSON per message:
-- the grader (`pool.SandboxProcess`) and the sandbox process (`forker.py`) over a socket: `spawn` a guest
+- the grader (`pool.SandboxProcess`) and the sandbox process (`serve.py`) over a socket: `spawn` a guest
   for one submission, `finish` it;
-- the grader's side of one submission (`host.Host`) and the guest beside the student's code (`guest.py`)
+- the grader's side of one submission (`host.Host`) and the guest beside the student's code (`answers.py`)
   over two pipes: `load`, `call`, `unroll`, `exec_cell`, `functions`.
 
-The sandbox side runs as `python -I -S -c`, without this package: it gets this file's source the same way
-it gets `guest.py`'s and `forker.py`'s (see `pool.BOOT`), so this module imports only the standard library
-and does nothing at import.
+Like every module of the guest's folder, this one is shipped into the sandbox as source (see
+`__init__.py`): it imports only the standard library and does nothing at import.
 """
 
 import json
@@ -16,9 +15,6 @@ import math
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any, NotRequired, TypedDict
-
-#: The name this module has inside the sandbox, where the package is not importable.
-SANDBOX_NAME = "adam_hw_protocol"
 
 #: One message: a JSON object. What each holds is written by the builders below and checked by check_*.
 Message = dict[str, Any]
@@ -32,7 +28,7 @@ class GuestOp(StrEnum):
     UNROLL = "unroll"  # run update_v (and bias_correct) over a sequence of gradients
     EXEC_CELL = "exec_cell"  # run one notebook cell in the module the cells build up
     FUNCTIONS = "functions"  # which graded functions the cells defined
-    READ = "read"  # read the formula a function returns from its source (sandbox/reading.py)
+    READ = "read"  # read the formula a function returns from its source (sandbox/guest/reading.py)
     TEXT = "text"  # a module-level string of the student's (the part's written answer)
 
 
@@ -124,7 +120,7 @@ def read_request(func: str, known: Iterable[tuple[int, float]] = ()) -> Message:
     return {"op": GuestOp.READ, "func": func, "known": [[int(p), v] for p, v in known]}
 
 
-#: What a reading's tree may hold (sandbox/reading.py): its node kinds and how many children each has.
+#: What a reading's tree may hold (sandbox/guest/reading.py): its node kinds and how many children each has.
 READING_NODES = {
     **dict.fromkeys(("add", "sub", "mul", "div", "floordiv", "pow", "max", "min", "xor"), 2),
     **dict.fromkeys(("sqrt", "abs", "exp", "log", "floor", "mean", "sum", "neg"), 1),

@@ -1,0 +1,80 @@
+"""Wording what happened while a submission loaded: the facts the sandbox reports (`boundary.LoadFailure`
+for a load that failed, `boundary.CellEvent` for what a notebook's replay noted) become what the student
+reads. The sandbox's host and the notebook replay word nothing; this module is where their words live.
+"""
+
+from collections.abc import Mapping
+
+from autograder.boundary import CellEnd, CellEvent, LoadEnd, LoadFailure
+from autograder.results import LoadError, grader_load_error, student_load_error
+
+#: A dead cell's kind in `undefined` (results.CellError["type"]).
+_DEAD_KIND = {CellEnd.TIMEOUT: "Timeout", CellEnd.CUT: "Timeout", CellEnd.CRASHED: "Crashed"}
+
+
+def load_error(failure: LoadFailure) -> LoadError:
+    """Why the submission did not load, for results.json and the top of the feedback."""
+    total = f"{failure.total:g} s"
+    if failure.end == LoadEnd.RAISED and failure.error is not None:
+        return student_load_error(failure.error)
+    if failure.end in (LoadEnd.OUT_OF_TIME, LoadEnd.TIMEOUT):
+        if failure.notebook:
+            return grader_load_error(
+                "Timeout",
+                f"running your cells again (a call had ended the worker) took them past the {total} your notebook "
+                "has in all",
+            )
+        if failure.end == LoadEnd.OUT_OF_TIME or failure.reload:
+            return grader_load_error(
+                "Timeout",
+                f"loading your file again (a call had ended the worker) took it past the {total} your submission "
+                "has in all",
+            )
+        return grader_load_error("Timeout", f"loading your file took longer than {failure.timeout:g} s")
+    if failure.end == LoadEnd.CRASHED:
+        return grader_load_error("Crashed", f"your file ended the process while loading ({failure.detail})")
+    if failure.end == LoadEnd.WROTE_CHANNEL:
+        return grader_load_error(
+            "Crashed",
+            "your file wrote to the grader's reply channel while it was loading, so nothing in it could be "
+            f"graded ({failure.detail[:200]})",
+        )
+    return grader_load_error("Crashed", f"the worker stopped after running your cells ({failure.detail})")
+
+
+def _stopped(event: CellEvent) -> str:
+    """How a cell that hung or ended the guest was stopped."""
+    if event.end == CellEnd.TIMEOUT:
+        return f"took longer than {event.timeout:g} s and was stopped"
+    if event.end == CellEnd.CUT:
+        return f"was stopped when your notebook had used up the {event.total:g} s it has in all"
+    return f"ended the worker ({event.detail})"
+
+
+def cell_note(event: CellEvent) -> str:
+    """One line of what the replay of a notebook's cells noted, shown with what the student's code printed."""
+    cell = f"cell {event.cell}"
+    if event.end == CellEnd.CHANGED:
+        return f"{cell}: {event.detail}"
+    if event.end == CellEnd.TOO_MANY_DEAD:
+        return f"{cell} was not run: {event.limit} earlier cells hung or crashed"
+    if event.end == CellEnd.NO_TIME:
+        return f"{cell} was not run: your notebook had used up the {event.total:g} s it has in all"
+    if event.end == CellEnd.RAISED:
+        error = event.error or {}
+        where = f" (line {error['line']})" if error.get("line") else ""
+        return f"{cell} raised {error.get('type', 'an error')}{where}: {error.get('message', '')}"
+    repeat = " (earlier cells were run again, so their output may repeat)" if event.rerun else ""
+    return f"{cell} {_stopped(event)}; the cells after it still ran{repeat}"
+
+
+def cell_errors(errors: Mapping[int, CellEvent]) -> dict[int, object]:
+    """{cell: the error it stopped with} as notebook.cells.undefined_by_errors reads it: the student's
+    exception as the guest reported it, or the kind and words of a cell that hung or ended the guest."""
+    worded: dict[int, object] = {}
+    for cell, event in errors.items():
+        if event.end == CellEnd.RAISED:
+            worded[cell] = dict(event.error or {})
+        else:
+            worded[cell] = {"type": _DEAD_KIND.get(event.end, "Crashed"), "message": _stopped(event)}
+    return worded
