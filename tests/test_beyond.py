@@ -265,3 +265,42 @@ def test_export_never_sends_a_grade_above_the_lms_maximum(tmp_path):
     assert all(score <= maximum for score, maximum in grades.scores.values())
     assert grades.scores == {"1": (100.0, 100.0), "2": (100.0, 100.0)}
     assert float(lms.points(*grades.scores["1"], possible=20)) <= 20
+
+
+def test_every_figure_docs_beyond_quotes_is_the_oracles():
+    f = oracle.figures()
+    text = (ROOT / "docs" / "beyond.md").read_text(encoding="utf-8")
+    quoted = [
+        f"α/ε = {f['eps_cap']}",
+        f"below v̂ = {f['eps_below']}",
+        f"the half-life is {f['half_life']} steps",
+        f"the last 1000 carry {f['share_1000']}",
+        f"{f['ratio_t1']}, then {f['ratio_t2']} and {f['ratio_t3']}",
+        f"is {f['move_t1']} for both parameters",
+        f"Adam reaches {f['adam_loss']} on (x² + 100y²)/2 in {f['steps']} steps, but {f['adam_turned_loss']}",
+        f"gradient descent reaches {f['sgd_loss']} both ways",
+        f"about once in {f['mc_per_mean']}",
+        f"beyond_max` ({rubric.MAX_SCORE})",
+    ]
+    for phrase in quoted:
+        assert phrase in text
+    assert f["sgd_turned_loss"] == f["sgd_loss"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"its {rubric.MAX_SCORE} points are a task of their own" in readme
+
+
+def test_the_rubric_and_the_students_readme_quote_the_oracle():
+    f = oracle.figures()
+    words = " ".join(item.description for item in rubric.ITEMS)
+    for phrase in (
+        f"({f['eps_cap']} at the defaults)",
+        f"about {round(float(f['half_life']))} steps at 0.999, not {f['time_constant']}",
+        f"({f['share_1000']} for n = 1000)",
+        f"{round(float(f['ratio_t1']))}, {f['ratio_t2']}, {f['ratio_t3']}",
+        f"gives {f['move_t1']} for both",
+    ):
+        assert phrase in words
+    from autograder.release import beyond as release_beyond
+
+    readme = release_beyond.readme("", terms.Term("t", False, "task"))
+    assert f"its half-life is about {round(float(f['half_life']))}" in readme

@@ -4,7 +4,7 @@
 which kind they hold. What it judges (`judge`):
   value   the values within RTOL of the exact oracle's (as the core's value checks do);
   means   [mean v_t, mean v_hat_t] of a Monte Carlo run, each within `spread` (five standard errors) of its
-          exact expectation: a correct simulation fails about once in 1.7 million, a known mistake by far more;
+          exact expectation: a correct mean misses by more once in 1.7 million, a known mistake by far more;
   same    the values within RTOL of the student's own values on `twin_args` (scale invariance: the moves for
           c * g are the moves for g): the property is judged, not a number;
   symbolic the returned expression, read as a rational function of spec.SYMBOLS (the arguments are sympy's

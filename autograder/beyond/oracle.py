@@ -18,7 +18,7 @@ import numpy.typing as npt
 import sympy
 
 from autograder import oracle as core
-from autograder.beyond.spec import Bathtub
+from autograder.beyond.spec import RUNS, Bathtub
 
 # The core's exact formulas, called here on Fractions and object arrays alike (numpy's hints know neither).
 _update_v: Any = core.update_v
@@ -167,6 +167,12 @@ def figures() -> dict[str, str]:
         name: steps_to_reach(run, target)
         for name, run in (("adam", adam), ("adam_turned", adam_turned), ("sgd", sgd), ("sgd_turned", sgd_turned))
     }
+    # Five standard errors: one mean misses by more once in 1 / P(|Z| > 5) checks; an uncorrected v_hat_1's
+    # mean (0.001 for 1) misses by this many standard errors at the checks' runs.
+    per_mean = 1 / math.erfc(5 / math.sqrt(2))
+    runs = RUNS
+    se_v_hat_1 = standard_errors(1, page.BETA2, runs)[1]
+    mean_v_1 = float(expectation(1, page.BETA2)[0])
     uncorrected = float(_one(_effective_step(Fraction(1, 10), page.ALPHA, page.EPS)))
     corrected = float(_one(_effective_step(Fraction(100), page.ALPHA, page.EPS)))
     return {
@@ -188,5 +194,9 @@ def figures() -> dict[str, str]:
         "sgd_loss": f"{sgd[-1]:.1e}",
         "sgd_turned_loss": f"{sgd_turned[-1]:.1e}",
         "target": f"{target:g}",
+        "mc_per_mean": f"{per_mean / 1e6:.1f} million",
+        "mc_runs": str(runs),
+        "mc_uncorrected_mean": f"{mean_v_1:g}",
+        "mc_uncorrected_se": f"{(1 - mean_v_1) / se_v_hat_1:.0f}",
         **{f"reach_{name}": "never" if steps is None else str(steps) for name, steps in reach.items()},
     }

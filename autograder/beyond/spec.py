@@ -15,6 +15,7 @@ from autograder import page
 from autograder.functions import Function, Parameter
 
 BETA1 = 0.9  # page 11's first moment
+RUNS = 20000  # the Monte Carlo's runs: its default, and what each check asks for
 
 
 def _p(name: str, kind: str = "scalar", default: float | None = None) -> Parameter:
@@ -23,7 +24,7 @@ def _p(name: str, kind: str = "scalar", default: float | None = None) -> Paramet
 
 BIAS_BY_MONTE_CARLO = Function(
     "bias_by_monte_carlo",
-    (_p("t", "count"), _p("beta2", default=page.BETA2), _p("runs", "count", 20000.0), _p("seed", "count", 0.0)),
+    (_p("t", "count"), _p("beta2", default=page.BETA2), _p("runs", "count", float(RUNS)), _p("seed", "count", 0.0)),
     "means",
 )
 EXPECTED_V = Function("expected_v", (_p("t", "count"), _p("beta2"), _p("s")), "expectation")
