@@ -280,6 +280,7 @@ def test_every_figure_docs_beyond_quotes_is_the_oracles():
         f"Adam reaches {f['adam_loss']} on (x² + 100y²)/2 in {f['steps']} steps, but {f['adam_turned_loss']}",
         f"gradient descent reaches {f['sgd_loss']} both ways",
         f"about once in {f['mc_per_mean']}",
+        f"below {f['target']} within one step of the reference's ({f['reach_adam']} for Adam, {f['reach_sgd']} for gradient",
         f"beyond_max` ({rubric.MAX_SCORE})",
     ]
     for phrase in quoted:

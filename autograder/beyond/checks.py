@@ -185,7 +185,7 @@ class BeyondCall:
             line = f"check_scaled({what!r}, run({args}), run({twin}))"
         else:
             reference = np.asarray(self.expected)
-            line = f"check_losses({what!r}, run({args}), {literal(reference[:FIRST_STEPS])}, {float(reference[-1])!r}, {len(reference)})"
+            line = f"check_losses({what!r}, run({args}), {literal(reference[:FIRST_STEPS])}, {float(reference[-1])!r}, {len(reference)}, {reach(reference)})"
         if self.through_core:
             return f"assert passes_either(lambda: {line})"
         return f"assert {line}"
@@ -260,7 +260,17 @@ def _judge_losses(got: object, reference: npt.ArrayLike) -> str | None:
     last, want = float(values[-1]), float(ref[-1])
     if not (want / LAST_FACTOR <= last <= want * LAST_FACTOR):
         return f"ends at a loss of {last:.3g}, not within a factor of {LAST_FACTOR:g} of what the formulas reach"
+    mine, theirs = reach(values), reach(ref)
+    if abs(mine - theirs) > spec.REACH_SLACK:
+        said = "never gets" if mine >= values.size else f"takes {mine} steps to get"
+        return f"{said} below a loss of {spec.TARGET:g} in {values.size - 1} steps, unlike the formulas"
     return None
+
+
+def reach(losses: npt.ArrayLike) -> int:
+    """The first step whose loss is at or below spec.TARGET; the number of losses when none is."""
+    below = np.flatnonzero(np.asarray(losses, dtype=np.float64) <= spec.TARGET)
+    return int(below[0]) if below.size else int(np.size(losses))
 
 
 def value_check(

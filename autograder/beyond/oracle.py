@@ -18,7 +18,7 @@ import numpy.typing as npt
 import sympy
 
 from autograder import oracle as core
-from autograder.beyond.spec import RUNS, Bathtub
+from autograder.beyond.spec import RUNS, TARGET, Bathtub
 
 # The core's exact formulas, called here on Fractions and object arrays alike (numpy's hints know neither).
 _update_v: Any = core.update_v
@@ -162,7 +162,7 @@ def figures() -> dict[str, str]:
     turned = BATHTUB.rotated(TURN)
     adam, adam_turned = adam_losses(BATHTUB), adam_losses(turned)
     sgd, sgd_turned = sgd_losses(BATHTUB), sgd_losses(turned)
-    target = 1e-3
+    target = TARGET
     reach = {
         name: steps_to_reach(run, target)
         for name, run in (("adam", adam), ("adam_turned", adam_turned), ("sgd", sgd), ("sgd_turned", sgd_turned))

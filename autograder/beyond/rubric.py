@@ -92,8 +92,8 @@ ITEMS = (
         "5.6",
         "the bathtub, and the bathtub turned",
         "adam_losses and sgd_losses on f(x, y) = (x^2 + 100 y^2) / 2 from (1, 1), and on the same bathtub turned "
-        "by 45 degrees and by this term's drawn angle: the first steps' losses, and the last within a factor of "
-        "10 of the reference run's. Adam's are judged with exact update_v, bias_correct and effective_step "
+        "by 45 degrees and by this term's drawn angle: the first steps' losses, the last within a factor of "
+        "10 of the reference run's, and the step the loss first falls below 1e-3 within one of the reference's. Adam's are judged with exact update_v, bias_correct and effective_step "
         "when yours are not right.",
         (
             Group("adam", 2, "Adam on the bathtub and on it turned by 45 degrees"),

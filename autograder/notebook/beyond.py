@@ -18,7 +18,7 @@ from autograder.beyond import cases as beyond_cases
 from autograder.beyond import oracle
 from autograder.beyond.checks import BeyondCall
 from autograder.beyond.rubric import ITEMS_BY_ID, WRITTEN, WRITTEN_POINTS, WRITTEN_PROMPT
-from autograder.beyond.spec import NAMES
+from autograder.beyond.spec import NAMES, REACH_SLACK, TARGET
 from autograder.notebook.build import BEGIN_HIDDEN, END_HIDDEN, Cell, _cell, build, grade_id, render, split_solution
 
 MARKER = re.compile(r"^<!-- cell: (?P<kind>\w+)(?: (?P<name>[\w.]+))? -->$")
@@ -78,13 +78,17 @@ def check_scaled(what, got, own):
     return True
 
 
-def check_losses(what, got, first, last, count, factor=10.0):
-    """A run's losses: `count` finite values, the first ones right, the last within `factor` of the reference's."""
+def check_losses(what, got, first, last, count, reach, factor=10.0, target=1e-3, slack=1):
+    """A run's losses: `count` finite values, the first ones right, the last within `factor` of the reference's,
+    and below `target` first at step `reach` (give or take `slack`; `count` for never), as the reference is."""
     losses = np.asarray(got, dtype=float).ravel()
     assert losses.size == count, f"{what}: {losses.size} losses, not {count} (the start, then one per step)"
     assert np.all(np.isfinite(losses)), f"{what}: the losses are not finite"
     assert np.allclose(losses[: len(first)], first, rtol=RTOL, atol=0.0), f"{what}: the first losses are not right"
     assert last / factor <= losses[-1] <= last * factor, f"{what}: ends at {losses[-1]:.3g}, not near {last:.3g}"
+    below = np.flatnonzero(losses <= target)
+    mine = int(below[0]) if below.size else losses.size
+    assert abs(mine - reach) <= slack, f"{what}: first below {target:g} at step {mine}, not {reach}"
     return True'''
 
 
@@ -150,7 +154,8 @@ def cells(text: str, solution: str, checks: Sequence[BeyondCall]) -> list[Cell]:
         if kind == "markdown":
             out.append(_cell(f"beyond-text-{number:02d}", "markdown", body))
         elif kind == "setup_beyond":
-            out.append(_cell("setup-beyond", "code", SETUP, {"grade_id": "setup-beyond", "locked": True}))
+            setup = SETUP.replace("target=1e-3, slack=1", f"target={TARGET!r}, slack={REACH_SLACK!r}")
+            out.append(_cell("setup-beyond", "code", setup, {"grade_id": "setup-beyond", "locked": True}))
         elif kind == "solution":
             if name not in functions:
                 raise ValueError(f"beyond_text.md names {name!r}, which solutions/beyond.py does not define")

@@ -15,8 +15,8 @@ import numpy as np
 
 from autograder import terms
 from autograder.beyond import PART, cases, rubric
-from autograder.beyond.checks import FIRST_STEPS, LAST_FACTOR, BeyondCall, _sympy_text, source
-from autograder.beyond.spec import ANSWER, BY_NAME
+from autograder.beyond.checks import FIRST_STEPS, LAST_FACTOR, BeyondCall, _sympy_text, reach, source
+from autograder.beyond.spec import ANSWER, BY_NAME, REACH_SLACK, TARGET
 from autograder.notebook import beyond as notebook_beyond
 from autograder.notebook.lines import literal
 from autograder.release import strip_solutions
@@ -97,7 +97,7 @@ def check_scaled(task, about, got, own):
         pytest.fail(f"{task} ({about}): the moves changed when every gradient was scaled", pytrace=False)
 
 
-def check_losses(task, about, got, first, last, count, factor=LAST_FACTOR):
+def check_losses(task, about, got, first, last, count, reach, factor=LAST_FACTOR, target=TARGET, slack=SLACK):
     losses = np.asarray(got, dtype=float).ravel()
     if losses.size != count or not np.all(np.isfinite(losses)):
         pytest.fail(f"{task} ({about}): want {count} finite losses (the start, then one per step)", pytrace=False)
@@ -105,6 +105,10 @@ def check_losses(task, about, got, first, last, count, factor=LAST_FACTOR):
         pytest.fail(f"{task} ({about}): the first losses are {losses[: len(first)].tolist()}, want {list(first)}", pytrace=False)
     if not last / factor <= losses[-1] <= last * factor:
         pytest.fail(f"{task} ({about}): ends at {losses[-1]:.3g}, not within {factor:g}x of {last:.3g}", pytrace=False)
+    below = np.flatnonzero(losses <= target)
+    mine = int(below[0]) if below.size else losses.size
+    if abs(mine - reach) > slack:
+        pytest.fail(f"{task} ({about}): first below {target:g} at step {mine}, not {reach} ({count} means never)", pytrace=False)
 '''
 
 
@@ -128,7 +132,7 @@ def public_test(check: BeyondCall) -> list[str]:
         body = f"check_scaled({check.func!r}, {check.about!r}, {got}, run({_args(check, check.twin_args)}))"
     else:
         ref = np.asarray(check.expected)
-        body = f"check_losses({check.func!r}, {check.about!r}, {got}, {ref[:FIRST_STEPS].tolist()!r}, {float(ref[-1])!r}, {ref.size})"
+        body = f"check_losses({check.func!r}, {check.about!r}, {got}, {ref[:FIRST_STEPS].tolist()!r}, {float(ref[-1])!r}, {ref.size}, {reach(ref)})"
     call = f"either(lambda: {body})" if check.through_core else body
     head = ["", "", f"def {name}():", f'    """{check.func}: {check.about}."""']
     needs = ["    import sympy  # part 5's algebra (pip install sympy)", ""] if check.judge == "symbolic" else []
@@ -136,7 +140,9 @@ def public_test(check: BeyondCall) -> list[str]:
 
 
 def public_tests(core: str, checks: tuple[BeyondCall, ...]) -> str:
-    lines = [HELPERS.replace("factor=LAST_FACTOR", f"factor={LAST_FACTOR!r}").rstrip("\n")]
+    helpers = HELPERS.replace("factor=LAST_FACTOR", f"factor={LAST_FACTOR!r}")
+    helpers = helpers.replace("target=TARGET", f"target={TARGET!r}").replace("slack=SLACK", f"slack={REACH_SLACK!r}")
+    lines = [helpers.rstrip("\n")]
     for check in checks:
         if not check.hidden:
             lines += public_test(check)
