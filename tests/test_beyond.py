@@ -16,7 +16,7 @@ import sympy
 from autograder import lms, outdir, terms
 from autograder.beyond import oracle, rubric, spec
 from autograder.beyond.cases import FIXED, checks_for_seed, drawn
-from autograder.errors import ManifestError
+from autograder.errors import ManifestError, UsageError
 from autograder.notebook import beyond as notebook_beyond
 from autograder.notebook import course
 from autograder.render import gradebook
@@ -305,3 +305,16 @@ def test_the_rubric_and_the_students_readme_quote_the_oracle():
 
     readme = release_beyond.readme("", terms.Term("t", False, "task"))
     assert f"its half-life is about {round(float(f['half_life']))}" in readme
+
+
+def test_export_refuses_a_gradebook_whose_final_score_is_above_its_maximum(tmp_path):
+    graded = tmp_path / "graded"
+    graded.mkdir()
+    text = gradebook.render([_row("ann", 100, 18, "bonus")])
+    header, line = text.splitlines()
+    cells = dict(zip(header.split(","), line.split(",")))
+    cells["final_score"] = "118"  # as a hand edit, or a grader that added the bonus uncapped, would have it
+    (graded / "grades.csv").write_text(header + "\n" + ",".join(cells.values()) + "\n", encoding="utf-8")
+    (tmp_path / "roster.csv").write_text("student,lms_id\nann,1\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="above its max_score"):
+        lms.graded_scores(graded, tmp_path / "roster.csv")
