@@ -27,9 +27,9 @@ from autograder.judge import explain, formulas, loading
 from autograder.judge.checks import Case, Check
 from autograder.judge.diagnosis import diagnose, failing_functions
 from autograder.late import NONE, LatePolicy
+from autograder.memo import Run
 from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
 from autograder.notebook.replay import CellReplay
-from autograder.render.text import md
 from autograder.results import (
     GradebookRow,
     ItemResult,
@@ -41,6 +41,7 @@ from autograder.results import (
 from autograder.rubric import FUNCTIONS, ITEMS
 from autograder.sandbox.host import Host, isolation
 from autograder.sandbox.pool import SandboxPool, default_pool
+from autograder.words import student
 
 #: What a result's `graded_at` is read from: passed in, so a test or a regrade can fix the time.
 Clock = Callable[[], datetime]
@@ -148,6 +149,7 @@ def grade_submission(
     host: Callable[..., Host] = Host,
     clock: Clock = utc_now,
     hand_back: bool = False,
+    run: Run | None = None,
 ) -> SubmissionResult:
     """Grade one `discover.Submission` and return its SubmissionResult.
 
@@ -155,15 +157,17 @@ def grade_submission(
     from `term` (default: the manifest autograder/term.json, read only then); its term and seed go into
     `extra`. Given `checks`, the submission is graded on exactly those and no term is read.
     `clock` stamps `graded_at`. `pool` lends the sandbox processes (default: `sandbox.default_pool()`); `host` makes the grader's side
-    of the submission, called as `sandbox.Host` is (a test may pass one that records every reply).
+    of the submission, called as `sandbox.Host` is (a test may pass one that records every reply). `run` keeps
+    what the grading run works out once, for the run's next submissions (`memo.Run`; default: a fresh one).
     Every process of the submission is dead when this returns; with `hand_back`, once its sandbox serves
     anyone else (grade_batch, which settles them all before it returns: the next student starts meanwhile).
     """
     start = time.monotonic()
+    run = run or Run()
     part: Sequence[Check] = ()  # part 5's checks (autograder/beyond/), when the term turns it on
     counts = ""
     if checks is None:
-        plan = terms.plan(submission.seed_id or submission.student, term or terms.current(), config.per_student)
+        plan = terms.plan(submission.seed_id or submission.student, term or terms.current(), config.per_student, run)
         extra: dict[str, Any] = plan.extra
         checks = plan.checks
         part, counts = plan.beyond, plan.beyond_counts
@@ -182,15 +186,19 @@ def grade_submission(
     }
     if counts:  # every result of this submission carries part 5's, graded or not
         common["beyond"] = beyond_run.empty(counts, "the submission could not be graded")
+    # These messages name the student's file, so each is student text (escaped whole) in the outcomes.
     if refused:
         return SubmissionResult(
-            items=empty_items(md(refused)), seconds=0.0, load_error=grader_load_error("Unsupported", refused), **common
+            items=empty_items(student(refused)),
+            seconds=0.0,
+            load_error=grader_load_error("Unsupported", refused),
+            **common,
         )
     if submission.kind == "missing":
         message = "No second_moment.py was found in this folder, so there was nothing to grade"
         message += f" ({submission.note})." if submission.note else "."
         return SubmissionResult(
-            items=empty_items(md(message)), seconds=0.0, load_error=grader_load_error("Missing", message), **common
+            items=empty_items(student(message)), seconds=0.0, load_error=grader_load_error("Missing", message), **common
         )
     cells = None
     if submission.kind == "ipynb":
@@ -199,7 +207,7 @@ def grade_submission(
         except NotebookError as err:
             message = f"Your notebook could not be read, so nothing in it was graded: {err}."
             return SubmissionResult(
-                items=empty_items(md(message)),
+                items=empty_items(student(message)),
                 seconds=0.0,
                 load_error=grader_load_error("NotebookError", message),
                 **common,
@@ -209,19 +217,19 @@ def grade_submission(
     # The guest gets the bytes that were checked and hashed, not the path opened again.
     graded_functions = FUNCTIONS + beyond_spec.NAMES if part else FUNCTIONS
     with host(
-        submission.path, config, graded_functions, loader=loader, pool=pool, data=data, hand_back=hand_back
+        submission.path, config, graded_functions, loader=loader, pool=pool, data=data, hand_back=hand_back, run=run
     ) as guest:
         # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
         guest.prefetch([pair for check in checks for pair in check.requests()])
-        outcomes = [check.run(guest.call) for check in checks]
+        outcomes = [check.run(guest.call, run) for check in checks]
         near = to_vouch(outcomes, checks)
         guest.prefetch([pair for case in near.values() for pair in case.requests()])
-        vouched = {check_id for check_id, case in near.items() if case.run(guest.call).passed}
+        vouched = {check_id for check_id, case in near.items() if case.run(guest.call, run).passed}
         probes, reads = _probe(guest, failing_functions(outcomes, checks))
         if part:
             guest.prefetch(beyond_run.requests(part))
-            common["beyond"] = beyond_run.grade(guest.call, part, counts, notebook=cells is not None)
+            common["beyond"] = beyond_run.grade(guest.call, part, counts, run, notebook=cells is not None)
         output = guest.output(loading.cell_note)
         load_error = None if guest.load_error is None else loading.load_error(guest.load_error)
         undefined = (
@@ -229,7 +237,7 @@ def grade_submission(
             if loader is None
             else undefined_by_errors(loader.cells, loading.cell_errors(loader.errors), guest.available)
         )
-    outcomes, diagnoses = diagnose(outcomes, checks, probes, reads)
+    outcomes, diagnoses = diagnose(outcomes, checks, probes, run, reads)
     return SubmissionResult(
         items=item_results(outcomes, checks, vouched),
         seconds=time.monotonic() - start,
@@ -267,20 +275,23 @@ def grade_batch(
     host: Callable[..., Host] = Host,
     term: terms.Term | None = None,
     clock: Clock = utc_now,
+    run: Run | None = None,
 ) -> list[Any]:
     """Grade many submissions, `config.jobs` at a time; call on_result(result) as each finishes.
-    `pool`, `host`, `term` and `clock` are passed to every `grade_submission`.
+    `pool`, `host`, `term`, `clock` and `run` (default: a fresh `memo.Run` for the batch) are passed to every
+    `grade_submission`.
 
     Returns the results in the order of `submissions`, each passed through keep(result) first when given
     (the CLI keeps only what the gradebook needs once a student's files are written: a class of
     thousands then fits in little memory).
     """
     kept: list[Any] = [None] * len(submissions)
+    run = run or Run()
     threads = ThreadPoolExecutor(max_workers=config.jobs)
     try:
         index = {
             threads.submit(
-                grade_submission, sub, config, None, term, pool=pool, host=host, clock=clock, hand_back=True
+                grade_submission, sub, config, None, term, pool=pool, host=host, clock=clock, hand_back=True, run=run
             ): i
             for i, sub in enumerate(submissions)
         }
@@ -362,6 +373,7 @@ def grade_class(
     regrade_all: bool = False,
     submitted: dict[str, str] | None = None,
     policy: LatePolicy | None = None,
+    run: Run | None = None,
 ) -> ClassRun:
     """Grade `submissions` into the gradebook folder `out` (autograder/outdir.py) and rewrite its grades.csv.
 
@@ -374,6 +386,7 @@ def grade_class(
     - One term per gradebook: when `out` holds rows graded on other cases (another term, per-student
       setting, draw or rubric), UsageError before anything is written, unless `regrade_all`, which grades
       them all again (their files must be among `submissions`; --resume keeps none of them).
+    - `pool` and `run` go to `grade_batch`.
 
     Students already in `out` but not in `submissions` keep their rows. On Ctrl-C (or a grader bug) grades.csv
     is still written for every student finished, then the exception propagates.
@@ -422,7 +435,7 @@ def grade_class(
             on_progress(len(rows), len(submissions))
 
     try:
-        grade_batch(todo, config, on_result=finished, keep=lambda result: None, term=term, pool=pool)
+        grade_batch(todo, config, on_result=finished, keep=lambda result: None, term=term, pool=pool, run=run)
     finally:
         gradebook, notes = outdir.write_gradebook(out, policy=policy)
     return ClassRun(

@@ -292,6 +292,17 @@ def write_submission(out_dir: str | Path, result: SubmissionResult, late: str = 
     return record
 
 
+def write_results(path: str | Path, result: SubmissionResult) -> None:
+    """Gradescope's results.json at `path` alone, replacing whatever is there (a forged file, a symlink, a
+    folder): what run_autograder writes last, after the student's code has had the machine."""
+    path = Path(path)
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+    atomic_write(path, gradescope.text(result))
+
+
 def read_sealed(out_dir: str | Path, student: str) -> Record | None:
     """The record signed into the student's results.json, or None when there is none this grader signed
     (no results.json, a damaged or forged one, a copy from another student's folder, another key)."""

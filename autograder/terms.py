@@ -12,7 +12,7 @@ the term's seed and the student id. The seed and term go into each results.json 
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from autograder.beyond.rubric import COUNTS
 from autograder.cases import CHECKS
 from autograder.errors import ManifestError
 from autograder.judge.checks import Check
+from autograder.memo import ByIdentity, Key, Run
 
 MANIFEST = Path(__file__).with_name("term.json")
 MAX_NAME = 64
@@ -94,13 +95,21 @@ class Plan:
         return {"term": self.term, "seed": self.seed, "per_student": self.per_student}
 
 
-@lru_cache(maxsize=8)
-def checks_for_seed(seed: int) -> tuple[Check, ...]:
-    """The fixed checks followed by the cases drawn from `seed`. Kept for the next students of the same
-    seed (a class without per-student draws has one): checks are immutable, and their expected values and
-    requests are then computed once, not per student."""
-    checks: tuple[Check, ...] = CHECKS + randomized.graded(seed)
-    return checks
+#: The checks of the seeds a grading run has drawn, for its next students of the same seed (a class without
+#: per-student draws has one seed; per-student draws keep the last few).
+_CHECKS: Key[ByIdentity[tuple[Check, ...]]] = Key("the checks of each seed", lambda: ByIdentity(kept=8))
+
+
+def checks_for_seed(seed: int, run: Run | None = None) -> tuple[Check, ...]:
+    """The fixed checks followed by the cases drawn from `seed`. Kept in `run` for its next students of the
+    same seed: checks are immutable, and their expected values and requests are then computed once per
+    run, not per student (and what the run keeps by their identity, memo.py, is found again)."""
+
+    def draw() -> tuple[Check, ...]:
+        checks: tuple[Check, ...] = CHECKS + randomized.graded(seed)
+        return checks
+
+    return draw() if run is None else run[_CHECKS].get(seed, (), draw)
 
 
 def seed_of(student: str, term: Term, per_student: bool | None = None) -> tuple[int, bool]:
@@ -110,10 +119,12 @@ def seed_of(student: str, term: Term, per_student: bool | None = None) -> tuple[
     return term.seed_for(student, own), own
 
 
-def plan(student: str, term: Term, per_student: bool | None = None) -> Plan:
+def plan(student: str, term: Term, per_student: bool | None = None, run: Run | None = None) -> Plan:
+    """What `student` is graded on; `run` keeps the checks of each seed for the run's next students."""
     seed, own = seed_of(student, term, per_student)
+    # Part 5's checks, when the term turns it on: a few, built in milliseconds, so not kept in the run.
     beyond = beyond_cases.checks_for_seed(seed) if term.beyond else ()
-    return Plan(checks_for_seed(seed), term.name, seed, own, beyond, term.beyond)
+    return Plan(checks_for_seed(seed, run), term.name, seed, own, beyond, term.beyond)
 
 
 def _beyond_manifest(term: Term) -> dict[str, Any]:
@@ -193,7 +204,8 @@ def read(path: str | Path = MANIFEST) -> Term:
     return term
 
 
-@lru_cache(maxsize=1)
+@cache
 def current() -> Term:
-    """The term in autograder/term.json, read and checked once per process."""
+    """The term in autograder/term.json, read and checked once per process: a fact of the installation (its
+    manifest), the same for every run."""
     return read(MANIFEST)

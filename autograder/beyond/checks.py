@@ -31,11 +31,13 @@ from autograder.beyond import spec
 from autograder.judge.checks import Call, Case, Unrolled, encode_input, render_call, reply_problem
 from autograder.judge.compare import as_values, close, decode, judge_value, show
 from autograder.judge.identity import Poly, _poly_mul, parse_rational
+from autograder.memo import Run
 from autograder.notebook.lines import literal
 from autograder.results import Outcome
 from autograder.sandbox.guest import protocol
 from autograder.sandbox.guest.protocol import Message
 from autograder.tolerance import RTOL
+from autograder.words import EMPTY, Words, code, prose, words
 
 Judge = Literal["value", "means", "same", "losses", "symbolic"]
 FIRST_STEPS = 5
@@ -109,7 +111,8 @@ class BeyondCall:
     def call_text(self) -> str:
         return render_call(self.func, self.args, {k: _Shown(v) for k, v in self.kwargs.items()})
 
-    def run(self, call: Callable[..., Any]) -> Outcome:
+    def run(self, call: Callable[..., Any], shared: Run | None = None) -> Outcome:
+        """Send the requests and judge the replies (`shared` is unused: part 5's outcomes are not kept)."""
         replies = [call(r, self.uses) for r in self._requests]
         half = len(replies) // 2 if self.through_core else len(replies)
         own = self._problem(replies[:half])
@@ -122,18 +125,20 @@ class BeyondCall:
             else:
                 problem = own
         returned = replies[0].value if replies[0].ok else {"status": replies[0].status, "error": replies[0].error}
-        message = "" if problem is None else f"`{self.call_text}` ({self.about}) {problem}."
-        if kind == "own_core_differs":
-            message = (
-                f"`{self.call_text}` ({self.about}) is right with exact update_v, bias_correct and effective_step, "
-                f"but with your own it {own}: the slip is in tasks 1-3, charged there."
+        message = EMPTY if problem is None else words(code(self.call_text), f" ({self.about}) ", problem, ".")
+        if kind == "own_core_differs" and own is not None:
+            message = words(
+                code(self.call_text),
+                f" ({self.about}) is right with exact update_v, bias_correct and effective_step, but with your own it ",
+                own,
+                ": the slip is in tasks 1-3, charged there.",
             )
         return Outcome(
             self.id, self.item, problem is None, self.hidden, self.about, message, returned=returned,
             group=self.group, kind=kind,
         )  # fmt: skip
 
-    def _problem(self, replies: Sequence[Any]) -> str | None:
+    def _problem(self, replies: Sequence[Any]) -> Words | None:
         reply = replies[0]
         if not reply.ok:
             return reply_problem(reply, self.func)
@@ -150,13 +155,13 @@ class BeyondCall:
         if self.judge == "same":
             twin = replies[1]
             if not twin.ok:
-                return "could not be compared: " + reply_problem(twin, self.func)
+                return words("could not be compared: ", reply_problem(twin, self.func))
             mine, problem = decode(got)
             own, twin_problem = decode((twin.value or {}).get("value"))
             if mine is None or own is None:
-                return problem or twin_problem or "sent back something that is not numbers"
+                return problem or twin_problem or prose("sent back something that is not numbers")
             if own.shape != mine.shape or not close(mine, own):
-                return "gives other moves when every gradient is multiplied by the same constant"
+                return prose("gives other moves when every gradient is multiplied by the same constant")
             return None
         return _judge_losses(got, self.expected)
 
@@ -210,16 +215,16 @@ def source(value: object) -> str:
     return literal(value)
 
 
-def _judge_symbolic(got: object, expected: Poly) -> str | None:
+def _judge_symbolic(got: object, expected: Poly) -> Words | None:
     if isinstance(got, dict) and got.get("kind") == "not_polynomial":
-        return f"does not give a polynomial in {' and '.join(spec.SYMBOLS)}"
+        return prose(f"does not give a polynomial in {' and '.join(spec.SYMBOLS)}")
     parsed = parse_rational(got, spec.SYMBOLS)
     if parsed is None:
-        return f"does not give an expression in the symbols {' and '.join(spec.SYMBOLS)}"
+        return prose(f"does not give an expression in the symbols {' and '.join(spec.SYMBOLS)}")
     num, den = parsed
     one = {(0,) * len(spec.SYMBOLS): Fraction(1)}
     if _poly_mul(num, one) != _poly_mul(expected, den):
-        return "gives another expression than E[v_t] (exact algebra)"
+        return prose("gives another expression than E[v_t] (exact algebra)")
     return None
 
 
@@ -232,38 +237,40 @@ def _sympy_text(poly: Poly) -> str:
     return " + ".join(terms) or "0"
 
 
-def _judge_means(got: object, means: Sequence[float], spreads: Sequence[float]) -> str | None:
+def _judge_means(got: object, means: Sequence[float], spreads: Sequence[float]) -> Words | None:
     values, problem = as_values(got, np.zeros(2))
     if values is None:
         return problem
     names = ("mean v_t", "mean v_hat_t")
     for name, value, mean, spread in zip(names, values.ravel(), means, spreads):
         if not np.isfinite(value):
-            return f"gives a {name} that is not finite"
+            return prose(f"gives a {name} that is not finite")
         if abs(value - float(mean)) > spread:
-            return f"gives a {name} of {value:.4g}, more than five standard errors ({spread:.2g}) from its expectation"
+            return prose(
+                f"gives a {name} of {value:.4g}, more than five standard errors ({spread:.2g}) from its expectation"
+            )
     return None
 
 
-def _judge_losses(got: object, reference: npt.ArrayLike) -> str | None:
+def _judge_losses(got: object, reference: npt.ArrayLike) -> Words | None:
     ref = np.asarray(reference, dtype=np.float64)
     values, problem = decode(got)
     if values is None:
         return problem
     values = values.ravel()
     if values.size != ref.size:
-        return f"gives {values.size} losses, not {ref.size} (the start, then one after each step)"
+        return prose(f"gives {values.size} losses, not {ref.size} (the start, then one after each step)")
     if not np.all(np.isfinite(values)):
-        return "gives losses that are not finite (the run blew up)"
+        return prose("gives losses that are not finite (the run blew up)")
     if not close(values[:FIRST_STEPS], ref[:FIRST_STEPS]):
-        return f"gives other losses in the first {FIRST_STEPS} steps than the formulas do"
+        return prose(f"gives other losses in the first {FIRST_STEPS} steps than the formulas do")
     last, want = float(values[-1]), float(ref[-1])
     if not (want / LAST_FACTOR <= last <= want * LAST_FACTOR):
-        return f"ends at a loss of {last:.3g}, not within a factor of {LAST_FACTOR:g} of what the formulas reach"
+        return prose(f"ends at a loss of {last:.3g}, not within a factor of {LAST_FACTOR:g} of what the formulas reach")
     mine, theirs = reach(values), reach(ref)
     if abs(mine - theirs) > spec.REACH_SLACK:
         said = "never gets" if mine >= values.size else f"takes {mine} steps to get"
-        return f"{said} below a loss of {spec.TARGET:g} in {values.size - 1} steps, unlike the formulas"
+        return prose(f"{said} below a loss of {spec.TARGET:g} in {values.size - 1} steps, unlike the formulas")
     return None
 
 

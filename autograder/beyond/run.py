@@ -10,8 +10,10 @@ from typing import Any
 from autograder.beyond import diagnosis, rubric
 from autograder.beyond.spec import ANSWER
 from autograder.judge.checks import Check
+from autograder.memo import Run
 from autograder.results import BeyondResult, ItemResult, Outcome
 from autograder.sandbox.guest import protocol
+from autograder.words import prose
 
 
 def requests(checks: Sequence[Check]) -> list[tuple[protocol.Message, tuple[str, ...]]]:
@@ -23,9 +25,11 @@ def answer_request() -> protocol.Message:
     return protocol.text_request(ANSWER)
 
 
-def grade(call: Callable[..., Any], checks: Sequence[Check], counts: str, notebook: bool = False) -> BeyondResult:
+def grade(
+    call: Callable[..., Any], checks: Sequence[Check], counts: str, run: Run | None = None, notebook: bool = False
+) -> BeyondResult:
     """The part's result: each check run through `call(request, uses)` (host.Host.call), then its items."""
-    outcomes = [check.run(call) for check in checks]
+    outcomes = [check.run(call, run) for check in checks]
     reply = call(answer_request(), ())
     text = reply.value.get("text") if reply.ok and reply.value is not None else None
     # A notebook's answer is a markdown cell nbgrader grades by hand: nothing for the guest to read.
@@ -44,7 +48,7 @@ def empty(counts: str, message: str) -> BeyondResult:
             ItemResult(
                 item,
                 tuple(
-                    Outcome(f"{item.id}.{g.name}.load", item.id, False, False, "", message, group=g.name)
+                    Outcome(f"{item.id}.{g.name}.load", item.id, False, False, "", prose(message), group=g.name)
                     for g in item.groups
                 ),
             )

@@ -10,7 +10,7 @@ at the core's maximum (bonus), so no LMS is sent more than its maximum.
 
 from autograder.beyond.rubric import MAX_SCORE as BEYOND_MAX
 from autograder.beyond.rubric import TASK, WRITTEN_PROMPT
-from autograder.render.text import md, md_block
+from autograder.render.text import markdown, md, md_block
 from autograder.results import BeyondResult, GroupResult, SubmissionResult
 
 
@@ -43,12 +43,12 @@ def section(result: SubmissionResult) -> list[str]:
             if group.passed:
                 continue
             lines += ["", f"### {group.number} {r.item.title}: {group.spec.title} (0 / {group.points})", ""]
-            lines += [f"- {o.message}" for o in group.failures]
+            lines += [f"- {markdown(o.message)}" for o in group.failures]
             for o in group.failures:
                 if o.check in named:
                     name, hint = named[o.check]
                     lines += ["", f"**Likely mistake: {name}.** {hint}"]
-    notes = [o.message for r in part.items for o in r.outcomes if o.passed and o.kind == "own_core_differs"]
+    notes = [markdown(o.message) for r in part.items for o in r.outcomes if o.passed and o.kind == "own_core_differs"]
     if notes:
         lines += ["", "Follow-through (not charged here):", "", *[f"- {n}" for n in notes[:3]]]
     lines += ["", "### 5.7 In your own words (read by a person, not auto-graded)", "", f"*{WRITTEN_PROMPT}*", ""]
@@ -72,7 +72,9 @@ def score(result: SubmissionResult) -> int:
 def group_output(group: GroupResult) -> str:
     if group.passed:
         return f"Passed: {group.spec.title}."
-    return "\n".join([f"This group checks: {group.spec.title}.", "", *[f"- {o.message}" for o in group.failures]])
+    return "\n".join(
+        [f"This group checks: {group.spec.title}.", "", *[f"- {markdown(o.message)}" for o in group.failures]]
+    )
 
 
 def tests(result: SubmissionResult) -> list[dict[str, object]]:
