@@ -294,7 +294,7 @@ def _release_term(args: argparse.Namespace, root: Path) -> "Term | None":
         if part == "none":
             beyond = ""
         elif part == "beyond" or points is not None:
-            if points is None and not beyond and part is None:
+            if part is None and not beyond:
                 raise UsageError("--beyond-points: part 5 is off in the manifest: add --with beyond")
             beyond = points or beyond or "task"
         return terms.Term(name, per_student, beyond)

@@ -318,3 +318,24 @@ def test_export_refuses_a_gradebook_whose_final_score_is_above_its_maximum(tmp_p
     (tmp_path / "roster.csv").write_text("student,lms_id\nann,1\n", encoding="utf-8")
     with pytest.raises(UsageError, match="above its max_score"):
         lms.graded_scores(graded, tmp_path / "roster.csv")
+
+
+def test_release_flags_for_part_5_are_usage_errors_when_they_contradict(tmp_path, capsys):
+    from autograder.cli import main
+
+    root = _root(tmp_path, "flags")
+    assert main(["release", "--root", str(root), "--with", "none", "--beyond-points", "bonus"]) == 2
+    assert "--beyond-points" in capsys.readouterr().err
+    assert main(["release", "--root", str(root), "--beyond-points", "bonus"]) == 2
+    assert "add --with beyond" in capsys.readouterr().err
+
+
+def test_beyond_points_alone_changes_how_a_term_with_the_part_counts(tmp_path):
+    root = _root(tmp_path, "points")
+    (root / "autograder" / "term.json").write_text(terms.manifest_text(terms.Term(terms.current().name, False, "task")))
+    from autograder.cli import _release_term, build_parser
+
+    args = build_parser().parse_args(["release", "--root", str(root), "--beyond-points", "bonus"])
+    assert _release_term(args, root) == terms.Term(terms.current().name, False, "bonus")
+    args = build_parser().parse_args(["release", "--root", str(root)])
+    assert _release_term(args, root) is None  # a plain release keeps what the manifest records
