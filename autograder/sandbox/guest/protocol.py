@@ -4,7 +4,9 @@ Two conversations, each one line of JSON per message:
 - the grader (`pool.SandboxProcess`) and the sandbox process (`serve.py`) over a socket: `spawn` a guest
   for one submission, `finish` it;
 - the grader's side of one submission (`host.Host`) and the guest beside the student's code (`answers.py`)
-  over two pipes: `load`, `call`, `unroll`, `exec_cell`, `functions`.
+  over two pipes: `load`, `call`, `unroll`, `exec_cell`, `functions`, `read`, and `text` (a module-level
+  string: part 5's written answer). A `call` may ask for the page's formulas in place of the student's
+  three for that one call (`core`), or for its value as a rational function of symbols (`gens`).
 
 Like every module of the guest's folder, this one is shipped into the sandbox as source (see
 `__init__.py`): it imports only the standard library and does nothing at import.
