@@ -31,7 +31,7 @@ from typing import Literal
 
 from autograder.errors import UsageError  # its old home: `from autograder.discover import UsageError` still works
 from autograder.notebook.cells import MAX_NOTEBOOK_BYTES
-from autograder.render.text import terminal
+from autograder.printable import terminal
 
 MODULE = "second_moment"
 #: What a submission is: a Python file, a notebook, or a student folder with nothing to grade.

@@ -17,7 +17,6 @@ with a manifest made by another version fails loudly instead of silently grading
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import TypeVar
 
 import numpy as np
@@ -288,7 +287,6 @@ def _effective_step(draw: Draw) -> list[Case]:
     return cases
 
 
-@lru_cache(maxsize=256)
 def cases(seed: int) -> tuple[Case, ...]:
     """The hidden cases one seed draws, in a fixed order; the same seed always gives the same cases."""
     draw = Draw(seed)
@@ -337,7 +335,6 @@ def regroup(case: Case) -> Case:
     )
 
 
-@lru_cache(maxsize=256)
 def graded(seed: int) -> tuple[Case, ...]:
     """The cases one seed draws, each where it counts (`regroup`)."""
     return tuple(regroup(case) for case in cases(seed))

@@ -1,15 +1,18 @@
-"""Grading results as plain data. CSV, results.json, feedback.md and the terminal table render these."""
+"""Grading results as plain data. CSV, results.json, feedback.md and the terminal table render these.
+
+Plain data only: no markup and no engine objects. What is said to the student is `words.Words` (typed
+spans, rendered by each format), and a diagnosis is the strings and numbers its renderers need, worked
+out while judging (autograder/judge/diagnosis.py), not a search tree to be walked while rendering.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Literal, NotRequired, TypedDict, TypeVar, get_args, overload
+from typing import Any, Generic, Literal, NotRequired, TypedDict, TypeVar, get_args, overload
 
 from autograder.rubric import ITEMS, MAX_SCORE, Group, RubricItem
-
-if TYPE_CHECKING:  # diagnosis imports results: the type only, no import cycle at run time
-    from autograder.judge.diagnosis import Diagnosis
+from autograder.words import EMPTY, Words
 
 T = TypeVar("T")
 
@@ -108,7 +111,8 @@ def student_exception(error: Mapping[str, Any]) -> str:
 class Outcome:
     """One check against one submission.
 
-    `message` is written for the student and never holds the expected value of a hidden check.
+    `message` is written for the student (as `Words`, no markup) and never holds the expected value of a
+    hidden check; it is empty when the check passed.
     `diagnosis` names a known misconception when one matches (filled in by the diagnosis step).
     `returned` is what the student's function gave back, as the worker's plain data ({"value": ...,
     "args_after": [...]} or {"status": ..., "error": ...}); only the diagnosis reads it, never a renderer.
@@ -119,11 +123,100 @@ class Outcome:
     passed: bool
     hidden: bool
     about: str
-    message: str = ""
+    message: Words = EMPTY
     diagnosis: str | None = None
     returned: dict[str, Any] | None = field(default=None, compare=False, repr=False)
     group: str = ""  # the rubric item's check group it counts in
     kind: str = "value"  # what it judged: a Case's `expect`, or "identity"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A catalogued mistake (autograder/judge/misconceptions.py) as the feedback words it."""
+
+    id: str
+    title: Words
+    explanation: Words
+    hint: Words
+
+
+@dataclass(frozen=True)
+class Formula:
+    """The formula a failing function behaves like (autograder/judge/formulas.py), as text: Unicode
+    formulas, the page's beside the student's.
+
+    `named` is the one formula the search named, else None and `one_of` lists the formulas the grader's
+    inputs cannot tell apart, simplest first. `differences` are (the page's part, the student's part)
+    for a named formula, and `changed_defaults` (parameter, the page's default, the student's).
+    """
+
+    page: str
+    named: str | None = None
+    one_of: tuple[str, ...] = ()
+    confirmed: bool = False  # the student's code also ran on sympy symbols, and that algebra agrees
+    differences: tuple[tuple[str, str], ...] = ()
+    changed_defaults: tuple[tuple[str, float, float], ...] = ()
+
+
+#: Python slips a reading of the student's code shows (CodeReading.slips), by id.
+XOR, FLOORDIV, PRECEDENCE = "xor", "floordiv", "precedence"
+
+
+@dataclass(frozen=True)
+class CodeReading:
+    """The formula a failing function returns, read from its code (autograder/judge/explain.py), as text
+    and plain data for the feedback: its signature beside the stub's, the formula in the stub's names
+    beside the page's, the Python slips, and whether the student's own outputs confirmed it.
+
+    `tree` and `per_step` are the reading's formula trees (nested tuples, explain.Tree), kept for those who
+    evaluate it again (tests/recovery/measure.py); every renderer reads the text fields.
+    """
+
+    func: str
+    params: tuple[tuple[str, float | None], ...]  # the student's parameters and defaults, in order
+    tree: tuple[Any, ...] | None = None  # the formula for every t
+    per_step: tuple[tuple[int, tuple[Any, ...]], ...] = ()  # (t, formula) where the code needed t known
+    confirmed: bool = False  # reproduces the student's own outputs on every probe
+    consistent: bool = False  # the outputs on every probe are what the reading gives (or raises)
+    errors_agree: bool = False  # the code raises wherever the reading says it must
+    signature_differs: bool = False
+    theirs: str = ""  # the student's signature, "g, v_prev, beta2=0.999"
+    stub: str = ""  # the stub's
+    reordered: bool = False  # the stub's parameters, in another order
+    moved: tuple[tuple[str, str], ...] = ()  # (their name, the stub's parameter it receives), when reordered
+    positional: tuple[str, ...] = ()  # the stub's positional parameters, in order
+    body_is_page: bool = False  # the formula itself is the page's (only the signature differs)
+    missing_defaults: tuple[tuple[str, float], ...] = ()  # (parameter, the stub's default) the student left out
+    slips: tuple[str, ...] = ()  # explain.XOR, FLOORDIV, PRECEDENCE
+    line: str = ""  # the returned expression as written
+    shown: str = ""  # the formula in the page's notation, in the student's names
+    bracketed: str = ""  # the formula with the brackets Python reads into it
+    computes: str | None = None  # the formula in the stub's names (page notation), when one formula for every t
+    page: str = ""  # the page's formula
+    differences: tuple[tuple[str, str], ...] = ()  # (the page's part, the student's part)
+    steps: tuple[tuple[int, str], ...] = ()  # (t, the formula at that t in the stub's names) for t = 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One failing function's diagnosis, as the feedback words it.
+
+    `id` is the catalogue's id (`misconception`), else the named formula's stable `formula:<func>=...`
+    id, else None. `failing_inputs` says which kind of input fails (`scattered` when the failures share
+    no kind, and the words only list some of them); `slips` are contract slips, each a sentence.
+    """
+
+    func: str
+    id: str | None = None
+    misconception: str | None = None
+    mistake: Mistake | None = None
+    formula: Formula | None = None
+    failing_inputs: Words = EMPTY
+    scattered: bool = False
+    slips: tuple[Words, ...] = ()
+    reading: CodeReading | None = None  # the formula read from the code
+    #: (the probe's scalar arguments, the median ratio of the student's value to the page's) per probe
+    ratios: tuple[tuple[Mapping[str, float], float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -204,6 +297,37 @@ class ItemResult:
 
 
 @dataclass(frozen=True)
+class BeyondResult:
+    """Part 5 (optional, autograder/beyond/): its items, apart from the core's, and the written answer.
+
+    `counts` is how its points count ("task": a score of its own; "bonus": added to the core score for the
+    final score, capped at the core's maximum). `answer` is the written answer as the student's file holds
+    it (text, never markup; None when there is none to read, e.g. a notebook's, which nbgrader grades by hand).
+    `diagnoses` maps a failed check id to the named mistake its value matches (plain words: id, name, hint).
+    """
+
+    items: tuple[ItemResult, ...]
+    max_score: int
+    counts: str
+    answer: str | None = None
+    diagnoses: tuple[tuple[str, str, str, str], ...] = ()  # (check id, mistake id, name, hint)
+
+    @once
+    def score(self) -> int:
+        return sum(r.score for r in self.items)
+
+    @property
+    def written(self) -> str:
+        """The gradebook's word for the written answer: answered, blank, or "" when it cannot be read here."""
+        if self.answer is None:
+            return ""
+        return "answered" if self.answer.strip() else "blank"
+
+    def scores_by_item(self) -> dict[str, int]:
+        return {r.item.id: r.score for r in self.items}
+
+
+@dataclass(frozen=True)
 class SubmissionResult:
     """Everything the grader concluded about one submission."""
 
@@ -217,12 +341,11 @@ class SubmissionResult:
     load_error: LoadError | None = None
     output: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
-    diagnoses: tuple[
-        Diagnosis, ...
-    ] = ()  # diagnosis.Diagnosis per failing function: a known mistake, or which input fails
+    diagnoses: tuple[Diagnosis, ...] = ()  # per failing function: a known mistake, or which input fails
     undefined: dict[str, CellError] = field(
         default_factory=dict
     )  # function -> the notebook cell error that left it undefined
+    beyond: BeyondResult | None = None  # part 5, when the term turns it on
 
     @once
     def score(self) -> int:
@@ -253,7 +376,7 @@ class SubmissionResult:
         return {r.item.id: r.score for r in self.items}
 
 
-def empty_items(message: str, about: str = "the submission could not be graded") -> tuple[ItemResult, ...]:
+def empty_items(message: Words, about: str = "the submission could not be graded") -> tuple[ItemResult, ...]:
     """Every rubric item failed with one message: for a file that cannot be graded at all."""
     return tuple(
         ItemResult(
@@ -268,8 +391,10 @@ def empty_items(message: str, about: str = "the submission could not be graded")
 
 
 #: What a gradebook row says about a student's file: graded (even to zero), no file found (a roster student
-#: with no submission, or a folder without one), or load error (a file that could not be loaded at all).
-Status = Literal["graded", "no file found", "load error"]
+#: with no submission, or a folder without one), load error (a file that could not be loaded at all), or
+#: grader error (graded, but the grader could not write their files, e.g. a full disk: no grade yet, and
+#: `--resume` grades them again).
+Status = Literal["graded", "no file found", "load error", "grader error"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 
 
@@ -279,6 +404,22 @@ def status_of(result: SubmissionResult) -> Status:
         return "graded"
     error = result.load_error
     return "no file found" if by_grader(error) and error["type"] == "Missing" else "load error"
+
+
+@dataclass(frozen=True)
+class BeyondRow:
+    """What the gradebook keeps of part 5: its score and items apart from the core's, how its points count,
+    and whether the written answer was answered (for grades.csv's last columns)."""
+
+    score: float
+    max_score: float
+    items: Mapping[str, float]
+    counts: str
+    written: str = ""
+
+    @classmethod
+    def of(cls, result: BeyondResult) -> BeyondRow:
+        return cls(result.score, result.max_score, result.scores_by_item(), result.counts, result.written)
 
 
 @dataclass(frozen=True)
@@ -297,12 +438,34 @@ class GradebookRow:
     status: Status
     late: str = ""
     submitted: str = ""
+    beyond: BeyondRow | None = None  # part 5's, when the term turned it on (a record without it: off)
 
     @classmethod
     def of(cls, result: SubmissionResult, late: str = "", submitted: str = "") -> GradebookRow:
+        beyond = BeyondRow.of(result.beyond) if result.beyond is not None else None
         return cls(
-            result.student, result.score, result.max_score, result.scores_by_item(), status_of(result), late, submitted
+            result.student,
+            result.score,
+            result.max_score,
+            result.scores_by_item(),
+            status_of(result),
+            late,
+            submitted,
+            beyond,
         )
+
+    @property
+    def counted(self) -> float:
+        """The score the late policy and export start from: the core's, plus part 5's when it is a bonus,
+        never above max_score (so no LMS is ever sent a grade above its maximum)."""
+        if self.beyond is None or self.beyond.counts != "bonus":
+            return self.score
+        return min(self.max_score, self.score + self.beyond.score)
+
+    @classmethod
+    def unwritten(cls, student: str, late: str = "", submitted: str = "") -> GradebookRow:
+        """The row of a student whose files could not be written: status `grader error`, no item scored."""
+        return cls(student, 0, MAX_SCORE, {}, "grader error", late, submitted)
 
     def passed(self, item: RubricItem) -> bool:
         """Whether the student scored the item's full points."""

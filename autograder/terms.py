@@ -12,14 +12,18 @@ the term's seed and the student id. The seed and term go into each results.json 
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from autograder import randomized
+from autograder.beyond import PART
+from autograder.beyond import cases as beyond_cases
+from autograder.beyond.rubric import COUNTS
 from autograder.cases import CHECKS
 from autograder.errors import ManifestError
 from autograder.judge.checks import Check
+from autograder.memo import ByIdentity, Key, Run
 
 MANIFEST = Path(__file__).with_name("term.json")
 MAX_NAME = 64
@@ -52,13 +56,18 @@ def check_name(name: object) -> str:
 
 @dataclass(frozen=True)
 class Term:
-    """One term's draw of hidden cases; per_student gives every student a draw of their own."""
+    """One term's draw of hidden cases; per_student gives every student a draw of their own. `beyond` says
+    whether the optional part 5 is on and how its points count ("task" or "bonus", autograder/beyond/rubric.py;
+    "" is off, and a manifest without the field is a term without the part)."""
 
     name: str
     per_student: bool = False
+    beyond: str = ""
 
     def __post_init__(self) -> None:
         check_name(self.name)
+        if self.beyond and self.beyond not in COUNTS:
+            raise ValueError(f"the {PART} part's points count as one of {', '.join(COUNTS)}, got {self.beyond!r}")
 
     @property
     def seed(self) -> int:
@@ -78,19 +87,29 @@ class Plan:
     term: str
     seed: int
     per_student: bool
+    beyond: tuple[Check, ...] = ()  # the part's checks, when the term turns it on
+    beyond_counts: str = ""  # how its points count: "task", "bonus", or "" (off)
 
     @property
     def extra(self) -> dict[str, Any]:
         return {"term": self.term, "seed": self.seed, "per_student": self.per_student}
 
 
-@lru_cache(maxsize=8)
-def checks_for_seed(seed: int) -> tuple[Check, ...]:
-    """The fixed checks followed by the cases drawn from `seed`. Kept for the next students of the same
-    seed (a class without per-student draws has one): checks are immutable, and their expected values and
-    requests are then computed once, not per student."""
-    checks: tuple[Check, ...] = CHECKS + randomized.graded(seed)
-    return checks
+#: The checks of the seeds a grading run has drawn, for its next students of the same seed (a class without
+#: per-student draws has one seed; per-student draws keep the last few).
+_CHECKS: Key[ByIdentity[tuple[Check, ...]]] = Key("the checks of each seed", lambda: ByIdentity(kept=8))
+
+
+def checks_for_seed(seed: int, run: Run | None = None) -> tuple[Check, ...]:
+    """The fixed checks followed by the cases drawn from `seed`. Kept in `run` for its next students of the
+    same seed: checks are immutable, and their expected values and requests are then computed once per
+    run, not per student (and what the run keeps by their identity, memo.py, is found again)."""
+
+    def draw() -> tuple[Check, ...]:
+        checks: tuple[Check, ...] = CHECKS + randomized.graded(seed)
+        return checks
+
+    return draw() if run is None else run[_CHECKS].get(seed, (), draw)
 
 
 def seed_of(student: str, term: Term, per_student: bool | None = None) -> tuple[int, bool]:
@@ -100,15 +119,29 @@ def seed_of(student: str, term: Term, per_student: bool | None = None) -> tuple[
     return term.seed_for(student, own), own
 
 
-def plan(student: str, term: Term, per_student: bool | None = None) -> Plan:
+def plan(student: str, term: Term, per_student: bool | None = None, run: Run | None = None) -> Plan:
+    """What `student` is graded on; `run` keeps the checks of each seed for the run's next students."""
     seed, own = seed_of(student, term, per_student)
-    return Plan(checks_for_seed(seed), term.name, seed, own)
+    # Part 5's checks, when the term turns it on: a few, built in milliseconds, so not kept in the run.
+    beyond = beyond_cases.checks_for_seed(seed) if term.beyond else ()
+    return Plan(checks_for_seed(seed, run), term.name, seed, own, beyond, term.beyond)
+
+
+def _beyond_manifest(term: Term) -> dict[str, Any]:
+    drawn = beyond_cases.drawn(term.seed)
+    return {
+        "points": term.beyond,
+        "generator": beyond_cases.VERSION,
+        "cases": len(drawn),
+        "fingerprint": beyond_cases.fingerprint(drawn),
+    }
 
 
 def manifest(term: Term) -> dict[str, Any]:
-    """The manifest for a term, as a dict (see the module docstring)."""
+    """The manifest for a term, as a dict (see the module docstring). The `beyond` field is there only when
+    the term turns the part on, so a term without it writes the manifest it always wrote."""
     drawn = randomized.cases(term.seed)
-    return {
+    data: dict[str, Any] = {
         "generated": GENERATED,
         "term": term.name,
         "seed": term.seed,
@@ -117,6 +150,9 @@ def manifest(term: Term) -> dict[str, Any]:
         "cases": len(drawn),
         "fingerprint": randomized.fingerprint(drawn),
     }
+    if term.beyond:
+        data[PART] = _beyond_manifest(term)
+    return data
 
 
 def manifest_text(term: Term) -> str:
@@ -133,8 +169,11 @@ def _load(path: str | Path) -> tuple[Term, dict[str, Any]]:
         raise ManifestError(f"{path} is not valid JSON ({err}): run `adam-hw release --term NAME`") from None
     if not isinstance(data, dict) or not isinstance(data.get("per_student"), bool):
         raise ManifestError(f"{path} is not a term manifest: run `adam-hw release --term NAME`")
+    part = data.get(PART)
+    if part is not None and not (isinstance(part, dict) and part.get("points") in COUNTS):
+        raise ManifestError(f"{path}: its {PART!r} field is not one `adam-hw release --with {PART}` writes")
     try:
-        term = Term(check_name(data.get("term")), data["per_student"])
+        term = Term(check_name(data.get("term")), data["per_student"], part["points"] if part else "")
     except ValueError as err:
         raise ManifestError(f"{path}: {err}: run `adam-hw release --term NAME`") from None
     return term, data
@@ -157,10 +196,16 @@ def read(path: str | Path = MANIFEST) -> Term:
                 "or autograder/randomized.py changed?). Grade with the commit that wrote the manifest, or run "
                 "`adam-hw release --term NAME` for a new term."
             )
+    if term.beyond and data[PART] != expected[PART]:
+        raise ManifestError(
+            f"{path}: the {PART} part's draw is not what this grader draws for term {term.name!r} (was the "
+            "manifest edited, or autograder/beyond/cases.py changed?): grade with the commit that wrote it"
+        )
     return term
 
 
-@lru_cache(maxsize=1)
+@cache
 def current() -> Term:
-    """The term in autograder/term.json, read and checked once per process."""
+    """The term in autograder/term.json, read and checked once per process: a fact of the installation (its
+    manifest), the same for every run."""
     return read(MANIFEST)

@@ -13,6 +13,7 @@ from hypothesis import settings
 
 from autograder.results import SubmissionResult, empty_items
 from autograder.sandbox.guest import landlock
+from autograder.words import prose
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = ROOT / "tests" / "submissions"
@@ -30,7 +31,7 @@ def result_of(**fields: Any) -> SubmissionResult:
         "student": "ada",
         "path": "ada.py",
         "sha256": "0" * 64,
-        "items": empty_items("x"),
+        "items": empty_items(prose("x")),
         "graded_at": "now",
         "seconds": 0.0,
         "isolation": "basic",

@@ -13,8 +13,10 @@ from autograder.discover import Submission
 from autograder.grading import grade_submission
 from autograder.judge.checks import Check, reply_problem
 from autograder.notebook import build
+from autograder.render.text import markdown
 from autograder.results import Outcome
 from autograder.sandbox.guest import protocol
+from autograder.words import EMPTY, prose, words
 from tests.conftest import ROOT, SUBMISSIONS
 
 
@@ -45,13 +47,13 @@ class ScalingCheck:
     def requests(self):
         return [(self._request(self.alpha), self.uses), (self._request(2 * self.alpha), self.uses)]
 
-    def run(self, call):
+    def run(self, call, shared=None):
         once, twice = (call(request, uses) for request, uses in self.requests())
         problem = next((reply_problem(r, "effective_step") for r in (once, twice) if not r.ok), None)
         if problem is None:
             a, b = (np.ravel(r.value["value"].get("data", r.value["value"].get("value"))) for r in (once, twice))
-            problem = None if np.allclose(b, 2 * a, rtol=1e-9) else "does not double its step when alpha doubles"
-        message = "" if problem is None else f"{self.about}: {problem}."
+            problem = None if np.allclose(b, 2 * a, rtol=1e-9) else prose("does not double its step when alpha doubles")
+        message = EMPTY if problem is None else words(f"{self.about}: ", problem, ".")
         return Outcome(self.id, self.item, problem is None, self.hidden, self.about, message, group=self.group)
 
     def notebook_lines(self):
@@ -90,7 +92,7 @@ def test_a_new_kind_is_graded_and_diagnosed_beside_the_others_without_any_change
     item = result.item(NEW.item)
     mine = [o for o in item.outcomes if o.check == NEW.id]
     assert len(mine) == 1 and mine[0].passed is passes
-    assert mine[0].message == ("" if passes else f"{NEW.about}: does not double its step when alpha doubles.")
+    assert mine[0].message == (EMPTY if passes else prose(f"{NEW.about}: does not double its step when alpha doubles."))
     # Its group earns its points only when it passes too; the diagnosis ran and names the function's mistake.
     group = next(g for g in item.groups if g.name == NEW.group)
     assert NEW.id in {o.check for o in group.outcomes}
@@ -100,11 +102,13 @@ def test_a_new_kind_is_graded_and_diagnosed_beside_the_others_without_any_change
 
 
 def test_a_case_judges_a_shared_reply_once_and_every_other_reply_afresh():
-    """Case.run hands the Outcome it worked out for a reply the host shares between students (the very
-    same object) to the next student with that reply; an equal reply in another object, or another
-    reply, is judged on its own, and comes out the same or differently as its values say."""
+    """Case.run hands the Outcome it worked out for a reply the host shares between a run's students (the
+    very same object) to the next student of that run with that reply; an equal reply in another object,
+    another reply, or the same one in another run, is judged on its own, and comes out the same or
+    differently as its values say."""
     from autograder.boundary import Reply, Status
     from autograder.judge.checks import Case
+    from autograder.memo import Run
 
     case = Case("update_v.page.x", "update_v.page", "update_v", (0.0, 10.0), "a test input", group="page")
 
@@ -112,10 +116,12 @@ def test_a_case_judges_a_shared_reply_once_and_every_other_reply_afresh():
         return Reply(Status.OK, value={"ok": True, "value": value, "args_after": [None, None]})
 
     right = {"kind": "scalar", "type": "float", "dtype": "float64", "value": 0.1}  # (1 - 0.999) * 10**2
-    shared = reply(right)
-    first = case.run(lambda request, uses: shared)
-    assert first.passed and case.run(lambda request, uses: shared) is first
-    fresh = case.run(lambda request, uses: reply(dict(right)))
+    shared, run = reply(right), Run()
+    first = case.run(lambda request, uses: shared, run)
+    assert first.passed and case.run(lambda request, uses: shared, run) is first
+    fresh = case.run(lambda request, uses: reply(dict(right)), run)
     assert fresh == first and fresh is not first
-    wrong = case.run(lambda request, uses: reply({**right, "value": 0.2}))
-    assert not wrong.passed and "returned 0.2" in wrong.message
+    again = case.run(lambda request, uses: shared, Run())
+    assert again == first and again is not first
+    wrong = case.run(lambda request, uses: reply({**right, "value": 0.2}), run)
+    assert not wrong.passed and "returned 0.2" in markdown(wrong.message)

@@ -9,7 +9,9 @@ from autograder.boundary import Reply
 from autograder.cases import CHECKS
 from autograder.judge.compare import close, judge_container, judge_value, show
 from autograder.judge.identity import IdentityCheck
+from autograder.render.text import markdown
 from autograder.tolerance import RTOL
+from autograder.words import Words
 from tests.strategies import json_values
 from tests.strategies import value_replies as replies
 
@@ -17,7 +19,7 @@ from tests.strategies import value_replies as replies
 @given(replies | json_values)
 def test_judge_value_turns_any_reply_into_a_verdict_without_raising(reply):
     verdict = judge_value(reply, np.array([1.0, 2.0]))
-    assert verdict is None or isinstance(verdict, str)
+    assert verdict is None or isinstance(verdict, Words)
 
 
 @given(replies | json_values)
@@ -28,7 +30,7 @@ def test_an_identity_checks_float_probes_judge_any_reply_wrong_without_raising(r
         # The same reply at every step: the probes' expected values differ, so it can never pass.
         return Reply("ok", value={"values": [reply] * len(request["gradients"])})
 
-    assert isinstance(check.run_numeric(call), str)
+    assert isinstance(check.run_numeric(call), Words)
 
 
 @pytest.mark.parametrize(
@@ -39,7 +41,7 @@ def test_an_identity_checks_float_probes_judge_any_reply_wrong_without_raising(r
     ],
 )
 def test_an_int_too_big_for_a_float_is_unreadable_not_a_crash(reply):
-    assert judge_value(reply, 1.0 if reply["kind"] == "scalar" else np.array([1.0])) == (
+    assert markdown(judge_value(reply, 1.0 if reply["kind"] == "scalar" else np.array([1.0]))) == (
         "sent back something the grader cannot read"
     )
 
@@ -49,7 +51,7 @@ def test_a_value_inside_the_tolerance_passes_and_one_outside_fails():
     near = {"kind": "array", "dtype": "float64", "shape": [2], "data": (expected * (1 + RTOL / 10)).tolist()}
     far = {"kind": "array", "dtype": "float64", "shape": [2], "data": (expected * (1 + RTOL * 10)).tolist()}
     assert judge_value(near, expected) is None
-    assert judge_value(far, expected).startswith(
+    assert markdown(judge_value(far, expected)).startswith(
         f"returned {show(far['data'])}, where the element furthest off agrees to 3"
     )
 
@@ -66,7 +68,7 @@ def test_a_value_inside_the_tolerance_passes_and_one_outside_fails():
     ],
 )
 def test_values_are_judged_first_and_the_container_apart(reply, expected, words):
-    assert words in (judge_value(reply, expected) or judge_container(reply, expected))
+    assert words in markdown(judge_value(reply, expected) or judge_container(reply, expected))
 
 
 @given(

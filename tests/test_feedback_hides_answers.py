@@ -17,6 +17,7 @@ from autograder.judge.checks import Case
 from autograder.judge.compare import decode, show
 from autograder.page import FIGURES
 from autograder.render import feedback, gradescope
+from autograder.render.text import markdown
 from autograder.sandbox.host import Host
 from tests.conftest import SUBMISSIONS
 
@@ -83,7 +84,8 @@ BANDS = re.compile(
 def _problem(outcome, case):
     """The part of a check's message that is about the result: its call and inputs are not secret."""
     prefix = f"`{case.call_text}` ({case.about}) "
-    text = outcome.message[len(prefix) :] if outcome.message.startswith(prefix) else outcome.message
+    message = markdown(outcome.message)
+    text = message[len(prefix) :] if message.startswith(prefix) else message
     return BANDS.sub("", text)
 
 
@@ -108,7 +110,7 @@ def test_a_failing_hidden_case_message_never_shows_its_expected_value(wrong):
     for result, outcome, case, reply in _failing_hidden_value_outcomes(wrong):
         expected, theirs = show(case.expected), _students_value(reply)
         if _shows(_problem(outcome, case), expected) and not (theirs is not None and _shows(theirs, expected)):
-            leaks.append((result.student, case.id, expected, outcome.message))
+            leaks.append((result.student, case.id, expected, markdown(outcome.message)))
     assert leaks == []
 
 

@@ -57,8 +57,8 @@ def _grade_source(tmp_path, body):
 
 def test_code_that_takes_sympy_symbols_has_its_formula_confirmed_by_the_algebra(tmp_path):
     found = _grade_source(tmp_path, "def update_v(v_prev, g, beta2=0.999):\n    return beta2 * v_prev + g**2\n")
-    assert found.formula.text == "beta2*v_prev+g**2"
-    assert found.recovery.confirmed
+    assert found.id == "formula:update_v=beta2*v_prev+g**2"
+    assert found.formula.confirmed
 
 
 def test_a_formula_the_students_own_algebra_contradicts_is_not_named(tmp_path):

@@ -204,7 +204,7 @@ def _same_space(a, b):
     )
 
 
-def test_a_cached_space_reads_back_as_the_space_that_was_built(tmp_path):
+def test_a_cached_space_reads_back_as_the_space_that_was_built(tmp_path, monkeypatch):
     cache = formulas.SpaceCache(tmp_path / "cache")
     built = formulas.build_space("bias_correct")
     assert cache.load("bias_correct") is None  # nothing cached yet
@@ -215,14 +215,10 @@ def test_a_cached_space_reads_back_as_the_space_that_was_built(tmp_path):
     # and a student's probes recover the same candidate from either
     wrong = lambda v, t, beta2=0.999: v / (1 - beta2 * t)  # noqa: E731
     replies = _replies("bias_correct", wrong)
-    formulas.match._SPACES.pop("bias_correct", None)
-    try:
-        formulas.match._SPACES["bias_correct"] = read
-        from_cache = formulas.recover("bias_correct", replies)
-        formulas.match._SPACES["bias_correct"] = built
-        assert from_cache == formulas.recover("bias_correct", replies) and from_cache.named is not None
-    finally:
-        formulas.match._SPACES.pop("bias_correct", None)
+    monkeypatch.setattr(formulas.match, "space", lambda func: read)
+    from_cache = formulas.recover("bias_correct", replies)
+    monkeypatch.setattr(formulas.match, "space", lambda func: built)
+    assert from_cache == formulas.recover("bias_correct", replies) and from_cache.named is not None
 
 
 def test_a_cache_anyone_else_may_write_or_a_corrupt_file_is_not_read(tmp_path):

@@ -16,6 +16,7 @@ from autograder.judge.checks import Case
 from autograder.judge.compare import how_far, judge_value
 from autograder.page import GRADIENTS
 from autograder.render import feedback, gradescope
+from autograder.render.text import markdown
 from autograder.results import ItemResult, Outcome
 from autograder.rubric import FUNCTIONS, GRADING_MODEL, ITEMS, ITEMS_BY_ID, MAX_SCORE
 from tests.conftest import ROOT, SUBMISSIONS
@@ -242,7 +243,7 @@ def test_a_wrong_value_says_roughly_how_far_off_it_is(got, want, words):
 
 
 def test_the_bands_never_print_the_expected_value():
-    message = judge_value({"kind": "scalar", "dtype": "float64", "value": 3.7}, 12.3456789)
+    message = markdown(judge_value({"kind": "scalar", "dtype": "float64", "value": 3.7}, 12.3456789))
     assert "12.3" not in message and "3.7" in message
 
 

@@ -21,6 +21,7 @@ from autograder.judge.identity import (
     closed_form,
     parse_rational,
 )
+from autograder.render.text import markdown
 from autograder.rubric import FUNCTIONS
 from autograder.sandbox.host import Host
 from tests.conftest import ROOT, SUBMISSIONS, load_reference
@@ -126,14 +127,14 @@ def _step_named(message):
 @pytest.mark.parametrize("item", [CLOSED.item, CONSTANT.item])
 def test_code_that_takes_sympy_symbols_passes_by_symbolic_algebra(outcomes, item):
     outcome = outcomes["plain_operators"][item]
-    assert outcome.passed, outcome.message
+    assert outcome.passed, markdown(outcome.message)
     assert "symbolic algebra" in outcome.about
 
 
 @pytest.mark.parametrize("item", [CLOSED.item, CONSTANT.item])
 def test_the_reference_which_rejects_symbols_passes_by_float_probes(outcomes, item):
     outcome = outcomes["reference"][item]
-    assert outcome.passed, outcome.message
+    assert outcome.passed, markdown(outcome.message)
     assert "float probes" in outcome.about
 
 
@@ -149,7 +150,7 @@ def test_a_wrong_submission_fails_exactly_the_identity_items_it_breaks_naming_th
     got = outcomes[name]
     assert {item for item, o in got.items() if not o.passed} == set(expected)
     for item, step in expected.items():
-        assert _step_named(got[item].message) == step, got[item].message
+        assert _step_named(markdown(got[item].message)) == step, markdown(got[item].message)
 
 
 def test_mistakes_that_take_symbols_are_judged_by_symbolic_algebra(outcomes):
@@ -157,7 +158,7 @@ def test_mistakes_that_take_symbols_are_judged_by_symbolic_algebra(outcomes):
         # bias_correct is judged on the exact v_t first (follow-through), so only the closed form is symbolic here
         assert "symbolic algebra" in outcomes[name][CLOSED.item].about
     # The symbolic failure shows the student's own polynomial: g1 where g1^2 belongs.
-    assert "your update_v gives -g1*beta2 + g1, not" in outcomes["symbolic_no_square"][CLOSED.item].message
+    assert "your update_v gives -g1*beta2 + g1, not" in markdown(outcomes["symbolic_no_square"][CLOSED.item].message)
 
 
 def test_render_poly_writes_unit_coefficients_as_signs_and_others_as_fractions():
@@ -230,7 +231,7 @@ def test_a_judge_step_accepts_an_equivalent_fraction_and_rejects_a_different_one
     num = {(2, 0): Fraction(1), (2, 1): Fraction(-1)}
     den = {(0, 0): Fraction(1), (0, 1): Fraction(-1)}
     assert CONSTANT.judge_step(3, num, den) is None
-    assert "t = 3" in CONSTANT.judge_step(3, {(2, 0): Fraction(1)}, den)
+    assert "t = 3" in markdown(CONSTANT.judge_step(3, {(2, 0): Fraction(1)}, den))
 
 
 @given(value_replies | json_values)

@@ -16,10 +16,12 @@ from autograder.cases import CHECKS
 from autograder.grading import item_results
 from autograder.judge import misconceptions
 from autograder.judge.checks import Case
-from autograder.judge.diagnosis import Diagnosis, diagnose
+from autograder.judge.diagnosis import describe, diagnose
 from autograder.render import gradescope
 from autograder.render.feedback import diagnosis_text, render
+from autograder.render.text import markdown
 from autograder.results import SubmissionResult
+from autograder.words import prose
 from tests.conftest import SUBMISSIONS
 
 CASES = tuple(c for c in CHECKS if isinstance(c, Case))
@@ -104,9 +106,8 @@ def test_a_mistake_outside_the_catalogue_is_described_by_the_kind_of_input_that_
 
     _, diagnoses = _graded("update_v", clipped)
     assert len(diagnoses) == 1 and diagnoses[0].misconception is None
-    assert (
-        diagnoses[0].failing_inputs
-        == "Your update_v fails exactly on the checks with a negative gradient, and passes every other check."
+    assert diagnoses[0].failing_inputs == prose(
+        "Your update_v fails exactly on the checks with a negative gradient, and passes every other check."
     )
 
 
@@ -117,7 +118,7 @@ def test_a_mistake_that_only_shows_for_another_beta2_is_described_that_way():
         )
 
     _, diagnoses = _graded("bias_correct", beta_ignored)
-    assert diagnoses[0].failing_inputs == (
+    assert diagnoses[0].failing_inputs == prose(
         "Your bias_correct fails exactly on the checks with a beta2 other than 0.999, and passes every other check."
     )
 
@@ -144,7 +145,7 @@ def test_no_diagnosis_shows_a_hidden_checks_expected_value():
         if np.isfinite(x) and len(f"{x:.6g}".strip("-0.e")) >= 4
     }
     for mistake in misconceptions.CATALOGUE:
-        text = diagnosis_text(Diagnosis(mistake.func, mistake.id))
+        text = diagnosis_text(describe(mistake.func, mistake.id))
         assert not [value for value in hidden if value in text]
 
 
@@ -165,7 +166,9 @@ def test_a_student_whose_code_only_rejects_lists_is_told_so_and_gets_no_named_mi
 
     _, diagnoses = diagnose([c.run(lambda request, uses, c=c: call(_asked(c, request))) for c in CASES], CASES)
     assert [(d.func, d.misconception) for d in diagnoses] == [("effective_step", None)]
-    assert diagnoses[0].failing_inputs.startswith("Your effective_step fails exactly on the checks with Python lists")
+    assert markdown(diagnoses[0].failing_inputs).startswith(
+        "Your effective_step fails exactly on the checks with Python lists"
+    )
 
 
 def test_a_function_that_passes_nothing_gets_no_diagnosis_beyond_its_messages():

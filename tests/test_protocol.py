@@ -11,6 +11,7 @@ from autograder.boundary import Reply, Status
 from autograder.cases import CHECKS, IDENTITY
 from autograder.judge.checks import Case
 from autograder.judge.diagnosis import diagnose
+from autograder.render.text import markdown
 from autograder.sandbox.guest import protocol
 from autograder.sandbox.guest.answers import Guest
 from tests.strategies import json_values, value_replies
@@ -170,4 +171,4 @@ def test_a_refused_reply_reaches_the_students_feedback_as_a_note_on_that_call():
     case = VALUE_CASES[0]
     outcome = case.run(lambda request, uses: Reply(Status.PROTOCOL, detail="the reply is nested too deeply"))
     assert not outcome.passed
-    assert "sent back something the grader cannot read (the reply is nested too deeply)" in outcome.message
+    assert "sent back something the grader cannot read (the reply is nested too deeply)" in markdown(outcome.message)

@@ -15,6 +15,7 @@ from autograder.boundary import Status
 from autograder.config import GradeConfig
 from autograder.discover import Submission, discover
 from autograder.grading import grade_batch, grade_submission
+from autograder.render.text import markdown
 from autograder.rubric import FUNCTIONS
 from autograder.sandbox import pool as sandbox_pool
 from autograder.sandbox.guest import protocol
@@ -100,7 +101,7 @@ def test_forged_replies_cost_their_calls_and_the_batch_completes():
     assert results["correct_plain"].score == 100
     forged = results["forged_replies"]
     assert forged.score == 0
-    messages = " ".join(o.message for item in forged.items for o in item.outcomes)
+    messages = " ".join(markdown(o.message) for item in forged.items for o in item.outcomes)
     assert "sent back something the grader cannot read" in messages
 
 

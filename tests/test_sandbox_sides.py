@@ -505,21 +505,24 @@ def test_a_reply_checked_once_is_taken_again_only_for_the_same_request():
     """host._checked keeps the lines that passed, per request: the same bytes answer the same request with
     the same reply, answering another request (another number of inputs) they are checked afresh and
     refused, and a line that failed is never kept."""
+    from autograder.memo import Run
     from autograder.sandbox.host import _checked
+
+    run = Run()
 
     one = protocol.call_request("effective_step", [0.0], {})
     two = protocol.call_request("update_v", [0.0, 1.0], {})
     value = {"kind": "scalar", "type": "float", "dtype": "float64", "value": 0.1}
     line = json.dumps({"ok": True, "value": value, "args_after": [None]}).encode()
-    first = _checked(one, line)
+    first = _checked(run, one, line)
     assert first == {"ok": True, "value": value, "args_after": [None]}
-    assert _checked(one, line) is first  # kept: neither parsed nor checked again
+    assert _checked(run, one, line) is first  # kept: neither parsed nor checked again
     with pytest.raises(protocol.ProtocolError, match="one per input"):
-        _checked(two, line)
+        _checked(run, two, line)
     forged = json.dumps({"ok": True, "value": {**value, "value": "0.1"}, "args_after": [None]}).encode()
     for _ in range(2):
         with pytest.raises(protocol.ProtocolError, match="not a number"):
-            _checked(one, forged)
+            _checked(run, one, forged)
 
 
 def test_the_sandbox_process_backs_its_memory_with_huge_pages_where_the_kernel_can():

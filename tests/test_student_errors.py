@@ -15,6 +15,7 @@ from autograder.discover import discover
 from autograder.grading import grade_batch
 from autograder.judge.checks import reply_problem
 from autograder.render import feedback
+from autograder.render.text import markdown
 from autograder.results import status_of
 from autograder.rubric import ITEMS
 from tests.conftest import ROOT, result_of
@@ -101,7 +102,7 @@ def test_an_error_whose_line_has_no_text_names_the_line_without_an_empty_quote(s
     """The guest could not read the line (out of memory, say): the line number alone, not "(` `)"."""
     error = {"type": "MemoryError", "message": "nothing left", "line": 23, "source": source}
     said = reply_problem(Reply(Status.ERROR, error=error), "effective_step")
-    assert said == "raised MemoryError: nothing left at line 23"
+    assert markdown(said) == "raised MemoryError: nothing left at line 23"
     loaded = feedback.load_text(result_of(load_error={**error, "by": "student", "type": "student:ValueError"}))
     assert "**Your file raised ValueError while it was being loaded at line 23:** nothing left" in loaded
 

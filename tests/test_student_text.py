@@ -23,6 +23,7 @@ from autograder.discover import discover
 from autograder.grading import grade_batch
 from autograder.render import feedback, gradescope, summary, text
 from autograder.results import GradebookRow, SubmissionResult, empty_items
+from autograder.words import prose
 from tests.conftest import SUBMISSIONS, result_of
 
 ADAM_HW = str(Path(sys.executable).with_name("adam-hw"))
@@ -85,7 +86,7 @@ def test_a_file_name_a_load_error_and_output_are_escaped_where_feedback_shows_th
         student=text.terminal(name),
         path=str(tmp_path / name),
         sha256="0" * 64,
-        items=empty_items("nothing"),
+        items=empty_items(prose("nothing")),
         graded_at="now",
         seconds=0.0,
         isolation="basic",

@@ -10,7 +10,6 @@ to the worker's captured output, never to this process's stdout.
 import argparse
 import json
 import os
-import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,8 +18,7 @@ from autograder import grading, terms
 from autograder.config import DEFAULT, ISOLATIONS, GradeConfig, Isolation
 from autograder.discover import KINDS, MODULE, Submission, walk
 from autograder.errors import UsageError
-from autograder.outdir import atomic_write
-from autograder.render import gradescope
+from autograder.outdir import write_results
 from autograder.results import SubmissionResult
 
 DEFAULT_ROOT = "/autograder"
@@ -55,16 +53,6 @@ def student_id(metadata_path: str | Path) -> str:
     users = data.get("users") if isinstance(data, dict) else None
     ids = sorted(str(u["id"]) for u in users or () if isinstance(u, dict) and "id" in u)
     return "+".join(ids) or "submission"
-
-
-def write_results(path: str | Path, result: SubmissionResult) -> None:
-    """results.json, replacing whatever is at that path (a forged file, a symlink, a folder)."""
-    path = Path(path)
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    elif path.is_dir():
-        shutil.rmtree(path)
-    atomic_write(path, gradescope.text(result))
 
 
 def run(root: str | Path, isolation: Isolation = DEFAULT.isolation) -> SubmissionResult:

@@ -2,7 +2,9 @@
 
 A check knows its rubric item and group, whether students may see it (`hidden`), a plain-words `about`,
 the requests it sends to the worker and how to judge the replies. `run(call)` takes the worker's `call`
-function and returns an `Outcome`; expected values stay in this process. Every kind of check (a `Case`
+function and returns an `Outcome`; expected values stay in this process. `run(call, shared)` is also given the grading run
+(`memo.Run`), where a kind may keep what follows from replies the students share (a Case keeps its
+Outcome for a reply; most kinds keep nothing). Every kind of check (a `Case`
 here, the identity checks in autograder/judge/identity.py) has the same shape, the `Check` protocol, so the
 grader, the diagnosis, the release and the notebook builder never ask which kind they hold: what differs
 between kinds (how a check reads in the notebook, what the diagnosis may read of its replies) is asked of
@@ -29,14 +31,14 @@ import numpy.typing as npt
 
 from autograder import functions, oracle
 from autograder.judge import loading
-from autograder.judge.compare import as_values, close, judge_container, judge_value, show
-from autograder.memo import ByIdentity
+from autograder.judge.compare import UNREADABLE, as_values, close, judge_container, judge_value, show
+from autograder.memo import ByIdentity, Key, Run, frozen
 from autograder.notebook import lines
-from autograder.render.text import at_line, md
 from autograder.results import Outcome
 from autograder.sandbox.guest import protocol
 from autograder.sandbox.guest.protocol import Message
 from autograder.tolerance import RTOL
+from autograder.words import EMPTY, Words, at_line, code, prose, student, words
 
 if TYPE_CHECKING:  # what a check's `call` answers with
     from autograder.boundary import Reply
@@ -88,8 +90,10 @@ class Check(Protocol):
     def requests(self) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
         """The (request, uses) pairs it will send whatever the replies, so they can go in one write."""
 
-    def run(self, call: Callable[..., Any]) -> Outcome:
-        """Send its requests through `call(request, uses)` and judge the replies."""
+    def run(self, call: Callable[..., Any], shared: Run | None = None) -> Outcome:
+        """Send its requests through `call(request, uses)` and judge the replies. `shared`: the grading run,
+        where what follows from the replies the host shares between its students may be kept (memo.py); None
+        keeps nothing."""
 
     def notebook_lines(self) -> tuple[list[str], list[str]]:
         """(visible, hidden) lines of it in its group's nbgrader test cell (autograder/notebook/lines.py)."""
@@ -130,34 +134,38 @@ def render_call(func: str, args: Sequence[object], kwargs: Mapping[str, object])
     return f"{func}({', '.join(parts)})"
 
 
-def reply_problem(reply: Reply, func: str) -> str:
+def reply_problem(reply: Reply, func: str) -> Words:
     """What went wrong with a reply that is not a result, in a student's words."""
     if reply.status == "error":
         error = reply.error or {}
-        # The exception's class name, message and source line are the student's: text, never Markdown.
-        kind, message = md(error.get("type", "an error")), md(error.get("message", ""))
+        # The exception's class name, message and source line are the student's: student text.
+        kind, message = str(error.get("type", "an error")), str(error.get("message", ""))
         if kind == "NotImplementedError":
-            return f"{func} is not implemented yet (it still raises NotImplementedError)"
+            return prose(f"{func} is not implemented yet (it still raises NotImplementedError)")
         line = error.get("line")
         line = line if isinstance(line, int) and not isinstance(line, bool) else None
         # a notebook: Jupyter shows no cell numbers, so the cell is named by its function
         of = f" of the cell with your {func}" if error.get("cell") is not None else ""
         where = at_line(line, error.get("source"), of)
-        return f"raised {kind}: {message}{where}" if message else f"raised {kind}{where}"
+        if message:
+            return words("raised ", student(kind), ": ", student(message), where)
+        return words("raised ", student(kind), where)
     if reply.status == "timeout":
-        return "did not finish in time and was stopped (an endless loop?)"
+        return prose("did not finish in time and was stopped (an endless loop?)")
     if reply.status == "crashed":
-        return f"ended the grading process ({md(reply.detail)})"
+        return words("ended the grading process (", student(reply.detail), ")")
     if reply.status == "skipped":  # a broken function, or loading the file again failed (the load's facts)
-        return f"was not run: {md(reply.detail if reply.load is None else loading.load_error(reply.load)['message'])}"
+        detail = reply.detail if reply.load is None else loading.load_error(reply.load)["message"]
+        return words("was not run: ", student(detail))
     if reply.status == "unavailable":
-        return "could not run because your file did not load (see the top of this page)"
+        return prose("could not run because your file did not load (see the top of this page)")
     if reply.status == "missing":
-        return f"could not run: your file has no function named {md(reply.detail)}"
-    return f"sent back something the grader cannot read ({md(reply.detail)})"
+        return words("could not run: your file has no function named ", student(reply.detail))
+    return words("sent back something the grader cannot read (", student(reply.detail), ")")
 
 
-_JUDGED: ByIdentity[Outcome] = ByIdentity(kept=50_000)  # a case's Outcome for a shared reply: see Case.run
+#: A case's Outcome for a reply the host shares (see Case.run), kept for the grading run.
+_JUDGED: Key[ByIdentity[Outcome]] = Key("a case's Outcome for a shared reply", lambda: ByIdentity(kept=50_000))
 
 
 @dataclass(frozen=True)
@@ -255,33 +263,34 @@ class Case:
             inputs_after=self.expect == "unchanged",
         )
 
-    def run(self, call: Call) -> Outcome:
+    def run(self, call: Call, shared: Run | None = None) -> Outcome:
         reply = call(self.request(), self.uses)
         twin = call(self.twin.request(), self.uses) if self.expect == "same" else None
-        if reply.value is None or (twin is not None and twin.value is None):
+        if shared is None or reply.value is None or (twin is not None and twin.value is None):
             return self._outcome(reply, twin)
-        # A reply (and twin) the host shares with earlier students (the very same objects, see host._checked)
-        # gets their very Outcome: it depends on nothing else.
+        # A reply (and twin) the host shares with earlier students of the run (the very same objects, see
+        # host._checked) gets their very Outcome: it depends on nothing else.
         value, twin_value = reply.value, twin.value if twin is not None else None
         key = (id(self), id(value), id(twin_value))
-        return _JUDGED.get(key, (self, value, twin_value), lambda: self._outcome(reply, twin))
+        return shared[_JUDGED].get(key, (self, value, twin_value), lambda: self._outcome(reply, twin))
 
     def _outcome(self, reply: Reply, twin: Reply | None) -> Outcome:
         problem = self.judge(reply, twin)
-        returned = reply.value if reply.ok else {"status": reply.status, "error": reply.error}
+        # Read-only, as the reply it holds (host._checked): an Outcome may be shared by the run's students.
+        returned = reply.value if reply.ok else frozen({"status": reply.status, "error": reply.error})
         return Outcome(
             self.id,
             self.item,
             problem is None,
             self.hidden,
             self.about,
-            "" if problem is None else f"`{self.call_text}` ({self.about}) {problem}.",
+            EMPTY if problem is None else words(code(self.call_text), f" ({self.about}) ", problem, "."),
             returned=returned,
             group=self.group,
             kind=self.expect,
         )
 
-    def judge(self, reply: Reply, twin: Reply | None = None) -> str | None:
+    def judge(self, reply: Reply, twin: Reply | None = None) -> Words | None:
         """None when the reply passes this case, else the problem in words (no hidden expected value)."""
         if not reply.ok:
             return reply_problem(reply, self.func)
@@ -297,36 +306,36 @@ class Case:
             problem += f"; expected {show(self.expected)}"
         return problem
 
-    def _same_as_twin(self, got: object, twin: Reply | None) -> str | None:
+    def _same_as_twin(self, got: object, twin: Reply | None) -> Words | None:
         """Lists and integers in must give what the student's own function gives for float64 in."""
         if twin is None:
-            return "sent back something the grader cannot read"
+            return UNREADABLE
         if not twin.ok:
-            return "could not be compared: your function fails on the float64 version of these inputs too"
+            return prose("could not be compared: your function fails on the float64 version of these inputs too")
         own, problem = as_values((twin.value or {}).get("value"), self.expected)
         if own is None:
-            return (
+            return prose(
                 "could not be compared: your function's result for the float64 version of these inputs is not a number"
             )
         mine, problem = as_values(got, self.expected)
         if mine is None:
             return problem
         if not close(mine, own, equal_nan=True):
-            return (
+            return prose(
                 "gives other values than for the same inputs as float64 arrays (convert lists and integers "
                 "with np.asarray(x, dtype=float) first)"
             )
         return None
 
-    def _changed_inputs(self, after: object) -> str | None:
+    def _changed_inputs(self, after: object) -> Words | None:
         if not isinstance(after, list) or len(after) != len(self.args):
-            return "sent back something the grader cannot read"
+            return UNREADABLE
         names = functions.BY_NAME[self.func].names  # for feedback that says which input was changed
         for name, sent, seen in zip(names, self.args, after):
             if not isinstance(sent, (list, np.ndarray)):
                 continue
             if not isinstance(seen, dict) or seen.get("shape") != list(np.shape(sent)):
-                return f"changed the shape of the `{name}` you passed in"
+                return words("changed the shape of the ", code(name), " you passed in")
             if seen.get("data") != np.asarray(sent, dtype=np.float64).tolist():
-                return f"changed the `{name}` array you passed in (work on a copy or build a new array)"
+                return words("changed the ", code(name), " array you passed in (work on a copy or build a new array)")
         return None

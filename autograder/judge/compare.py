@@ -11,8 +11,8 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from autograder.render.text import md
 from autograder.tolerance import RTOL
+from autograder.words import Words, code, prose, student, words
 
 MAX_SHOWN = 6
 
@@ -20,47 +20,51 @@ MAX_SHOWN = 6
 Floats = npt.NDArray[np.float64]
 
 
-def decode(got: object) -> tuple[Floats | None, str | None]:
+#: Why a value cannot be judged, said once.
+UNREADABLE = prose("sent back something the grader cannot read")
+
+
+def decode(got: object) -> tuple[Floats | None, Words | None]:
     """The worker's description of a value as a float64 array, or (None, problem) when it is not a number.
 
     Returns (array, problem); exactly one of them is None.
     """
     if not isinstance(got, dict):
-        return None, "sent back something the grader cannot read"
+        return None, UNREADABLE
     kind = got.get("kind")
     if kind == "scalar":
         value = got.get("value")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return None, "sent back something the grader cannot read"
+            return None, UNREADABLE
         try:
             return np.array(float(value)), None
         except OverflowError:  # an int too big for a float: the worker's encoder never sends one
-            return None, "sent back something the grader cannot read"
+            return None, UNREADABLE
     if kind in ("array", "list"):
         shape = got.get("shape")
         if not isinstance(shape, list) or not all(
             isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
         ):
-            return None, "sent back something the grader cannot read"
+            return None, UNREADABLE
         try:
             arr = np.array(got.get("data"), dtype=np.float64)
         except (TypeError, ValueError, OverflowError):
-            return None, "sent back something the grader cannot read"
+            return None, UNREADABLE
         if list(arr.shape) != shape:
-            return None, "sent back something the grader cannot read"
+            return None, UNREADABLE
         return arr, None
     # Type names and dtypes below come from the student's objects (a class can be named "<script>"):
-    # they go into the message as text, never as Markdown.
+    # they go into the message as student text.
     if kind == "too_big":
         shape = got.get("shape")
         shape = tuple(shape) if isinstance(shape, list) else ()  # from the worker: trust nothing
-        return None, f"returned a huge {md(got.get('type', 'value'))} of shape {md(str(shape))}"
-    type_name = md(got.get("type", "value"))
+        return None, words("returned a huge ", student(got.get("type", "value")), " of shape ", student(str(shape)))
+    type_name = str(got.get("type", "value"))
     if str(got.get("dtype", "")).startswith("complex"):
-        return None, f"returned complex numbers ({md(got['dtype'])}); every value here is real"
+        return None, words("returned complex numbers (", student(got["dtype"]), "); every value here is real")
     if type_name == "NoneType":
-        return None, "returned None (is a `return` missing?)"
-    return None, f"returned a {type_name}, not a number or a numpy array"
+        return None, words("returned None (is a ", code("return"), " missing?)")
+    return None, words("returned a ", student(type_name), ", not a number or a numpy array")
 
 
 def show(arr: npt.ArrayLike) -> str:
@@ -73,7 +77,7 @@ def show(arr: npt.ArrayLike) -> str:
     return f"array of shape {arr.shape}: [{body}]"
 
 
-def as_values(got: object, expected: npt.ArrayLike) -> tuple[Floats | None, str | None]:
+def as_values(got: object, expected: npt.ArrayLike) -> tuple[Floats | None, Words | None]:
     """(student's values shaped like `expected`, problem): the container is not judged here.
 
     A number, a 0-d array, a shape-(1,) array for a single number, a list or an array all count as values;
@@ -86,8 +90,8 @@ def as_values(got: object, expected: npt.ArrayLike) -> tuple[Floats | None, str 
     expected = np.asarray(expected, dtype=np.float64)
     if arr.size != expected.size:
         if expected.ndim == 0:
-            return None, f"returned {show(arr)} for a single number"
-        return None, f"returned {arr.size} value(s) (shape {arr.shape}) for an input of shape {expected.shape}"
+            return None, prose(f"returned {show(arr)} for a single number")
+        return None, prose(f"returned {arr.size} value(s) (shape {arr.shape}) for an input of shape {expected.shape}")
     return arr.reshape(expected.shape), None
 
 
@@ -149,7 +153,7 @@ def _right_float(got: object, expected: object) -> bool:
     return type(value) is float and _floats_close(value, expected, RTOL) is True
 
 
-def judge_value(got: object, expected: npt.ArrayLike) -> str | None:
+def judge_value(got: object, expected: npt.ArrayLike) -> Words | None:
     """None when `got` (worker data) has `expected`'s values within RTOL; else what is wrong, in words.
 
     Only values are judged (see `as_values`). The words describe the student's value and how far off it
@@ -161,7 +165,7 @@ def judge_value(got: object, expected: npt.ArrayLike) -> str | None:
     if arr is None:
         return problem
     if not np.isfinite(arr).all():
-        return f"returned {show(arr)}, which is not finite"
+        return prose(f"returned {show(arr)}, which is not finite")
     if not close(arr, expected):
         dtype = str(got.get("dtype", "")) if isinstance(got, dict) else ""  # a dict: it decoded
         why = (
@@ -170,37 +174,49 @@ def judge_value(got: object, expected: npt.ArrayLike) -> str | None:
             else ""
         )
         which = "which" if arr.size == 1 else "where the element furthest off"
-        return f"returned {show(arr)}, {which} {how_far(arr, expected)}{why}"
+        return prose(f"returned {show(arr)}, {which} {how_far(arr, expected)}{why}")
     return None
 
 
-def judge_container(got: object, expected: npt.ArrayLike) -> str | None:
+def judge_container(got: object, expected: npt.ArrayLike) -> Words | None:
     """None when `got` is the container the docstring promises for `expected`'s shape; else the slip, in words.
 
     A float (or a 0-d array) for a single number; a float64 numpy array of the input's shape otherwise.
     """
     if not isinstance(got, dict):
-        return "sent back something the grader cannot read"
-    # type names, dtypes and shapes come from the student's objects: text in the message, never Markdown
+        return UNREADABLE
+    # type names, dtypes and shapes come from the student's objects: student text in the message
     expected = np.asarray(expected)
     kind, dtype = got.get("kind"), str(got.get("dtype", ""))
     shape = got.get("shape")
     if expected.ndim == 0:
         if kind == "scalar" or (kind == "array" and shape == []):
             if got.get("type") == "int" or dtype.startswith(("int", "uint")):
-                return "returned an integer for a single number; return a float"
-            return None if dtype == "float64" else f"returned a {md(dtype)} number; return a float64 (a Python float)"
+                return prose("returned an integer for a single number; return a float")
+            if dtype == "float64":
+                return None
+            return words("returned a ", student(dtype), " number; return a float64 (a Python float)")
         if kind == "array":
-            return f"returned an array of shape {md(str(tuple(shape or ())))} for a single number; return a float (not np.atleast_1d)"
-        return f"returned a {md(got.get('type', kind))} for a single number; return a float"
+            return words(
+                "returned an array of shape ",
+                student(str(tuple(shape or ()))),
+                " for a single number; return a float (not np.atleast_1d)",
+            )
+        return words("returned a ", student(got.get("type", kind)), " for a single number; return a float")
     if kind == "list":
-        return f"returned a Python {md(got.get('type', 'list'))}; return a numpy array (np.asarray)"
+        return words("returned a Python ", student(got.get("type", "list")), "; return a numpy array (np.asarray)")
     if kind == "scalar":
-        return f"returned a single number for an input of shape {expected.shape}; work elementwise (np.sqrt, not math.sqrt)"
+        return prose(
+            f"returned a single number for an input of shape {expected.shape}; work elementwise (np.sqrt, not math.sqrt)"
+        )
     if kind != "array":
-        return f"returned a {md(got.get('type', 'value'))}, not a numpy array"
+        return words("returned a ", student(got.get("type", "value")), ", not a numpy array")
     if tuple(shape or ()) != expected.shape:
-        return f"returned shape {md(str(tuple(shape or ())))} for an input of shape {expected.shape}; keep the input's shape"
+        return words(
+            "returned shape ",
+            student(str(tuple(shape or ()))),
+            f" for an input of shape {expected.shape}; keep the input's shape",
+        )
     if dtype != "float64":
-        return f"returned a {md(dtype)} array; return float64"
+        return words("returned a ", student(dtype), " array; return float64")
     return None

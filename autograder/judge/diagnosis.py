@@ -10,8 +10,8 @@ which kind of input fails instead. Diagnosis only adds words: it never changes a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +20,11 @@ import numpy as np
 from autograder import functions
 from autograder.judge import explain, formulas, identity, misconceptions
 from autograder.judge.compare import Floats, close, decode
-from autograder.memo import ByIdentity
-from autograder.results import Outcome
+from autograder.memo import ByIdentity, Key, Run
+from autograder.results import Diagnosis, Formula, Mistake, Outcome
 from autograder.rubric import FUNCTIONS
 from autograder.tolerance import RTOL
+from autograder.words import EMPTY, Words, code, prose, words
 
 if TYPE_CHECKING:  # the types only: checks and the host are the grader's, run by grading.py
     from autograder.boundary import Reply
@@ -39,43 +40,45 @@ MAX_LISTED = 3
 ERROR = "error"  # an observation: the call raised the way a division by zero does
 
 
-@dataclass(frozen=True)
-class Diagnosis:
-    """One function's diagnosis: a catalogue id and/or a recovered formula, contract slips in words, and
-    words saying which kind of input fails."""
+def describe(
+    func: str,
+    misconception: str | None = None,
+    failing: tuple[Words, bool] = (EMPTY, False),
+    recovery: formulas.Recovery | None = None,
+    slips: tuple[Words, ...] = (),
+    beta2: float | None = None,
+    reading: explain.Reading | None = None,
+    ratios: tuple[tuple[Mapping[str, float], float], ...] = (),
+) -> Diagnosis:
+    """One function's diagnosis as results hold it (plain data, worked out now, not while rendering): the
+    catalogue entry's words for `misconception`, the recovered formula as text with what differs from
+    the page, the `failing_inputs` words (and whether they only list scattered failures), the slips; the
+    catalogue's explanation worked out for `beta2`; the formula read from the code (explain.text); the
+    ratios of the student's values to the page's on the probes."""
+    entry = misconceptions.BY_ID[misconception] if misconception else None
+    mistake = (
+        Mistake(entry.id, prose(entry.title), prose(entry.explanation_at(beta2)), prose(entry.hint))
+        if entry is not None
+        else None
+    )
+    formula = _formula(func, recovery) if recovery is not None else None
+    named = recovery.named if recovery is not None else None
+    diagnosis_id = misconception or (named.id if named is not None else None)
+    said, scattered = failing
+    read = explain.text(reading) if reading is not None else None
+    return Diagnosis(func, diagnosis_id, misconception, mistake, formula, said, scattered, slips, read, ratios)
 
-    func: str
-    misconception: str | None = None
-    failing_inputs: str = ""
-    recovery: formulas.Recovery | None = None  # the formula the student's code behaves like (formulas.py)
-    slips: tuple[str, ...] = ()  # contract slips in plain words (a list returned, math.sqrt on an array, ...)
-    beta2: float | None = None  # the beta2 of the failures the named mistake explains (its factors depend on it)
-    reading: explain.Reading | None = None  # the formula read from the code (explain.py), confirmed or not
-    #: (the probe's scalar arguments, the median ratio of the student's value to the page's) per probe
-    ratios: tuple[tuple[Mapping[str, float], float], ...] = ()
 
-    @property
-    def computes(self) -> Callable[[Mapping[str, Any], Mapping[str, Any]], Any] | None:
-        """What the confirmed reading computes, as f(arrays, scalars passed), when nothing else is named."""
-        if self.id or self.reading is None or not self.reading.confirmed:
-            return None
-        return self.reading.computes
-
-    @property
-    def entry(self) -> misconceptions.Misconception | None:
-        return misconceptions.BY_ID[self.misconception] if self.misconception else None
-
-    @property
-    def formula(self) -> formulas.Candidate | None:
-        """The recovered formula when the search named exactly one, else None."""
-        return self.recovery.named if self.recovery else None
-
-    @property
-    def id(self) -> str | None:
-        """The catalogue's id, else the recovered formula's stable `formula:...` id, else None."""
-        if self.misconception:
-            return self.misconception
-        return self.formula.id if self.formula else None
+def _formula(func: str, recovery: formulas.Recovery) -> Formula:
+    named = recovery.named
+    return Formula(
+        page=recovery.reference_pretty,
+        named=named.pretty if named is not None else None,
+        one_of=tuple(c.pretty for c in recovery.one_of),
+        confirmed=recovery.confirmed,
+        differences=tuple(formulas.differences(func, named)) if named is not None else (),
+        changed_defaults=tuple(formulas.changed_defaults(func, named)) if named is not None else (),
+    )
 
 
 def _calls(checks: Iterable[Check]) -> dict[str, Case]:
@@ -94,14 +97,17 @@ def diagnose(
     outcomes: Sequence[Outcome],
     checks: Sequence[Check],
     probes: Mapping[str, Sequence[Reply]] | None = None,
+    run: Run | None = None,
     reads: Mapping[str, Sequence[Reply]] | None = None,
 ) -> tuple[list[Outcome], tuple[Diagnosis, ...]]:
     """(outcomes with `diagnosis` set on the failures it explains, the Diagnosis of each failing function).
 
     `probes` maps a function to the worker's replies on its diagnosis probes (formulas.requests), for
     the functions that failed; without them no formula is recovered. `reads` maps it to the guest's
-    readings of its code (explain.requests): a reading is kept once the probes confirm it.
+    readings of its code (explain.requests): a reading is kept once the probes confirm it. `run`: the
+    grading run, which keeps what follows from its cases alone (see _PER_CASE; default: a fresh one).
     """
+    per_case = (run or Run())[_PER_CASE]
     cases = _calls(checks)
     probes = probes or {}
     reads = reads or {}
@@ -110,7 +116,7 @@ def diagnose(
         observed = [(cases[o.check], o) for o in outcomes if o.check in cases and cases[o.check].func == func]
         if all(o.passed for _, o in observed):
             continue
-        found = _match_values(func, observed) or _match_mutation(func, observed)
+        found = _match_values(func, observed, per_case) or _match_mutation(func, observed)
         replies = probes.get(func)
         recovery = formulas.recover(func, replies) if replies else None
         if recovery and recovery.named:
@@ -125,12 +131,14 @@ def diagnose(
         if reading is not None and reading.signature_differs:
             # the body may well be the page's: what differs is which value reaches which parameter
             found, recovery = None, None
-        words = failing_inputs(func, observed)
+        failing = failing_inputs(func, observed, per_case)
         slips = contract_slips(func, observed)
-        if found or words or recovery or slips or reading:
+        if found or failing[0] or recovery or slips or reading:
             beta2 = explained_beta2(func, observed) if found else None
             rows = tuple(explain.ratios(func, replies) or ()) if replies else ()
-            diagnoses.append(Diagnosis(func, found.id if found else None, words, recovery, slips, beta2, reading, rows))
+            diagnoses.append(
+                describe(func, found.id if found else None, failing, recovery, slips, beta2, reading, rows)
+            )
     named = {d.func: d.id for d in diagnoses if d.id}
     annotated = [
         replace(o, diagnosis=named[cases[o.check].func])
@@ -172,7 +180,11 @@ def _returned_dtype(outcome: Outcome) -> str:
     return str(value.get("dtype", "")) if isinstance(value, dict) else ""
 
 
-def _explains(mistake: misconceptions.Misconception, seen: Sequence[tuple[Case, Outcome, Floats | str | None]]) -> bool:
+def _explains(
+    mistake: misconceptions.Misconception,
+    seen: Sequence[tuple[Case, Outcome, Floats | str | None]],
+    per_case: ByIdentity[Any],
+) -> bool:
     """The mistake agrees with every comparable value check and accounts for at least one failure. `seen`:
     each observed (case, outcome) with the student's value (`observation`).
 
@@ -187,7 +199,7 @@ def _explains(mistake: misconceptions.Misconception, seen: Sequence[tuple[Case, 
                 continue
         elif case.expect not in ("value", "same"):  # "same": lists and integers in, values still comparable
             continue
-        verdict = agrees(value, _predicted(mistake, case), mistake.rtol)
+        verdict = agrees(value, _predicted(mistake, case, per_case), mistake.rtol)
         if verdict is False:
             return False
         if verdict and not outcome.passed:
@@ -197,21 +209,21 @@ def _explains(mistake: misconceptions.Misconception, seen: Sequence[tuple[Case, 
 
 #: What diagnosis works out from a case alone, once per grading run rather than once per student
 #: (autograder/memo.py): each mistake's prediction on it, and its kinds of input.
-_PER_CASE: ByIdentity[Any] = ByIdentity(kept=50_000)
+_PER_CASE: Key[ByIdentity[Any]] = Key("diagnosis per case", lambda: ByIdentity(kept=50_000))
 
 
-def _predicted(mistake: misconceptions.Misconception, case: Case) -> Floats:
+def _predicted(mistake: misconceptions.Misconception, case: Case, per_case: ByIdentity[Any]) -> Floats:
     """mistake.predict on the case's inputs (once per run)."""
-    predicted: Floats = _PER_CASE.get(
+    predicted: Floats = per_case.get(
         ("predict", mistake.id, id(case)), (case,), lambda: mistake.predict(case.args, case.kwargs)
     )
     return predicted
 
 
-def _match_values(func: str, observed: Observed) -> misconceptions.Misconception | None:
+def _match_values(func: str, observed: Observed, per_case: ByIdentity[Any]) -> misconceptions.Misconception | None:
     seen = [(case, outcome, observation(outcome)) for case, outcome in observed]  # decoded once, not per mistake
     for mistake in misconceptions.for_function(func):
-        if mistake.mutates is None and _explains(mistake, seen):
+        if mistake.mutates is None and _explains(mistake, seen, per_case):
             return mistake
     return None
 
@@ -342,9 +354,9 @@ _CONVERSION = (
 )
 
 
-def contract_slips(func: str, observed: Observed) -> tuple[str, ...]:
+def contract_slips(func: str, observed: Observed) -> tuple[Words, ...]:
     """Sentences about how func treats its inputs and what it returns; none repeats a score."""
-    slips: list[str] = []
+    slips: list[Words] = []
     errors = [(o.returned or {}).get("error") or {} for _, o in observed if (o.returned or {}).get("status") == "error"]
     conversions = [
         e for e in errors if e.get("type") == "TypeError" and any(c in str(e.get("message", "")) for c in _CONVERSION)
@@ -352,18 +364,36 @@ def contract_slips(func: str, observed: Observed) -> tuple[str, ...]:
     sources = " ".join(str(e.get("source") or "") for e in conversions)
     if conversions and "math." in sources:
         slips.append(
-            f"Your {func} calls a `math` function (such as `math.sqrt`) on an array: `math` works on one number at "
-            "a time, so every array input raises TypeError. Use the numpy version (`np.sqrt`), which works elementwise."
+            words(
+                f"Your {func} calls a ",
+                code("math"),
+                " function (such as ",
+                code("math.sqrt"),
+                ") on an array: ",
+                code("math"),
+                " works on one number at a time, so every array input raises TypeError. Use the numpy version (",
+                code("np.sqrt"),
+                "), which works elementwise.",
+            )
         )
     elif conversions and "float(" in sources:
         slips.append(
-            f"Your {func} calls `float()` on an array: `float()` turns one number into a float, so every array "
-            "input raises TypeError. Convert with `np.asarray(x, dtype=float)` instead, which keeps the shape."
+            words(
+                f"Your {func} calls ",
+                code("float()"),
+                " on an array: ",
+                code("float()"),
+                " turns one number into a float, so every array input raises TypeError. Convert with ",
+                code("np.asarray(x, dtype=float)"),
+                " instead, which keeps the shape.",
+            )
         )
     elif conversions:
         slips.append(
-            f"Your {func} turns an array into a single Python number somewhere, so every array input raises "
-            "TypeError. Keep arrays as arrays (numpy functions work elementwise)."
+            prose(
+                f"Your {func} turns an array into a single Python number somewhere, so every array input raises "
+                "TypeError. Keep arrays as arrays (numpy functions work elementwise)."
+            )
         )
     # each with the value it returned (a dict: the guest's description of it)
     values = [
@@ -373,28 +403,48 @@ def contract_slips(func: str, observed: Observed) -> tuple[str, ...]:
     ]
     if any(value.get("kind") == "list" for _, value in values):
         slips.append(
-            f"Your {func} returns a Python list; the docstring asks for a numpy array (a float for a single "
-            "number). Build the result with numpy operations, or wrap it in `np.asarray(...)`."
+            words(
+                f"Your {func} returns a Python list; the docstring asks for a numpy array (a float for a single "
+                "number). Build the result with numpy operations, or wrap it in ",
+                code("np.asarray(...)"),
+                ".",
+            )
         )
     if any(
         value.get("kind") == "array" and value.get("shape") == [1] and np.ndim(c.args[0]) == 0 for c, value in values
     ):
         slips.append(
-            f"Your {func} returns an array of shape (1,) for a single number; return a single float there "
-            "(`float(x)` when the result has no dimensions, `x.ndim == 0`)."
+            words(
+                f"Your {func} returns an array of shape (1,) for a single number; return a single float there (",
+                code("float(x)"),
+                " when the result has no dimensions, ",
+                code("x.ndim == 0"),
+                ").",
+            )
         )
     if any(str(value.get("dtype", "")) in ("float32", "float16") for _, value in values):
         slips.append(
-            f"Your {func} returns float32 values; the docstring asks for float64 (float32 keeps only about 7 "
-            "significant digits)."
+            prose(
+                f"Your {func} returns float32 values; the docstring asks for float64 (float32 keeps only about 7 "
+                "significant digits)."
+            )
         )
     changed = sorted(
         {name for c, o in observed if c.expect == "unchanged" and not o.passed for name in _changed_arguments(c, o)}
     )
     for name in changed:
         slips.append(
-            f"Your {func} changes the `{name}` array you pass in (an in-place operation such as `{name} *= ...` or "
-            f"`out=`). Work on a copy or build a new array: the caller still needs `{name}`."
+            words(
+                f"Your {func} changes the ",
+                code(name),
+                " array you pass in (an in-place operation such as ",
+                code(f"{name} *= ..."),
+                " or ",
+                code("out="),
+                "). Work on a copy or build a new array: the caller still needs ",
+                code(name),
+                ".",
+            )
         )
     return tuple(slips)
 
@@ -478,9 +528,9 @@ def _other_than_default(func: str, bound: Mapping[str, Any]) -> set[str]:
     return kinds
 
 
-def input_kinds(case: Case) -> set[str]:
+def input_kinds(case: Case, per_case: ByIdentity[Any]) -> set[str]:
     """The kinds of input a check sends, in the words the feedback uses (no expected values)."""
-    kinds: frozenset[str] = _PER_CASE.get(("kinds", id(case)), (case,), lambda: frozenset(_input_kinds(case)))
+    kinds: frozenset[str] = per_case.get(("kinds", id(case)), (case,), lambda: frozenset(_input_kinds(case)))
     return set(kinds)
 
 
@@ -509,30 +559,35 @@ def _input_kinds(case: Case) -> set[str]:
     return kinds
 
 
-def failing_inputs(func: str, observed: Observed) -> str:
-    """Which kind of input makes func's value checks fail, in words; "" when none failed or none passed."""
+def failing_inputs(func: str, observed: Observed, per_case: ByIdentity[Any]) -> tuple[Words, bool]:
+    """Which kind of input makes func's value checks fail, in words (no words when none failed or none
+    passed), and whether the failures are scattered: no kind sets them apart, so the words list a few."""
     values = [(c, o) for c, o in observed if c.expect == "value"]
     # A failed "same" check (lists or integers in) says that kind of input fails; a passed one says only
     # that the student's function treats it like float64, right or wrong, so it is no evidence it works.
     same_failed = [(c, o) for c, o in observed if c.expect == "same" and not o.passed]
-    failing = [input_kinds(c) for c, o in values + same_failed if not o.passed]
-    passing = [input_kinds(c) for c, o in values if o.passed]
+    failing = [input_kinds(c, per_case) for c, o in values + same_failed if not o.passed]
+    passing = [input_kinds(c, per_case) for c, o in values if o.passed]
     if not failing or not passing:
-        return ""  # nothing passed (a stub, a crash): no kind of input sets the failures apart
+        return EMPTY, False  # nothing passed (a stub, a crash): no kind of input sets the failures apart
     passes = {kind: sum(kind in kinds for kinds in passing) for kind in set().union(*failing)}
     in_every_failure = sorted(set.intersection(*failing), key=lambda kind: (passes[kind], kind))
     if in_every_failure and passes[in_every_failure[0]] == 0:
-        return f"Your {func} fails exactly on the checks with {in_every_failure[0]}, and passes every other check."
+        return prose(
+            f"Your {func} fails exactly on the checks with {in_every_failure[0]}, and passes every other check."
+        ), False
     # A few passing checks of the same kind (a tiny negative gradient, say) need not hide the pattern.
     if in_every_failure and passes[in_every_failure[0]] <= len(failing):
         kind = in_every_failure[0]
-        return (
+        return prose(
             f"Every check your {func} fails has {kind}; {len(failing)} of the "
             f"{len(failing) + passes[kind]} checks with {kind} fail."
-        )
+        ), False
     only_failing = sorted(kind for kind, n in passes.items() if n == 0)
     if 0 < len(only_failing) <= 2 and all(kinds & set(only_failing) for kinds in failing):
-        return f"Your {func} fails on the checks with {' or '.join(only_failing)}, and passes all the others."
+        return prose(
+            f"Your {func} fails on the checks with {' or '.join(only_failing)}, and passes all the others."
+        ), False
     abouts = [c.about for c, o in values + same_failed if not o.passed]
     listed = "; ".join(abouts[:MAX_LISTED]) + ("; ..." if len(abouts) > MAX_LISTED else "")
-    return f"Your {func} fails on inputs of several kinds: {listed}."
+    return prose(f"Your {func} fails on inputs of several kinds: {listed}."), True

@@ -26,6 +26,7 @@ import numpy.typing as npt
 from autograder import functions
 from autograder.judge import formulas
 from autograder.judge.compare import decode
+from autograder.results import FLOORDIV, PRECEDENCE, XOR, CodeReading
 from autograder.sandbox.guest import protocol
 
 if TYPE_CHECKING:  # the type only: the host is the grader's, run by grading.py
@@ -33,9 +34,6 @@ if TYPE_CHECKING:  # the type only: the host is the grader's, run by grading.py
 
 Tree = tuple[Any, ...]  # ("var", name) | ("const", x) | (op, child, ...) | ("round", child, digits)
 Floats = npt.NDArray[np.float64]
-
-#: Python slips a reading shows, by id.
-XOR, FLOORDIV, PRECEDENCE = "xor", "floordiv", "precedence"
 
 
 def _counts(func: str) -> list[int]:
@@ -495,3 +493,82 @@ def ratios(func: str, replies: Sequence[Reply]) -> list[tuple[Mapping[str, float
         r = r[np.isfinite(r) & (right != 0)]
         out.append((dict(probe.kwargs), float(np.median(r)) if r.size else math.nan))
     return out
+
+
+def _expression(source: str) -> str:
+    text = source.strip()
+    return text[len("return") :].strip() if text.startswith("return") else text
+
+
+def _bracketed(tree: Tree) -> str:
+    """The tree as Python with the brackets Python itself puts around each operation of higher precedence."""
+    ops = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "xor": "^"}
+    kind = tree[0]
+    if kind == "var":
+        return str(tree[1])
+    if kind == "const":
+        return f"{tree[1]:g}"
+    if kind in ops:
+        parts = []
+        for child in tree[1:3]:
+            text = _bracketed(child)
+            parts.append(f"({text})" if child[0] in ("add", "sub", "mul", "div") and kind != child[0] else text)
+        return f" {ops[kind]} ".join(parts)
+    if kind == "floordiv":
+        return f"{_bracketed(tree[1])} // {_bracketed(tree[2])}"
+    return f"{kind}({', '.join(_bracketed(c) for c in tree[1:] if isinstance(c, tuple))})"
+
+
+def text(reading: Reading) -> CodeReading:
+    """The reading as results hold it: plain data and the text every renderer needs (results.CodeReading)."""
+    func = reading.func
+    spec = functions.BY_NAME[func]
+    positional = tuple(p.name for p in spec.parameters if p.kind != "scalar")
+    reordered = reading.names != spec.names and set(reading.names) == set(spec.names)
+    moved = tuple(
+        (name, positional[i]) for i, (name, _) in enumerate(reading.params[: len(positional)]) if name != positional[i]
+    )
+    page = PAGE[func]
+    mine = in_stub_names(reading, reading.tree) if reading.tree is not None else None
+    steps = tuple((t, in_stub_names(reading, tree)) for t, tree in reading.per_step if t in (1, 2, 3))
+    return CodeReading(
+        func=func,
+        params=reading.params,
+        tree=reading.tree,
+        per_step=reading.per_step,
+        confirmed=reading.confirmed,
+        consistent=reading.consistent,
+        errors_agree=reading.errors_agree,
+        signature_differs=reading.signature_differs,
+        theirs=", ".join(name if default is None else f"{name}={default:g}" for name, default in reading.params),
+        stub=", ".join(
+            p.name if p.name not in spec.defaults else f"{p.name}={spec.default(p.name):g}" for p in spec.parameters
+        ),
+        reordered=reordered,
+        moved=moved if reordered else (),
+        positional=positional,
+        body_is_page=reading.tree is not None and reading.tree == page,
+        missing_defaults=tuple((name, float(spec.default(name))) for name in reading.missing_defaults),
+        slips=reading.slips,
+        line=_expression(reading.source),
+        shown=render(reading.tree) if reading.tree is not None else "",
+        bracketed=_bracketed(reading.tree) if reading.tree is not None else "",
+        computes=render(mine) if mine is not None else None,
+        page=render(page),
+        differences=tuple(differences(page, mine)) if mine is not None else (),
+        steps=tuple((t, render(tree)) for t, tree in steps if tree is not None),
+    )
+
+
+def of_text(reading: CodeReading) -> Reading:
+    """The reading again from what results hold of it (`text`'s inverse, for evaluating it once more)."""
+    return Reading(
+        reading.func,
+        reading.params,
+        reading.tree,
+        reading.per_step,
+        source=reading.line,
+        confirmed=reading.confirmed,
+        errors_agree=reading.errors_agree,
+        consistent=reading.consistent,
+    )

@@ -21,11 +21,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from autograder.judge.checks import Unrolled, reply_problem
+from autograder.memo import Run
 from autograder.notebook import lines
 from autograder.results import Outcome
 from autograder.sandbox.guest import protocol
 from autograder.sandbox.guest.protocol import Message
 from autograder.tolerance import RTOL
+from autograder.words import EMPTY, Words, prose, words
 
 if TYPE_CHECKING:  # what `call` answers with; the host is the grader's, run by grading.py
     from autograder.boundary import Reply
@@ -126,6 +128,8 @@ def render_poly(poly: Poly, gens: Sequence[str], limit: int = 8) -> str:
 # -- the two graded checks --------------------------------------------------------------------------------
 
 
+_UNREADABLE = prose("your code sent back something the grader cannot read")
+
 #: A float probe: the unroll request and the exact value due at each step.
 Probe = tuple[Message, list[Fraction]]
 
@@ -156,7 +160,7 @@ class IdentityCheck:
     def symbolic_request(self) -> Message:
         raise NotImplementedError
 
-    def judge_step(self, t: int, num: Poly, den: Poly) -> str | None:
+    def judge_step(self, t: int, num: Poly, den: Poly) -> Words | None:
         """None when num / den is the identity's value at step t, else the problem in words."""
         raise NotImplementedError
 
@@ -168,7 +172,7 @@ class IdentityCheck:
     def make_probes(self, inputs: Iterable[Any]) -> Iterator[Probe]:
         raise NotImplementedError
 
-    def numeric_problem(self, request: Message, t: int) -> str:
+    def numeric_problem(self, request: Message, t: int) -> Words:
         raise NotImplementedError
 
     def public_probes(self) -> list[Probe]:
@@ -190,7 +194,7 @@ class IdentityCheck:
     def _symbolic(self) -> Message:
         return self.symbolic_request()
 
-    def run(self, call: Call) -> Outcome:
+    def run(self, call: Call, shared: Run | None = None) -> Outcome:
         replies: list[Reply] = []
 
         def recording(request: Message, uses: Sequence[str]) -> Reply:
@@ -202,7 +206,7 @@ class IdentityCheck:
         symbolic = replies[0] if replies and how.startswith("symbolic") and replies[0].ok else None
         return self.outcome(problem, how, returned=symbolic.value if symbolic else None)
 
-    def outcome(self, problem: str | None, how: str, returned: dict[str, Any] | None = None) -> Outcome:
+    def outcome(self, problem: Words | None, how: str, returned: dict[str, Any] | None = None) -> Outcome:
         """This check's Outcome: passed when there is no problem, saying how it was checked."""
         return Outcome(
             self.id,
@@ -210,13 +214,13 @@ class IdentityCheck:
             problem is None,
             self.hidden,
             f"{self.about} (checked with {how})",
-            "" if problem is None else f"{self.about}: {problem}.",
+            EMPTY if problem is None else words(f"{self.about}: ", problem, "."),
             group=self.group,
             kind="identity",
             returned=returned,
         )
 
-    def judge_chain(self, call: Call) -> tuple[str | None, str]:
+    def judge_chain(self, call: Call) -> tuple[Words | None, str]:
         """(problem, how): symbols when the code takes them, and always numbers, which must agree."""
         reply = call(self._symbolic, self.uses)
         problem, fallback = self.judge_symbolic(reply)
@@ -229,12 +233,12 @@ class IdentityCheck:
         numeric = self.run_numeric(call)
         if numeric:
             return (
-                f"your code gives the identity for sympy symbols but not for numbers: {numeric}",
+                words("your code gives the identity for sympy symbols but not for numbers: ", numeric),
                 "symbolic algebra and float probes",
             )
         return None, "symbolic algebra and float probes"
 
-    def judge_symbolic(self, reply: Reply) -> tuple[str | None, bool]:
+    def judge_symbolic(self, reply: Reply) -> tuple[Words | None, bool]:
         """(problem, fallback): fallback is True when the code could not take symbols at all."""
         if reply.status == "error":
             return None, True
@@ -242,13 +246,13 @@ class IdentityCheck:
             return reply_problem(reply, "your code"), False
         values = (reply.value or {}).get("values")
         if not isinstance(values, list) or len(values) != self.steps:
-            return "your code sent back something the grader cannot read", False
+            return _UNREADABLE, False
         if any(isinstance(v, dict) and v.get("kind") == "not_polynomial" for v in values):
             return None, True
         for t, value in enumerate(values, start=1):
             parsed = parse_rational(value, self.gens)
             if parsed is None:
-                return "your code sent back something the grader cannot read", False
+                return _UNREADABLE, False
             problem = self.judge_step(t, *parsed)
             if problem:
                 return problem, False
@@ -265,14 +269,14 @@ class IdentityCheck:
     def _graded_probes(self) -> list[Probe]:
         return list(self.make_probes(self.graded_inputs()))
 
-    def run_numeric(self, call: Call) -> str | None:
+    def run_numeric(self, call: Call) -> Words | None:
         for request, expected_steps in self.numeric_probes():
             reply = call(request, self.uses)
             if not reply.ok:
                 return reply_problem(reply, "your code")
             values = (reply.value or {}).get("values")
             if not isinstance(values, list) or len(values) != len(expected_steps):
-                return "your code sent back something the grader cannot read"
+                return _UNREADABLE
             for t, (value, expected) in enumerate(zip(values, expected_steps), start=1):
                 if not _close(value, expected):
                     return self.numeric_problem(request, t)
@@ -350,16 +354,18 @@ class ClosedFormCheck(IdentityCheck):
         hidden = lines.unrolled_lines(self.numeric_probes())
         return [f"assert {line}" for line in visible], [f"assert {line}" for line in hidden]
 
-    def judge_step(self, t: int, num: Poly, den: Poly) -> str | None:
+    def judge_step(self, t: int, num: Poly, den: Poly) -> Words | None:
         expected = closed_form(t, self.gens)
         if _poly_equal(num, _poly_mul(expected, den)):
             return None
         if den == {(0,) * len(self.gens): Fraction(1)}:
-            return (
+            return prose(
                 f"after {t} step(s) from v_0 = 0 your update_v gives {render_poly(num, self.gens)}, "
                 f"not (1 - beta2) * sum_i beta2^({t}-i) * g_i^2"
             )
-        return f"after {t} step(s) from v_0 = 0 your update_v does not give (1 - beta2) * sum_i beta2^({t}-i) * g_i^2"
+        return prose(
+            f"after {t} step(s) from v_0 = 0 your update_v does not give (1 - beta2) * sum_i beta2^({t}-i) * g_i^2"
+        )
 
     def graded_inputs(self) -> Sequence[Sequence_]:
         return _NUMERIC_SEQUENCES
@@ -378,8 +384,8 @@ class ClosedFormCheck(IdentityCheck):
         """The probes students see (their own values, not the graded ones): the public check of this kind."""
         return self.numeric_probes(PUBLIC_SEQUENCES)
 
-    def numeric_problem(self, request: Message, t: int) -> str:
-        return (
+    def numeric_problem(self, request: Message, t: int) -> Words:
+        return prose(
             f"run from v_0 = 0 over the gradients {request['gradients']} with beta2 = {request['beta2']}, "
             f"your update_v after step {t} is not (1 - beta2) * sum_i beta2^({t}-i) * g_i^2"
         )
@@ -417,12 +423,12 @@ class ConstantGradientCheck(IdentityCheck):
         hidden = lines.follow_through_lines(self.exact_v_probes(), closed.numeric_probes(), self.numeric_probes())
         return visible, hidden
 
-    def judge_step(self, t: int, num: Poly, den: Poly) -> str | None:
+    def judge_step(self, t: int, num: Poly, den: Poly) -> Words | None:
         if _poly_equal(num, _poly_mul({(2, 0): Fraction(1)}, den)):
             return None
-        return f"with the same gradient g at every step, your v_hat at t = {t} is not g^2"
+        return prose(f"with the same gradient g at every step, your v_hat at t = {t} is not g^2")
 
-    def run(self, call: Call) -> Outcome:
+    def run(self, call: Call, shared: Run | None = None) -> Outcome:
         """Follow-through: bias_correct is judged on the exact v_t; the chain through update_v only where
         the student's update_v is right (an update_v slip is charged under update_v alone)."""
         problem = self.judge_on_exact_v(call)
@@ -444,14 +450,14 @@ class ConstantGradientCheck(IdentityCheck):
     def _exact_v_request(v: float, t: int, beta2: float) -> Message:
         return protocol.call_request("bias_correct", [v, t], {"beta2": beta2}, inputs_after=False)
 
-    def judge_on_exact_v(self, call: Call) -> str | None:
+    def judge_on_exact_v(self, call: Call) -> Words | None:
         """bias_correct(exact v_t, t) must be g^2 at every t, whatever the student's update_v does."""
         for (v, t, beta2, square), request in zip(self.exact_v_probes(), self._exact_v_requests):
             reply = call(request, ("bias_correct",))
             if not reply.ok:
                 return reply_problem(reply, "bias_correct")
             if not _close((reply.value or {}).get("value"), square):
-                return (
+                return prose(
                     f"given the exact v_t = {v:.6g} of a constant gradient (beta2 = {beta2}), your bias_correct "
                     f"at t = {t} does not give the gradient squared"
                 )
@@ -486,9 +492,9 @@ class ConstantGradientCheck(IdentityCheck):
     def _exact_v_requests(self) -> list[Message]:
         return [self._exact_v_request(v, t, beta2) for v, t, beta2, _ in self.exact_v_probes()]
 
-    def numeric_problem(self, request: Message, t: int) -> str:
+    def numeric_problem(self, request: Message, t: int) -> Words:
         g, beta2 = request["gradients"][0], request["beta2"]
-        return f"with the gradient {g} at every step and beta2 = {beta2}, your v_hat at t = {t} is not ({g})^2"
+        return prose(f"with the gradient {g} at every step and beta2 = {beta2}, your v_hat at t = {t} is not ({g})^2")
 
 
 #: update_v's float probes, which ConstantGradientCheck runs to know whether the chain through it can be judged.

@@ -20,6 +20,8 @@ from autograder.errors import UsageError
 from autograder.lms import archive, numbers
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from _typeshed import SupportsRichComparison
 
 
@@ -129,11 +131,27 @@ LmsName = Literal["canvas", "moodle", "gradescope"]
 LMS_NAMES: tuple[LmsName, ...] = get_args(LmsName)
 
 
-def collect(lms: LmsName, src: str | Path, out: str | Path) -> tuple[list[roster.Entry], list[str]]:
+def collect(
+    lms: LmsName,
+    src: str | Path,
+    out: str | Path,
+    worksheet: str | Path | None = None,
+    zone: "ZoneInfo | None" = None,
+) -> tuple[list[roster.Entry], list[str]]:
     """Read the download at `src` (folder or zip) and write `out/<student>/second_moment.<ext>` for each
-    student's latest attempt, and `out/roster.csv`. Returns (entries, notes)."""
+    student's latest attempt, and `out/roster.csv`. Returns (entries, notes). Moodle's download has no
+    submission times: its grading `worksheet`, read in the time zone `zone`, gives them (moodle.with_times)."""
     parser = _parsers()[lms]
+    if lms != "moodle" and (worksheet is not None or zone is not None):
+        raise UsageError("--worksheet and --lms-timezone are for moodle (its download carries no submission times)")
+    if zone is not None and worksheet is None:
+        raise UsageError("--lms-timezone reads the times of --worksheet: give Moodle's grading worksheet too")
     picks, notes = parser.picks(archive.members(src))
+    if lms == "moodle":
+        from autograder.lms import moodle
+
+        picks, timed = moodle.with_times(picks, worksheet, zone)
+        notes += timed
     counts = Counter(p.student for p in picks)
     clash = sorted(s for s, n in counts.items() if n > 1)
     if clash:
@@ -219,7 +237,7 @@ def graded_scores(graded: str | Path, roster_path: str | Path, blank_missing: bo
         row = rows.get(e.student)
         if not e.lms_id:
             raise UsageError(f"--roster: {roster_path}: student {e.student!r} has no lms_id to match the LMS's file by")
-        if row is None:
+        if row is None or row.get("status") == "grader error":  # no grade yet (a grader error: see grade --resume)
             grades.ungraded.append(e.student)
             continue
         if row.get("status") == "no file found":
@@ -229,7 +247,12 @@ def graded_scores(graded: str | Path, roster_path: str | Path, blank_missing: bo
         where = f"{Path(graded) / 'grades.csv'}, {e.student!r}"
         # The final score, after the late policy (autograder/late.py); a grades.csv from before it has none.
         final = row.get("final_score") or row["score"]
-        grades.scores[e.lms_id] = (_ours(final, f"{where}'s final_score"), _ours(row["max_score"], where))
+        score, maximum = _ours(final, f"{where}'s final_score"), _ours(row["max_score"], where)
+        if score > maximum:  # the grader never writes one (part 5 as a bonus is capped): an edited file
+            raise UsageError(
+                f"{where}'s final_score {final} is above its max_score {row['max_score']}: grade the student again"
+            )
+        grades.scores[e.lms_id] = (score, maximum)
     return grades
 
 

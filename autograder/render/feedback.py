@@ -2,17 +2,23 @@
 
 Never prints the expected value of a hidden check: the messages come from `Outcome.message`, which the
 checks write without it. Student text is text: what the submission controls (its file name, what it
-printed, its load error) goes through autograder.render.text here; the checks do the same for the student
-text they put in their messages.
+printed, its load error) goes through autograder.render.text here, and so does every message and
+diagnosis (`words.Words`, whose student and code spans `markdown` escapes).
 """
 
 from pathlib import Path
 
-from autograder.judge import formulas
-from autograder.judge.diagnosis import Diagnosis
-from autograder.render import first_screen, reading
-from autograder.render.text import at_line, md, md_block, md_code
-from autograder.results import CellError, GroupResult, ItemResult, SubmissionResult, by_grader, student_exception
+from autograder.render import beyond, first_screen, reading
+from autograder.render.text import at_line, markdown, md, md_block, md_code
+from autograder.results import (
+    CellError,
+    Diagnosis,
+    GroupResult,
+    ItemResult,
+    SubmissionResult,
+    by_grader,
+    student_exception,
+)
 from autograder.rubric import TASKS_BY_ID
 from autograder.tolerance import TOLERANCE_WORDS
 
@@ -81,39 +87,33 @@ _PAGE_HINT = {
 
 def formula_text(found: Diagnosis) -> str:
     """ "Your f behaves like ...; the page has ...": the recovered formula beside the page's, or ""."""
-    recovery = found.recovery
-    if recovery is None:
+    formula = found.formula
+    if formula is None:
         return ""
-    if recovery.named:
-        algebra = " (Your code also ran on algebraic symbols, and the algebra agrees.)" if recovery.confirmed else ""
-        return (
-            f"Your {found.func} behaves like **{recovery.named.pretty}**; the page has "
-            f"**{recovery.reference_pretty}**.{algebra}"
-        )
-    if recovery.one_of:
-        shown = "; ".join(c.pretty for c in recovery.one_of[:3]) + ("; ..." if len(recovery.one_of) > 3 else "")
+    if formula.named:
+        algebra = " (Your code also ran on algebraic symbols, and the algebra agrees.)" if formula.confirmed else ""
+        return f"Your {found.func} behaves like **{formula.named}**; the page has **{formula.page}**.{algebra}"
+    if formula.one_of:
+        shown = "; ".join(formula.one_of[:3]) + ("; ..." if len(formula.one_of) > 3 else "")
         return (
             f"Your {found.func} behaves like one of these, which the grader's inputs cannot tell apart: "
-            f"{shown}. The page has {recovery.reference_pretty}."
+            f"{shown}. The page has {formula.page}."
         )
     return ""
 
 
 def _generated_explanation(found: Diagnosis) -> str:
     """What differs from the page, for a recovered formula the catalogue does not know."""
-    candidate = found.formula
-    if candidate is None:  # called only for a recovered formula
+    formula = found.formula
+    if formula is None or not formula.named:  # called only for a named formula
         return ""
-    parts = [
-        f"where the page has {page}, yours has {theirs}" for page, theirs in formulas.differences(found.func, candidate)
-    ]
+    parts = [f"where the page has {page}, yours has {theirs}" for page, theirs in formula.differences]
     parts += [
-        f"your default {name} is {new:g} where the page's is {old:g}"
-        for name, old, new in formulas.changed_defaults(found.func, candidate)
+        f"your default {name} is {new:g} where the page's is {old:g}" for name, old, new in formula.changed_defaults
     ]
     text = "What differs: " + "; ".join(parts) + "." if parts else ""
     # "fails on inputs of several kinds" adds nothing beside the formula; a kind of input that fails does
-    where = found.failing_inputs if "inputs of several kinds" not in found.failing_inputs else ""
+    where = markdown(found.failing_inputs) if not found.scattered else ""
     return (text + (" " + where if where else "")).strip()
 
 
@@ -122,31 +122,28 @@ def diagnosis_text(found: Diagnosis, with_formula: bool = True) -> str:
     hint (from the catalogue, or generated for a formula nobody catalogued), contract slips, or which
     kind of input fails. `with_formula=False` leaves out the "behaves like" sentence (results.json gives
     it once per function, not under every failed test)."""
-    entry = found.entry
+    mistake = found.mistake
     formula = formula_text(found) if with_formula else ""
-    slips = "\n".join(f"- {slip}" for slip in found.slips)
-    read = reading.reading_texts(found, named=bool(entry or found.formula))
+    failing = markdown(found.failing_inputs)
+    slips = "\n".join(f"- {markdown(slip)}" for slip in found.slips)
+    read = reading.reading_texts(found, named=bool(mistake or (found.formula and found.formula.named)))
     if (
         read
         and (found.reading and (found.reading.signature_differs or found.reading.confirmed))
-        and not (entry or found.formula)
+        and not (mistake or (found.formula and found.formula.named))
     ):
         body = ""  # the reading names it (reading.reading_texts), or the signature explains every failure
-    elif entry is not None:
-        body = (
-            f"**Likely mistake: {entry.title}.** "
-            + (formula + " " if formula else "")
-            + entry.explanation_at(found.beta2)
-        )
-        body += f"\n\nHint: {entry.hint}"
-    elif found.formula:
+    elif mistake is not None:
+        body = f"**Likely mistake: {markdown(mistake.title)}.** " + (formula + " " if formula else "")
+        body += markdown(mistake.explanation) + f"\n\nHint: {markdown(mistake.hint)}"
+    elif found.formula is not None and found.formula.named:
         said = " ".join(part for part in (formula, _generated_explanation(found)) if part)
         body = f"**Likely mistake:** {said}\n\nHint: {_PAGE_HINT[found.func]}"
     elif formula:
-        body = f"**No single mistake matches.** {formula} {found.failing_inputs}".rstrip()
-    elif found.failing_inputs and not (found.slips and "inputs of several kinds" in found.failing_inputs):
+        body = f"**No single mistake matches.** {formula} {failing}".rstrip()
+    elif failing and not (found.slips and found.scattered):
         shown = reading.outputs_text(found.func, found.ratios)
-        body = f"**What your outputs show:** {found.failing_inputs}" + (f" {shown}" if shown else "")
+        body = f"**What your outputs show:** {failing}" + (f" {shown}" if shown else "")
     else:
         shown = reading.outputs_text(found.func, found.ratios)
         body = f"**What your outputs show:** {shown}" if shown and not read else ""
@@ -176,12 +173,6 @@ def function_notes(result: SubmissionResult, func: str, with_formula: bool = Tru
     if text:
         notes.append(text)
     return notes
-
-
-def summary_text(result: SubmissionResult) -> str:
-    failed = [r.item.id for r in result.items if not r.passed]
-    head = f"Score: {result.score:g} / {result.max_score}."
-    return head + (f" Items to revisit: {', '.join(failed)}." if failed else " Every item passed.")
 
 
 def details(result: SubmissionResult) -> list[str]:
@@ -228,6 +219,7 @@ def render(result: SubmissionResult) -> str:
         lines.append(f"| {task.number} {task.id} | {r.item.title} | {r.score} / {r.item.points} | {status} |")
     if not result.load_error:
         lines += details(result)
+    lines += beyond.section(result)  # part 5, when the term turns it on; nothing otherwise
     if result.output.strip():
         lines += ["", "## What your code printed", "", md_block(result.output)]
     if str(result.path).endswith(".ipynb"):

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from autograder.judge import explain
-from autograder.judge.diagnosis import Diagnosis
 from autograder.render import reading
-from autograder.results import Outcome, SubmissionResult
+from autograder.render.text import markdown
+from autograder.results import Diagnosis, Outcome, SubmissionResult
 from autograder.rubric import FUNCTIONS, TASKS_BY_ID
 
 RIGHT, UNWRITTEN, WRONG = "right", "not written yet", "wrong"
@@ -88,41 +87,36 @@ def mistake_line(found: Diagnosis | None, func: str, error: str = "") -> str:
     """The named mistake in one sentence, then its hint (also one sentence where it can be)."""
     if found is None:
         return error or "some of its checks fail; the details below say which kinds of input."
-    entry = found.entry
+    mistake = found.mistake
     read = found.reading
     if read is not None and read.signature_differs:
         return _first_sentence(reading.signature_text(func, read)) + " Hint: use the stub's signature."
     slips = reading.slip_texts(func, read) if read is not None and (read.consistent or read.errors_agree) else []
-    if entry is not None:
-        line = f"likely mistake: {entry.title}. Hint: {_first_sentence(entry.hint)}"
-    elif found.formula is not None and found.recovery is not None:
+    if mistake is not None:
+        line = f"likely mistake: {markdown(mistake.title)}. Hint: {_first_sentence(markdown(mistake.hint))}"
+    elif found.formula is not None and found.formula.named is not None:
         line = (
-            f"your {func} behaves like {found.formula.pretty}; the page has {found.recovery.reference_pretty}. "
+            f"your {func} behaves like {found.formula.named}; the page has {found.formula.page}. "
             f"Hint: look again at {reading.PAGE_LINE[func]}."
         )
-    elif (
-        read is not None
-        and read.confirmed
-        and read.tree is not None
-        and (mine := explain.in_stub_names(read, read.tree))
-    ):
+    elif read is not None and read.confirmed and read.tree is not None and read.computes is not None:
         line = (
-            f"your {func} computes {explain.render(mine)}; the page has {explain.render(explain.PAGE[func])}. "
+            f"your {func} computes {read.computes}; the page has {read.page}. "
             f"Hint: look again at {reading.PAGE_LINE[func]}."
         )
     elif read is not None and read.confirmed and read.per_step:
         line = (
-            f"your {func} compounds its correction over t; the page has {explain.render(explain.PAGE[func])} at "
+            f"your {func} compounds its correction over t; the page has {read.page} at "
             f"every t. Hint: look again at {reading.PAGE_LINE[func]}."
         )
     elif slips:
         return _first_sentence(slips[0]).replace(" (your", " (in your", 1) + " " + _slip_fix(slips[0])
     elif found.slips:
-        return _first_sentence(found.slips[0])
+        return _first_sentence(markdown(found.slips[0]))
     elif error:
         return error
     else:
-        shown = reading.outputs_text(func, found.ratios) or found.failing_inputs
+        shown = reading.outputs_text(func, found.ratios) or markdown(found.failing_inputs)
         return (shown or "some of its checks fail; the details below say which kinds of input.").replace("**", "")
     if slips:
         line += " Also: " + _first_sentence(slips[0])
@@ -173,15 +167,16 @@ def merged(outcomes: Sequence[Outcome], limit: int) -> list[str]:
     into one line with a count and the first call as an example; at most `limit` lines."""
     groups: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
-        match = _CALL.match(outcome.message)
-        key = match.group("problem") if match else outcome.message
+        message = markdown(outcome.message)
+        match = _CALL.match(message)
+        key = match.group("problem") if match else message
         groups.setdefault(key, []).append(outcome)
     out = []
     for problem, same in groups.items():
         if len(same) == 1:
-            out.append(same[0].message)
+            out.append(markdown(same[0].message))
             continue
-        match = _CALL.match(same[0].message)
+        match = _CALL.match(markdown(same[0].message))
         example = f" (e.g. `{match.group('call')}`)" if match else ""
         out.append(f"{len(same)} checks{example}: {problem}")
     if len(out) > limit:

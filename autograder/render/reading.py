@@ -1,6 +1,7 @@
-"""What a reading of the student's code says, in a student's words (autograder/judge/explain.py holds the
-data): the formula their function computes beside the page's, a signature that differs from the stub's,
-and Python slips (`^`, `//`, an operator that binds first), each with the one thing to try next.
+"""What a reading of the student's code says, in a student's words (autograder/judge/explain.py reads it;
+results.CodeReading holds it as plain data): the formula their function computes beside the page's, a
+signature that differs from the stub's, and Python slips (`^`, `//`, an operator that binds first), each
+with the one thing to try next.
 
 Student text (their parameter names, their return line) is shown as code, escaped (render/text.py).
 """
@@ -11,10 +12,8 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 
-from autograder import functions
-from autograder.judge import explain
-from autograder.judge.diagnosis import Diagnosis
 from autograder.render.text import md_code
+from autograder.results import FLOORDIV, PRECEDENCE, XOR, CodeReading, Diagnosis
 
 #: The hint a formula the catalogue does not know gets: where on the page to look.
 PAGE_LINE = {
@@ -24,85 +23,52 @@ PAGE_LINE = {
 }
 
 
-def signature_text(func: str, reading: explain.Reading) -> str:
+def signature_text(func: str, reading: CodeReading) -> str:
     """Why a signature that differs from the stub's breaks every check, and the fix."""
-    spec = functions.BY_NAME[func]
-    theirs = ", ".join(name if default is None else f"{name}={default:g}" for name, default in reading.params)
-    stub = ", ".join(
-        p.name if p.name not in spec.defaults else f"{p.name}={spec.default(p.name):g}" for p in spec.parameters
-    )
+    theirs, stub = reading.theirs, reading.stub
     words = [f"Your {func} is defined as {md_code(f'{func}({theirs})')}, but the stub is {md_code(f'{func}({stub})')}."]
-    if reading.names != spec.names and set(reading.names) == set(spec.names):
-        positional = [p.name for p in spec.parameters if p.kind != "scalar"]
-        moved = [
-            f"your {md_code(name)} receives {positional[i]}"
-            for i, (name, _) in enumerate(reading.params[: len(positional)])
-            if name != positional[i]
-        ]
+    if reading.reordered:
+        moved = [f"your {md_code(name)} receives {receives}" for name, receives in reading.moved]
         words.append(
-            f"Every caller, the checks included, passes {', '.join(positional)} in the stub's order, so "
+            f"Every caller, the checks included, passes {', '.join(reading.positional)} in the stub's order, so "
             + " and ".join(moved)
             + "."
         )
-        if reading.tree is not None and reading.tree == explain.PAGE[func]:
+        if reading.body_is_page:
             words.append("Your formula itself is the page's: put the parameters back in the stub's order.")
         else:
             words.append(
                 "Put the parameters back in the stub's order first; then compare your formula with the page's."
             )
-    for name in reading.missing_defaults:
+    for name, default in reading.missing_defaults:
         words.append(
             f"{md_code(name)} has no default, so every call that leaves it out (as the page's own steps do) "
-            f"raises TypeError: give it the stub's default, {md_code(f'{name}={spec.default(name):g}')}."
+            f"raises TypeError: give it the stub's default, {md_code(f'{name}={default:g}')}."
         )
     return " ".join(words)
 
 
-def _expression(source: str) -> str:
-    text = source.strip()
-    return text[len("return") :].strip() if text.startswith("return") else text
-
-
-def _bracketed(tree: explain.Tree) -> str:
-    """The tree as Python with the brackets Python itself puts around each operation of higher precedence."""
-    ops = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "xor": "^"}
-    kind = tree[0]
-    if kind == "var":
-        return str(tree[1])
-    if kind == "const":
-        return f"{tree[1]:g}"
-    if kind in ops:
-        parts = []
-        for child in tree[1:3]:
-            text = _bracketed(child)
-            parts.append(f"({text})" if child[0] in ("add", "sub", "mul", "div") and kind != child[0] else text)
-        return f" {ops[kind]} ".join(parts)
-    if kind == "floordiv":
-        return f"{_bracketed(tree[1])} // {_bracketed(tree[2])}"
-    return f"{kind}({', '.join(_bracketed(c) for c in tree[1:] if isinstance(c, tuple))})"
-
-
-def slip_texts(func: str, reading: explain.Reading) -> list[str]:
+def slip_texts(func: str, reading: CodeReading) -> list[str]:
     """The Python slips the reading shows, each in words with what to write instead."""
     out = []
-    line = _expression(reading.source)
+    line = reading.line
     shown = f" (your {md_code(line)})" if line else ""
     for slip in reading.slips:
-        if slip == explain.XOR:
+        if slip == XOR:
             out.append(
                 f"`^` is XOR in Python{shown}: bitwise exclusive or, defined for whole numbers only, not a power. "
                 f"On floats it raises TypeError, so every call of your {func} fails. A power is written `**`: "
                 "`g**2`, `beta2**t`."
             )
-        elif slip == explain.FLOORDIV:
+        elif slip == FLOORDIV:
             out.append(
                 f"`//` is floor division{shown}: it rounds the quotient down to a whole number, so "
                 "`1 // (1 - 0.999)` is 999.0, not 1000, and any quotient below 1 becomes 0. Divide with `/`."
             )
-        elif slip == explain.PRECEDENCE and reading.tree is not None:
+        elif slip == PRECEDENCE and reading.tree is not None:
             out.append(
-                f"Python reads {md_code(line or explain.render(reading.tree))} as "
-                f"{md_code(_bracketed(reading.tree))}: `*` and `/` bind before `+` and `-`, and `**` before "
+                f"Python reads {md_code(line or reading.shown)} as "
+                f"{md_code(reading.bracketed)}: `*` and `/` bind before `+` and `-`, and `**` before "
                 "both. Put brackets around what belongs together, as the page's formula does."
             )
     return out
@@ -123,17 +89,15 @@ def formula_text(found: Diagnosis) -> str:
     reading = found.reading
     if reading is None or not reading.confirmed:
         return ""
-    func, page = found.func, explain.PAGE[found.func]
+    func, page = found.func, reading.page
     if reading.tree is not None:
-        mine = explain.in_stub_names(reading, reading.tree)
-        if mine is None:
+        if reading.computes is None:
             return ""
-        parts = [f"where the page has {a}, yours has {b}" for a, b in explain.differences(page, mine)]
-        said = f"Your {func} computes **{explain.render(mine)}**; the page has **{explain.render(page)}**."
+        parts = [f"where the page has {a}, yours has {b}" for a, b in reading.differences]
+        said = f"Your {func} computes **{reading.computes}**; the page has **{page}**."
         return said + (" What differs: " + "; ".join(parts) + "." if parts else "")
-    shown = [(t, explain.in_stub_names(reading, tree)) for t, tree in reading.per_step if t in (1, 2, 3)]
-    at = ", ".join(f"at t = {t} **{explain.render(tree)}**" for t, tree in shown if tree is not None)
-    return f"Your {func} computes {at}; the page has **{explain.render(page)}** at every t." + _growth(func, found)
+    at = ", ".join(f"at t = {t} **{formula}**" for t, formula in reading.steps)
+    return f"Your {func} computes {at}; the page has **{page}** at every t." + _growth(func, found)
 
 
 def outputs_text(func: str, rows: Sequence[tuple[Mapping[str, float], float]] | None) -> str:

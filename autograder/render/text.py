@@ -8,7 +8,8 @@ terminal control: a fake "**Score: 100 / 100**" line or table, an `<img>` tracke
 Whoever writes student text into a message, feedback.md, results.json (Gradescope renders its outputs as
 Markdown, that is HTML), report.html or the terminal passes it through one of these:
 
-- `plain(s)`: any string as printable text. Control characters (ANSI's ESC among them), Unicode format
+- `plain(s)` and `terminal(s)` (autograder/printable.py, where discovery's messages use them too):
+  any string as printable text. Control characters (ANSI's ESC among them), Unicode format
   characters (bidi overrides that reorder a line), line separators and the lone surrogates that a non-UTF-8
   file name decodes to are written as Python escapes (\\x1b, \\u202e, \\xe9), so the text encodes as UTF-8
   and moves no cursor. Newlines and tabs are kept.
@@ -20,45 +21,27 @@ Markdown, that is HTML), report.html or the terminal passes it through one of th
 - `md_block(s)`: a fenced code block holding `plain(s)`, with a fence longer than any run of backticks in it.
 - `html(s)`: `plain(s)` escaped for HTML text and attribute values.
 
-Messages in results (`Outcome.message`) are Markdown written by the grader, with student text inserted
-through `md` or `md_code`; a load error's message (`load_error["message"]`) is plain text, escaped whole
-when rendered.
+Messages in results (`Outcome.message`, a diagnosis's words) are `autograder.words.Words`: typed spans of
+the grader's prose, code and student text, with no markup. Each format renders them here: `markdown(w)`
+(feedback.md, results.json), `terminal_words(w)` and `html_words(w)`, escaping every code and student span.
+A load error's message (`load_error["message"]`) is plain text, escaped whole when rendered.
 """
 
 import html as _html
 import re
-import unicodedata
 
-_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-_KEPT = frozenset("\n\t")
+from autograder import words
+from autograder.printable import plain as plain
+from autograder.printable import terminal as terminal
+from autograder.printable import terminal_words as terminal_words
+from autograder.words import Words
+
 # Inline Markdown: "\" and what starts emphasis, code, links and images, tables, strikethrough. An "_"
 # inside a word (second_moment) cannot start emphasis, so it stays as it is, readable in the raw file.
 _MD_INLINE = re.compile(r"([\\`*\[\]|~]|_(?![^\W_])|(?<![^\W_])_)")
 _AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(?=://)|@|(?<=www)\.", re.IGNORECASE)
 # What starts a block at the beginning of a line: a heading, quote, list, thematic break, setext underline.
 _MD_BLOCK_START = re.compile(r"^(\s*\d*)([#>+\-*=.)])")
-
-
-def _escape_char(char: str) -> str:
-    code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as os.fsdecode keeps it
-        return f"\\x{code - 0xDC00:02x}"
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
-
-
-def plain(text: object, keep: frozenset[str] = _KEPT) -> str:
-    """`text` with every control, format and separator character (and lone surrogate) written as an escape."""
-    text = str(text)
-    return "".join(
-        _escape_char(c) if c not in keep and unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in text
-    )
-
-
-def terminal(text: object) -> str:
-    """`text` on one printable line: safe to print on the TA's terminal."""
-    return plain(text, keep=frozenset())
 
 
 def md(text: object) -> str:
@@ -88,12 +71,8 @@ def md_code(text: object) -> str:
 
 
 def at_line(line: int | None, source: object, of: str = "") -> str:
-    """ " at line N`of` (`source`)": where a student's error was raised, the line quoted only when it has
-    text (a file changed since, or memory too short to read it, leaves none); "" without a line number."""
-    if not line:
-        return ""
-    quoted = f" ({md_code(source)})" if str(source or "").strip() else ""
-    return f" at line {line}{of}{quoted}"
+    """`words.at_line` in Markdown: " at line N`of` (`source`)", or "" without a line number."""
+    return markdown(words.at_line(line, source, of))
 
 
 def md_block(text: object, info: str = "") -> str:
@@ -106,3 +85,21 @@ def md_block(text: object, info: str = "") -> str:
 def html(text: object) -> str:
     """The text escaped for HTML, in an element or in a quoted attribute value."""
     return _html.escape(plain(text), quote=True)
+
+
+def markdown(text: Words) -> str:
+    """Words as inline Markdown: prose as the grader wrote it, code as a code span, student text escaped."""
+    out = []
+    for span in text.spans:
+        if span.kind == "prose":
+            out.append(span.text)
+        elif span.kind == "code":
+            out.append(md_code(span.text))
+        else:
+            out.append(md(span.text))
+    return "".join(out)
+
+
+def html_words(text: Words) -> str:
+    """Words as HTML text: code in `<code>`, every span escaped."""
+    return "".join(f"<code>{html(s.text)}</code>" if s.kind == "code" else html(s.text) for s in text.spans)

@@ -30,7 +30,7 @@ from typing import Protocol
 
 from autograder.boundary import CellEvent, LoadEnd, LoadFailure, Payload, Reply, Status, answer
 from autograder.config import GradeConfig
-from autograder.memo import ByIdentity
+from autograder.memo import ByIdentity, Key, Run, frozen
 from autograder.sandbox import cpu
 from autograder.sandbox.broken import Broken
 from autograder.sandbox.budget import QUICK_WAIT, Budget
@@ -42,38 +42,43 @@ from autograder.sandbox.pool import Level, SandboxLost, SandboxPool, SandboxProc
 
 class GuestStartError(RuntimeError):
     """The guest died or hung while setting up, before loading the submission: a bug or a bad set-up of
-    the grader (a memory limit too small to start Python, say), never something a student did."""
+    the grader (a memory limit too small to start Python, say), never something a student did. `no_room`:
+    it could not be set up because its folder's disk was full (protocol.NO_ROOM_EXIT)."""
+
+    def __init__(self, message: str, no_room: bool = False) -> None:
+        super().__init__(message)
+        self.no_room = no_room
 
 
-_LINES: ByIdentity[bytes] = ByIdentity(kept=4096)  # see _line
-_CHECKED: ByIdentity[Message] = ByIdentity(kept=8192)  # see _checked
+_LINES: Key[ByIdentity[bytes]] = Key("request lines", lambda: ByIdentity(kept=4096))  # see _line
+_CHECKED: Key[ByIdentity[Message]] = Key("checked replies", lambda: ByIdentity(kept=8192))  # see _checked
 
 
-def _line(request: Message) -> bytes:
+def _line(run: Run, request: Message) -> bytes:
     """The request as the line written to the guest, which is also how a prefetched reply is found.
 
-    Kept per request object (autograder/memo.py): the checks are the same objects for every student of a
-    term and build each request once (checks.Case.request), so each is encoded once per run rather than
-    once or twice per student."""
-    return _LINES.get(id(request), (request,), lambda: protocol.dumps(request))
+    Kept per request object in the grading run (autograder/memo.py): the checks are the same objects for
+    every student of a term and build each request once (checks.Case.request), so each is encoded once per
+    run rather than once or twice per student."""
+    return run[_LINES].get(id(request), (request,), lambda: protocol.dumps(request))
 
 
-def _checked(request: Message, line: bytes) -> Message:
+def _checked(run: Run, request: Message, line: bytes) -> Message:
     """The reply `line` to `request`, parsed and checked (protocol.parse, protocol.check_reply); ProtocolError
     if it is not one.
 
     A line found valid once for a request is valid again, and parses to the same reply: most students send
     the very replies their classmates sent (the right values, or the same common mistake), so most lines are
     parsed and checked once per run, not once per student (autograder/memo.py). The reply is then shared by
-    every student who sent that line: the grader reads replies, never changes them. A line that fails raises,
-    and so is never kept."""
+    every student of the run who sent that line, frozen (memo.frozen): the grader reads replies, and a change
+    raises. A line that fails raises, and so is never kept."""
 
     def work() -> Message:
         payload = protocol.parse(line)
         protocol.check_reply(request, payload)
-        return payload
+        return frozen(payload)
 
-    return _CHECKED.get((id(request), line), (request,), work)
+    return run[_CHECKED].get((id(request), line), (request,), work)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -139,6 +144,7 @@ class Host:
         data: bytes | None = None,
         hand_back: bool = False,
         rlimits: Mapping[str, int] | None = None,
+        run: Run | None = None,
     ) -> None:
         self.config = config
         # close() returns at once, the sandbox ending the submission meanwhile; the pool waits for that
@@ -147,6 +153,7 @@ class Host:
         self.functions = tuple(functions)
         self.loader: Loader = loader or ModuleLoad()
         self.pool = pool or default_pool()
+        self.run = run or Run()  # what the grading run works out once (memo.py): this host's own when none is given
         # The guest's resource limits beyond (or instead of) those the config gives: see _limits.
         self._rlimits = dict(rlimits or {})
         self.broken = Broken()  # the functions not to be called again, and why
@@ -191,7 +198,7 @@ class Host:
     def call(self, request: Message, uses: Sequence[str]) -> Reply:
         """Send one request that runs the student's functions `uses`; return a Reply, never raise for them.
         A reply `prefetch` already has is returned as it came (the request ran before anything broke)."""
-        line = _line(request)
+        line = _line(self.run, request)
         waiting = self._prefetched.get(line)
         if waiting:
             status, payload = waiting.pop(0)
@@ -231,7 +238,7 @@ class Host:
                 if any(name in self.broken or not self.available.get(name) for name in uses):
                     pending.popleft()  # `call` says skipped or missing, without sending it
                     continue
-                line = _line(request)
+                line = _line(self.run, request)
                 if batch and size + len(line) > self._channel.room:
                     break
                 pending.popleft()
@@ -395,7 +402,8 @@ class Host:
             why = payload
             raise GuestStartError(
                 f"the worker could not start, before any student code ran ({status}: {why}); "
-                f"it printed: {self.output(repr)[-2000:]!r}"
+                f"it printed: {self.output(repr)[-2000:]!r}",
+                no_room=str(why).endswith(f"exit code {protocol.NO_ROOM_EXIT}"),
             )
 
     def roundtrip(
@@ -419,7 +427,11 @@ class Host:
         line = self._channel.take()
         try:
             # (no request: the guest's ready line)
-            payload = protocol.check_ready(protocol.parse(line)) if request is None else _checked(request, bytes(line))
+            payload = (
+                protocol.check_ready(protocol.parse(line))
+                if request is None
+                else _checked(self.run, request, bytes(line))
+            )
         except protocol.ProtocolError as err:
             self.kill()
             return Status.PROTOCOL, f"the worker sent something that is not a reply: {err}"

@@ -24,7 +24,7 @@ import numpy as np
 from autograder.config import GradeConfig
 from autograder.discover import discover
 from autograder.grading import grade_batch
-from autograder.judge import formulas, misconceptions
+from autograder.judge import explain, formulas, misconceptions
 from autograder.render import feedback
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,10 +132,11 @@ def same_formula(func, expected_text, name, draws=8, seed=11):
 
 def _names(result):
     """{function: what its diagnosis names}: a catalogue or formula id, or a callable for a formula read
-    from the code (`Diagnosis.computes`)."""
+    from the code (its `results.CodeReading`, evaluated by `explain.of_text(...).computes`)."""
     names = {}
     for d in result.diagnoses:
-        computes = getattr(d, "computes", None)
+        confirmed = d.reading is not None and d.reading.confirmed and not d.id
+        computes = explain.of_text(d.reading).computes if confirmed else None
         if d.id:
             names[d.func] = d.id
         elif computes is not None:
@@ -202,11 +203,9 @@ def judge(entry, result):
     reasons = []
     for func in missing:
         found = result.diagnosis_for(func)
-        recovery = found.recovery if found else None
-        if recovery and recovery.one_of:
-            reasons.append(
-                f"{func}: one of {len(recovery.one_of)} formulas ({', '.join(c.text for c in recovery.one_of[:3])})"
-            )
+        formula = found.formula if found else None
+        if formula and formula.one_of:
+            reasons.append(f"{func}: one of {len(formula.one_of)} formulas ({', '.join(formula.one_of[:3])})")
         else:
             reasons.append(f"{func}: {wanted[func]} is outside the search space (no candidate matches)")
     return "unnamed", "; ".join(reasons)

@@ -24,23 +24,27 @@ from autograder.sandbox.guest import protocol
 if TYPE_CHECKING:
     from autograder.boundary import Reply
 
-_SPACES: dict[str, Space] = {}
 _LOCK = threading.Lock()
 
 
 def space(func: str) -> Space:
     """The candidate classes of func: kept for the process, and on disk for the next ones (`SpaceCache`),
-    since building them takes seconds; built on first use where no cache holds them."""
+    since building them takes seconds; built on first use where no cache holds them. A fact of the
+    installation (the code and numpy's version), not of a run: the same for every run, so kept as long as
+    the process, and built by one thread at a time (two would each spend the seconds)."""
     with _LOCK:
-        if func not in _SPACES:
-            cache = SpaceCache.default()
-            found = cache.load(func) if cache else None
-            if found is None:
-                found = build_space(func)
-                if cache:
-                    cache.save(found)
-            _SPACES[func] = found
-        return _SPACES[func]
+        return _space(func)
+
+
+@functools.cache
+def _space(func: str) -> Space:
+    cache = SpaceCache.default()
+    found = cache.load(func) if cache else None
+    if found is None:
+        found = build_space(func)
+        if cache:
+            cache.save(found)
+    return found
 
 
 def warm() -> None:

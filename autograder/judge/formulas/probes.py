@@ -5,6 +5,7 @@ and term), and every candidate evaluated on all of them at once, as matrices.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -76,19 +77,19 @@ def _env(func: str, defaults: Defaults) -> dict[str, Any]:
     return env
 
 
-#: (func, defaults) -> the probes as matrices (names) and their "_shape": see _env
-_ENVS: dict[tuple[str, tuple[tuple[str, float], ...]], dict[str, Any]] = {}
+@functools.cache
+def _probe_env(func: str, defaults: tuple[tuple[str, float], ...]) -> dict[str, Any]:
+    """The probes as matrices (names) and their "_shape", for func under these defaults: constants of the
+    code, kept for the process (read, never changed)."""
+    env = _env(func, dict(defaults))
+    env["_shape"] = env[SIGNATURES[func].arrays[0]].shape
+    return env
 
 
 def evaluate(func: str, tree: Node, defaults: Defaults) -> tuple[Floats, bool]:
     """The candidate's values on every probe: (probes x length) float64, and whether it returns one number."""
     sig = SIGNATURES[func]
-    key = (func, tuple(sorted(defaults.items())))
-    if key not in _ENVS:
-        env = _env(func, defaults)
-        env["_shape"] = env[sig.arrays[0]].shape
-        _ENVS[key] = env
-    env = _ENVS[key]
+    env = _probe_env(func, tuple(sorted(defaults.items())))
     with np.errstate(all="ignore"):
         out: Floats = np.broadcast_to(_evaluate(tree, env), env["_shape"]).astype(np.float64)
     return out, _is_scalar(tree, sig.arrays)
