@@ -253,7 +253,7 @@ def grade_submission(
         probes, reads = _probe(guest, failing_functions(outcomes, checks))
         if part:
             guest.prefetch(beyond_run.requests(part))
-            common["beyond"] = beyond_run.grade(guest.call, part, counts, run, notebook=cells is not None)
+            common["beyond"] = beyond_run.grade(guest.call, part, counts, run, notebook=loader is not None)
         output = guest.output(loading.cell_note)
         load_error = None if guest.load_error is None else loading.load_error(guest.load_error)
         undefined = (
