@@ -46,6 +46,16 @@ def test_magics_mean_what_they_mean_in_ipython_and_the_shell_never_runs(tmp_path
     assert "cell 2: `%%bash` (so the whole cell) was refused" in result.output
 
 
+def test_a_timing_magic_runs_its_statement_once_so_it_never_spends_the_notebook_s_time(tmp_path):
+    """A kernel's %timeit of a 0.3 s statement repeats it 7 times (2.1 s, past a 2 s cell): graded, it runs once."""
+    path = tmp_path / "student.ipynb"
+    slow = "import time\n%timeit -n 3 time.sleep(0.3)\n"
+    path.write_bytes(_notebook(REFERENCE, slow, "%%timeit\ntime.sleep(0.3)\n", "_"))
+    result = grade_submission(Submission("student", path, "ipynb"), GradeConfig(timeout=2.0), checks=CHECKS)
+    assert all(r.passed for r in result.items), result.output
+    assert result.output.count("1 run, 1 loop each") == 2, result.output
+
+
 def test_nbgrader_test_cells_are_skipped_but_solution_cells_are_kept():
     test_cell = {
         "cell_type": "code",

@@ -10,7 +10,7 @@ runs only in the guest, never in the grader (STYLE.md item 28): the grader gets 
   out, as the grader removes them (and nbgrader puts them back, changing no total).
 - `Shell`: one `InteractiveShell` (no kernel, no history file) whose namespace is the notebook's module:
   IPython's input transformer, magics, `get_ipython()`, `display`, `_`/`__`/`Out`, `__name__ ==
-  "__main__"`, top-level await, `%%timeit`/`%%capture` with their real namespaces, `%%writefile` into the
+  "__main__"`, top-level await, `%%timeit` (run once: see `Shell._time_once`)/`%%capture` with their real namespaces, `%%writefile` into the
   guest's folder and `?` help all mean what they mean in Jupyter. Only the shell stays out: the shell's
   `system`/`getoutput` hooks are replaced, and every magic that starts a program (`%%bash`, `%%script`,
   `%sx`, `%pip`, `%conda`, `%edit` ...) is replaced by one that refuses; each refusal is reported with the
@@ -309,6 +309,21 @@ class Shell:
         for name in REFUSED_CELL_MAGICS:
             shell.register_magic_function(refusing(name, "cell"), magic_kind="cell", magic_name=name)
         # Aliases (%ls, %cat, %mkdir ...) call `system`, refused above.
+        self._time_once()
+
+    def _time_once(self) -> None:
+        """`%timeit` and `%%timeit` run their statement once (`-n 1 -r 1`, whatever loops the cell asks for):
+        the grader measures nothing, and a kernel's automatic loop count (seconds of repeats) would spend the
+        notebook's time budget, more on a loaded machine, and cost a correct notebook its later cells. What
+        the statement defines or changes is as in Jupyter; only the printed timing differs."""
+        # IPython's own (the registry's ExecutionMagics), never what a shell made earlier registered over it
+        timed = self.shell.magics_manager.registry["ExecutionMagics"].timeit
+
+        def timeit(line: str = "", cell: str | None = None) -> object:
+            options = "-n 1 -r 1 " + re.sub(r"(^|\s)-[nr]\s*\S+", " ", line).strip()
+            return timed(options, cell)
+
+        self.shell.register_magic_function(timeit, magic_kind="line_cell", magic_name="timeit")
 
     def _showtraceback(
         self,
