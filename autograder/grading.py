@@ -9,7 +9,7 @@ import errno
 import hashlib
 import os
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -30,9 +30,10 @@ from autograder.judge.checks import Case, Check
 from autograder.judge.diagnosis import diagnose, failing_functions
 from autograder.late import NONE, LatePolicy
 from autograder.memo import Run
-from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
+from autograder.notebook.cells import Cell
 from autograder.notebook.replay import CellReplay
 from autograder.results import (
+    CellError,
     GradebookRow,
     ItemResult,
     Outcome,
@@ -141,6 +142,38 @@ def item_results(
     )
 
 
+MAX_ERROR_TEXT = 300  # an error's message comes from the student's process: kept short, and only as text
+
+
+def undefined_by_errors(
+    cells: Sequence[Cell], errors: Mapping[int, object], available: Mapping[str, object]
+) -> dict[str, CellError]:
+    """{function: what stopped its cell} for each graded function the notebook left undefined because the
+    cell it is written in raised, hung or crashed (its SyntaxError, say), so feedback can name the cause
+    instead of only "no function named bias_correct".
+
+    `errors` maps a cell's number to the error the worker reported for it (plain data from the student's
+    process, so every field is checked and cut short here); `available` maps each function to whether the
+    notebook defined it once every cell had run.
+    """
+    linked: dict[str, CellError] = {}
+    for name, present in available.items():
+        if present:
+            continue
+        for cell in cells:
+            error = errors.get(cell.number)
+            if isinstance(error, dict) and name in cell.defines:
+                line = error.get("line")
+                linked[name] = {
+                    "cell": cell.number,
+                    "type": str(error.get("type") or "Error")[:80],
+                    "line": line if isinstance(line, int) and not isinstance(line, bool) else None,
+                    "message": str(error.get("message") or "")[:MAX_ERROR_TEXT],
+                }
+                break
+    return linked
+
+
 def grade_submission(
     submission: Submission,
     config: GradeConfig = DEFAULT,
@@ -202,19 +235,8 @@ def grade_submission(
         return SubmissionResult(
             items=empty_items(student(message)), seconds=0.0, load_error=grader_load_error("Missing", message), **common
         )
-    cells = None
-    if submission.kind == "ipynb":
-        try:
-            cells = read_cells(data)
-        except NotebookError as err:
-            message = f"Your notebook could not be read, so nothing in it was graded: {err}."
-            return SubmissionResult(
-                items=empty_items(student(message)),
-                seconds=0.0,
-                load_error=grader_load_error("NotebookError", message),
-                **common,
-            )
-    loader = None if cells is None else CellReplay(cells)
+    # A notebook is read, and its cells transformed, in the guest: never here (STYLE.md item 28).
+    loader = CellReplay() if submission.kind == "ipynb" else None
     # Part 5's functions are graded functions of the host too (its budget grows by theirs); off, the call is as ever.
     # The guest gets the bytes that were checked and hashed, not the path opened again.
     graded_functions = FUNCTIONS + beyond_spec.NAMES if part else FUNCTIONS
@@ -231,7 +253,7 @@ def grade_submission(
         probes, reads = _probe(guest, failing_functions(outcomes, checks))
         if part:
             guest.prefetch(beyond_run.requests(part))
-            common["beyond"] = beyond_run.grade(guest.call, part, counts, run, notebook=cells is not None)
+            common["beyond"] = beyond_run.grade(guest.call, part, counts, run, notebook=loader is not None)
         output = guest.output(loading.cell_note)
         load_error = None if guest.load_error is None else loading.load_error(guest.load_error)
         undefined = (
