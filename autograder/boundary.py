@@ -62,6 +62,8 @@ class LoadEnd(StrEnum):
     WROTE_CHANNEL = "wrote_channel"  # a line on the reply channel that is no reply: written by the file itself
     RAISED = "raised"  # the guest answered with the exception the file raised (`error`)
     STOPPED = "stopped"  # a notebook's cells ran, but the guest did not say which functions they defined
+    UNREADABLE = "unreadable"  # the guest could not read the notebook (`detail`: why, in the guest's words)
+    READ_STOPPED = "read_stopped"  # the guest stopped while reading the notebook (`detail`: how)
 
 
 @dataclass(frozen=True)
@@ -81,17 +83,19 @@ class LoadFailure:
 
 @dataclass(frozen=True)
 class Cell:
-    """One code cell to run: its position among all the notebook's cells (from 1) and Python source."""
+    """One code cell as the guest listed it (it reads the notebook, the grader never does): its position
+    among all the notebook's cells (from 1), the heading above it (the student's text) and the graded
+    functions it has a `def` line for."""
 
     number: int
-    source: str
-    note: str = ""  # what was changed to make it Python, for the student's feedback
+    heading: str = ""
+    defines: tuple[str, ...] = ()
 
 
 class CellEnd(StrEnum):
     """What the replay of a notebook's cells noted about one cell (`CellEvent.end`)."""
 
-    CHANGED = "changed"  # made Python before it ran (`detail`: how)
+    REFUSED = "refused"  # ran, but the sandbox refused a shell escape in it (`detail`: which, in the guest's words)
     TOO_MANY_DEAD = "too_many_dead"  # not run: `limit` earlier cells hung or crashed
     NO_TIME = "no_time"  # not run: the notebook had used up what it has in all
     TIMEOUT = "timeout"  # took its whole timeout and was stopped
@@ -107,6 +111,7 @@ class CellEvent:
     cell: int
     end: CellEnd
     detail: str = ""
+    heading: str = ""  # the heading the cell sits under (the student's text)
     error: Mapping[str, Any] | None = None
     rerun: bool = False  # a cell that hung or crashed: the cells before it were run again
     limit: int = 0  # TOO_MANY_DEAD: how many dead cells stop the replay

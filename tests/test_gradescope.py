@@ -118,7 +118,7 @@ def test_the_zip_has_the_scripts_at_its_top_and_the_grader_but_no_solutions(bund
     assert all(modes[s] & stat.S_IXUSR for s in ("setup.sh", "run_autograder"))
     assert {"autograder/grading.py", "autograder/term.json", "autograder/gradescope/run.py"} <= set(names)
     assert not [n for n in names if n.startswith(("solutions/", "tests/")) or "__pycache__" in n or n.endswith(".pyc")]
-    assert sorted(r.split(">")[0] for r in requirements) == ["numpy", "sympy"]
+    assert sorted(r.split(">")[0] for r in requirements) == ["ipython", "numpy", "sympy"]
 
 
 def test_the_same_checkout_builds_the_same_zip(bundle, tmp_path):

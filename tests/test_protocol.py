@@ -23,8 +23,9 @@ REQUESTS = [
     CALL,
     UNROLL,
     protocol.unroll_request([0.1, 0.2], 0.9, 0.0, False),
-    protocol.exec_cell_request(3, "x = 1"),
+    protocol.exec_cell_request(3, 2),
     protocol.functions_request(["update_v"]),
+    protocol.read_notebook_request(["update_v"]),
 ]
 VALUE_CASES = [c for c in CHECKS if isinstance(c, Case)]
 
@@ -102,6 +103,15 @@ def test_a_reply_that_is_not_a_bounded_json_object_is_refused(line, reason):
         (UNROLL, {"ok": True, "values": []}),
         (REQUESTS[4], {"ok": True, "functions": {}}),
         (REQUESTS[4], {"ok": "yes"}),
+        (REQUESTS[4], {"ok": True, "refused": "!ls"}),
+        (REQUESTS[6], {"ok": True, "cells": [{"cell": 2, "heading": "", "defines": ["rm_rf"]}]}),
+        (REQUESTS[6], {"ok": True, "cells": [{"cell": 2, "heading": "", "defines": []}] * 2}),
+        (REQUESTS[6], {"ok": True, "cells": [{"cell": 2, "heading": "x" * 3000, "defines": []}]}),
+        (REQUESTS[6], {"ok": True, "unreadable": 1}),
+        (
+            REQUESTS[5],
+            {"ok": False, "error": {"type": "E", "message": "", "line": None, "source": None}, "refused": []},
+        ),
     ],
 )
 def test_a_reply_that_is_not_what_its_request_calls_for_is_refused(request_, reply):
@@ -124,7 +134,7 @@ def test_every_reply_the_real_guest_sends_is_accepted(tmp_path):
         REQUESTS[3],
         protocol.call_request("effective_step", [0.5], {}),
         protocol.call_request("nope", [], {}),
-        protocol.exec_cell_request(1, "raise KeyError(1)"),
+        protocol.exec_cell_request(1, 1),
     ]
     for request in requests:
         line = guest.handle(json.loads(protocol.dumps(request)))

@@ -14,7 +14,6 @@ import pytest
 from autograder.boundary import CellEnd, LoadEnd, LoadFailure, Status
 from autograder.config import GradeConfig
 from autograder.judge import loading
-from autograder.notebook.cells import Cell
 from autograder.notebook.replay import MAX_DEAD_CELLS, CellReplay
 from autograder.sandbox import pool
 from autograder.sandbox.budget import Budget
@@ -122,14 +121,72 @@ def test_the_guest_unrolls_update_v_and_bias_correct_on_symbols_as_exact_polynom
     assert reply["values"][0]["num"] == [[[2, 0], "1"]] and reply["values"][0]["den"] == [[[0, 0], "1"]]
 
 
-def test_the_guest_runs_notebook_cells_in_one_module_and_names_the_failing_cell(tmp_path):
-    guest = Guest()
-    assert _answer(guest, protocol.exec_cell_request(1, "def update_v(v, g, beta2=0.9):\n    return v\n")) == {
-        "ok": True
+def _notebook(tmp_path, *sources):
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "## Task 1"}]
+    cells += [{"cell_type": "code", "metadata": {}, "outputs": [], "source": s} for s in sources]
+    return _submission(tmp_path, json.dumps({"cells": cells, "metadata": {}, "nbformat": 4}), "nb.ipynb")
+
+
+# An IPython shell changes its process (builtins, __main__, warnings): a notebook's guest runs in a child.
+NOTEBOOK_GUEST = """
+import json, os, sys
+from autograder.sandbox.guest.answers import Guest
+guest = Guest(sys.argv[1])
+os.chdir(os.path.dirname(sys.argv[1]))
+for request in json.loads(sys.argv[2]):
+    print(guest.handle(request), flush=True)
+print(json.dumps({"after": getattr(guest.module, "after", None), "files": list(getattr(guest.module, "files", [1]))}))
+"""
+
+
+def _notebook_answers(path, *requests):
+    done = subprocess.run(
+        [sys.executable, "-c", NOTEBOOK_GUEST, path, json.dumps(requests)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def test_the_guest_reads_the_notebook_and_runs_its_cells_in_one_ipython_namespace(tmp_path):
+    path = _notebook(tmp_path, "def update_v(v, g, beta2=0.9):\n    return v\n", "x = 1\nraise ValueError('no')\n")
+    read, first, failed, functions, _ = _notebook_answers(
+        path,
+        protocol.read_notebook_request(FUNCTIONS),
+        protocol.exec_cell_request(2, 1),
+        protocol.exec_cell_request(3, 2),
+        protocol.functions_request(FUNCTIONS),
+    )
+    assert read == {
+        "ok": True,
+        "cells": [
+            {"cell": 2, "heading": "Task 1", "defines": ["update_v"]},
+            {"cell": 3, "heading": "Task 1", "defines": []},
+        ],
     }
-    failed = _answer(guest, protocol.exec_cell_request(2, "x = 1\nraise ValueError('no')\n"))
-    assert failed["error"]["cell"] == 2 and failed["error"]["line"] == 2
-    assert _answer(guest, protocol.functions_request(FUNCTIONS))["functions"]["update_v"] is True
+    assert first == {"ok": True}
+    assert failed["error"]["cell"] == 3 and failed["error"]["line"] == 2 and failed["error"]["type"] == "ValueError"
+    assert functions["functions"]["update_v"] is True
+
+
+def test_the_guest_refuses_a_shell_escape_and_says_so_and_the_rest_of_the_cell_runs(tmp_path):
+    marker = tmp_path / "shell_ran"
+    path = _notebook(tmp_path, f"!touch {marker}\nbefore = 1\n", f"%%bash\ntouch {marker}\n", "files = !ls\nafter = 1")
+    _, first, second, third, module = _notebook_answers(
+        path, *[protocol.read_notebook_request(FUNCTIONS)] + [protocol.exec_cell_request(n, n - 1) for n in (2, 3, 4)]
+    )
+    assert first == {"ok": True, "refused": [f"the shell command `touch {marker}`"]}
+    assert second == {"ok": True, "refused": ["`%%bash` (so the whole cell)"]}
+    assert third == {"ok": True, "refused": ["the shell command `ls`"]}
+    assert module == {"after": 1, "files": []} and not marker.exists()
+
+
+def test_an_unreadable_notebook_is_named_by_the_guest_as_data(tmp_path):
+    guest = Guest(_submission(tmp_path, '{"cells": [', "nb.ipynb"))
+    reply = _answer(guest, protocol.read_notebook_request(FUNCTIONS))
+    assert reply["ok"] is True and "not valid JSON" in reply["unreadable"]
 
 
 def test_an_unknown_request_or_an_unencodable_answer_is_a_guest_error_not_an_exception():
@@ -322,10 +379,13 @@ def test_the_host_grades_through_the_pool_it_is_given(tmp_path):
 
 
 class _ScriptedHost:
-    """Answers exec_cell with the status a cell's source names ("hang", "crash", "slow": 0.7 s), else ok;
-    charges its budget on a clock of its own."""
+    """A guest whose notebook is `cells` ([(number, source)]): answers read_notebook with their numbers, and
+    exec_cell with the status a cell's source names ("hang", "crash", "slow": 0.7 s), else ok; charges its
+    budget on a clock of its own."""
 
-    def __init__(self):
+    def __init__(self, cells=()):
+        self.cells = dict(cells)
+        self.counts = []
         self.functions = FUNCTIONS
         self.budget = Budget(2.0, FUNCTIONS)  # (functions + 1) x timeout: 8 s in all
         self.notes, self.events, self.starts, self.ran = [], [], 0, []
@@ -341,9 +401,10 @@ class _ScriptedHost:
     def load_roundtrip(self, request, grace=0.0):
         budget = self.budget.for_load() + grace
         status, payload = self.roundtrip(request)
-        cost = {"hang": budget, "slow": min(0.7, budget)}.get(request.get("source"), 0.001)
+        source = self.cells.get(request.get("cell"))
+        cost = {"hang": budget, "slow": min(0.7, budget)}.get(source, 0.001)
         self.budget.charge_load(cost)
-        return (Status.TIMEOUT, None) if cost >= budget and request.get("source") != "slow" else (status, payload)
+        return (Status.TIMEOUT, None) if cost >= budget and source != "slow" else (status, payload)
 
     def start(self):
         self.starts += 1
@@ -361,49 +422,52 @@ class _ScriptedHost:
     def roundtrip(self, request):
         if request["op"] == protocol.GuestOp.FUNCTIONS:
             return Status.OK, protocol.ok_reply(functions={"update_v": True})
+        if request["op"] == protocol.GuestOp.READ_NOTEBOOK:
+            listed = [{"cell": n, "heading": "", "defines": []} for n in self.cells]
+            return Status.OK, protocol.check_reply(request, protocol.ok_reply(cells=listed))
         self.ran.append(request["cell"])
-        if request["source"] == "hang":
+        self.counts.append(request["count"])
+        if self.cells[request["cell"]] == "hang":
             return Status.TIMEOUT, None
-        if request["source"] == "crash":
+        if self.cells[request["cell"]] == "crash":
             return Status.CRASHED, "exit code 1"
         return Status.OK, protocol.ok_reply()
 
 
 def test_a_hanging_cell_is_noted_and_the_cells_before_it_run_again_in_a_fresh_guest():
-    host = _ScriptedHost()
-    available, error = CellReplay([Cell(1, "a = 1"), Cell(2, "hang"), Cell(3, "b = 2")]).load(host)
+    host = _ScriptedHost([(1, "a = 1"), (2, "hang"), (3, "b = 2")])
+    available, error = CellReplay().load(host)
     assert error is None and available == {"update_v": True}
     assert host.ran == [1, 2, 1, 3] and host.starts == 2
+    assert host.counts == [1, 2, 1, 3]  # Jupyter's execution counts: the hung cell took its count
     assert any("cell 2 took longer than 2 s" in note for note in host.notes)
 
 
 def test_past_the_dead_cell_limit_the_rest_are_skipped_with_a_note():
-    host = _ScriptedHost()
-    cells = [Cell(n, "crash") for n in range(1, MAX_DEAD_CELLS + 1)] + [Cell(MAX_DEAD_CELLS + 1, "x = 1")]
-    CellReplay(cells).load(host)
+    host = _ScriptedHost([(n, "crash") for n in range(1, MAX_DEAD_CELLS + 1)] + [(MAX_DEAD_CELLS + 1, "x = 1")])
+    CellReplay().load(host)
     assert MAX_DEAD_CELLS + 1 not in host.ran
     assert any(f"cell {MAX_DEAD_CELLS + 1} was not run" in note for note in host.notes)
 
 
 def test_notebook_cells_share_what_the_submission_has_and_the_rest_are_not_run():
-    host = _ScriptedHost()
-    _, error = CellReplay([Cell(n, "slow") for n in range(1, 21)]).load(host)
+    host = _ScriptedHost([(n, "slow") for n in range(1, 21)])
+    _, error = CellReplay().load(host)
     assert error is None and host.spent <= host.total + 0.01
     assert len(host.ran) == 12  # 11 x 0.7 s, and the twelfth is cut at the 8 s the submission has
     assert any("cell 20 was not run: your notebook had used up the 8 s it has in all" in n for n in host.notes)
 
 
 def test_after_a_hanging_cell_the_cells_that_run_out_of_time_are_noted_and_the_notebook_still_loads():
-    host = _ScriptedHost()
-    cells = [Cell(1, "a = 1"), Cell(2, "hang")] + [Cell(n, "slow") for n in range(3, 21)]
-    available, error = CellReplay(cells).load(host)
+    host = _ScriptedHost([(1, "a = 1"), (2, "hang")] + [(n, "slow") for n in range(3, 21)])
+    available, error = CellReplay().load(host)
     assert error is None and available == {"update_v": True}
     assert any("cell 20 was not run: your notebook had used up the 8 s it has in all" in n for n in host.notes)
 
 
 def test_replaying_cells_after_a_call_ended_the_guest_is_charged_to_the_same_time():
-    host = _ScriptedHost()
-    replay = CellReplay([Cell(n, "slow") for n in range(1, 8)])
+    host = _ScriptedHost([(n, "slow") for n in range(1, 8)])
+    replay = CellReplay()
     assert replay.load(host)[1] is None  # 4.9 s
     available, failure = replay.load(host)  # a call ended the guest: the cells run again, and run out
     assert available is None and failure.end == LoadEnd.OUT_OF_TIME and failure.notebook
@@ -412,20 +476,29 @@ def test_replaying_cells_after_a_call_ended_the_guest_is_charged_to_the_same_tim
 
 
 def test_the_replay_reports_facts_that_the_judge_words():
-    """What a replay notes is plain data (which cell, what happened, the student's exception as it came);
-    only judge/loading.py writes the sentence a student reads."""
-    host = _ScriptedHost()
+    """What a replay notes is plain data (which cell, under which heading, what happened, the student's
+    exception as it came); only judge/loading.py writes the sentence a student reads."""
+    host = _ScriptedHost([(1, "!touch x\nraise ValueError('no')")])
     raised = protocol.error_info("ValueError", "no", 2, "raise ValueError('no')", 1, with_cell=True)
-    host.roundtrip = lambda request: (
-        (Status.OK, protocol.error_reply(raised))
-        if request.get("cell") == 1
-        else (Status.OK, protocol.ok_reply(functions={"update_v": True}))
-    )
-    replay = CellReplay([Cell(1, "raise ValueError('no')", note="a magic line was made a comment")])
+    listed = [{"cell": 1, "heading": "Setup", "defines": []}]
+    host.roundtrip = lambda request: {
+        protocol.GuestOp.READ_NOTEBOOK: (Status.OK, protocol.ok_reply(cells=listed)),
+        protocol.GuestOp.EXEC_CELL: (
+            Status.OK,
+            {**protocol.error_reply(raised), "refused": ["the shell command `touch x`"]},
+        ),
+    }.get(request["op"], (Status.OK, protocol.ok_reply(functions={"update_v": True})))
+    replay = CellReplay()
     assert replay.load(host)[1] is None
-    assert [(e.cell, e.end) for e in host.events] == [(1, CellEnd.CHANGED), (1, CellEnd.RAISED)]
+    assert [(e.cell, e.end, e.heading) for e in host.events] == [
+        (1, CellEnd.REFUSED, "Setup"),
+        (1, CellEnd.RAISED, "Setup"),
+    ]
     assert host.events[1].error == raised and replay.errors[1] is host.events[1]
-    assert host.notes == ["cell 1: a magic line was made a comment", "cell 1 raised ValueError (line 2): no"]
+    assert host.notes == [
+        "cell 1 (under “Setup”): the shell command `touch x` was refused (the grader runs no shell or other program)",
+        "cell 1 (under “Setup”) raised ValueError (line 2): no",
+    ]
 
 
 def test_a_reply_checked_once_is_taken_again_only_for_the_same_request():

@@ -1,6 +1,6 @@
 """`adam-hw gradescope`: the autograder zip Gradescope builds its image from.
 
-The zip holds, at its top, `setup.sh` (installs Python >= 3.11, numpy and sympy on Gradescope's Ubuntu
+The zip holds, at its top, `setup.sh` (installs Python >= 3.11, numpy, sympy and IPython on Gradescope's Ubuntu
 image), `run_autograder` (grades one submission with `autograder.gradescope.run`), `requirements.txt`
 (the grader's runtime dependencies, read from the installed package's metadata, so they are defined once
 in pyproject.toml) and the `autograder/` package source with its term manifest. Not `solutions/`, not the

@@ -17,6 +17,18 @@ def load_error(failure: LoadFailure) -> LoadError:
     total = f"{failure.total:g} s"
     if failure.end == LoadEnd.RAISED and failure.error is not None:
         return student_load_error(failure.error)
+    if failure.end == LoadEnd.UNREADABLE:
+        return grader_load_error(
+            "NotebookError", f"Your notebook could not be read, so nothing in it was graded: {failure.detail}."
+        )
+    if failure.end == LoadEnd.READ_STOPPED:
+        if failure.reload:
+            return grader_load_error("Crashed", "the worker stopped reading your notebook again after a restart")
+        return grader_load_error(
+            "NotebookError",
+            f"Your notebook could not be read, so nothing in it was graded: reading it stopped the worker "
+            f"({failure.detail}).",
+        )
     if failure.end in (LoadEnd.OUT_OF_TIME, LoadEnd.TIMEOUT):
         if failure.notebook:
             return grader_load_error(
@@ -52,10 +64,11 @@ def _stopped(event: CellEvent) -> str:
 
 
 def cell_note(event: CellEvent) -> str:
-    """One line of what the replay of a notebook's cells noted, shown with what the student's code printed."""
-    cell = f"cell {event.cell}"
-    if event.end == CellEnd.CHANGED:
-        return f"{cell}: {event.detail}"
+    """One line of what the replay of a notebook's cells noted, shown with what the student's code printed:
+    the cell by its number and the heading it sits under."""
+    cell = f"cell {event.cell} (under “{event.heading}”)" if event.heading else f"cell {event.cell}"
+    if event.end == CellEnd.REFUSED:
+        return f"{cell}: {event.detail} was refused (the grader runs no shell or other program)"
     if event.end == CellEnd.TOO_MANY_DEAD:
         return f"{cell} was not run: {event.limit} earlier cells hung or crashed"
     if event.end == CellEnd.NO_TIME:

@@ -32,7 +32,7 @@ from pathlib import Path
 from autograder.sandbox.guest import landlock, seccomp
 
 #: what a submission may use beyond the standard library (matplotlib: a notebook's plotting cell)
-DISTRIBUTIONS = ("numpy", "sympy", "matplotlib")
+DISTRIBUTIONS = ("numpy", "sympy", "matplotlib", "ipython")
 #: system folders and files the guest may read (those missing on a machine are skipped)
 SYSTEM_READ = (
     "/usr/lib",

@@ -14,6 +14,8 @@ tests import the rest. A new module here needs no edit anywhere else.
 - `cleanup.py`: killing every process of a submission and removing what it left;
 - `landlock.py`, `seccomp.py`: the kernel's confinement, applied in each guest before student code runs;
 - `answers.py`: the guest beside the student's code, answering the grader's requests with plain data;
+- `cells_ipython.py`: a notebook in the guest: its JSON read, and its cells run by IPython's own shell, the
+  shell's escapes refused;
 - `libc.py`: the system calls Python's os module lacks.
 
 Nothing here starts a process or reads a file at import.

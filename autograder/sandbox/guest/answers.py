@@ -2,7 +2,8 @@
 
 The sandbox process (`serve.py`) forks it for one submission and calls `main(config)`; it never runs in
 the grader's process, and imports nothing but the standard library and this folder (`protocol.py`):
-what runs here sees no hidden case, no expected value and no reference. Importing this module does
+what runs here sees no hidden case, no expected value and no reference solution (only the page's three
+public formulas, `reference_core`, for a follow-through call). Importing this module does
 nothing; `main` confines the process (`confine`, the one place where limits are applied), then a `Guest`
 loads the submission and answers the grader's requests one line of JSON at a time with plain data
 describing what the student's functions returned. Every exception in a `Guest` comes from (or through)
@@ -12,7 +13,6 @@ trusts nothing it says.
 
 import importlib.util
 import json
-import linecache
 import os
 import resource
 import signal
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
 from typing import Any, NotRequired, TextIO, TypedDict
 
-from . import protocol, reading
+from . import cells_ipython, protocol, reading
 
 MAX_ELEMENTS = 10_000  # no probe needs more; a larger answer is reported by size, not sent
 
@@ -128,6 +128,26 @@ def encode_symbolic(x: object, gens: Sequence[Any]) -> protocol.Message:
     return {"kind": "rational", "gens": [str(g) for g in gens], "num": num_terms, "den": den_terms}
 
 
+def reference_core() -> dict[str, Callable[..., object]]:
+    """update_v, bias_correct and effective_step as the page writes them, in float64: what a follow-through
+    call (`core="reference"`) runs the student's function on."""
+    import numpy as np
+
+    def out(x: Any) -> object:
+        return float(x) if np.ndim(x) == 0 else x
+
+    def update_v(v_prev: Any, g: Any, beta2: Any = 0.999) -> object:
+        return out(beta2 * np.asarray(v_prev, dtype=np.float64) + (1.0 - beta2) * np.asarray(g, dtype=np.float64) ** 2)
+
+    def bias_correct(v: Any, t: Any, beta2: Any = 0.999) -> object:
+        return out(np.asarray(v, dtype=np.float64) / (1.0 - beta2**t))
+
+    def effective_step(v_hat: Any, alpha: Any = 0.001, eps: Any = 1e-8) -> object:
+        return out(alpha / (np.sqrt(np.asarray(v_hat, dtype=np.float64)) + eps))
+
+    return {"update_v": update_v, "bias_correct": bias_correct, "effective_step": effective_step}
+
+
 class Guest:
     """One submission's module and the answers about it (see the module docstring)."""
 
@@ -135,14 +155,17 @@ class Guest:
         self.submission_path = submission_path
         self.module: ModuleType | None = None  # the student's module, once loaded (or built up by notebook cells)
         self.symbols: dict[str, Any] = {}  # name -> the real sympy symbol
-        self.cell_files: dict[str, int] = {}  # "<cell N>" -> N: the file names a notebook's cells are compiled under
+        self.cells: dict[int, cells_ipython.Cell] = {}  # a notebook's code cells by number (op_read_notebook)
+        self.shell: cells_ipython.Shell | None = None  # the notebook's IPython shell, made by its first cell
         self.ops: dict[str, Callable[[protocol.Message], protocol.Message]] = {
             protocol.GuestOp.LOAD: self.op_load,
             protocol.GuestOp.CALL: self.op_call,
             protocol.GuestOp.UNROLL: self.op_unroll,
+            protocol.GuestOp.READ_NOTEBOOK: self.op_read_notebook,
             protocol.GuestOp.EXEC_CELL: self.op_exec_cell,
             protocol.GuestOp.FUNCTIONS: self.op_functions,
             protocol.GuestOp.READ: self.op_read,
+            protocol.GuestOp.TEXT: self.op_text,
         }
 
     def decode(self, x: object) -> object:
@@ -163,26 +186,32 @@ class Guest:
             return [self.decode(e) for e in x]
         return x
 
+    def _cell_of(self, filename: str | None) -> int | None:
+        return self.shell.cell_of(filename) if self.shell is not None else None
+
     def describe_error(self, err: BaseException) -> protocol.ErrorInfo:
-        """A student's exception as data: its type, message and the line of their file it came from."""
-        theirs = {self.submission_path} | set(self.cell_files)
-        if isinstance(err, SyntaxError) and err.filename in theirs:
+        """A student's exception as data: its type, message and the line of their file (or cell) it came from."""
+
+        def theirs(filename: str | None) -> bool:
+            return filename == self.submission_path or self._cell_of(filename) is not None
+
+        if isinstance(err, SyntaxError) and theirs(err.filename):
             return protocol.error_info(
                 type(err).__name__,
                 str(err.msg)[:500],
                 err.lineno,
                 (err.text or "").strip()[:200],
-                self.cell_files.get(err.filename or ""),
+                self._cell_of(err.filename),
                 with_cell=True,
             )
         for frame in reversed(traceback.extract_tb(err.__traceback__)):
-            if frame.filename in theirs:
+            if theirs(frame.filename):
                 return protocol.error_info(
                     type(err).__name__,
                     str(err)[:500],
                     frame.lineno,
                     (frame.line or "")[:200],
-                    self.cell_files.get(frame.filename),
+                    self._cell_of(frame.filename),
                     with_cell=True,
                 )
         return protocol.error_info(type(err).__name__, str(err)[:500])
@@ -217,13 +246,34 @@ class Guest:
 
         args = [self.decode(a) for a in request["args"]]
         kwargs = {k: self.decode(v) for k, v in request["kwargs"].items()}
+        swapped = self._swap_core() if request.get("core") == "reference" else None
         try:
             result = self._student(request["func"])(*args, **kwargs)
         except BaseException as err:  # any failure of student code is reported as data
             return protocol.error_reply(self.describe_error(err))
+        finally:
+            if swapped is not None:
+                self.module.__dict__.update(swapped)
         wanted = request.get("inputs_after", True)
         after = [encode_value(a) if wanted and isinstance(a, (list, np.ndarray)) else None for a in args]
+        if "gens" in request:  # a symbolic answer: a rational function of these symbols
+            gens = [self.decode(protocol.symbol(name)) for name in request["gens"]]
+            return protocol.ok_reply(value=encode_symbolic(result, gens), args_after=after)
         return protocol.ok_reply(value=encode_value(result), args_after=after)
+
+    def _swap_core(self) -> dict[str, object]:
+        """Put the page's formulas (reference_core) in the module for one call; returns what to put back.
+        The formulas are the page's own, public: no expected value of any check is here."""
+        names = self.module.__dict__ if self.module is not None else {}
+        before = {name: names[name] for name in protocol.REFERENCE_CORE if name in names}
+        names.update(reference_core())
+        return before
+
+    def op_text(self, request: protocol.Message) -> protocol.Message:
+        """A module-level string of the student's, cut to the protocol's length; None when it is not a string."""
+        value = getattr(self.module, request["name"], None)
+        text = value[: protocol.MAX_TEXT] if isinstance(value, str) else None
+        return protocol.ok_reply(text=text)
 
     def op_unroll(self, request: protocol.Message) -> protocol.Message:
         """Run update_v from v_0 over the gradients (and bias_correct after each step, if asked)."""
@@ -258,24 +308,43 @@ class Guest:
             }
         return protocol.ok_reply(reading=found)
 
-    def op_exec_cell(self, request: protocol.Message) -> protocol.Message:
-        """Run one notebook cell in the module the notebook builds up (created by the first cell)."""
-        if self.module is None:
-            self.module = type(sys)("second_moment")
-            sys.modules["second_moment"] = self.module
-        name = f"<cell {request['cell']}>"
-        self.cell_files[name] = request["cell"]
-        source = request["source"]
-        # Registered so tracebacks (and describe_error) can quote the student's line from this cell.
-        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    def op_read_notebook(self, request: protocol.Message) -> protocol.Message:
+        """Read the submission as a notebook, here where no student code has run yet (cells_ipython)."""
+        if self.submission_path is None:
+            raise ValueError("a notebook is read from the submission's file, and this guest has none")
+        with open(self.submission_path, "rb") as f:
+            data = f.read(cells_ipython.MAX_NOTEBOOK_BYTES + 1)
         try:
-            exec(compile(source, name, "exec"), self.module.__dict__)
-        except BaseException as err:  # a cell that raises is the student's result; later cells still run
-            return protocol.error_reply(self.describe_error(err))
+            cells = cells_ipython.read_notebook(data)
+        except cells_ipython.NotebookError as err:
+            return protocol.ok_reply(unreadable=str(err)[: protocol.MAX_TEXT])
+        except (RecursionError, MemoryError) as err:  # JSON a parser cannot hold: still the file's fault
+            return protocol.ok_reply(unreadable=f"the file could not be parsed ({type(err).__name__})")
+        self.cells = {cell.number: cell for cell in cells}
+        functions = [str(name) for name in request["functions"]]
+        listed = [
+            {"cell": cell.number, "heading": cell.heading, "defines": names}
+            for cell, names in zip(cells, cells_ipython.names_defined(cells, functions), strict=True)
+        ]
+        return protocol.ok_reply(cells=listed)
+
+    def op_exec_cell(self, request: protocol.Message) -> protocol.Message:
+        """Run one notebook cell (read by op_read_notebook) in the IPython shell the notebook builds up,
+        with the execution count Jupyter would give it."""
+        cell = self.cells[request["cell"]]
+        if self.shell is None:
+            self.module = type(sys)("__main__")
+            self.shell = cells_ipython.Shell(self.module, os.getcwd())
+        try:
+            error, refused = self.shell.run(cell, request["count"])
+        except BaseException as err:  # IPython lets a few through (compiling a cell nested too deep)
+            error, refused = err, list(self.shell.refused)
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        return protocol.ok_reply()
+            _flush_output()
+        extra: protocol.Message = {"refused": refused} if refused else {}
+        if error is not None:  # a cell that raises is the student's result; later cells still run
+            return {**protocol.error_reply(self.describe_error(error)), **extra}
+        return protocol.ok_reply(**extra)
 
     def op_functions(self, request: protocol.Message) -> protocol.Message:
         """Which of the graded functions the submission (or the notebook's cells, once all ran) defines."""

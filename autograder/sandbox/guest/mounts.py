@@ -92,8 +92,10 @@ def setup_basic(drop: bool) -> str:
 
 
 def private_matplotlib(home: str) -> None:
-    """Matplotlib's folder for this sandbox process alone (a preloaded pyplot builds its font cache here),
-    never a shared one such as /tmp/adam-hw-matplotlib, which any student could fill with a FIFO."""
+    """Matplotlib's and IPython's folders for this sandbox process alone (a preloaded pyplot builds its font
+    cache here), never a shared one such as /tmp/adam-hw-matplotlib, which any student could fill with a FIFO."""
     path = os.path.join(home, "matplotlib")
     os.mkdir(path, 0o700)
     os.environ["MPLCONFIGDIR"] = path
+    # IPython's folder too (cells_ipython.warm makes a shell here): never the TA's ~/.ipython.
+    os.environ["IPYTHONDIR"] = os.path.join(home, "ipython")

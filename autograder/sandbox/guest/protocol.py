@@ -4,7 +4,9 @@ Two conversations, each one line of JSON per message:
 - the grader (`pool.SandboxProcess`) and the sandbox process (`serve.py`) over a socket: `spawn` a guest
   for one submission, `finish` it;
 - the grader's side of one submission (`host.Host`) and the guest beside the student's code (`answers.py`)
-  over two pipes: `load`, `call`, `unroll`, `exec_cell`, `functions`.
+  over two pipes: `load`, `call`, `unroll`, `read_notebook`, `exec_cell`, `functions`, `read`, and `text` (a
+  module-level string: part 5's written answer). A `call` may ask for the page's formulas in place of the
+  student's three for that one call (`core`), or for its value as a rational function of symbols (`gens`).
 
 Like every module of the guest's folder, this one is shipped into the sandbox as source (see
 `__init__.py`): it imports only the standard library and does nothing at import.
@@ -26,9 +28,11 @@ class GuestOp(StrEnum):
     LOAD = "load"  # import the submission (.py)
     CALL = "call"  # call one of the student's functions on inputs
     UNROLL = "unroll"  # run update_v (and bias_correct) over a sequence of gradients
+    READ_NOTEBOOK = "read_notebook"  # read the submission as a notebook: its code cells, in the guest
     EXEC_CELL = "exec_cell"  # run one notebook cell in the module the cells build up
     FUNCTIONS = "functions"  # which graded functions the cells defined
     READ = "read"  # read the formula a function returns from its source (sandbox/guest/reading.py)
+    TEXT = "text"  # a module-level string of the student's (the part's written answer)
 
 
 class SandboxOp(StrEnum):
@@ -63,10 +67,40 @@ def load_request(path: str, functions: Iterable[str]) -> Message:
     return {"op": GuestOp.LOAD, "path": path, "functions": list(functions)}
 
 
-def call_request(func: str, args: Iterable[object], kwargs: Mapping[str, object], inputs_after: bool = True) -> Message:
+def call_request(
+    func: str,
+    args: Iterable[object],
+    kwargs: Mapping[str, object],
+    inputs_after: bool = True,
+    core: str | None = None,
+    gens: Iterable[str] | None = None,
+) -> Message:
     """Call func(*args, **kwargs). `inputs_after`: send back the array and list inputs as they are after the
-    call (an unchanged-inputs check needs them; other checks save encoding them, and the reply has None)."""
-    return {"op": GuestOp.CALL, "func": func, "args": list(args), "kwargs": dict(kwargs), "inputs_after": inputs_after}
+    call (an unchanged-inputs check needs them; other checks save encoding them, and the reply has None).
+    `core="reference"`: during the call, the module's update_v, bias_correct and effective_step are the
+    guest's exact-formula ones (REFERENCE_CORE), so a function built on them is judged on its own logic.
+    `gens`: the value comes back as a rational function of these symbols (as an unroll's does)."""
+    request: Message = {
+        "op": GuestOp.CALL,
+        "func": func,
+        "args": list(args),
+        "kwargs": dict(kwargs),
+        "inputs_after": inputs_after,
+    }
+    if core is not None:
+        request["core"] = core
+    if gens is not None:
+        request["gens"] = list(gens)
+    return request
+
+
+#: The names a `core="reference"` call swaps for the page's formulas, in float64 (guest.reference_core).
+REFERENCE_CORE = ("update_v", "bias_correct", "effective_step")
+
+
+def text_request(name: str) -> Message:
+    """The module-level string `name` of the student's module (None when there is no such string)."""
+    return {"op": GuestOp.TEXT, "name": name}
 
 
 def unroll_request(
@@ -141,8 +175,14 @@ def _check_tree(tree: object, count: list[int], depth: int) -> None:
     raise ProtocolError("the reading's tree is not a tree of known nodes")
 
 
-def exec_cell_request(cell: int, source: str) -> Message:
-    return {"op": GuestOp.EXEC_CELL, "cell": cell, "source": source}
+def read_notebook_request(functions: Iterable[str]) -> Message:
+    """Read the submission as a notebook; the reply lists its code cells and which of `functions` each defines."""
+    return {"op": GuestOp.READ_NOTEBOOK, "functions": list(functions)}
+
+
+def exec_cell_request(cell: int, count: int) -> Message:
+    """Run the notebook's code cell `cell` (a number read_notebook listed) with Jupyter's execution count `count`."""
+    return {"op": GuestOp.EXEC_CELL, "cell": cell, "count": count}
 
 
 def functions_request(functions: Iterable[str]) -> Message:
@@ -179,7 +219,7 @@ def check_sandbox_ready(message: Message) -> str:
 
 def ok_reply(**fields: object) -> Message:
     """A request answered: `functions` for load/functions, `value` and `args_after` for call, `values` for
-    unroll, nothing more for exec_cell."""
+    unroll, `cells` (or `unreadable`: why not) for read_notebook, `refused` (if any) for exec_cell."""
     return {"ok": True, **fields}
 
 
@@ -270,6 +310,8 @@ MAX_REPLY_BYTES = 16 * 1024 * 1024  # far above any real reply (values are cappe
 MAX_ELEMENTS = 10_000  # numbers in one returned value (the guest reports a larger one as "too_big")
 MAX_TEXT = 2_000  # characters in any one string of a reply
 MAX_FUNCTIONS = 64
+MAX_CELLS = 1000  # a notebook's code cells the guest lists (cells_ipython.MAX_CODE_CELLS)
+MAX_REFUSED = 100  # constructs one cell had refused
 
 
 _DECODER = json.JSONDecoder()
@@ -410,6 +452,30 @@ def _check_functions(found: object, asked: Iterable[str]) -> None:
         raise ProtocolError("the functions found are not the ones asked about, each true or false")
 
 
+def _check_refused(refused: object) -> None:
+    if not isinstance(refused, list) or len(refused) > MAX_REFUSED:
+        raise ProtocolError("what a cell had refused is not a list")
+    for what in refused:
+        _text(what, "a refused construct")
+
+
+def _check_cells(cells: object, functions: Iterable[str]) -> None:
+    """A notebook's code cells as the guest lists them: increasing numbers, a heading, graded names."""
+    if not isinstance(cells, list) or len(cells) > MAX_CELLS:
+        raise ProtocolError("the notebook's cells are not a list")
+    asked, last = set(functions), 0
+    for cell in cells:
+        cell = _keys(cell, ("cell", "heading", "defines"), what="a cell")
+        _int(cell["cell"], "a cell's number")
+        if cell["cell"] <= last:
+            raise ProtocolError("the notebook's cells are not in order")
+        last = cell["cell"]
+        _text(cell["heading"], "a cell's heading")
+        names = cell["defines"]
+        if not isinstance(names, list) or not all(isinstance(n, str) and n in asked for n in names):
+            raise ProtocolError("a cell defines names that were not asked about")
+
+
 def parse(line: bytes | bytearray | str, what: str = "reply") -> Message:
     """One line of JSON as an object, within MAX_REPLY_BYTES and the parser's depth; ProtocolError otherwise."""
     if len(line) > MAX_REPLY_BYTES:
@@ -438,8 +504,9 @@ def check_reply(request: Mapping[str, Any], reply: object) -> Message:
     if not isinstance(reply, dict):
         raise ProtocolError("the reply is not an object")
     if reply.get("ok") is False:
-        _keys(reply, ("ok", "error"), ("worker",))
+        _keys(reply, ("ok", "error"), ("worker", "refused") if request["op"] == GuestOp.EXEC_CELL else ("worker",))
         check_error(reply["error"])
+        _check_refused(reply.get("refused", []))
         if "worker" in reply and reply["worker"] is not True:
             raise ProtocolError("the reply's worker mark is not true")
         return reply
@@ -451,7 +518,10 @@ def check_reply(request: Mapping[str, Any], reply: object) -> Message:
         _check_functions(reply["functions"], request["functions"])
     elif op == GuestOp.CALL:
         _keys(reply, ("ok", "value", "args_after"))
-        check_value(reply["value"])
+        if "gens" in request:
+            check_unrolled(reply["value"], request["gens"])
+        else:
+            check_value(reply["value"])
         after = reply["args_after"]
         if not isinstance(after, list) or len(after) != len(request["args"]):
             raise ProtocolError("the inputs after the call are not one per input")
@@ -466,10 +536,21 @@ def check_reply(request: Mapping[str, Any], reply: object) -> Message:
         for value in values:
             check_unrolled(value, request.get("gens"))
     elif op == GuestOp.EXEC_CELL:
-        _keys(reply, ("ok",))
+        _keys(reply, ("ok",), ("refused",))
+        _check_refused(reply.get("refused", []))
+    elif op == GuestOp.READ_NOTEBOOK:
+        if "unreadable" in reply:
+            _keys(reply, ("ok", "unreadable"))
+            _text(reply["unreadable"], "why the notebook is unreadable")
+        else:
+            _keys(reply, ("ok", "cells"))
+            _check_cells(reply["cells"], request["functions"])
     elif op == GuestOp.READ:
         _keys(reply, ("ok", "reading"))
         check_reading(reply["reading"])
+    elif op == GuestOp.TEXT:
+        _keys(reply, ("ok", "text"))
+        _text(reply["text"], "the text", optional=True)
     else:
         raise ProtocolError(f"no reply is due to a request {str(op)[:40]!r}")
     return reply

@@ -10,6 +10,7 @@ import importlib
 import sys
 from collections.abc import Iterable
 
+from . import cells_ipython
 from .libc import libc
 
 MADV_COLLAPSE = 25  # Linux 6.1+
@@ -82,6 +83,8 @@ def preload(names: Iterable[str]) -> None:
         axes[0, 0].set_ylabel(r"$\alpha / (\sqrt{\hat v_t} + \epsilon)$")
         fig.tight_layout()
         plt.close("all")
+    if "IPython" in fresh and "IPython" in sys.modules:
+        cells_ipython.warm()  # the shell's modules and the input transformer, once for every notebook
     if fresh:
         gc.collect()
         gc.freeze()
