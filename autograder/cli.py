@@ -30,7 +30,14 @@ if TYPE_CHECKING:  # the commands import what they use when they run: `adam-hw -
 Number = TypeVar("Number", int, float)
 
 #: The flag each GradeConfig field comes from, so a bad value is reported by the name the user typed.
-CONFIG_FLAGS = {"timeout": "--timeout", "jobs": "--jobs", "memory_mb": "--memory", "isolation": "--isolation"}
+CONFIG_FLAGS = {
+    "timeout": "--timeout",
+    "jobs": "--jobs",
+    "memory_mb": "--memory",
+    "disk_mb": "--disk",
+    "processes": "--processes",
+    "isolation": "--isolation",
+}
 
 
 def _number(flag: str, kind: Callable[[str], Number]) -> Callable[[str], Number]:
@@ -53,6 +60,8 @@ def _config(args: argparse.Namespace) -> GradeConfig:
             timeout=args.timeout,
             jobs=args.jobs,
             memory_mb=args.memory,
+            disk_mb=args.disk,
+            processes=args.processes,
             per_student=args.per_student,
             isolation=args.isolation,
         )
@@ -474,7 +483,21 @@ def build_parser() -> argparse.ArgumentParser:
         type=_number("--memory", int),
         default=DEFAULT.memory_mb,
         metavar="MB",
-        help=f"memory limit of the process running student code (default {DEFAULT.memory_mb})",
+        help=f"{budget.MEMORY_MEANS} (default {DEFAULT.memory_mb})",
+    )
+    grade.add_argument(
+        "--disk",
+        type=_number("--disk", int),
+        default=DEFAULT.disk_mb,
+        metavar="MB",
+        help=f"{budget.DISK_MEANS} (default {DEFAULT.disk_mb})",
+    )
+    grade.add_argument(
+        "--processes",
+        type=_number("--processes", int),
+        default=DEFAULT.processes,
+        metavar="N",
+        help=f"{budget.PROCESSES_MEANS} (default {DEFAULT.processes})",
     )
     grade.add_argument(
         "--per-student",

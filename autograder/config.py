@@ -22,7 +22,9 @@ class GradeConfig:
 
     timeout: float = 5.0  # seconds one call into student code may run: sandbox/budget.py derives every limit from it
     jobs: int = field(default_factory=_cpus)  # submissions graded at once
-    memory_mb: int = 1024  # address space of the worker that runs student code
+    memory_mb: int = 1024  # memory one submission's processes hold together (sandbox/budget.py says how)
+    disk_mb: int = 256  # what one submission may write in all: its tmpfs
+    processes: int = 64  # processes one submission may have at once
     file_size_mb: int = 16  # largest file (its captured output included) the worker may write
     output_keep_kb: int = 4  # of the student's printed output, keep this much from the start and the end
     isolation: Isolation = "auto"
@@ -38,6 +40,10 @@ class GradeConfig:
             raise ConfigError("isolation", f"must be auto, os or basic, got {self.isolation!r}")
         if self.memory_mb < 64:
             raise ConfigError("memory_mb", f"must be at least 64 MB, got {self.memory_mb}")
+        if self.disk_mb < 1:
+            raise ConfigError("disk_mb", f"must be at least 1 MB, got {self.disk_mb}")
+        if self.processes < 1:
+            raise ConfigError("processes", f"must be >= 1, got {self.processes}")
 
 
 DEFAULT = GradeConfig()

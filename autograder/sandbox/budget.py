@@ -1,4 +1,5 @@
-"""Every limit one submission's time is held to, derived from `--timeout` in this one place.
+"""Every limit one submission is held to: its time, derived from `--timeout` in this one place, and its
+memory, disk and processes (`--memory`, `--disk`, `--processes`), each for the whole submission.
 
 `--timeout` (config.GradeConfig.timeout) bounds four things, each named here:
 
@@ -14,9 +15,26 @@ spends it. Time a guest waits for a CPU (a classmate's hog, a busy machine) is n
 by that much (`credit`), a little at a time, within what the submission has left in all and keeping back
 RESERVE of each other function's timeout. A `Budget` is pure arithmetic: the host measures the time and
 tells it what was spent; it reads no clock and starts nothing, so its tests need no process.
+
+The other three bound the submission, not one process of it (`limits()`, sent with each spawn; the sandbox
+holds them, guest/serve.py):
+
+- memory: every page of every process, tmpfs and memfd pages included, within `memory` bytes. As root, a
+  memory cgroup per sandbox holds its guests (v1 `memory.limit_in_bytes` and `memory.memsw.limit_in_bytes`,
+  or v2 `memory.max` with no swap; sandbox/limits.py): the kernel ends a process of the submission when
+  they go over, and tmpfs pages count here too, /tmp's included. Without one, the sandbox process adds up
+  its guests' proportional set sizes every 50 ms and ends the submission above `memory`, seccomp refuses
+  memfd_create, and every writable tmpfs is size-capped (so /tmp's pages count against `disk` alone).
+  Each process also has RLIMIT_AS `memory`.
+- disk: the guest's /tmp (its work folder) is a tmpfs of `disk` bytes in the sandbox's own mount
+  namespace, never the TA's disk; RLIMIT_FSIZE still bounds one file.
+- processes: at most `processes` at once: a pids cgroup as root, else RLIMIT_NPROC, which the kernel
+  counts per uid within the sandbox's own user namespace (and per dedicated uid as root).
 """
 
 from collections.abc import Collection, Sequence
+
+from autograder.config import DEFAULT
 
 #: What `--timeout` bounds, for the CLI's --help.
 TIMEOUT_MEANS = (
@@ -45,14 +63,28 @@ QUICK_WAIT = 0.02
 GRACE = 0.5
 #: Seconds of CPU beyond `total` that RLIMIT_CPU allows one process of the submission.
 CPU_MARGIN = 2
+#: For the CLI's --help.
+MEMORY_MEANS = "MB of memory one submission's processes hold together, tmpfs and memfd pages included"
+DISK_MEANS = "MB one submission may write in all (its /tmp and work folder: a tmpfs of this size, never the TA's disk)"
+PROCESSES_MEANS = "processes one submission may have at once"
 
 
 class Budget:
     """One submission's time: what each limit allows now, given what has been spent (see the module
     docstring)."""
 
-    def __init__(self, timeout: float, functions: Sequence[str]) -> None:
+    def __init__(
+        self,
+        timeout: float,
+        functions: Sequence[str],
+        memory_mb: int = DEFAULT.memory_mb,
+        disk_mb: int = DEFAULT.disk_mb,
+        processes: int = DEFAULT.processes,
+    ) -> None:
         self.timeout = timeout
+        self.memory = memory_mb << 20  # bytes the submission's processes, tmpfs and memfds hold together
+        self.disk = disk_mb << 20  # bytes its tmpfs holds
+        self.processes = processes
         self.functions = tuple(functions)
         self.total = (len(self.functions) + 1) * timeout  # seconds the whole submission has
         self.spent: dict[str, float] = {}  # function name -> seconds its calls have taken so far
@@ -62,6 +94,10 @@ class Budget:
     def call_limit(self) -> float:
         """Seconds one request may take at most (and the guest's start)."""
         return self.timeout
+
+    def limits(self) -> dict[str, int]:
+        """The whole submission's `memory`, `disk` (bytes) and `processes`, as a spawn request carries them."""
+        return {"memory": self.memory, "disk": self.disk, "processes": self.processes}
 
     @property
     def cpu_seconds(self) -> int:

@@ -157,7 +157,9 @@ class Host:
         # The guest's resource limits beyond (or instead of) those the config gives: see _limits.
         self._rlimits = dict(rlimits or {})
         self.broken = Broken()  # the functions not to be called again, and why
-        self.budget = Budget(config.timeout, self.functions)  # every limit derived from the timeout
+        self.budget = Budget(
+            config.timeout, self.functions, config.memory_mb, config.disk_mb, config.processes
+        )  # every limit derived from the timeout
         # request (as JSON) -> [(status, payload)] answered ahead by prefetch()
         self._prefetched: dict[bytes, list[tuple[Status, Payload]]] = {}
         # set when the submission cannot be loaded; every call is then unavailable
@@ -363,7 +365,7 @@ class Host:
     def _limits(self) -> dict[str, int]:
         """The guest's resource limits: the config's, then any the host was made with (`rlimits`)."""
         return {
-            "RLIMIT_AS": self.config.memory_mb * 1024 * 1024,
+            "RLIMIT_AS": self.budget.memory,
             "RLIMIT_FSIZE": self.config.file_size_mb * 1024 * 1024,
             "RLIMIT_CORE": 0,
             "RLIMIT_CPU": self.budget.cpu_seconds,
@@ -373,7 +375,7 @@ class Host:
     def start(self) -> None:
         """A fresh guest for this submission, ready for requests. Raises GuestStartError if it cannot start.
         A sandbox process lost on the way (at level basic a student can kill one) is replaced once."""
-        request = protocol.spawn_request(self._name, self._limits(), self.loader.preload)
+        request = protocol.spawn_request(self._name, self._limits(), self.budget.limits(), self.loader.preload)
         # The file goes to the guest as a memfd: the sandbox process passes it on without reading it.
         source = os.memfd_create("submission", os.MFD_CLOEXEC)
         try:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from autograder.config import ISOLATIONS, Isolation
-from autograder.sandbox import confine, cpu
+from autograder.sandbox import confine, cpu, limits
 from autograder.sandbox.guest import landlock, protocol, seccomp
 from autograder.sandbox.guest.protocol import Message
 
@@ -45,10 +45,16 @@ Level = Literal["os", "basic"]
 DESCRIPTIONS = {
     "os": "os: a dedicated uid per worker, new mount/pid/net/ipc namespaces, only system folders visible, "
     "private tmpfs, rlimits (memory, processes, file size, CPU)",
+    "basic-ns": "basic: new user/mount/pid/net/ipc namespaces (an unprivileged user namespace, the grader's uid "
+    "mapped to itself, no capabilities left to the guest), only system folders visible, private tmpfs, rlimits "
+    "(memory, processes, file size, CPU)",
+    "basic-root-ns": "basic: a dedicated uid per worker, new user/mount/pid/net/ipc namespaces, only system "
+    "folders visible, private tmpfs, rlimits (memory, processes, file size, CPU)",
     "basic": "basic: rlimits (memory, processes, file size, CPU), own session, child subreaper, private temp folder "
-    "(not root: same uid as the grader)",
+    "(not root: same uid as the grader; no namespaces: {why}; what still holds: Landlock, seccomp, the pinned CPU, "
+    "the memory watch and the rlimits)",
     "basic-root": "basic: a dedicated uid per worker, rlimits (memory, processes, file size, CPU), own session, child "
-    "subreaper, private temp folder (no namespaces)",
+    "subreaper, private temp folder (no namespaces: {why})",
 }
 #: The name the guest's folder (autograder/sandbox/guest/) has as a package inside the sandbox.
 GUEST_PACKAGE = "adam_hw_guest"
@@ -231,9 +237,19 @@ def _hide_dirs() -> list[str]:
 class SandboxProcess:
     """One sandbox process (see the module docstring). Not thread-safe: one host uses it at a time."""
 
-    def __init__(self, level: Level, cgroup: str | None = None) -> None:
+    def __init__(
+        self,
+        level: Level,
+        cgroup: str | None = None,
+        limit_groups: dict[str, str] | None = None,
+        cpus: list[int] | None = None,
+        namespaces: bool = True,
+    ) -> None:
         self.level = level
         self.cgroup = cgroup  # its cgroup.procs (cpu.py: an equal CPU share), or None
+        self.cpus = cpus  # the CPUs it is pinned to (SandboxPool._pick_cpus), or None
+        # why it runs without namespaces of its own ("" if it has them), known once it is ready
+        self.without_namespaces = "" if level == "os" else "not started yet"
         version, filtered, rules = layers()
         # As root each guest runs as this sandbox's own uid, held until the sandbox process is gone.
         self.uid: int | None
@@ -254,6 +270,9 @@ class SandboxProcess:
             "landlock_rules": rules,
             "seccomp": filtered,
             "cgroup": cgroup,
+            "namespaces": level == "basic" and namespaces,
+            "cpus": cpus,
+            "limit_groups": dict(limit_groups or {}),
         }
         # The config goes in a memfd, not on the command line: the folder's sources are past 100 kB, near
         # the kernel's 128 kB bound on one argument.
@@ -300,7 +319,15 @@ class SandboxProcess:
         """Block until the sandbox has set itself up; SandboxLost (naming the cause) if it could not."""
         if not self._ready:
             self._ready = True
-            self._receive(START_TIMEOUT)
+            reply, _ = self._receive(START_TIMEOUT)
+            self.without_namespaces = protocol.check_sandbox_ready(reply)
+
+    @property
+    def namespaced(self) -> bool:
+        """Whether it runs in namespaces of its own (a pid namespace where it is init): level os, and level
+        basic where the kernel allowed a user namespace."""
+        self.wait_ready()
+        return not self.without_namespaces
 
     def request(
         self, message: Message, timeout: float = REPLY_TIMEOUT, fds: Sequence[int] = ()
@@ -350,8 +377,9 @@ class SandboxProcess:
         """Close a sandbox that died or stopped answering. Level os: that ends its pid namespace, so every
         process in it. Level basic: a student who killed it (same uid) may have left the guest's session
         running without a subreaper to find it, so that session is killed from here."""
+        namespaced = self._ready and not self.without_namespaces
         self.close()
-        if self.level == "basic" and guest_pid:
+        if not namespaced and guest_pid:
             try:
                 os.killpg(guest_pid, signal.SIGKILL)
             except OSError:
@@ -376,7 +404,7 @@ class SandboxProcess:
         try:
             reply = protocol.parse(line, "sandbox's reply")
             if request is None:
-                protocol.check_ready(reply)
+                protocol.check_sandbox_ready(reply)
             else:
                 protocol.check_sandbox_reply(request, reply)
         except protocol.ProtocolError as err:  # at level basic a student may reach the sandbox process
@@ -399,8 +427,9 @@ class SandboxProcess:
         return self._proc.poll() is None
 
     def process_pid(self) -> int | None:
-        """The sandbox process's pid as the grader sees it (level os: unshare's one child), or None."""
-        if self.level != "os":
+        """The sandbox process's pid as the grader sees it (in namespaces: the started process's one child,
+        pid 1 of its pid namespace), or None."""
+        if not self.namespaced:
             return self._proc.pid
         if self._forker is None:
             children = Path(f"/proc/{self._proc.pid}/task/{self._proc.pid}/children")
@@ -411,8 +440,8 @@ class SandboxProcess:
         return self._forker
 
     def guest_pid(self, reported: int) -> int | None:
-        """The grader's pid for a guest the sandbox calls `reported` (level os: its own pid namespace)."""
-        if self.level != "os":
+        """The grader's pid for a guest the sandbox calls `reported` (in its own pid namespace: another)."""
+        if not self.namespaced:
             return reported
         forker = self.process_pid()
         return None if forker is None else cpu.host_pid(forker, reported)
@@ -439,6 +468,10 @@ class SandboxPool:
         self._levels: dict[str, tuple[Level, str]] = {}  # level asked for -> (level used, description)
         self._resolving = threading.Lock()
         self._groups: cpu.CpuGroups | None = None  # made with the first sandbox
+        self._limits: limits.LimitGroups | None = None  # likewise
+        self._live: list[SandboxProcess] = []  # every sandbox started and not yet closed: their CPUs
+        # Level basic's namespaces: tried until one failed to come up in them (why, then)
+        self._namespaces_failed = ""
         self._made = 0  # sandboxes started: each gets its own cgroup
         atexit.register(self.close)
 
@@ -451,24 +484,62 @@ class SandboxPool:
                 self._levels[asked] = self._probe(asked)
             return self._levels[asked]
 
-    def _cpu_groups(self) -> cpu.CpuGroups:
+    def _cpu_groups(self) -> tuple[cpu.CpuGroups, limits.LimitGroups]:
         with self._lock:
             if self._groups is None:
                 self._groups = cpu.CpuGroups()
-            return self._groups
+            if self._limits is None:
+                self._limits = limits.LimitGroups()
+            return self._groups, self._limits
+
+    def _pick_cpus(self) -> list[int] | None:
+        """The CPU the fewest live sandboxes are pinned to (each job slot's own, while --jobs is at most
+        the CPUs): a hog's processes then share its own CPU, never a classmate's."""
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            return None
+        with self._lock:
+            self._live = [s for s in self._live if s.alive]
+            taken = [c for s in self._live for c in s.cpus or []]
+        return [min(cpus, key=lambda c: (taken.count(c), c))]
 
     def _probe(self, asked: Isolation) -> tuple[Level, str]:
         found = self._probe_level(asked)
-        return found[0], f"{found[1]}; {layers_text(self._cpu_groups())}"
+        groups, budgets = self._cpu_groups()
+        pinned = "each sandbox pinned to a CPU of its own (sched_setaffinity; refused to the guest)"
+        return found[0], f"{found[1]}; {budgets.describe()}; {pinned}; {layers_text(groups)}"
+
+    def _probe_basic(self) -> tuple[Level, str]:
+        """Level basic as it comes up here: in namespaces of its own, or why not."""
+        root = os.geteuid() == 0
+        sandbox = self.acquire("basic")
+        try:
+            sandbox.wait_ready()
+        except SandboxLost as err:
+            # A kernel that lets the user namespace be made but not used (AppArmor's restriction leaves it
+            # without capabilities, so nothing can be mounted): every later sandbox goes without.
+            sandbox.close()
+            self._namespaces_failed = f"namespaces made but unusable: {err}"[:300]
+            with self._lock:
+                stale, self._idle["basic"] = self._idle["basic"], []
+            for other in stale:
+                other.close()
+            sandbox = self.acquire("basic")
+            sandbox.wait_ready()
+        self.release(sandbox)
+        why = self._namespaces_failed or sandbox.without_namespaces
+        if not why:
+            return "basic", DESCRIPTIONS["basic-root-ns" if root else "basic-ns"]
+        return "basic", DESCRIPTIONS["basic-root" if root else "basic"].format(why=why)
 
     def _probe_level(self, asked: Isolation) -> tuple[Level, str]:
-        basic: tuple[Level, str] = ("basic", DESCRIPTIONS["basic-root" if os.geteuid() == 0 else "basic"])
         if asked == "basic":
-            found = basic
-        elif os.geteuid() != 0 or not shutil.which("unshare"):
+            return self._probe_basic()
+        found: tuple[Level, str]
+        if os.geteuid() != 0 or not shutil.which("unshare"):
             if asked == "os":
                 raise ValueError("isolation 'os' needs root and the unshare command")
-            found = basic
+            found = self._probe_basic()
         else:
             try:
                 sandbox = self.acquire("os")  # one prestarted, or a new one
@@ -480,15 +551,25 @@ class SandboxPool:
             except SandboxLost as err:
                 if asked == "os":
                     raise
-                found = ("basic", basic[1] + f"; namespaces failed: {err}"[:400])
+                level, words = self._probe_basic()
+                found = (level, words + f"; level os's namespaces failed: {err}"[:400])
         return found
 
     def _new(self, level: Level) -> SandboxProcess:
-        groups = self._cpu_groups()
+        groups, budgets = self._cpu_groups()
         with self._lock:
             self._made += 1
             slot = self._made
-        return SandboxProcess(level, cgroup=groups.create(slot))
+        sandbox = SandboxProcess(
+            level,
+            cgroup=groups.create(slot),
+            limit_groups=budgets.create(slot),
+            cpus=self._pick_cpus(),
+            namespaces=not self._namespaces_failed,
+        )
+        with self._lock:
+            self._live.append(sandbox)
+        return sandbox
 
     def prestart(self, asked: Isolation, count: int) -> None:
         """Start `count` sandboxes for the level `asked` now, without waiting: their set-up (imports,
@@ -545,6 +626,8 @@ class SandboxPool:
             sandbox.close()
         if self._groups is not None:
             self._groups.close()
+        if self._limits is not None:
+            self._limits.close()
 
 
 @functools.cache

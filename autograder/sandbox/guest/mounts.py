@@ -1,10 +1,12 @@
 """Each level's place for guests, set up once by the sandbox process before any fork (serve.main).
 
-Level "os" (root, in new mount, pid, net and IPC namespaces): a private view of the file system. Every
-top-level folder but the system's is covered by an empty tmpfs (/work, /home, /root, /tmp, ...), only the
-standard library and the folders holding numpy and sympy are bound back read-only, and the grader's own
-folders stay covered. Level "basic": what a normal user has, a private temporary folder, and the sandbox
-process as child subreaper, so that escaped descendants are still found and killed (cleanup.py).
+In new mount, pid, net and IPC namespaces (level "os" as root; level "basic" in a user namespace of its own,
+namespaces.py): a private view of the file system. Every top-level folder but the system's is covered by an
+empty tmpfs (/work, /home, /root, /run, /tmp, ...; /tmp, where the guest's work folder is, holds at most the
+submission's --disk), only the standard library and the folders holding numpy and sympy are bound back
+read-only, and the grader's own folders stay covered. Level "basic" where the kernel refuses a user
+namespace: what a normal user has, a private temporary folder, and the sandbox process as child subreaper,
+so that escaped descendants are still found and killed (cleanup.py).
 """
 
 import ctypes
@@ -32,14 +34,28 @@ def _tmpfs(path: str, size_mb: int, mode: str = "755") -> None:
     _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size_mb}m,nr_inodes=4096,mode={mode}")
 
 
+#: statvfs flags -> the mount flags that keep them: in a user namespace a remount may add flags to a mount it
+#: inherited but never clear one (noexec, an atime setting), so the bind's remount repeats them.
+_KEPT = ((os.ST_NOEXEC, 8), (os.ST_NOATIME, 1024), (os.ST_NODIRATIME, 2048), (os.ST_RELATIME, 1 << 21))
+
+
 def _bind_readonly(fd: int, path: str) -> None:
     """Bind the folder open as `fd` onto `path`, read-only (a bind mount takes its flags on a remount)."""
+    kept = os.statvfs(f"/proc/self/fd/{fd}").f_flag
     _mount(f"/proc/self/fd/{fd}", path, flags=MS_BIND)
-    _mount(None, path, flags=MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    extra = sum(flag for st, flag in _KEPT if kept & st)
+    _mount(None, path, flags=MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | extra)
+
+
+def resize_tmp(size_mb: int) -> None:
+    """The guests' /tmp (their work folder's tmpfs) holds at most `size_mb` (a submission's --disk), set
+    before each guest: a remount, whose pages stay."""
+    _mount(None, "/tmp", flags=MS_REMOUNT | MS_NOSUID | MS_NODEV, data=f"size={size_mb}m")
 
 
 def setup_os(keep_dirs: list[str], hide: list[str], tmp_mb: int) -> str:
-    """Level "os": a private view of the file system in this mount namespace (see the module docstring)."""
+    """A private view of the file system in this mount namespace (see the module docstring): level os, and
+    level basic in its own user namespace (namespaces.py)."""
     _mount(None, "/", flags=MS_REC | MS_PRIVATE)  # nothing done here reaches the grader's own view
     # Handles on what must stay visible, taken before the folders above them are hidden.
     keep = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep_dirs if os.path.isdir(path)]

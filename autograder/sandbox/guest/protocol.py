@@ -198,6 +198,25 @@ READY = {"ready": True}
 NO_ROOM_EXIT = 75
 
 
+def sandbox_ready(without_namespaces: str) -> Message:
+    """The sandbox process's first line: set up, and why it runs without namespaces of its own ("" when it
+    has them: level os, or level basic in its user namespace)."""
+    return {"ready": True, "without_namespaces": without_namespaces}
+
+
+def check_sandbox_ready(message: Message) -> str:
+    """Why the sandbox runs without namespaces ("" if it has them); ProtocolError if `message` is not its
+    ready line."""
+    reason = message.get("without_namespaces")
+    if (
+        message.get("ready") is not True
+        or not isinstance(reason, str)
+        or set(message) != {"ready", "without_namespaces"}
+    ):
+        raise ProtocolError("the first line is not the sandbox's ready line")
+    return reason[:300]
+
+
 def ok_reply(**fields: object) -> Message:
     """A request answered: `functions` for load/functions, `value` and `args_after` for call, `values` for
     unroll, `cells` (or `unreadable`: why not) for read_notebook, `refused` (if any) for exec_cell."""
@@ -241,11 +260,14 @@ def error_info(
 # -- grader -> sandbox process and back ----------------------------------------------------------------
 
 
-def spawn_request(name: str, rlimits: Mapping[str, int], preload: Iterable[str] = ()) -> Message:
-    """A guest for one submission: its file name, its resource limits, and the modules the sandbox process
-    imports once for every later guest (a notebook's matplotlib). The file itself is not in the request:
-    it travels as a memfd beside it, which only the forked guest reads."""
-    request: Message = {"op": SandboxOp.SPAWN, "name": name, "rlimits": dict(rlimits)}
+def spawn_request(
+    name: str, rlimits: Mapping[str, int], budget: Mapping[str, int], preload: Iterable[str] = ()
+) -> Message:
+    """A guest for one submission: its file name, its resource limits (each process's), its budget (the
+    whole submission's `memory` and `disk` in bytes and `processes`: budget.Budget.limits), and the modules
+    the sandbox process imports once for every later guest (a notebook's matplotlib). The file itself is
+    not in the request: it travels as a memfd beside it, which only the forked guest reads."""
+    request: Message = {"op": SandboxOp.SPAWN, "name": name, "rlimits": dict(rlimits), "budget": dict(budget)}
     if preload:
         request["preload"] = list(preload)
     return request

@@ -32,6 +32,8 @@ _ARCHES = {
     "aarch64": (0xC00000B7, 198, 199, 425, 426, 427),
     "arm64": (0xC00000B7, 198, 199, 425, 426, 427),
 }
+# machine -> (sched_setaffinity, memfd_create)
+_MORE = {"x86_64": (203, 319), "aarch64": (122, 279), "arm64": (122, 279)}
 X32_SYSCALL_BIT = 0x40000000
 
 # BPF opcodes (linux/filter.h) and seccomp return values (linux/seccomp.h).
@@ -66,9 +68,11 @@ def supported() -> bool:
     return platform.machine() in _ARCHES
 
 
-def program(machine: str | None = None) -> list[Insn]:
-    """The filter as a list of (code, jt, jf, k) BPF instructions for `machine` (default: this one)."""
+def program(machine: str | None = None, memfd: bool = True) -> list[Insn]:
+    """The filter as a list of (code, jt, jf, k) BPF instructions for `machine` (default: this one);
+    `memfd`: whether memfd_create is allowed (only where a memory cgroup counts its pages)."""
     arch, socket_nr, _, *uring = _ARCHES[machine or platform.machine()]
+    affinity_nr, memfd_nr = _MORE[machine or platform.machine()]
     deny_socket = RET_ERRNO | errno.EACCES
     deny_uring = RET_ERRNO | errno.ENOSYS
     prog = [
@@ -81,6 +85,10 @@ def program(machine: str | None = None) -> list[Insn]:
         prog += [_jump(BPF_JGE_K, X32_SYSCALL_BIT, 0, 1), _stmt(BPF_RET_K, RET_KILL_PROCESS)]
     for nr in uring:
         prog += [_jump(BPF_JEQ_K, nr, 0, 1), _stmt(BPF_RET_K, deny_uring)]
+    # The sandbox's CPUs are its job slot's (pool.py): a guest may not move off them onto a classmate's.
+    prog += [_jump(BPF_JEQ_K, affinity_nr, 0, 1), _stmt(BPF_RET_K, RET_ERRNO | errno.EPERM)]
+    if not memfd:
+        prog += [_jump(BPF_JEQ_K, memfd_nr, 0, 1), _stmt(BPF_RET_K, RET_ERRNO | errno.EPERM)]
     prog += [
         _jump(BPF_JEQ_K, socket_nr, 0, 1),  # socket(), whatever its family
         _stmt(BPF_RET_K, deny_socket),
@@ -94,26 +102,28 @@ class _SockFprog(ctypes.Structure):
 
 
 @functools.cache
-def prepared() -> tuple[_SockFprog, ctypes.Array[ctypes.c_char], ctypes.CDLL]:
+def prepared(memfd: bool = True) -> tuple[_SockFprog, ctypes.Array[ctypes.c_char], ctypes.CDLL]:
     """The filter ready for prctl, built once: the sandbox process calls this before it forks any guest, so
     each guest only makes the two prctl calls. Raises OSError (ENOSYS) where the machine is unknown."""
     if not supported():
         raise OSError(errno.ENOSYS, f"no seccomp filter for {platform.machine()}")
-    prog = program()
+    prog = program(memfd=memfd)
     raw = b"".join(struct.pack("HBBI", *insn) for insn in prog)
     buffer = ctypes.create_string_buffer(raw, len(raw))
     fprog = _SockFprog(len(prog), ctypes.cast(buffer, ctypes.c_void_p))
     return fprog, buffer, ctypes.CDLL(None, use_errno=True)  # the buffer kept alive with the structure
 
 
-def install() -> None:
+def install(memfd: bool = True) -> None:
     """Apply the filter to this process and its future children. Raises OSError where the kernel refuses
     (no seccomp, or a machine whose numbers are unknown: ENOSYS)."""
-    fprog, _, libc = prepared()
+    fprog, _, libc = prepared(memfd)
     for args in ((PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0)):
         if libc.prctl(*args) != 0:
             err = ctypes.get_errno()
             raise OSError(err, f"prctl({args[0]}): {os.strerror(err)}")
 
 
-DESCRIPTION = "seccomp: no network and no IPC endpoint by name (socket() refused for every family, unix included; socketpair allowed; io_uring refused)"
+DESCRIPTION = "seccomp: no network and no IPC endpoint by name (socket() refused for every family, unix included; socketpair allowed; io_uring refused), sched_setaffinity refused"
+#: Added where no memory cgroup counts a memfd's pages.
+NO_MEMFD = "memfd_create refused (no memory cgroup to count its pages)"

@@ -43,11 +43,12 @@ import traceback
 from collections.abc import Sequence
 from typing import Literal, NotRequired, TypedDict
 
-from . import answers, cleanup, landlock, mounts, protocol, seccomp, warmup
+from . import answers, cleanup, landlock, mounts, namespaces, protocol, seccomp, warmup
 from .libc import libc
 
 PR_SET_NO_NEW_PRIVS = 38
-NPROC = 64  # processes a submission may have at once (counted for its own uid when it has one)
+#: Seconds between two looks at a guest's memory where no memory cgroup bounds it (`Forker.over_memory`).
+MEMORY_WATCH = 0.05
 CLONE_NEWIPC = 0x08000000
 MAX_CONTROL_BYTES = 1 << 20  # a request from the grader is a few hundred bytes
 
@@ -71,6 +72,10 @@ class SandboxConfig(TypedDict):
     landlock_rules: list[tuple[str, int]]
     seccomp: bool
     cgroup: str | None  # its cgroup.procs (cpu.py), or None
+    namespaces: bool  # level basic: its own user, mount, pid, net and IPC namespaces where the kernel allows
+    cpus: list[int] | None  # the CPUs it and its guests are pinned to (pool.py), or None
+    # as root: this sandbox's guests' memory and pids cgroup folders (limits.py), by controller
+    limit_groups: dict[str, str]
 
 
 def _copy_fd(source_fd: int, path: str) -> None:
@@ -90,13 +95,19 @@ def _copy_fd(source_fd: int, path: str) -> None:
 class Forker:
     """The sandbox process's state once set up: where guests live, and the guest of the current submission."""
 
-    def __init__(self, config: SandboxConfig, control: socket.socket, home: str) -> None:
+    def __init__(self, config: SandboxConfig, control: socket.socket, home: str, namespaced: bool) -> None:
         self.config = config
         self.level = config["level"]
         self.control = control
         # As root, at either level, each guest drops to the dedicated uid: root ignores RLIMIT_NPROC, and a
         # separate uid keeps the student out of the grader's files and processes even without namespaces.
-        self.drop = os.geteuid() == 0
+        self.drop = config["uid"] is not None
+        # In a pid namespace of its own (level os; level basic in its user namespace) this process is init:
+        # kill(-1) ends a submission, its /tmp is a tmpfs of its own, and its IPC objects end with its guest.
+        self.namespaced = namespaced
+        self.groups = config.get("limit_groups", {})
+        self.memory = 0  # the current submission's memory budget in bytes (watched where no cgroup holds it)
+        self.over = False  # whether the current submission was ended for holding more than its memory
         self.home = home
         self.work = os.path.join(home, "work")
         self.output = os.path.join(home, "output.txt")
@@ -212,14 +223,18 @@ class Forker:
             self.ruleset.restrict()
             self.ruleset.close()
         if self.config.get("seccomp"):
-            seccomp.install()
+            # Without a memory cgroup a memfd's pages would be counted nowhere: memfd_create is refused.
+            seccomp.install(memfd="memory" in self.groups)
 
     def become_student(self, request: Message, req_r: int, rep_w: int, out_fd: int, path: str, source_fd: int) -> None:
         """In the forked child: shed everything of the sandbox's, drop privileges, then run the guest."""
         os.setsid()
+        for folder in self.groups.values():  # its memory and process budget (limits.py), before anything else
+            with open(os.path.join(folder, "cgroup.procs"), "w") as f:
+                f.write("0")
         _copy_fd(source_fd, path)  # the submission reaches memory only here, in the student's own process
-        if self.drop:
-            self.isolate_ipc(request["rlimits"].get("RLIMIT_AS") or 1 << 30)
+        if self.drop or self.namespaced:
+            self.isolate_ipc(request["budget"]["memory"])
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.dup2(out_fd, 1)
@@ -232,6 +247,8 @@ class Forker:
             os.setgroups([])
             os.setresgid(uid, uid, uid)
             os.setresuid(uid, uid, uid)
+        elif self.namespaced:  # the grader's own uid, with every capability over this sandbox's namespaces
+            namespaces.drop_capabilities()
         libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
         os.chdir(self.work)
         os.environ.clear()
@@ -241,7 +258,10 @@ class Forker:
         )
         tempfile.tempdir = None  # this process cached /tmp when it made its home: the guest's is TMPDIR
         rlimits = dict(request["rlimits"])
-        rlimits["RLIMIT_NPROC"] = NPROC if self.drop else cleanup.own_processes() + NPROC
+        # RLIMIT_NPROC counts a uid's processes in its user namespace (the kernel's ucounts, since 5.14): in
+        # this sandbox's own, the submission's and this process's; without one, all of the grader's user's.
+        processes = request["budget"]["processes"]
+        rlimits["RLIMIT_NPROC"] = processes if self.drop else cleanup.own_processes() + processes
         guest_config: answers.GuestConfig = {
             "fds": [req_r, rep_w],
             "site": [],
@@ -258,6 +278,11 @@ class Forker:
             raise ValueError(f"a spawn request comes with the submission's memfd, got {len(fds)} descriptors")
         (source_fd,) = fds
         warmup.preload(request.get("preload", []))
+        budget = request["budget"]
+        self.memory, self.over = budget["memory"], False
+        if self.namespaced:
+            mounts.resize_tmp(max(1, budget["disk"] >> 20))
+        self.set_limits(budget)
         self.fresh_work()
         path = os.path.join(self.work, request["name"])
         if self.drop:
@@ -265,7 +290,7 @@ class Forker:
         # Without a uid of its own (not root), finish() removes only the objects made after this point.
         self.before = (
             set()
-            if self.drop
+            if self.drop or self.namespaced
             else {
                 (kind, row.get("shmid") or row.get("semid") or row.get("msqid"))
                 for kind in ("shm", "sem", "msg")
@@ -311,10 +336,64 @@ class Forker:
             if pid == self.current:
                 self.status = code
 
+    def set_limits(self, budget: Message) -> None:
+        """The submission's memory (its processes' pages, tmpfs and memfd pages included: cgroup v1 with
+        swap counted too, or v2) and process budgets, on the guests' cgroups (as root, where mounted)."""
+        memory, processes = str(budget["memory"]), str(budget["processes"])
+        # v1 keeps memory <= memory+swap at every step: memsw first when the limit grows (refused, EINVAL,
+        # when it shrinks), then memory, then memsw again.
+        writes = {
+            "memory": [
+                ("memory.memsw.limit_in_bytes", memory, True),
+                ("memory.limit_in_bytes", memory, False),
+                ("memory.memsw.limit_in_bytes", memory, False),
+                ("memory.max", memory, False),
+                ("memory.swap.max", "0", False),
+            ],
+            "pids": [("pids.max", processes, False)],
+        }
+        for controller, folder in self.groups.items():
+            for name, value, may_fail in writes.get(controller, []):
+                path = os.path.join(folder, name)
+                if not os.path.exists(path):
+                    continue
+                try:
+                    with open(path, "w") as f:
+                        f.write(value)
+                except OSError as err:
+                    if not (may_fail and err.errno == errno.EINVAL):
+                        raise
+
+    def guest_memory(self) -> int:
+        """Bytes the current submission's processes hold of their own (proportional set size, every process
+        but this one), where no memory cgroup counts them."""
+        total = 0
+        for pid in cleanup.descendants(os.getpid()):
+            try:
+                with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+                    for line in f:
+                        if line.startswith(b"Pss:"):
+                            total += int(line.split()[1]) * 1024
+                            break
+            except (OSError, ValueError, IndexError):
+                continue  # gone meanwhile
+        return total
+
+    def over_memory(self) -> bool:
+        """Whether the current submission holds more than its memory budget (checked every MEMORY_WATCH s
+        without a memory cgroup); if so, it is ended, as the kernel would in a cgroup."""
+        if self.current is None or "memory" in self.groups or not self.memory or self.status is not None:
+            return False
+        if self.guest_memory() <= self.memory:
+            return False
+        self.over = True
+        self.kill_all()
+        return True
+
     def kill_all(self) -> None:
         """SIGKILL every process of the submission, again and again until none is left (fork storms race)."""
         while True:
-            if self.level == "os":
+            if self.namespaced:
                 try:
                     os.kill(-1, signal.SIGKILL)  # init of this pid namespace: every process here but itself
                 except ProcessLookupError:
@@ -344,6 +423,8 @@ class Forker:
             uid = str(self.uid)
             cleanup.remove_sysv(lambda row: uid in (row.get("uid"), row.get("cuid")))
             cleanup.remove_shared_files(self.uid, keep=self.work_id)
+        elif self.namespaced:  # the grader's uid, but every writable folder is this sandbox's own tmpfs
+            cleanup.remove_all_shared(keep={self.work, os.path.join(self.home, "matplotlib")})
         else:  # the grader's own uid: only objects this submission's processes created, never the TA's
             seen = {str(pid) for pid in self.seen}
             cleanup.remove_sysv(
@@ -354,16 +435,23 @@ class Forker:
             )
 
     def finish(self, request: Message) -> None:
+        over = self.over
         self.finish_current()
-        self.send(protocol.finished_reply(cleanup.describe(self.status)))
+        ended = cleanup.describe(self.status)
+        if over:
+            ended += f" (its processes held more than its {self.memory >> 20} MB of memory)"
+        self.send(protocol.finished_reply(ended))
 
-    def serve(self) -> None:
-        self.send(protocol.READY)
+    def serve(self, why: str) -> None:
+        self.send(protocol.sandbox_ready(why))
         while True:
-            # Wake now and then to reap children that ended on their own (as init, orphans are ours too).
-            ready, _, _ = select.select([self.control], [], [], 1.0)
+            # Wake now and then to reap children that ended on their own (as init, orphans are ours too), and,
+            # without a memory cgroup, to look at what the submission holds.
+            watch = self.current is not None and self.status is None and "memory" not in self.groups
+            ready, _, _ = select.select([self.control], [], [], MEMORY_WATCH if watch else 1.0)
             if not ready:
                 self.reap()
+                self.over_memory()
                 continue
             request, fds = self.receive()
             if request is None:
@@ -373,7 +461,7 @@ class Forker:
             elif request["op"] == protocol.SandboxOp.FINISH:
                 self.finish(request)
         self.finish_current()
-        if self.level == "basic":
+        if not self.namespaced:  # in namespaces its home is a tmpfs, which ends with them
             cleanup.remove_tree(self.home)
 
 
@@ -386,9 +474,15 @@ def join_cgroup(procs: str | None) -> None:
 
 def main(config: SandboxConfig) -> None:
     """Run as the sandbox process: isolate this process, import what guests share, then serve the grader."""
-    control = socket.socket(fileno=config["control"])
+    cpus = config.get("cpus")
+    if cpus:  # its own CPUs, for it and every guest (seccomp keeps a guest from undoing it)
+        os.sched_setaffinity(0, cpus)
     join_cgroup(config.get("cgroup"))
-    if config["level"] == "os":
+    # Level basic's namespaces first, while this process has one thread (unshare(CLONE_NEWUSER) needs that).
+    why = namespaces.enter((config["control"],)) if config.get("namespaces") else "not asked"
+    control = socket.socket(fileno=config["control"])
+    namespaced = config["level"] == "os" or not why
+    if namespaced:
         home = mounts.setup_os(config["keep"], config["hide"], config["tmp_mb"])
     else:
         home = mounts.setup_basic(os.geteuid() == 0)
@@ -400,8 +494,8 @@ def main(config: SandboxConfig) -> None:
     gc.collect()
     gc.freeze()
     if config.get("seccomp"):
-        seccomp.prepared()  # built once here, so every guest only installs it
+        seccomp.prepared(memfd="memory" in config.get("limit_groups", {}))  # built once here: guests only install it
     warmup.huge_pages()
-    forker = Forker(config, control, home)
+    forker = Forker(config, control, home, namespaced)
     forker.open_rules()
-    forker.serve()
+    forker.serve("" if namespaced else why)
