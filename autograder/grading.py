@@ -26,7 +26,7 @@ from autograder.judge.checks import Case, Check
 from autograder.judge.diagnosis import diagnose, failing_functions
 from autograder.late import NONE, LatePolicy
 from autograder.memo import Run
-from autograder.notebook.cells import NotebookError, read_cells, undefined_by_errors
+from autograder.notebook.cells import NotebookError, read_cells
 from autograder.notebook.replay import CellReplay
 from autograder.results import (
     GradebookRow,
@@ -223,7 +223,7 @@ def grade_submission(
         undefined = (
             {}
             if loader is None
-            else undefined_by_errors(loader.cells, loading.cell_errors(loader.errors), guest.available)
+            else loading.undefined_by_errors(loader.cells, loading.cell_errors(loader.errors), guest.available)
         )
     outcomes, diagnoses = diagnose(outcomes, checks, probes, run, reads)
     return SubmissionResult(

@@ -8,6 +8,7 @@ from autograder.cases import CHECKS
 from autograder.config import GradeConfig
 from autograder.discover import Submission
 from autograder.grading import grade_submission
+from autograder.judge.loading import undefined_by_errors
 from autograder.notebook.cells import (
     SKIP_WHEN_GRADING,
     Cell,
@@ -15,7 +16,6 @@ from autograder.notebook.cells import (
     defines,
     read_cells,
     to_python,
-    undefined_by_errors,
 )
 from autograder.render import feedback
 from tests.conftest import ROOT

@@ -14,10 +14,8 @@ they are skipped, since only the final three functions are graded; so is our loc
 
 import json
 import re
-from collections.abc import Mapping, Sequence
 
 from autograder.boundary import Cell
-from autograder.results import CellError
 
 #: Cell metadata key the notebook builder sets on its locked demonstration cell (see is_demo_cell).
 SKIP_WHEN_GRADING = "adam_hw_skip_when_grading"
@@ -142,38 +140,6 @@ def read_cells(data: bytes) -> list[Cell]:
     return out
 
 
-MAX_ERROR_TEXT = 300  # an error's message comes from the student's process: kept short, and only as text
-
-
 def defines(source: str, name: str) -> bool:
     """True when a cell's source has a `def name(` line (at any indent): the cell the function is written in."""
     return re.search(rf"^[ \t]*(async[ \t]+)?def[ \t]+{re.escape(name)}[ \t]*\(", source, flags=re.M) is not None
-
-
-def undefined_by_errors(
-    cells: Sequence[Cell], errors: Mapping[int, object], available: Mapping[str, object]
-) -> dict[str, CellError]:
-    """{function: what stopped its cell} for each graded function the notebook left undefined because the
-    cell it is written in raised, hung or crashed (its SyntaxError, say), so feedback can name the cause
-    instead of only "no function named bias_correct".
-
-    `errors` maps a cell's number to the error the worker reported for it (plain data from the student's
-    process, so every field is checked and cut short here); `available` maps each function to whether the
-    notebook defined it once every cell had run.
-    """
-    linked: dict[str, CellError] = {}
-    for name, present in available.items():
-        if present:
-            continue
-        for cell in cells:
-            error = errors.get(cell.number)
-            if isinstance(error, dict) and defines(cell.source, name):
-                line = error.get("line")
-                linked[name] = {
-                    "cell": cell.number,
-                    "type": str(error.get("type") or "Error")[:80],
-                    "line": line if isinstance(line, int) and not isinstance(line, bool) else None,
-                    "message": str(error.get("message") or "")[:MAX_ERROR_TEXT],
-                }
-                break
-    return linked
