@@ -8,8 +8,8 @@ rendering COUNT results in rotation, as outdir.write_submission renders each stu
 results.json and the gradebook row; no disk, no signing). Each round rebuilds the results first (outside
 the timing), so every property is worked out afresh, as in a grading run, and times every variant in
 turn, so the machine's load falls on all of them alike. Variants:
-  - `mixed`: results.py as it was (`once` on some properties, plain `property` on their twins in ItemResult);
-  - `once`: `once` on every computed property of GroupResult, ItemResult and SubmissionResult;
+  - `once`: results.py as it is, `once` on every computed property of GroupResult, ItemResult and
+    SubmissionResult;
   - `cached_property`: functools.cached_property on the same (Python 3.11's takes a lock on each first read);
   - `property`: a plain property on all of them, worked out on every read.
 Prints each variant's best and median milliseconds. A benchmark, not a test: nothing is asserted.
@@ -45,26 +45,20 @@ COMPUTED = {
 
 
 def func_of(attr: object) -> Callable[[Any], Any]:
-    if isinstance(attr, results.once):
-        return attr.func
-    if isinstance(attr, functools.cached_property):
-        return attr.func
-    assert isinstance(attr, property) and attr.fget is not None
-    return attr.fget
+    assert isinstance(attr, results.once), f"{attr!r}: results.py keeps its computed properties with `once`"
+    return attr.func
 
 
 ORIGINAL = {cls: {name: vars(cls)[name] for name in names} for cls, names in COMPUTED.items()}
 
 
 def use(variant: str) -> None:
-    """Put `variant`'s descriptors on the result classes (`mixed`: back as results.py has them)."""
+    """Put `variant`'s descriptors on the result classes (`once`: back as results.py has them)."""
     for cls, attrs in ORIGINAL.items():
         for name, attr in attrs.items():
             func = func_of(attr)
-            if variant == "mixed":
+            if variant == "once":
                 new: object = attr
-            elif variant == "once":
-                new = results.once(func)
             elif variant == "cached_property":
                 new = functools.cached_property(func)
             else:
@@ -95,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     graded = grade_batch(discover([ROOT / "tests" / "submissions" / c for c in CORPORA]))
     print(f"graded {len(graded)} submissions; rendering {args.count} per timing, {args.rounds} rounds")
-    variants = ("mixed", "once", "cached_property", "property")
+    variants = ("once", "cached_property", "property")
     times: dict[str, list[float]] = {v: [] for v in variants}
     for _ in range(args.rounds):
         for variant in variants:
@@ -104,7 +98,7 @@ def main() -> None:
             start = time.perf_counter()
             render(batch)
             times[variant].append((time.perf_counter() - start) * 1000)
-    use("mixed")
+    use("once")
     for variant in variants:
         ms = times[variant]
         print(f"{variant:>16}: best {min(ms):6.0f} ms, median {statistics.median(ms):6.0f} ms")
