@@ -167,6 +167,17 @@ def test_every_link_in_the_readme_and_docs_names_a_file_and_heading_the_checkout
     assert checked >= 10
 
 
+#: A path into the package a page names (`autograder/judge/checks.py`); not Gradescope's `/autograder/...`,
+#: a folder of its machine.
+PACKAGE_PATH = re.compile(r"(?<![\w/.~$-])autograder/[\w./-]*[\w/]")
+
+
+def test_every_autograder_path_the_readme_and_docs_name_exists():
+    named = [(page, path) for page in PAGES for path in PACKAGE_PATH.findall((ROOT / page).read_text(encoding="utf-8"))]
+    assert len(named) >= 5
+    assert [(page, path) for page, path in named if not (ROOT / path).exists()] == []
+
+
 def _git(folder, *args):
     return subprocess.run(["git", *args], cwd=folder, check=True, capture_output=True, text=True).stdout
 
