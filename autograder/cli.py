@@ -20,7 +20,10 @@ from autograder.errors import ConfigError, UsageError
 from autograder.sandbox import budget
 
 if TYPE_CHECKING:  # the commands import what they use when they run: `adam-hw --help` stays quick
+    from zoneinfo import ZoneInfo
+
     from autograder.discover import Submission
+    from autograder.grading import ClassRun
     from autograder.late import LatePolicy
     from autograder.terms import Term
 
@@ -123,7 +126,8 @@ def _check_late(
         shown = ", ".join(timeless[:5]) + (f" and {len(timeless) - 5} more" if len(timeless) > 5 else "")
         raise UsageError(
             f"--late {args.late} needs the submission time of every student who may be late, and --roster gives "
-            f"none for {shown} (Canvas download names carry only late_): add a submitted column "
+            f"none for {shown} (Canvas download names carry only late_; Moodle's come from `collect moodle --worksheet "
+            "--lms-timezone`): add a submitted column "
             "(ISO 8601, e.g. 2027-02-01T23:59-08:00), or use --late zero"
         )
 
@@ -182,10 +186,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
             submitted=times,
             policy=policy,
         )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         done_now = len(list(out.glob("*/record.json")))
+        unwritten = [n for n in getattr(stop, "__notes__", ()) if n.startswith(grading.GRADEBOOK_UNWRITTEN)]
+        where = f"but {unwritten[0]} (the previous one is intact)" if unwritten else "and in its grades.csv"
         print(
-            f"\nadam-hw: interrupted; {done_now} students' results are written in {out} (and in its grades.csv): "
+            f"\nadam-hw: interrupted; {done_now} students' results are written in {out} ({where}): "
             "run the same command with --resume to grade the rest",
             file=sys.stderr,
         )
@@ -193,9 +199,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if tty:
         sys.stderr.write("\n")
     print(summary.render(run.rows, out, level, run.seconds, run.kept_students))
-    print(
-        f"grades.csv lists {len(run.gradebook)} students: this run's {len(run.rows)} and any graded earlier into {out}"
-    )
+    if not run.gradebook_error:
+        print(
+            f"grades.csv lists {len(run.gradebook)} students: this run's {len(run.rows)} and any graded earlier into {out}"
+        )
+    for student, why in run.unwritten:
+        print(f"note: {student}: {why}")
     if unlisted:
         print(f"not on the roster, graded all the same: {', '.join(unlisted)}")
     for note in run.notes:
@@ -204,13 +213,30 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"resumed: {run.kept} kept from the earlier run, {run.graded} graded now")
     if run.policy != "none":
         print(f"late policy: {run.policy} (grades.csv's final_score; see docs/late-policy.md)")
+    if run.gradebook_error or run.unwritten:
+        print(f"adam-hw: {_disk_line(run, out)}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _disk_line(run: "ClassRun", out: Path) -> str:
+    """The one line that closes a run the disk refused: what was not written, and the fix."""
+    students = [student for student, _ in run.unwritten]
+    shown = ", ".join(students[:5]) + (f" and {len(students) - 5} more" if len(students) > 5 else "")
+    parts = []
+    if run.gradebook_error:
+        parts.append(f"{run.gradebook_error}; the previous grades.csv is intact")
+    if students:
+        where = "" if run.gradebook_error else "; grades.csv lists them as grader error"
+        parts.append(f"the files of {shown} could not be written to {out}{where}")
+    return "; ".join(parts) + f": {run.disk_fix}, then run the same command with --resume"
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
     from autograder import lms, roster
 
-    entries, notes = lms.collect(args.lms, Path(args.src), _out_folder(args.out))
+    zone = _time_zone(args.lms_timezone) if args.lms_timezone else None
+    entries, notes = lms.collect(args.lms, Path(args.src), _out_folder(args.out), args.worksheet, zone)
     for note in notes:
         print(f"note: {note}")
     print(f"{roster.collected(entries, args.out)}; roster: {Path(args.out) / 'roster.csv'}")
@@ -219,6 +245,18 @@ def cmd_collect(args: argparse.Namespace) -> int:
     words = ["grade", f"{args.out}", "--roster", str(out / "roster.csv"), "--out", f"{graded}/"]
     print(f"next: {_this_command()} {shlex.join(words)}")
     return 0
+
+
+def _time_zone(name: str) -> "ZoneInfo":
+    """--lms-timezone's zone, by its IANA name; UsageError naming the flag otherwise."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"--lms-timezone: no time zone named {name!r} (give an IANA name, e.g. Europe/London or America/New_York)"
+        ) from None
 
 
 def _this_command() -> str:
@@ -483,6 +521,18 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("lms", choices=("canvas", "moodle", "gradescope"), help="which LMS the download is from")
     collect.add_argument("src", metavar="SRC", help="the download: a .zip file or the folder it unpacks to")
     collect.add_argument("--out", required=True, metavar="DIR", help="where the student folders and roster.csv go")
+    collect.add_argument(
+        "--worksheet",
+        metavar="CSV",
+        help="moodle: the assignment's grading worksheet, whose 'Last modified (submission)' gives roster.csv's "
+        "submitted times (read only with --lms-timezone; see docs/late-policy.md)",
+    )
+    collect.add_argument(
+        "--lms-timezone",
+        metavar="ZONE",
+        help="moodle: the time zone the worksheet's times are in (your Moodle profile's when you downloaded it), "
+        "as an IANA name, e.g. Europe/London",
+    )
     collect.set_defaults(run=cmd_collect)
 
     export = sub.add_parser("export", help="fill the LMS's own gradebook export with the grades, for re-import")

@@ -6,6 +6,10 @@ one is involved, names the flag or file it came from. Anything else that escapes
 keeps its traceback.
 """
 
+import errno
+import os
+from typing import ClassVar
+
 
 class UsageError(ValueError):
     """A bad path, option, manifest or config value: printed on one line, exit 2."""
@@ -22,3 +26,29 @@ class ConfigError(UsageError):
 
 class ManifestError(UsageError):
     """autograder/term.json is missing, unreadable, or does not reproduce the cases it records."""
+
+
+class DiskError(UsageError):
+    """Writing a file failed because of its disk: full (ENOSPC), over quota (EDQUOT), failing (EIO) or
+    read-only (EROFS). The grader's code is not at fault and nothing was half written (see
+    outdir.atomic_write); the message says what failed and how to fix it."""
+
+    #: The disk's errors, each in words and with what fixes it.
+    KINDS: ClassVar[dict[int, tuple[str, str]]] = {
+        errno.ENOSPC: ("the disk is full", "free space on that disk"),
+        errno.EDQUOT: ("the disk quota is used up", "free space in your quota"),
+        errno.EIO: ("the disk reported an I/O error", "check that disk (dmesg), or move the folder to a sound one"),
+        errno.EROFS: ("the file system is read-only", "make that file system writable"),
+    }
+
+    def __init__(self, path: str, error: OSError) -> None:
+        self.path = path
+        self.errno = error.errno if error.errno in self.KINDS else errno.EIO
+        self.strerror = error.strerror or os.strerror(self.errno)
+        self.what, self.fix = self.KINDS[self.errno]
+        super().__init__(f"cannot write {path} ({self.strerror}: {self.what}): {self.fix}, then run the command again")
+
+    @classmethod
+    def covers(cls, error: OSError) -> bool:
+        """Whether `error` is the disk's, not the grader's own (a bad path, a permission)."""
+        return error.errno in cls.KINDS

@@ -5,7 +5,9 @@ an exception raised here is a bug in the grader and is left to propagate, loudly
 into a zero for a student.
 """
 
+import errno
 import hashlib
+import os
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -20,7 +22,7 @@ from autograder import functions, outdir, terms
 from autograder.boundary import Reply
 from autograder.config import DEFAULT, GradeConfig
 from autograder.discover import Submission
-from autograder.errors import UsageError
+from autograder.errors import DiskError, UsageError
 from autograder.judge import explain, formulas, loading
 from autograder.judge.checks import Case, Check
 from autograder.judge.diagnosis import diagnose, failing_functions
@@ -37,7 +39,7 @@ from autograder.results import (
     grader_load_error,
 )
 from autograder.rubric import FUNCTIONS, ITEMS
-from autograder.sandbox.host import Host, isolation
+from autograder.sandbox.host import GuestStartError, Host, isolation
 from autograder.sandbox.pool import SandboxPool, default_pool
 from autograder.words import student
 
@@ -264,10 +266,15 @@ def grade_batch(
     term: terms.Term | None = None,
     clock: Clock = utc_now,
     run: Run | None = None,
+    on_disk_error: Callable[[Submission, DiskError], object] | None = None,
 ) -> list[Any]:
     """Grade many submissions, `config.jobs` at a time; call on_result(result) as each finishes.
     `pool`, `host`, `term`, `clock` and `run` (default: a fresh `memo.Run` for the batch) are passed to every
     `grade_submission`.
+
+    With `on_disk_error`, a submission whose guest could not start because the sandboxes' temporary
+    folder is full (`sandbox_disk_full`) is passed to it, with the DiskError, and the batch goes on (its
+    result is None); without, or for any other failure to start, the error stops the batch.
 
     Returns the results in the order of `submissions`, each passed through keep(result) first when given
     (the CLI keeps only what the gradebook needs once a student's files are written: a class of
@@ -285,10 +292,18 @@ def grade_batch(
         }
         # as_completed drops each future once it is yielded; popping it here lets its result go too.
         for future in as_completed(list(index)):
-            result = future.result()  # a grader bug re-raises here and stops the batch loudly
+            at = index.pop(future)
+            try:
+                result = future.result()  # a grader bug re-raises here and stops the batch loudly
+            except GuestStartError as err:
+                full = sandbox_disk_full(err.no_room) if on_disk_error else None
+                if on_disk_error is None or full is None:
+                    raise
+                on_disk_error(submissions[at], full)
+                continue
             if on_result:
                 on_result(result)
-            kept[index.pop(future)] = keep(result) if keep else result
+            kept[at] = keep(result) if keep else result
     except BaseException:
         # Ctrl-C or a grader bug: stop now (only the submissions already running finish), don't grade the rest.
         threads.shutdown(wait=False, cancel_futures=True)
@@ -296,6 +311,30 @@ def grade_batch(
     threads.shutdown()
     (pool or default_pool()).settle()  # every student's processes are dead before this returns
     return kept
+
+
+#: The note an exception that stopped grade_class carries when grades.csv could not be written after it.
+GRADEBOOK_UNWRITTEN = "grades.csv was not rewritten"
+
+
+#: Where a sandbox at level basic makes each guest's folder, the student's file copied in first
+#: (sandbox/guest/mounts.setup_basic: the temporary folder of pool.ENV, which names none), and the room
+#: below which a guest that could not start is put down to that disk being full.
+SANDBOX_TMP, SANDBOX_ROOM = "/tmp", 1 << 20
+
+
+def sandbox_disk_full(said: bool = False) -> DiskError | None:
+    """A DiskError when a guest could not start for a full disk, as a classmate's file can fill the
+    sandboxes' temporary folder at level basic: the disk's fault, not a bug of the grader's. `said`: the
+    guest said so (GuestStartError.no_room); else it counts when that folder is (nearly) full now. Else None."""
+    try:
+        st = os.statvfs(SANDBOX_TMP)
+    except OSError:
+        st = None
+    if not said and (st is None or st.f_bavail * st.f_frsize >= SANDBOX_ROOM):
+        return None
+    full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    return DiskError(f"{SANDBOX_TMP} (where the sandbox copies the student's file)", full)
 
 
 @dataclass(frozen=True)
@@ -309,6 +348,12 @@ class ClassRun:
     seconds: float
     kept_students: frozenset[str] = frozenset()  # the students whose rows --resume kept
     policy: str = "none"  # the late policy grades.csv was written under, in words
+    # The disk's refusals (errors.DiskError): (student, why) for each student whose files could not be
+    # written (their row: status `grader error`); why grades.csv could not be rewritten ("" when it was:
+    # else the previous one is intact and `gradebook` is empty); and what fixes the disk, in words.
+    unwritten: tuple[tuple[str, str], ...] = ()
+    gradebook_error: str = ""
+    disk_fix: str = ""
 
     @property
     def graded(self) -> int:
@@ -378,6 +423,10 @@ def grade_class(
 
     Students already in `out` but not in `submissions` keep their rows. On Ctrl-C (or a grader bug) grades.csv
     is still written for every student finished, then the exception propagates.
+
+    A disk that refuses a write (errors.DiskError: full, over quota, failing, read-only) stops nothing: a
+    student whose files cannot be written gets a `grader error` row, and nothing of theirs is left on disk
+    for --resume to trust; a grades.csv that cannot be rewritten is left as it was. ClassRun says which.
     """
     out = Path(out)
     term = term or terms.current()
@@ -397,30 +446,77 @@ def grade_class(
         old = previous[student]
         return times.get(student, old.row.submitted if old else "")
 
-    rows, todo = {}, []
+    rows: dict[str, GradebookRow] = {}
+    todo = []
+    failed: dict[str, DiskError] = {}
+
+    def unwritten(student: str, err: DiskError) -> None:
+        """The disk refused the student's files: a grader error row, and nothing of theirs left on disk."""
+        outdir.discard(out, student)
+        failed[student] = err
+        rows[student] = GradebookRow.unwritten(student, late_for(student), time_for(student))
+
     for sub in submissions:
         old = previous[sub.student]
         seed, _ = terms.seed_of(sub.seed_id or sub.student, term, config.per_student)
         if resume and old is not None and sub.student not in stale and old.fits(sub.sha256(), term.name, seed):
             if (old.row.late, old.row.submitted) != (late_for(sub.student), time_for(sub.student)):
-                old = replace(old, row=replace(old.row, late=late_for(sub.student), submitted=time_for(sub.student)))
-                outdir.atomic_write(out / sub.student / outdir.RECORD, old.to_json())
+                try:
+                    old = outdir.refresh(out, old, late_for(sub.student), time_for(sub.student))
+                except DiskError as err:
+                    unwritten(sub.student, err)
+                    continue
             rows[sub.student] = old.row
         else:
             todo.append(sub)
-    kept = len(rows)
-    kept_students = set(rows)
+    kept = len(rows) - len(failed)
+    kept_students = set(rows) - set(failed)
 
     def finished(result: SubmissionResult) -> None:
         student = result.student
-        rows[student] = outdir.write_submission(out, result, late_for(student), time_for(student)).row
+        try:
+            rows[student] = outdir.write_submission(out, result, late_for(student), time_for(student)).row
+        except DiskError as err:  # the disk's fault, not the grader's: this student's row, not the run
+            unwritten(student, err)
         if on_progress:
             on_progress(len(rows), len(submissions))
 
+    gradebook: list[GradebookRow] = []
+    notes: list[str] = []
+    gradebook_error: DiskError | None = None
+
+    def write_gradebook() -> None:
+        nonlocal gradebook, notes, gradebook_error
+        try:
+            gradebook, notes = outdir.write_gradebook(
+                out, policy=policy, unwritten={student: rows[student] for student in failed}
+            )
+        except DiskError as err:  # the previous grades.csv is intact (atomic_write)
+            gradebook_error = err
+
     try:
-        grade_batch(todo, config, on_result=finished, keep=lambda result: None, term=term, pool=pool, run=run)
-    finally:
-        gradebook, notes = outdir.write_gradebook(out, policy=policy)
+        grade_batch(
+            todo,
+            config,
+            on_result=finished,
+            keep=lambda result: None,
+            term=term,
+            pool=pool,
+            run=run,
+            on_disk_error=lambda sub, err: unwritten(sub.student, err),
+        )
+    except BaseException as stopped:  # Ctrl-C or a grader bug: grades.csv for whoever finished, then stop
+        write_gradebook()
+        if gradebook_error is not None:
+            stopped.add_note(f"{GRADEBOOK_UNWRITTEN}: {gradebook_error}")
+        raise
+    write_gradebook()
+    why = {
+        student: f"grader error: {err.path} could not be written ({err.strerror}: {err.what}); {student} is "
+        "graded again by --resume once the disk is fixed"
+        for student, err in failed.items()
+    }
+    first = gradebook_error or next(iter(failed.values()), None)
     return ClassRun(
         tuple(rows[sub.student] for sub in submissions),
         kept,
@@ -429,4 +525,9 @@ def grade_class(
         time.monotonic() - start,
         frozenset(kept_students),
         (outdir.read_policy(out) or policy or NONE).describe(),
+        tuple(why.items()),
+        f"{gradebook_error.path} could not be rewritten ({gradebook_error.strerror}: {gradebook_error.what})"
+        if gradebook_error
+        else "",
+        first.fix if first else "",
     )

@@ -29,14 +29,15 @@ import os
 import secrets
 import shutil
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 
 from autograder import csvsafe, randomized, terms
-from autograder.errors import UsageError
+from autograder.errors import DiskError, UsageError
 from autograder.late import NONE, PERIOD, LatePolicy, timestamp
 from autograder.render import feedback, gradebook, gradescope
 from autograder.results import STATUSES, GradebookRow, SubmissionResult
@@ -55,11 +56,18 @@ MAX_RESULTS = 64 * 2**20  # a results.json read back is a few kB; a forged one m
 def atomic_write(path: str | Path, text: str) -> None:
     """Write text to path via a temporary file renamed into place, with the mode a plain open() gives
     (0666 less the umask, applied by the kernel): the TA's colleagues can read the gradebook and report.
-    The folder is made when it does not exist yet."""
+    The folder is made when it does not exist yet. When the write fails, the file at `path` is as it was
+    (the temporary one is removed); a disk that is full, over quota, failing or read-only raises
+    `errors.DiskError`, which says so and names the fix."""
     path = Path(path)
     # One temporary name per process and thread: two writers never share one, and O_EXCL never follows a link.
     tmp = path.parent / f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
-    fd = _create(tmp)
+    try:
+        fd = _create(tmp)
+    except OSError as err:
+        if DiskError.covers(err):
+            raise DiskError(str(path), err) from None
+        raise
     try:
         try:
             view = memoryview(text.encode("utf-8"))
@@ -68,8 +76,11 @@ def atomic_write(path: str | Path, text: str) -> None:
         finally:
             os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
+    except BaseException as err:
+        with suppress(OSError):  # a disk too broken to unlink: the error that matters is the one raised
+            os.unlink(tmp)
+        if isinstance(err, OSError) and DiskError.covers(err):
+            raise DiskError(str(path), err) from None
         raise
 
 
@@ -275,6 +286,12 @@ def write_results(path: str | Path, result: SubmissionResult) -> None:
 def read_sealed(out_dir: str | Path, student: str) -> Record | None:
     """The record signed into the student's results.json, or None when there is none this grader signed
     (no results.json, a damaged or forged one, a copy from another student's folder, another key)."""
+    sealed = _sealed(out_dir, student)
+    return sealed[1] if sealed else None
+
+
+def _sealed(out_dir: str | Path, student: str) -> tuple[dict[str, object], Record] | None:
+    """(results.json as JSON, the record signed into it), read once, or None as read_sealed says."""
     path = Path(out_dir) / student / RESULTS
     try:
         if path.is_symlink() or not path.is_file():
@@ -291,7 +308,41 @@ def read_sealed(out_dir: str | Path, student: str) -> Record | None:
     key = _key(create=False)
     if key is None or not hmac.compare_digest(_sign(key, seal["record"]), seal["hmac"]):
         return None
-    return parse_record(seal["record"], student)
+    record = parse_record(seal["record"], student)
+    return (data, record) if isinstance(data, dict) and record is not None else None
+
+
+def refresh(out_dir: str | Path, record: Record, late: str, submitted: str) -> Record:
+    """The student's record with a new late flag and submission time (a roster changed since they were
+    graded), written to record.json and signed into results.json: the signed copy, which rebuilds a lost
+    record.json, always says what record.json says. A results.json this grader did not sign is left as it
+    is (scan says so). DiskError as atomic_write raises it."""
+    new = replace(record, row=replace(record.row, late=late, submitted=submitted))
+    folder = Path(out_dir) / record.row.student
+    text = new.to_json()
+    sealed = _sealed(out_dir, record.row.student)
+    if sealed is not None:
+        results, _ = sealed
+        key = _key(create=True)
+        assert key is not None  # made when missing
+        extra = results["extra_data"]
+        assert isinstance(extra, dict)  # _sealed read the seal from it
+        extra[SEAL] = {"record": text, "hmac": _sign(key, text)}
+        atomic_write(folder / RESULTS, gradescope.layout(results))
+    atomic_write(folder / RECORD, text)
+    return new
+
+
+def discard(out_dir: str | Path, student: str) -> None:
+    """Remove this grader's files from a student's folder after some of theirs could not be written
+    (record.json first): the disk then vouches for no row of theirs, neither an older grading nor half
+    of this one, and the next run (--resume) grades them again. Removing needs no free space."""
+    folder = Path(out_dir) / student
+    if folder.is_symlink():
+        return
+    for name in (RECORD, RESULTS, FEEDBACK):
+        with suppress(OSError):  # not there, or a disk too broken to unlink: the run ends with its fix anyway
+            (folder / name).unlink()
 
 
 @dataclass(frozen=True)
@@ -440,31 +491,39 @@ def write_gradebook(
     results: Iterable[SubmissionResult] = (),
     forget: Iterable[str] = (),
     policy: LatePolicy | None = None,
+    unwritten: Mapping[str, GradebookRow] = MappingProxyType({}),
 ) -> tuple[list[GradebookRow], list[str]]:
     """Write the records of `results` (SubmissionResults not yet written), then grades.csv from every student
     folder, its final scores under the late `policy` (None: the one the gradebook has, else none; a new
     one is kept in late-policy.json, applied to every row, and said in a note). Returns (rows, notes) as
     read_gradebook does, with a note for each student the old grades.csv listed and the new one does not
-    (but those in `forget`, dropped on purpose)."""
+    (but those in `forget`, dropped on purpose).
+
+    `unwritten` holds the rows (status `grader error`) of students whose files this run could not write:
+    they replace whatever their folders hold. When grades.csv (or a new late policy) cannot be written,
+    DiskError, and the previous grades.csv is left as it was."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for result in results:
         atomic_write(out / result.student / RECORD, record_of(result).to_json())
     with locked(out):
         found = scan(out)
-        for record in found.rebuilt:
-            atomic_write(out / record.row.student / RECORD, record.to_json())
-        before, unreadable = _listed(out / GRADES)
         notes = list(found.notes)
+        for record in found.rebuilt:
+            try:
+                atomic_write(out / record.row.student / RECORD, record.to_json())
+            except DiskError as err:  # the row stands all the same, from the signed results.json
+                notes.append(f"{record.row.student}: {RECORD} could not be written back ({err.strerror}: {err.what})")
+        before, unreadable = _listed(out / GRADES)
         if unreadable:
             notes.append(f"the old {GRADES} could not be read ({unreadable}): rewritten from the student folders")
-        listed = {r.row.student for r in found.records}
+        listed = {r.row.student for r in found.records} | set(unwritten)
         for student in sorted(before - listed - found.noted - set(forget)):
             notes.append(
                 f"{student} was in {GRADES}, but {out / student} holds no {RECORD} or {RESULTS} this grader can "
                 f"vouch for: left out until graded again"
             )
-        rows = found.rows
+        rows = [r for r in found.rows if r.student not in unwritten] + list(unwritten.values())
         kept = read_policy(out)
         use = policy or kept or NONE
         if policy is not None and policy != (kept or NONE):

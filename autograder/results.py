@@ -364,8 +364,10 @@ def empty_items(message: Words, about: str = "the submission could not be graded
 
 
 #: What a gradebook row says about a student's file: graded (even to zero), no file found (a roster student
-#: with no submission, or a folder without one), or load error (a file that could not be loaded at all).
-Status = Literal["graded", "no file found", "load error"]
+#: with no submission, or a folder without one), load error (a file that could not be loaded at all), or
+#: grader error (graded, but the grader could not write their files, e.g. a full disk: no grade yet, and
+#: `--resume` grades them again).
+Status = Literal["graded", "no file found", "load error", "grader error"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 
 
@@ -399,6 +401,11 @@ class GradebookRow:
         return cls(
             result.student, result.score, result.max_score, result.scores_by_item(), status_of(result), late, submitted
         )
+
+    @classmethod
+    def unwritten(cls, student: str, late: str = "", submitted: str = "") -> GradebookRow:
+        """The row of a student whose files could not be written: status `grader error`, no item scored."""
+        return cls(student, 0, MAX_SCORE, {}, "grader error", late, submitted)
 
     def passed(self, item: RubricItem) -> bool:
         """Whether the student scored the item's full points."""

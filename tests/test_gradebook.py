@@ -326,3 +326,18 @@ def test_a_signing_key_that_cannot_be_made_stops_the_run_before_grading_in_one_l
     line = _one_line_error(run)
     assert "XDG_STATE_HOME" in line and str(blocker) in line
     assert not list((tmp_path / "graded").glob("*/results.json"))
+
+
+def test_a_late_flag_refreshed_by_resume_is_signed_into_results_json_too(klass, tmp_path):
+    out = tmp_path / "graded"
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student,lms_id,late\nann,1,no\nbob,2,no\ncy,3,no\n", encoding="utf-8")
+    assert adam_hw("grade", klass, "--roster", roster, "--out", out).returncode == 0
+    roster.write_text("student,lms_id,late\nann,1,no\nbob,2,yes\ncy,3,no\n", encoding="utf-8")
+    run = adam_hw("grade", klass, "--roster", roster, "--out", out, "--resume")
+    assert "resumed: 3 kept from the earlier run, 0 graded now" in run.stdout
+    assert outdir.read_record(out, "bob").row.late == "yes"
+    assert outdir.read_sealed(out, "bob") == outdir.read_record(out, "bob")  # the signed copy says the same
+    (out / "bob" / "record.json").unlink()
+    assert adam_hw("grade", klass / "ann.py", "--out", out).returncode == 0
+    assert rows(out)["bob"]["late"] == "yes"  # rebuilt from results.json, with the refreshed flag

@@ -12,14 +12,17 @@ import shutil
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from autograder import csvsafe, roster
 from autograder.discover import MODULE
 from autograder.errors import UsageError
 from autograder.lms import archive, canvas, gradescope, moodle, numbers
 from autograder.lms.download import Download
-from autograder.lms.fill import Export
+from autograder.lms.fill import Export, read_csv
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 
 def _parsers() -> dict["LmsName", Download]:
@@ -30,11 +33,25 @@ LmsName = Literal["canvas", "moodle", "gradescope"]
 LMS_NAMES: tuple[LmsName, ...] = get_args(LmsName)
 
 
-def collect(lms: LmsName, src: str | Path, out: str | Path) -> tuple[list[roster.Entry], list[str]]:
+def collect(
+    lms: LmsName,
+    src: str | Path,
+    out: str | Path,
+    worksheet: str | Path | None = None,
+    zone: "ZoneInfo | None" = None,
+) -> tuple[list[roster.Entry], list[str]]:
     """Read the download at `src` (folder or zip) and write `out/<student>/second_moment.<ext>` for each
-    student's latest attempt, and `out/roster.csv`. Returns (entries, notes)."""
+    student's latest attempt, and `out/roster.csv`. Returns (entries, notes). Moodle's download has no
+    submission times: its grading `worksheet`, read in the time zone `zone`, gives them (moodle.with_times)."""
     parser = _parsers()[lms]
+    if lms != "moodle" and (worksheet is not None or zone is not None):
+        raise UsageError("--worksheet and --lms-timezone are for moodle (its download carries no submission times)")
+    if zone is not None and worksheet is None:
+        raise UsageError("--lms-timezone reads the times of --worksheet: give Moodle's grading worksheet too")
     picks, notes = parser.picks(archive.members(src))
+    if lms == "moodle":
+        picks, timed = moodle.with_times(picks, worksheet, zone)
+        notes += timed
     counts = Counter(p.student for p in picks)
     clash = sorted(s for s, n in counts.items() if n > 1)
     if clash:
@@ -78,24 +95,6 @@ def collect(lms: LmsName, src: str | Path, out: str | Path) -> tuple[list[roster
     return entries, notes
 
 
-def read_csv(path: str | Path, flag: str) -> tuple[list[str], list[list[str]]]:
-    """(header, rows) of an LMS's CSV export, every cell a `csvsafe.Raw`: written back as the LMS wrote it."""
-    import csv
-
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"{flag}: no such file: {path}")
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f))
-    except (UnicodeDecodeError, csv.Error) as err:
-        raise UsageError(f"{flag}: {path} is not a UTF-8 CSV file ({err})") from None
-    if not rows:
-        raise UsageError(f"{flag}: {path} is empty")
-    raw: list[list[str]] = [[csvsafe.Raw(c) for c in row] for row in rows]
-    return raw[0], raw[1:]
-
-
 @dataclass(frozen=True)
 class Grades:
     """What the gradebook gives an export: lms_id -> (score, max_score) to enter, the roster's students
@@ -120,7 +119,7 @@ def graded_scores(graded: str | Path, roster_path: str | Path, blank_missing: bo
         row = rows.get(e.student)
         if not e.lms_id:
             raise UsageError(f"--roster: {roster_path}: student {e.student!r} has no lms_id to match the LMS's file by")
-        if row is None:
+        if row is None or row.get("status") == "grader error":  # no grade yet (a grader error: see grade --resume)
             grades.ungraded.append(e.student)
             continue
         if row.get("status") == "no file found":

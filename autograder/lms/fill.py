@@ -1,13 +1,17 @@
 """Filling an LMS's gradebook export: what each LMS's module with an export (canvas, moodle) implements for
-`export` (`Export`), what its `fill` returns (`Filled`), and the grade as the file writes it (`points`).
+`export` (`Export`), what its `fill` returns (`Filled`), the grade as the file writes it (`points`), and the
+file read as the LMS wrote it (`read_csv`; Moodle's grading worksheet is read with it for its times too).
 
 A leaf of the package: `lms/__init__` dispatches to the LMS modules, which import this, never it.
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
+from autograder import csvsafe
+from autograder.errors import UsageError
 from autograder.lms import numbers
 
 
@@ -45,3 +49,21 @@ def points(score: float, max_score: float, possible: float | None, mark: numbers
     with the file's decimal mark."""
     value = score if possible is None else score * possible / max_score
     return numbers.write(value, mark)
+
+
+def read_csv(path: str | Path, flag: str) -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of an LMS's CSV export, every cell a `csvsafe.Raw`: written back as the LMS wrote it."""
+    import csv
+
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{flag}: no such file: {path}")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise UsageError(f"{flag}: {path} is not a UTF-8 CSV file ({err})") from None
+    if not rows:
+        raise UsageError(f"{flag}: {path} is empty")
+    raw: list[list[str]] = [[csvsafe.Raw(c) for c in row] for row in rows]
+    return raw[0], raw[1:]

@@ -10,16 +10,24 @@ is the name's slug and the participant id (`jane-doe_12345`).
 The grading worksheet ("Download grading worksheet", re-imported with "Upload grading worksheet") is a CSV
 whose columns include Identifier, Full name, Email address, Status, Grade, Maximum Grade, Grade can be
 changed, Last modified (submission), Last modified (grade) and Feedback comments.
+
+The download carries no submission times. The worksheet's "Last modified (submission)" does, written for
+people: in the site's language and the downloading user's time zone, with no offset (lms/dates.py). Given
+the worksheet and that zone (`collect moodle --worksheet --lms-timezone`), `with_times` reads them into
+roster.csv's `submitted` column; otherwise the roster has none, and collect says so.
 """
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from autograder.errors import UsageError
-from autograder.lms import numbers
+from autograder.lms import dates, numbers
 from autograder.lms.archive import Member
 from autograder.lms.download import Pick, gradable, latest, over_limit, skipped, slug
-from autograder.lms.fill import Filled, points
+from autograder.lms.fill import Filled, points, read_csv
 
 WHAT = 'a Moodle "Download all submissions" zip'
 PREFIX = re.compile(r"(?P<name>[^_/]+)_(?P<pid>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<rest>.*)")
@@ -103,3 +111,58 @@ def fill(
         else:
             untouched.append(f"{row[name_at].strip()} ({pid})")
     return Filled(padded, filled, set(scores) - seen, untouched, [])
+
+
+SUBMITTED = "Last modified (submission)"  # the worksheet's column of each student's submission time
+NO_TIMES = "roster.csv gets no submitted times from it (a per-day or per-hour --late needs them: fill them in yourself)"
+
+
+def with_times(
+    picks: Sequence[Pick], worksheet: str | Path | None, zone: ZoneInfo | None
+) -> tuple[list[Pick], list[str]]:
+    """The picks with their submission times from the grading worksheet's Last modified (submission), read
+    in `zone`, and notes. Nothing is read, and a note says why, without the worksheet or the zone, or when
+    any of its times is not in the shape Moodle writes (then no reading of the column can be trusted). A
+    time that is ambiguous in the zone (a clock change) is left out for that student, with a note."""
+    picks = list(picks)
+    if worksheet is None:
+        return picks, [
+            "Moodle's download carries no submission times, so roster.csv has no submitted column: give "
+            f"--worksheet (the grading worksheet) and --lms-timezone to read its {SUBMITTED!r}, or fill the "
+            "column in yourself (a per-day or per-hour --late needs it)"
+        ]
+    if zone is None:
+        return picks, [
+            f"--worksheet: its {SUBMITTED!r} times carry no time zone, so they were not read: give "
+            f"--lms-timezone (your Moodle profile's time zone when you downloaded it, e.g. Europe/London); {NO_TIMES}"
+        ]
+    header, rows = read_csv(worksheet, "--worksheet")
+    missing = [column for column in ("Identifier", SUBMITTED) if column not in header]
+    if missing:
+        return picks, [
+            f"--worksheet: {worksheet} has no {missing[0]!r} column (is it the grading worksheet, downloaded "
+            f"in English?): {NO_TIMES}"
+        ]
+    id_at, time_at = header.index("Identifier"), header.index(SUBMITTED)
+    times: dict[str, str] = {}
+    notes: list[str] = []
+    for line, row in enumerate(rows, start=2):
+        found = IDENTIFIER.fullmatch(row[id_at].strip()) if len(row) > id_at else None
+        if not found or len(row) <= time_at:
+            continue
+        try:
+            when = dates.moodle_time(row[time_at], zone)
+        except dates.Unreadable as err:
+            return picks, [f"--worksheet: {SUBMITTED!r} could not be read (line {line}: {err}): {NO_TIMES}"]
+        except dates.NotOneTime as err:
+            notes.append(f"participant {found.group(1)}: {err}: no submission time read for them")
+            continue
+        if when is not None:
+            times[found.group(1)] = when.isoformat()
+    timed = [replace(p, submitted=times[p.lms_id]) if p.member and p.lms_id in times else p for p in picks]
+    got = sum(1 for p in timed if p.submitted)
+    without = [f"{p.student}" for p in timed if p.member and not p.submitted]
+    notes.append(f"submission times: {got} from the worksheet's {SUBMITTED!r}, read in {zone} (to the minute)")
+    if without:
+        notes.append(f"no submission time in the worksheet for {', '.join(without)}")
+    return timed, notes

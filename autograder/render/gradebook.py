@@ -1,7 +1,7 @@
 """grades.csv: one row per student in the gradebook folder, sorted by student.
 
 Columns: student, score, max_score, one column per rubric item id (in rubric order), then status (graded,
-no file found, load error) and late (yes, no, or empty when no roster said): the contract, never renamed or
+no file found, load error, grader error) and late (yes, no, or empty when no roster said): the contract, never renamed or
 moved. Then final_score and late_penalty, from the late policy (autograder/late.py). Readers find columns
 by name.
 Every cell goes through `csvsafe` (a student id that looks like a formula is guarded; readers undo it).
@@ -30,6 +30,8 @@ def row(gradebook_row: GradebookRow, policy: LatePolicy = NONE) -> list[str]:
     # An item the student was not graded on (a row kept from another rubric) is left blank, not zero.
     items = [_number(r.items[item.id]) if item.id in r.items else "" for item in ITEMS]
     final, penalty, late = policy.apply(r)
+    if r.status == "grader error":  # not a grade: its score cells stay blank, never a 0 to be exported
+        return [r.student, "", _number(r.max_score), *items, r.status, late, "", ""]
     return [r.student, _number(r.score), _number(r.max_score), *items, r.status, late, _number(final), _number(penalty)]
 
 

@@ -20,7 +20,7 @@ Gradescope's settings (its autograder specification, "Controlling test case visi
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 from autograder.render import first_screen
 from autograder.render.feedback import function_notes, group_text, load_text
@@ -169,6 +169,12 @@ def text(result: SubmissionResult, extra: Mapping[str, object] | None = None) ->
     results = render(result)
     if extra:
         results["extra_data"] = {**results["extra_data"], **extra}
+    return layout(results)
+
+
+def layout(results: Mapping[str, Any]) -> str:
+    """The text of a results.json given as JSON data, laid out as `text` lays it out (so results.json read
+    back and laid out again is the same text)."""
     lines: list[str] = []
     for key, value in results.items():
         if key == "tests" and results["tests"]:

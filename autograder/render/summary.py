@@ -20,7 +20,12 @@ def counts(rows: Sequence[GradebookRow], kept: Collection[str], seconds: float) 
     """What a run's rows count, each by what it is: students by status, then the files this run graded and
     the rows it kept (a student with no file is not a file graded, and a row --resume kept was not graded now)."""
     by_status = Counter(r.status for r in rows)
-    words = {"graded": "graded", "load error": "with a load error", "no file found": "with no file found"}
+    words = {
+        "graded": "graded",
+        "load error": "with a load error",
+        "no file found": "with no file found",
+        "grader error": "with a grader error",
+    }
     statuses = ", ".join(f"{by_status[s]} {words[s]}" for s in STATUSES if by_status[s]) or "none"
     fresh = sum(1 for r in rows if r.student not in kept and r.status != "no file found")
     line = f"{len(rows)} students: {statuses} · this run graded {fresh} files in {seconds:.1f} s"
@@ -38,17 +43,18 @@ def render(
         rows = [("student", "score", "failed items")]
         for r in sorted(results, key=lambda r: r.student):
             failed = ", ".join(item.id for item in ITEMS if not r.passed(item)) or "-"
-            rows.append(
-                (terminal(r.student), f"{r.score:g}/{r.max_score:g}", failed)
-            )  # discovery made ids safe; results read back too
+            score = "grader error" if r.status == "grader error" else f"{r.score:g}/{r.max_score:g}"
+            if r.status == "grader error":
+                failed = "-"
+            rows.append((terminal(r.student), score, failed))  # discovery made ids safe; results read back too
         lines += [table(rows), ""]
     rows = [("item", "points", "passed")]
     for item in ITEMS:
         passed = sum(1 for r in results if r.passed(item))
         rows.append((item.id, str(item.points), f"{passed}/{len(results)}"))
     lines += [table(rows), ""]
-    if results:
-        scores = [r.score for r in results]
+    scores = [r.score for r in results if r.status != "grader error"]  # not a grade: no 0 in the mean
+    if scores:
         lines.append(
             f"{counts(results, kept, seconds)} · mean {sum(scores) / len(scores):.1f} · "
             f"min {min(scores):g} · max {max(scores):g}"

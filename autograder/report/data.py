@@ -27,6 +27,7 @@ from autograder.rubric import FUNCTIONS, ITEMS_BY_ID, items_for
 
 FIXED_COLUMNS = ("student", "score", "max_score")
 NO_FILE = "no file found"  # grades.csv's status for a roster student with no submission
+GRADER_ERROR = "grader error"  # grades.csv's status for a student whose files could not be written
 
 
 def prerequisites(item_id: str) -> tuple[str, ...]:
@@ -141,6 +142,11 @@ def read_grades(path: Path) -> tuple[tuple[float, ...], float, dict[str, dict[st
     maxima: set[float] = set()
     passed: dict[str, dict[str, bool]] = {}
     for line, row in enumerate(body, start=2):
+        if row.get("status") == GRADER_ERROR:
+            raise UsageError(
+                f"{path}, line {line}: {row['student']} has status {GRADER_ERROR} (their files could not be "
+                "written): run the grade command again with --resume, then the report"
+            )
         scores.append(_number(row["score"], f"{path}, line {line}, score"))
         maxima.add(_number(row["max_score"], f"{path}, line {line}, max_score"))
         if row.get("status") == NO_FILE:

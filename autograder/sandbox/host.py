@@ -42,7 +42,12 @@ from autograder.sandbox.pool import Level, SandboxLost, SandboxPool, SandboxProc
 
 class GuestStartError(RuntimeError):
     """The guest died or hung while setting up, before loading the submission: a bug or a bad set-up of
-    the grader (a memory limit too small to start Python, say), never something a student did."""
+    the grader (a memory limit too small to start Python, say), never something a student did. `no_room`:
+    it could not be set up because its folder's disk was full (protocol.NO_ROOM_EXIT)."""
+
+    def __init__(self, message: str, no_room: bool = False) -> None:
+        super().__init__(message)
+        self.no_room = no_room
 
 
 _LINES: Key[ByIdentity[bytes]] = Key("request lines", lambda: ByIdentity(kept=4096))  # see _line
@@ -397,7 +402,8 @@ class Host:
             why = payload
             raise GuestStartError(
                 f"the worker could not start, before any student code ran ({status}: {why}); "
-                f"it printed: {self.output(repr)[-2000:]!r}"
+                f"it printed: {self.output(repr)[-2000:]!r}",
+                no_room=str(why).endswith(f"exit code {protocol.NO_ROOM_EXIT}"),
             )
 
     def roundtrip(

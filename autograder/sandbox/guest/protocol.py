@@ -153,6 +153,9 @@ def functions_request(functions: Iterable[str]) -> Message:
 
 #: The guest's first line, sent once its set-up is over and before any student code runs.
 READY = {"ready": True}
+#: How a forked guest exits when it could not be set up because its folder's disk is full (the submission
+#: cannot be copied in: a classmate filled the shared temporary folder). Any other set-up failure exits 70.
+NO_ROOM_EXIT = 75
 
 
 def ok_reply(**fields: object) -> Message:

@@ -28,6 +28,7 @@ also drops to the uid).
 Importing this module does nothing; `main` does all of the above.
 """
 
+import errno
 import gc
 import json
 import os
@@ -282,8 +283,9 @@ class Forker:
                 self.become_student(request, req_r, rep_w, out_fd, path, source_fd)
                 for stream in (sys.stdout, sys.stderr):
                     stream.flush()
-            except BaseException:  # only set-up can fail here (the guest reports the student's own errors)
-                code = 70
+            except BaseException as err:  # only set-up can fail here (the guest reports the student's own errors)
+                full = isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT)
+                code = protocol.NO_ROOM_EXIT if full else 70
                 os.write(2, f"[sandbox] could not start the worker:\n{traceback.format_exc()}".encode())
             finally:
                 os._exit(code)
