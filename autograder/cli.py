@@ -315,7 +315,11 @@ def _release_term(args: argparse.Namespace, root: Path) -> "Term | None":
     from autograder.release import TERM_MANIFEST
 
     manifest = root / TERM_MANIFEST
-    if args.term is None and args.per_student is None:
+    part = getattr(args, "with_part", None)
+    points = getattr(args, "beyond_points", None)
+    if points is not None and part == "none":
+        raise UsageError("--beyond-points: part 5 is turned off by --with none")
+    if args.term is None and args.per_student is None and part is None and points is None:
         if not manifest.is_file():
             raise UsageError(f"no term recorded yet in {manifest}: pass --term NAME (e.g. --term 2027-spring)")
         return None
@@ -324,7 +328,14 @@ def _release_term(args: argparse.Namespace, root: Path) -> "Term | None":
         per_student = args.per_student
         if per_student is None:
             per_student = terms.recorded(manifest).per_student if manifest.is_file() else False
-        return terms.Term(name, per_student)
+        beyond = terms.recorded(manifest).beyond if manifest.is_file() else ""
+        if part == "none":
+            beyond = ""
+        elif part == "beyond" or points is not None:
+            if part is None and not beyond:
+                raise UsageError("--beyond-points: part 5 is off in the manifest: add --with beyond")
+            beyond = points or beyond or "task"
+        return terms.Term(name, per_student, beyond)
     except ValueError as err:  # a bad name or an unreadable manifest, named by the message
         raise UsageError(f"--term: {err}") from None
 
@@ -585,6 +596,21 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="record in the manifest that every student gets their own draw (seed from term and student id)",
+    )
+    release.add_argument(
+        "--with",
+        dest="with_part",
+        choices=("beyond", "none"),
+        default=None,
+        help="turn the optional part 5, beyond the page, on (beyond) or off (none) and record it in the term "
+        "manifest; default: as the manifest records it (a manifest without it: off)",
+    )
+    release.add_argument(
+        "--beyond-points",
+        choices=("task", "bonus"),
+        default=None,
+        help="how part 5's points count: task (default: its own score, apart from the core 100) or bonus "
+        "(added to the core score for final_score, capped at the core's maximum)",
     )
     release.add_argument(
         "--root",

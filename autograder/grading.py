@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from autograder import functions, outdir, terms
+from autograder.beyond import run as beyond_run
+from autograder.beyond import spec as beyond_spec
 from autograder.boundary import Reply
 from autograder.config import DEFAULT, GradeConfig
 from autograder.discover import Submission
@@ -164,10 +166,13 @@ def grade_submission(
     """
     start = time.monotonic()
     run = run or Run()
+    part: Sequence[Check] = ()  # part 5's checks (autograder/beyond/), when the term turns it on
+    counts = ""
     if checks is None:
         plan = terms.plan(submission.seed_id or submission.student, term or terms.current(), config.per_student, run)
         extra: dict[str, Any] = plan.extra
         checks = plan.checks
+        part, counts = plan.beyond, plan.beyond_counts
     else:
         extra = {}
     # Only a regular file of the student's own is read (discover.Submission.load): a symbolic link (it
@@ -181,6 +186,8 @@ def grade_submission(
         "isolation": isolation(config, pool),
         "extra": extra,
     }
+    if counts:  # every result of this submission carries part 5's, graded or not
+        common["beyond"] = beyond_run.empty(counts, "the submission could not be graded")
     # These messages name the student's file, so each is student text (escaped whole) in the outcomes.
     if refused:
         return SubmissionResult(
@@ -208,9 +215,11 @@ def grade_submission(
                 **common,
             )
     loader = None if cells is None else CellReplay(cells)
+    # Part 5's functions are graded functions of the host too (its budget grows by theirs); off, the call is as ever.
     # The guest gets the bytes that were checked and hashed, not the path opened again.
+    graded_functions = FUNCTIONS + beyond_spec.NAMES if part else FUNCTIONS
     with host(
-        submission.path, config, FUNCTIONS, loader=loader, pool=pool, data=data, hand_back=hand_back, run=run
+        submission.path, config, graded_functions, loader=loader, pool=pool, data=data, hand_back=hand_back, run=run
     ) as guest:
         # Every fixed-input call goes to the guest in one write, not one round trip each (same order,
         # same time budget); the checks then find their replies waiting.
@@ -220,6 +229,9 @@ def grade_submission(
         guest.prefetch([pair for case in near.values() for pair in case.requests()])
         vouched = {check_id for check_id, case in near.items() if case.run(guest.call, run).passed}
         probes, reads = _probe(guest, failing_functions(outcomes, checks))
+        if part:
+            guest.prefetch(beyond_run.requests(part))
+            common["beyond"] = beyond_run.grade(guest.call, part, counts, run, notebook=cells is not None)
         output = guest.output(loading.cell_note)
         load_error = None if guest.load_error is None else loading.load_error(guest.load_error)
         undefined = (
@@ -372,7 +384,7 @@ def _one_term(
     """The students of `out` graded on other cases than this run's; UsageError unless `regrade_all` and
     each of them is among `submissions`."""
     own = term.per_student if per_student is None else per_student
-    others = outdir.other_cases(out, term.name, own)
+    others = outdir.other_cases(out, term.name, own, term.beyond)
     if not others:
         return set()
     students = [student for student, _ in others]
@@ -459,7 +471,12 @@ def grade_class(
     for sub in submissions:
         old = previous[sub.student]
         seed, _ = terms.seed_of(sub.seed_id or sub.student, term, config.per_student)
-        if resume and old is not None and sub.student not in stale and old.fits(sub.sha256(), term.name, seed):
+        if (
+            resume
+            and old is not None
+            and sub.student not in stale
+            and old.fits(sub.sha256(), term.name, seed, term.beyond)
+        ):
             if (old.row.late, old.row.submitted) != (late_for(sub.student), time_for(sub.student)):
                 try:
                     old = outdir.refresh(out, old, late_for(sub.student), time_for(sub.student))

@@ -40,7 +40,7 @@ from autograder import csvsafe, randomized, terms
 from autograder.errors import DiskError, UsageError
 from autograder.late import NONE, PERIOD, LatePolicy, timestamp
 from autograder.render import feedback, gradebook, gradescope
-from autograder.results import STATUSES, GradebookRow, SubmissionResult
+from autograder.results import STATUSES, BeyondRow, GradebookRow, SubmissionResult
 from autograder.rubric import GRADING_MODEL, ITEMS
 
 GRADES = "grades.csv"
@@ -96,11 +96,15 @@ def _create(tmp: Path) -> int:
     return os.open(tmp, flags, 0o666)
 
 
-def rubric_key() -> list[object]:
+def rubric_key(beyond: str = "") -> list[object]:
     """The rubric a record was graded on: the grading model's version, then item ids, points and check
-    groups, in order. A record of another model is graded again by --resume."""
-    items: list[object] = [[item.id, item.points, [[g.name, g.points] for g in item.groups]] for item in ITEMS]
-    return [["grading model", GRADING_MODEL], *items]
+    groups, in order (part 5's after the core's, and how its points count, when the term turns it on). A
+    record of another model is graded again by --resume."""
+    from autograder.beyond import rubric as part
+
+    chosen = ITEMS + (part.ITEMS if beyond else ())
+    items: list[object] = [[item.id, item.points, [[g.name, g.points] for g in item.groups]] for item in chosen]
+    return [["grading model", GRADING_MODEL], *items] + ([["beyond", beyond]] if beyond else [])
 
 
 @dataclass(frozen=True)
@@ -115,11 +119,11 @@ class Record:
     per_student: bool | None = None  # None: a record from before it was kept (told from the seed)
     fingerprint: str | None = None  # of the term's draw when graded (randomized.fingerprint); None: unknown
 
-    def fits(self, sha256: str, term: str | None, seed: int | None) -> bool:
+    def fits(self, sha256: str, term: str | None, seed: int | None, beyond: str = "") -> bool:
         """Whether this record is the grading of these very bytes on these cases and this rubric."""
-        return (self.sha256, self.term, self.seed, self.rubric) == (sha256, term, seed, rubric_key())
+        return (self.sha256, self.term, self.seed, self.rubric) == (sha256, term, seed, rubric_key(beyond))
 
-    def other_cases(self, term: str, per_student: bool, fingerprint: str) -> str | None:
+    def other_cases(self, term: str, per_student: bool, fingerprint: str, beyond: str = "") -> str | None:
         """What differs between the cases this record was graded on and a run's (term, per-student draws or
         the term's shared draw, the draw's fingerprint, the rubric), in words; None when nothing does. A
         record with no term (graded on checks given to the API) is not compared; per-student seeds differ
@@ -135,13 +139,16 @@ class Record:
             return "per-student draws" if own else "the term's shared draw"
         if self.fingerprint is not None and self.fingerprint != fingerprint:
             return f"another draw of term {self.term} (its fingerprint changed: autograder/randomized.py)"
-        if self.rubric != rubric_key():
+        if self.rubric != rubric_key(beyond):
             return "another rubric"
         return None
 
     def to_json(self) -> str:
         """One line (written per student): asdict would deep-copy the rubric for nothing."""
-        fields = {"row": asdict(self.row), "sha256": self.sha256, "term": self.term, "seed": self.seed}
+        row = asdict(self.row)
+        if row["beyond"] is None:  # part 5 off: the record as it always was
+            del row["beyond"]
+        fields = {"row": row, "sha256": self.sha256, "term": self.term, "seed": self.seed}
         cases = {"per_student": self.per_student, "fingerprint": self.fingerprint}
         return json.dumps({"format": RECORD_FORMAT, **fields, **cases, "rubric": self.rubric}) + "\n"
 
@@ -160,7 +167,7 @@ def record_of(result: SubmissionResult, late: str = "", submitted: str = "") -> 
         result.sha256,
         term,
         extra.get("seed"),
-        rubric_key(),
+        rubric_key(result.beyond.counts if result.beyond is not None else ""),
         per_student if isinstance(per_student, bool) else None,
         fingerprint(term) if isinstance(term, str) else None,
     )
@@ -200,9 +207,33 @@ def parse_record(text: str, student: str) -> Record | None:
     submitted = row.get("submitted", "")
     if not isinstance(submitted, str):
         return None
-    gradebook_row = GradebookRow(student, row["score"], row["max_score"], items, row["status"], row["late"], submitted)
+    ok, beyond = _beyond_row(row.get("beyond"))
+    if not ok:
+        return None
+    gradebook_row = GradebookRow(
+        student, row["score"], row["max_score"], items, row["status"], row["late"], submitted, beyond
+    )
     cases = (data.get("per_student"), data.get("fingerprint"))
     return Record(gradebook_row, data["sha256"], data.get("term"), data.get("seed"), data["rubric"], *cases)
+
+
+def _beyond_row(data: object) -> tuple[bool, BeyondRow | None]:
+    """(well formed, part 5's row of a record): (True, None) when there is none."""
+    if data is None:
+        return True, None
+    if not isinstance(data, dict):
+        return False, None
+    items = data.get("items")
+    if not (
+        _number(data.get("score"))
+        and _number(data.get("max_score"))
+        and isinstance(items, dict)
+        and all(isinstance(k, str) and _number(v) for k, v in items.items())
+        and data.get("counts") in ("task", "bonus")
+        and data.get("written") in ("", "answered", "blank")
+    ):
+        return False, None
+    return True, BeyondRow(data["score"], data["max_score"], items, data["counts"], data["written"])
 
 
 def read_record(out_dir: str | Path, student: str) -> Record | None:
@@ -413,11 +444,11 @@ def _scan_folder(path: Path, found: Scan) -> None:
         )
 
 
-def other_cases(out_dir: str | Path, term: str, per_student: bool) -> list[tuple[str, str]]:
+def other_cases(out_dir: str | Path, term: str, per_student: bool, beyond: str = "") -> list[tuple[str, str]]:
     """(student, what differs) for every row of the gradebook graded on other cases than `term` with
     `per_student` draws, this grader's draw and rubric (see Record.other_cases)."""
     now = fingerprint(term)
-    found = [(r.row.student, r.other_cases(term, per_student, now)) for r in scan(out_dir).records]
+    found = [(r.row.student, r.other_cases(term, per_student, now, beyond)) for r in scan(out_dir).records]
     return [(student, why) for student, why in found if why is not None]
 
 

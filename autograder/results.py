@@ -302,6 +302,37 @@ class ItemResult:
 
 
 @dataclass(frozen=True)
+class BeyondResult:
+    """Part 5 (optional, autograder/beyond/): its items, apart from the core's, and the written answer.
+
+    `counts` is how its points count ("task": a score of its own; "bonus": added to the core score for the
+    final score, capped at the core's maximum). `answer` is the written answer as the student's file holds
+    it (text, never markup; None when there is none to read, e.g. a notebook's, which nbgrader grades by hand).
+    `diagnoses` maps a failed check id to the named mistake its value matches (plain words: id, name, hint).
+    """
+
+    items: tuple[ItemResult, ...]
+    max_score: int
+    counts: str
+    answer: str | None = None
+    diagnoses: tuple[tuple[str, str, str, str], ...] = ()  # (check id, mistake id, name, hint)
+
+    @once
+    def score(self) -> int:
+        return sum(r.score for r in self.items)
+
+    @property
+    def written(self) -> str:
+        """The gradebook's word for the written answer: answered, blank, or "" when it cannot be read here."""
+        if self.answer is None:
+            return ""
+        return "answered" if self.answer.strip() else "blank"
+
+    def scores_by_item(self) -> dict[str, int]:
+        return {r.item.id: r.score for r in self.items}
+
+
+@dataclass(frozen=True)
 class SubmissionResult:
     """Everything the grader concluded about one submission."""
 
@@ -319,6 +350,7 @@ class SubmissionResult:
     undefined: dict[str, CellError] = field(
         default_factory=dict
     )  # function -> the notebook cell error that left it undefined
+    beyond: BeyondResult | None = None  # part 5, when the term turns it on
 
     @once
     def score(self) -> int:
@@ -380,6 +412,22 @@ def status_of(result: SubmissionResult) -> Status:
 
 
 @dataclass(frozen=True)
+class BeyondRow:
+    """What the gradebook keeps of part 5: its score and items apart from the core's, how its points count,
+    and whether the written answer was answered (for grades.csv's last columns)."""
+
+    score: float
+    max_score: float
+    items: Mapping[str, float]
+    counts: str
+    written: str = ""
+
+    @classmethod
+    def of(cls, result: BeyondResult) -> BeyondRow:
+        return cls(result.score, result.max_score, result.scores_by_item(), result.counts, result.written)
+
+
+@dataclass(frozen=True)
 class GradebookRow:
     """One student's row of grades.csv: all the gradebook keeps of a result once its files are written.
 
@@ -395,12 +443,29 @@ class GradebookRow:
     status: Status
     late: str = ""
     submitted: str = ""
+    beyond: BeyondRow | None = None  # part 5's, when the term turned it on (a record without it: off)
 
     @classmethod
     def of(cls, result: SubmissionResult, late: str = "", submitted: str = "") -> GradebookRow:
+        beyond = BeyondRow.of(result.beyond) if result.beyond is not None else None
         return cls(
-            result.student, result.score, result.max_score, result.scores_by_item(), status_of(result), late, submitted
+            result.student,
+            result.score,
+            result.max_score,
+            result.scores_by_item(),
+            status_of(result),
+            late,
+            submitted,
+            beyond,
         )
+
+    @property
+    def counted(self) -> float:
+        """The score the late policy and export start from: the core's, plus part 5's when it is a bonus,
+        never above max_score (so no LMS is ever sent a grade above its maximum)."""
+        if self.beyond is None or self.beyond.counts != "bonus":
+            return self.score
+        return min(self.max_score, self.score + self.beyond.score)
 
     @classmethod
     def unwritten(cls, student: str, late: str = "", submitted: str = "") -> GradebookRow:

@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from autograder import randomized
+from autograder.beyond import PART
+from autograder.beyond import cases as beyond_cases
+from autograder.beyond.rubric import COUNTS
 from autograder.cases import CHECKS
 from autograder.errors import ManifestError
 from autograder.judge.checks import Check
@@ -53,13 +56,18 @@ def check_name(name: object) -> str:
 
 @dataclass(frozen=True)
 class Term:
-    """One term's draw of hidden cases; per_student gives every student a draw of their own."""
+    """One term's draw of hidden cases; per_student gives every student a draw of their own. `beyond` says
+    whether the optional part 5 is on and how its points count ("task" or "bonus", autograder/beyond/rubric.py;
+    "" is off, and a manifest without the field is a term without the part)."""
 
     name: str
     per_student: bool = False
+    beyond: str = ""
 
     def __post_init__(self) -> None:
         check_name(self.name)
+        if self.beyond and self.beyond not in COUNTS:
+            raise ValueError(f"the {PART} part's points count as one of {', '.join(COUNTS)}, got {self.beyond!r}")
 
     @property
     def seed(self) -> int:
@@ -79,6 +87,8 @@ class Plan:
     term: str
     seed: int
     per_student: bool
+    beyond: tuple[Check, ...] = ()  # the part's checks, when the term turns it on
+    beyond_counts: str = ""  # how its points count: "task", "bonus", or "" (off)
 
     @property
     def extra(self) -> dict[str, Any]:
@@ -112,13 +122,26 @@ def seed_of(student: str, term: Term, per_student: bool | None = None) -> tuple[
 def plan(student: str, term: Term, per_student: bool | None = None, run: Run | None = None) -> Plan:
     """What `student` is graded on; `run` keeps the checks of each seed for the run's next students."""
     seed, own = seed_of(student, term, per_student)
-    return Plan(checks_for_seed(seed, run), term.name, seed, own)
+    # Part 5's checks, when the term turns it on: a few, built in milliseconds, so not kept in the run.
+    beyond = beyond_cases.checks_for_seed(seed) if term.beyond else ()
+    return Plan(checks_for_seed(seed, run), term.name, seed, own, beyond, term.beyond)
+
+
+def _beyond_manifest(term: Term) -> dict[str, Any]:
+    drawn = beyond_cases.drawn(term.seed)
+    return {
+        "points": term.beyond,
+        "generator": beyond_cases.VERSION,
+        "cases": len(drawn),
+        "fingerprint": beyond_cases.fingerprint(drawn),
+    }
 
 
 def manifest(term: Term) -> dict[str, Any]:
-    """The manifest for a term, as a dict (see the module docstring)."""
+    """The manifest for a term, as a dict (see the module docstring). The `beyond` field is there only when
+    the term turns the part on, so a term without it writes the manifest it always wrote."""
     drawn = randomized.cases(term.seed)
-    return {
+    data: dict[str, Any] = {
         "generated": GENERATED,
         "term": term.name,
         "seed": term.seed,
@@ -127,6 +150,9 @@ def manifest(term: Term) -> dict[str, Any]:
         "cases": len(drawn),
         "fingerprint": randomized.fingerprint(drawn),
     }
+    if term.beyond:
+        data[PART] = _beyond_manifest(term)
+    return data
 
 
 def manifest_text(term: Term) -> str:
@@ -143,8 +169,11 @@ def _load(path: str | Path) -> tuple[Term, dict[str, Any]]:
         raise ManifestError(f"{path} is not valid JSON ({err}): run `adam-hw release --term NAME`") from None
     if not isinstance(data, dict) or not isinstance(data.get("per_student"), bool):
         raise ManifestError(f"{path} is not a term manifest: run `adam-hw release --term NAME`")
+    part = data.get(PART)
+    if part is not None and not (isinstance(part, dict) and part.get("points") in COUNTS):
+        raise ManifestError(f"{path}: its {PART!r} field is not one `adam-hw release --with {PART}` writes")
     try:
-        term = Term(check_name(data.get("term")), data["per_student"])
+        term = Term(check_name(data.get("term")), data["per_student"], part["points"] if part else "")
     except ValueError as err:
         raise ManifestError(f"{path}: {err}: run `adam-hw release --term NAME`") from None
     return term, data
@@ -167,6 +196,11 @@ def read(path: str | Path = MANIFEST) -> Term:
                 "or autograder/randomized.py changed?). Grade with the commit that wrote the manifest, or run "
                 "`adam-hw release --term NAME` for a new term."
             )
+    if term.beyond and data[PART] != expected[PART]:
+        raise ManifestError(
+            f"{path}: the {PART} part's draw is not what this grader draws for term {term.name!r} (was the "
+            "manifest edited, or autograder/beyond/cases.py changed?): grade with the commit that wrote it"
+        )
     return term
 
 

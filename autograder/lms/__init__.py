@@ -129,7 +129,12 @@ def graded_scores(graded: str | Path, roster_path: str | Path, blank_missing: bo
         where = f"{Path(graded) / 'grades.csv'}, {e.student!r}"
         # The final score, after the late policy (autograder/late.py); a grades.csv from before it has none.
         final = row.get("final_score") or row["score"]
-        grades.scores[e.lms_id] = (_ours(final, f"{where}'s final_score"), _ours(row["max_score"], where))
+        score, maximum = _ours(final, f"{where}'s final_score"), _ours(row["max_score"], where)
+        if score > maximum:  # the grader never writes one (part 5 as a bonus is capped): an edited file
+            raise UsageError(
+                f"{where}'s final_score {final} is above its max_score {row['max_score']}: grade the student again"
+            )
+        grades.scores[e.lms_id] = (score, maximum)
     return grades
 
 

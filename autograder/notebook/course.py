@@ -12,6 +12,7 @@ From there the TA runs nbgrader itself (see the README's TA section).
 from pathlib import Path
 
 from autograder import terms
+from autograder.notebook import beyond
 from autograder.notebook.build import build, render, term_checks
 from autograder.notebook.nbgrader import ASSIGNMENT, NOTEBOOK
 
@@ -52,9 +53,12 @@ def files(root: str | Path, term: terms.Term | None = None) -> dict[str, str]:
     """{path inside the course folder: text}; the hidden tests are `term`'s (default: course_term)."""
     text = (Path(root) / "solutions" / "notebook_text.md").read_text(encoding="utf-8")
     solution = (Path(root) / "solutions" / "second_moment.py").read_text(encoding="utf-8")
+    term = term or course_term(root)
+    if term.beyond:  # part 5's cells after the core's, as the release builds them
+        return {"nbgrader_config.py": CONFIG, f"source/{ASSIGNMENT}/{NOTEBOOK}": beyond.source(Path(root), term)}
     return {
         "nbgrader_config.py": CONFIG,
-        f"source/{ASSIGNMENT}/{NOTEBOOK}": render(build(text, solution, term_checks(term or course_term(root)))),
+        f"source/{ASSIGNMENT}/{NOTEBOOK}": render(build(text, solution, term_checks(term))),
     }
 
 

@@ -13,7 +13,7 @@ The steps, in order, each a small function from source text (or case data) to fi
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -44,8 +44,9 @@ def stub_line(task_id: str) -> str:
     return f'raise NotImplementedError("{task_id}: not implemented yet (task {number}); write it here")'
 
 
-def strip_solutions(source: str) -> str:
-    """Replace each solution region with a stub that raises NotImplementedError naming its task."""
+def strip_solutions(source: str, stub: Callable[[str], str] = stub_line) -> str:
+    """Replace each solution region with a stub that raises NotImplementedError naming its task (`stub` of
+    the function's name: the core's tasks by default; the optional part names its own)."""
     out: list[str] = []
     function: str | None = None
     inside = False
@@ -58,7 +59,7 @@ def strip_solutions(source: str) -> str:
             if inside or function is None:
                 raise ValueError(f"unexpected {BEGIN!r} (in function {function!r})")
             indent = line[: len(line) - len(line.lstrip())]
-            out += [f"{indent}# YOUR CODE HERE", f"{indent}{stub_line(function)}"]
+            out += [f"{indent}# YOUR CODE HERE", f"{indent}{stub(function)}"]
             inside = True
         elif stripped == END:
             if not inside:
@@ -147,18 +148,23 @@ def term_manifest(root: str | Path, term: terms.Term | None = None) -> str:
 
 
 def generate(root: str | Path, term: terms.Term | None = None) -> dict[str, str]:
-    """{path relative to root: text} for every generated file."""
+    """{path relative to root: text} for every generated file. A term with the optional part on
+    (`--with beyond`) adds it to each file (autograder/release/beyond.py); off, not a byte changes."""
     root = Path(root)
     solution = (root / "solutions" / "second_moment.py").read_text(encoding="utf-8")
     term = term or terms.recorded(root / TERM_MANIFEST)
-    return {
+    files = {
         "assignment/second_moment.py": strip_solutions(solution),
         "assignment/test_second_moment.py": public_tests(),
         "assignment/README.md": student_readme(),
         "rubric.md": render_markdown(),
         TERM_MANIFEST: term_manifest(root, term),
-        **notebook.release_files(root, terms.checks_for_seed(_term(root, term).seed)),
     }
+    if term.beyond:
+        from autograder.release import beyond
+
+        return {**beyond.extend(root, files, term), **beyond.notebooks(root, term)}
+    return {**files, **notebook.release_files(root, terms.checks_for_seed(_term(root, term).seed))}
 
 
 WROTE, UNCHANGED = "wrote", "unchanged"

@@ -8,7 +8,7 @@ diagnosis (`words.Words`, whose student and code spans `markdown` escapes).
 
 from pathlib import Path
 
-from autograder.render import first_screen, reading
+from autograder.render import beyond, first_screen, reading
 from autograder.render.text import at_line, markdown, md, md_block, md_code
 from autograder.results import (
     CellError,
@@ -219,6 +219,7 @@ def render(result: SubmissionResult) -> str:
         lines.append(f"| {task.number} {task.id} | {r.item.title} | {r.score} / {r.item.points} | {status} |")
     if not result.load_error:
         lines += details(result)
+    lines += beyond.section(result)  # part 5, when the term turns it on; nothing otherwise
     if result.output.strip():
         lines += ["", "## What your code printed", "", md_block(result.output)]
     if str(result.path).endswith(".ipynb"):

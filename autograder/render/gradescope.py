@@ -22,7 +22,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypedDict
 
-from autograder.render import first_screen
+from autograder.render import beyond, first_screen
 from autograder.render.feedback import function_notes, group_text, load_text
 from autograder.render.text import md_block
 from autograder.results import GroupResult, SubmissionResult
@@ -134,8 +134,9 @@ def render(result: SubmissionResult) -> Results:
     groups = [g for r in result.items for g in r.groups]  # `groups` builds new objects: list them once
     first = formula_groups(groups)
     tests = [test_entry(result, g, i in first) for i, g in enumerate(groups)]
+    tests += beyond.tests(result)  # type: ignore[arg-type]  # part 5's, shaped as GradescopeTest
     return {
-        "score": result.score,
+        "score": beyond.score(result),
         "execution_time": round(result.seconds, 3),
         "output": top_output(result, tests),
         "output_format": "md",
@@ -156,6 +157,7 @@ def render(result: SubmissionResult) -> Results:
             ],
             "misconceptions": result.misconceptions,
             "undefined": result.undefined,
+            **beyond.extra(result),
             **result.extra,
         },
         "tests": tests,

@@ -2,7 +2,8 @@
 
 The sandbox process (`serve.py`) forks it for one submission and calls `main(config)`; it never runs in
 the grader's process, and imports nothing but the standard library and this folder (`protocol.py`):
-what runs here sees no hidden case, no expected value and no reference. Importing this module does
+what runs here sees no hidden case, no expected value and no reference solution (only the page's three
+public formulas, `reference_core`, for a follow-through call). Importing this module does
 nothing; `main` confines the process (`confine`, the one place where limits are applied), then a `Guest`
 loads the submission and answers the grader's requests one line of JSON at a time with plain data
 describing what the student's functions returned. Every exception in a `Guest` comes from (or through)
@@ -128,6 +129,26 @@ def encode_symbolic(x: object, gens: Sequence[Any]) -> protocol.Message:
     return {"kind": "rational", "gens": [str(g) for g in gens], "num": num_terms, "den": den_terms}
 
 
+def reference_core() -> dict[str, Callable[..., object]]:
+    """update_v, bias_correct and effective_step as the page writes them, in float64: what a follow-through
+    call (`core="reference"`) runs the student's function on."""
+    import numpy as np
+
+    def out(x: Any) -> object:
+        return float(x) if np.ndim(x) == 0 else x
+
+    def update_v(v_prev: Any, g: Any, beta2: Any = 0.999) -> object:
+        return out(beta2 * np.asarray(v_prev, dtype=np.float64) + (1.0 - beta2) * np.asarray(g, dtype=np.float64) ** 2)
+
+    def bias_correct(v: Any, t: Any, beta2: Any = 0.999) -> object:
+        return out(np.asarray(v, dtype=np.float64) / (1.0 - beta2**t))
+
+    def effective_step(v_hat: Any, alpha: Any = 0.001, eps: Any = 1e-8) -> object:
+        return out(alpha / (np.sqrt(np.asarray(v_hat, dtype=np.float64)) + eps))
+
+    return {"update_v": update_v, "bias_correct": bias_correct, "effective_step": effective_step}
+
+
 class Guest:
     """One submission's module and the answers about it (see the module docstring)."""
 
@@ -143,6 +164,7 @@ class Guest:
             protocol.GuestOp.EXEC_CELL: self.op_exec_cell,
             protocol.GuestOp.FUNCTIONS: self.op_functions,
             protocol.GuestOp.READ: self.op_read,
+            protocol.GuestOp.TEXT: self.op_text,
         }
 
     def decode(self, x: object) -> object:
@@ -217,13 +239,34 @@ class Guest:
 
         args = [self.decode(a) for a in request["args"]]
         kwargs = {k: self.decode(v) for k, v in request["kwargs"].items()}
+        swapped = self._swap_core() if request.get("core") == "reference" else None
         try:
             result = self._student(request["func"])(*args, **kwargs)
         except BaseException as err:  # any failure of student code is reported as data
             return protocol.error_reply(self.describe_error(err))
+        finally:
+            if swapped is not None:
+                self.module.__dict__.update(swapped)
         wanted = request.get("inputs_after", True)
         after = [encode_value(a) if wanted and isinstance(a, (list, np.ndarray)) else None for a in args]
+        if "gens" in request:  # a symbolic answer: a rational function of these symbols
+            gens = [self.decode(protocol.symbol(name)) for name in request["gens"]]
+            return protocol.ok_reply(value=encode_symbolic(result, gens), args_after=after)
         return protocol.ok_reply(value=encode_value(result), args_after=after)
+
+    def _swap_core(self) -> dict[str, object]:
+        """Put the page's formulas (reference_core) in the module for one call; returns what to put back.
+        The formulas are the page's own, public: no expected value of any check is here."""
+        names = self.module.__dict__ if self.module is not None else {}
+        before = {name: names[name] for name in protocol.REFERENCE_CORE if name in names}
+        names.update(reference_core())
+        return before
+
+    def op_text(self, request: protocol.Message) -> protocol.Message:
+        """A module-level string of the student's, cut to the protocol's length; None when it is not a string."""
+        value = getattr(self.module, request["name"], None)
+        text = value[: protocol.MAX_TEXT] if isinstance(value, str) else None
+        return protocol.ok_reply(text=text)
 
     def op_unroll(self, request: protocol.Message) -> protocol.Message:
         """Run update_v from v_0 over the gradients (and bias_correct after each step, if asked)."""

@@ -4,7 +4,9 @@ Two conversations, each one line of JSON per message:
 - the grader (`pool.SandboxProcess`) and the sandbox process (`serve.py`) over a socket: `spawn` a guest
   for one submission, `finish` it;
 - the grader's side of one submission (`host.Host`) and the guest beside the student's code (`answers.py`)
-  over two pipes: `load`, `call`, `unroll`, `exec_cell`, `functions`.
+  over two pipes: `load`, `call`, `unroll`, `exec_cell`, `functions`, `read`, and `text` (a module-level
+  string: part 5's written answer). A `call` may ask for the page's formulas in place of the student's
+  three for that one call (`core`), or for its value as a rational function of symbols (`gens`).
 
 Like every module of the guest's folder, this one is shipped into the sandbox as source (see
 `__init__.py`): it imports only the standard library and does nothing at import.
@@ -29,6 +31,7 @@ class GuestOp(StrEnum):
     EXEC_CELL = "exec_cell"  # run one notebook cell in the module the cells build up
     FUNCTIONS = "functions"  # which graded functions the cells defined
     READ = "read"  # read the formula a function returns from its source (sandbox/guest/reading.py)
+    TEXT = "text"  # a module-level string of the student's (the part's written answer)
 
 
 class SandboxOp(StrEnum):
@@ -63,10 +66,40 @@ def load_request(path: str, functions: Iterable[str]) -> Message:
     return {"op": GuestOp.LOAD, "path": path, "functions": list(functions)}
 
 
-def call_request(func: str, args: Iterable[object], kwargs: Mapping[str, object], inputs_after: bool = True) -> Message:
+def call_request(
+    func: str,
+    args: Iterable[object],
+    kwargs: Mapping[str, object],
+    inputs_after: bool = True,
+    core: str | None = None,
+    gens: Iterable[str] | None = None,
+) -> Message:
     """Call func(*args, **kwargs). `inputs_after`: send back the array and list inputs as they are after the
-    call (an unchanged-inputs check needs them; other checks save encoding them, and the reply has None)."""
-    return {"op": GuestOp.CALL, "func": func, "args": list(args), "kwargs": dict(kwargs), "inputs_after": inputs_after}
+    call (an unchanged-inputs check needs them; other checks save encoding them, and the reply has None).
+    `core="reference"`: during the call, the module's update_v, bias_correct and effective_step are the
+    guest's exact-formula ones (REFERENCE_CORE), so a function built on them is judged on its own logic.
+    `gens`: the value comes back as a rational function of these symbols (as an unroll's does)."""
+    request: Message = {
+        "op": GuestOp.CALL,
+        "func": func,
+        "args": list(args),
+        "kwargs": dict(kwargs),
+        "inputs_after": inputs_after,
+    }
+    if core is not None:
+        request["core"] = core
+    if gens is not None:
+        request["gens"] = list(gens)
+    return request
+
+
+#: The names a `core="reference"` call swaps for the page's formulas, in float64 (guest.reference_core).
+REFERENCE_CORE = ("update_v", "bias_correct", "effective_step")
+
+
+def text_request(name: str) -> Message:
+    """The module-level string `name` of the student's module (None when there is no such string)."""
+    return {"op": GuestOp.TEXT, "name": name}
 
 
 def unroll_request(
@@ -429,7 +462,10 @@ def check_reply(request: Mapping[str, Any], reply: object) -> Message:
         _check_functions(reply["functions"], request["functions"])
     elif op == GuestOp.CALL:
         _keys(reply, ("ok", "value", "args_after"))
-        check_value(reply["value"])
+        if "gens" in request:
+            check_unrolled(reply["value"], request["gens"])
+        else:
+            check_value(reply["value"])
         after = reply["args_after"]
         if not isinstance(after, list) or len(after) != len(request["args"]):
             raise ProtocolError("the inputs after the call are not one per input")
@@ -448,6 +484,9 @@ def check_reply(request: Mapping[str, Any], reply: object) -> Message:
     elif op == GuestOp.READ:
         _keys(reply, ("ok", "reading"))
         check_reading(reply["reading"])
+    elif op == GuestOp.TEXT:
+        _keys(reply, ("ok", "text"))
+        _text(reply["text"], "the text", optional=True)
     else:
         raise ProtocolError(f"no reply is due to a request {str(op)[:40]!r}")
     return reply
