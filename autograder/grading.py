@@ -9,7 +9,7 @@ import errno
 import hashlib
 import os
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -30,10 +30,8 @@ from autograder.judge.checks import Case, Check
 from autograder.judge.diagnosis import diagnose, failing_functions
 from autograder.late import NONE, LatePolicy
 from autograder.memo import Run
-from autograder.notebook.cells import Cell
 from autograder.notebook.replay import CellReplay
 from autograder.results import (
-    CellError,
     GradebookRow,
     ItemResult,
     Outcome,
@@ -142,38 +140,6 @@ def item_results(
     )
 
 
-MAX_ERROR_TEXT = 300  # an error's message comes from the student's process: kept short, and only as text
-
-
-def undefined_by_errors(
-    cells: Sequence[Cell], errors: Mapping[int, object], available: Mapping[str, object]
-) -> dict[str, CellError]:
-    """{function: what stopped its cell} for each graded function the notebook left undefined because the
-    cell it is written in raised, hung or crashed (its SyntaxError, say), so feedback can name the cause
-    instead of only "no function named bias_correct".
-
-    `errors` maps a cell's number to the error the worker reported for it (plain data from the student's
-    process, so every field is checked and cut short here); `available` maps each function to whether the
-    notebook defined it once every cell had run.
-    """
-    linked: dict[str, CellError] = {}
-    for name, present in available.items():
-        if present:
-            continue
-        for cell in cells:
-            error = errors.get(cell.number)
-            if isinstance(error, dict) and name in cell.defines:
-                line = error.get("line")
-                linked[name] = {
-                    "cell": cell.number,
-                    "type": str(error.get("type") or "Error")[:80],
-                    "line": line if isinstance(line, int) and not isinstance(line, bool) else None,
-                    "message": str(error.get("message") or "")[:MAX_ERROR_TEXT],
-                }
-                break
-    return linked
-
-
 def grade_submission(
     submission: Submission,
     config: GradeConfig = DEFAULT,
@@ -259,7 +225,7 @@ def grade_submission(
         undefined = (
             {}
             if loader is None
-            else undefined_by_errors(loader.cells, loading.cell_errors(loader.errors), guest.available)
+            else loading.undefined_by_errors(loader.cells, loading.cell_errors(loader.errors), guest.available)
         )
     outcomes, diagnoses = diagnose(outcomes, checks, probes, run, reads)
     return SubmissionResult(

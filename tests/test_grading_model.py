@@ -325,3 +325,22 @@ def test_a_results_property_is_worked_out_once_even_on_a_frozen_dataclass():
     assert frozen.doubled == [6] and frozen.doubled is frozen.doubled
     assert calls == [3] and isinstance(Frozen.doubled, once)
     assert Frozen(3) == frozen  # the kept value is not a field
+
+
+def test_every_computed_property_of_a_result_is_worked_out_once_the_twins_alike():
+    """GroupResult, ItemResult and SubmissionResult keep each computed value with results.once, one idiom:
+    an item's passed, score, hidden and failures as its groups' (bench/results_properties.py measures why)."""
+    from autograder.results import GroupResult, ItemResult, SubmissionResult, once
+
+    kinds = {
+        (cls.__name__, name): type(attr).__name__
+        for cls in (GroupResult, ItemResult, SubmissionResult)
+        for name, attr in vars(cls).items()
+        if isinstance(attr, (property, once))
+    }
+    # a constant, and a list a caller may change: worked out on each read
+    assert {key for key, kind in kinds.items() if kind != "once"} == {
+        ("SubmissionResult", "max_score"),
+        ("SubmissionResult", "misconceptions"),
+    }
+    assert {name for cls, name in kinds if cls == "ItemResult"} == {"groups", "passed", "score", "hidden", "failures"}

@@ -9,7 +9,8 @@ import pytest
 from autograder.cases import CHECKS
 from autograder.config import GradeConfig
 from autograder.discover import Submission
-from autograder.grading import grade_submission, undefined_by_errors
+from autograder.grading import grade_submission
+from autograder.judge.loading import undefined_by_errors
 from autograder.notebook.cells import SKIP_WHEN_GRADING, Cell
 from autograder.render import feedback
 from autograder.sandbox.guest.cells_ipython import NotebookError, defines, read_notebook

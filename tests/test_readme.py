@@ -8,6 +8,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -165,6 +166,53 @@ def test_every_link_in_the_readme_and_docs_names_a_file_and_heading_the_checkout
                 assert anchor in anchors, f"{page.relative_to(ROOT)} links to {target}: no such heading"
             checked += 1
     assert checked >= 10
+
+
+#: A path into the package a page names (`autograder/judge/checks.py`); not Gradescope's `/autograder/...`,
+#: a folder of its machine.
+PACKAGE_PATH = re.compile(r"(?<![\w/.~$-])autograder/[\w./-]*[\w/]")
+#: A module or folder in docs/modules.md's table, written from inside autograder/ (`judge/checks.py`, `render/`).
+MODULE = re.compile(r"`([\w/]+(?:\.py|/))`")
+
+
+def test_every_autograder_path_the_readme_and_docs_name_exists():
+    named = [(page, path) for page in PAGES for path in PACKAGE_PATH.findall((ROOT / page).read_text(encoding="utf-8"))]
+    assert len(named) >= 5
+    assert [(page, path) for page, path in named if not (ROOT / path).exists()] == []
+
+
+def test_the_one_module_table_names_only_modules_that_exist_and_leaves_none_out():
+    rows = [
+        line
+        for line in (ROOT / "docs" / "modules.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `")
+    ]
+    named = {path for row in rows for path in MODULE.findall(row)}
+    assert [path for path in sorted(named) if not (ROOT / "autograder" / path).exists()] == []
+    package = ROOT / "autograder"
+    modules = [p.relative_to(package) for p in package.rglob("*.py") if "templates" not in p.parts]
+    left_out = [
+        str(m)
+        for m in modules
+        if m.name not in ("__init__.py", "__main__.py")
+        and str(m) not in named
+        and not any(f"{parent}/" in named for parent in m.parents if str(parent) != ".")
+    ]
+    assert left_out == []
+    for page in ("README.md", "docs/ARCHITECTURE.md"):  # the one table, linked, not repeated
+        text = (ROOT / page).read_text(encoding="utf-8")
+        assert "modules.md)" in text and "| module |" not in text, page
+
+
+def test_the_layers_architecture_quotes_are_the_ones_lint_imports_checks():
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"][
+        "contracts"
+    ]
+    (layers,) = [c["layers"] for c in contracts if c["type"] == "layers"]
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    quoted = re.search(r"```toml\n(layers = \[.*?\])\n```", text, flags=re.S)
+    assert quoted is not None, "docs/ARCHITECTURE.md quotes the layers in a toml block"
+    assert tomllib.loads(quoted.group(1))["layers"] == layers
 
 
 def _git(folder, *args):

@@ -18,6 +18,7 @@ from autograder import cli, release
 from autograder.cases import CHECKS
 from autograder.judge.checks import Case
 from autograder.page import FIGURES
+from autograder.release import stubs
 from autograder.rubric import FUNCTIONS
 from tests.conftest import ROOT
 
@@ -53,9 +54,9 @@ def _code_sources():
 def _solution_lines(source):
     body, inside = [], False
     for line in source.splitlines():
-        if line.strip() == release.BEGIN:
+        if line.strip() == stubs.BEGIN:
             inside = True
-        elif line.strip() == release.END:
+        elif line.strip() == stubs.END:
             inside = False
         elif inside and line.strip():
             body.append(line.strip())
@@ -107,8 +108,8 @@ def test_the_release_on_disk_is_what_solutions_generates():
 def test_stripping_replaces_every_solution_region_with_a_stub_naming_its_task():
     source = SOLUTION.read_text(encoding="utf-8")
     stub = release.strip_solutions(source)
-    assert release.BEGIN not in stub and release.END not in stub
-    assert stub.count("# YOUR CODE HERE") == source.count(release.BEGIN) == len(FUNCTIONS)
+    assert stubs.BEGIN not in stub and stubs.END not in stub
+    assert stub.count("# YOUR CODE HERE") == source.count(stubs.BEGIN) == len(FUNCTIONS)
     module = types.ModuleType("stub")
     exec(compile(stub, "stub.py", "exec"), module.__dict__)
     reference = types.ModuleType("reference")

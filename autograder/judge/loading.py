@@ -1,12 +1,14 @@
 """Wording what happened while a submission loaded: the facts the sandbox reports (`boundary.LoadFailure`
 for a load that failed, `boundary.CellEvent` for what a notebook's replay noted) become what the student
 reads. The sandbox's host and the notebook replay word nothing; this module is where their words live.
+`undefined_by_errors` traces a function a notebook left undefined to the cell that stopped, as results'
+`CellError` (notebook/cells.py reads the cells and sits below results: it builds no result).
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from autograder.boundary import CellEnd, CellEvent, LoadEnd, LoadFailure
-from autograder.results import LoadError, grader_load_error, student_load_error
+from autograder.boundary import Cell, CellEnd, CellEvent, LoadEnd, LoadFailure
+from autograder.results import CellError, LoadError, grader_load_error, student_load_error
 
 #: A dead cell's kind in `undefined` (results.CellError["type"]).
 _DEAD_KIND = {CellEnd.TIMEOUT: "Timeout", CellEnd.CUT: "Timeout", CellEnd.CRASHED: "Crashed"}
@@ -82,8 +84,8 @@ def cell_note(event: CellEvent) -> str:
 
 
 def cell_errors(errors: Mapping[int, CellEvent]) -> dict[int, object]:
-    """{cell: the error it stopped with} as notebook.cells.undefined_by_errors reads it: the student's
-    exception as the guest reported it, or the kind and words of a cell that hung or ended the guest."""
+    """{cell: the error it stopped with} as undefined_by_errors reads it: the student's exception as the
+    guest reported it, or the kind and words of a cell that hung or ended the guest."""
     worded: dict[int, object] = {}
     for cell, event in errors.items():
         if event.end == CellEnd.RAISED:
@@ -91,3 +93,35 @@ def cell_errors(errors: Mapping[int, CellEvent]) -> dict[int, object]:
         else:
             worded[cell] = {"type": _DEAD_KIND.get(event.end, "Crashed"), "message": _stopped(event)}
     return worded
+
+
+MAX_ERROR_TEXT = 300  # an error's message comes from the student's process: kept short, and only as text
+
+
+def undefined_by_errors(
+    cells: Sequence[Cell], errors: Mapping[int, object], available: Mapping[str, object]
+) -> dict[str, CellError]:
+    """{function: what stopped its cell} for each graded function the notebook left undefined because the
+    cell it is written in raised, hung or crashed (its SyntaxError, say), so feedback can name the cause
+    instead of only "no function named bias_correct".
+
+    `errors` maps a cell's number to the error the worker reported for it (plain data from the student's
+    process, so every field is checked and cut short here); `available` maps each function to whether the
+    notebook defined it once every cell had run.
+    """
+    linked: dict[str, CellError] = {}
+    for name, present in available.items():
+        if present:
+            continue
+        for cell in cells:
+            error = errors.get(cell.number)
+            if isinstance(error, dict) and name in cell.defines:
+                line = error.get("line")
+                linked[name] = {
+                    "cell": cell.number,
+                    "type": str(error.get("type") or "Error")[:80],
+                    "line": line if isinstance(line, int) and not isinstance(line, bool) else None,
+                    "message": str(error.get("message") or "")[:MAX_ERROR_TEXT],
+                }
+                break
+    return linked

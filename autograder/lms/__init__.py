@@ -2,128 +2,30 @@
 `adam-hw export` fills the LMS's own gradebook export with the grades, for re-import.
 
 One module per LMS (`canvas.py`, `moodle.py`, `gradescope.py`), each reading its download's names as the
-LMS writes them (see each module's docstring); `archive.py` reads a download safely, folder or zip.
+LMS writes them (see each module's docstring); `archive.py` reads a download safely, folder or zip. What
+they implement and share is in two leaves below them: `download.py` (`Download`, `Pick` and the helpers
+that read a download's names) and `fill.py` (`Export`, `Filled`, `points`). This module only dispatches:
+it imports the LMS modules, and none of them imports it.
 """
 
-import re
 import shutil
-import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from autograder import csvsafe, roster
-from autograder.discover import KINDS, MODULE
+from autograder.discover import MODULE
 from autograder.errors import UsageError
-from autograder.lms import archive, numbers
+from autograder.lms import archive, canvas, gradescope, moodle, numbers
+from autograder.lms.download import Download
+from autograder.lms.fill import Export, read_csv
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from _typeshed import SupportsRichComparison
-
-
-@dataclass(frozen=True)
-class Pick:
-    """One student's latest attempt in a download."""
-
-    student: str
-    lms_id: str
-    name: str
-    member: archive.Member | None  # None: the student is in the download but sent no .py or .ipynb
-    late: str = ""  # "yes", "no", or "" when the LMS does not say
-    group: str = ""
-    submitted: str = ""  # the submission's time, ISO 8601 with its zone, where the LMS gives one
-
-
-def slug(text: str) -> str:
-    """A name as a safe, readable piece of a student id: ASCII letters, digits and `-`, lower case."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "student"
-
-
-def gradable(members: Iterable[archive.Member]) -> list[archive.Member]:
-    """The members that could be the submission: .py and .ipynb files."""
-    return [m for m in members if m.path.suffix in KINDS and not m.cut]
-
-
-def over_limit(members: Sequence[archive.Member], below: int = 0) -> str | None:
-    """Why one student's part of the download is not collected (archive.STUDENT), or None when it is within
-    the limits. Depth counts the folders below the student's own: the first `below` folders of each path
-    are the LMS's (Moodle's per-student folder; Gradescope's export and submission folders)."""
-    limits = archive.STUDENT
-    if len(members) > limits.members:
-        return f"{len(members)} files, more than {limits.members}"
-    size = sum(m.size for m in members)
-    if size > limits.bytes:
-        return f"{size} bytes, more than {limits.bytes} bytes"
-    if any(m.cut or len(m.path.parts) - 1 - below > limits.depth for m in members):
-        return f"files more than {limits.depth} folders deep"
-    return None
-
-
-def skipped(student: str, reason: str) -> str:
-    """The note for a student over a limit: what was found, and what grading will say."""
-    return f"{student}: {reason}: not collected (status: no file found)"
-
-
-def named(member: archive.Member) -> bool:
-    """Whether the file is second_moment.py / .ipynb, allowing an LMS's `-N` suffix for a resubmission."""
-    return re.fullmatch(rf"{MODULE}(-\d+)?", member.path.stem) is not None
-
-
-def latest(
-    candidates: Sequence[archive.Member], key: Callable[[archive.Member], "SupportsRichComparison"]
-) -> archive.Member | None:
-    """The file to grade among one student's: those named second_moment first, then the latest by key."""
-    preferred = [m for m in candidates if named(m)] or candidates
-    return max(preferred, key=key) if preferred else None
-
-
-class Download(Protocol):
-    """What each LMS's module (canvas, moodle, gradescope) provides to read its download."""
-
-    WHAT: str  # the download in words, for "is it ...?"
-
-    def picks(self, members: Sequence[archive.Member]) -> tuple[list[Pick], list[str]]:
-        """(each student's latest attempt, notes) from the download's members."""
-        ...
-
-
-@dataclass(frozen=True)
-class Filled:
-    """What an LMS module's `fill` made of the LMS's file: its rows with the grades entered, how many, the
-    LMS ids graded here but absent from the file, the file's students left as they were (`Name (id)`),
-    and notes (how the grades were scaled)."""
-
-    rows: list[list[str]]
-    filled: int
-    unmatched: set[str]
-    untouched: list[str]
-    notes: list[str]
-
-
-class Export(Protocol):
-    """What an LMS's module with a gradebook export (canvas, moodle) provides to fill it in."""
-
-    def fill(
-        self,
-        header: Sequence[str],
-        rows: Sequence[Sequence[str]],
-        scores: Mapping[str, tuple[float, float]],
-        assignment: str | None = None,
-        decimal: numbers.DecimalMark | None = None,
-    ) -> Filled:
-        """The file with the assignment's grades filled in from `scores` (LMS id -> (score, max_score)),
-        every number read in the file's own locale form (lms.numbers)."""
-        ...
-
 
 def _parsers() -> dict["LmsName", Download]:
-    from autograder.lms import canvas, gradescope, moodle
-
     return {"canvas": canvas, "moodle": moodle, "gradescope": gradescope}
 
 
@@ -148,8 +50,6 @@ def collect(
         raise UsageError("--lms-timezone reads the times of --worksheet: give Moodle's grading worksheet too")
     picks, notes = parser.picks(archive.members(src))
     if lms == "moodle":
-        from autograder.lms import moodle
-
         picks, timed = moodle.with_times(picks, worksheet, zone)
         notes += timed
     counts = Counter(p.student for p in picks)
@@ -193,24 +93,6 @@ def collect(
         )
     roster.write(old_roster, entries)
     return entries, notes
-
-
-def read_csv(path: str | Path, flag: str) -> tuple[list[str], list[list[str]]]:
-    """(header, rows) of an LMS's CSV export, every cell a `csvsafe.Raw`: written back as the LMS wrote it."""
-    import csv
-
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"{flag}: no such file: {path}")
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f))
-    except (UnicodeDecodeError, csv.Error) as err:
-        raise UsageError(f"{flag}: {path} is not a UTF-8 CSV file ({err})") from None
-    if not rows:
-        raise UsageError(f"{flag}: {path} is empty")
-    raw: list[list[str]] = [[csvsafe.Raw(c) for c in row] for row in rows]
-    return raw[0], raw[1:]
 
 
 @dataclass(frozen=True)
@@ -264,13 +146,6 @@ def _ours(text: str, where: str) -> float:
         raise UsageError(f"{where} is {text!r}, not a number: grade the student again") from None
 
 
-def points(score: float, max_score: float, possible: float | None, mark: numbers.DecimalMark = "point") -> str:
-    """The grade to enter: the score scaled to the LMS's points possible when it says, as a short number
-    with the file's decimal mark."""
-    value = score if possible is None else score * possible / max_score
-    return numbers.write(value, mark)
-
-
 def export(
     lms: Literal["canvas", "moodle"],
     lms_csv: str | Path,
@@ -284,8 +159,6 @@ def export(
     """Write `out`: the LMS's own export `lms_csv` with this assignment's grades filled in, matched by LMS id.
     Returns (filled, notes). UsageError, and nothing written, when a number in the file cannot be read as
     meant, a column the LMS's import needs is missing, or nothing would be filled."""
-    from autograder.lms import canvas, moodle
-
     grades = graded_scores(graded, roster_path, blank_missing)
     scores = grades.scores
     header, rows = read_csv(lms_csv, "LMS_CSV")

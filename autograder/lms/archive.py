@@ -4,9 +4,9 @@
 - symbolic links are skipped, in a zip (its mode bits say so) and in a folder (never followed);
 - hidden files and macOS's `__MACOSX/` are skipped;
 - sizes are capped: each file read stops at MAX_FILE bytes, whatever its header claims;
-- limits apply per student (STUDENT: files, bytes, folders deep; `lms.over_limit` checks them where each
-  LMS's module knows whose part of the download a file is): a student over one is skipped with a note and
-  a roster entry, and everyone else is collected;
+- limits apply per student (STUDENT: files, bytes, folders deep; `lms.download.over_limit` checks them
+  where each LMS's module knows whose part of the download a file is): a student over one is skipped with a
+  note and a roster entry, and everyone else is collected;
 - the whole download is bounded far above any class, as a guard against zip bombs and runaway folders: a
   zip that declares more than MAX_TOTAL bytes or MAX_MEMBERS entries, or a folder holding more, is refused
   as a usage error; a folder is walked WALK_DEPTH folders deep, and a folder deeper than that is listed as

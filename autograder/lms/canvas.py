@@ -16,8 +16,10 @@ import re
 from collections.abc import Mapping, Sequence
 
 from autograder.errors import UsageError
-from autograder.lms import Filled, Pick, gradable, latest, numbers, over_limit, points, skipped, slug
+from autograder.lms import numbers
 from autograder.lms.archive import Member
+from autograder.lms.download import Pick, gradable, latest, over_limit, skipped, slug
+from autograder.lms.fill import Filled, points
 
 WHAT = 'a Canvas "Download Submissions" zip'
 NAME = re.compile(r"(?P<name>[^/]+?)_(?:(?P<late>late)_)?(?P<uid>\d+)_(?P<sid>\d+)_(?P<original>.+)", re.IGNORECASE)

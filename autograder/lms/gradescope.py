@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from autograder.errors import UsageError
-from autograder.lms import Pick, gradable, latest, over_limit, skipped, slug
 from autograder.lms.archive import Member
+from autograder.lms.download import Pick, gradable, latest, over_limit, skipped, slug
 
 WHAT = 'a Gradescope "Export Submissions" zip with submission_metadata.yml'
 METADATA = "submission_metadata.yml"

@@ -24,8 +24,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from autograder.errors import UsageError
-from autograder.lms import Filled, Pick, dates, gradable, latest, numbers, over_limit, points, read_csv, skipped, slug
+from autograder.lms import dates, numbers
 from autograder.lms.archive import Member
+from autograder.lms.download import Pick, gradable, latest, over_limit, skipped, slug
+from autograder.lms.fill import Filled, points, read_csv
 
 WHAT = 'a Moodle "Download all submissions" zip'
 PREFIX = re.compile(r"(?P<name>[^_/]+)_(?P<pid>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<rest>.*)")

@@ -19,7 +19,7 @@ from autograder.beyond.checks import FIRST_STEPS, LAST_FACTOR, BeyondCall, _symp
 from autograder.beyond.spec import ANSWER, BY_NAME, REACH_SLACK, TARGET
 from autograder.notebook import beyond as notebook_beyond
 from autograder.notebook.lines import literal
-from autograder.release import strip_solutions
+from autograder.release.stubs import strip_solutions
 
 SOURCE = "solutions/beyond.py"
 TEXT = "solutions/beyond_text.md"
