@@ -17,6 +17,7 @@ from autograder import lms, outdir, terms
 from autograder.beyond import oracle, rubric, spec
 from autograder.beyond.cases import FIXED, checks_for_seed, drawn
 from autograder.errors import ManifestError, UsageError
+from autograder.lms import fill
 from autograder.notebook import beyond as notebook_beyond
 from autograder.notebook import course
 from autograder.render import gradebook
@@ -264,7 +265,7 @@ def test_export_never_sends_a_grade_above_the_lms_maximum(tmp_path):
     grades = lms.graded_scores(graded, tmp_path / "roster.csv")
     assert all(score <= maximum for score, maximum in grades.scores.values())
     assert grades.scores == {"1": (100.0, 100.0), "2": (100.0, 100.0)}
-    assert float(lms.points(*grades.scores["1"], possible=20)) <= 20
+    assert float(fill.points(*grades.scores["1"], possible=20)) <= 20
 
 
 def test_every_figure_docs_beyond_quotes_is_the_oracles():
