@@ -20,7 +20,7 @@ from autograder.rubric import FUNCTIONS
 from autograder.sandbox import pool as sandbox_pool
 from autograder.sandbox.guest import protocol
 from autograder.sandbox.host import Host
-from autograder.sandbox.pool import SandboxPool, SandboxProcess, allocate_uid, uids_taken_by
+from autograder.sandbox.pool import SandboxPool, SandboxProcess, allocate_uid, uids_held_by, uids_taken_by
 from tests.conftest import ROOT, SUBMISSIONS
 
 HOSTILE = SUBMISSIONS / "hostile"
@@ -221,12 +221,26 @@ def test_a_uid_held_by_another_grader_on_the_same_machine_is_not_handed_out():
         theirs = int(held.stdout.readline())
         mine = [allocate_uid() for _ in range(3)]
         assert theirs not in [uid for uid, _ in mine]
-        assert uids_taken_by(held.pid) == [theirs]
+        assert uids_held_by(held.pid) == [theirs]
     finally:
         held.kill()
         held.wait()
         for _, fd in mine:
             os.close(fd)
+
+
+@root_only
+def test_a_lock_file_left_naming_a_pid_the_kernel_reused_is_not_counted_as_held():
+    uid, fd = allocate_uid()
+    os.close(fd)  # that grader is gone; its lock file still names its pid
+    stale = subprocess.Popen(["sleep", "30"])  # a new process, given a pid that a lock file still names
+    try:
+        (Path(sandbox_pool._lock_dir()) / str(uid)).write_text(f"{stale.pid}\n")
+        assert uid in uids_taken_by(stale.pid)
+        assert uid not in uids_held_by(stale.pid)
+    finally:
+        stale.kill()
+        stale.wait()
 
 
 @root_only

@@ -180,6 +180,22 @@ def uids_taken_by(pid: int) -> list[int]:
     return found
 
 
+def uids_held_by(pid: int) -> list[int]:
+    """The uids of `uids_taken_by(pid)` whose lock is held now. A lock file keeps the pid that took it last,
+    so a grader that died long ago with a pid the kernel has since handed out again names it as well."""
+    folder = _lock_dir()
+    held: list[int] = []
+    for uid in uids_taken_by(pid):
+        fd = os.open(os.path.join(folder, str(uid)), os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held.append(uid)
+        finally:
+            os.close(fd)  # also lets go of the lock if this call took it
+    return held
+
+
 class SandboxLost(RuntimeError):
     """The sandbox process died or stopped answering (level "basic": a student can kill it)."""
 
