@@ -7,13 +7,14 @@
   sha256, the term and seed, the rubric). `--resume` reads it, never results.json (Gradescope's format).
 - grades.csv is rendered from every record in the folder, under a lock on the folder, whenever a run ends:
   grading a subset (one late student, a regrade) replaces only those rows.
-- grades.csv is derived from every student folder on disk, never from one file alone. results.json carries
-  a copy of the record, signed (HMAC-SHA256) with a key of the TA's own (`key_path()`, 0600, made on the
-  first run): a student whose record.json is lost or damaged keeps their row, rebuilt from results.json and
-  its record written back, with a note. A results.json this grader did not sign (a student's forgery, where
-  their code could write to the output folder, or one signed on another machine) gets a note and never a
-  row. The key is out of the student's reach where the sandbox keeps them from the TA's files (level os:
-  another uid; basic: Landlock reads only system and Python folders).
+- grades.csv is derived from every student folder on disk, never from one file alone. record.json is
+  signed (HMAC-SHA256) with a key of the TA's own (`key_path()`, 0600, made on the first run), and
+  results.json carries a signed copy of it: a student whose record.json is lost, damaged or not signed by
+  this grader keeps their row, rebuilt from results.json and its record written back, with a note. A
+  record.json or results.json this grader did not sign (a student's forgery, where their code could write
+  to the output folder, or one signed on another machine) gets a note and never a row. The key is out of
+  the student's reach where the sandbox keeps them from the TA's files (level os: another uid; basic:
+  Landlock reads only system and Python folders).
 - A record that is unreadable, corrupt or written by something else is not trusted: its student is graded
   again by the next run that includes them, and left out of grades.csv (with a note) until then. A student
   the old grades.csv listed and the new one cannot is named in a note, and so is a folder missing its
@@ -49,6 +50,7 @@ RESULTS = "results.json"
 FEEDBACK = "feedback.md"
 RECORD_FORMAT = "adam-hw gradebook record 1"
 SEAL = "gradebook"  # results.json's extra_data key for the signed copy of the record
+SIGNATURE = "hmac"  # record.json's key for its own signature
 KEY_BYTES = 32
 MAX_RESULTS = 64 * 2**20  # a results.json read back is a few kB; a forged one may be anything
 
@@ -183,6 +185,11 @@ def parse_record(text: str, student: str) -> Record | None:
         data = json.loads(text)
     except (ValueError, RecursionError):
         return None
+    return _record_in(data, student)
+
+
+def _record_in(data: object, student: str) -> Record | None:
+    """The Record that parsed JSON `data` holds, as parse_record says."""
     if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
         return None
     row = data.get("row")
@@ -238,13 +245,44 @@ def _beyond_row(data: object) -> tuple[bool, BeyondRow | None]:
 
 def read_record(out_dir: str | Path, student: str) -> Record | None:
     """The student's Record, or None when there is none or it cannot be trusted (see the module docstring)."""
+    return _read_record(out_dir, student)[0]
+
+
+def _read_record(out_dir: str | Path, student: str) -> tuple[Record | None, str]:
+    """(the student's Record, "") or (None, why not: "missing", "damaged" or "unsigned")."""
     path = Path(out_dir) / student / RECORD
     try:
         if path.is_symlink() or not path.is_file():
-            return None
-        return parse_record(path.read_text(encoding="utf-8"), student)
-    except (OSError, UnicodeDecodeError):
-        return None
+            return None, "missing" if not path.is_symlink() else "damaged"
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None, "damaged"
+    signature = data.pop(SIGNATURE, None) if isinstance(data, dict) else None
+    record = _record_in(data, student)
+    if record is None:
+        return None, "damaged"
+    key = _key(create=False)
+    if (
+        not isinstance(signature, str)
+        or key is None
+        or not hmac.compare_digest(_sign(key, _canonical(data)), signature)
+    ):
+        return None, "unsigned"
+    return record, ""
+
+
+def _canonical(data: dict[str, object]) -> str:
+    """The text a record's signature is of: its parsed JSON written one way, so that reading it back and
+    writing it again gives the same text whatever spacing or key order the file has."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def record_text(record: Record) -> str:
+    """record.json's text for `record`: the record, signed with the TA's key (made when missing)."""
+    key = _key(create=True)
+    assert key is not None  # made when missing
+    data = json.loads(record.to_json())
+    return json.dumps({**data, SIGNATURE: _sign(key, _canonical(data))}) + "\n"
 
 
 def key_path() -> Path:
@@ -299,7 +337,7 @@ def write_submission(out_dir: str | Path, result: SubmissionResult, late: str = 
     assert key is not None  # made when missing
     atomic_write(folder / FEEDBACK, feedback.render(result))
     atomic_write(folder / RESULTS, gradescope.text(result, {SEAL: {"record": text, "hmac": _sign(key, text)}}))
-    atomic_write(folder / RECORD, text)
+    atomic_write(folder / RECORD, record_text(record))
     return record
 
 
@@ -360,7 +398,7 @@ def refresh(out_dir: str | Path, record: Record, late: str, submitted: str) -> R
         assert isinstance(extra, dict)  # _sealed read the seal from it
         extra[SEAL] = {"record": text, "hmac": _sign(key, text)}
         atomic_write(folder / RESULTS, gradescope.layout(results))
-    atomic_write(folder / RECORD, text)
+    atomic_write(folder / RECORD, record_text(new))
     return new
 
 
@@ -413,7 +451,7 @@ def _scan_folder(path: Path, found: Scan) -> None:
     if path.is_symlink():
         found.notes.append(f"{path} is a symbolic link, not a student folder: left out of {GRADES}")
         return
-    record = read_record(path.parent, student)
+    record, why = _read_record(path.parent, student)
     if record is not None:
         found.records.append(record)
         lost = [name for name in (FEEDBACK, RESULTS) if not (path / name).is_file()]
@@ -423,14 +461,15 @@ def _scan_folder(path: Path, found: Scan) -> None:
                 f"grade {student} again to write it"
             )
         return
-    had_record = (path / RECORD).exists()
+    had_record = why != "missing"
     sealed = read_sealed(path.parent, student)
     if sealed is not None:
         found.records.append(sealed)
         found.rebuilt.append(sealed)
+        state = {"missing": "missing", "damaged": "damaged", "unsigned": "not signed by this grader"}[why]
         found.notes.append(
-            f"{student}: {RECORD} was {'damaged' if had_record else 'missing'}; the row was rebuilt from "
-            f"{RESULTS}, which this grader signed, and {RECORD} written back"
+            f"{student}: {RECORD} was {state}; the row was rebuilt from {RESULTS}, which this grader signed, "
+            f"and {RECORD} written back"
         )
     elif (path / RESULTS).exists():
         found.notes.append(
@@ -536,13 +575,13 @@ def write_gradebook(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for result in results:
-        atomic_write(out / result.student / RECORD, record_of(result).to_json())
+        atomic_write(out / result.student / RECORD, record_text(record_of(result)))
     with locked(out):
         found = scan(out)
         notes = list(found.notes)
         for record in found.rebuilt:
             try:
-                atomic_write(out / record.row.student / RECORD, record.to_json())
+                atomic_write(out / record.row.student / RECORD, record_text(record))
             except DiskError as err:  # the row stands all the same, from the signed results.json
                 notes.append(f"{record.row.student}: {RECORD} could not be written back ({err.strerror}: {err.what})")
         before, unreadable = _listed(out / GRADES)

@@ -1,6 +1,7 @@
 """The output folder is the gradebook: regrades replace only their rows, every student keeps a row, resume trusts only our record."""
 
 import csv
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -187,6 +188,12 @@ def test_a_record_round_trips_and_anything_else_is_not_trusted(klass, tmp_path):
     data = json.loads(record.to_json())
     data["row"]["score"] = "100"
     assert outdir.parse_record(json.dumps(data), "ann") is None
+    signed = json.loads((out / "ann" / "record.json").read_text())
+    (out / "ann" / "record.json").write_text(json.dumps(signed, indent=2, sort_keys=True))  # spacing is not content
+    assert outdir.read_record(out, "ann") == record
+    signed["row"]["items"][ITEMS[0].id] -= 1  # but every value is
+    (out / "ann" / "record.json").write_text(json.dumps(signed))
+    assert outdir.read_record(out, "ann") is None
 
 
 def test_the_closing_line_counts_each_status_and_what_this_run_graded_and_kept(tmp_path):
@@ -275,6 +282,28 @@ def test_a_forged_results_json_gets_a_note_and_never_a_row(klass, tmp_path):
         assert any(f"{student}/results.json is not one this grader signed" in line for line in run.stdout.splitlines())
 
 
+def test_a_forged_record_json_never_makes_a_row(klass, tmp_path):
+    out = tmp_path / "graded"
+    assert adam_hw("grade", klass, "--out", out).returncode == 0
+    before = rows(out)
+    record = json.loads((out / "bob" / "record.json").read_text())
+    record["row"]["score"] = 100  # bob gives himself full marks, in a record of the right form
+    record["row"]["items"] = dict.fromkeys(record["row"]["items"], 100)
+    (out / "bob" / "record.json").write_text(json.dumps(record))
+    (out / "mallory").mkdir()
+    record["row"]["student"] = "mallory"  # and a student who never submitted makes one up
+    (out / "mallory" / "record.json").write_text(json.dumps(record))
+    run = adam_hw("grade", klass / "cy.py", "--out", out)
+    assert run.returncode == 0, run.stderr
+    assert rows(out) == before  # bob's row comes back from his signed results.json; mallory has none
+    notes = [line for line in run.stdout.splitlines() if line.startswith("note: ")]
+    assert any("bob: record.json was not signed by this grader" in n and "rebuilt" in n for n in notes), notes
+    assert any("mallory" in n and "left out" in n for n in notes), notes
+    resumed = adam_hw("grade", klass, "--out", out, "--resume")
+    assert "resumed: 3 kept from the earlier run, 0 graded now" in resumed.stdout  # bob's record written back
+    assert rows(out) == before
+
+
 def test_a_results_json_signed_with_another_key_is_not_trusted(klass, tmp_path, monkeypatch):
     out = tmp_path / "graded"
     assert adam_hw("grade", klass / "ann.py", "--out", out).returncode == 0
@@ -294,9 +323,9 @@ def _one_line_error(run):
 def test_grading_into_a_gradebook_of_another_term_is_refused_in_one_line_naming_the_term(klass, tmp_path):
     out = tmp_path / "graded"
     assert adam_hw("grade", klass, "--out", out).returncode == 0
-    record = json.loads((out / "ann" / "record.json").read_text())
-    record["term"] = "2026-fall"  # ann was graded last term
-    (out / "ann" / "record.json").write_text(json.dumps(record))
+    record = outdir.read_record(out, "ann")
+    last_term = dataclasses.replace(record, term="2026-fall")  # ann was graded last term, by this grader
+    (out / "ann" / "record.json").write_text(outdir.record_text(last_term))
     before = (out / "grades.csv").read_text()
     line = _one_line_error(adam_hw("grade", klass / "bob.py", "--out", out))
     assert "ann" in line and "term 2026-fall" in line and "--regrade-all" in line
