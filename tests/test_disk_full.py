@@ -173,8 +173,17 @@ HOG = (
 
 #: Inside a mount namespace of its own: /tmp becomes a 3 MB tmpfs holding the gradebook too, then the grader
 #: runs (without root: back as the user it was, in a nested user namespace). What it wrote is copied out.
+#: The folders in $KEEP (the checkout and the interpreter's, one a line) are bound back from the old /tmp
+#: when they were in it: a clone in /tmp is graded like one anywhere else.
 FULL_TMP = """
+mount --bind /tmp "$OLD_TMP" || exit 99
 mount -t tmpfs -o size=3m tmpfs /tmp || exit 99
+IFS='
+'
+for keep in $KEEP; do
+    case "$keep" in /tmp/*) mkdir -p "$keep" && mount --bind "$OLD_TMP/${keep#/tmp/}" "$keep" || exit 98;; esac
+done
+unset IFS
 shift
 XDG_STATE_HOME="$RESULT/state" ADAM_HW_CACHE="$CACHE" "$@" > "$RESULT/stdout" 2> "$RESULT/stderr"
 echo $? > "$RESULT/rc"
@@ -197,7 +206,15 @@ def test_a_classmate_filling_the_shared_tmp_at_basic_costs_rows_never_the_run(tm
         else:
             back = ["unshare", "--user", f"--map-user={os.getuid()}", f"--map-group={os.getgid()}", "--"]
             wrap, grade = ["unshare", "--user", "--map-root-user", "--mount"], back + grade
-        env = {**os.environ, "RESULT": str(work / "result"), "CACHE": str(work / "cache")}
+        (work / "old-tmp").mkdir()
+        keep = "\n".join(os.path.realpath(p) for p in (ROOT, sys.prefix))
+        env = {
+            **os.environ,
+            "RESULT": str(work / "result"),
+            "CACHE": str(work / "cache"),
+            "OLD_TMP": str(work / "old-tmp"),
+            "KEEP": keep,
+        }
         ran = subprocess.run(
             [*wrap, "sh", "-c", FULL_TMP, "sh", "-", *grade], env=env, timeout=300, capture_output=True
         )
@@ -206,6 +223,7 @@ def test_a_classmate_filling_the_shared_tmp_at_basic_costs_rows_never_the_run(tm
         result = work / "result"
         stderr = (result / "stderr").read_text()
         assert "Traceback" not in stderr
+        assert (result / "graded" / "grades.csv").is_file(), f"exit {(result / 'rc').read_text().strip()}: {stderr}"
         table = rows(result / "graded")
         assert sorted(table) == ["ann", "bo", "bob", "cy", "dee"]  # the batch finished: a row for everyone
         status = {s: r["status"] for s, r in table.items()}
