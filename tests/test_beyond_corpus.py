@@ -87,3 +87,40 @@ def test_a_class_graded_with_part_5_resumes_and_its_columns_come_last(tmp_path):
     assert again.kept == 2
     rows = {r.student: r for r in again.gradebook}
     assert rows["ratio_inverted"].beyond.score == 15
+
+
+def test_the_class_report_counts_part_5_items_and_mistakes_as_the_corpus_expects(graded, tmp_path):
+    from collections import Counter
+
+    from autograder import outdir, report
+    from autograder.beyond import rubric as part
+
+    out = tmp_path / "graded"
+    for result in graded.values():
+        outdir.write_submission(out, result)
+    outdir.write_gradebook(out)
+    report.write(out)
+    text = (out / "report.md").read_text(encoding="utf-8")
+    section = text.split("## Part 5 (optional): beyond the page", 1)[1].split("\n## Students per", 1)[0]
+    students = len(EXPECTED)
+    for item in part.ITEMS:
+        passed = sum(1 for e in EXPECTED.values() if item.id not in e["failed"])
+        assert f"| `{item.id}` {item.title} | {item.points:g} | {passed}/{students} |" in section
+    named = Counter(e["misconception"] for e in EXPECTED.values() if "misconception" in e)
+    for mistake, n in named.items():
+        assert f"| `{mistake}` |" in section and f"| {n} |" in section.split(f"`{mistake}`", 1)[1].splitlines()[0]
+    answered = sum(1 for r in graded.values() if r.beyond.written == "answered")
+    assert f"{answered} of {students} wrote the short answer" in section
+    assert "Part 5" not in (out / "report.html").read_text(encoding="utf-8").split("<h2>Rubric items", 1)[0]
+
+
+def test_a_class_report_without_part_5_has_no_part_5_section(tmp_path):
+    from autograder import outdir, report
+
+    out = tmp_path / "graded"
+    results = grade_batch(discover([FOLDER / "correct.py"]), GradeConfig(timeout=5.0))
+    for result in results:
+        outdir.write_submission(out, result)
+    outdir.write_gradebook(out)
+    report.write(out)
+    assert "Part 5" not in (out / "report.md").read_text(encoding="utf-8")

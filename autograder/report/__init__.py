@@ -6,7 +6,8 @@ failures no known mistake explains) and writes DIR/report.md beside them plus DI
 self-contained page with the charts embedded beside their tables. "Reteach first" ranks items by the
 students who failed them on their own (not because a function they call failed). Only class totals
 appear, so the report can be shared, unless `students=True` (`adam-hw report --students`) adds who
-failed each item.
+failed each item. A class graded with part 5 (beyond the page) gets two more sections: its pass rate per
+item and its named mistakes (extra_data.beyond.misconceptions), tables without a chart.
 """
 
 import base64
@@ -14,12 +15,13 @@ import html
 from collections.abc import Container, Sequence
 from pathlib import Path
 
+from autograder.beyond.diagnosis import BY_ID as BEYOND_BY_ID
 from autograder.judge.misconceptions import BY_ID
 from autograder.outdir import atomic_write
 from autograder.render.text import html as text_html
 from autograder.render.text import plain
 from autograder.report import charts
-from autograder.report.data import ClassData, read_class
+from autograder.report.data import BeyondData, ClassData, read_class
 
 CHARTS = {
     "scores": "report-scores.png",
@@ -200,6 +202,8 @@ def sections(data: ClassData, folder_name: str, drawn: Container[str], students:
     if rare:
         listed = ", ".join(f"`{m}`" for m, _ in rare)
         out.append((f"Named for {FEW} each", [f"{_count(len(rare), 'mistake')}: {listed}."], None, None))
+    if data.beyond is not None:
+        out += _beyond_sections(data.beyond)
     if students:
         failing = [i for i in data.items if i.failed_by]
         rows = [["#", "item", "students who failed it"]] + [
@@ -213,6 +217,41 @@ def sections(data: ClassData, folder_name: str, drawn: Container[str], students:
                 None,
             )
         )
+    return out
+
+
+#: How part 5's points counted, in words (beyond/rubric.py's COUNTS).
+COUNTED = {"task": "as a task of its own, apart from the core score", "bonus": "as a bonus on the core score, capped"}
+
+
+def _beyond_sections(part: BeyondData) -> list[Section]:
+    """Part 5's items, then its named mistakes: a table each, no chart (the mistakes' table has their words)."""
+    counted = " and ".join(COUNTED.get(c, c) for c in part.counts) or "as the rows do not say"
+    paragraphs = [
+        f"{_count(part.students, 'student')} graded with it: mean {part.mean:.1f} out of {part.max_score:g}, "
+        f"counted {counted}. A core slip is not charged here (its checks also run on exact core functions), "
+        f"so every failure below is part 5's own. {part.answered} of {part.students} wrote the short answer "
+        "in a .py (read by a person, never in a score; a notebook's is graded in nbgrader)."
+    ]
+    items: Rows = [["#", "item", "points", "passed", "pass rate"]] + [
+        [i.number, f"`{i.id}` {i.title}", f"{i.points:g}", f"{i.passed}/{i.students}", _pct(i.passed, i.students)]
+        for i in part.items
+    ]
+    out: list[Section] = [("Part 5 (optional): beyond the page", paragraphs, items, None)]
+    if not part.misconceptions:
+        out.append(("Part 5's named mistakes", ["No named mistake was diagnosed in part 5."], None, None))
+        return out
+    mistakes: Rows = [["mistake", "what it is", "students", "share of part 5"]] + [
+        [
+            f"`{m}`",
+            f"{BEYOND_BY_ID[m].func}: {BEYOND_BY_ID[m].name}" if m in BEYOND_BY_ID else "",
+            n,
+            _pct(n, part.students),
+        ]
+        for m, n in part.misconceptions
+    ]
+    words = "Counted from extra_data.beyond.misconceptions; a student counts once per mistake."
+    out.append(("Part 5's named mistakes", [words], mistakes, None))
     return out
 
 

@@ -15,12 +15,13 @@ import csv
 import json
 from collections import Counter
 from collections.abc import Collection, Container, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import mean, median
 from typing import TypedDict
 
 from autograder import csvsafe
+from autograder.beyond import rubric as beyond_rubric
 from autograder.cases import CHECKS
 from autograder.errors import UsageError
 from autograder.rubric import FUNCTIONS, ITEMS_BY_ID, items_for
@@ -66,6 +67,19 @@ class Summary(TypedDict):
 
 
 @dataclass(frozen=True)
+class BeyondData:
+    """Part 5 (beyond the page) across the class: only the rows of grades.csv graded with it."""
+
+    students: int  # rows with a part 5 score
+    mean: float  # their mean part 5 score
+    max_score: float
+    counts: tuple[str, ...]  # how its points counted ("task", "bonus"), as the rows say
+    items: tuple[ItemStats, ...]  # in part 5's rubric order
+    answered: int  # rows whose short written answer is there (a .py's BEYOND_ANSWER)
+    misconceptions: tuple[tuple[str, int], ...] = ()  # (id, students), from extra_data.beyond.misconceptions
+
+
+@dataclass(frozen=True)
 class ClassData:
     scores: tuple[float, ...]  # one per row of grades.csv
     max_score: float
@@ -79,6 +93,7 @@ class ClassData:
     ] = ()  # (function, students whose function failed with no named mistake), in task order
     not_listed: int = 0  # results.json files of students grades.csv does not list (not counted)
     ungraded: int = 0  # rows graded on no item (status "no file found"): left out of the item counts
+    beyond: BeyondData | None = None  # part 5, when any row was graded with it
 
     @property
     def students(self) -> int:
@@ -162,6 +177,45 @@ def read_grades(path: Path) -> tuple[tuple[float, ...], float, dict[str, dict[st
     return tuple(scores), (maxima.pop() if maxima else 0.0), passed, item_ids
 
 
+def read_beyond(path: Path) -> BeyondData | None:
+    """Part 5's columns of grades.csv (render/gradebook.BEYOND_COLUMNS) as BeyondData, without its named
+    mistakes (read_results has them); None when no row was graded with the part."""
+    header, body = read_table(path)
+    if "beyond_score" not in header:
+        return None
+    graded = [(line, row) for line, row in enumerate(body, start=2) if row["beyond_score"] != ""]
+    if not graded:
+        return None
+    scores = [_number(row["beyond_score"], f"{path}, line {line}, beyond_score") for line, row in graded]
+    maxima = {_number(row["beyond_max"], f"{path}, line {line}, beyond_max") for line, row in graded}
+    if len(maxima) > 1:
+        raise UsageError(f"{path}: rows have different beyond_max values {sorted(maxima)}")
+    passed = {
+        row["student"]: {
+            item.id: _number(row[item.id], f"{path}, line {line}, {item.id}") == item.points
+            for item in beyond_rubric.ITEMS
+            if row.get(item.id, "") != ""
+        }
+        for line, row in graded
+    }
+    items = []
+    for item in beyond_rubric.ITEMS:
+        marked = [s for s, cells in passed.items() if item.id in cells]
+        failed = tuple(sorted(s for s in marked if not passed[s][item.id]))
+        # Its checks run on exact core functions where the student's own fail (follow-through): a failure
+        # here is always part 5's own.
+        stats = (item.number, item.title, item.points, len(marked) - len(failed), len(marked), len(failed), failed)
+        items.append(ItemStats(item.id, *stats))
+    return BeyondData(
+        len(graded),
+        mean(scores),
+        maxima.pop(),
+        tuple(sorted({row.get("beyond_counts", "") for _, row in graded} - {""})),
+        tuple(items),
+        sum(1 for _, row in graded if row.get(beyond_rubric.WRITTEN) == "answered"),
+    )
+
+
 def function_failed(passed: Mapping[str, bool], func: str) -> bool:
     """A student's function failed when any item of its own task did."""
     return any(not passed.get(item.id, True) for item in items_for(func))
@@ -190,12 +244,23 @@ def item_stats(passed: Mapping[str, Mapping[str, bool]], item_ids: Iterable[str]
     return tuple(stats)
 
 
-def read_results(
-    folder: Path, listed: Container[str]
-) -> tuple[tuple[tuple[str, int], ...], int, int, tuple[str, ...], dict[str, set[str]], int]:
-    """(misconception counts, files with the key, files read, terms, {student: named ids}, not listed) from
-    DIR/*/results.json, for the students in `listed` (grades.csv's)."""
+@dataclass(frozen=True)
+class Diagnosed:
+    """What the class's results.json files say (read_results)."""
+
+    misconceptions: tuple[tuple[str, int], ...]  # (id, students), most common first
+    diagnosed: int  # files that carry extra_data.misconceptions
+    read: int  # files read
+    terms: tuple[str, ...]
+    named_by: dict[str, set[str]]  # {student: the ids named for them}
+    not_listed: int  # files of students grades.csv does not list (not read)
+    beyond: tuple[tuple[str, int], ...]  # part 5's named mistakes, as misconceptions
+
+
+def read_results(folder: Path, listed: Container[str]) -> Diagnosed:
+    """What DIR/*/results.json say, for the students in `listed` (grades.csv's)."""
     counts: Counter[str] = Counter()
+    beyond_counts: Counter[str] = Counter()
     terms: set[str] = set()
     named_by: dict[str, set[str]] = {}
     diagnosed, read, not_listed = 0, 0, 0
@@ -213,16 +278,29 @@ def read_results(
         read += 1
         if extra.get("term"):
             terms.add(str(extra["term"]))
+        part = extra.get("beyond")
+        if isinstance(part, dict) and "misconceptions" in part:
+            beyond_counts.update(set(_ids(part["misconceptions"], path, "extra_data.beyond.misconceptions")))
         if "misconceptions" not in extra:
             continue
-        named = extra["misconceptions"]
-        if not isinstance(named, list) or not all(isinstance(m, str) for m in named):
-            raise UsageError(f"{path}: extra_data.misconceptions must be a list of ids, got {named!r}")
+        named = _ids(extra["misconceptions"], path, "extra_data.misconceptions")
         diagnosed += 1
         counts.update(set(named))  # a student counts once per mistake
         named_by[path.parent.name] = set(named)
-    ranked = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return ranked, diagnosed, read, tuple(sorted(terms)), named_by, not_listed
+    return Diagnosed(
+        _ranked(counts), diagnosed, read, tuple(sorted(terms)), named_by, not_listed, _ranked(beyond_counts)
+    )
+
+
+def _ranked(counts: Counter[str]) -> tuple[tuple[str, int], ...]:
+    """(id, students), most common first, then by id."""
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _ids(named: object, path: Path, key: str) -> list[str]:
+    if not isinstance(named, list) or not all(isinstance(m, str) for m in named):
+        raise UsageError(f"{path}: {key} must be a list of ids, got {named!r}")
+    return named
 
 
 def _function_of(misconception_id: str) -> str:
@@ -252,16 +330,18 @@ def read_class(folder: str | Path) -> ClassData:
     if not folder.is_dir():
         raise UsageError(f"no such folder: {folder}")
     scores, max_score, passed, item_ids = read_grades(folder / "grades.csv")
-    misconceptions, diagnosed, read, terms, named_by, not_listed = read_results(folder, set(passed))
+    found = read_results(folder, set(passed))
+    part = read_beyond(folder / "grades.csv")
     return ClassData(
         scores,
         max_score,
         item_stats(passed, item_ids),
-        misconceptions,
-        diagnosed,
-        read,
-        terms,
-        unnamed_failures(passed, named_by),
-        not_listed,
+        found.misconceptions,
+        found.diagnosed,
+        found.read,
+        found.terms,
+        unnamed_failures(passed, found.named_by),
+        found.not_listed,
         sum(1 for row in passed.values() if not row),
+        None if part is None else replace(part, misconceptions=found.beyond),
     )
