@@ -104,6 +104,14 @@ def test_a_gigabyte_of_fallocate_stays_within_the_disk_budget_and_off_the_tas_di
     assert {p.name for p in Path("/tmp").glob("adam-hw-fill-*")} == before
 
 
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_tmpfs_of_its_own_in_a_nested_namespace_stays_within_the_disk_budget(level):
+    got = _grade(level, [EXHAUSTION / "tmpfs_of_its_own.py", HOSTILE / "correct_plain.py"])
+    assert got["correct_plain"][0] == 100
+    held = _figure(r"own tmpfs held (\d+) MB", got["tmpfs_of_its_own"][1])
+    assert held <= 256, got["tmpfs_of_its_own"][1][-300:]  # the default --disk
+
+
 @pytest.mark.alone  # a CPU share: another test's load beside it would be the hog
 @pytest.mark.parametrize("level", LEVELS)
 def test_a_sixteen_process_hog_costs_a_slow_but_correct_classmate_nothing(level, tmp_path):
