@@ -23,6 +23,7 @@
 
 import csv
 import fcntl
+import functools
 import hashlib
 import hmac
 import json
@@ -155,8 +156,10 @@ class Record:
         return json.dumps({"format": RECORD_FORMAT, **fields, **cases, "rubric": self.rubric}) + "\n"
 
 
+@functools.cache
 def fingerprint(term: str) -> str:
-    """The fingerprint of the cases this grader draws for the term `term` (its shared draw)."""
+    """The fingerprint of the cases this grader draws for the term `term` (its shared draw): worked out
+    once per term, since every student's record carries it (working it out judged every case again)."""
     return randomized.fingerprint(randomized.cases(terms.term_seed(term)))
 
 
@@ -296,9 +299,16 @@ def ensure_key() -> None:
     _key(create=True)
 
 
+#: The signing keys read so far, by path: every student's files are signed, and XDG_STATE_HOME may change.
+_KEYS: dict[Path, bytes] = {}
+
+
 def _key(create: bool) -> bytes | None:
-    """The signing key; made (0600, in a 0700 folder) when `create` and there is none yet, else None."""
+    """The signing key; made (0600, in a 0700 folder) when `create` and there is none yet, else None.
+    Read once per path and process."""
     path = key_path()
+    if path in _KEYS:
+        return _KEYS[path]
     try:
         try:
             key = path.read_bytes()
@@ -320,6 +330,7 @@ def _key(create: bool) -> bytes | None:
         ) from None
     if len(key) != KEY_BYTES:
         raise UsageError(f"{path} is not a signing key adam-hw wrote ({len(key)} bytes): move it away and grade again")
+    _KEYS[path] = key
     return key
 
 

@@ -27,6 +27,16 @@ def _escape_char(char: str) -> str:
 def plain(text: object, keep: frozenset[str] = _KEPT) -> str:
     """`text` with every control, format and separator character (and lone surrogate) written as an escape."""
     text = str(text)
+    rest = text
+    for char in keep:
+        rest = rest.replace(char, " ")
+    if rest.isprintable():  # no character of an unsafe category (str.isprintable refuses them all): as it is
+        return text
+    return escaped(text, keep)
+
+
+def escaped(text: str, keep: frozenset[str] = _KEPT) -> str:
+    """plain's definition, a character at a time (plain skips it for text with nothing to escape)."""
     return "".join(
         _escape_char(c) if c not in keep and unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in text
     )

@@ -130,6 +130,16 @@ def _escaped(s):
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
+@given(
+    st.text(st.characters(exclude_categories=())),
+    st.sampled_from([frozenset("\n\t"), frozenset(), frozenset("\x1b\u202e")]),
+)
+def test_plain_is_its_character_at_a_time_definition(s, keep):
+    from autograder import printable
+
+    assert printable.plain(s, keep) == printable.escaped(s, keep)
+
+
 @given(st.text())
 def test_plain_text_has_no_control_character_and_encodes_as_utf8(s):
     shown = text.terminal(s)
