@@ -112,3 +112,33 @@ def test_the_hidden_suite_without_a_submission_is_a_usage_error(tmp_path):
     )
     assert run.returncode == 4  # pytest's own exit code for a usage error
     assert "--submission" in run.stdout + run.stderr
+
+
+def test_with_part_5_on_the_hidden_suite_tests_its_items_as_grade_does(tmp_path):
+    from autograder.beyond import rubric as part
+    from tests.test_beyond import _release, _root
+    from tests.test_beyond_corpus import EXPECTED, FOLDER
+
+    root = _root(tmp_path, "term")  # a release with part 5 on writes its own term manifest
+    _release(root, "--with", "beyond")
+    package = tmp_path / "installed" / "autograder"  # the grader as that term installs it
+    shutil.copytree(ROOT / "autograder", package, ignore=shutil.ignore_patterns("__pycache__", "term.json"))
+    shutil.copy(root / "autograder" / "term.json", package / "term.json")
+    submission = tmp_path / "half_life_time_constant.py"
+    shutil.copy(FOLDER / "half_life_time_constant.py", submission)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "autograder.hidden", "--submission", str(submission)]
+        + ["-q", "-rA", "-p", "no:cacheprovider"],
+        cwd=package.parent,  # `python -m` puts the folder first on sys.path: this copy is the one imported
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    pattern = r"^(PASSED|FAILED|ERROR) \S+::test_beyond_item\[([\w.]+)\]"
+    found = {item: status for status, item in re.findall(pattern, run.stdout, re.M)}
+
+    assert sorted(found) == sorted(item.id for item in part.ITEMS)
+    assert sorted(i for i, s in found.items() if s == "FAILED") == EXPECTED["half_life_time_constant"]["failed"]
+    assert "the time constant, not the half-life" in run.stdout  # the named mistake, as feedback words it
+    assert "test_rubric_item" in run.stdout and "skipped" not in run.stdout

@@ -61,6 +61,24 @@ def section(result: SubmissionResult) -> list[str]:
     return lines
 
 
+def item_text(part: BeyondResult, item_id: str) -> str:
+    """One part 5 item's feedback, as the hidden suite prints it: a line when it passed, else each failed
+    group's problems and the mistake they are named as."""
+    r = next(r for r in part.items if r.item.id == item_id)
+    if r.passed:
+        return f"Passed: {r.item.description}"
+    named = {check: (name, hint) for check, _, name, hint in part.diagnoses}
+    lines = [f"This item checks: {r.item.description}"]
+    for group in r.groups:
+        if not group.passed:
+            lines += ["", f"{group.number} {group.spec.title} (0 / {group.points}):"]
+            lines += [f"- {markdown(o.message)}" for o in group.failures]
+            lines += [
+                f"Likely mistake: {named[o.check][0]}. {named[o.check][1]}" for o in group.failures if o.check in named
+            ]
+    return "\n".join(lines)
+
+
 def score(result: SubmissionResult) -> int:
     """results.json's score: the core's, plus part 5's as a bonus, never above the core's maximum."""
     part = result.beyond
