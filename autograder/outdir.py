@@ -299,16 +299,9 @@ def ensure_key() -> None:
     _key(create=True)
 
 
-#: The signing keys read so far, by path: every student's files are signed, and XDG_STATE_HOME may change.
-_KEYS: dict[Path, bytes] = {}
-
-
 def _key(create: bool) -> bytes | None:
-    """The signing key; made (0600, in a 0700 folder) when `create` and there is none yet, else None.
-    Read once per path and process."""
+    """The signing key; made (0600, in a 0700 folder) when `create` and there is none yet, else None."""
     path = key_path()
-    if path in _KEYS:
-        return _KEYS[path]
     try:
         try:
             key = path.read_bytes()
@@ -330,7 +323,6 @@ def _key(create: bool) -> bytes | None:
         ) from None
     if len(key) != KEY_BYTES:
         raise UsageError(f"{path} is not a signing key adam-hw wrote ({len(key)} bytes): move it away and grade again")
-    _KEYS[path] = key
     return key
 
 
