@@ -1,5 +1,6 @@
 """The class report as people see it: every chart's words inside its figure, and report.html laid out in a
-real browser (headless Chromium) at a laptop's and a narrow window's width, for a small and a large class."""
+real browser (headless Chromium) at a laptop's and a narrow window's width, for a small and a large class,
+and for a class graded with part 5."""
 
 import html
 import json
@@ -196,8 +197,26 @@ def _browse(browser, page, width, height, *extra):
     )
 
 
+@pytest.fixture(scope="module")
+def beyond(tmp_path_factory):
+    """Part 5's corpus graded with the part on: its two sections, one with every named mistake of part 5."""
+    from autograder import outdir, report, terms
+    from autograder.config import GradeConfig
+    from autograder.discover import discover
+    from autograder.grading import grade_batch
+
+    folder = tmp_path_factory.mktemp("beyond") / "class with part 5"
+    term = terms.Term(terms.current().name, False, "task")
+    for result in grade_batch(discover([SUBMISSIONS / "beyond"]), GradeConfig(timeout=5.0), term=term):
+        outdir.write_submission(folder, result)
+    outdir.write_gradebook(folder)
+    report.write(folder)
+    assert "Part 5&#x27;s named mistakes" in (folder / "report.html").read_text(encoding="utf-8")
+    return folder
+
+
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("which", ["small", "large"])
+@pytest.mark.parametrize("which", ["small", "large", "beyond"])
 def test_the_report_page_neither_overlaps_nor_clips_in_a_real_browser(which, width, request, tmp_path):
     browser = _chromium()
     if browser is None:

@@ -244,7 +244,7 @@ def _beyond_sections(part: BeyondData) -> list[Section]:
     mistakes: Rows = [["mistake", "what it is", "students", "share of part 5"]] + [
         [
             f"`{m}`",
-            f"{BEYOND_BY_ID[m].func}: {BEYOND_BY_ID[m].name}" if m in BEYOND_BY_ID else "",
+            BEYOND_BY_ID[m].name if m in BEYOND_BY_ID else "",
             n,
             _pct(n, part.students),
         ]
