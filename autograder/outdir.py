@@ -52,6 +52,7 @@ FEEDBACK = "feedback.md"
 RECORD_FORMAT = "adam-hw gradebook record 1"
 SEAL = "gradebook"  # results.json's extra_data key for the signed copy of the record
 SIGNATURE = "hmac"  # record.json's key for its own signature
+UNSIGNED = "not signed by this grader"  # a well-formed record.json whose signature does not hold
 KEY_BYTES = 32
 MAX_RESULTS = 64 * 2**20  # a results.json read back is a few kB; a forged one may be anything
 
@@ -146,14 +147,18 @@ class Record:
             return "another rubric"
         return None
 
-    def to_json(self) -> str:
-        """One line (written per student): asdict would deep-copy the rubric for nothing."""
+    def to_data(self) -> dict[str, object]:
+        """The record as JSON data: asdict would deep-copy the rubric for nothing."""
         row = asdict(self.row)
         if row["beyond"] is None:  # part 5 off: the record as it always was
             del row["beyond"]
         fields = {"row": row, "sha256": self.sha256, "term": self.term, "seed": self.seed}
         cases = {"per_student": self.per_student, "fingerprint": self.fingerprint}
-        return json.dumps({"format": RECORD_FORMAT, **fields, **cases, "rubric": self.rubric}) + "\n"
+        return {"format": RECORD_FORMAT, **fields, **cases, "rubric": self.rubric}
+
+    def to_json(self) -> str:
+        """One line (written per student)."""
+        return json.dumps(self.to_data()) + "\n"
 
 
 @functools.cache
@@ -252,7 +257,8 @@ def read_record(out_dir: str | Path, student: str) -> Record | None:
 
 
 def _read_record(out_dir: str | Path, student: str) -> tuple[Record | None, str]:
-    """(the student's Record, "") or (None, why not: "missing", "damaged" or "unsigned")."""
+    """(the student's Record, "") or (None, why not, in words: "missing", "damaged" or "not signed by this
+    grader")."""
     path = Path(out_dir) / student / RECORD
     try:
         if path.is_symlink() or not path.is_file():
@@ -270,7 +276,7 @@ def _read_record(out_dir: str | Path, student: str) -> tuple[Record | None, str]
         or key is None
         or not hmac.compare_digest(_sign(key, _canonical(data)), signature)
     ):
-        return None, "unsigned"
+        return None, UNSIGNED
     return record, ""
 
 
@@ -284,7 +290,7 @@ def record_text(record: Record) -> str:
     """record.json's text for `record`: the record, signed with the TA's key (made when missing)."""
     key = _key(create=True)
     assert key is not None  # made when missing
-    data = json.loads(record.to_json())
+    data = record.to_data()  # JSON writes its tuples as lists: the same text as once read back
     return json.dumps({**data, SIGNATURE: _sign(key, _canonical(data))}) + "\n"
 
 
@@ -469,9 +475,8 @@ def _scan_folder(path: Path, found: Scan) -> None:
     if sealed is not None:
         found.records.append(sealed)
         found.rebuilt.append(sealed)
-        state = {"missing": "missing", "damaged": "damaged", "unsigned": "not signed by this grader"}[why]
         found.notes.append(
-            f"{student}: {RECORD} was {state}; the row was rebuilt from {RESULTS}, which this grader signed, "
+            f"{student}: {RECORD} was {why}; the row was rebuilt from {RESULTS}, which this grader signed, "
             f"and {RECORD} written back"
         )
     elif (path / RESULTS).exists():

@@ -20,6 +20,11 @@ def counts_words(part: BeyondResult) -> str:
     return "a task of its own, apart from the core score"
 
 
+def _named(part: BeyondResult) -> dict[str, tuple[str, str]]:
+    """{failed check id: (the named mistake, its hint)}."""
+    return {check: (name, hint) for check, _, name, hint in part.diagnoses}
+
+
 def section(result: SubmissionResult) -> list[str]:
     """feedback.md's lines for part 5 ([] when the term has it off)."""
     part = result.beyond
@@ -37,7 +42,7 @@ def section(result: SubmissionResult) -> list[str]:
     for r in part.items:
         status = "passed" if r.passed else "**failed**"
         lines.append(f"| {r.item.number} {r.item.title} | {r.score} / {r.item.points} | {status} |")
-    named = {check: (name, hint) for check, _, name, hint in part.diagnoses}
+    named = _named(part)
     for r in part.items:
         for group in r.groups:
             if group.passed:
@@ -67,7 +72,7 @@ def item_text(part: BeyondResult, item_id: str) -> str:
     r = next(r for r in part.items if r.item.id == item_id)
     if r.passed:
         return f"Passed: {r.item.description}"
-    named = {check: (name, hint) for check, _, name, hint in part.diagnoses}
+    named = _named(part)
     lines = [f"This item checks: {r.item.description}"]
     for group in r.groups:
         if not group.passed:

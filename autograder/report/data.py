@@ -14,7 +14,7 @@ is wrong is bias_correct's failure, not the identity's (see `prerequisites`).
 import csv
 import json
 from collections import Counter
-from collections.abc import Collection, Container, Iterable, Mapping
+from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import mean, median
@@ -24,7 +24,7 @@ from autograder import csvsafe
 from autograder.beyond import rubric as beyond_rubric
 from autograder.cases import CHECKS
 from autograder.errors import UsageError
-from autograder.rubric import FUNCTIONS, ITEMS_BY_ID, items_for
+from autograder.rubric import FUNCTIONS, ITEMS_BY_ID, RubricItem, items_for
 
 FIXED_COLUMNS = ("student", "score", "max_score")
 NO_FILE = "no file found"  # grades.csv's status for a roster student with no submission
@@ -151,7 +151,13 @@ def read_grades(path: Path) -> tuple[tuple[float, ...], float, dict[str, dict[st
     kept from another rubric) means the student was not graded on that item: it is left out of their row;
     a student whose status is "no file found" was graded on no item.
     """
-    header, body = read_table(path)
+    return _grades(path, *read_table(path))
+
+
+def _grades(
+    path: Path, header: Sequence[str], body: Sequence[Mapping[str, str]]
+) -> tuple[tuple[float, ...], float, dict[str, dict[str, bool]], list[str]]:
+    """read_grades of the table read_table read from `path`."""
     item_ids = [item_id for item_id in ITEMS_BY_ID if item_id in header]
     scores: list[float] = []
     maxima: set[float] = set()
@@ -177,10 +183,9 @@ def read_grades(path: Path) -> tuple[tuple[float, ...], float, dict[str, dict[st
     return tuple(scores), (maxima.pop() if maxima else 0.0), passed, item_ids
 
 
-def read_beyond(path: Path) -> BeyondData | None:
-    """Part 5's columns of grades.csv (render/gradebook.BEYOND_COLUMNS) as BeyondData, without its named
-    mistakes (read_results has them); None when no row was graded with the part."""
-    header, body = read_table(path)
+def read_beyond(path: Path, header: Sequence[str], body: Sequence[Mapping[str, str]]) -> BeyondData | None:
+    """Part 5's columns of grades.csv at `path` (render/gradebook.BEYOND_COLUMNS), as read_table read them,
+    as BeyondData without its named mistakes (read_results has them); None when no row was graded with it."""
     if "beyond_score" not in header:
         return None
     graded = [(line, row) for line, row in enumerate(body, start=2) if row["beyond_score"] != ""]
@@ -198,20 +203,15 @@ def read_beyond(path: Path) -> BeyondData | None:
         }
         for line, row in graded
     }
-    items = []
-    for item in beyond_rubric.ITEMS:
-        marked = [s for s, cells in passed.items() if item.id in cells]
-        failed = tuple(sorted(s for s in marked if not passed[s][item.id]))
-        # Its checks run on exact core functions where the student's own fail (follow-through): a failure
-        # here is always part 5's own.
-        stats = (item.number, item.title, item.points, len(marked) - len(failed), len(marked), len(failed), failed)
-        items.append(ItemStats(item.id, *stats))
+    # Its checks run on exact core functions where the student's own fail (follow-through): a failure here
+    # is always part 5's own.
+    items = tuple(_stats(item, passed) for item in beyond_rubric.ITEMS)
     return BeyondData(
         len(graded),
         mean(scores),
         maxima.pop(),
         tuple(sorted({row.get("beyond_counts", "") for _, row in graded} - {""})),
-        tuple(items),
+        items,
         sum(1 for _, row in graded if row.get(beyond_rubric.WRITTEN) == "answered"),
     )
 
@@ -223,25 +223,16 @@ def function_failed(passed: Mapping[str, bool], func: str) -> bool:
 
 def item_stats(passed: Mapping[str, Mapping[str, bool]], item_ids: Iterable[str]) -> tuple[ItemStats, ...]:
     """ItemStats for each rubric item grades.csv has a column for, in rubric order."""
-    stats: list[ItemStats] = []
-    for item_id in item_ids:
-        item = ITEMS_BY_ID[item_id]
-        graded = [s for s, row in passed.items() if item_id in row]
-        failed = sorted(s for s in graded if not passed[s][item_id])
-        own = [s for s in failed if not any(function_failed(passed[s], f) for f in prerequisites(item_id))]
-        stats.append(
-            ItemStats(
-                item_id,
-                item.number,
-                item.title,
-                item.points,
-                len(graded) - len(failed),
-                len(graded),
-                len(own),
-                tuple(failed),
-            )
-        )
-    return tuple(stats)
+    return tuple(_stats(ITEMS_BY_ID[item_id], passed, prerequisites(item_id)) for item_id in item_ids)
+
+
+def _stats(item: RubricItem, passed: Mapping[str, Mapping[str, bool]], before: Sequence[str] = ()) -> ItemStats:
+    """One item's ItemStats over the students graded on it; a failure is the item's own when none of the
+    functions `before` (its prerequisites) failed for that student."""
+    graded = [s for s, row in passed.items() if item.id in row]
+    failed = tuple(sorted(s for s in graded if not passed[s][item.id]))
+    own = sum(1 for s in failed if not any(function_failed(passed[s], f) for f in before))
+    return ItemStats(item.id, item.number, item.title, item.points, len(graded) - len(failed), len(graded), own, failed)
 
 
 @dataclass(frozen=True)
@@ -329,9 +320,10 @@ def read_class(folder: str | Path) -> ClassData:
     folder = Path(folder)
     if not folder.is_dir():
         raise UsageError(f"no such folder: {folder}")
-    scores, max_score, passed, item_ids = read_grades(folder / "grades.csv")
+    table = read_table(folder / "grades.csv")
+    scores, max_score, passed, item_ids = _grades(folder / "grades.csv", *table)
     found = read_results(folder, set(passed))
-    part = read_beyond(folder / "grades.csv")
+    part = read_beyond(folder / "grades.csv", *table)
     return ClassData(
         scores,
         max_score,
